@@ -1,0 +1,112 @@
+package io.ferrite.storage;
+
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * The framing of one CommitLog entry: a 16-byte header, then a record batch as the client sent it
+ * (base offset and leader epoch rewritten, and for LogAppendTime the max timestamp and CRC).
+ *
+ * <pre>
+ * entry:
+ *  0  int32  entry size, header included
+ *  4  int32  magic 0xFE771E02
+ *  8  int32  partition id (see {@link PartitionTable})
+ * 12  int32  header CRC-32C over entry bytes 0..11 and batch bytes 0..16
+ * 16  ...    record batch, magic v2
+ *
+ * end-of-file marker, where the next entry does not fit:
+ *  0  int32  bytes left in the file, marker included
+ *  4  int32  magic 0xFE77B1A4
+ *  (the rest of the file stays zero; fewer than 8 bytes left need no marker)
+ * </pre>
+ *
+ * The header CRC covers what the batch CRC does not (base offset, length, leader epoch, magic), so together
+ * the two CRCs cover every byte of an entry. An all-zero header is where the written log ends.
+ */
+final class CommitLogEntry {
+    static final int HEADER_SIZE = 16;
+    static final int MAGIC = 0xFE771E02;
+    static final int BLANK_MAGIC = 0xFE77B1A4;
+    static final int BLANK_SIZE = 8;
+    private static final int BATCH_BYTES_UNDER_HEADER_CRC = RecordBatchHeader.CRC;
+
+    /** What a scan finds at a position. */
+    enum Kind { ENTRY, END_OF_FILE, END_OF_LOG, CORRUPT }
+
+    private CommitLogEntry() {
+    }
+
+    /** Writes header and batch into {@code target} (exactly {@link #HEADER_SIZE} + batch bytes long). */
+    static void write(ByteBuffer target, int partitionId, ByteBuffer batch) {
+        int size = HEADER_SIZE + batch.remaining();
+        target.putInt(0, size);
+        target.putInt(4, MAGIC);
+        target.putInt(8, partitionId);
+        target.put(HEADER_SIZE, batch, batch.position(), batch.remaining());
+    }
+
+    /** Computes and stores the header CRC once the batch fields are final. */
+    static void seal(ByteBuffer entry) {
+        entry.putInt(12, headerCrc(entry));
+    }
+
+    static void writeBlank(ByteBuffer target, int bytesLeft) {
+        target.putInt(0, bytesLeft);
+        target.putInt(4, BLANK_MAGIC);
+    }
+
+    private static int headerCrc(ByteBuffer entry) {
+        CRC32C crc = new CRC32C();
+        crc.update(entry.slice(0, 12));
+        crc.update(entry.slice(HEADER_SIZE, BATCH_BYTES_UNDER_HEADER_CRC));
+        return (int) crc.getValue();
+    }
+
+    /**
+     * Classifies the bytes at {@code pos} of a file whose bytes up to {@code limit} are written.
+     * ENTRY means both CRCs pass (or, with {@code checkBatchCrc} off, the header CRC).
+     */
+    static Kind classify(ByteBuffer file, int pos, int limit, boolean checkBatchCrc) {
+        if (limit - pos < BLANK_SIZE) {
+            return Kind.END_OF_FILE;
+        }
+        int size = file.getInt(pos);
+        int magic = file.getInt(pos + 4);
+        if (size == 0 && magic == 0) {
+            return Kind.END_OF_LOG;
+        }
+        if (magic == BLANK_MAGIC) {
+            return size == limit - pos ? Kind.END_OF_FILE : Kind.CORRUPT;
+        }
+        if (magic != MAGIC || size < HEADER_SIZE + RecordBatchHeader.HEADER_SIZE || size > limit - pos) {
+            return Kind.CORRUPT;
+        }
+        ByteBuffer entry = file.slice(pos, size);
+        if (entry.getInt(12) != headerCrc(entry)) {
+            return Kind.CORRUPT;
+        }
+        ByteBuffer batch = entry.slice(HEADER_SIZE, size - HEADER_SIZE);
+        if (RecordBatchHeader.magic(batch) != RecordBatchHeader.MAGIC_V2
+                || RecordBatchHeader.totalSize(batch) != size - HEADER_SIZE) {
+            return Kind.CORRUPT;
+        }
+        if (checkBatchCrc && !RecordBatchHeader.crcMatches(batch)) {
+            return Kind.CORRUPT;
+        }
+        return Kind.ENTRY;
+    }
+
+    static int size(ByteBuffer file, int pos) {
+        return file.getInt(pos);
+    }
+
+    static int partitionId(ByteBuffer file, int pos) {
+        return file.getInt(pos + 8);
+    }
+
+    /** The batch inside the entry at {@code pos}. */
+    static ByteBuffer batch(ByteBuffer file, int pos) {
+        return file.slice(pos + HEADER_SIZE, file.getInt(pos) - HEADER_SIZE);
+    }
+}

@@ -1,0 +1,242 @@
+package io.ferrite.storage;
+
+import java.io.IOException;
+
+/**
+ * The index of one partition: one fixed-size entry per batch, in offset order, in files of
+ * {@code entriesPerFile} entries named by the 20-digit byte position of their first entry.
+ *
+ * <pre>
+ *  0  int64  base offset of the batch
+ *  8  int64  CommitLog position of its entry
+ * 16  int32  CommitLog entry size, header included
+ * 20  int32  last offset delta
+ * 24  int64  running max timestamp: the largest batch max timestamp in this partition up to and
+ *            including this batch
+ * </pre>
+ *
+ * 32 bytes divide a page, so no entry straddles two pages. Storing the running maximum rather than the
+ * batch's own maximum makes the field non-decreasing even when producers send timestamps out of order,
+ * so "first batch with max timestamp >= T" is a binary search (the first entry whose running max reaches T
+ * is that batch). The batch's own max timestamp stays in the batch header in the CommitLog.
+ *
+ * <p>There is no checksum: the file is derived data. Entries at or after the checkpoint position are
+ * dropped on open and rebuilt from the CommitLog; a lost file set is rebuilt from the CommitLog whole.
+ *
+ * <p>Threads: {@link #append} runs under the CommitLog append lock; reads come from any thread and hold
+ * the file they read; {@link #flush} runs on the flush service.
+ */
+final class ConsumeQueue implements AutoCloseable {
+    static final int ENTRY_SIZE = 32;
+
+    /** One decoded entry. */
+    record Entry(long index, long baseOffset, long position, int size, int lastOffsetDelta, long runningMaxTimestamp) {
+        long lastOffset() {
+            return baseOffset + lastOffsetDelta;
+        }
+
+        long endPosition() {
+            return position + size;
+        }
+    }
+
+    private final MappedFileQueue files;
+    private final int fileSize;
+    /** Index of the next entry; written under the append lock, read by anyone. */
+    private volatile long endIndex;
+    private volatile long startIndex;
+    private long runningMax = Long.MIN_VALUE;
+
+    ConsumeQueue(MappedFileQueue files) {
+        this.files = files;
+        this.fileSize = files.fileSize();
+    }
+
+    MappedFileQueue files() {
+        return files;
+    }
+
+    /**
+     * Maps the existing files and finds the end: the first entry that does not follow its predecessor
+     * (a zero or half-written entry) or that points at or past {@code commitLogLimit}. Everything from there
+     * on is zeroed. Recovery only.
+     */
+    void load(long commitLogLimit) throws IOException {
+        files.load();
+        if (files.isEmpty()) {
+            startIndex = endIndex = 0;
+            return;
+        }
+        startIndex = files.minPosition() / ENTRY_SIZE;
+        // Only the last two files can hold entries not yet covered by a checkpoint.
+        int from = Math.max(0, files.files().size() - 2);
+        long index = files.files().get(from).fileFromOffset() / ENTRY_SIZE;
+        Entry prev = index > startIndex ? read(index - 1) : null;
+        long limit = files.last().fileFromOffset() / ENTRY_SIZE + fileSize / ENTRY_SIZE;
+        for (; index < limit; index++) {
+            Entry e = read(index);
+            boolean follows = e.size > 0 && e.lastOffsetDelta >= 0 && e.endPosition() <= commitLogLimit
+                    && (prev == null || (e.position >= prev.endPosition() && e.baseOffset > prev.lastOffset()
+                    && e.runningMaxTimestamp >= prev.runningMaxTimestamp));
+            if (!follows) {
+                break;
+            }
+            prev = e;
+        }
+        files.truncateTo(index * ENTRY_SIZE);
+        endIndex = index;
+        runningMax = prev == null ? Long.MIN_VALUE : prev.runningMaxTimestamp;
+    }
+
+    long startIndex() {
+        return startIndex;
+    }
+
+    long endIndex() {
+        return endIndex;
+    }
+
+    boolean isEmpty() {
+        return endIndex <= startIndex;
+    }
+
+    /** Makes sure the next {@link #append} has a file to go to. Call before writing the CommitLog entry. */
+    void ensureCapacity() {
+        long pos = endIndex * ENTRY_SIZE;
+        MappedFile f = files.lastForAppend(pos);
+        int used = f.wrotePosition();
+        if (used == fileSize / 2) {
+            files.prefetchNext(); // half full: have the next file made in the background
+        }
+    }
+
+    /** Adds an entry. Append lock held; {@link #ensureCapacity()} called first. */
+    void append(long baseOffset, long position, int size, int lastOffsetDelta, long batchMaxTimestamp) {
+        MappedFile f = files.lastForAppend(endIndex * ENTRY_SIZE);
+        runningMax = Math.max(runningMax, batchMaxTimestamp);
+        java.nio.ByteBuffer e = f.reserve(ENTRY_SIZE);
+        e.putLong(0, baseOffset);
+        e.putLong(8, position);
+        e.putInt(16, size);
+        e.putInt(20, lastOffsetDelta);
+        e.putLong(24, runningMax);
+        f.advance(ENTRY_SIZE);
+        endIndex = endIndex + 1;
+    }
+
+    /** The entry at {@code index}, or null if it has been deleted or not written. */
+    Entry entry(long index) {
+        if (index < startIndex || index >= endIndex) {
+            return null;
+        }
+        MappedFile f = files.find(index * ENTRY_SIZE);
+        if (f == null || !f.hold()) {
+            return null;
+        }
+        try {
+            return read(f, index);
+        } finally {
+            f.release();
+        }
+    }
+
+    private Entry read(long index) {
+        return read(files.find(index * ENTRY_SIZE), index);
+    }
+
+    private static Entry read(MappedFile f, long index) {
+        int p = (int) (index * ENTRY_SIZE - f.fileFromOffset());
+        return new Entry(index, f.getLong(p), f.getLong(p + 8), f.getInt(p + 16), f.getInt(p + 20), f.getLong(p + 24));
+    }
+
+    /** Index of the batch holding {@code offset}: the last entry at or after {@code fromIndex} with base offset <= it. */
+    long indexOf(long offset, long fromIndex) {
+        long lo = Math.max(fromIndex, startIndex);
+        long hi = endIndex - 1;
+        long found = -1;
+        while (lo <= hi) {
+            long mid = (lo + hi) >>> 1;
+            Entry e = entry(mid);
+            if (e == null) {
+                lo = mid + 1; // deleted under us by retention: search later entries
+                continue;
+            }
+            if (e.baseOffset <= offset) {
+                found = mid;
+                lo = mid + 1;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    /** Index of the first entry at or after {@code fromIndex} whose running max timestamp is >= {@code ts}, or -1. */
+    long firstIndexWithRunningMaxAtLeast(long ts, long fromIndex) {
+        long lo = Math.max(fromIndex, startIndex);
+        long hi = endIndex - 1;
+        long found = -1;
+        while (lo <= hi) {
+            long mid = (lo + hi) >>> 1;
+            Entry e = entry(mid);
+            if (e == null) {
+                lo = mid + 1;
+                continue;
+            }
+            if (e.runningMaxTimestamp >= ts) {
+                found = mid;
+                hi = mid - 1;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return found;
+    }
+
+    /** Index of the first entry at or after {@code fromIndex} whose CommitLog position is >= {@code position}. */
+    long firstIndexAtOrAfterPosition(long position, long fromIndex) {
+        long lo = Math.max(fromIndex, startIndex);
+        long hi = endIndex - 1;
+        long found = endIndex;
+        while (lo <= hi) {
+            long mid = (lo + hi) >>> 1;
+            Entry e = entry(mid);
+            if (e == null) {
+                lo = mid + 1;
+                continue;
+            }
+            if (e.position >= position) {
+                found = mid;
+                hi = mid - 1;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return found;
+    }
+
+    /** Deletes whole files whose entries all lie before {@code index}. Retention thread only. */
+    void deleteBefore(long index) {
+        files.deleteBefore(index * ENTRY_SIZE);
+        long min = files.minPosition() / ENTRY_SIZE;
+        if (min > startIndex) {
+            startIndex = min;
+        }
+    }
+
+    void flush() throws IOException {
+        files.flush();
+    }
+
+    /** Deletes all files, for a deleted partition or an index rebuilt from scratch. */
+    void destroy() {
+        files.destroyAll();
+        startIndex = endIndex = 0;
+        runningMax = Long.MIN_VALUE;
+    }
+
+    @Override
+    public void close() {
+        files.close();
+    }
+}

@@ -1,0 +1,149 @@
+package io.ferrite.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The preallocation service: creates files ahead of need on its own thread, so the append path finds the
+ * next file ready. Creating a file means allocating its disk blocks, mapping it, and (for files that ask
+ * for it) warming every page, madvise(WILLNEED), mlock, and attaching a pooled write buffer.
+ *
+ * <p>{@link #prefetch} queues a file and returns at once; {@link #take} returns the file, waiting only if
+ * preallocation has not caught up. A full disk fails the request with {@link StoreException.Category#DISK_FULL}.
+ */
+final class FileAllocator implements Agent {
+    private static final Logger LOG = LogManager.getLogger(FileAllocator.class);
+    private static final long TAKE_TIMEOUT_SECONDS = 30;
+
+    /**
+     * How a queue wants its files made.
+     *
+     * @param aheadOnRoll queue the file after next whenever a queue rolls to a new file
+     */
+    record Spec(int fileSize, boolean warm, boolean mlock, boolean usePool, boolean aheadOnRoll) {
+    }
+
+    private record Request(Path path, long fromOffset, Spec spec, CompletableFuture<MappedFile> result) {
+    }
+
+    private final BlockAllocator blocks;
+    private final TransientStorePool pool;
+    private final int pageSize;
+    private final int warmFlushPages;
+    private final ConcurrentHashMap<Path, Request> requests = new ConcurrentHashMap<>();
+    private final ConcurrentLinkedQueue<Request> pending = new ConcurrentLinkedQueue<>();
+    private volatile ServiceRunner runner;
+
+    FileAllocator(BlockAllocator blocks, TransientStorePool pool, int pageSize, int warmFlushPages) {
+        this.blocks = blocks;
+        this.pool = pool;
+        this.pageSize = pageSize;
+        this.warmFlushPages = warmFlushPages;
+    }
+
+    @Override
+    public String roleName() {
+        return "ferrite-file-allocator";
+    }
+
+    /** Lets {@link #prefetch} wake the service thread; without a runner, requests are served in {@link #take}. */
+    void attach(ServiceRunner runner) {
+        this.runner = runner;
+    }
+
+    /** Queues the creation of a file if it is not queued yet. Never blocks. */
+    void prefetch(Path path, long fromOffset, Spec spec) {
+        Request r = requests.computeIfAbsent(path, p -> {
+            Request req = new Request(p, fromOffset, spec, new CompletableFuture<>());
+            pending.add(req);
+            return req;
+        });
+        ServiceRunner sr = runner;
+        if (sr != null && !r.result.isDone()) {
+            sr.wakeUp();
+        }
+    }
+
+    /** Returns the file, creating it here if the service is not running. */
+    MappedFile take(Path path, long fromOffset, Spec spec) {
+        prefetch(path, fromOffset, spec);
+        Request r = requests.get(path);
+        ServiceRunner sr = runner;
+        if (sr == null || !sr.isRunning()) {
+            serve(r);
+        }
+        try {
+            MappedFile f = r.result.get(TAKE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            requests.remove(path, r);
+            return f;
+        } catch (ExecutionException e) {
+            requests.remove(path, r); // let a later append try again, once space is freed
+            Throwable c = e.getCause();
+            throw c instanceof StoreException se ? se
+                    : new StoreException(StoreException.Category.IO, "creating file failed", path, -1, c);
+        } catch (TimeoutException e) {
+            throw new StoreException(StoreException.Category.IO, "file creation took over "
+                    + TAKE_TIMEOUT_SECONDS + " s", path, -1, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StoreException(StoreException.Category.IO, "interrupted waiting for a file", path, -1, e);
+        }
+    }
+
+    @Override
+    public int doWork() {
+        Request r = pending.poll();
+        if (r == null) {
+            return 0;
+        }
+        serve(r);
+        return 1;
+    }
+
+    private void serve(Request r) {
+        synchronized (r) { // the service thread and a taking thread may both reach a request
+            pending.remove(r);
+            if (r.result.isDone()) {
+                return;
+            }
+            long start = System.nanoTime();
+            ByteBuffer writeBuffer = r.spec.usePool && pool != null ? pool.borrowBuffer() : null;
+            try {
+                MappedFile f = MappedFile.create(r.path, r.fromOffset, r.spec.fileSize, blocks, writeBuffer, pool,
+                        r.spec.mlock);
+                if (r.spec.warm) {
+                    f.warm(pageSize, warmFlushPages);
+                }
+                LOG.debug("created {} in {} ms", r.path, (System.nanoTime() - start) / 1_000_000);
+                r.result.complete(f);
+            } catch (IOException | RuntimeException e) {
+                if (writeBuffer != null) {
+                    pool.returnBuffer(writeBuffer);
+                }
+                StoreException se = e instanceof IOException io ? StoreException.fromIo("cannot create file", r.path, io)
+                        : new StoreException(StoreException.Category.IO, "cannot create file", r.path, -1, e);
+                LOG.warn("{}", se.getMessage());
+                r.result.completeExceptionally(se);
+            }
+        }
+    }
+
+    /** Closes files created ahead but never taken, and deletes them: they hold nothing. */
+    @Override
+    public void onClose() {
+        for (Request r : requests.values()) {
+            r.result.thenAccept(MappedFile::destroy);
+        }
+        requests.clear();
+        pending.clear();
+    }
+}

@@ -1,0 +1,54 @@
+package io.ferrite.storage;
+
+import java.io.IOException;
+import java.util.function.Consumer;
+
+/**
+ * The periodic flush: every {@code store.flush.interval.ms} it forces the ConsumeQueues, in async mode the
+ * CommitLog too, and then writes a checkpoint at a position both cover.
+ *
+ * <p>Order matters: the confirmed position is read before the queues are flushed, so every queue entry for
+ * an entry before it is on disk; the checkpoint is the lesser of that and the CommitLog's flushed position.
+ * A failed flush is reported to {@code onFailure}, which takes the store offline.
+ */
+final class FlushService implements Agent {
+    private final CommitLog log;
+    private final Partitions partitions;
+    private final boolean flushCommitLog;
+    private final Consumer<StoreException> onFailure;
+
+    FlushService(CommitLog log, Partitions partitions, boolean flushCommitLog, Consumer<StoreException> onFailure) {
+        this.log = log;
+        this.partitions = partitions;
+        this.flushCommitLog = flushCommitLog;
+        this.onFailure = onFailure;
+    }
+
+    @Override
+    public String roleName() {
+        return "ferrite-flush";
+    }
+
+    @Override
+    public int doWork() {
+        long confirmed = log.confirmedPosition();
+        try {
+            for (PartitionLog p : partitions.all()) {
+                p.queue().flush();
+            }
+            long flushed = flushCommitLog ? log.flush() : log.files().flushedPosition();
+            long position = Math.min(confirmed, flushed);
+            if (position > partitions.checkpointedPosition()) {
+                partitions.writeCheckpoint(position);
+            }
+        } catch (IOException e) {
+            onFailure.accept(StoreException.fromIo("flush failed", log.files().dir(), e));
+        }
+        return 0; // periodic: always idle until the next interval
+    }
+
+    @Override
+    public void onClose() {
+        doWork();
+    }
+}

@@ -1,0 +1,93 @@
+package io.ferrite.storage;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+
+/**
+ * Sync-mode durability: each append hands in a request carrying a future; the service thread commits
+ * (when a write-buffer pool is used) and fsyncs once for every request waiting at that moment, then
+ * completes the futures it covered. One fsync serves many appends: group commit.
+ *
+ * <p>It is the only writer of the CommitLog's committed and flushed positions in sync mode.
+ */
+final class GroupCommitService implements Agent {
+    private record Request(long endPosition, AppendResult result, CompletableFuture<AppendResult> future) {
+    }
+
+    private final CommitLog log;
+    private final boolean commitFirst;
+    private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
+    private volatile ServiceRunner runner;
+
+    GroupCommitService(CommitLog log, boolean commitFirst) {
+        this.log = log;
+        this.commitFirst = commitFirst;
+    }
+
+    @Override
+    public String roleName() {
+        return "ferrite-group-commit";
+    }
+
+    void attach(ServiceRunner runner) {
+        this.runner = runner;
+    }
+
+    /** A future that completes with {@code result} once the bytes before {@code endPosition} are on disk. */
+    CompletableFuture<AppendResult> submit(AppendResult result, long endPosition) {
+        CompletableFuture<AppendResult> f = new CompletableFuture<>();
+        requests.add(new Request(endPosition, result, f));
+        ServiceRunner r = runner;
+        if (r != null) {
+            r.wakeUp();
+        }
+        return f;
+    }
+
+    int pending() {
+        return requests.size();
+    }
+
+    @Override
+    public int doWork() {
+        if (requests.isEmpty()) {
+            return 0;
+        }
+        List<Request> batch = new ArrayList<>();
+        for (Request r; (r = requests.poll()) != null; ) {
+            batch.add(r);
+        }
+        long flushed;
+        try {
+            if (commitFirst) {
+                log.commit();
+            }
+            flushed = log.flush();
+        } catch (IOException | RuntimeException e) {
+            StoreException failure = e instanceof IOException io
+                    ? StoreException.fromIo("fsync failed", log.files().dir(), io)
+                    : new StoreException(StoreException.Category.IO, "fsync failed", e);
+            batch.forEach(r -> r.future.completeExceptionally(failure));
+            return batch.size();
+        }
+        for (Request r : batch) {
+            if (r.endPosition <= flushed) {
+                r.future.complete(r.result);
+            } else {
+                requests.add(r); // appended after the flush began: the next round covers it
+            }
+        }
+        return batch.size();
+    }
+
+    /** Flushes until nothing waits, so every append acknowledged before stop is durable. */
+    @Override
+    public void onClose() {
+        while (!requests.isEmpty()) {
+            doWork();
+        }
+    }
+}

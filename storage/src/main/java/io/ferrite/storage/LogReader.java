@@ -1,0 +1,164 @@
+package io.ferrite.storage;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads a partition's batches out of the CommitLog through its ConsumeQueue, as held zero-copy slices.
+ *
+ * <p>Every batch handed out has passed both CRCs (unless {@code verifyCrc} is off). A batch that fails is
+ * never served: a read stops before it, and a read that starts at it fails with
+ * {@link StoreException.Category#CORRUPT}. The partition is thereby fenced at that offset until an
+ * operator moves its log start past it; other partitions, and appends, carry on.
+ */
+final class LogReader {
+    private final MappedFileQueue commitLog;
+    private final boolean verifyCrc;
+
+    LogReader(MappedFileQueue commitLog, boolean verifyCrc) {
+        this.commitLog = commitLog;
+        this.verifyCrc = verifyCrc;
+    }
+
+    /**
+     * Batches from the one holding {@code offset}, until {@code maxBytes} would be exceeded. The first batch is
+     * returned even if it alone is larger, as Kafka does, so a consumer can always make progress.
+     */
+    ReadResult read(PartitionLog p, long offset, int maxBytes) {
+        long start = p.logStartOffset();
+        long end = p.logEndOffset();
+        if (offset < start || offset > end) {
+            throw new StoreException(StoreException.Category.OFFSET_OUT_OF_RANGE,
+                    "offset " + offset + " is outside [" + start + ", " + end + "] of " + p.key());
+        }
+        List<Slice> out = new ArrayList<>();
+        ConsumeQueue q = p.queue();
+        long index = offset == end ? -1 : q.indexOf(offset, q.startIndex());
+        int bytes = 0;
+        try {
+            for (long i = index; i >= 0 && i < q.endIndex(); i++) {
+                ConsumeQueue.Entry e = q.entry(i);
+                if (e == null) {
+                    break;
+                }
+                int batchSize = e.size() - CommitLogEntry.HEADER_SIZE;
+                if (!out.isEmpty() && bytes + batchSize > maxBytes) {
+                    break;
+                }
+                Slice s = slice(e, out.isEmpty());
+                if (s == null) {
+                    break;
+                }
+                out.add(s);
+                bytes += batchSize;
+                if (bytes >= maxBytes) {
+                    break;
+                }
+            }
+        } catch (RuntimeException ex) {
+            out.forEach(Slice::close);
+            throw ex;
+        }
+        return new ReadResult(out, end, start);
+    }
+
+    /**
+     * The first batch at or after the log start whose max timestamp is >= {@code timestamp}, or an empty
+     * result. The ConsumeQueue's running maximum finds it by binary search; only when the running maximum
+     * was raised by batches retention already removed does it scan forward from the log start.
+     */
+    ReadResult batchForTimestamp(PartitionLog p, long timestamp) {
+        ConsumeQueue q = p.queue();
+        long from = p.startIndex();
+        long i = q.firstIndexWithRunningMaxAtLeast(timestamp, from);
+        if (i < 0) {
+            return new ReadResult(List.of(), p.logEndOffset(), p.logStartOffset());
+        }
+        for (; i < q.endIndex(); i++) {
+            ConsumeQueue.Entry e = q.entry(i);
+            if (e == null) {
+                continue;
+            }
+            Slice s = slice(e, true);
+            if (s == null) {
+                break;
+            }
+            if (RecordBatchHeader.maxTimestamp(s.buffer()) >= timestamp) {
+                return new ReadResult(List.of(s), p.logEndOffset(), p.logStartOffset());
+            }
+            s.close();
+        }
+        return new ReadResult(List.of(), p.logEndOffset(), p.logStartOffset());
+    }
+
+    /** The first batch holding the partition's largest timestamp, or an empty result for an empty log. */
+    ReadResult batchWithMaxTimestamp(PartitionLog p) {
+        ConsumeQueue q = p.queue();
+        long from = p.startIndex();
+        ConsumeQueue.Entry last = q.entry(q.endIndex() - 1);
+        if (last == null || q.endIndex() <= from) {
+            return new ReadResult(List.of(), p.logEndOffset(), p.logStartOffset());
+        }
+        long i = q.firstIndexWithRunningMaxAtLeast(last.runningMaxTimestamp(), from);
+        Slice s = slice(q.entry(i), true);
+        if (s != null && RecordBatchHeader.maxTimestamp(s.buffer()) == last.runningMaxTimestamp()) {
+            return new ReadResult(List.of(s), p.logEndOffset(), p.logStartOffset());
+        }
+        if (s != null) {
+            s.close();
+        }
+        // The maximum came from batches already removed: find the largest among those left.
+        long best = Long.MIN_VALUE;
+        long bestIndex = -1;
+        for (long j = from; j < q.endIndex(); j++) {
+            ConsumeQueue.Entry e = q.entry(j);
+            Slice b = e == null ? null : slice(e, true);
+            if (b == null) {
+                continue;
+            }
+            long ts = RecordBatchHeader.maxTimestamp(b.buffer());
+            b.close();
+            if (ts > best) {
+                best = ts;
+                bestIndex = j;
+            }
+        }
+        Slice found = bestIndex < 0 ? null : slice(q.entry(bestIndex), true);
+        return new ReadResult(found == null ? List.of() : List.of(found), p.logEndOffset(), p.logStartOffset());
+    }
+
+    /**
+     * A held slice of the batch an entry points at; null if its bytes are not readable yet or the file is
+     * gone. A batch failing its CRC ends the read, or fails it when it is the first.
+     */
+    private Slice slice(ConsumeQueue.Entry e, boolean first) {
+        if (e == null) {
+            return null;
+        }
+        MappedFile f = commitLog.find(e.position());
+        if (f == null) {
+            return null;
+        }
+        int at = (int) (e.position() - f.fileFromOffset());
+        if (at + e.size() > f.readablePosition()) {
+            return null; // appended but still in the write buffer: not visible yet
+        }
+        Slice whole = f.slice(at, e.size());
+        if (whole == null) {
+            return null;
+        }
+        ByteBuffer entry = whole.buffer();
+        if (verifyCrc && CommitLogEntry.classify(entry, 0, entry.remaining(), true) != CommitLogEntry.Kind.ENTRY) {
+            whole.close();
+            if (first) {
+                throw new StoreException(StoreException.Category.CORRUPT, "batch at offset " + e.baseOffset()
+                        + " fails its CRC", f.path(), at, null);
+            }
+            return null;
+        }
+        Slice batch = new Slice(entry.slice(CommitLogEntry.HEADER_SIZE, e.size() - CommitLogEntry.HEADER_SIZE), f);
+        // The new slice takes over the reference the whole-entry slice held.
+        return batch;
+    }
+}

@@ -1,0 +1,344 @@
+package io.ferrite.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * One fixed-size file, mapped read-write, named by the 20-digit position of its first byte in the
+ * queue it belongs to.
+ *
+ * <p>Three positions, each moved by one thread only:
+ * <ul>
+ *   <li>written: by the appending thread, under the owner's append lock;</li>
+ *   <li>committed: by the commit service, only when the file writes through a pooled off-heap buffer
+ *       (then bytes reach the file, and readers, only when committed); otherwise it follows written;</li>
+ *   <li>flushed: by the flush service (or the group-commit service in sync mode).</li>
+ * </ul>
+ * Readers see bytes up to {@link #readablePosition()} and take a reference for as long as they use them.
+ * The file is unmapped, and deleted if asked, when its last reference is released.
+ */
+final class MappedFile extends ReferenceCounted {
+    private static final Logger LOG = LogManager.getLogger(MappedFile.class);
+
+    private final Path path;
+    private final long fileFromOffset;
+    private final int fileSize;
+    private final FileChannel channel;
+    private final MappedByteBuffer mapped;
+    private final TransientStorePool pool;
+    private final boolean pooled;
+    private final boolean locked;
+    private volatile ByteBuffer writeBuffer;
+
+    private volatile int wrotePosition;
+    private volatile int committedPosition;
+    private volatile int flushedPosition;
+    private volatile boolean deleteOnFree;
+
+    private MappedFile(Path path, long fileFromOffset, int fileSize, FileChannel channel, MappedByteBuffer mapped,
+                       ByteBuffer writeBuffer, TransientStorePool pool, boolean locked) {
+        this.path = path;
+        this.fileFromOffset = fileFromOffset;
+        this.fileSize = fileSize;
+        this.channel = channel;
+        this.mapped = mapped;
+        this.writeBuffer = writeBuffer;
+        this.pool = pool;
+        this.pooled = writeBuffer != null;
+        this.locked = locked;
+    }
+
+    static String fileName(long fromOffset) {
+        return String.format("%020d", fromOffset);
+    }
+
+    /** Maps an existing file; its positions start at 0 until the owner recovers them. */
+    static MappedFile open(Path path, int expectedSize) throws IOException {
+        long size = Files.size(path);
+        if (size != expectedSize) {
+            throw new IOException("file " + path + " has size " + size + ", expected " + expectedSize);
+        }
+        long from = Long.parseLong(path.getFileName().toString());
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            return new MappedFile(path, from, expectedSize, ch, ch.map(FileChannel.MapMode.READ_WRITE, 0, expectedSize),
+                    null, null, false);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Creates a new file with its disk blocks really allocated, then maps it. Allocation comes first so a
+     * full disk fails here, with an exception, instead of as SIGBUS when a page is first written.
+     *
+     * @param writeBuffer a pooled off-heap buffer to write through, or null to write into the mapping
+     */
+    static MappedFile create(Path path, long fromOffset, int fileSize, BlockAllocator blocks,
+                             ByteBuffer writeBuffer, TransientStorePool pool, boolean mlock) throws IOException {
+        Path tmp = path.resolveSibling(path.getFileName() + ".allocating");
+        Files.deleteIfExists(tmp);
+        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
+        try {
+            blocks.allocate(tmp, ch, fileSize);
+            ch.force(true);
+            // Only a fully allocated file gets its real name, so a crash mid-allocation leaves no short file.
+            Files.move(tmp, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            fsyncDirectory(path.getParent());
+            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, fileSize);
+            boolean locked = mlock && NativeIO.mlock(map);
+            return new MappedFile(path, fromOffset, fileSize, ch, map, writeBuffer, pool, locked);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+    }
+
+    static void fsyncDirectory(Path dir) throws IOException {
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        }
+    }
+
+    /** Touches every page so later appends do not page-fault, flushing every {@code flushPages} pages. */
+    void warm(int pageSize, int flushPages) {
+        int flushedUpTo = 0;
+        int pages = 0;
+        for (int i = 0; i < fileSize; i += pageSize) {
+            mapped.put(i, (byte) 0);
+            if (flushPages > 0 && ++pages % flushPages == 0) {
+                int end = Math.min(i + pageSize, fileSize);
+                mapped.force(flushedUpTo, end - flushedUpTo);
+                flushedUpTo = end;
+            }
+        }
+        if (flushPages > 0 && flushedUpTo < fileSize) {
+            mapped.force(flushedUpTo, fileSize - flushedUpTo);
+        }
+        NativeIO.willNeed(mapped);
+    }
+
+    Path path() {
+        return path;
+    }
+
+    long fileFromOffset() {
+        return fileFromOffset;
+    }
+
+    int fileSize() {
+        return fileSize;
+    }
+
+    boolean isPooled() {
+        return pooled;
+    }
+
+    int wrotePosition() {
+        return wrotePosition;
+    }
+
+    int committedPosition() {
+        return pooled ? committedPosition : wrotePosition;
+    }
+
+    int flushedPosition() {
+        return flushedPosition;
+    }
+
+    /** Bytes a reader may see: those committed to the file. */
+    int readablePosition() {
+        return committedPosition();
+    }
+
+    int remaining() {
+        return fileSize - wrotePosition;
+    }
+
+    boolean isFull() {
+        return wrotePosition == fileSize;
+    }
+
+    /**
+     * A writable view of the next {@code size} bytes. Appending thread only; the bytes become part of the
+     * file when {@link #advance(int)} is called.
+     */
+    ByteBuffer reserve(int size) {
+        ByteBuffer target = pooled ? writeBuffer : mapped;
+        if (target == null) {
+            throw new IllegalStateException("file " + path + " is full and its write buffer was returned");
+        }
+        return target.slice(wrotePosition, size);
+    }
+
+    void advance(int size) {
+        wrotePosition += size;
+    }
+
+    /** A read-only view of file bytes, without taking a reference: for the owner's single-threaded recovery. */
+    ByteBuffer view(int position, int size) {
+        return mapped.slice(position, size).asReadOnlyBuffer();
+    }
+
+    /** Absolute reads without a reference, for callers that already hold one. */
+    int getInt(int position) {
+        return mapped.getInt(position);
+    }
+
+    long getLong(int position) {
+        return mapped.getLong(position);
+    }
+
+    void putLong(int position, long value) {
+        mapped.putLong(position, value);
+    }
+
+    void putInt(int position, int value) {
+        mapped.putInt(position, value);
+    }
+
+    /** A held slice of readable bytes, or null if the file is shutting down. */
+    Slice slice(int position, int size) {
+        if (position < 0 || size < 0 || position + size > readablePosition()) {
+            throw new IllegalArgumentException("slice [" + position + ", +" + size + ") beyond readable "
+                    + readablePosition() + " of " + path);
+        }
+        if (!hold()) {
+            return null;
+        }
+        return new Slice(mapped.slice(position, size), this);
+    }
+
+    /**
+     * Moves written bytes from the pooled buffer into the file. Commit-service thread only. When the file is
+     * full and fully committed, its buffer goes back to the pool.
+     */
+    int commit() throws IOException {
+        if (!pooled) {
+            return wrotePosition;
+        }
+        if (!hold()) {
+            return committedPosition; // being deleted
+        }
+        try {
+            return commitHeld();
+        } finally {
+            release();
+        }
+    }
+
+    private int commitHeld() throws IOException {
+        ByteBuffer buf = writeBuffer;
+        int end = wrotePosition;
+        int start = committedPosition;
+        if (buf != null && end > start) {
+            ByteBuffer src = buf.slice(start, end - start);
+            long at = start;
+            while (src.hasRemaining()) {
+                at += channel.write(src, at);
+            }
+            committedPosition = end;
+        }
+        if (committedPosition == fileSize && writeBuffer != null) {
+            writeBuffer = null;
+            pool.returnBuffer(buf);
+        }
+        return committedPosition;
+    }
+
+    /** Forces committed bytes to disk. Flush-service thread only. */
+    int flush() throws IOException {
+        if (!hold()) {
+            return flushedPosition; // being deleted
+        }
+        try {
+            return flushHeld();
+        } finally {
+            release();
+        }
+    }
+
+    private int flushHeld() throws IOException {
+        int end = committedPosition();
+        int start = flushedPosition;
+        if (end > start) {
+            if (pooled) {
+                channel.force(false);
+            } else {
+                mapped.force(start, end - start);
+            }
+            flushedPosition = end;
+        }
+        return flushedPosition;
+    }
+
+    /**
+     * Sets all three positions, used by recovery and truncation (no other thread runs then). Bytes after the
+     * position are zeroed so that a later scan cannot mistake stale entries for new ones.
+     */
+    void resetPositions(int position) {
+        if (pooled) {
+            throw new IllegalStateException("positions of a pooled file are never reset: " + path);
+        }
+        for (int i = position; i < fileSize; i += 8) {
+            if (fileSize - i >= 8) {
+                mapped.putLong(i, 0L);
+            } else {
+                for (int j = i; j < fileSize; j++) {
+                    mapped.put(j, (byte) 0);
+                }
+            }
+        }
+        mapped.force(); // recovered bytes were in the page cache only: make them as durable as the rest
+        wrotePosition = position;
+        committedPosition = position;
+        flushedPosition = position;
+    }
+
+    /** Marks the file to be deleted when its last reference goes, and gives up the owner's reference. */
+    void destroy() {
+        deleteOnFree = true;
+        shutdown();
+    }
+
+    @Override
+    protected void free() {
+        if (locked) {
+            NativeIO.munlock(mapped);
+        }
+        Unmapper.unmap(mapped);
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.warn("closing {} failed: {}", path, e.toString());
+        }
+        ByteBuffer buf = writeBuffer;
+        if (buf != null) {
+            writeBuffer = null;
+            pool.returnBuffer(buf);
+        }
+        if (deleteOnFree) {
+            try {
+                Files.deleteIfExists(path);
+                LOG.info("deleted {}", path);
+            } catch (IOException e) {
+                LOG.warn("deleting {} failed: {}", path, e.toString());
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "MappedFile[" + path + " w=" + wrotePosition + " c=" + committedPosition() + " f=" + flushedPosition + "]";
+    }
+}

@@ -1,0 +1,148 @@
+package io.ferrite.storage;
+
+import com.sun.jna.LastErrorException;
+import com.sun.jna.Native;
+import com.sun.jna.NativeLong;
+import com.sun.jna.Pointer;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * libc calls the JDK does not offer: mlock, munlock, madvise and posix_fallocate, bound through JNA.
+ *
+ * <p>Memory locking and advice are hints: when the OS refuses (RLIMIT_MEMLOCK, no libc, not Linux)
+ * one warning is logged and the store carries on. Block allocation is not a hint: its failure is
+ * reported, because a file whose blocks were never allocated turns a full disk into SIGBUS later.
+ */
+public final class NativeIO {
+    private static final Logger LOG = LogManager.getLogger(NativeIO.class);
+
+    static final int MADV_WILLNEED = 3;
+    private static final int O_RDWR = 2;
+    private static final int ENOSPC = 28;
+    private static final int EOPNOTSUPP = 95;
+
+    private static final boolean AVAILABLE = bind();
+    private static final AtomicBoolean LOCK_WARNED = new AtomicBoolean();
+    private static final AtomicBoolean ADVISE_WARNED = new AtomicBoolean();
+
+    private NativeIO() {
+    }
+
+    private static boolean bind() {
+        if (!System.getProperty("os.name", "").toLowerCase().contains("linux")) {
+            LOG.warn("native memory calls are Linux-only; mlock, madvise and fallocate are off");
+            return false;
+        }
+        try {
+            Native.register(NativeIO.class, "c");
+            return true;
+        } catch (Throwable e) { // UnsatisfiedLinkError or a JNA loading error: degrade, never fail
+            LOG.warn("libc could not be bound through JNA; mlock, madvise and fallocate are off: {}", e.toString());
+            return false;
+        }
+    }
+
+    private static native int mlock(Pointer addr, NativeLong len) throws LastErrorException;
+
+    private static native int munlock(Pointer addr, NativeLong len) throws LastErrorException;
+
+    private static native int madvise(Pointer addr, NativeLong len, int advice) throws LastErrorException;
+
+    private static native int open(String path, int flags) throws LastErrorException;
+
+    private static native int close(int fd) throws LastErrorException;
+
+    // posix_fallocate returns the error number instead of setting errno.
+    private static native int posix_fallocate(int fd, long offset, long len);
+
+    public static boolean available() {
+        return AVAILABLE;
+    }
+
+    /** Locks a direct buffer's pages in RAM. Returns false (after one warning) if the OS refuses. */
+    public static boolean mlock(ByteBuffer buffer) {
+        if (!AVAILABLE) {
+            return false;
+        }
+        try {
+            mlock(Native.getDirectBufferPointer(buffer), new NativeLong(buffer.capacity()));
+            return true;
+        } catch (LastErrorException e) {
+            if (LOCK_WARNED.compareAndSet(false, true)) {
+                LOG.warn("mlock refused (errno {}); pages stay pageable. Raise RLIMIT_MEMLOCK to lock them."
+                        + " This warning is logged once.", e.getErrorCode());
+            }
+            return false;
+        }
+    }
+
+    /** Unlocks pages locked by {@link #mlock(ByteBuffer)}. Failures are ignored: the pages are about to go. */
+    public static void munlock(ByteBuffer buffer) {
+        if (!AVAILABLE) {
+            return;
+        }
+        try {
+            munlock(Native.getDirectBufferPointer(buffer), new NativeLong(buffer.capacity()));
+        } catch (LastErrorException e) {
+            LOG.debug("munlock failed with errno {}", e.getErrorCode());
+        }
+    }
+
+    /** madvise(WILLNEED) over a mapped buffer: read-ahead of its pages. Returns false if refused. */
+    public static boolean willNeed(ByteBuffer buffer) {
+        if (!AVAILABLE) {
+            return false;
+        }
+        try {
+            madvise(Native.getDirectBufferPointer(buffer), new NativeLong(buffer.capacity()), MADV_WILLNEED);
+            return true;
+        } catch (LastErrorException e) {
+            if (ADVISE_WARNED.compareAndSet(false, true)) {
+                LOG.warn("madvise refused (errno {}); this warning is logged once", e.getErrorCode());
+            }
+            return false;
+        }
+    }
+
+    /**
+     * Allocates real disk blocks for {@code [0, length)} of a file. Returns false when the call is not
+     * available or the filesystem does not support it, so the caller falls back to writing zeros.
+     *
+     * @throws IOException with "No space left on device" when the disk is full
+     */
+    public static boolean fallocate(Path file, long length) throws IOException {
+        if (!AVAILABLE) {
+            return false;
+        }
+        int fd;
+        try {
+            fd = open(file.toString(), O_RDWR);
+        } catch (LastErrorException e) {
+            throw new IOException("open failed with errno " + e.getErrorCode() + ": " + file);
+        }
+        try {
+            int rc = posix_fallocate(fd, 0, length);
+            if (rc == ENOSPC) {
+                throw new IOException("No space left on device: cannot allocate " + length + " bytes for " + file);
+            }
+            if (rc == EOPNOTSUPP) {
+                return false;
+            }
+            if (rc != 0) {
+                throw new IOException("posix_fallocate failed with errno " + rc + ": " + file);
+            }
+            return true;
+        } finally {
+            try {
+                close(fd);
+            } catch (LastErrorException ignored) {
+                // the blocks are allocated; a failed close of a read-write fd we did not write through is harmless
+            }
+        }
+    }
+}

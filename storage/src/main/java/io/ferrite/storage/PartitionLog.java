@@ -1,0 +1,112 @@
+package io.ferrite.storage;
+
+/**
+ * One partition's state in the store: its id in the CommitLog, its ConsumeQueue, its offsets and its
+ * idempotent-producer table. Holds no reference to the store; the CommitLog and the reader take it as an
+ * argument.
+ *
+ * <p>{@code logEndOffset} and the queue are written under the CommitLog append lock (or by recovery);
+ * {@code logStartOffset} by the retention thread, or by a caller moving it forward. Both are read freely.
+ */
+final class PartitionLog {
+    private final int id;
+    private final PartitionKey key;
+    private final ConsumeQueue queue;
+    private final ProducerStateTable producers = new ProducerStateTable();
+    private volatile long logStartOffset;
+    private volatile long logEndOffset;
+    private volatile Retention retention;
+    private volatile boolean deleted;
+    /** Bytes of batches from the log start on; the appender adds, retention subtracts. */
+    private final java.util.concurrent.atomic.AtomicLong sizeInBytes = new java.util.concurrent.atomic.AtomicLong();
+
+    PartitionLog(int id, PartitionKey key, ConsumeQueue queue, long logStartOffset) {
+        this.id = id;
+        this.key = key;
+        this.queue = queue;
+        this.logStartOffset = logStartOffset;
+        this.logEndOffset = logStartOffset;
+    }
+
+    int id() {
+        return id;
+    }
+
+    PartitionKey key() {
+        return key;
+    }
+
+    ConsumeQueue queue() {
+        return queue;
+    }
+
+    ProducerStateTable producers() {
+        return producers;
+    }
+
+    long logStartOffset() {
+        return logStartOffset;
+    }
+
+    long logEndOffset() {
+        return logEndOffset;
+    }
+
+    Retention retention() {
+        return retention;
+    }
+
+    void setRetention(Retention retention) {
+        this.retention = retention;
+    }
+
+    boolean isDeleted() {
+        return deleted;
+    }
+
+    void markDeleted() {
+        deleted = true;
+    }
+
+    /** Records a batch just written to the CommitLog. Append lock (or recovery) only. */
+    void onAppended(long baseOffset, int lastOffsetDelta, long position, int entrySize, long maxTimestamp) {
+        queue.append(baseOffset, position, entrySize, lastOffsetDelta, maxTimestamp);
+        sizeInBytes.addAndGet(entrySize - CommitLogEntry.HEADER_SIZE);
+        logEndOffset = baseOffset + lastOffsetDelta + 1;
+    }
+
+    /** Bytes of the batches still readable, as Kafka's partition size counts them. */
+    long sizeInBytes() {
+        return sizeInBytes.get();
+    }
+
+    void addSize(long delta) {
+        sizeInBytes.addAndGet(delta);
+    }
+
+    /** Moves the log start forward (never back, never past the end). Returns whether it moved. */
+    synchronized boolean advanceLogStart(long offset) {
+        long target = Math.min(offset, logEndOffset);
+        if (target <= logStartOffset) {
+            return false;
+        }
+        logStartOffset = target;
+        return true;
+    }
+
+    /** Sets the end after recovery rebuilt the queue; the start follows if the queue ends before it. */
+    void recoverEnd(long endOffset) {
+        logEndOffset = Math.max(endOffset, logStartOffset);
+    }
+
+    /** The queue index of the first batch still readable, i.e. the one holding the log start offset. */
+    long startIndex() {
+        long idx = queue.indexOf(logStartOffset, queue.startIndex());
+        return idx < 0 ? queue.startIndex() : idx;
+    }
+
+    @Override
+    public String toString() {
+        return key + "#" + id;
+    }
+}

@@ -1,0 +1,135 @@
+package io.ferrite.storage;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Idempotent-producer state of one partition: per producer id, the epoch and the last five batches
+ * written, rebuilt from the log on open and updated under the append lock.
+ *
+ * <p>The checks follow Kafka's: a retried batch identical to one of the last five gets that batch's offsets
+ * back; an older epoch is INVALID_PRODUCER_EPOCH; a new epoch starts at sequence 0; within an epoch each
+ * batch continues the last sequence; a producer the log no longer knows may start anywhere.
+ */
+public final class ProducerStateTable {
+    static final int BATCHES_KEPT = 5;
+
+    /** One remembered batch. */
+    public record BatchMetadata(int firstSequence, int lastSequence, long firstOffset, long lastOffset, long timestamp) {
+    }
+
+    /** What the partition knows of one producer. */
+    public record ProducerState(long producerId, short epoch, List<BatchMetadata> lastBatches) {
+        public int lastSequence() {
+            return lastBatches.isEmpty() ? -1 : lastBatches.get(lastBatches.size() - 1).lastSequence();
+        }
+
+        public long lastOffset() {
+            return lastBatches.isEmpty() ? -1 : lastBatches.get(lastBatches.size() - 1).lastOffset();
+        }
+    }
+
+    private static final class Entry {
+        short epoch;
+        final ArrayDeque<BatchMetadata> batches = new ArrayDeque<>(BATCHES_KEPT);
+    }
+
+    private final Map<Long, Entry> producers = new HashMap<>();
+
+    /**
+     * Checks a batch about to be appended. Returns the earlier batch it duplicates, or null if it is new.
+     *
+     * @throws StoreException OUT_OF_ORDER_SEQUENCE or INVALID_PRODUCER_EPOCH
+     */
+    synchronized BatchMetadata check(ByteBuffer batch) {
+        long pid = RecordBatchHeader.producerId(batch);
+        if (pid == RecordBatchHeader.NO_PRODUCER_ID) {
+            return null;
+        }
+        Entry e = producers.get(pid);
+        if (e == null) {
+            return null;
+        }
+        short epoch = RecordBatchHeader.producerEpoch(batch);
+        int first = RecordBatchHeader.baseSequence(batch);
+        int last = lastSequence(first, RecordBatchHeader.lastOffsetDelta(batch));
+        if (epoch == e.epoch) {
+            for (BatchMetadata m : e.batches) {
+                if (m.firstSequence == first && m.lastSequence == last) {
+                    return m;
+                }
+            }
+        }
+        if (epoch < e.epoch) {
+            throw new StoreException(StoreException.Category.INVALID_PRODUCER_EPOCH,
+                    "producer " + pid + " epoch " + epoch + " is older than " + e.epoch);
+        }
+        if (epoch > e.epoch) {
+            if (first != 0) {
+                throw new StoreException(StoreException.Category.OUT_OF_ORDER_SEQUENCE,
+                        "producer " + pid + " new epoch " + epoch + " starts at sequence " + first + ", not 0");
+            }
+            return null;
+        }
+        int lastSeen = e.batches.isEmpty() ? -1 : e.batches.peekLast().lastSequence;
+        if (!e.batches.isEmpty() && !follows(lastSeen, first)) {
+            throw new StoreException(StoreException.Category.OUT_OF_ORDER_SEQUENCE,
+                    "producer " + pid + " sent sequence " + first + " after " + lastSeen);
+        }
+        return null;
+    }
+
+    /** Records a batch written at {@code baseOffset}. Append lock (or recovery) only. */
+    synchronized void update(ByteBuffer batch, long baseOffset) {
+        long pid = RecordBatchHeader.producerId(batch);
+        if (pid == RecordBatchHeader.NO_PRODUCER_ID || RecordBatchHeader.isControl(batch)) {
+            return;
+        }
+        short epoch = RecordBatchHeader.producerEpoch(batch);
+        int delta = RecordBatchHeader.lastOffsetDelta(batch);
+        int first = RecordBatchHeader.baseSequence(batch);
+        Entry e = producers.computeIfAbsent(pid, k -> new Entry());
+        if (epoch != e.epoch) {
+            e.batches.clear();
+            e.epoch = epoch;
+        }
+        if (e.batches.size() == BATCHES_KEPT) {
+            e.batches.removeFirst();
+        }
+        e.batches.addLast(new BatchMetadata(first, lastSequence(first, delta), baseOffset, baseOffset + delta,
+                RecordBatchHeader.maxTimestamp(batch)));
+    }
+
+    /** Forgets producers whose last batch lies wholly before the log start, as retention removed it. */
+    synchronized void removeBefore(long logStartOffset) {
+        producers.values().removeIf(e -> e.batches.isEmpty() || e.batches.peekLast().lastOffset < logStartOffset);
+    }
+
+    synchronized ProducerState get(long producerId) {
+        Entry e = producers.get(producerId);
+        return e == null ? null : new ProducerState(producerId, e.epoch, List.copyOf(e.batches));
+    }
+
+    synchronized List<ProducerState> all() {
+        List<ProducerState> out = new ArrayList<>(producers.size());
+        producers.forEach((pid, e) -> out.add(new ProducerState(pid, e.epoch, List.copyOf(e.batches))));
+        return out;
+    }
+
+    synchronized void clear() {
+        producers.clear();
+    }
+
+    /** Sequences wrap from Integer.MAX_VALUE to 0. */
+    static int lastSequence(int first, int delta) {
+        return first > Integer.MAX_VALUE - delta ? delta - (Integer.MAX_VALUE - first) - 1 : first + delta;
+    }
+
+    static boolean follows(int last, int next) {
+        return next == last + 1 || (last == Integer.MAX_VALUE && next == 0);
+    }
+}

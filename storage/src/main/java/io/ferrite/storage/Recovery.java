@@ -1,0 +1,127 @@
+package io.ferrite.storage;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Brings the CommitLog and the ConsumeQueues back into agreement on open.
+ *
+ * <ol>
+ *   <li>Each queue was already cut at the checkpoint position when loaded. A queue that now ends before the
+ *       log end the checkpoint recorded has lost files: it is deleted and rebuilt from the CommitLog's
+ *       first file.</li>
+ *   <li>The CommitLog is scanned from the checkpoint position (or its first file, for a rebuild). Every
+ *       entry is checked: header CRC always, batch CRC after the checkpoint. The first entry that fails ends
+ *       the log: it and everything after are truncated (zeroed), since past an untrusted size field there is
+ *       no way to find the next entry. Before the checkpoint a batch failing only its own CRC is kept and
+ *       indexed; readers refuse it (see {@link LogReader}).</li>
+ *   <li>Entries for a partition past its queue's end are indexed; entries of deleted partitions skipped.</li>
+ *   <li>Sizes and idempotent-producer state are rebuilt from each partition's remaining batches.</li>
+ * </ol>
+ * Nothing here reads the clock: the start point is a position.
+ */
+final class Recovery {
+    private static final Logger LOG = LogManager.getLogger(Recovery.class);
+
+    /** What recovery did, for logs and tests. */
+    record Report(long scannedFrom, long end, long corruptAt, int entriesIndexed, List<PartitionKey> rebuilt) {
+    }
+
+    private Recovery() {
+    }
+
+    static Report run(CommitLog log, Partitions partitions, Checkpoint cp) {
+        MappedFileQueue files = log.files();
+        List<PartitionKey> rebuilt = new ArrayList<>();
+        for (Checkpoint.PartitionRecord r : cp.partitions()) {
+            PartitionLog p = partitions.byId(r.id());
+            long end = Partitions.endOffsetAt(p, Long.MAX_VALUE);
+            if (end < r.logEndOffset()) {
+                LOG.warn("ConsumeQueue of {} ends at {} but the checkpoint recorded {}: rebuilding it",
+                        p.key(), end, r.logEndOffset());
+                p.queue().destroy();
+                rebuilt.add(p.key());
+            }
+        }
+        for (PartitionLog p : partitions.all()) {
+            p.recoverEnd(Partitions.endOffsetAt(p, Long.MAX_VALUE));
+        }
+        long start = rebuilt.isEmpty() ? Math.max(cp.commitLogPosition(), files.minPosition()) : files.minPosition();
+        long pos = start;
+        long corruptAt = -1;
+        int indexed = 0;
+        scan:
+        while (true) {
+            MappedFile f = files.find(pos);
+            if (f == null) {
+                break;
+            }
+            ByteBuffer view = log.fileView(f);
+            int at = (int) (pos - f.fileFromOffset());
+            while (true) {
+                CommitLogEntry.Kind kind = CommitLogEntry.classify(view, at, f.fileSize(), pos >= cp.commitLogPosition());
+                if (kind == CommitLogEntry.Kind.END_OF_FILE) {
+                    pos = f.fileFromOffset() + f.fileSize();
+                    continue scan;
+                }
+                if (kind != CommitLogEntry.Kind.ENTRY) {
+                    if (kind == CommitLogEntry.Kind.CORRUPT) {
+                        corruptAt = pos;
+                        LOG.warn("CommitLog entry at {} in {} is invalid: truncating the log there", pos, f.path());
+                    }
+                    break scan;
+                }
+                int size = CommitLogEntry.size(view, at);
+                PartitionLog p = partitions.byId(CommitLogEntry.partitionId(view, at));
+                if (p != null) {
+                    ByteBuffer batch = CommitLogEntry.batch(view, at);
+                    long base = RecordBatchHeader.baseOffset(batch);
+                    if (base + RecordBatchHeader.lastOffsetDelta(batch) >= p.logEndOffset()) {
+                        p.onAppended(base, RecordBatchHeader.lastOffsetDelta(batch), pos, size,
+                                RecordBatchHeader.maxTimestamp(batch));
+                        indexed++;
+                    }
+                }
+                at += size;
+                pos += size;
+            }
+        }
+        log.recoverTo(pos);
+        for (PartitionLog p : partitions.all()) {
+            rebuildPartitionState(p, files);
+        }
+        if (corruptAt >= 0 || indexed > 0 || !rebuilt.isEmpty()) {
+            LOG.info("recovery scanned the CommitLog from {} to {}: {} entries indexed, {} partitions rebuilt",
+                    start, pos, indexed, rebuilt.size());
+        }
+        return new Report(start, pos, corruptAt, indexed, rebuilt);
+    }
+
+    /** Log start, size and producer state from the partition's remaining batches. */
+    private static void rebuildPartitionState(PartitionLog p, MappedFileQueue files) {
+        ConsumeQueue q = p.queue();
+        if (!q.isEmpty()) {
+            ConsumeQueue.Entry first = q.entry(q.startIndex());
+            if (first != null && first.baseOffset() > p.logStartOffset()) {
+                p.advanceLogStart(first.baseOffset()); // files before it are gone: start where data starts
+            }
+        }
+        p.producers().clear();
+        long size = 0;
+        for (long i = p.startIndex(); i < q.endIndex(); i++) {
+            ConsumeQueue.Entry e = q.entry(i);
+            MappedFile f = e == null ? null : files.find(e.position());
+            if (f == null) {
+                continue;
+            }
+            ByteBuffer batch = f.view((int) (e.position() - f.fileFromOffset()) + CommitLogEntry.HEADER_SIZE,
+                    RecordBatchHeader.HEADER_SIZE);
+            p.producers().update(batch, e.baseOffset());
+            size += e.size() - CommitLogEntry.HEADER_SIZE;
+        }
+        p.addSize(size - p.sizeInBytes());
+    }
+}

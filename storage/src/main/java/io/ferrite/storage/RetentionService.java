@@ -1,0 +1,149 @@
+package io.ferrite.storage;
+
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.time.Clock;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Retention: moves each partition's log start forward by its {@link Retention} limits, drops the queue
+ * files wholly before it, and deletes CommitLog files that no partition needs any more.
+ *
+ * <p>Two global limits override the partitions: when the disk is fuller than {@code store.max.disk.used.ratio},
+ * or the oldest CommitLog file is older than {@code store.file.max.age.ms}, the oldest file goes anyway, and
+ * partitions whose batches were in it have their log start moved past them.
+ *
+ * <p>A file is only unmapped and deleted once no reader holds a slice of it.
+ */
+final class RetentionService implements Agent {
+    private static final Logger LOG = LogManager.getLogger(RetentionService.class);
+
+    private final CommitLog log;
+    private final Partitions partitions;
+    private final Retention defaultRetention;
+    private final double maxDiskUsedRatio;
+    private final long fileMaxAgeMs;
+    private final Clock clock;
+
+    RetentionService(CommitLog log, Partitions partitions, StoreConfig config, Clock clock) {
+        this.log = log;
+        this.partitions = partitions;
+        this.defaultRetention = config.defaultRetention();
+        this.maxDiskUsedRatio = config.maxDiskUsedRatio();
+        this.fileMaxAgeMs = config.fileMaxAgeMs();
+        this.clock = clock;
+    }
+
+    @Override
+    public String roleName() {
+        return "ferrite-retention";
+    }
+
+    /** One pass. Returns the number of CommitLog files deleted. */
+    @Override
+    public int doWork() throws IOException {
+        long now = clock.millis();
+        for (PartitionLog p : partitions.all()) {
+            applyRetention(p, now);
+        }
+        int deleted = log.files().deleteBefore(minPositionNeeded());
+        while (mustForceDelete(now) && log.files().files().size() > 1) {
+            MappedFile oldest = log.files().first();
+            long newMin = oldest.fileFromOffset() + oldest.fileSize();
+            LOG.warn("deleting CommitLog file {} ahead of partition retention ({})", oldest.path(),
+                    diskTooFull() ? "disk above " + maxDiskUsedRatio : "older than " + fileMaxAgeMs + " ms");
+            for (PartitionLog p : partitions.all()) {
+                dropBefore(p, newMin);
+            }
+            deleted += log.files().deleteBefore(newMin);
+        }
+        return deleted;
+    }
+
+    private void applyRetention(PartitionLog p, long now) {
+        Retention r = p.retention() != null ? p.retention() : defaultRetention;
+        ConsumeQueue q = p.queue();
+        long target = p.logStartOffset();
+        if (r.retentionMs() >= 0) {
+            long i = q.firstIndexWithRunningMaxAtLeast(now - r.retentionMs(), p.startIndex());
+            ConsumeQueue.Entry keep = i < 0 ? null : q.entry(i);
+            target = Math.max(target, keep == null ? p.logEndOffset() : keep.baseOffset());
+        }
+        if (r.retentionBytes() >= 0) {
+            // Drop whole batches while what remains is still at least the limit, as Kafka does with segments.
+            long size = p.sizeInBytes();
+            for (long i = q.indexOf(target, p.startIndex()); i >= 0 && i < q.endIndex(); i++) {
+                ConsumeQueue.Entry e = q.entry(i);
+                int batch = e == null ? 0 : e.size() - CommitLogEntry.HEADER_SIZE;
+                if (e == null || size - batch < r.retentionBytes()) {
+                    break;
+                }
+                size -= batch;
+                target = Math.max(target, e.lastOffset() + 1);
+            }
+        }
+        advance(p, target);
+    }
+
+    /** Moves the log start of {@code p} past every batch stored before CommitLog position {@code position}. */
+    private void dropBefore(PartitionLog p, long position) {
+        ConsumeQueue q = p.queue();
+        long i = q.firstIndexAtOrAfterPosition(position, p.startIndex());
+        ConsumeQueue.Entry e = i < q.endIndex() ? q.entry(i) : null;
+        advance(p, e == null ? p.logEndOffset() : e.baseOffset());
+    }
+
+    private static void advance(PartitionLog p, long target) {
+        ConsumeQueue q = p.queue();
+        long before = p.startIndex();
+        if (!p.advanceLogStart(target)) {
+            return;
+        }
+        long after = p.startIndex();
+        long removed = 0;
+        for (long i = before; i < after; i++) {
+            ConsumeQueue.Entry e = q.entry(i);
+            if (e != null) {
+                removed += e.size() - CommitLogEntry.HEADER_SIZE;
+            }
+        }
+        p.addSize(-removed);
+        p.producers().removeBefore(p.logStartOffset());
+        q.deleteBefore(after);
+    }
+
+    /** The lowest CommitLog position any partition still reads from. */
+    private long minPositionNeeded() {
+        long min = log.confirmedPosition();
+        for (PartitionLog p : partitions.all()) {
+            ConsumeQueue q = p.queue();
+            long i = p.startIndex();
+            if (i < q.endIndex()) {
+                ConsumeQueue.Entry e = q.entry(i);
+                if (e != null) {
+                    min = Math.min(min, e.position());
+                }
+            }
+        }
+        return min;
+    }
+
+    private boolean mustForceDelete(long now) throws IOException {
+        if (diskTooFull()) {
+            return true;
+        }
+        if (fileMaxAgeMs < 0) {
+            return false;
+        }
+        MappedFile oldest = log.files().first();
+        return oldest != null && now - Files.getLastModifiedTime(oldest.path()).toMillis() > fileMaxAgeMs;
+    }
+
+    private boolean diskTooFull() throws IOException {
+        FileStore store = Files.getFileStore(log.files().dir());
+        long total = store.getTotalSpace();
+        return total > 0 && (double) (total - store.getUsableSpace()) / total > maxDiskUsedRatio;
+    }
+}

@@ -1,0 +1,271 @@
+package io.ferrite.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The store: opens the files, recovers, starts the background services, and offers append, read and
+ * partition management. It wires components together and holds no storage logic of its own.
+ *
+ * <p>Layout under the data directory: {@code commitlog/} (the shared log), {@code consumequeue/<id>/}
+ * (one index per partition), {@code checkpoint}, and {@code abort} while the store is open.
+ * See docs/STORAGE.md for each file's format.
+ *
+ * <p>Thread safety: every public method may be called from any thread, including Netty event loops; none
+ * waits for disk.
+ */
+public final class Store implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(Store.class);
+    static final String ABORT_FILE = "abort";
+
+    private final StoreConfig config;
+    private final Path root;
+    private final TransientStorePool pool;
+    private final FileAllocator allocator;
+    private final CommitLog commitLog;
+    private final Partitions partitions;
+    private final LogReader reader;
+    private final GroupCommitService groupCommit;
+    private final Recovery.Report recovery;
+    private final boolean recoveredFromCrash;
+    private final List<ServiceRunner> services = new ArrayList<>();
+    private final ServiceRunner commitRunner;
+    private volatile StoreException failure;
+    private volatile boolean closed;
+
+    private Store(StoreConfig config, Clock clock, BlockAllocator blocks) throws IOException {
+        this.config = config;
+        this.root = config.dataDir();
+        Files.createDirectories(root);
+        Path abort = root.resolve(ABORT_FILE);
+        this.recoveredFromCrash = Files.exists(abort);
+        if (recoveredFromCrash) {
+            LOG.warn("{} was not closed cleanly: recovering from the last checkpoint", root);
+        }
+        Checkpoint cp = Checkpoint.read(root);
+        this.pool = config.transientStorePoolEnabled()
+                ? new TransientStorePool(config.transientStorePoolBuffers(), config.commitLogFileSize(), config.mlock())
+                : null;
+        this.allocator = new FileAllocator(blocks, pool, StoreConfig.PAGE_SIZE, config.warmFlushPages());
+        MappedFileQueue logFiles = new MappedFileQueue(root.resolve("commitlog"), allocator,
+                new FileAllocator.Spec(config.commitLogFileSize(), config.warmFiles(), config.mlock(),
+                        pool != null, true));
+        logFiles.load();
+        this.commitLog = new CommitLog(logFiles, clock);
+        this.partitions = new Partitions(root, allocator, new FileAllocator.Spec(
+                config.consumeQueueEntriesPerFile() * ConsumeQueue.ENTRY_SIZE, false, false, false, false));
+        partitions.load(cp);
+        this.recovery = Recovery.run(commitLog, partitions, cp);
+        partitions.writeCheckpoint(commitLog.confirmedPosition());
+        Files.write(abort, new byte[0]);
+        MappedFile.fsyncDirectory(root);
+        this.reader = new LogReader(logFiles, config.readVerifyCrc());
+
+        boolean sync = config.flushMode() == FlushMode.SYNC;
+        ServiceRunner allocatorRunner = new ServiceRunner(allocator, 1000);
+        allocator.attach(allocatorRunner);
+        services.add(allocatorRunner.start());
+        this.groupCommit = sync ? new GroupCommitService(commitLog, pool != null) : null;
+        if (sync) {
+            ServiceRunner r = new ServiceRunner(groupCommit, 10);
+            groupCommit.attach(r);
+            services.add(r.start());
+        }
+        this.commitRunner = pool != null && !sync
+                ? new ServiceRunner(new CommitService(commitLog), config.commitIntervalMs()).start() : null;
+        if (commitRunner != null) {
+            services.add(commitRunner);
+        }
+        services.add(new ServiceRunner(new FlushService(commitLog, partitions, !sync, this::fail),
+                config.flushIntervalMs()).start());
+        services.add(new ServiceRunner(new RetentionService(commitLog, partitions, config, clock),
+                config.retentionCheckIntervalMs()).start());
+    }
+
+    /** Opens (creating or recovering) the store under {@code config.dataDir()}. */
+    public static Store open(StoreConfig config, Clock clock) {
+        return open(config, clock, BlockAllocator.DEFAULT);
+    }
+
+    /** As {@link #open(StoreConfig, Clock)}, with the way disk blocks are reserved for new files injected. */
+    public static Store open(StoreConfig config, Clock clock, BlockAllocator blocks) {
+        try {
+            return new Store(config, clock, blocks);
+        } catch (IOException e) {
+            throw StoreException.fromIo("cannot open the store", config.dataDir(), e);
+        }
+    }
+
+    public StoreConfig config() {
+        return config;
+    }
+
+    /** True if the last run did not close cleanly and this open recovered from the checkpoint. */
+    public boolean recoveredFromCrash() {
+        return recoveredFromCrash;
+    }
+
+    Recovery.Report recoveryReport() {
+        return recovery;
+    }
+
+    /** Creates the partition if it does not exist. Durable when it returns. */
+    public void createPartition(PartitionKey key) {
+        checkOpen();
+        partitions.create(key);
+    }
+
+    public boolean hasPartition(PartitionKey key) {
+        return partitions.get(key) != null;
+    }
+
+    public List<PartitionKey> partitions() {
+        return partitions.all().stream().map(PartitionLog::key).toList();
+    }
+
+    /** Deletes the partition and its index. A partition created later under the same name starts empty. */
+    public void deletePartition(PartitionKey key) {
+        checkOpen();
+        PartitionLog p = partitions.require(key);
+        commitLog.underAppendLock(() -> {
+            p.markDeleted();
+            return null;
+        });
+        partitions.delete(p);
+    }
+
+    public void setRetention(PartitionKey key, Retention retention) {
+        partitions.require(key).setRetention(retention);
+    }
+
+    /**
+     * Appends one v2 record batch. The future completes once the append counts as done: in sync mode after an
+     * fsync covers it, in async mode at once. Errors that concern the batch itself are thrown; I/O that fails
+     * later completes the future exceptionally. Both carry a {@link StoreException}.
+     */
+    public CompletableFuture<AppendResult> append(PartitionKey key, ByteBuffer batch, int leaderEpoch,
+                                                  boolean logAppendTime) {
+        checkOpen();
+        AppendResult r = commitLog.append(partitions.require(key), batch, leaderEpoch, logAppendTime);
+        if (r.duplicate()) {
+            return CompletableFuture.completedFuture(r);
+        }
+        if (commitRunner != null) {
+            commitRunner.wakeUp();
+        }
+        if (groupCommit != null) {
+            return groupCommit.submit(r, r.position() + CommitLogEntry.HEADER_SIZE + batch.remaining());
+        }
+        return CompletableFuture.completedFuture(r);
+    }
+
+    /** Batches from the one holding {@code offset}, up to about {@code maxBytes}; see {@link LogReader#read}. */
+    public ReadResult read(PartitionKey key, long offset, int maxBytes) {
+        checkNotClosed();
+        return reader.read(partitions.require(key), offset, maxBytes);
+    }
+
+    /** The first batch whose max timestamp is at or after {@code timestamp}; empty if none. */
+    public ReadResult batchForTimestamp(PartitionKey key, long timestamp) {
+        checkNotClosed();
+        return reader.batchForTimestamp(partitions.require(key), timestamp);
+    }
+
+    /** The first batch holding the partition's largest timestamp; empty for an empty log. */
+    public ReadResult batchWithMaxTimestamp(PartitionKey key) {
+        checkNotClosed();
+        return reader.batchWithMaxTimestamp(partitions.require(key));
+    }
+
+    public long logStartOffset(PartitionKey key) {
+        return partitions.require(key).logStartOffset();
+    }
+
+    public long logEndOffset(PartitionKey key) {
+        return partitions.require(key).logEndOffset();
+    }
+
+    /** Moves the log start forward (DeleteRecords); batches wholly before it are removed by retention. */
+    public long advanceLogStart(PartitionKey key, long offset) {
+        PartitionLog p = partitions.require(key);
+        if (offset > p.logEndOffset()) {
+            throw new StoreException(StoreException.Category.OFFSET_OUT_OF_RANGE,
+                    "offset " + offset + " is past the log end " + p.logEndOffset() + " of " + key);
+        }
+        p.advanceLogStart(offset);
+        return p.logStartOffset();
+    }
+
+    /** The idempotent-producer state of one producer in one partition, or null. */
+    public ProducerStateTable.ProducerState producerState(PartitionKey key, long producerId) {
+        return partitions.require(key).producers().get(producerId);
+    }
+
+    /** Every producer the partition remembers, as rebuilt from the log on open and kept since. */
+    public List<ProducerStateTable.ProducerState> producerStates(PartitionKey key) {
+        return partitions.require(key).producers().all();
+    }
+
+    private void fail(StoreException e) {
+        if (failure == null) {
+            LOG.error("the store at {} is offline: {}", root, e.getMessage(), e);
+            failure = e;
+        }
+    }
+
+    private void checkNotClosed() {
+        if (closed) {
+            throw new StoreException(StoreException.Category.CLOSED, "the store is closed");
+        }
+    }
+
+    private void checkOpen() {
+        checkNotClosed();
+        StoreException f = failure;
+        if (f != null) {
+            throw new StoreException(f.category(), "the store is offline after an earlier failure", f);
+        }
+    }
+
+    /**
+     * Stops the services (the last group commit and flush run first), writes a final checkpoint at the end
+     * of the log, and removes the abort file, so the next open scans nothing.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        commitLog.underAppendLock(() -> closed = true);
+        for (int i = services.size() - 1; i >= 0; i--) {
+            services.get(i).close();
+        }
+        try {
+            commitLog.commit();
+            commitLog.flush();
+            for (PartitionLog p : partitions.all()) {
+                p.queue().flush();
+            }
+            partitions.writeCheckpoint(commitLog.confirmedPosition());
+            if (failure == null) {
+                Files.deleteIfExists(root.resolve(ABORT_FILE));
+            }
+        } catch (IOException e) {
+            LOG.error("final flush of {} failed; the next open will recover", root, e);
+        } finally {
+            partitions.closeAll();
+            commitLog.close();
+            if (pool != null) {
+                pool.close();
+            }
+        }
+    }
+}

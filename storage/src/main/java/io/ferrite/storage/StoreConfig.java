@@ -1,0 +1,167 @@
+package io.ferrite.storage;
+
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * The store's settings, validated once when built. Property names (for {@link #fromProperties}) are the
+ * {@code store.*} keys documented in {@code config/server.properties}.
+ *
+ * @param dataDir                      root of the store's files
+ * @param commitLogFileSize            bytes per CommitLog file ({@code store.commitlog.file.bytes}, 1 GiB)
+ * @param consumeQueueEntriesPerFile   entries per ConsumeQueue file, even ({@code store.consumequeue.file.entries}, 65536)
+ * @param flushMode                    {@code store.flush.mode}: sync (group commit) or async (periodic), async
+ * @param flushIntervalMs              async flush and checkpoint period ({@code store.flush.interval.ms}, 500)
+ * @param warmFiles                    touch every page of a new CommitLog file ({@code store.warm.enable}, true)
+ * @param warmFlushPages               while warming, flush every so many pages; 0 never ({@code store.warm.flush.pages}, 4096)
+ * @param mlock                        mlock CommitLog files ({@code store.mlock.enable}, false)
+ * @param transientStorePoolEnabled    write through off-heap buffers ({@code store.transient.pool.enable}, false)
+ * @param transientStorePoolBuffers    buffers in that pool ({@code store.transient.pool.buffers}, 3)
+ * @param commitIntervalMs             commit period of the pool's bytes into files ({@code store.commit.interval.ms}, 200)
+ * @param readVerifyCrc                check both CRCs of every batch read ({@code store.read.verify.crc}, true)
+ * @param maxDiskUsedRatio             above this share of the disk used, the oldest CommitLog file goes regardless
+ *                                     of partition retention ({@code store.max.disk.used.ratio}, 0.90)
+ * @param fileMaxAgeMs                 a CommitLog file older than this goes regardless; -1 never ({@code store.file.max.age.ms}, -1)
+ * @param retentionCheckIntervalMs     how often retention runs ({@code log.retention.check.interval.ms}, 300000)
+ * @param defaultRetention             retention for partitions that set none ({@code log.retention.ms}, {@code log.retention.bytes})
+ */
+public record StoreConfig(
+        Path dataDir,
+        int commitLogFileSize,
+        int consumeQueueEntriesPerFile,
+        FlushMode flushMode,
+        long flushIntervalMs,
+        boolean warmFiles,
+        int warmFlushPages,
+        boolean mlock,
+        boolean transientStorePoolEnabled,
+        int transientStorePoolBuffers,
+        long commitIntervalMs,
+        boolean readVerifyCrc,
+        double maxDiskUsedRatio,
+        long fileMaxAgeMs,
+        long retentionCheckIntervalMs,
+        Retention defaultRetention) {
+
+    public static final int PAGE_SIZE = 4096;
+    /** Smallest CommitLog file: a page. Tests use small files; the default is 1 GiB. */
+    public static final int MIN_FILE_SIZE = PAGE_SIZE;
+
+    public StoreConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(flushMode, "flushMode");
+        Objects.requireNonNull(defaultRetention, "defaultRetention");
+        require(commitLogFileSize >= MIN_FILE_SIZE && commitLogFileSize % PAGE_SIZE == 0,
+                "store.commitlog.file.bytes must be a multiple of " + PAGE_SIZE + ", at least " + MIN_FILE_SIZE);
+        require(consumeQueueEntriesPerFile >= 256 && consumeQueueEntriesPerFile % 256 == 0,
+                "store.consumequeue.file.entries must be a positive multiple of 256");
+        require(flushIntervalMs > 0, "store.flush.interval.ms must be positive");
+        require(warmFlushPages >= 0, "store.warm.flush.pages must not be negative");
+        require(transientStorePoolBuffers >= 1, "store.transient.pool.buffers must be at least 1");
+        require(commitIntervalMs > 0, "store.commit.interval.ms must be positive");
+        require(maxDiskUsedRatio > 0 && maxDiskUsedRatio <= 1, "store.max.disk.used.ratio must be in (0, 1]");
+        require(fileMaxAgeMs == -1 || fileMaxAgeMs > 0, "store.file.max.age.ms must be -1 or positive");
+        require(retentionCheckIntervalMs > 0, "log.retention.check.interval.ms must be positive");
+    }
+
+    /** The defaults, with data under {@code dataDir}. */
+    public static StoreConfig defaults(Path dataDir) {
+        return new StoreConfig(dataDir, 1 << 30, 65536, FlushMode.ASYNC, 500, true, 4096, false, false, 3, 200,
+                true, 0.90, -1, 300_000, Retention.KAFKA_DEFAULT);
+    }
+
+    /** Reads {@code store.*} keys (and Kafka's retention keys) over the defaults; unknown keys are ignored here. */
+    public static StoreConfig fromProperties(Path dataDir, Map<String, String> props) {
+        StoreConfig d = defaults(dataDir);
+        Function<String, String> get = props::get;
+        return new StoreConfig(
+                dataDir,
+                intOf(get, "store.commitlog.file.bytes", d.commitLogFileSize),
+                intOf(get, "store.consumequeue.file.entries", d.consumeQueueEntriesPerFile),
+                flushModeOf(get.apply("store.flush.mode"), d.flushMode),
+                longOf(get, "store.flush.interval.ms", d.flushIntervalMs),
+                boolOf(get, "store.warm.enable", d.warmFiles),
+                intOf(get, "store.warm.flush.pages", d.warmFlushPages),
+                boolOf(get, "store.mlock.enable", d.mlock),
+                boolOf(get, "store.transient.pool.enable", d.transientStorePoolEnabled),
+                intOf(get, "store.transient.pool.buffers", d.transientStorePoolBuffers),
+                longOf(get, "store.commit.interval.ms", d.commitIntervalMs),
+                boolOf(get, "store.read.verify.crc", d.readVerifyCrc),
+                doubleOf(get, "store.max.disk.used.ratio", d.maxDiskUsedRatio),
+                longOf(get, "store.file.max.age.ms", d.fileMaxAgeMs),
+                longOf(get, "log.retention.check.interval.ms", d.retentionCheckIntervalMs),
+                new Retention(longOf(get, "log.retention.ms", d.defaultRetention.retentionMs()),
+                        longOf(get, "log.retention.bytes", d.defaultRetention.retentionBytes())));
+    }
+
+    /** A copy with one field changed, for tests and benchmarks. */
+    public StoreConfig withFlushMode(FlushMode mode) {
+        return new StoreConfig(dataDir, commitLogFileSize, consumeQueueEntriesPerFile, mode, flushIntervalMs, warmFiles,
+                warmFlushPages, mlock, transientStorePoolEnabled, transientStorePoolBuffers, commitIntervalMs,
+                readVerifyCrc, maxDiskUsedRatio, fileMaxAgeMs, retentionCheckIntervalMs, defaultRetention);
+    }
+
+    private static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
+        }
+    }
+
+    private static FlushMode flushModeOf(String v, FlushMode d) {
+        if (v == null) {
+            return d;
+        }
+        try {
+            return FlushMode.valueOf(v.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("store.flush.mode must be sync or async, not '" + v + "'");
+        }
+    }
+
+    private static int intOf(Function<String, String> get, String key, int d) {
+        long v = longOf(get, key, d);
+        if (v != (int) v) {
+            throw new IllegalArgumentException(key + " is out of range: " + v);
+        }
+        return (int) v;
+    }
+
+    private static long longOf(Function<String, String> get, String key, long d) {
+        String v = get.apply(key);
+        if (v == null) {
+            return d;
+        }
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number, not '" + v + "'");
+        }
+    }
+
+    private static double doubleOf(Function<String, String> get, String key, double d) {
+        String v = get.apply(key);
+        if (v == null) {
+            return d;
+        }
+        try {
+            return Double.parseDouble(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a number, not '" + v + "'");
+        }
+    }
+
+    private static boolean boolOf(Function<String, String> get, String key, boolean d) {
+        String v = get.apply(key);
+        if (v == null) {
+            return d;
+        }
+        return switch (v.trim().toLowerCase(Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(key + " must be true or false, not '" + v + "'");
+        };
+    }
+}
