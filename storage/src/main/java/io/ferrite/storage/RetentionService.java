@@ -43,7 +43,7 @@ final class RetentionService implements Agent {
 
     /** One pass. Returns the number of CommitLog files deleted. */
     @Override
-    public int doWork() throws IOException {
+    public synchronized int doWork() throws IOException {
         long now = clock.millis();
         for (PartitionLog p : partitions.all()) {
             applyRetention(p, now);

@@ -38,6 +38,7 @@ public final class Store implements AutoCloseable {
     private final boolean recoveredFromCrash;
     private final List<ServiceRunner> services = new ArrayList<>();
     private final ServiceRunner commitRunner;
+    private final RetentionService retention;
     private volatile StoreException failure;
     private volatile boolean closed;
 
@@ -86,8 +87,8 @@ public final class Store implements AutoCloseable {
         }
         services.add(new ServiceRunner(new FlushService(commitLog, partitions, !sync, this::fail),
                 config.flushIntervalMs()).start());
-        services.add(new ServiceRunner(new RetentionService(commitLog, partitions, config, clock),
-                config.retentionCheckIntervalMs()).start());
+        this.retention = new RetentionService(commitLog, partitions, config, clock);
+        services.add(new ServiceRunner(retention, config.retentionCheckIntervalMs()).start());
     }
 
     /** Opens (creating or recovering) the store under {@code config.dataDir()}. */
@@ -212,6 +213,12 @@ public final class Store implements AutoCloseable {
     /** Every producer the partition remembers, as rebuilt from the log on open and kept since. */
     public List<ProducerStateTable.ProducerState> producerStates(PartitionKey key) {
         return partitions.require(key).producers().all();
+    }
+
+    /** Runs one retention pass now, on the caller's thread; returns the CommitLog files deleted. */
+    int runRetention() throws IOException {
+        checkNotClosed();
+        return retention.doWork();
     }
 
     private void fail(StoreException e) {

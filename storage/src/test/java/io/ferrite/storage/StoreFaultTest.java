@@ -1,0 +1,291 @@
+package io.ferrite.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Damage done to the files between runs, and what the store makes of it. */
+class StoreFaultTest {
+    private static final PartitionKey P0 = new PartitionKey("t", 0);
+    private static final PartitionKey P1 = new PartitionKey("t", 1);
+
+    @TempDir
+    Path dir;
+
+    private List<AppendResult> fill(Store store, int batches) throws Exception {
+        store.createPartition(P0);
+        store.createPartition(P1);
+        List<AppendResult> out = new ArrayList<>();
+        for (int i = 0; i < batches; i++) {
+            out.add(store.append(i % 2 == 0 ? P0 : P1, TestBatches.batch("v" + i, 3, 1000 + i), 0, false).get());
+        }
+        return out;
+    }
+
+    private List<String> readAll(Store store, PartitionKey key) {
+        try (ReadResult r = store.read(key, store.logStartOffset(key), Integer.MAX_VALUE)) {
+            return TestBatches.values(r);
+        }
+    }
+
+    private List<Path> commitLogFiles() throws IOException {
+        try (Stream<Path> s = Files.list(dir.resolve("commitlog"))) {
+            return s.filter(p -> p.getFileName().toString().matches("\\d{20}")).sorted().toList();
+        }
+    }
+
+    private static void write(Path file, long position, byte[] bytes) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(bytes), position);
+        }
+    }
+
+    @Test
+    void garbageAtTheTailIsTruncated() throws Exception {
+        List<String> p0;
+        long end;
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            List<AppendResult> acked = fill(store, 40);
+            p0 = readAll(store, P0);
+            AppendResult last = acked.get(acked.size() - 1);
+            end = last.position() + CommitLogEntry.HEADER_SIZE + TestBatches.batch("v39", 3, 1039).remaining();
+        }
+        Path last = commitLogFiles().get(commitLogFiles().size() - 1);
+        long at = end - Long.parseLong(last.getFileName().toString());
+        write(last, at, new byte[] {0x12, 0x34, 0x56, 0x78, (byte) 0xFE, 0x77, 0x1E, 0x02, 1, 2, 3, 4, 5, 6, 7, 8, 9});
+        Files.write(dir.resolve(Store.ABORT_FILE), new byte[0]); // as after a crash
+
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            assertTrue(store.recoveredFromCrash());
+            assertEquals(end, store.recoveryReport().corruptAt());
+            assertEquals(p0, readAll(store, P0));
+            assertEquals(60, store.logEndOffset(P0));
+            assertEquals(60, store.append(P0, TestBatches.batch("after", 1, 5000), 0, false).get().baseOffset());
+        }
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            assertEquals(-1, store.recoveryReport().corruptAt());
+            assertEquals(61, store.logEndOffset(P0));
+        }
+    }
+
+    @Test
+    void halfWrittenEntryAfterTheCheckpointIsTruncated() throws Exception {
+        Path copy = dir.resolve("crashed");
+        List<String> p1;
+        try (Store store = TestBatches.open(dir.resolve("live"), FlushMode.ASYNC)) {
+            fill(store, 30);
+            p1 = readAll(store, P1);
+            // A copy of the files taken while the store runs is what a crash leaves: abort file, old checkpoint.
+            copyTree(dir.resolve("live"), copy);
+        }
+        // Cut the last entry in half, as a crash mid-append would. The newest file may be an empty one made ahead.
+        Path last = null;
+        ByteBuffer content = null;
+        int lastEntry = -1;
+        List<Path> files;
+        try (Stream<Path> s = Files.list(copy.resolve("commitlog"))) {
+            files = s.filter(p -> p.getFileName().toString().matches("\\d{20}")).sorted().toList();
+        }
+        for (int f = files.size() - 1; f >= 0 && lastEntry < 0; f--) {
+            last = files.get(f);
+            content = ByteBuffer.wrap(Files.readAllBytes(last));
+            for (int pos = 0; pos + 8 <= content.capacity() && content.getInt(pos + 4) == CommitLogEntry.MAGIC; ) {
+                lastEntry = pos;
+                pos += content.getInt(pos);
+            }
+        }
+        int size = content.getInt(lastEntry);
+        write(last, lastEntry + size / 2, new byte[size - size / 2]);
+
+        try (Store store = TestBatches.open(copy, FlushMode.ASYNC)) {
+            assertTrue(store.recoveredFromCrash());
+            List<String> expected = p1.subList(0, p1.size() - 3); // the torn batch was P1's last (3 records)
+            assertEquals(expected, readAll(store, P1));
+            assertEquals(42, store.logEndOffset(P1));
+            assertEquals(42, store.append(P1, TestBatches.batch("again", 1, 9000), 0, false).get().baseOffset());
+        }
+    }
+
+    @Test
+    void flippedBitInAnOlderBatchIsNeverServed() throws Exception {
+        List<AppendResult> acked;
+        List<String> p1;
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            acked = fill(store, 20);
+            p1 = readAll(store, P1);
+        }
+        AppendResult victim = acked.get(10); // P0's sixth batch: offsets 15..17
+        Path file = commitLogFiles().get(0);
+        long inBatch = victim.position() + CommitLogEntry.HEADER_SIZE + RecordBatchHeader.HEADER_SIZE + 5;
+        byte[] one = new byte[1];
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ch.read(ByteBuffer.wrap(one), inBatch);
+        }
+        write(file, inBatch, new byte[] {(byte) (one[0] ^ 0x10)});
+
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            // Reads stop before the damaged batch...
+            try (ReadResult r = store.read(P0, 0, Integer.MAX_VALUE)) {
+                assertEquals(15, TestBatches.values(r).size());
+            }
+            // ...and a read that starts at it fails rather than serve it.
+            StoreException e = assertThrows(StoreException.class, () -> store.read(P0, 15, 1 << 20));
+            assertEquals(StoreException.Category.CORRUPT, e.category());
+            // Batches after it, other partitions and appends are unaffected.
+            try (ReadResult r = store.read(P0, 18, Integer.MAX_VALUE)) {
+                assertEquals("18:v12-0", TestBatches.values(r).get(0));
+            }
+            assertEquals(p1, readAll(store, P1));
+            assertEquals(30, store.append(P0, TestBatches.batch("x", 1, 1), 0, false).get().baseOffset());
+        }
+    }
+
+    @Test
+    void flippedBitInABaseOffsetIsCaughtByTheHeaderCrc() throws Exception {
+        List<AppendResult> acked;
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            acked = fill(store, 6);
+        }
+        AppendResult victim = acked.get(2); // P0's second batch: offsets 3..5
+        write(commitLogFiles().get(0), victim.position() + CommitLogEntry.HEADER_SIZE + 7, new byte[] {1});
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            StoreException e = assertThrows(StoreException.class, () -> store.read(P0, 3, 1 << 20));
+            assertEquals(StoreException.Category.CORRUPT, e.category());
+        }
+    }
+
+    @Test
+    void deletedConsumeQueueIsRebuiltIdentical() throws Exception {
+        Path queues = dir.resolve("consumequeue");
+        Map<String, byte[]> before;
+        List<String> p0;
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            fill(store, 1200); // 600 batches per partition: three 256-entry queue files each
+            p0 = readAll(store, P0);
+        }
+        before = snapshot(queues);
+        Path p0Queue = queues.resolve("0");
+        try (Stream<Path> s = Files.list(p0Queue)) {
+            for (Path p : s.toList()) {
+                Files.delete(p);
+            }
+        }
+        // P1 loses only its last file.
+        Path p1Last;
+        try (Stream<Path> s = Files.list(queues.resolve("1"))) {
+            p1Last = s.sorted().reduce((a, b) -> b).orElseThrow();
+        }
+        Files.delete(p1Last);
+
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            assertEquals(List.of(P0, P1), store.recoveryReport().rebuilt().stream().sorted(
+                    (a, b) -> Integer.compare(a.partition(), b.partition())).toList());
+            assertEquals(p0, readAll(store, P0));
+            assertEquals(1800, store.logEndOffset(P1));
+        }
+        Map<String, byte[]> after = snapshot(queues);
+        assertEquals(before.keySet(), after.keySet());
+        for (String name : before.keySet()) {
+            assertArrayEquals(before.get(name), after.get(name), name);
+        }
+    }
+
+    @Test
+    void retentionDeletesAFileOnlyAfterItsLastReaderLetsGo() throws Exception {
+        MutableClock clock = new MutableClock(1_000_000);
+        try (Store store = Store.open(TestBatches.smallConfig(dir, FlushMode.ASYNC), clock)) {
+            store.createPartition(P0);
+            for (int i = 0; i < 300; i++) { // ~ 300 x 1 KiB: five 64 KiB files
+                store.append(P0, TestBatches.sized(1000, 1_000 + i), 0, false).get();
+            }
+            Path first = commitLogFiles().get(0);
+            ReadResult held = store.read(P0, 0, 1);
+            store.setRetention(P0, new Retention(60_000, -1));
+            clock.advance(3_600_000); // every batch is now older than a minute...
+            store.append(P0, TestBatches.sized(1000, clock.millis()), 0, false).get(); // ...but this one
+            assertTrue(store.runRetention() >= 4);
+            assertEquals(300, store.logStartOffset(P0));
+            assertTrue(Files.exists(first), "a held file must survive deletion");
+            assertEquals(1, TestBatches.parse(held.batches().get(0).buffer()).size());
+            held.close();
+            assertFalse(Files.exists(first), "released: now it goes");
+            assertThrows(StoreException.class, () -> store.read(P0, 0, 100));
+            try (ReadResult r = store.read(P0, 300, 1 << 20)) {
+                assertEquals(1, r.batches().size());
+            }
+        }
+        try (Store store = Store.open(TestBatches.smallConfig(dir, FlushMode.ASYNC), clock)) {
+            assertEquals(300, store.logStartOffset(P0));
+            assertEquals(301, store.logEndOffset(P0));
+        }
+    }
+
+    @Test
+    void retentionBytesKeepsAtLeastTheLimit() throws Exception {
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            store.createPartition(P0);
+            int batch = TestBatches.sized(1000, 1).remaining();
+            for (int i = 0; i < 100; i++) {
+                store.append(P0, TestBatches.sized(1000, 1_000 + i), 0, false).get();
+            }
+            store.setRetention(P0, new Retention(-1, 10L * batch + 10));
+            store.runRetention();
+            // Whole batches go while what is left stays at or above the limit: 11 batches remain.
+            assertEquals(89, store.logStartOffset(P0));
+        }
+    }
+
+    @Test
+    void deletedPartitionRecreatedUnderTheSameNameStartsEmpty() throws Exception {
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            fill(store, 10);
+            store.deletePartition(P0);
+            assertFalse(store.hasPartition(P0));
+            store.createPartition(P0);
+            assertEquals(0, store.logEndOffset(P0));
+            assertEquals(0, store.append(P0, TestBatches.batch("new", 1, 1), 0, false).get().baseOffset());
+        }
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            assertEquals(List.of("0:new-0"), readAll(store, P0));
+        }
+    }
+
+    private static Map<String, byte[]> snapshot(Path root) throws IOException {
+        Map<String, byte[]> out = new TreeMap<>();
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.filter(Files::isRegularFile).toList()) {
+                out.put(root.relativize(p).toString(), Files.readAllBytes(p));
+            }
+        }
+        return out;
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path target = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(p, target);
+                }
+            }
+        }
+    }
+}
