@@ -1,0 +1,75 @@
+package io.ferrite.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileAllocatorTest {
+    private static final FileAllocator.Spec SPEC = new FileAllocator.Spec(64 * 1024, true, false, false, true);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void prefetchedFilesAreMadeByTheServiceStepAndTakenReady() {
+        FileAllocator a = new FileAllocator(BlockAllocator.DEFAULT, null, 4096, 4);
+        Path p = dir.resolve(MappedFile.fileName(0));
+        a.prefetch(p, 0, SPEC);
+        a.prefetch(p, 0, SPEC); // asked twice, made once
+        assertFalse(Files.exists(p));
+        assertEquals(1, a.doWork());
+        assertEquals(0, a.doWork());
+        assertTrue(Files.exists(p));
+        MappedFile f = a.take(p, 0, SPEC);
+        assertEquals(0, f.fileFromOffset());
+        f.destroy();
+    }
+
+    @Test
+    void aQueueRollingOverHasTheNextFileQueued() throws Exception {
+        FileAllocator a = new FileAllocator(BlockAllocator.DEFAULT, null, 4096, 0);
+        MappedFileQueue q = new MappedFileQueue(dir, a, SPEC);
+        q.load();
+        q.lastForAppend(0);
+        assertEquals(1, a.doWork(), "file after the first was queued");
+        assertTrue(Files.exists(dir.resolve(MappedFile.fileName(SPEC.fileSize()))));
+        q.close();
+        a.onClose();
+        assertFalse(Files.exists(dir.resolve(MappedFile.fileName(SPEC.fileSize()))), "never-used files are removed");
+    }
+
+    @Test
+    void aFullDiskIsATypedFailureAndALaterTryCanSucceed() {
+        AtomicBoolean full = new AtomicBoolean(true);
+        BlockAllocator blocks = (file, ch, len) -> {
+            if (full.get()) {
+                throw new IOException("No space left on device");
+            }
+            BlockAllocator.DEFAULT.allocate(file, ch, len);
+        };
+        FileAllocator a = new FileAllocator(blocks, null, 4096, 0);
+        Path p = dir.resolve(MappedFile.fileName(0));
+        StoreException e = assertThrows(StoreException.class, () -> a.take(p, 0, SPEC));
+        assertEquals(StoreException.Category.DISK_FULL, e.category());
+        assertFalse(Files.exists(p));
+        assertFalse(Files.exists(dir.resolve(p.getFileName() + ".allocating")));
+        full.set(false);
+        a.take(p, 0, SPEC).destroy();
+    }
+
+    @Test
+    void fallocateReservesTheWholeLength() throws Exception {
+        Path p = Files.createFile(dir.resolve("f"));
+        if (NativeIO.fallocate(p, 1 << 20)) {
+            assertEquals(1 << 20, Files.size(p));
+        }
+    }
+}

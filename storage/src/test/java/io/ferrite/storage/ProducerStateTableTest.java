@@ -1,0 +1,74 @@
+package io.ferrite.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.ByteBuffer;
+import org.junit.jupiter.api.Test;
+
+class ProducerStateTableTest {
+    private final ProducerStateTable table = new ProducerStateTable();
+    private long nextOffset;
+
+    private void write(ByteBuffer batch) {
+        assertNull(table.check(batch));
+        table.update(batch, nextOffset);
+        nextOffset += RecordBatchHeader.lastOffsetDelta(batch) + 1;
+    }
+
+    @Test
+    void aRetriedBatchAmongTheLastFiveGetsItsOriginalOffsets() {
+        for (int i = 0; i < 6; i++) {
+            write(TestBatches.idempotent(7, (short) 0, i * 2, 2));
+        }
+        ProducerStateTable.BatchMetadata dup = table.check(TestBatches.idempotent(7, (short) 0, 4, 2));
+        assertNotNull(dup);
+        assertEquals(4, dup.firstOffset());
+        assertEquals(5, dup.lastOffset());
+        // The first batch fell out of the window of five: no longer a duplicate, and out of order.
+        StoreException e = assertThrows(StoreException.class, () -> table.check(TestBatches.idempotent(7, (short) 0, 0, 2)));
+        assertEquals(StoreException.Category.OUT_OF_ORDER_SEQUENCE, e.category());
+    }
+
+    @Test
+    void aGapInSequencesIsOutOfOrder() {
+        write(TestBatches.idempotent(1, (short) 0, 0, 3));
+        StoreException e = assertThrows(StoreException.class, () -> table.check(TestBatches.idempotent(1, (short) 0, 4, 1)));
+        assertEquals(StoreException.Category.OUT_OF_ORDER_SEQUENCE, e.category());
+        assertNull(table.check(TestBatches.idempotent(1, (short) 0, 3, 1)));
+    }
+
+    @Test
+    void epochsMoveForwardOnlyAndANewEpochStartsAtZero() {
+        write(TestBatches.idempotent(1, (short) 3, 0, 1));
+        assertEquals(StoreException.Category.INVALID_PRODUCER_EPOCH, assertThrows(StoreException.class,
+                () -> table.check(TestBatches.idempotent(1, (short) 2, 1, 1))).category());
+        assertEquals(StoreException.Category.OUT_OF_ORDER_SEQUENCE, assertThrows(StoreException.class,
+                () -> table.check(TestBatches.idempotent(1, (short) 4, 5, 1))).category());
+        write(TestBatches.idempotent(1, (short) 4, 0, 1));
+        assertEquals(4, table.get(1).epoch());
+        assertEquals(0, table.get(1).lastSequence());
+    }
+
+    @Test
+    void anUnknownProducerMayStartAtAnySequence() {
+        assertNull(table.check(TestBatches.idempotent(9, (short) 0, 42, 1)));
+    }
+
+    @Test
+    void sequencesWrapAtIntMax() {
+        assertEquals(1, ProducerStateTable.lastSequence(Integer.MAX_VALUE - 1, 3));
+        assertEquals(true, ProducerStateTable.follows(Integer.MAX_VALUE, 0));
+    }
+
+    @Test
+    void producersWhollyBeforeTheLogStartAreForgotten() {
+        write(TestBatches.idempotent(1, (short) 0, 0, 2));
+        write(TestBatches.idempotent(2, (short) 0, 0, 2));
+        table.removeBefore(2);
+        assertNull(table.get(1));
+        assertNotNull(table.get(2));
+    }
+}
