@@ -55,7 +55,7 @@ final class FileAllocator implements Agent {
         return "ferrite-file-allocator";
     }
 
-    /** Lets {@link #prefetch} wake the service thread; without a runner, requests are served in {@link #take}. */
+    /** Lets {@link #prefetch} wake the service thread; without a runner, requests wait for {@link #take}. */
     void attach(ServiceRunner runner) {
         this.runner = runner;
     }
@@ -73,12 +73,14 @@ final class FileAllocator implements Agent {
         }
     }
 
-    /** Returns the file, creating it here if the service is not running. */
+    /**
+     * Returns the file. If the service has not started on it yet (it may be busy warming a large file), the
+     * caller makes it itself rather than queue behind that work.
+     */
     MappedFile take(Path path, long fromOffset, Spec spec) {
         prefetch(path, fromOffset, spec);
         Request r = requests.get(path);
-        ServiceRunner sr = runner;
-        if (sr == null || !sr.isRunning()) {
+        if (pending.contains(r)) {
             serve(r);
         }
         try {

@@ -19,12 +19,15 @@ final class GroupCommitService implements Agent {
 
     private final CommitLog log;
     private final boolean commitFirst;
+    private final java.util.function.Consumer<StoreException> onFailure;
     private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
     private volatile ServiceRunner runner;
 
-    GroupCommitService(CommitLog log, boolean commitFirst) {
+    /** @param onFailure told of a failed fsync, which takes the store offline */
+    GroupCommitService(CommitLog log, boolean commitFirst, java.util.function.Consumer<StoreException> onFailure) {
         this.log = log;
         this.commitFirst = commitFirst;
+        this.onFailure = onFailure;
     }
 
     @Override
@@ -70,6 +73,7 @@ final class GroupCommitService implements Agent {
             StoreException failure = e instanceof IOException io
                     ? StoreException.fromIo("fsync failed", log.files().dir(), io)
                     : new StoreException(StoreException.Category.IO, "fsync failed", e);
+            onFailure.accept(failure);
             batch.forEach(r -> r.future.completeExceptionally(failure));
             return batch.size();
         }

@@ -39,8 +39,8 @@ final class LogReader {
         try {
             for (long i = index; i >= 0 && i < q.endIndex(); i++) {
                 ConsumeQueue.Entry e = q.entry(i);
-                if (e == null) {
-                    break;
+                if (e == null || e.baseOffset() >= end) {
+                    break; // appended after this read began: beyond the high watermark it reports
                 }
                 int batchSize = e.size() - CommitLogEntry.HEADER_SIZE;
                 if (!out.isEmpty() && bytes + batchSize > maxBytes) {

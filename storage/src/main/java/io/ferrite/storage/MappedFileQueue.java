@@ -5,8 +5,8 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 
 /**
@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * position of its first byte, together forming one long address space.
  *
  * <p>Threads: the appending thread adds files at the tail; the retention thread removes them at the head;
- * readers look files up concurrently (the list is copy-on-write). {@code flushedWhere} and
+ * readers look files up concurrently in an immutable array that every change replaces. {@code flushedWhere} and
  * {@code committedWhere} each have one writer, the flush and the commit service.
  */
 final class MappedFileQueue implements AutoCloseable {
@@ -23,7 +23,7 @@ final class MappedFileQueue implements AutoCloseable {
     private final Path dir;
     private final FileAllocator allocator;
     private final FileAllocator.Spec spec;
-    private final CopyOnWriteArrayList<MappedFile> files = new CopyOnWriteArrayList<>();
+    private volatile MappedFile[] files = new MappedFile[0];
     private volatile long flushedWhere;
     private volatile long committedWhere;
 
@@ -50,11 +50,13 @@ final class MappedFileQueue implements AutoCloseable {
         names.sort(null);
         for (Path p : names) {
             MappedFile f = MappedFile.open(p, spec.fileSize());
-            if (!files.isEmpty() && files.get(files.size() - 1).fileFromOffset() + spec.fileSize() != f.fileFromOffset()) {
+            MappedFile last = last();
+            if (last != null && last.fileFromOffset() + spec.fileSize() != f.fileFromOffset()) {
                 f.shutdown();
+                close();
                 throw new IOException("gap in " + dir + " before " + p.getFileName());
             }
-            files.add(f);
+            append(f);
         }
     }
 
@@ -66,20 +68,48 @@ final class MappedFileQueue implements AutoCloseable {
         return spec.fileSize();
     }
 
+    /** The files now, oldest first: a snapshot that later changes do not affect. */
     List<MappedFile> files() {
-        return files;
+        return List.of(files);
     }
 
     boolean isEmpty() {
-        return files.isEmpty();
+        return files.length == 0;
     }
 
     MappedFile first() {
-        return files.isEmpty() ? null : files.get(0);
+        MappedFile[] fs = files;
+        return fs.length == 0 ? null : fs[0];
     }
 
     MappedFile last() {
-        return files.isEmpty() ? null : files.get(files.size() - 1);
+        MappedFile[] fs = files;
+        return fs.length == 0 ? null : fs[fs.length - 1];
+    }
+
+    private synchronized void append(MappedFile f) {
+        MappedFile[] fs = Arrays.copyOf(files, files.length + 1);
+        fs[fs.length - 1] = f;
+        files = fs;
+    }
+
+    /** Removes and returns the first file, or the last; null if none (or only one, for the first). */
+    private synchronized MappedFile removeFirst(boolean keepLast) {
+        MappedFile[] fs = files;
+        if (fs.length == 0 || (keepLast && fs.length == 1)) {
+            return null;
+        }
+        files = Arrays.copyOfRange(fs, 1, fs.length);
+        return fs[0];
+    }
+
+    private synchronized MappedFile removeLast() {
+        MappedFile[] fs = files;
+        if (fs.length == 0) {
+            return null;
+        }
+        files = Arrays.copyOf(fs, fs.length - 1);
+        return fs[fs.length - 1];
     }
 
     /** Position of the first byte still on disk. */
@@ -100,19 +130,19 @@ final class MappedFileQueue implements AutoCloseable {
 
     /** The file holding {@code position}, or null if it was deleted or not yet created. */
     MappedFile find(long position) {
-        List<MappedFile> snapshot = files;
-        if (snapshot.isEmpty()) {
+        MappedFile[] fs = files;
+        if (fs.length == 0) {
             return null;
         }
-        long first = snapshot.get(0).fileFromOffset();
+        long first = fs[0].fileFromOffset();
         if (position < first) {
             return null;
         }
         long index = (position - first) / spec.fileSize();
-        if (index >= snapshot.size()) {
+        if (index >= fs.length) {
             return null;
         }
-        MappedFile f = snapshot.get((int) index);
+        MappedFile f = fs[(int) index];
         return f.fileFromOffset() <= position && position < f.fileFromOffset() + spec.fileSize() ? f : null;
     }
 
@@ -143,7 +173,7 @@ final class MappedFileQueue implements AutoCloseable {
 
     private MappedFile roll(long from) {
         MappedFile created = allocator.take(dir.resolve(MappedFile.fileName(from)), from, spec);
-        files.add(created);
+        append(created);
         if (spec.aheadOnRoll()) {
             prefetchNext();
         }
@@ -189,14 +219,12 @@ final class MappedFileQueue implements AutoCloseable {
      * past it. Recovery only; no other thread may run.
      */
     void truncateTo(long position) {
-        for (int i = files.size() - 1; i >= 0; i--) {
-            MappedFile f = files.get(i);
-            if (f.fileFromOffset() >= position && !(i == 0 && f.fileFromOffset() == position)) {
-                files.remove(i);
-                f.destroy();
-            } else {
-                break;
-            }
+        for (MappedFile f = last(); f != null && f.fileFromOffset() >= position && files.length > 1; f = last()) {
+            removeLast().destroy();
+        }
+        MappedFile only = first();
+        if (only != null && files.length == 1 && only.fileFromOffset() > position) {
+            removeLast().destroy();
         }
         for (MappedFile f : files) {
             long end = f.fileFromOffset() + f.fileSize();
@@ -209,13 +237,8 @@ final class MappedFileQueue implements AutoCloseable {
     /** Deletes whole files that end at or before {@code position}, never the last one. Returns how many. */
     int deleteBefore(long position) {
         int deleted = 0;
-        while (files.size() > 1) {
-            MappedFile f = files.get(0);
-            if (f.fileFromOffset() + f.fileSize() > position) {
-                break;
-            }
-            files.remove(0);
-            f.destroy();
+        for (MappedFile f = first(); files.length > 1 && f.fileFromOffset() + f.fileSize() <= position; f = first()) {
+            removeFirst(true).destroy();
             deleted++;
         }
         return deleted;
@@ -223,17 +246,15 @@ final class MappedFileQueue implements AutoCloseable {
 
     /** Deletes every file, each as soon as no reader holds it. */
     void destroyAll() {
-        for (MappedFile f : files) {
+        for (MappedFile f = removeLast(); f != null; f = removeLast()) {
             f.destroy();
         }
-        files.clear();
     }
 
     @Override
     public void close() {
-        for (MappedFile f : files) {
+        for (MappedFile f = removeLast(); f != null; f = removeLast()) {
             f.shutdown();
         }
-        files.clear();
     }
 }

@@ -80,6 +80,7 @@ final class Partitions {
             Files.createDirectories(queueDir(id));
             ConsumeQueue q = newQueue(id);
             q.load(0);
+            q.files().prefetchNext(); // the first index file, made in the background before the first append
             PartitionLog p = new PartitionLog(id, key, q, 0);
             byKey.put(key, p);
             byId.put(id, p);

@@ -35,7 +35,9 @@ class ServiceTest {
         Partitions[] ps = new Partitions[1];
         CommitLog log = commitLog(ps);
         PartitionLog p = ps[0].create(new PartitionKey("t", 0));
-        GroupCommitService gc = new GroupCommitService(log, false);
+        GroupCommitService gc = new GroupCommitService(log, false, e -> {
+            throw new AssertionError(e);
+        });
         CompletableFuture<?>[] futures = new CompletableFuture<?>[10];
         for (int i = 0; i < futures.length; i++) {
             AppendResult r = log.append(p, TestBatches.batch("g" + i, 1, 1), 0, false);
