@@ -53,7 +53,7 @@ public final class Store implements AutoCloseable {
         }
         Checkpoint cp = Checkpoint.read(root);
         this.pool = config.transientStorePoolEnabled()
-                ? new TransientStorePool(config.transientStorePoolBuffers(), config.commitLogFileSize(), config.mlock())
+                ? new TransientStorePool(config.transientStorePoolBuffers(), config.commitLogFileSize(), true)
                 : null;
         this.allocator = new FileAllocator(blocks, pool, StoreConfig.PAGE_SIZE, config.warmFlushPages());
         MappedFileQueue logFiles = new MappedFileQueue(root.resolve("commitlog"), allocator,

@@ -252,6 +252,42 @@ class StoreFaultTest {
     }
 
     @Test
+    void aFileOlderThanTheGlobalMaximumGoesDespitePartitionRetention() throws Exception {
+        MutableClock clock = new MutableClock(System.currentTimeMillis());
+        StoreConfig base = TestBatches.smallConfig(dir, FlushMode.ASYNC);
+        StoreConfig aged = new StoreConfig(dir, base.commitLogFileSize(), base.consumeQueueEntriesPerFile(),
+                base.flushMode(), base.flushIntervalMs(), false, 0, false, false, 1, 20, true, 0.999,
+                3_600_000, base.retentionCheckIntervalMs(), base.defaultRetention());
+        try (Store store = Store.open(aged, clock)) {
+            store.createPartition(P0);
+            store.createPartition(P1);
+            List<AppendResult> results = new ArrayList<>();
+            for (int i = 0; i < 200; i++) { // ~200 KiB over both partitions: four 64 KiB files
+                results.add(store.append(i % 2 == 0 ? P0 : P1, TestBatches.sized(1000, i), 0, false).get());
+            }
+            int fileSize = aged.commitLogFileSize();
+            long lastFileStart = results.get(results.size() - 1).position() / fileSize * fileSize;
+            assertEquals(0, store.runRetention(), "partitions keep everything, and no file is old yet");
+
+            clock.advance(2 * 3_600_000);
+            assertEquals(lastFileStart / fileSize, store.runRetention(), "every file but the one being written");
+            for (int part = 0; part < 2; part++) {
+                PartitionKey key = part == 0 ? P0 : P1;
+                long expectedStart = -1;
+                for (int i = part; i < results.size() && expectedStart < 0; i += 2) {
+                    if (results.get(i).position() >= lastFileStart) {
+                        expectedStart = results.get(i).baseOffset();
+                    }
+                }
+                assertEquals(expectedStart, store.logStartOffset(key), key.toString());
+                try (ReadResult r = store.read(key, expectedStart, Integer.MAX_VALUE)) {
+                    assertEquals(100 - expectedStart, r.batches().size());
+                }
+            }
+        }
+    }
+
+    @Test
     void deletedPartitionRecreatedUnderTheSameNameStartsEmpty() throws Exception {
         try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
             fill(store, 10);

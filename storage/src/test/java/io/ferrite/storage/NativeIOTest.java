@@ -1,0 +1,48 @@
+package io.ferrite.storage;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NativeIOTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void libcIsBoundOnLinux() {
+        assertEquals(System.getProperty("os.name").toLowerCase().contains("linux"), NativeIO.available());
+    }
+
+    @Test
+    void lockAndAdviseNeverThrowWhateverTheLimits() throws Exception {
+        ByteBuffer small = ByteBuffer.allocateDirect(64 * 1024);
+        NativeIO.mlock(small); // true, or false after one warning when RLIMIT_MEMLOCK refuses: never an exception
+        NativeIO.munlock(small);
+        Path p = Files.createFile(dir.resolve("m"));
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(8192));
+            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, 8192);
+            if (NativeIO.available()) {
+                assertTrue(NativeIO.willNeed(map));
+            }
+            Unmapper.unmap(map);
+        }
+    }
+
+    @Test
+    void fallocateGivesTheFileItsLength() throws Exception {
+        Path p = Files.createFile(dir.resolve("f"));
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE)) {
+            BlockAllocator.DEFAULT.allocate(p, ch, 3 * 4096);
+        }
+        assertEquals(3 * 4096, Files.size(p));
+    }
+}
