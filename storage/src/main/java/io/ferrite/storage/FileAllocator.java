@@ -62,7 +62,11 @@ final class FileAllocator implements Agent {
 
     /** Queues the creation of a file if it is not queued yet. Never blocks. */
     void prefetch(Path path, long fromOffset, Spec spec) {
-        Request r = requests.computeIfAbsent(path, p -> {
+        Request r = requests.compute(path, (p, existing) -> {
+            if (existing != null && !existing.result.isCompletedExceptionally()) {
+                return existing;
+            }
+            // New, or an earlier try failed (say on a full disk): try afresh, there may be room now.
             Request req = new Request(p, fromOffset, spec, new CompletableFuture<>());
             pending.add(req);
             return req;
@@ -88,7 +92,7 @@ final class FileAllocator implements Agent {
             requests.remove(path, r);
             return f;
         } catch (ExecutionException e) {
-            requests.remove(path, r); // let a later append try again, once space is freed
+            requests.remove(path, r);
             Throwable c = e.getCause();
             throw c instanceof StoreException se ? se
                     : new StoreException(StoreException.Category.IO, "creating file failed", path, -1, c);

@@ -2,6 +2,8 @@ package io.ferrite.storage;
 
 import java.io.IOException;
 import java.util.function.Consumer;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The periodic flush: every {@code store.flush.interval.ms} it forces the ConsumeQueues, in async mode the
@@ -9,9 +11,11 @@ import java.util.function.Consumer;
  *
  * <p>Order matters: the confirmed position is read before the queues are flushed, so every queue entry for
  * an entry before it is on disk; the checkpoint is the lesser of that and the CommitLog's flushed position.
- * A failed flush is reported to {@code onFailure}, which takes the store offline.
+ * A failed flush is reported to {@code onFailure}, which takes the store offline; a checkpoint that cannot be
+ * written (a full disk) is only retried, since it bounds recovery time and not what is durable.
  */
 final class FlushService implements Agent {
+    private static final Logger LOG = LogManager.getLogger(FlushService.class);
     private final CommitLog log;
     private final Partitions partitions;
     private final boolean flushCommitLog;
@@ -32,17 +36,24 @@ final class FlushService implements Agent {
     @Override
     public int doWork() {
         long confirmed = log.confirmedPosition();
+        long flushed;
         try {
             for (PartitionLog p : partitions.all()) {
                 p.queue().flush();
             }
-            long flushed = flushCommitLog ? log.flush() : log.files().flushedPosition();
-            long position = Math.min(confirmed, flushed);
-            if (position > partitions.checkpointedPosition()) {
-                partitions.writeCheckpoint(position);
-            }
+            flushed = flushCommitLog ? log.flush() : log.files().flushedPosition();
         } catch (IOException e) {
             onFailure.accept(StoreException.fromIo("flush failed", log.files().dir(), e));
+            return 0;
+        }
+        long position = Math.min(confirmed, flushed);
+        if (position > partitions.checkpointedPosition()) {
+            try {
+                partitions.writeCheckpoint(position);
+            } catch (IOException e) {
+                // The data is durable; an old checkpoint only means a longer recovery scan. Retry next time.
+                LOG.warn("checkpoint at {} not written, retrying next interval: {}", position, e.toString());
+            }
         }
         return 0; // periodic: always idle until the next interval
     }
