@@ -13,6 +13,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -21,9 +26,13 @@ import java.util.stream.Stream;
 /**
  * Runs one {@link Workload} against a fresh store and measures it.
  *
- * <p>Appenders: one platform thread per logical appender, each with exactly one append in flight (it waits
- * for the future before the next append), picking partitions round-robin from its own starting point. In
- * sync mode the only way for appenders to share an fsync is therefore group commit.
+ * <p>Appenders: each logical appender has exactly one append in flight (it issues the next only when the
+ * previous future completes), picking partitions round-robin from its own starting point. In sync mode the
+ * only way for appenders to share an fsync is therefore group commit. A single appender is one thread that
+ * waits on each future. Several appenders run the way a broker's Netty event loops would drive the store:
+ * they share one loop thread per core, an append is issued on the appender's loop, and its completion
+ * schedules the appender's next append back onto that loop. (One thread per appender would measure 64
+ * threads contending for 2 cores, which no broker does.)
  *
  * <p>Phases: open the store, create the partitions, append one batch to each (so the first CommitLog file
  * and every ConsumeQueue file exist before timing starts), then a warm-up, then the measured window.
@@ -61,22 +70,30 @@ final class CaseRunner {
             PartitionKey[] keys = new PartitionKey[w.partitions()];
             for (int i = 0; i < keys.length; i++) {
                 keys[i] = new PartitionKey("bench", i);
-                store.createPartition(keys[i]);
             }
+            store.createPartitions(List.of(keys));
             prime(store, keys, batches[0]);
             double setupSeconds = (System.nanoTime() - setupStart) / 1e9;
 
             Appender[] appenders = new Appender[w.appenders()];
-            List<Thread> threads = new ArrayList<>();
             AtomicReference<Throwable> failure = new AtomicReference<>();
+            int loops = w.appenders() == 1 ? 0 : Math.min(w.appenders(), Runtime.getRuntime().availableProcessors());
+            List<ExecutorService> loopThreads = new ArrayList<>();
+            for (int i = 0; i < loops; i++) {
+                loopThreads.add(Executors.newSingleThreadExecutor(named("loop-" + i)));
+            }
+            CountDownLatch stopped = new CountDownLatch(appenders.length);
             for (int i = 0; i < appenders.length; i++) {
                 appenders[i] = new Appender(store, keys, (int) ((long) i * keys.length / appenders.length),
-                        batches, failure);
-                Thread t = new Thread(appenders[i], "appender-" + i);
-                t.setDaemon(true);
-                threads.add(t);
+                        batches, failure, loops == 0 ? null : loopThreads.get(i % loops), stopped);
             }
-            threads.forEach(Thread::start);
+            if (loops == 0) {
+                named("appender-0").newThread(appenders[0]::runBlocking).start();
+            } else {
+                for (int i = 0; i < appenders.length; i++) {
+                    loopThreads.get(i % loops).execute(appenders[i]);
+                }
+            }
 
             sleep(warmupSeconds, failure);
             long before = sum(appenders);
@@ -91,7 +108,8 @@ final class CaseRunner {
                 a.recording = false;
                 a.stop = true;
             }
-            awaitStopped(threads, w);
+            awaitStopped(stopped, w);
+            loopThreads.forEach(ExecutorService::shutdown);
             if (failure.get() != null) {
                 throw new StoreFailure("an append failed in case " + w.name(), failure.get());
             }
@@ -154,21 +172,25 @@ final class CaseRunner {
     }
 
     /** Appenders stop after their current append; one that does not within the timeout is a hang. */
-    private static void awaitStopped(List<Thread> threads, Workload w) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(STOP_TIMEOUT_SECONDS);
-        for (Thread t : threads) {
-            try {
-                t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted", e);
-            }
-            if (t.isAlive()) {
+    private static void awaitStopped(CountDownLatch stopped, Workload w) {
+        try {
+            if (!stopped.await(STOP_TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
                 System.err.println(threadDump());
-                throw new StoreFailure("case " + w.name() + ": " + t.getName() + " still waits for its append "
-                        + STOP_TIMEOUT_SECONDS + " s after stop (thread dump above)", null);
+                throw new StoreFailure("case " + w.name() + ": " + stopped.getCount() + " appenders still wait for"
+                        + " their append " + STOP_TIMEOUT_SECONDS + " s after stop (thread dump above)", null);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
         }
+    }
+
+    private static ThreadFactory named(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     static String threadDump() {
@@ -202,17 +224,23 @@ final class CaseRunner {
         private final PartitionKey[] keys;
         private final ByteBuffer[] batches;
         private final AtomicReference<Throwable> failure;
+        private final Executor loop;
+        private final CountDownLatch stopped;
         private final AtomicLong done = new AtomicLong();
         private final LatencyHistogram latency = new LatencyHistogram();
         private int next;
+        private long n;
         volatile boolean recording;
         volatile boolean stop;
 
-        Appender(Store store, PartitionKey[] keys, int first, ByteBuffer[] shared, AtomicReference<Throwable> failure) {
+        Appender(Store store, PartitionKey[] keys, int first, ByteBuffer[] shared, AtomicReference<Throwable> failure,
+                 Executor loop, CountDownLatch stopped) {
             this.store = store;
             this.keys = keys;
             this.next = first;
             this.failure = failure;
+            this.loop = loop;
+            this.stopped = stopped;
             // Own views of the shared bytes: append reads position and limit, and must not see another thread's.
             this.batches = new ByteBuffer[shared.length];
             for (int i = 0; i < shared.length; i++) {
@@ -220,24 +248,54 @@ final class CaseRunner {
             }
         }
 
-        @Override
-        public void run() {
+        private CompletableFuture<?> issue() {
+            PartitionKey key = keys[next];
+            next = next + 1 == keys.length ? 0 : next + 1;
+            return store.append(key, batches[(int) (n % batches.length)], 0, false);
+        }
+
+        private void completed(long start) {
+            if (recording) {
+                latency.record(System.nanoTime() - start);
+            }
+            done.lazySet(++n);
+        }
+
+        /** The single-appender driver: a thread that waits on each append. */
+        void runBlocking() {
             try {
-                long n = 0;
                 while (!stop && failure.get() == null) {
-                    PartitionKey key = keys[next];
-                    next = next + 1 == keys.length ? 0 : next + 1;
-                    ByteBuffer batch = batches[(int) (n % batches.length)];
                     long start = System.nanoTime();
-                    store.append(key, batch, 0, false).join();
-                    long end = System.nanoTime();
-                    if (recording) {
-                        latency.record(end - start);
-                    }
-                    done.lazySet(++n);
+                    issue().join();
+                    completed(start);
                 }
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);
+            } finally {
+                stopped.countDown();
+            }
+        }
+
+        /** The event-loop driver: one append, whose completion puts the next back on this appender's loop. */
+        @Override
+        public void run() {
+            if (stop || failure.get() != null) {
+                stopped.countDown();
+                return;
+            }
+            long start = System.nanoTime();
+            try {
+                issue().whenComplete((r, e) -> {
+                    if (e != null) {
+                        failure.compareAndSet(null, e);
+                    } else {
+                        completed(start);
+                    }
+                    loop.execute(this);
+                });
+            } catch (Throwable t) {
+                failure.compareAndSet(null, t);
+                stopped.countDown();
             }
         }
     }

@@ -23,11 +23,11 @@ record Workload(String group, String variant, int batchSize, int partitions, Flu
 
     /** The main grid plus the ablations, in run order. */
     static List<Workload> all() {
-        StoreConfig d = StoreConfig.defaults(Path.of("."));
         List<Workload> out = new ArrayList<>();
         for (int batch : new int[] {1024, 16 * 1024}) {
             for (int partitions : new int[] {8, 1000}) {
                 for (FlushMode mode : new FlushMode[] {FlushMode.ASYNC, FlushMode.SYNC}) {
+                    StoreConfig d = StoreConfig.defaults(Path.of("."), mode);
                     for (int appenders : new int[] {1, 64}) {
                         out.add(new Workload(MATRIX, DEFAULT, batch, partitions, mode, appenders,
                                 d.warmFiles(), d.mlock(), d.transientStorePoolEnabled()));
@@ -38,6 +38,7 @@ record Workload(String group, String variant, int batchSize, int partitions, Flu
         // Each technique flipped against the default on one representative workload. The default is run
         // again here, next to its variants, so the two default runs also show the run-to-run noise.
         for (FlushMode mode : new FlushMode[] {FlushMode.ASYNC, FlushMode.SYNC}) {
+            StoreConfig d = StoreConfig.defaults(Path.of("."), mode);
             Workload base = new Workload(ABLATION, DEFAULT, 1024, 8, mode, 64,
                     d.warmFiles(), d.mlock(), d.transientStorePoolEnabled());
             out.add(base);
@@ -68,10 +69,10 @@ record Workload(String group, String variant, int batchSize, int partitions, Flu
 
     /**
      * The store config: the defaults with this case's settings, built with the canonical constructor so
-     * that every other field stays exactly as {@link StoreConfig#defaults} has it.
+     * that every other field stays exactly as {@link StoreConfig#defaults(Path, FlushMode)} has it.
      */
     StoreConfig config(Path dir, int commitLogFileSize) {
-        StoreConfig d = StoreConfig.defaults(dir);
+        StoreConfig d = StoreConfig.defaults(dir, mode);
         return new StoreConfig(dir, commitLogFileSize, d.consumeQueueEntriesPerFile(), mode, d.flushIntervalMs(),
                 warm, d.warmFlushPages(), mlock, pool, d.transientStorePoolBuffers(), d.commitIntervalMs(),
                 d.readVerifyCrc(), d.maxDiskUsedRatio(), d.fileMaxAgeMs(), d.retentionCheckIntervalMs(),

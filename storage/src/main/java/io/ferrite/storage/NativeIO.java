@@ -12,7 +12,7 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * libc calls the JDK does not offer: mlock, munlock, madvise and posix_fallocate, bound through JNA.
+ * libc calls the JDK does not offer: mlock, munlock, madvise, posix_fallocate and syncfs, bound through JNA.
  *
  * <p>Memory locking and advice are hints: when the OS refuses (RLIMIT_MEMLOCK, no libc, not Linux)
  * one warning is logged and the store carries on. Block allocation is not a hint: its failure is
@@ -22,6 +22,7 @@ public final class NativeIO {
     private static final Logger LOG = LogManager.getLogger(NativeIO.class);
 
     static final int MADV_WILLNEED = 3;
+    private static final int O_RDONLY = 0;
     private static final int O_RDWR = 2;
     private static final int ENOSPC = 28;
     private static final int EOPNOTSUPP = 95;
@@ -56,6 +57,8 @@ public final class NativeIO {
     private static native int open(String path, int flags) throws LastErrorException;
 
     private static native int close(int fd) throws LastErrorException;
+
+    private static native int syncfs(int fd) throws LastErrorException;
 
     // posix_fallocate returns the error number instead of setting errno.
     private static native int posix_fallocate(int fd, long offset, long len);
@@ -142,6 +145,36 @@ public final class NativeIO {
                 close(fd);
             } catch (LastErrorException ignored) {
                 // the blocks are allocated; a failed close of a read-write fd we did not write through is harmless
+            }
+        }
+    }
+
+    /**
+     * Writes back every dirty page of the filesystem holding {@code path} and waits: one call instead of an
+     * fdatasync per file. Returns false when the call is not available, so the caller syncs file by file.
+     *
+     * @throws IOException when the filesystem reports a writeback error
+     */
+    public static boolean syncfs(Path path) throws IOException {
+        if (!AVAILABLE) {
+            return false;
+        }
+        int fd;
+        try {
+            fd = open(path.toString(), O_RDONLY);
+        } catch (LastErrorException e) {
+            throw new IOException("open failed with errno " + e.getErrorCode() + ": " + path);
+        }
+        try {
+            syncfs(fd);
+            return true;
+        } catch (LastErrorException e) {
+            throw new IOException("syncfs failed with errno " + e.getErrorCode() + ": " + path);
+        } finally {
+            try {
+                close(fd);
+            } catch (LastErrorException ignored) {
+                // a read-only descriptor: nothing is lost if its close fails
             }
         }
     }

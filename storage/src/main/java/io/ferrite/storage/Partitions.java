@@ -69,25 +69,33 @@ final class Partitions {
         return byKey.values();
     }
 
-    /** Creates the partition if absent, durably, and returns it. */
-    synchronized PartitionLog create(PartitionKey key) {
-        PartitionLog existing = byKey.get(key);
-        if (existing != null) {
-            return existing;
+    /** Creates the partitions that are absent, durably, with one checkpoint write for all of them. */
+    synchronized void create(Collection<PartitionKey> keys) {
+        boolean added = false;
+        for (PartitionKey key : keys) {
+            if (byKey.containsKey(key)) {
+                continue;
+            }
+            int id = nextId++;
+            try {
+                Files.createDirectories(queueDir(id));
+                ConsumeQueue q = newQueue(id);
+                q.load(0);
+                q.files().prefetchNext(); // the first index file, made in the background before the first append
+                PartitionLog p = new PartitionLog(id, key, q, 0);
+                byKey.put(key, p);
+                byId.put(id, p);
+                added = true;
+            } catch (IOException e) {
+                throw StoreException.fromIo("cannot create partition " + key, queueDir(id), e);
+            }
         }
-        int id = nextId++;
-        try {
-            Files.createDirectories(queueDir(id));
-            ConsumeQueue q = newQueue(id);
-            q.load(0);
-            q.files().prefetchNext(); // the first index file, made in the background before the first append
-            PartitionLog p = new PartitionLog(id, key, q, 0);
-            byKey.put(key, p);
-            byId.put(id, p);
-            writeCheckpoint(checkpointedPosition);
-            return p;
-        } catch (IOException e) {
-            throw StoreException.fromIo("cannot create partition " + key, queueDir(id), e);
+        if (added) {
+            try {
+                writeCheckpoint(checkpointedPosition);
+            } catch (IOException e) {
+                throw StoreException.fromIo("cannot persist new partitions", root, e);
+            }
         }
     }
 

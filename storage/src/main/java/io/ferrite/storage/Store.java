@@ -120,8 +120,13 @@ public final class Store implements AutoCloseable {
 
     /** Creates the partition if it does not exist. Durable when it returns. */
     public void createPartition(PartitionKey key) {
+        createPartitions(List.of(key));
+    }
+
+    /** Creates those of the partitions that do not exist, with one durable write for all. */
+    public void createPartitions(java.util.Collection<PartitionKey> keys) {
         checkOpen();
-        partitions.create(key);
+        partitions.create(keys);
     }
 
     public boolean hasPartition(PartitionKey key) {

@@ -15,10 +15,12 @@ import java.util.function.Function;
  * @param consumeQueueEntriesPerFile   entries per ConsumeQueue file, even ({@code store.consumequeue.file.entries}, 65536)
  * @param flushMode                    {@code store.flush.mode}: sync (group commit) or async (periodic), async
  * @param flushIntervalMs              async flush and checkpoint period ({@code store.flush.interval.ms}, 500)
- * @param warmFiles                    touch every page of a new CommitLog file ({@code store.warm.enable}, true)
+ * @param warmFiles                    touch every page of a new CommitLog file ({@code store.warm.enable}; on in sync
+ *                                     mode, off in async, see {@link #defaults(Path, FlushMode)})
  * @param warmFlushPages               while warming, flush every so many pages; 0 never ({@code store.warm.flush.pages}, 4096)
  * @param mlock                        mlock CommitLog files ({@code store.mlock.enable}, false)
- * @param transientStorePoolEnabled    write through off-heap buffers ({@code store.transient.pool.enable}, false)
+ * @param transientStorePoolEnabled    write through off-heap buffers ({@code store.transient.pool.enable}; on in
+ *                                     sync mode, off in async)
  * @param transientStorePoolBuffers    buffers in that pool ({@code store.transient.pool.buffers}, 3)
  * @param commitIntervalMs             commit period of the pool's bytes into files ({@code store.commit.interval.ms}, 200)
  * @param readVerifyCrc                check both CRCs of every batch read ({@code store.read.verify.crc}, true)
@@ -67,21 +69,33 @@ public record StoreConfig(
         require(retentionCheckIntervalMs > 0, "log.retention.check.interval.ms must be positive");
     }
 
-    /** The defaults, with data under {@code dataDir}. */
+    /** The defaults, with data under {@code dataDir}: async flush. */
     public static StoreConfig defaults(Path dataDir) {
-        return new StoreConfig(dataDir, 1 << 30, 65536, FlushMode.ASYNC, 500, true, 4096, false, false, 3, 200,
+        return defaults(dataDir, FlushMode.ASYNC);
+    }
+
+    /**
+     * The defaults for a flush mode. Warming and the write-buffer pool depend on it, as measured (see
+     * docs/PERFORMANCE.md): in sync mode, fdatasync is cheapest on blocks already written (warming writes
+     * them) and from pwrite out of a pooled buffer (no page faults, no write-protect faults after each
+     * flush); in async mode, warming only doubles the disk writes and stalls appends behind the allocator.
+     */
+    public static StoreConfig defaults(Path dataDir, FlushMode mode) {
+        boolean sync = mode == FlushMode.SYNC;
+        return new StoreConfig(dataDir, 1 << 30, 65536, mode, 500, sync, 4096, false, sync, 3, 200,
                 true, 0.90, -1, 300_000, Retention.KAFKA_DEFAULT);
     }
 
     /** Reads {@code store.*} keys (and Kafka's retention keys) over the defaults; unknown keys are ignored here. */
     public static StoreConfig fromProperties(Path dataDir, Map<String, String> props) {
-        StoreConfig d = defaults(dataDir);
         Function<String, String> get = props::get;
+        FlushMode mode = flushModeOf(get.apply("store.flush.mode"), FlushMode.ASYNC);
+        StoreConfig d = defaults(dataDir, mode);
         return new StoreConfig(
                 dataDir,
                 intOf(get, "store.commitlog.file.bytes", d.commitLogFileSize),
                 intOf(get, "store.consumequeue.file.entries", d.consumeQueueEntriesPerFile),
-                flushModeOf(get.apply("store.flush.mode"), d.flushMode),
+                mode,
                 longOf(get, "store.flush.interval.ms", d.flushIntervalMs),
                 boolOf(get, "store.warm.enable", d.warmFiles),
                 intOf(get, "store.warm.flush.pages", d.warmFlushPages),

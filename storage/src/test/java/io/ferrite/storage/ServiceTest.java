@@ -34,7 +34,8 @@ class ServiceTest {
     void oneGroupCommitStepServesEveryWaitingAppend() throws Exception {
         Partitions[] ps = new Partitions[1];
         CommitLog log = commitLog(ps);
-        PartitionLog p = ps[0].create(new PartitionKey("t", 0));
+        ps[0].create(List.of(new PartitionKey("t", 0)));
+        PartitionLog p = ps[0].get(new PartitionKey("t", 0));
         GroupCommitService gc = new GroupCommitService(log, false, e -> {
             throw new AssertionError(e);
         });
@@ -57,7 +58,8 @@ class ServiceTest {
     void flushStepWritesACheckpointCoveringFlushedEntries() throws Exception {
         Partitions[] ps = new Partitions[1];
         CommitLog log = commitLog(ps);
-        PartitionLog p = ps[0].create(new PartitionKey("t", 0));
+        ps[0].create(List.of(new PartitionKey("t", 0)));
+        PartitionLog p = ps[0].get(new PartitionKey("t", 0));
         for (int i = 0; i < 5; i++) {
             log.append(p, TestBatches.batch("f" + i, 2, 1), 0, false);
         }

@@ -22,16 +22,30 @@ class StoreConfigTest {
     }
 
     @Test
+    void warmingAndThePoolFollowTheFlushModeUnlessSet() {
+        StoreConfig sync = StoreConfig.fromProperties(DIR, Map.of("store.flush.mode", "sync"));
+        assertTrue(sync.warmFiles());
+        assertTrue(sync.transientStorePoolEnabled());
+        StoreConfig async = StoreConfig.defaults(DIR);
+        assertFalse(async.warmFiles());
+        assertFalse(async.transientStorePoolEnabled());
+        assertFalse(StoreConfig.fromProperties(DIR, Map.of("store.flush.mode", "sync", "store.warm.enable", "false"))
+                .warmFiles());
+    }
+
+    @Test
     void propertiesOverrideDefaults() {
         StoreConfig c = StoreConfig.fromProperties(DIR, Map.of(
                 "store.flush.mode", "SYNC",
                 "store.commitlog.file.bytes", "1048576",
                 "store.transient.pool.enable", "true",
+                "store.warm.enable", "true",
                 "log.retention.bytes", "1000",
                 "unrelated.key", "x"));
         assertEquals(FlushMode.SYNC, c.flushMode());
         assertEquals(1 << 20, c.commitLogFileSize());
         assertTrue(c.transientStorePoolEnabled());
+        assertTrue(c.warmFiles());
         assertFalse(c.mlock());
         assertEquals(1000, c.defaultRetention().retentionBytes());
     }
