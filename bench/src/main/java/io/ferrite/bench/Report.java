@@ -30,18 +30,36 @@ final class Report {
     static final double MIN_NOISE = 0.05;
 
     final Map<String, String> meta;
+    /** Every run of every case, as measured. */
+    final List<Result> runs;
+    /** Per case, the run with the median throughput: what the tables, bars and readings use. */
     final List<Result> results;
+    private final Map<String, List<Result>> byName = new LinkedHashMap<>();
 
-    Report(Map<String, String> meta, List<Result> results) {
+    Report(Map<String, String> meta, List<Result> runs) {
         this.meta = meta;
-        this.results = results;
+        this.runs = runs;
+        runs.forEach(r -> byName.computeIfAbsent(r.workload().name(), k -> new ArrayList<>()).add(r));
+        this.results = byName.values().stream().map(Report::median).toList();
+    }
+
+    /** The run with the median throughput (the lower middle one for an even count), latencies and all. */
+    private static Result median(List<Result> rs) {
+        List<Result> sorted = rs.stream().sorted(java.util.Comparator.comparingDouble(Result::mbPerSec)).toList();
+        return sorted.get((sorted.size() - 1) / 2);
+    }
+
+    /** Each run's MB/s for the case, in run order, e.g. "336 / 800 / 512". */
+    private String runsOf(Result r) {
+        List<Result> rs = byName.get(r.workload().name());
+        return rs == null ? "" : String.join(" / ", rs.stream().map(x -> fmt("%.0f", x.mbPerSec())).toList());
     }
 
     void write(Path file) throws IOException {
         StringBuilder sb = new StringBuilder();
         meta.forEach((k, v) -> sb.append("# ").append(k).append('\t').append(v.replace('\t', ' ')).append('\n'));
         sb.append(Result.TSV_HEADER).append('\n');
-        results.forEach(r -> sb.append(r.toTsv()).append('\n'));
+        runs.forEach(r -> sb.append(r.toTsv()).append('\n'));
         Files.writeString(file, sb, StandardCharsets.UTF_8);
     }
 
@@ -62,21 +80,21 @@ final class Report {
     // ---- the table ----
 
     private static final String[] COLUMNS = {"case", "batch", "partitions", "flush", "appenders", "warm", "mlock",
-        "pool", "MB/s", "batches/s", "p50 us", "p99 us", "p99.9 us", "max us"};
+        "pool", "MB/s", "batches/s", "p50 us", "p99 us", "p99.9 us", "max us", "MB/s of each run"};
 
-    private static String[] row(Result r) {
+    private String[] row(Result r) {
         Workload w = r.workload();
         return new String[] {w.name(), r.batchBytes() + " B", Integer.toString(w.partitions()), w.modeName(),
             Integer.toString(w.appenders()), Workload.onOff(w.warm()), Workload.onOff(w.mlock()),
             Workload.onOff(w.pool()), fmt("%.1f", r.mbPerSec()), fmt("%,.0f", r.batchesPerSec()), us(r.p50Nanos()),
-            us(r.p99Nanos()), us(r.p999Nanos()), us(r.maxNanos())};
+            us(r.p99Nanos()), us(r.p999Nanos()), us(r.maxNanos()), runsOf(r)};
     }
 
     static String us(long nanos) {
         return nanos < 100_000 ? fmt("%.1f", nanos / 1e3) : fmt("%,.0f", nanos / 1e3);
     }
 
-    static String textTable(List<Result> rs) {
+    String textTable(List<Result> rs) {
         List<String[]> rows = new ArrayList<>();
         rows.add(COLUMNS);
         rs.forEach(r -> rows.add(row(r)));
@@ -97,7 +115,7 @@ final class Report {
         return sb.toString();
     }
 
-    static String markdownTable(List<Result> rs) {
+    String markdownTable(List<Result> rs) {
         StringBuilder sb = new StringBuilder("| " + String.join(" | ", COLUMNS) + " |\n|");
         for (int i = 0; i < COLUMNS.length; i++) {
             sb.append(i == 0 ? "---|" : "---:|");

@@ -33,7 +33,7 @@ import java.util.stream.Stream;
  * for how one case runs and {@link Report} for what is derived from the results.
  *
  * <pre>
- * StoreBenchmark [--seconds 5] [--warmup 1] [--data-dir bench-results/data] [--out bench-results]
+ * StoreBenchmark [--seconds 5] [--warmup 1] [--repeat 3] [--data-dir bench-results/data] [--out bench-results]
  *                [--only REGEX] [--markdown docs/PERFORMANCE.md] [--commitlog-bytes N] [--list]
  * StoreBenchmark --from-tsv FILE [--markdown FILE]      (report on an earlier run, without running)
  * </pre>
@@ -43,6 +43,7 @@ public final class StoreBenchmark {
             usage: StoreBenchmark [options]
               --seconds S          measured window per case (default 5)
               --warmup S           warm-up before it (default 1)
+              --repeat N           run the whole list N times, in rounds; tables use each case's median run (default 3)
               --data-dir DIR       parent of each case's temporary store (default bench-results/data)
               --out DIR            where the raw results go, storage-<timestamp>.tsv (default bench-results)
               --only REGEX         run only the cases whose name matches (see --list)
@@ -78,7 +79,7 @@ public final class StoreBenchmark {
             System.out.println(USAGE);
             return 0;
         }
-        List<String> known = List.of("--seconds", "--warmup", "--data-dir", "--out", "--only", "--markdown",
+        List<String> known = List.of("--seconds", "--warmup", "--repeat", "--data-dir", "--out", "--only", "--markdown",
                 "--commitlog-bytes", "--from-tsv", "--list");
         for (String k : opts.keySet()) {
             if (!known.contains(k)) {
@@ -102,6 +103,16 @@ public final class StoreBenchmark {
         }
         double seconds = Double.parseDouble(opts.getOrDefault("--seconds", "5"));
         double warmup = Double.parseDouble(opts.getOrDefault("--warmup", "1"));
+        int repeat = Integer.parseInt(opts.getOrDefault("--repeat", "3"));
+        if (repeat < 1) {
+            System.err.println("--repeat must be at least 1\n" + USAGE);
+            return 2;
+        }
+        // Rounds rather than back-to-back repeats, so slow drifts on a shared machine spread over every case.
+        List<Workload> rounds = new ArrayList<>();
+        for (int r = 0; r < repeat; r++) {
+            rounds.addAll(cases);
+        }
         int fileSize = Integer.parseInt(opts.getOrDefault("--commitlog-bytes",
                 Integer.toString(StoreConfig.defaults(Path.of(".")).commitLogFileSize())));
         Path dataRoot = Path.of(opts.getOrDefault("--data-dir", "bench-results/data")).toAbsolutePath();
@@ -114,9 +125,10 @@ public final class StoreBenchmark {
         Map<String, String> meta = machineFacts(args, dataRoot);
         meta.put("warm-up per case", fmt("%.1f s", warmup));
         meta.put("measured window per case", fmt("%.1f s", seconds));
+        meta.put("runs per case", repeat + " (in rounds; tables show the median run)");
         meta.put("CommitLog file size", Integer.toString(fileSize));
-        System.out.printf("%d cases, about %.0f s of timed work, results in %s%n", cases.size(),
-                cases.size() * (seconds + warmup), tsv);
+        System.out.printf("%d cases x %d runs, about %.0f s of timed work, results in %s%n", cases.size(), repeat,
+                rounds.size() * (seconds + warmup), tsv);
         meta.forEach((k, v) -> System.out.println("  " + k + ": " + v));
 
         CaseRunner runner = new CaseRunner(fileSize, warmup, seconds);
@@ -128,8 +140,8 @@ public final class StoreBenchmark {
             t.setDaemon(true);
             return t;
         });
-        for (int i = 0; i < cases.size(); i++) {
-            Workload w = cases.get(i);
+        for (int i = 0; i < rounds.size(); i++) {
+            Workload w = rounds.get(i);
             Path dir = Files.createTempDirectory(dataRoot, "case-");
             Thread cleanup = new Thread(() -> CaseRunner.deleteTree(dir)); // on Ctrl-C, leave no data behind
             Runtime.getRuntime().addShutdownHook(cleanup);
@@ -143,7 +155,7 @@ public final class StoreBenchmark {
                 Result r = runner.run(w, dir);
                 results.add(r);
                 System.out.printf("[%d/%d] %-40s %9.1f MB/s %,11.0f batches/s  p50 %7s us  p99 %7s us"
-                                + "  (setup %.1f s)%n", i + 1, cases.size(), w.name(), r.mbPerSec(),
+                                + "  (setup %.1f s)%n", i + 1, rounds.size(), w.name(), r.mbPerSec(),
                         r.batchesPerSec(), Report.us(r.p50Nanos()), Report.us(r.p99Nanos()), r.setupSeconds());
             } catch (RuntimeException e) {
                 System.err.println("STORE FAILURE in case " + w.name() + "; stopping the run");
@@ -154,6 +166,7 @@ public final class StoreBenchmark {
                 dog.cancel(false);
                 CaseRunner.deleteTree(dir);
                 Runtime.getRuntime().removeShutdownHook(cleanup);
+                settle(dataRoot);
                 System.gc(); // let the last case's direct buffers and mappings go before the next one
             }
         }
@@ -169,6 +182,15 @@ public final class StoreBenchmark {
         System.out.println("\nraw results: " + tsv);
         writeDoc(report, markdown);
         return status;
+    }
+
+    /** Lets the filesystem finish the last case's writes, so they do not slow the next case down. */
+    private static void settle(Path dataRoot) {
+        try {
+            NativeIO.syncfs(dataRoot);
+        } catch (IOException e) {
+            System.err.println("syncfs between cases failed: " + e.getMessage());
+        }
     }
 
     private static void writeDoc(Report report, Path markdown) throws IOException {
