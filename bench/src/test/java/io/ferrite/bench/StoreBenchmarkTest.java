@@ -23,7 +23,7 @@ class StoreBenchmarkTest {
         Path data = dir.resolve("data");
         Path out = dir.resolve("out");
         Path doc = dir.resolve("PERFORMANCE.md");
-        int status = StoreBenchmark.run(new String[] {"--seconds", "0.2", "--warmup", "0.05",
+        int status = StoreBenchmark.run(new String[] {"--seconds", "0.2", "--warmup", "0.05", "--repeat", "2",
             "--commitlog-bytes", Integer.toString(1 << 20), "--data-dir", data.toString(), "--out", out.toString(),
             "--markdown", doc.toString(),
             "--only", "^1k-8p-(async|sync)-64a$|ablation:1k-8p-async-64a:(default|pool=on)"});
@@ -37,7 +37,8 @@ class StoreBenchmarkTest {
             tsv = files.filter(p -> p.toString().endsWith(".tsv")).findFirst().orElseThrow();
         }
         Report report = Report.read(tsv);
-        assertEquals(4, report.results.size());
+        assertEquals(8, report.runs.size(), "every case twice");
+        assertEquals(4, report.results.size(), "one median run per case");
         for (Result r : report.results) {
             assertTrue(r.batches() > 0, r.workload().name() + " appended nothing");
             assertEquals(1024, r.batchBytes());

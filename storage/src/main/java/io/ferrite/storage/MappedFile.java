@@ -110,20 +110,36 @@ final class MappedFile extends ReferenceCounted {
         }
     }
 
-    /** Touches every page so later appends do not page-fault, flushing every {@code flushPages} pages. */
-    void warm(int pageSize, int flushPages) {
-        int flushedUpTo = 0;
-        int pages = 0;
-        for (int i = 0; i < fileSize; i += pageSize) {
-            mapped.put(i, (byte) 0);
-            if (flushPages > 0 && ++pages % flushPages == 0) {
-                int end = Math.min(i + pageSize, fileSize);
-                mapped.force(flushedUpTo, end - flushedUpTo);
-                flushedUpTo = end;
+    /**
+     * Writes every page once (zeros, through the channel in 1 MiB chunks) and fdatasyncs every
+     * {@code flushPages} pages, then advises the kernel the mapping will be needed.
+     *
+     * <p>Why write at all, when the blocks are already allocated: fallocate leaves them "unwritten", and the
+     * first fdatasync over each such range must also commit the extent conversion to the journal, which
+     * measured here doubles its latency. Written blocks make every later group commit a plain data write, and
+     * leave the pages in the page cache, so appends through the mapping take no major faults. Writing through
+     * the channel rather than touching each mapped page avoids a page fault per page while warming.
+     */
+    void warm(int pageSize, int flushPages) throws IOException {
+        ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
+        try {
+            long flushEvery = flushPages <= 0 ? Long.MAX_VALUE : (long) flushPages * pageSize;
+            long sinceFlush = 0;
+            for (long at = 0; at < fileSize; ) {
+                zeros.clear().limit((int) Math.min(zeros.capacity(), fileSize - at));
+                int n = channel.write(zeros, at);
+                at += n;
+                sinceFlush += n;
+                if (sinceFlush >= flushEvery) {
+                    channel.force(false);
+                    sinceFlush = 0;
+                }
             }
-        }
-        if (flushPages > 0 && flushedUpTo < fileSize) {
-            mapped.force(flushedUpTo, fileSize - flushedUpTo);
+            if (flushPages > 0 && sinceFlush > 0) {
+                channel.force(false);
+            }
+        } finally {
+            Unmapper.unmap(zeros);
         }
         NativeIO.willNeed(mapped);
     }
