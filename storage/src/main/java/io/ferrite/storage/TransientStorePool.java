@@ -27,14 +27,23 @@ final class TransientStorePool implements AutoCloseable {
         this.bufferSize = bufferSize;
         this.lock = lock;
         for (int i = 0; i < buffers; i++) {
-            ByteBuffer b = ByteBuffer.allocateDirect(bufferSize);
+            ByteBuffer b;
+            try {
+                b = ByteBuffer.allocateDirect(bufferSize);
+            } catch (OutOfMemoryError e) {
+                // Too little direct memory (-XX:MaxDirectMemorySize) for the pool asked for: run with fewer
+                // buffers; files without one write straight into their mapping.
+                LOG.warn("transient store pool: only {} of {} buffers of {} bytes fit in direct memory ({})",
+                        i, buffers, bufferSize, e.getMessage());
+                break;
+            }
             if (lock) {
                 NativeIO.mlock(b);
             }
             all.add(b);
             free.add(b);
         }
-        LOG.info("transient store pool: {} buffers of {} bytes, mlock {}", buffers, bufferSize, lock);
+        LOG.info("transient store pool: {} buffers of {} bytes, mlock {}", all.size(), bufferSize, lock);
     }
 
     /** A cleared buffer, or null when all are in use. */
