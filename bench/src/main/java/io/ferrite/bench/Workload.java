@@ -67,15 +67,13 @@ record Workload(String group, String variant, int batchSize, int partitions, Flu
         return group.equals(MATRIX) ? shape : group + ":" + shape + ":" + variant;
     }
 
-    /**
-     * The store config: the defaults with this case's settings, built with the canonical constructor so
-     * that every other field stays exactly as {@link StoreConfig#defaults(Path, FlushMode)} has it.
-     */
+    /** The store config: the defaults of the flush mode, with this case's file size and techniques. */
     StoreConfig config(Path dir, int commitLogFileSize) {
-        StoreConfig d = StoreConfig.defaults(dir, mode);
-        return new StoreConfig(dir, commitLogFileSize, d.consumeQueueEntriesPerFile(), mode, d.flushIntervalMs(),
-                warm, d.warmFlushPages(), mlock, pool, d.transientStorePoolBuffers(), d.commitIntervalMs(),
-                d.readVerifyCrc(), d.maxDiskUsedRatio(), d.fileMaxAgeMs(), d.retentionCheckIntervalMs(),
-                d.defaultRetention());
+        return StoreConfig.builder(dir, mode)
+                .commitLogFileSize(commitLogFileSize)
+                .warmFiles(warm)
+                .mlock(mlock)
+                .transientStorePoolEnabled(pool)
+                .build();
     }
 }

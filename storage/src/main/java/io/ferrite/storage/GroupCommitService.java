@@ -5,11 +5,20 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
 
 /**
  * Sync-mode durability: each append hands in a request carrying a future; the service thread commits
  * (when a write-buffer pool is used) and fsyncs once for every request waiting at that moment, then
  * completes the futures it covered. One fsync serves many appends: group commit.
+ *
+ * <p>Before each fsync it may wait a moment, up to {@code store.group.commit.gather.us}, until as many
+ * requests wait as the last fsync served. With many appenders in flight, those released by one fsync
+ * re-append within microseconds; without the wait they would always miss the next fsync and the appenders
+ * would settle into two halves taking turns, each fsync serving half of them. With one appender the last
+ * round was one request, and there is never a wait.
  *
  * <p>It is the only writer of the CommitLog's committed and flushed positions in sync mode.
  */
@@ -17,16 +26,24 @@ final class GroupCommitService implements Agent {
     private record Request(long endPosition, AppendResult result, CompletableFuture<AppendResult> future) {
     }
 
+    private static final long GATHER_POLL_NANOS = 5_000;
+
     private final CommitLog log;
     private final boolean commitFirst;
-    private final java.util.function.Consumer<StoreException> onFailure;
+    private final long gatherNanos;
+    private final Consumer<StoreException> onFailure;
     private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
     private volatile ServiceRunner runner;
+    private int lastRound;
 
-    /** @param onFailure told of a failed fsync, which takes the store offline */
-    GroupCommitService(CommitLog log, boolean commitFirst, java.util.function.Consumer<StoreException> onFailure) {
+    /**
+     * @param gatherMicros longest wait for the last round's number of requests before an fsync; 0 never waits
+     * @param onFailure    told of a failed fsync, which takes the store offline
+     */
+    GroupCommitService(CommitLog log, boolean commitFirst, long gatherMicros, Consumer<StoreException> onFailure) {
         this.log = log;
         this.commitFirst = commitFirst;
+        this.gatherNanos = TimeUnit.MICROSECONDS.toNanos(gatherMicros);
         this.onFailure = onFailure;
     }
 
@@ -59,10 +76,12 @@ final class GroupCommitService implements Agent {
         if (requests.isEmpty()) {
             return 0;
         }
+        gather();
         List<Request> batch = new ArrayList<>();
         for (Request r; (r = requests.poll()) != null; ) {
             batch.add(r);
         }
+        lastRound = batch.size();
         long flushed;
         try {
             if (commitFirst) {
@@ -85,6 +104,13 @@ final class GroupCommitService implements Agent {
             }
         }
         return batch.size();
+    }
+
+    private void gather() {
+        long deadline = System.nanoTime() + gatherNanos;
+        while (lastRound > 1 && requests.size() < lastRound && System.nanoTime() < deadline) {
+            LockSupport.parkNanos(GATHER_POLL_NANOS);
+        }
     }
 
     /** Flushes until nothing waits, so every append acknowledged before stop is durable. */

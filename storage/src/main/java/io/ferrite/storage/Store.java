@@ -74,7 +74,7 @@ public final class Store implements AutoCloseable {
         ServiceRunner allocatorRunner = new ServiceRunner(allocator, 1000);
         allocator.attach(allocatorRunner);
         services.add(allocatorRunner.start());
-        this.groupCommit = sync ? new GroupCommitService(commitLog, pool != null, this::fail) : null;
+        this.groupCommit = sync ? new GroupCommitService(commitLog, pool != null, config.groupCommitGatherMicros(), this::fail) : null;
         if (sync) {
             ServiceRunner r = new ServiceRunner(groupCommit, 10);
             groupCommit.attach(r);

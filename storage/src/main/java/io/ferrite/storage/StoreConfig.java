@@ -15,6 +15,8 @@ import java.util.function.Function;
  * @param consumeQueueEntriesPerFile   entries per ConsumeQueue file, even ({@code store.consumequeue.file.entries}, 65536)
  * @param flushMode                    {@code store.flush.mode}: sync (group commit) or async (periodic), async
  * @param flushIntervalMs              async flush and checkpoint period ({@code store.flush.interval.ms}, 500)
+ * @param groupCommitGatherMicros      sync mode: longest wait before an fsync for as many appends as the last one
+ *                                     served ({@code store.group.commit.gather.us}, 100; 0 never waits)
  * @param warmFiles                    touch every page of a new CommitLog file ({@code store.warm.enable}; on in sync
  *                                     mode, off in async, see {@link #defaults(Path, FlushMode)})
  * @param warmFlushPages               while warming, flush every so many pages; 0 never ({@code store.warm.flush.pages}, 4096)
@@ -36,6 +38,7 @@ public record StoreConfig(
         int consumeQueueEntriesPerFile,
         FlushMode flushMode,
         long flushIntervalMs,
+        long groupCommitGatherMicros,
         boolean warmFiles,
         int warmFlushPages,
         boolean mlock,
@@ -61,6 +64,8 @@ public record StoreConfig(
         require(consumeQueueEntriesPerFile >= 256 && consumeQueueEntriesPerFile % 256 == 0,
                 "store.consumequeue.file.entries must be a positive multiple of 256");
         require(flushIntervalMs > 0, "store.flush.interval.ms must be positive");
+        require(groupCommitGatherMicros >= 0 && groupCommitGatherMicros <= 100_000,
+                "store.group.commit.gather.us must be between 0 and 100000");
         require(warmFlushPages >= 0, "store.warm.flush.pages must not be negative");
         require(transientStorePoolBuffers >= 1, "store.transient.pool.buffers must be at least 1");
         require(commitIntervalMs > 0, "store.commit.interval.ms must be positive");
@@ -82,7 +87,7 @@ public record StoreConfig(
      */
     public static StoreConfig defaults(Path dataDir, FlushMode mode) {
         boolean sync = mode == FlushMode.SYNC;
-        return new StoreConfig(dataDir, 1 << 30, 65536, mode, 500, sync, 4096, false, sync, 3, 200,
+        return new StoreConfig(dataDir, 1 << 30, 65536, mode, 500, 100, sync, 4096, false, sync, 3, 200,
                 true, 0.90, -1, 300_000, Retention.KAFKA_DEFAULT);
     }
 
@@ -91,31 +96,172 @@ public record StoreConfig(
         Function<String, String> get = props::get;
         FlushMode mode = flushModeOf(get.apply("store.flush.mode"), FlushMode.ASYNC);
         StoreConfig d = defaults(dataDir, mode);
-        return new StoreConfig(
-                dataDir,
-                intOf(get, "store.commitlog.file.bytes", d.commitLogFileSize),
-                intOf(get, "store.consumequeue.file.entries", d.consumeQueueEntriesPerFile),
-                mode,
-                longOf(get, "store.flush.interval.ms", d.flushIntervalMs),
-                boolOf(get, "store.warm.enable", d.warmFiles),
-                intOf(get, "store.warm.flush.pages", d.warmFlushPages),
-                boolOf(get, "store.mlock.enable", d.mlock),
-                boolOf(get, "store.transient.pool.enable", d.transientStorePoolEnabled),
-                intOf(get, "store.transient.pool.buffers", d.transientStorePoolBuffers),
-                longOf(get, "store.commit.interval.ms", d.commitIntervalMs),
-                boolOf(get, "store.read.verify.crc", d.readVerifyCrc),
-                doubleOf(get, "store.max.disk.used.ratio", d.maxDiskUsedRatio),
-                longOf(get, "store.file.max.age.ms", d.fileMaxAgeMs),
-                longOf(get, "log.retention.check.interval.ms", d.retentionCheckIntervalMs),
-                new Retention(longOf(get, "log.retention.ms", d.defaultRetention.retentionMs()),
-                        longOf(get, "log.retention.bytes", d.defaultRetention.retentionBytes())));
+        return d.toBuilder()
+                .commitLogFileSize(intOf(get, "store.commitlog.file.bytes", d.commitLogFileSize))
+                .consumeQueueEntriesPerFile(intOf(get, "store.consumequeue.file.entries", d.consumeQueueEntriesPerFile))
+                .flushIntervalMs(longOf(get, "store.flush.interval.ms", d.flushIntervalMs))
+                .groupCommitGatherMicros(longOf(get, "store.group.commit.gather.us", d.groupCommitGatherMicros))
+                .warmFiles(boolOf(get, "store.warm.enable", d.warmFiles))
+                .warmFlushPages(intOf(get, "store.warm.flush.pages", d.warmFlushPages))
+                .mlock(boolOf(get, "store.mlock.enable", d.mlock))
+                .transientStorePoolEnabled(boolOf(get, "store.transient.pool.enable", d.transientStorePoolEnabled))
+                .transientStorePoolBuffers(intOf(get, "store.transient.pool.buffers", d.transientStorePoolBuffers))
+                .commitIntervalMs(longOf(get, "store.commit.interval.ms", d.commitIntervalMs))
+                .readVerifyCrc(boolOf(get, "store.read.verify.crc", d.readVerifyCrc))
+                .maxDiskUsedRatio(doubleOf(get, "store.max.disk.used.ratio", d.maxDiskUsedRatio))
+                .fileMaxAgeMs(longOf(get, "store.file.max.age.ms", d.fileMaxAgeMs))
+                .retentionCheckIntervalMs(longOf(get, "log.retention.check.interval.ms", d.retentionCheckIntervalMs))
+                .defaultRetention(new Retention(longOf(get, "log.retention.ms", d.defaultRetention.retentionMs()),
+                        longOf(get, "log.retention.bytes", d.defaultRetention.retentionBytes())))
+                .build();
     }
 
-    /** A copy with one field changed, for tests and benchmarks. */
+    /** A builder starting from the defaults of {@code mode}; {@link Builder#build()} validates. */
+    public static Builder builder(Path dataDir, FlushMode mode) {
+        return defaults(dataDir, mode).toBuilder();
+    }
+
+    /** A builder starting from this config. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /** A copy with another flush mode and everything else unchanged. */
     public StoreConfig withFlushMode(FlushMode mode) {
-        return new StoreConfig(dataDir, commitLogFileSize, consumeQueueEntriesPerFile, mode, flushIntervalMs, warmFiles,
-                warmFlushPages, mlock, transientStorePoolEnabled, transientStorePoolBuffers, commitIntervalMs,
-                readVerifyCrc, maxDiskUsedRatio, fileMaxAgeMs, retentionCheckIntervalMs, defaultRetention);
+        return toBuilder().flushMode(mode).build();
+    }
+
+    /** Changes some fields of a config by name, for tests, benchmarks and property parsing. */
+    public static final class Builder {
+        private Path dataDir;
+        private int commitLogFileSize;
+        private int consumeQueueEntriesPerFile;
+        private FlushMode flushMode;
+        private long flushIntervalMs;
+        private long groupCommitGatherMicros;
+        private boolean warmFiles;
+        private int warmFlushPages;
+        private boolean mlock;
+        private boolean transientStorePoolEnabled;
+        private int transientStorePoolBuffers;
+        private long commitIntervalMs;
+        private boolean readVerifyCrc;
+        private double maxDiskUsedRatio;
+        private long fileMaxAgeMs;
+        private long retentionCheckIntervalMs;
+        private Retention defaultRetention;
+
+        private Builder(StoreConfig c) {
+            dataDir = c.dataDir;
+            commitLogFileSize = c.commitLogFileSize;
+            consumeQueueEntriesPerFile = c.consumeQueueEntriesPerFile;
+            flushMode = c.flushMode;
+            flushIntervalMs = c.flushIntervalMs;
+            groupCommitGatherMicros = c.groupCommitGatherMicros;
+            warmFiles = c.warmFiles;
+            warmFlushPages = c.warmFlushPages;
+            mlock = c.mlock;
+            transientStorePoolEnabled = c.transientStorePoolEnabled;
+            transientStorePoolBuffers = c.transientStorePoolBuffers;
+            commitIntervalMs = c.commitIntervalMs;
+            readVerifyCrc = c.readVerifyCrc;
+            maxDiskUsedRatio = c.maxDiskUsedRatio;
+            fileMaxAgeMs = c.fileMaxAgeMs;
+            retentionCheckIntervalMs = c.retentionCheckIntervalMs;
+            defaultRetention = c.defaultRetention;
+        }
+
+        public Builder dataDir(Path v) {
+            dataDir = v;
+            return this;
+        }
+
+        public Builder commitLogFileSize(int v) {
+            commitLogFileSize = v;
+            return this;
+        }
+
+        public Builder consumeQueueEntriesPerFile(int v) {
+            consumeQueueEntriesPerFile = v;
+            return this;
+        }
+
+        public Builder flushMode(FlushMode v) {
+            flushMode = v;
+            return this;
+        }
+
+        public Builder flushIntervalMs(long v) {
+            flushIntervalMs = v;
+            return this;
+        }
+
+        public Builder groupCommitGatherMicros(long v) {
+            groupCommitGatherMicros = v;
+            return this;
+        }
+
+        public Builder warmFiles(boolean v) {
+            warmFiles = v;
+            return this;
+        }
+
+        public Builder warmFlushPages(int v) {
+            warmFlushPages = v;
+            return this;
+        }
+
+        public Builder mlock(boolean v) {
+            mlock = v;
+            return this;
+        }
+
+        public Builder transientStorePoolEnabled(boolean v) {
+            transientStorePoolEnabled = v;
+            return this;
+        }
+
+        public Builder transientStorePoolBuffers(int v) {
+            transientStorePoolBuffers = v;
+            return this;
+        }
+
+        public Builder commitIntervalMs(long v) {
+            commitIntervalMs = v;
+            return this;
+        }
+
+        public Builder readVerifyCrc(boolean v) {
+            readVerifyCrc = v;
+            return this;
+        }
+
+        public Builder maxDiskUsedRatio(double v) {
+            maxDiskUsedRatio = v;
+            return this;
+        }
+
+        public Builder fileMaxAgeMs(long v) {
+            fileMaxAgeMs = v;
+            return this;
+        }
+
+        public Builder retentionCheckIntervalMs(long v) {
+            retentionCheckIntervalMs = v;
+            return this;
+        }
+
+        public Builder defaultRetention(Retention v) {
+            defaultRetention = v;
+            return this;
+        }
+
+        public StoreConfig build() {
+            return new StoreConfig(dataDir, commitLogFileSize, consumeQueueEntriesPerFile, flushMode, flushIntervalMs,
+                    groupCommitGatherMicros, warmFiles, warmFlushPages, mlock, transientStorePoolEnabled,
+                    transientStorePoolBuffers, commitIntervalMs, readVerifyCrc, maxDiskUsedRatio, fileMaxAgeMs,
+                    retentionCheckIntervalMs, defaultRetention);
+        }
     }
 
     private static void require(boolean ok, String message) {

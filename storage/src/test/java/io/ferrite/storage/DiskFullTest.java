@@ -396,8 +396,18 @@ class DiskFullTest {
 
     /** 1 MiB CommitLog files, 8 KiB queue files; retention never deletes on disk usage, so nothing goes by design. */
     private static StoreConfig tmpfsConfig(Path dir) {
-        return new StoreConfig(dir, 1 << 20, 256, FlushMode.SYNC, 20, true, 64, false, false, 3, 20, true, 1.0, -1,
-                3_600_000, new Retention(-1, -1));
+        return StoreConfig.builder(dir, FlushMode.SYNC)
+                .commitLogFileSize(1 << 20)
+                .consumeQueueEntriesPerFile(256)
+                .flushIntervalMs(20)
+                .warmFiles(true)
+                .warmFlushPages(64)
+                .transientStorePoolEnabled(false)
+                .commitIntervalMs(20)
+                .maxDiskUsedRatio(1.0)
+                .retentionCheckIntervalMs(3_600_000)
+                .defaultRetention(new Retention(-1, -1))
+                .build();
     }
 
     /** Mounts a 4 MiB tmpfs for this test, or skips the test where mounting is not permitted. */

@@ -36,7 +36,7 @@ class ServiceTest {
         CommitLog log = commitLog(ps);
         ps[0].create(List.of(new PartitionKey("t", 0)));
         PartitionLog p = ps[0].get(new PartitionKey("t", 0));
-        GroupCommitService gc = new GroupCommitService(log, false, e -> {
+        GroupCommitService gc = new GroupCommitService(log, false, 0, e -> {
             throw new AssertionError(e);
         });
         CompletableFuture<?>[] futures = new CompletableFuture<?>[10];
@@ -51,6 +51,33 @@ class ServiceTest {
         }
         assertEquals(log.confirmedPosition(), log.files().flushedPosition());
         assertEquals(0, gc.doWork());
+        log.close();
+    }
+
+    @Test
+    void groupCommitWaitsBrieflyForAsManyAppendsAsItsLastRoundServed() throws Exception {
+        Partitions[] ps = new Partitions[1];
+        CommitLog log = commitLog(ps);
+        ps[0].create(List.of(new PartitionKey("t", 0)));
+        PartitionLog p = ps[0].get(new PartitionKey("t", 0));
+        GroupCommitService gc = new GroupCommitService(log, false, 5_000_000, e -> {
+            throw new AssertionError(e);
+        });
+        for (int i = 0; i < 4; i++) {
+            gc.submit(log.append(p, TestBatches.batch("a" + i, 1, 1), 0, false), log.confirmedPosition());
+        }
+        assertEquals(4, gc.doWork(), "first round: no history, no wait");
+        for (int i = 0; i < 2; i++) {
+            gc.submit(log.append(p, TestBatches.batch("b" + i, 1, 1), 0, false), log.confirmedPosition());
+        }
+        CompletableFuture<Integer> round = CompletableFuture.supplyAsync(gc::doWork);
+        Thread.sleep(50);
+        for (int i = 0; i < 2; i++) {
+            gc.submit(log.append(p, TestBatches.batch("c" + i, 1, 1), 0, false), log.confirmedPosition());
+        }
+        long start = System.nanoTime();
+        assertEquals(4, round.get(4, TimeUnit.SECONDS), "the late two joined the round");
+        assertTrue(System.nanoTime() - start < 3_000_000_000L, "and it went as soon as the four were there");
         log.close();
     }
 

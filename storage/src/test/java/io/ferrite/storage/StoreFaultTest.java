@@ -254,10 +254,10 @@ class StoreFaultTest {
     @Test
     void aFileOlderThanTheGlobalMaximumGoesDespitePartitionRetention() throws Exception {
         MutableClock clock = new MutableClock(System.currentTimeMillis());
-        StoreConfig base = TestBatches.smallConfig(dir, FlushMode.ASYNC);
-        StoreConfig aged = new StoreConfig(dir, base.commitLogFileSize(), base.consumeQueueEntriesPerFile(),
-                base.flushMode(), base.flushIntervalMs(), false, 0, false, false, 1, 20, true, 0.999,
-                3_600_000, base.retentionCheckIntervalMs(), base.defaultRetention());
+        StoreConfig aged = TestBatches.smallConfig(dir, FlushMode.ASYNC).toBuilder()
+                .warmFiles(false)
+                .fileMaxAgeMs(3_600_000)
+                .build();
         try (Store store = Store.open(aged, clock)) {
             store.createPartition(P0);
             store.createPartition(P1);

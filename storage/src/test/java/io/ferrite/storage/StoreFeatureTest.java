@@ -129,10 +129,12 @@ class StoreFeatureTest {
 
     @Test
     void writeBufferPoolModeServesCommittedBytesAndSurvivesRestart() throws Exception {
-        StoreConfig base = TestBatches.smallConfig(dir, FlushMode.ASYNC);
-        StoreConfig pooled = new StoreConfig(base.dataDir(), base.commitLogFileSize(), base.consumeQueueEntriesPerFile(),
-                FlushMode.ASYNC, base.flushIntervalMs(), true, 0, false, true, 2, 5, true, base.maxDiskUsedRatio(),
-                -1, base.retentionCheckIntervalMs(), base.defaultRetention());
+        StoreConfig pooled = TestBatches.smallConfig(dir, FlushMode.ASYNC).toBuilder()
+                .warmFlushPages(0)
+                .transientStorePoolEnabled(true)
+                .transientStorePoolBuffers(2)
+                .commitIntervalMs(5)
+                .build();
         for (FlushMode mode : List.of(FlushMode.ASYNC, FlushMode.SYNC)) {
             try (Store store = Store.open(pooled.withFlushMode(mode), Clock.systemUTC())) {
                 store.createPartition(P);

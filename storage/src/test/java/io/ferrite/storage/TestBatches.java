@@ -68,8 +68,18 @@ final class TestBatches {
 
     /** Small files so tests roll over often: 64 KiB CommitLog files, 256-entry queue files. */
     static StoreConfig smallConfig(Path dir, FlushMode mode) {
-        return new StoreConfig(dir, 64 * 1024, 256, mode, 20, true, 4, false, false, 3, 20, true, 0.999, -1,
-                3_600_000, new Retention(-1, -1));
+        return StoreConfig.builder(dir, mode)
+                .commitLogFileSize(64 * 1024)
+                .consumeQueueEntriesPerFile(256)
+                .flushIntervalMs(20)
+                .warmFiles(true)
+                .warmFlushPages(4)
+                .transientStorePoolEnabled(false)
+                .commitIntervalMs(20)
+                .maxDiskUsedRatio(0.999)
+                .retentionCheckIntervalMs(3_600_000)
+                .defaultRetention(new Retention(-1, -1))
+                .build();
     }
 
     static Store open(Path dir, FlushMode mode) {
