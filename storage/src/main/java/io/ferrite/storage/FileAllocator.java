@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -32,7 +33,11 @@ final class FileAllocator implements Agent {
     record Spec(int fileSize, boolean warm, boolean mlock, boolean usePool, boolean aheadOnRoll) {
     }
 
-    private record Request(Path path, long fromOffset, Spec spec, CompletableFuture<MappedFile> result) {
+    private record Request(Path path, long fromOffset, Spec spec, CompletableFuture<MappedFile> result,
+                           AtomicBoolean wanted) {
+        Request(Path path, long fromOffset, Spec spec) {
+            this(path, fromOffset, spec, new CompletableFuture<>(), new AtomicBoolean());
+        }
     }
 
     private final BlockAllocator blocks;
@@ -67,7 +72,7 @@ final class FileAllocator implements Agent {
                 return existing;
             }
             // New, or an earlier try failed (say on a full disk): try afresh, there may be room now.
-            Request req = new Request(p, fromOffset, spec, new CompletableFuture<>());
+            Request req = new Request(p, fromOffset, spec);
             pending.add(req);
             return req;
         });
@@ -80,10 +85,16 @@ final class FileAllocator implements Agent {
     /**
      * Returns the file. If the service has not started on it yet (it may be busy warming a large file), the
      * caller makes it itself rather than queue behind that work.
+     *
+     * @param cutWarmShort stop a warm under way (or skip it) so the caller need not wait for it; the rest of
+     *                     the file stays unwarmed. A queue's very first file is warmed whole instead.
      */
-    MappedFile take(Path path, long fromOffset, Spec spec) {
+    MappedFile take(Path path, long fromOffset, Spec spec, boolean cutWarmShort) {
         prefetch(path, fromOffset, spec);
         Request r = requests.get(path);
+        if (cutWarmShort) {
+            r.wanted.set(true);
+        }
         if (pending.contains(r)) {
             serve(r);
         }
@@ -127,7 +138,7 @@ final class FileAllocator implements Agent {
                 MappedFile f = MappedFile.create(r.path, r.fromOffset, r.spec.fileSize, blocks, writeBuffer, pool,
                         r.spec.mlock);
                 if (r.spec.warm) {
-                    f.warm(pageSize, warmFlushPages);
+                    f.warm(pageSize, warmFlushPages, r.wanted::get);
                 }
                 LOG.debug("created {} in {} ms", r.path, (System.nanoTime() - start) / 1_000_000);
                 r.result.complete(f);

@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.function.BooleanSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -119,13 +120,17 @@ final class MappedFile extends ReferenceCounted {
      * measured here doubles its latency. Written blocks make every later group commit a plain data write, and
      * leave the pages in the page cache, so appends through the mapping take no major faults. Writing through
      * the channel rather than touching each mapped page avoids a page fault per page while warming.
+     *
+     * <p>{@code stop} is checked between chunks: once the file is needed, the rest stays unwarmed rather than
+     * keep an append waiting. Returns the bytes warmed.
      */
-    void warm(int pageSize, int flushPages) throws IOException {
+    long warm(int pageSize, int flushPages, BooleanSupplier stop) throws IOException {
         ByteBuffer zeros = ByteBuffer.allocateDirect(1 << 20);
         try {
             long flushEvery = flushPages <= 0 ? Long.MAX_VALUE : (long) flushPages * pageSize;
             long sinceFlush = 0;
-            for (long at = 0; at < fileSize; ) {
+            long at = 0;
+            while (at < fileSize && !stop.getAsBoolean()) {
                 zeros.clear().limit((int) Math.min(zeros.capacity(), fileSize - at));
                 int n = channel.write(zeros, at);
                 at += n;
@@ -138,10 +143,11 @@ final class MappedFile extends ReferenceCounted {
             if (flushPages > 0 && sinceFlush > 0) {
                 channel.force(false);
             }
+            NativeIO.willNeed(mapped);
+            return at;
         } finally {
             Unmapper.unmap(zeros);
         }
-        NativeIO.willNeed(mapped);
     }
 
     Path path() {

@@ -172,7 +172,9 @@ final class MappedFileQueue implements AutoCloseable {
     }
 
     private MappedFile roll(long from) {
-        MappedFile created = allocator.take(dir.resolve(MappedFile.fileName(from)), from, spec);
+        // Past the first file an append is waiting, so a warm still under way is cut short; a new store
+        // warms its first file whole, once, rather than run its first file unwarmed.
+        MappedFile created = allocator.take(dir.resolve(MappedFile.fileName(from)), from, spec, !isEmpty());
         append(created);
         if (spec.aheadOnRoll()) {
             prefetchNext();

@@ -28,7 +28,7 @@ class FileAllocatorTest {
         assertEquals(1, a.doWork());
         assertEquals(0, a.doWork());
         assertTrue(Files.exists(p));
-        MappedFile f = a.take(p, 0, SPEC);
+        MappedFile f = a.take(p, 0, SPEC, true);
         assertEquals(0, f.fileFromOffset());
         f.destroy();
     }
@@ -57,12 +57,12 @@ class FileAllocatorTest {
         };
         FileAllocator a = new FileAllocator(blocks, null, 4096, 0);
         Path p = dir.resolve(MappedFile.fileName(0));
-        StoreException e = assertThrows(StoreException.class, () -> a.take(p, 0, SPEC));
+        StoreException e = assertThrows(StoreException.class, () -> a.take(p, 0, SPEC, true));
         assertEquals(StoreException.Category.DISK_FULL, e.category());
         assertFalse(Files.exists(p));
         assertFalse(Files.exists(dir.resolve(p.getFileName() + ".allocating")));
         full.set(false);
-        a.take(p, 0, SPEC).destroy();
+        a.take(p, 0, SPEC, true).destroy();
     }
 
     @Test

@@ -99,6 +99,14 @@ class MappedFileTest {
     }
 
     @Test
+    void warmingWritesEveryPageUnlessTheFileIsWantedFirst() throws Exception {
+        MappedFile f = create(null, null);
+        assertEquals(SIZE, f.warm(4096, 2, () -> false));
+        assertEquals(0, f.warm(4096, 2, () -> true), "a waiting append stops the warm at once");
+        f.destroy();
+    }
+
+    @Test
     void reopenedFileKeepsItsBytes() throws Exception {
         MappedFile f = create(null, null);
         append(f, 32, (byte) 3);
