@@ -112,6 +112,31 @@ public final class NativeIO {
         }
     }
 
+    /** Work on a raw file descriptor. */
+    @FunctionalInterface
+    private interface FdAction {
+        boolean apply(int fd) throws IOException;
+    }
+
+    /** Opens {@code path}, runs {@code action} on the descriptor, and closes it whatever happens. */
+    private static boolean withFd(Path path, int flags, FdAction action) throws IOException {
+        int fd;
+        try {
+            fd = open(path.toString(), flags);
+        } catch (LastErrorException e) {
+            throw new IOException("open failed with errno " + e.getErrorCode() + ": " + path);
+        }
+        try {
+            return action.apply(fd);
+        } finally {
+            try {
+                close(fd);
+            } catch (LastErrorException ignored) {
+                // nothing was written through this descriptor: a failed close loses nothing
+            }
+        }
+    }
+
     /**
      * Allocates real disk blocks for {@code [0, length)} of a file. Returns false when the call is not
      * available or the filesystem does not support it, so the caller falls back to writing zeros.
@@ -119,34 +144,16 @@ public final class NativeIO {
      * @throws IOException with "No space left on device" when the disk is full
      */
     public static boolean fallocate(Path file, long length) throws IOException {
-        if (!AVAILABLE) {
-            return false;
-        }
-        int fd;
-        try {
-            fd = open(file.toString(), O_RDWR);
-        } catch (LastErrorException e) {
-            throw new IOException("open failed with errno " + e.getErrorCode() + ": " + file);
-        }
-        try {
+        return AVAILABLE && withFd(file, O_RDWR, fd -> {
             int rc = posix_fallocate(fd, 0, length);
             if (rc == ENOSPC) {
                 throw new IOException("No space left on device: cannot allocate " + length + " bytes for " + file);
             }
-            if (rc == EOPNOTSUPP) {
-                return false;
-            }
-            if (rc != 0) {
+            if (rc != 0 && rc != EOPNOTSUPP) {
                 throw new IOException("posix_fallocate failed with errno " + rc + ": " + file);
             }
-            return true;
-        } finally {
-            try {
-                close(fd);
-            } catch (LastErrorException ignored) {
-                // the blocks are allocated; a failed close of a read-write fd we did not write through is harmless
-            }
-        }
+            return rc == 0;
+        });
     }
 
     /**
@@ -156,26 +163,13 @@ public final class NativeIO {
      * @throws IOException when the filesystem reports a writeback error
      */
     public static boolean syncfs(Path path) throws IOException {
-        if (!AVAILABLE) {
-            return false;
-        }
-        int fd;
-        try {
-            fd = open(path.toString(), O_RDONLY);
-        } catch (LastErrorException e) {
-            throw new IOException("open failed with errno " + e.getErrorCode() + ": " + path);
-        }
-        try {
-            syncfs(fd);
-            return true;
-        } catch (LastErrorException e) {
-            throw new IOException("syncfs failed with errno " + e.getErrorCode() + ": " + path);
-        } finally {
+        return AVAILABLE && withFd(path, O_RDONLY, fd -> {
             try {
-                close(fd);
-            } catch (LastErrorException ignored) {
-                // a read-only descriptor: nothing is lost if its close fails
+                syncfs(fd);
+                return true;
+            } catch (LastErrorException e) {
+                throw new IOException("syncfs failed with errno " + e.getErrorCode() + ": " + path);
             }
-        }
+        });
     }
 }

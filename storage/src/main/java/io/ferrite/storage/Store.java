@@ -161,14 +161,14 @@ public final class Store implements AutoCloseable {
                                                   boolean logAppendTime) {
         checkOpen();
         AppendResult r = commitLog.append(partitions.require(key), batch, leaderEpoch, logAppendTime);
-        if (r.duplicate()) {
-            return CompletableFuture.completedFuture(r);
-        }
-        if (commitRunner != null) {
+        if (commitRunner != null && !r.duplicate()) {
             commitRunner.wakeUp();
         }
         if (groupCommit != null) {
-            return groupCommit.submit(r, r.position() + CommitLogEntry.HEADER_SIZE + batch.remaining());
+            // A retried duplicate is acknowledged no sooner than its original could be: once all written is durable.
+            long end = r.duplicate() ? commitLog.confirmedPosition()
+                    : r.position() + CommitLogEntry.HEADER_SIZE + batch.remaining();
+            return groupCommit.submit(r, end);
         }
         return CompletableFuture.completedFuture(r);
     }

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -18,35 +19,50 @@ class ServiceTest {
     @TempDir
     Path dir;
 
-    private CommitLog commitLog(Partitions[] partitionsOut) throws Exception {
-        FileAllocator allocator = new FileAllocator(BlockAllocator.DEFAULT, null, 4096, 0);
+    private CommitLog log;
+    private Partitions partitions;
+    private PartitionLog partition;
+
+    /** A CommitLog and one partition, with no service threads: each test steps its service by hand. */
+    private void open() throws Exception {
+        open(null);
+    }
+
+    private void open(TransientStorePool pool) throws Exception {
+        FileAllocator allocator = new FileAllocator(BlockAllocator.DEFAULT, pool, 4096, 0);
         MappedFileQueue files = new MappedFileQueue(dir.resolve("commitlog"), allocator,
-                new FileAllocator.Spec(64 * 1024, false, false, false, false));
+                new FileAllocator.Spec(64 * 1024, false, false, pool != null, false));
         files.load();
-        Partitions partitions = new Partitions(dir, allocator,
+        partitions = new Partitions(dir, allocator,
                 new FileAllocator.Spec(256 * ConsumeQueue.ENTRY_SIZE, false, false, false, false));
         partitions.load(Checkpoint.EMPTY);
-        partitionsOut[0] = partitions;
-        return new CommitLog(files, new MutableClock(0));
+        PartitionKey key = new PartitionKey("t", 0);
+        partitions.create(List.of(key));
+        partition = partitions.get(key);
+        log = new CommitLog(files, new MutableClock(0));
+    }
+
+    private GroupCommitService groupCommit(long gatherMicros) {
+        return new GroupCommitService(log, false, gatherMicros, e -> {
+            throw new AssertionError(e);
+        });
+    }
+
+    private CompletableFuture<AppendResult> append(GroupCommitService gc, String tag) {
+        return gc.submit(log.append(partition, TestBatches.batch(tag, 1, 1), 0, false), log.confirmedPosition());
     }
 
     @Test
     void oneGroupCommitStepServesEveryWaitingAppend() throws Exception {
-        Partitions[] ps = new Partitions[1];
-        CommitLog log = commitLog(ps);
-        ps[0].create(List.of(new PartitionKey("t", 0)));
-        PartitionLog p = ps[0].get(new PartitionKey("t", 0));
-        GroupCommitService gc = new GroupCommitService(log, false, 0, e -> {
-            throw new AssertionError(e);
-        });
-        CompletableFuture<?>[] futures = new CompletableFuture<?>[10];
-        for (int i = 0; i < futures.length; i++) {
-            AppendResult r = log.append(p, TestBatches.batch("g" + i, 1, 1), 0, false);
-            futures[i] = gc.submit(r, log.confirmedPosition());
+        open();
+        GroupCommitService gc = groupCommit(0);
+        List<CompletableFuture<AppendResult>> futures = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            futures.add(append(gc, "g" + i));
         }
-        assertFalse(futures[0].isDone(), "nothing is acknowledged before an fsync");
+        assertFalse(futures.get(0).isDone(), "nothing is acknowledged before an fsync");
         assertEquals(10, gc.doWork());
-        for (CompletableFuture<?> f : futures) {
+        for (CompletableFuture<AppendResult> f : futures) {
             assertTrue(f.isDone() && !f.isCompletedExceptionally());
         }
         assertEquals(log.confirmedPosition(), log.files().flushedPosition());
@@ -56,25 +72,18 @@ class ServiceTest {
 
     @Test
     void groupCommitWaitsBrieflyForAsManyAppendsAsItsLastRoundServed() throws Exception {
-        Partitions[] ps = new Partitions[1];
-        CommitLog log = commitLog(ps);
-        ps[0].create(List.of(new PartitionKey("t", 0)));
-        PartitionLog p = ps[0].get(new PartitionKey("t", 0));
-        GroupCommitService gc = new GroupCommitService(log, false, 5_000_000, e -> {
-            throw new AssertionError(e);
-        });
+        open();
+        GroupCommitService gc = groupCommit(5_000_000);
         for (int i = 0; i < 4; i++) {
-            gc.submit(log.append(p, TestBatches.batch("a" + i, 1, 1), 0, false), log.confirmedPosition());
+            append(gc, "a" + i);
         }
         assertEquals(4, gc.doWork(), "first round: no history, no wait");
-        for (int i = 0; i < 2; i++) {
-            gc.submit(log.append(p, TestBatches.batch("b" + i, 1, 1), 0, false), log.confirmedPosition());
-        }
+        append(gc, "b0");
+        append(gc, "b1");
         CompletableFuture<Integer> round = CompletableFuture.supplyAsync(gc::doWork);
         Thread.sleep(50);
-        for (int i = 0; i < 2; i++) {
-            gc.submit(log.append(p, TestBatches.batch("c" + i, 1, 1), 0, false), log.confirmedPosition());
-        }
+        append(gc, "c0");
+        append(gc, "c1");
         long start = System.nanoTime();
         assertEquals(4, round.get(4, TimeUnit.SECONDS), "the late two joined the round");
         assertTrue(System.nanoTime() - start < 3_000_000_000L, "and it went as soon as the four were there");
@@ -82,21 +91,37 @@ class ServiceTest {
     }
 
     @Test
-    void flushStepWritesACheckpointCoveringFlushedEntries() throws Exception {
-        Partitions[] ps = new Partitions[1];
-        CommitLog log = commitLog(ps);
-        ps[0].create(List.of(new PartitionKey("t", 0)));
-        PartitionLog p = ps[0].get(new PartitionKey("t", 0));
-        for (int i = 0; i < 5; i++) {
-            log.append(p, TestBatches.batch("f" + i, 2, 1), 0, false);
+    void commitStepMovesPooledBytesIntoTheFileForReaders() throws Exception {
+        try (TransientStorePool pool = new TransientStorePool(2, 64 * 1024, false)) {
+            open(pool);
+            CommitService commit = new CommitService(log);
+            log.append(partition, TestBatches.batch("p", 2, 1), 0, false);
+            LogReader reader = new LogReader(log.files(), true);
+            try (ReadResult before = reader.read(partition, 0, 1 << 20)) {
+                assertTrue(before.batches().isEmpty(), "still in the pooled buffer");
+            }
+            assertEquals(1, commit.doWork());
+            assertEquals(0, commit.doWork(), "nothing new to move");
+            try (ReadResult after = reader.read(partition, 0, 1 << 20)) {
+                assertEquals(List.of("0:p-0", "1:p-1"), TestBatches.values(after));
+            }
+            log.close();
         }
-        FlushService flush = new FlushService(log, ps[0], true, e -> {
+    }
+
+    @Test
+    void flushStepWritesACheckpointCoveringFlushedEntries() throws Exception {
+        open();
+        for (int i = 0; i < 5; i++) {
+            log.append(partition, TestBatches.batch("f" + i, 2, 1), 0, false);
+        }
+        FlushService flush = new FlushService(log, partitions, true, e -> {
             throw new AssertionError(e);
         });
         flush.doWork();
         Checkpoint cp = Checkpoint.read(dir);
         assertEquals(log.confirmedPosition(), cp.commitLogPosition());
-        assertEquals(List.of(new Checkpoint.PartitionRecord(0, p.key(), 0, 10)), cp.partitions());
+        assertEquals(List.of(new Checkpoint.PartitionRecord(0, partition.key(), 0, 10)), cp.partitions());
         log.close();
     }
 

@@ -107,6 +107,19 @@ class StoreFeatureTest {
     }
 
     @Test
+    void aDuplicateInSyncModeIsAcknowledgedWithItsOriginalOffsets() throws Exception {
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            store.createPartition(P);
+            AppendResult first = store.append(P, TestBatches.idempotent(8, (short) 1, 0, 2), 0, false).get();
+            AppendResult again = store.append(P, TestBatches.idempotent(8, (short) 1, 0, 2), 0, false)
+                    .get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertTrue(again.duplicate());
+            assertEquals(first.baseOffset(), again.baseOffset());
+            assertEquals(2, store.logEndOffset(P));
+        }
+    }
+
+    @Test
     void readsRespectMaxBytesButAlwaysReturnTheFirstBatch() throws Exception {
         try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
             store.createPartition(P);
