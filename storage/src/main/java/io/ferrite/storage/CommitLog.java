@@ -22,6 +22,7 @@ final class CommitLog implements AutoCloseable {
     private final Clock clock;
     private final ReentrantLock appendLock = new ReentrantLock();
     private volatile long confirmedPosition;
+    private boolean closed; // guarded by appendLock
 
     CommitLog(MappedFileQueue files, Clock clock) {
         this.files = files;
@@ -56,6 +57,9 @@ final class CommitLog implements AutoCloseable {
         }
         appendLock.lock();
         try {
+            if (closed) {
+                throw new StoreException(StoreException.Category.CLOSED, "the store is closed");
+            }
             if (p.isDeleted()) {
                 throw new StoreException(StoreException.Category.UNKNOWN_PARTITION, "partition " + p.key() + " was deleted");
             }
@@ -107,10 +111,25 @@ final class CommitLog implements AutoCloseable {
         }
     }
 
-    /** Sets the end after recovery; no appends run yet. */
-    void recoverTo(long position) {
-        files.truncateTo(position);
+    /**
+     * Sets the end after recovery; no appends run yet. Bytes past {@code flushedUpTo} (the checkpoint) were
+     * recovered from the page cache and count as flushed only once forced again.
+     *
+     * @param zeroRest the log ended at an invalid entry, so later bytes may hold entries that must not return
+     */
+    void recoverTo(long position, long flushedUpTo, boolean zeroRest) {
+        files.truncateTo(position, flushedUpTo, zeroRest ? MappedFile.Zeroing.REST : MappedFile.Zeroing.NONE);
         confirmedPosition = position;
+    }
+
+    /** Refuses every later append; an append already holding the lock finishes first. */
+    void shutdown() {
+        appendLock.lock();
+        try {
+            closed = true;
+        } finally {
+            appendLock.unlock();
+        }
     }
 
     /** A reference-free view of the entry bytes, for recovery. */

@@ -57,9 +57,9 @@ final class ConsumeQueue implements AutoCloseable {
     }
 
     /**
-     * Maps the existing files and finds the end: the first entry that does not follow its predecessor
-     * (a zero or half-written entry) or that points at or past {@code commitLogLimit}. Everything from there
-     * on is zeroed. Recovery only.
+     * Maps the existing files and finds the end. First the written end: the first entry that does not follow
+     * its predecessor (a zero or half-written entry). Then the trusted end: no entry may end past
+     * {@code commitLogLimit}. Everything after is cut. Recovery only.
      */
     void load(long commitLogLimit) throws IOException {
         files.load();
@@ -68,14 +68,15 @@ final class ConsumeQueue implements AutoCloseable {
             return;
         }
         startIndex = files.minPosition() / ENTRY_SIZE;
-        // Only the last two files can hold entries not yet covered by a checkpoint.
+        // A queue rolls only when a file is full, so only the last two files (the last may be one made
+        // ahead) can end in a partly written entry.
         int from = Math.max(0, files.files().size() - 2);
-        long index = files.files().get(from).fileFromOffset() / ENTRY_SIZE;
+        long index = Math.max(startIndex, files.files().get(from).fileFromOffset() / ENTRY_SIZE);
         Entry prev = index > startIndex ? read(index - 1) : null;
         long limit = files.last().fileFromOffset() / ENTRY_SIZE + fileSize / ENTRY_SIZE;
         for (; index < limit; index++) {
             Entry e = read(index);
-            boolean follows = e.size > 0 && e.lastOffsetDelta >= 0 && e.endPosition() <= commitLogLimit
+            boolean follows = e.size > 0 && e.lastOffsetDelta >= 0
                     && (prev == null || (e.position >= prev.endPosition() && e.baseOffset > prev.lastOffset()
                     && e.runningMaxTimestamp >= prev.runningMaxTimestamp));
             if (!follows) {
@@ -83,9 +84,30 @@ final class ConsumeQueue implements AutoCloseable {
             }
             prev = e;
         }
-        files.truncateTo(index * ENTRY_SIZE);
         endIndex = index;
-        runningMax = prev == null ? Long.MIN_VALUE : prev.runningMaxTimestamp;
+        cutAt(commitLogLimit);
+    }
+
+    /**
+     * Drops every entry whose CommitLog bytes end past {@code commitLogEnd}, zeroing them so they cannot come
+     * back at a later load. Recovery only.
+     */
+    void cutAt(long commitLogEnd) {
+        long lo = startIndex;
+        long hi = endIndex - 1;
+        long cut = endIndex;
+        while (lo <= hi) { // positions only grow along the queue, so entry ends do too
+            long mid = (lo + hi) >>> 1;
+            if (read(mid).endPosition() > commitLogEnd) {
+                cut = mid;
+                hi = mid - 1;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        files.truncateTo(cut * ENTRY_SIZE, cut * ENTRY_SIZE, MappedFile.Zeroing.UNTIL_ZERO_ENTRY);
+        endIndex = cut;
+        runningMax = cut > startIndex ? read(cut - 1).runningMaxTimestamp : Long.MIN_VALUE;
     }
 
     long startIndex() {

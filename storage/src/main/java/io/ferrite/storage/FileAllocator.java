@@ -116,6 +116,16 @@ final class FileAllocator implements Agent {
         }
     }
 
+    /** Drops requests for files in {@code dir}, deleting any already made: their queue is going away. */
+    void cancelUnder(Path dir) {
+        for (Request r : requests.values()) {
+            if (r.path.getParent().equals(dir) && requests.remove(r.path, r)) {
+                pending.remove(r);
+                r.result.thenAccept(MappedFile::destroy);
+            }
+        }
+    }
+
     @Override
     public int doWork() {
         Request r = pending.poll();

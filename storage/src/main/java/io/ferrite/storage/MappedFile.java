@@ -307,27 +307,55 @@ final class MappedFile extends ReferenceCounted {
         return flushedPosition;
     }
 
+    /** How truncation treats the bytes after the new end. */
+    enum Zeroing {
+        /** Leave them: they are zero already, or garbage a later scan stops at. */
+        NONE,
+        /** Zero the rest of the file: what follows may look like valid entries, which must not come back. */
+        REST,
+        /** Zero 32-byte entries up to the first all-zero one, which marks where the old writes ended. */
+        UNTIL_ZERO_ENTRY
+    }
+
     /**
-     * Sets all three positions, used by recovery and truncation (no other thread runs then). Bytes after the
-     * position are zeroed so that a later scan cannot mistake stale entries for new ones.
+     * Sets the positions after recovery or truncation (no other thread runs then): written and committed to
+     * {@code position}, flushed to at most {@code flushed}, so bytes recovered from the page cache are forced
+     * again by the next flush before anything counts them as durable. Zeroed bytes are forced at once.
      */
-    void resetPositions(int position) {
+    void resetPositions(int position, int flushed, Zeroing zeroing) {
         if (pooled) {
             throw new IllegalStateException("positions of a pooled file are never reset: " + path);
         }
-        for (int i = position; i < fileSize; i += 8) {
-            if (fileSize - i >= 8) {
-                mapped.putLong(i, 0L);
-            } else {
-                for (int j = i; j < fileSize; j++) {
-                    mapped.put(j, (byte) 0);
-                }
+        int end = position;
+        if (zeroing == Zeroing.REST) {
+            end = fileSize;
+        } else if (zeroing == Zeroing.UNTIL_ZERO_ENTRY) {
+            while (end + ConsumeQueue.ENTRY_SIZE <= fileSize && !zeroEntry(end)) {
+                end += ConsumeQueue.ENTRY_SIZE;
             }
         }
-        mapped.force(); // recovered bytes were in the page cache only: make them as durable as the rest
+        if (end > position) {
+            int i = position;
+            for (; i + 8 <= end; i += 8) {
+                mapped.putLong(i, 0L);
+            }
+            for (; i < end; i++) {
+                mapped.put(i, (byte) 0);
+            }
+            mapped.force(position, end - position);
+        }
         wrotePosition = position;
         committedPosition = position;
-        flushedPosition = position;
+        flushedPosition = Math.min(Math.max(flushed, 0), position);
+    }
+
+    private boolean zeroEntry(int at) {
+        for (int i = 0; i < ConsumeQueue.ENTRY_SIZE; i += 8) {
+            if (mapped.getLong(at + i) != 0) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Marks the file to be deleted when its last reference goes, and gives up the owner's reference. */

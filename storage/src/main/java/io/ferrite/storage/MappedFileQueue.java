@@ -217,10 +217,11 @@ final class MappedFileQueue implements AutoCloseable {
     }
 
     /**
-     * Sets the end of the queue to {@code position}: later files are deleted, the file holding it is zeroed
-     * past it. Recovery only; no other thread may run.
+     * Sets the end of the queue to {@code position}: later files are deleted; bytes of the file holding it
+     * are zeroed past it as {@code zeroing} says. Only bytes before {@code flushedUpTo} count as flushed.
+     * Recovery only; no other thread may run.
      */
-    void truncateTo(long position) {
+    void truncateTo(long position, long flushedUpTo, MappedFile.Zeroing zeroing) {
         for (MappedFile f = last(); f != null && f.fileFromOffset() >= position && files.length > 1; f = last()) {
             removeLast().destroy();
         }
@@ -228,19 +229,28 @@ final class MappedFileQueue implements AutoCloseable {
         if (only != null && files.length == 1 && only.fileFromOffset() > position) {
             removeLast().destroy();
         }
+        long flushed = Math.min(flushedUpTo, position);
         for (MappedFile f : files) {
-            long end = f.fileFromOffset() + f.fileSize();
-            f.resetPositions(position >= end ? f.fileSize() : (int) (position - f.fileFromOffset()));
+            long from = f.fileFromOffset();
+            boolean holdsEnd = position < from + f.fileSize();
+            f.resetPositions(holdsEnd ? (int) (position - from) : f.fileSize(),
+                    (int) Math.min(Math.max(flushed - from, 0), f.fileSize()),
+                    holdsEnd ? zeroing : MappedFile.Zeroing.NONE);
         }
-        flushedWhere = position;
+        flushedWhere = flushed;
         committedWhere = position;
     }
 
     /** Deletes whole files that end at or before {@code position}, never the last one. Returns how many. */
     int deleteBefore(long position) {
         int deleted = 0;
-        for (MappedFile f = first(); files.length > 1 && f.fileFromOffset() + f.fileSize() <= position; f = first()) {
-            removeFirst(true).destroy();
+        for (MappedFile f = first(); f != null && files.length > 1 && f.fileFromOffset() + f.fileSize() <= position;
+                f = first()) {
+            MappedFile removed = removeFirst(true);
+            if (removed == null) {
+                break; // emptied meanwhile by a partition deletion
+            }
+            removed.destroy();
             deleted++;
         }
         return deleted;

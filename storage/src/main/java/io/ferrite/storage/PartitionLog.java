@@ -84,6 +84,28 @@ final class PartitionLog {
         sizeInBytes.addAndGet(delta);
     }
 
+    /**
+     * Moves the log start forward to {@code offset} and lets go of what lies wholly before it: its bytes in
+     * the size count, producers whose last batch was there, and queue files. Retention and DeleteRecords.
+     */
+    synchronized void truncateHead(long offset) {
+        long before = startIndex();
+        if (!advanceLogStart(offset)) {
+            return;
+        }
+        long after = startIndex();
+        long removed = 0;
+        for (long i = before; i < after; i++) {
+            ConsumeQueue.Entry e = queue.entry(i);
+            if (e != null) {
+                removed += e.size() - CommitLogEntry.HEADER_SIZE;
+            }
+        }
+        sizeInBytes.addAndGet(-removed);
+        producers.removeBefore(logStartOffset);
+        queue.deleteBefore(after);
+    }
+
     /** Moves the log start forward (never back, never past the end). Returns whether it moved. */
     synchronized boolean advanceLogStart(long offset) {
         long target = Math.min(offset, logEndOffset);

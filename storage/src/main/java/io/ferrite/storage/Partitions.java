@@ -5,8 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * The partition table: which partitions exist, their ids in the CommitLog, and the {@link Checkpoint} that
@@ -32,12 +36,34 @@ final class Partitions {
     void load(Checkpoint cp) throws IOException {
         nextId = cp.nextPartitionId();
         checkpointedPosition = cp.commitLogPosition();
+        removeUnknownQueues(cp);
         for (Checkpoint.PartitionRecord r : cp.partitions()) {
             ConsumeQueue q = newQueue(r.id());
             q.load(cp.commitLogPosition());
             PartitionLog p = new PartitionLog(r.id(), r.key(), q, r.logStartOffset());
             byKey.put(r.key(), p);
             byId.put(r.id(), p);
+        }
+    }
+
+    /** Queue directories the checkpoint does not name belong to deleted partitions, or to never-finished creations. */
+    private void removeUnknownQueues(Checkpoint cp) throws IOException {
+        Path queues = root.resolve("consumequeue");
+        if (!Files.isDirectory(queues)) {
+            return;
+        }
+        Set<String> known = new HashSet<>();
+        cp.partitions().forEach(r -> known.add(Integer.toString(r.id())));
+        List<Path> unknown;
+        try (Stream<Path> s = Files.list(queues)) {
+            unknown = s.filter(d -> !known.contains(d.getFileName().toString())).toList();
+        }
+        for (Path dir : unknown) {
+            try (Stream<Path> files = Files.walk(dir)) {
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
+                }
+            }
         }
     }
 
@@ -69,33 +95,37 @@ final class Partitions {
         return byKey.values();
     }
 
-    /** Creates the partitions that are absent, durably, with one checkpoint write for all of them. */
+    /**
+     * Creates the partitions that are absent, durably, with one checkpoint write for all of them. They become
+     * visible only once that write succeeded, so no entry is ever appended for an id a restart would not know.
+     */
     synchronized void create(Collection<PartitionKey> keys) {
-        boolean added = false;
-        for (PartitionKey key : keys) {
-            if (byKey.containsKey(key)) {
-                continue;
-            }
-            int id = nextId++;
-            try {
+        List<PartitionLog> added = new ArrayList<>();
+        try {
+            for (PartitionKey key : keys) {
+                if (byKey.containsKey(key) || added.stream().anyMatch(p -> p.key().equals(key))) {
+                    continue;
+                }
+                int id = nextId++;
                 Files.createDirectories(queueDir(id));
                 ConsumeQueue q = newQueue(id);
                 q.load(0);
-                q.files().prefetchNext(); // the first index file, made in the background before the first append
-                PartitionLog p = new PartitionLog(id, key, q, 0);
-                byKey.put(key, p);
-                byId.put(id, p);
-                added = true;
-            } catch (IOException e) {
-                throw StoreException.fromIo("cannot create partition " + key, queueDir(id), e);
+                added.add(new PartitionLog(id, key, q, 0));
             }
+            if (added.isEmpty()) {
+                return;
+            }
+            List<PartitionLog> all = new ArrayList<>(byKey.values());
+            all.addAll(added);
+            writeCheckpoint(checkpointedPosition, all);
+        } catch (IOException e) {
+            added.forEach(this::discard);
+            throw StoreException.fromIo("cannot create partitions " + keys, root, e);
         }
-        if (added) {
-            try {
-                writeCheckpoint(checkpointedPosition);
-            } catch (IOException e) {
-                throw StoreException.fromIo("cannot persist new partitions", root, e);
-            }
+        for (PartitionLog p : added) {
+            byKey.put(p.key(), p);
+            byId.put(p.id(), p);
+            p.queue().files().prefetchNext(); // the first index file, made in the background before the first append
         }
     }
 
@@ -111,6 +141,12 @@ final class Partitions {
         } catch (IOException e) {
             throw StoreException.fromIo("cannot persist deletion of " + p.key(), root, e);
         }
+        discard(p);
+    }
+
+    /** Deletes a partition's queue files, any made ahead for it, and its directory. */
+    private void discard(PartitionLog p) {
+        allocator.cancelUnder(queueDir(p.id()));
         p.queue().destroy();
         try {
             Files.deleteIfExists(queueDir(p.id()));
@@ -124,8 +160,12 @@ final class Partitions {
      * that position, so recovery can tell a queue that lost files from one that is merely behind.
      */
     synchronized void writeCheckpoint(long position) throws IOException {
-        List<Checkpoint.PartitionRecord> records = new ArrayList<>(byKey.size());
-        for (PartitionLog p : byKey.values()) {
+        writeCheckpoint(position, byKey.values());
+    }
+
+    private void writeCheckpoint(long position, Collection<PartitionLog> parts) throws IOException {
+        List<Checkpoint.PartitionRecord> records = new ArrayList<>(parts.size());
+        for (PartitionLog p : parts) {
             records.add(new Checkpoint.PartitionRecord(p.id(), p.key(), p.logStartOffset(), endOffsetAt(p, position)));
         }
         new Checkpoint(position, nextId, records).write(root);

@@ -47,8 +47,8 @@ public final class ProducerStateTable {
      */
     synchronized BatchMetadata check(ByteBuffer batch) {
         long pid = RecordBatchHeader.producerId(batch);
-        if (pid == RecordBatchHeader.NO_PRODUCER_ID) {
-            return null;
+        if (pid == RecordBatchHeader.NO_PRODUCER_ID || RecordBatchHeader.isControl(batch)) {
+            return null; // transaction markers carry no sequence
         }
         Entry e = producers.get(pid);
         if (e == null) {

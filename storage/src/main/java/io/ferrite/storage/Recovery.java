@@ -14,10 +14,11 @@ import org.apache.logging.log4j.Logger;
  *       log end the checkpoint recorded has lost files: it is deleted and rebuilt from the CommitLog's
  *       first file.</li>
  *   <li>The CommitLog is scanned from the checkpoint position (or its first file, for a rebuild). Every
- *       entry is checked: header CRC always, batch CRC after the checkpoint. The first entry that fails ends
- *       the log: it and everything after are truncated (zeroed), since past an untrusted size field there is
- *       no way to find the next entry. Before the checkpoint a batch failing only its own CRC is kept and
- *       indexed; readers refuse it (see {@link LogReader}).</li>
+ *       entry is checked: header CRC always, batch CRC after the checkpoint. After the checkpoint the first
+ *       entry that fails ends the log: it and everything after are truncated (zeroed), since past an
+ *       untrusted size field there is no way to find the next entry. Before the checkpoint nothing is ever
+ *       truncated: a batch failing only its own CRC is indexed and readers refuse it (see
+ *       {@link LogReader}); an unreadable header makes a rebuild resume at the next file.</li>
  *   <li>Entries for a partition past its queue's end are indexed; entries of deleted partitions skipped.</li>
  *   <li>Sizes and idempotent-producer state are rebuilt from each partition's remaining batches.</li>
  * </ol>
@@ -50,6 +51,7 @@ final class Recovery {
             p.recoverEnd(Partitions.endOffsetAt(p, Long.MAX_VALUE));
         }
         long start = rebuilt.isEmpty() ? Math.max(cp.commitLogPosition(), files.minPosition()) : files.minPosition();
+        long checkpoint = cp.commitLogPosition();
         long pos = start;
         long corruptAt = -1;
         int indexed = 0;
@@ -62,8 +64,16 @@ final class Recovery {
             ByteBuffer view = log.fileView(f);
             int at = (int) (pos - f.fileFromOffset());
             while (true) {
-                CommitLogEntry.Kind kind = CommitLogEntry.classify(view, at, f.fileSize(), pos >= cp.commitLogPosition());
+                CommitLogEntry.Kind kind = CommitLogEntry.classify(view, at, f.fileSize(), pos >= checkpoint);
                 if (kind == CommitLogEntry.Kind.END_OF_FILE) {
+                    pos = f.fileFromOffset() + f.fileSize();
+                    continue scan;
+                }
+                if (kind != CommitLogEntry.Kind.ENTRY && pos < checkpoint) {
+                    // Before the checkpoint everything was acknowledged and flushed: never truncate there. Past a
+                    // bad header the next entry cannot be found, so the rebuild resumes at the next file.
+                    LOG.warn("CommitLog entry at {} in {} is unreadable ({}); rebuilt indexes skip to the next"
+                            + " file", pos, f.path(), kind);
                     pos = f.fileFromOffset() + f.fileSize();
                     continue scan;
                 }
@@ -89,7 +99,16 @@ final class Recovery {
                 pos += size;
             }
         }
-        log.recoverTo(pos);
+        log.recoverTo(pos, checkpoint, corruptAt >= 0);
+        if (pos < checkpoint) {
+            // CommitLog files are missing: no index may point past what is left.
+            LOG.warn("the CommitLog ends at {}, before the checkpoint at {}: CommitLog files are missing", pos,
+                    checkpoint);
+            for (PartitionLog p : partitions.all()) {
+                p.queue().cutAt(pos);
+                p.recoverEnd(Partitions.endOffsetAt(p, Long.MAX_VALUE));
+            }
+        }
         for (PartitionLog p : partitions.all()) {
             rebuildPartitionState(p, files);
         }

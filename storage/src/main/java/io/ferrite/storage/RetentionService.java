@@ -52,6 +52,9 @@ final class RetentionService implements Agent {
         while (mustForceDelete(now) && log.files().files().size() > 1) {
             MappedFile oldest = log.files().first();
             long newMin = oldest.fileFromOffset() + oldest.fileSize();
+            if (newMin > log.confirmedPosition()) {
+                break; // the file still being written (or just rolled from) is never forced out
+            }
             LOG.warn("deleting CommitLog file {} ahead of partition retention ({})", oldest.path(),
                     diskTooFull() ? "disk above " + maxDiskUsedRatio : "older than " + fileMaxAgeMs + " ms");
             for (PartitionLog p : partitions.all()) {
@@ -66,10 +69,12 @@ final class RetentionService implements Agent {
         Retention r = p.retention() != null ? p.retention() : defaultRetention;
         ConsumeQueue q = p.queue();
         long target = p.logStartOffset();
+        // Read before searching: a batch appended during the search must not be counted as expired.
+        long end = p.logEndOffset();
         if (r.retentionMs() >= 0) {
             long i = q.firstIndexWithRunningMaxAtLeast(now - r.retentionMs(), p.startIndex());
             ConsumeQueue.Entry keep = i < 0 ? null : q.entry(i);
-            target = Math.max(target, keep == null ? p.logEndOffset() : keep.baseOffset());
+            target = Math.max(target, keep == null ? end : keep.baseOffset());
         }
         if (r.retentionBytes() >= 0) {
             // Drop whole batches while what remains is still at least the limit, as Kafka does with segments.
@@ -84,34 +89,16 @@ final class RetentionService implements Agent {
                 target = Math.max(target, e.lastOffset() + 1);
             }
         }
-        advance(p, target);
+        p.truncateHead(target);
     }
 
     /** Moves the log start of {@code p} past every batch stored before CommitLog position {@code position}. */
     private void dropBefore(PartitionLog p, long position) {
         ConsumeQueue q = p.queue();
+        long end = p.logEndOffset();
         long i = q.firstIndexAtOrAfterPosition(position, p.startIndex());
         ConsumeQueue.Entry e = i < q.endIndex() ? q.entry(i) : null;
-        advance(p, e == null ? p.logEndOffset() : e.baseOffset());
-    }
-
-    private static void advance(PartitionLog p, long target) {
-        ConsumeQueue q = p.queue();
-        long before = p.startIndex();
-        if (!p.advanceLogStart(target)) {
-            return;
-        }
-        long after = p.startIndex();
-        long removed = 0;
-        for (long i = before; i < after; i++) {
-            ConsumeQueue.Entry e = q.entry(i);
-            if (e != null) {
-                removed += e.size() - CommitLogEntry.HEADER_SIZE;
-            }
-        }
-        p.addSize(-removed);
-        p.producers().removeBefore(p.logStartOffset());
-        q.deleteBefore(after);
+        p.truncateHead(e == null ? end : e.baseOffset());
     }
 
     /** The lowest CommitLog position any partition still reads from. */

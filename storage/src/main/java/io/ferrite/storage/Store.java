@@ -65,6 +65,12 @@ public final class Store implements AutoCloseable {
                 config.consumeQueueEntriesPerFile() * ConsumeQueue.ENTRY_SIZE, false, false, false, false));
         partitions.load(cp);
         this.recovery = Recovery.run(commitLog, partitions, cp);
+        // What recovery re-indexed, and CommitLog bytes it found only in the page cache, go to disk before a
+        // checkpoint may count them.
+        for (PartitionLog p : partitions.all()) {
+            p.queue().flush();
+        }
+        commitLog.flush();
         partitions.writeCheckpoint(commitLog.confirmedPosition());
         Files.write(abort, new byte[0]);
         MappedFile.fsyncDirectory(root);
@@ -74,7 +80,8 @@ public final class Store implements AutoCloseable {
         ServiceRunner allocatorRunner = new ServiceRunner(allocator, 1000);
         allocator.attach(allocatorRunner);
         services.add(allocatorRunner.start());
-        this.groupCommit = sync ? new GroupCommitService(commitLog, pool != null, config.groupCommitGatherMicros(), this::fail) : null;
+        this.groupCommit = sync
+                ? new GroupCommitService(commitLog, pool != null, config.groupCommitGatherMicros(), this::fail) : null;
         if (sync) {
             ServiceRunner r = new ServiceRunner(groupCommit, 10);
             groupCommit.attach(r);
@@ -206,7 +213,7 @@ public final class Store implements AutoCloseable {
             throw new StoreException(StoreException.Category.OFFSET_OUT_OF_RANGE,
                     "offset " + offset + " is past the log end " + p.logEndOffset() + " of " + key);
         }
-        p.advanceLogStart(offset);
+        p.truncateHead(offset);
         return p.logStartOffset();
     }
 
@@ -256,7 +263,8 @@ public final class Store implements AutoCloseable {
         if (closed) {
             return;
         }
-        commitLog.underAppendLock(() -> closed = true);
+        closed = true;
+        commitLog.shutdown(); // an append already past checkOpen is refused under the lock from here on
         for (int i = services.size() - 1; i >= 0; i--) {
             services.get(i).close();
         }

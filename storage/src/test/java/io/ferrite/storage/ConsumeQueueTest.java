@@ -76,6 +76,19 @@ class ConsumeQueueTest {
     }
 
     @Test
+    void loadCutsEntriesPastTheLimitEvenManyFilesBack() throws Exception {
+        ConsumeQueue q = open(Long.MAX_VALUE);
+        add(q, 700, null); // three files
+        q.flush();
+        q.close();
+        ConsumeQueue again = open(100 * 100L);
+        assertEquals(100, again.endIndex());
+        assertEquals(1, again.files().files().size());
+        again.close();
+        assertEquals(100, open(Long.MAX_VALUE).endIndex(), "the cut entries were zeroed, not just skipped");
+    }
+
+    @Test
     void loadStopsAtAnEntryThatDoesNotFollowItsPredecessor() throws Exception {
         ConsumeQueue q = open(Long.MAX_VALUE);
         add(q, 10, null);

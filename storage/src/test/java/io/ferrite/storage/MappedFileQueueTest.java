@@ -53,7 +53,7 @@ class MappedFileQueueTest {
         fill(a);
         MappedFile b = q.lastForAppend(0);
         fill(b);
-        q.truncateTo(50);
+        q.truncateTo(50, 50, MappedFile.Zeroing.REST);
         assertEquals(1, q.files().size());
         assertEquals(50, q.writePosition());
         assertEquals(0L, a.getLong(100));

@@ -207,6 +207,47 @@ class StoreFaultTest {
     }
 
     @Test
+    void rebuildingAnIndexPastAnUnreadableOldEntryNeverTruncatesTheLog() throws Exception {
+        List<AppendResult> acked;
+        List<String> p1;
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            acked = fill(store, 1200); // several 64 KiB CommitLog files
+            p1 = readAll(store, P1);
+        }
+        assertTrue(commitLogFiles().size() >= 3);
+        AppendResult victim = acked.get(2); // P0's second batch, in the first file
+        write(commitLogFiles().get(0), victim.position() + 2, new byte[] {0x7F}); // its entry size: header CRC fails
+        try (Stream<Path> s = Files.list(dir.resolve("consumequeue").resolve("0"))) {
+            for (Path p : s.toList()) {
+                Files.delete(p);
+            }
+        }
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            assertEquals(List.of(P0), store.recoveryReport().rebuilt());
+            assertEquals(-1, store.recoveryReport().corruptAt(), "nothing acknowledged is cut");
+            assertEquals(p1, readAll(store, P1), "other partitions keep everything");
+            assertEquals(1800, store.logEndOffset(P1));
+            assertEquals(1800, store.logEndOffset(P0), "the rebuilt index still reaches the end");
+            assertEquals(1800, store.append(P0, TestBatches.batch("next", 1, 1), 0, false).get().baseOffset());
+        }
+    }
+
+    @Test
+    void deleteRecordsCountsTheBytesItRemoves() throws Exception {
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            store.createPartition(P0);
+            int batch = TestBatches.sized(1000, 1).remaining();
+            for (int i = 0; i < 10; i++) {
+                store.append(P0, TestBatches.sized(1000, 1_000 + i), 0, false).get();
+            }
+            assertEquals(5, store.advanceLogStart(P0, 5));
+            store.setRetention(P0, new Retention(-1, 3L * batch));
+            store.runRetention();
+            assertEquals(7, store.logStartOffset(P0), "five batches left, two go to get down to the limit");
+        }
+    }
+
+    @Test
     void retentionDeletesAFileOnlyAfterItsLastReaderLetsGo() throws Exception {
         MutableClock clock = new MutableClock(1_000_000);
         try (Store store = Store.open(TestBatches.smallConfig(dir, FlushMode.ASYNC), clock)) {
@@ -293,6 +334,7 @@ class StoreFaultTest {
             fill(store, 10);
             store.deletePartition(P0);
             assertFalse(store.hasPartition(P0));
+            assertFalse(Files.exists(dir.resolve("consumequeue").resolve("0")), "its index is gone, files made ahead too");
             store.createPartition(P0);
             assertEquals(0, store.logEndOffset(P0));
             assertEquals(0, store.append(P0, TestBatches.batch("new", 1, 1), 0, false).get().baseOffset());
