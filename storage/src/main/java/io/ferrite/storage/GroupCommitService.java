@@ -34,6 +34,7 @@ final class GroupCommitService implements Agent {
     private final Consumer<StoreException> onFailure;
     private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
     private volatile ServiceRunner runner;
+    private volatile boolean stopped;
     private int lastRound;
 
     /**
@@ -60,6 +61,10 @@ final class GroupCommitService implements Agent {
     CompletableFuture<AppendResult> submit(AppendResult result, long endPosition) {
         CompletableFuture<AppendResult> f = new CompletableFuture<>();
         requests.add(new Request(endPosition, result, f));
+        if (stopped) {
+            settleAfterStop(); // an append that raced the stop: answered here, never left waiting
+            return f;
+        }
         ServiceRunner r = runner;
         if (r != null) {
             r.wakeUp();
@@ -118,6 +123,21 @@ final class GroupCommitService implements Agent {
     public void onClose() {
         while (!requests.isEmpty()) {
             doWork();
+        }
+        stopped = true;
+        settleAfterStop();
+    }
+
+    /** Completes what is already durable and fails the rest: no fsync will come for it any more. */
+    private void settleAfterStop() {
+        long flushed = log.files().flushedPosition();
+        for (Request r; (r = requests.poll()) != null; ) {
+            if (r.endPosition <= flushed) {
+                r.future.complete(r.result);
+            } else {
+                r.future.completeExceptionally(new StoreException(StoreException.Category.CLOSED,
+                        "the store stopped before this append was flushed"));
+            }
         }
     }
 }

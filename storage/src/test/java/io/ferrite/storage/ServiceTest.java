@@ -91,6 +91,18 @@ class ServiceTest {
     }
 
     @Test
+    void anAppendRacingTheStopIsAnsweredNotLeftWaiting() throws Exception {
+        open();
+        GroupCommitService gc = groupCommit(0);
+        CompletableFuture<AppendResult> before = append(gc, "before");
+        gc.onClose();
+        assertTrue(before.isDone() && !before.isCompletedExceptionally(), "flushed on the way out");
+        CompletableFuture<AppendResult> late = append(gc, "late");
+        assertTrue(late.isCompletedExceptionally(), "no fsync will come for it: it fails at once");
+        log.close();
+    }
+
+    @Test
     void commitStepMovesPooledBytesIntoTheFileForReaders() throws Exception {
         try (TransientStorePool pool = new TransientStorePool(2, 64 * 1024, false)) {
             open(pool);
