@@ -1,0 +1,101 @@
+package io.ferrite.protocol;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.ApiMessageType;
+import org.apache.kafka.common.message.RequestHeaderData;
+import org.apache.kafka.common.message.ResponseHeaderData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.MessageSizeAccumulator;
+import org.apache.kafka.common.protocol.ObjectSerializationCache;
+
+/**
+ * Request and response bodies through kafka-clients' generated message classes: never a hand-written
+ * parser. Decoding reads the header at the version its API and version call for, then the body; the
+ * whole frame must be consumed. Encoding sizes header and body first, then writes both into one buffer
+ * of exactly that size, sharing one serialization cache between the two passes.
+ */
+public final class RequestCodec {
+    private RequestCodec() {
+    }
+
+    /** A decoded request; {@code body} may hold views of {@code frame}, which the caller keeps retained. */
+    public record DecodedRequest(RequestHeaderData header, ApiKeys apiKey, short headerVersion, ApiMessage body) {
+        public short apiVersion() {
+            return header.requestApiVersion();
+        }
+
+        public int correlationId() {
+            return header.correlationId();
+        }
+    }
+
+    /**
+     * Decodes one frame (without its size prefix).
+     *
+     * @throws InvalidRequestException for an unknown API key, a version outside what kafka-clients can parse,
+     *                                 a malformed body, or bytes left over
+     */
+    public static DecodedRequest decode(ByteBuf frame) {
+        if (frame.readableBytes() < 4) {
+            throw new InvalidRequestException("frame of " + frame.readableBytes() + " bytes has no request header");
+        }
+        short key = frame.getShort(frame.readerIndex());
+        short version = frame.getShort(frame.readerIndex() + 2);
+        if (!ApiKeys.hasId(key)) {
+            throw new InvalidRequestException("unknown API key " + key);
+        }
+        ApiKeys api = ApiKeys.forId(key);
+        ApiMessageType type = api.messageType;
+        if (version < type.lowestSupportedVersion() || version > type.highestSupportedVersion(true)) {
+            throw new InvalidRequestException(api + " version " + version + " is outside ["
+                    + type.lowestSupportedVersion() + ", " + type.highestSupportedVersion(true) + "]");
+        }
+        ByteBufAccessor in = new ByteBufAccessor(frame);
+        short headerVersion = type.requestHeaderVersion(version);
+        try {
+            RequestHeaderData header = new RequestHeaderData();
+            header.read(in, headerVersion);
+            ApiMessage body = type.newRequest();
+            body.read(in, version);
+            if (frame.isReadable()) {
+                throw new InvalidRequestException(api + " v" + version + " request has " + frame.readableBytes()
+                        + " bytes after its body");
+            }
+            return new DecodedRequest(header, api, headerVersion, body);
+        } catch (InvalidRequestException e) {
+            throw e;
+        } catch (RuntimeException e) { // the generated readers throw plain runtime exceptions on bad input
+            throw new InvalidRequestException("malformed " + api + " v" + version + " request: " + e, e);
+        }
+    }
+
+    /** Encodes a response frame, size prefix included, for a request of {@code apiKey} at {@code version}. */
+    public static ByteBuf encodeResponse(ByteBufAllocator alloc, ApiKeys apiKey, short version, int correlationId,
+                                         ApiMessage body) {
+        short headerVersion = apiKey.messageType.responseHeaderVersion(version);
+        ResponseHeaderData header = new ResponseHeaderData().setCorrelationId(correlationId);
+        ObjectSerializationCache cache = new ObjectSerializationCache();
+        MessageSizeAccumulator size = new MessageSizeAccumulator();
+        header.addSize(size, cache, headerVersion);
+        body.addSize(size, cache, version);
+        int total = size.totalSize();
+        ByteBuf out = alloc.buffer(4 + total);
+        try {
+            out.writeInt(total);
+            ByteBufAccessor w = new ByteBufAccessor(out);
+            header.write(w, cache, headerVersion);
+            body.write(w, cache, version);
+            if (out.readableBytes() != 4 + total) {
+                throw new IllegalStateException(apiKey + " v" + version + " response sized " + total
+                        + " bytes but wrote " + (out.readableBytes() - 4));
+            }
+            return out;
+        } catch (RuntimeException e) {
+            out.release();
+            throw e;
+        }
+    }
+}
