@@ -1,0 +1,160 @@
+package io.ferrite.protocol;
+
+import java.nio.ByteBuffer;
+import java.util.Iterator;
+import org.apache.kafka.common.errors.CorruptRecordException;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.Record;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.utils.BufferSupplier;
+import org.apache.kafka.common.utils.CloseableIterator;
+
+/**
+ * Checks one partition's records from a produce request the way Kafka's broker does before it appends,
+ * and names the Kafka error for what fails. Compressed batches are checked (and their records read, as Kafka
+ * reads them) but stored as sent.
+ *
+ * <ul>
+ *   <li>exactly one batch, magic v2 (produce v3 and later): INVALID_RECORD;</li>
+ *   <li>larger than {@code max.message.bytes}: MESSAGE_TOO_LARGE;</li>
+ *   <li>CRC-32C, or a record that does not parse: CORRUPT_MESSAGE;</li>
+ *   <li>record count, offset deltas and the batch's offset range disagree, a control batch, or a producer id
+ *       without a sequence: INVALID_RECORD;</li>
+ *   <li>under CreateTime, a record timestamp outside [now - before.max.ms, now + after.max.ms]:
+ *       INVALID_TIMESTAMP.</li>
+ * </ul>
+ */
+public final class BatchValidator {
+
+    /** A batch Kafka would refuse, with the error code it would answer. */
+    public static final class InvalidBatchException extends RuntimeException {
+        private final Errors error;
+
+        InvalidBatchException(Errors error, String message) {
+            super(message);
+            this.error = error;
+        }
+
+        public Errors error() {
+            return error;
+        }
+    }
+
+    /**
+     * The topic settings validation reads.
+     *
+     * @param maxMessageBytes      {@code max.message.bytes}
+     * @param timestampType        {@code message.timestamp.type}
+     * @param timestampBeforeMaxMs {@code message.timestamp.before.max.ms}
+     * @param timestampAfterMaxMs  {@code message.timestamp.after.max.ms}
+     */
+    public record Rules(int maxMessageBytes, TimestampType timestampType, long timestampBeforeMaxMs,
+                        long timestampAfterMaxMs) {
+        public Rules {
+            if (maxMessageBytes <= 0 || timestampBeforeMaxMs < 0 || timestampAfterMaxMs < 0) {
+                throw new IllegalArgumentException("limits must be positive");
+            }
+            if (timestampType != TimestampType.CREATE_TIME && timestampType != TimestampType.LOG_APPEND_TIME) {
+                throw new IllegalArgumentException("message.timestamp.type is CreateTime or LogAppendTime");
+            }
+        }
+    }
+
+    private BatchValidator() {
+    }
+
+    /**
+     * Validates the records and returns the one batch they hold, as a view of {@code records}. A truncated
+     * batch is no batch at all (INVALID_RECORD), as for Kafka.
+     *
+     * @throws InvalidBatchException naming the Kafka error to answer with
+     */
+    public static ByteBuffer validate(ByteBuffer records, Rules rules, long nowMs) {
+        if (records.remaining() > rules.maxMessageBytes()) {
+            throw new InvalidBatchException(Errors.MESSAGE_TOO_LARGE, "records of " + records.remaining()
+                    + " bytes exceed max.message.bytes " + rules.maxMessageBytes());
+        }
+        Iterator<MutableRecordBatch> batches;
+        MutableRecordBatch batch;
+        try {
+            batches = MemoryRecords.readableRecords(records.duplicate()).batches().iterator();
+            if (!batches.hasNext()) {
+                throw new InvalidBatchException(Errors.INVALID_RECORD, "produce request holds no record batch");
+            }
+            batch = batches.next();
+            if (batches.hasNext()) {
+                throw new InvalidBatchException(Errors.INVALID_RECORD,
+                        "produce requests may hold exactly one record batch per partition");
+            }
+        } catch (CorruptRecordException e) {
+            throw new InvalidBatchException(Errors.CORRUPT_MESSAGE, "records do not frame: " + e.getMessage());
+        }
+        if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
+            throw new InvalidBatchException(Errors.INVALID_RECORD, "record batch magic " + batch.magic()
+                    + " is not 2, which produce v3 and later require");
+        }
+        if (!batch.isValid()) {
+            throw new InvalidBatchException(Errors.CORRUPT_MESSAGE, "record batch fails its CRC");
+        }
+        checkBatchFields(batch);
+        checkRecords(batch, rules, nowMs);
+        // Bytes after the batch too few to be another one are dropped, as Kafka trims them.
+        return records.duplicate().limit(records.position() + batch.sizeInBytes()).slice();
+    }
+
+    private static void checkBatchFields(MutableRecordBatch batch) {
+        Integer count = batch.countOrNull();
+        long fromOffsets = batch.lastOffset() - batch.baseOffset() + 1;
+        if (count == null || count <= 0) {
+            throw new InvalidBatchException(Errors.INVALID_RECORD, "invalid record count " + count);
+        }
+        if (fromOffsets != count) {
+            throw new InvalidBatchException(Errors.INVALID_RECORD, "offset range [" + batch.baseOffset() + ", "
+                    + batch.lastOffset() + "] disagrees with the record count " + count);
+        }
+        if (batch.isControlBatch()) {
+            throw new InvalidBatchException(Errors.INVALID_RECORD, "clients may not write control records");
+        }
+        if (batch.hasProducerId() && batch.baseSequence() < 0) {
+            throw new InvalidBatchException(Errors.INVALID_RECORD, "producer id " + batch.producerId()
+                    + " with no sequence number");
+        }
+    }
+
+    /** Each record's offset and, under CreateTime, its timestamp. Compressed batches are read as Kafka reads them. */
+    private static void checkRecords(MutableRecordBatch batch, Rules rules, long nowMs) {
+        boolean createTime = rules.timestampType() == TimestampType.CREATE_TIME;
+        // Saturating: the limits default to Long.MAX_VALUE, which must mean "no limit", not overflow.
+        long earliest = rules.timestampBeforeMaxMs() >= nowMs ? Long.MIN_VALUE : nowMs - rules.timestampBeforeMaxMs();
+        long latest = rules.timestampAfterMaxMs() > Long.MAX_VALUE - nowMs ? Long.MAX_VALUE
+                : nowMs + rules.timestampAfterMaxMs();
+        long expected = batch.baseOffset();
+        int seen = 0;
+        try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+            while (it.hasNext()) {
+                Record r = it.next();
+                if (r.offset() != expected++) {
+                    throw new InvalidBatchException(Errors.INVALID_RECORD, "record offset " + r.offset()
+                            + " where " + (expected - 1) + " was due");
+                }
+                if (createTime && (r.timestamp() < earliest || r.timestamp() > latest)) {
+                    throw new InvalidBatchException(Errors.INVALID_TIMESTAMP, "record timestamp " + r.timestamp()
+                            + " is outside [now - " + rules.timestampBeforeMaxMs() + " ms, now + "
+                            + rules.timestampAfterMaxMs() + " ms]");
+                }
+                seen++;
+            }
+        } catch (InvalidBatchException e) {
+            throw e;
+        } catch (RuntimeException e) { // CorruptRecordException, InvalidRecordException, a codec failing
+            throw new InvalidBatchException(Errors.CORRUPT_MESSAGE, "records do not parse: " + e.getMessage());
+        }
+        if (seen != batch.countOrNull()) {
+            throw new InvalidBatchException(Errors.INVALID_RECORD, "batch says " + batch.countOrNull()
+                    + " records but holds " + seen);
+        }
+    }
+}

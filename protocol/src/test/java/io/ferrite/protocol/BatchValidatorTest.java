@@ -1,0 +1,125 @@
+package io.ferrite.protocol;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.zip.CRC32C;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.CompressionType;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MemoryRecordsBuilder;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class BatchValidatorTest {
+    private static final long NOW = 1_700_000_000_000L;
+    private static final BatchValidator.Rules RULES = new BatchValidator.Rules(1 << 20, TimestampType.CREATE_TIME,
+            Long.MAX_VALUE, 3_600_000);
+
+    private static SimpleRecord[] records(int n, long ts) {
+        SimpleRecord[] rs = new SimpleRecord[n];
+        for (int i = 0; i < n; i++) {
+            rs[i] = new SimpleRecord(ts, ("k" + i).getBytes(StandardCharsets.UTF_8), ("value-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        return rs;
+    }
+
+    private static ByteBuffer batch(Compression c, int n, long ts) {
+        return MemoryRecords.withRecords(c, records(n, ts)).buffer();
+    }
+
+    private static Errors errorOf(ByteBuffer records, BatchValidator.Rules rules) {
+        return assertThrows(BatchValidator.InvalidBatchException.class,
+                () -> BatchValidator.validate(records, rules, NOW)).error();
+    }
+
+    @ParameterizedTest
+    @EnumSource(value = CompressionType.class)
+    void validBatchesPassUncompressedAndCompressedAlike(CompressionType type) {
+        ByteBuffer b = batch(Compression.of(type).build(), 5, NOW);
+        assertEquals(b.remaining(), BatchValidator.validate(b, RULES, NOW).remaining());
+    }
+
+    @Test
+    void tooLargeIsMessageTooLarge() {
+        ByteBuffer b = batch(Compression.NONE, 50, NOW);
+        assertEquals(Errors.MESSAGE_TOO_LARGE, errorOf(b, new BatchValidator.Rules(b.remaining() - 1,
+                TimestampType.CREATE_TIME, Long.MAX_VALUE, Long.MAX_VALUE)));
+    }
+
+    @Test
+    void aFlippedBitIsCorruptMessage() {
+        ByteBuffer b = batch(Compression.NONE, 3, NOW);
+        b.put(b.limit() - 2, (byte) (b.get(b.limit() - 2) ^ 1));
+        assertEquals(Errors.CORRUPT_MESSAGE, errorOf(b, RULES));
+    }
+
+    @Test
+    void twoBatchesInOnePartitionAreInvalidRecord() {
+        ByteBuffer one = batch(Compression.NONE, 1, NOW);
+        ByteBuffer two = ByteBuffer.allocate(one.remaining() * 2);
+        two.put(one.duplicate()).put(one.duplicate()).flip();
+        assertEquals(Errors.INVALID_RECORD, errorOf(two, RULES));
+    }
+
+    @Test
+    void oldMagicIsInvalidRecord() {
+        MemoryRecordsBuilder b = MemoryRecords.builder(ByteBuffer.allocate(256), RecordBatch.MAGIC_VALUE_V1,
+                Compression.NONE, TimestampType.CREATE_TIME, 0L);
+        b.append(NOW, null, "v".getBytes(StandardCharsets.UTF_8));
+        assertEquals(Errors.INVALID_RECORD, errorOf(b.build().buffer(), RULES));
+    }
+
+    @Test
+    void controlBatchesFromClientsAreInvalidRecord() {
+        ByteBuffer marker = MemoryRecords.withEndTransactionMarker(0L, NOW, 0, 5L, (short) 0,
+                new EndTransactionMarker(ControlRecordType.COMMIT, 0)).buffer();
+        assertEquals(Errors.INVALID_RECORD, errorOf(marker, RULES));
+    }
+
+    @Test
+    void aRecordCountThatDisagreesWithTheOffsetsIsInvalidRecord() {
+        ByteBuffer b = batch(Compression.NONE, 3, NOW);
+        b.putInt(57, 4); // record count: 3 -> 4, and a CRC that matches the tampered batch
+        CRC32C crc = new CRC32C();
+        crc.update(b.duplicate().position(21));
+        b.putInt(17, (int) crc.getValue());
+        assertEquals(Errors.INVALID_RECORD, errorOf(b, RULES));
+    }
+
+    @Test
+    void timestampsOutsideTheWindowAreInvalidTimestamp() {
+        assertEquals(Errors.INVALID_TIMESTAMP, errorOf(batch(Compression.NONE, 2, NOW + 3_600_001), RULES));
+        BatchValidator.Rules strictPast = new BatchValidator.Rules(1 << 20, TimestampType.CREATE_TIME, 1000,
+                Long.MAX_VALUE);
+        assertEquals(Errors.INVALID_TIMESTAMP, errorOf(batch(Compression.NONE, 2, NOW - 1001), strictPast));
+        assertEquals(Errors.INVALID_TIMESTAMP, errorOf(batch(Compression.of(CompressionType.GZIP).build(), 2,
+                NOW + 3_600_001), RULES), "compressed records are read and checked too");
+        BatchValidator.validate(batch(Compression.NONE, 2, 0), new BatchValidator.Rules(1 << 20,
+                TimestampType.LOG_APPEND_TIME, 0, 0), NOW); // LogAppendTime: the broker's clock decides
+    }
+
+    @Test
+    void anEmptyOrTruncatedBufferHoldsNoBatch() {
+        assertEquals(Errors.INVALID_RECORD, errorOf(ByteBuffer.allocate(0), RULES));
+        ByteBuffer b = batch(Compression.NONE, 3, NOW);
+        assertEquals(Errors.INVALID_RECORD, errorOf(b.duplicate().limit(b.limit() - 5).slice(), RULES));
+    }
+
+    @Test
+    void aPartialBatchAfterACompleteOneIsTrimmed() {
+        ByteBuffer one = batch(Compression.NONE, 3, NOW);
+        ByteBuffer withTail = ByteBuffer.allocate(one.remaining() + 7);
+        withTail.put(one.duplicate()).put(new byte[7]).flip();
+        assertEquals(one.remaining(), BatchValidator.validate(withTail, RULES, NOW).remaining());
+    }
+}
