@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.function.Consumer;
 import org.apache.kafka.common.utils.ByteUtils;
 import org.junit.jupiter.api.Test;
 
@@ -14,36 +16,30 @@ class ByteBufAccessorTest {
     private static final int[] INTS = {0, 1, -1, 63, 64, -64, -65, 127, 128, 300, Integer.MAX_VALUE, Integer.MIN_VALUE};
     private static final long[] LONGS = {0, 1, -1, 1L << 35, -(1L << 35), Long.MAX_VALUE, Long.MIN_VALUE};
 
-    private static byte[] bytes(ByteBuf b) {
-        byte[] out = new byte[b.readableBytes()];
-        b.getBytes(b.readerIndex(), out);
-        return out;
+    /** Writes a value both ways, checks the bytes agree, and returns our buffer for reading back. */
+    private static ByteBufAccessor sameBytes(Consumer<ByteBuffer> kafka, Consumer<ByteBufAccessor> ours, String what) {
+        ByteBuffer expected = ByteBuffer.allocate(10);
+        kafka.accept(expected);
+        ByteBuf buf = Unpooled.buffer();
+        ByteBufAccessor accessor = new ByteBufAccessor(buf);
+        ours.accept(accessor);
+        byte[] actual = new byte[buf.readableBytes()];
+        buf.getBytes(buf.readerIndex(), actual);
+        assertArrayEquals(Arrays.copyOf(expected.array(), expected.position()), actual, what);
+        return accessor;
     }
 
     @Test
     void varintsMatchKafkasEncodingBothWays() {
         for (int v : INTS) {
-            ByteBuffer kafka = ByteBuffer.allocate(10);
-            ByteUtils.writeVarint(v, kafka);
-            ByteBuf ours = Unpooled.buffer();
-            new ByteBufAccessor(ours).writeVarint(v);
-            assertArrayEquals(java.util.Arrays.copyOf(kafka.array(), kafka.position()), bytes(ours), "varint " + v);
-            assertEquals(v, new ByteBufAccessor(ours).readVarint());
-
-            ByteBuffer unsigned = ByteBuffer.allocate(10);
-            ByteUtils.writeUnsignedVarint(v, unsigned);
-            ByteBuf u = Unpooled.buffer();
-            new ByteBufAccessor(u).writeUnsignedVarint(v);
-            assertArrayEquals(java.util.Arrays.copyOf(unsigned.array(), unsigned.position()), bytes(u), "uvarint " + v);
-            assertEquals(v, new ByteBufAccessor(u).readUnsignedVarint());
+            assertEquals(v, sameBytes(b -> ByteUtils.writeVarint(v, b), w -> w.writeVarint(v), "varint " + v)
+                    .readVarint());
+            assertEquals(v, sameBytes(b -> ByteUtils.writeUnsignedVarint(v, b), w -> w.writeUnsignedVarint(v),
+                    "unsigned varint " + v).readUnsignedVarint());
         }
         for (long v : LONGS) {
-            ByteBuffer kafka = ByteBuffer.allocate(10);
-            ByteUtils.writeVarlong(v, kafka);
-            ByteBuf ours = Unpooled.buffer();
-            new ByteBufAccessor(ours).writeVarlong(v);
-            assertArrayEquals(java.util.Arrays.copyOf(kafka.array(), kafka.position()), bytes(ours), "varlong " + v);
-            assertEquals(v, new ByteBufAccessor(ours).readVarlong());
+            assertEquals(v, sameBytes(b -> ByteUtils.writeVarlong(v, b), w -> w.writeVarlong(v), "varlong " + v)
+                    .readVarlong());
         }
     }
 
