@@ -1,0 +1,89 @@
+package io.ferrite.server;
+
+import io.ferrite.protocol.KafkaFrameDecoder;
+import io.ferrite.storage.StoreConfig;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The broker's settings, validated once at start. Keys are Kafka's where Kafka has them; the store's own
+ * keys ({@code store.*}) are read by {@link StoreConfig#fromProperties}.
+ *
+ * @param host            {@code listeners}: address to bind (default every address)
+ * @param port            {@code listeners}: port (default 9092; 0 picks a free one)
+ * @param advertisedHost  {@code advertised.listeners}: the address clients are told (default: localhost)
+ * @param advertisedPort  {@code advertised.listeners}: the port clients are told (default: the bound one)
+ * @param nodeId          {@code node.id} (default 1)
+ * @param maxRequestBytes {@code socket.request.max.bytes} (default 100 MiB)
+ * @param networkThreads  {@code num.network.threads}: event-loop threads (default: one per core)
+ * @param store           the store, under the first of {@code log.dirs} (default {@code data})
+ */
+public record BrokerConfig(String host, int port, String advertisedHost, int advertisedPort, int nodeId,
+                           int maxRequestBytes, int networkThreads, StoreConfig store) {
+    private static final Pattern LISTENER = Pattern.compile("(?:PLAINTEXT://)?\\[?([^\\]]*)]?:(\\d+)");
+
+    public BrokerConfig {
+        Objects.requireNonNull(host, "host");
+        Objects.requireNonNull(advertisedHost, "advertisedHost");
+        Objects.requireNonNull(store, "store");
+        if (port < 0 || port > 65535 || advertisedPort < 0 || advertisedPort > 65535) {
+            throw new IllegalArgumentException("ports are 0 to 65535");
+        }
+        if (nodeId < 0) {
+            throw new IllegalArgumentException("node.id must not be negative");
+        }
+        if (maxRequestBytes <= 0) {
+            throw new IllegalArgumentException("socket.request.max.bytes must be positive");
+        }
+        if (networkThreads <= 0) {
+            throw new IllegalArgumentException("num.network.threads must be positive");
+        }
+    }
+
+    /** Kafka's property names over the defaults; {@code store.*} keys go to the store. */
+    public static BrokerConfig fromProperties(Map<String, String> props) {
+        String listeners = props.getOrDefault("listeners", "PLAINTEXT://:9092");
+        Matcher bind = listener("listeners", listeners);
+        String host = bind.group(1);
+        int port = Integer.parseInt(bind.group(2));
+        String advertisedHost = "localhost";
+        int advertisedPort = 0; // the bound port, once known
+        String advertised = props.get("advertised.listeners");
+        if (advertised != null) {
+            Matcher a = listener("advertised.listeners", advertised);
+            advertisedHost = a.group(1);
+            advertisedPort = Integer.parseInt(a.group(2));
+        }
+        String logDirs = props.getOrDefault("log.dirs", props.getOrDefault("log.dir", "data"));
+        Path dataDir = Path.of(logDirs.split(",")[0].trim());
+        return new BrokerConfig(host, port, advertisedHost, advertisedPort,
+                intOf(props, "node.id", 1),
+                intOf(props, "socket.request.max.bytes", KafkaFrameDecoder.DEFAULT_MAX_FRAME_BYTES),
+                intOf(props, "num.network.threads", Runtime.getRuntime().availableProcessors()),
+                StoreConfig.fromProperties(dataDir, props));
+    }
+
+    private static Matcher listener(String key, String value) {
+        String first = value.split(",")[0].trim();
+        Matcher m = LISTENER.matcher(first);
+        if (!m.matches()) {
+            throw new IllegalArgumentException(key + " must look like PLAINTEXT://host:port, not '" + value + "'");
+        }
+        return m;
+    }
+
+    private static int intOf(Map<String, String> props, String key, int d) {
+        String v = props.get(key);
+        if (v == null) {
+            return d;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + " must be a whole number, not '" + v + "'");
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.ferrite.server;
+
+import io.ferrite.protocol.KafkaFrameDecoder;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
+import java.util.Map;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The Netty server: an acceptor thread, {@code num.network.threads} event loops, and per connection a
+ * pipeline of the frame decoder and a {@link RequestDispatcher}.
+ */
+final class KafkaServer implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(KafkaServer.class);
+
+    private final BrokerConfig config;
+    private final ApiVersionsTable table;
+    private final Map<ApiKeys, RequestDispatcher.Handler> handlers;
+    private EventLoopGroup acceptor;
+    private EventLoopGroup workers;
+    private Channel listener;
+
+    KafkaServer(BrokerConfig config, ApiVersionsTable table, Map<ApiKeys, RequestDispatcher.Handler> handlers) {
+        this.config = config;
+        this.table = table;
+        this.handlers = handlers;
+    }
+
+    /** Binds and starts accepting. */
+    KafkaServer start() throws InterruptedException {
+        acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("ferrite-acceptor"));
+        workers = new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("ferrite-network"));
+        ServerBootstrap b = new ServerBootstrap()
+                .group(acceptor, workers)
+                .channel(NioServerSocketChannel.class)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline()
+                                .addLast("frameDecoder", new KafkaFrameDecoder(config.maxRequestBytes()))
+                                .addLast("dispatcher", new RequestDispatcher(table, handlers));
+                    }
+                });
+        InetSocketAddress at = config.host().isEmpty()
+                ? new InetSocketAddress(config.port()) : new InetSocketAddress(config.host(), config.port());
+        listener = b.bind(at).sync().channel();
+        LOG.info("listening on {}", listener.localAddress());
+        return this;
+    }
+
+    /** The port bound, which differs from the configured one when that was 0. */
+    int port() {
+        return ((InetSocketAddress) listener.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        if (listener != null) {
+            listener.close().syncUninterruptibly();
+        }
+        if (workers != null) {
+            workers.shutdownGracefully().syncUninterruptibly();
+            acceptor.shutdownGracefully().syncUninterruptibly();
+        }
+    }
+}

@@ -1,0 +1,193 @@
+package io.ferrite.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ferrite.storage.StoreConfig;
+import java.io.DataInputStream;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.RequestHeaderData;
+import org.apache.kafka.common.message.ResponseHeaderData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.MessageUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A real broker on a loopback port, spoken to over a real socket in bytes kafka-clients writes. */
+class BrokerTest {
+    @TempDir
+    Path dir;
+    private Broker broker;
+
+    @BeforeEach
+    void start() throws Exception {
+        broker = Broker.start(config(), Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() {
+        broker.close();
+    }
+
+    private BrokerConfig config() {
+        return BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
+                "log.dirs", dir.resolve("data").toString(), "store.commitlog.file.bytes", "1048576"));
+    }
+
+    private static byte[] frame(ApiKeys api, short version, int correlationId, ApiMessage body) {
+        RequestHeaderData h = new RequestHeaderData().setRequestApiKey(api.id).setRequestApiVersion(version)
+                .setCorrelationId(correlationId).setClientId("test");
+        ByteBuffer header = bytes(h, api.messageType.requestHeaderVersion(version));
+        ByteBuffer b = bytes(body, version);
+        ByteBuffer out = ByteBuffer.allocate(4 + header.remaining() + b.remaining());
+        out.putInt(header.remaining() + b.remaining()).put(header).put(b);
+        return out.array();
+    }
+
+    private static ByteBuffer bytes(org.apache.kafka.common.protocol.Message m, short version) {
+        ByteBuffer b = MessageUtil.toByteBufferAccessor(m, version).buffer().duplicate();
+        return b.position() == 0 ? b : b.flip();
+    }
+
+    private Socket connect() throws IOException {
+        Socket s = new Socket();
+        s.connect(new InetSocketAddress("127.0.0.1", broker.port()), 5000);
+        s.setSoTimeout(10_000);
+        return s;
+    }
+
+    private static ByteBuffer readFrame(Socket s) throws IOException {
+        DataInputStream in = new DataInputStream(s.getInputStream());
+        byte[] b = new byte[in.readInt()];
+        in.readFully(b);
+        return ByteBuffer.wrap(b);
+    }
+
+    /** Reads an ApiVersions response (its header is always v0) and checks the correlation id. */
+    private static ApiVersionsResponseData apiVersions(ByteBuffer frame, short version, int correlationId) {
+        ByteBufferAccessor in = new ByteBufferAccessor(frame);
+        ResponseHeaderData h = new ResponseHeaderData(in, (short) 0);
+        assertEquals(correlationId, h.correlationId());
+        return new ApiVersionsResponseData(in, version);
+    }
+
+    private static boolean closedByPeer(Socket s) throws IOException {
+        try {
+            return s.getInputStream().read() == -1;
+        } catch (EOFException e) {
+            return true;
+        }
+    }
+
+    @Test
+    void apiVersionsAdvertisesExactlyWhatIsImplemented() throws Exception {
+        try (Socket s = connect()) {
+            ApiVersionsRequestData req = new ApiVersionsRequestData().setClientSoftwareName("test")
+                    .setClientSoftwareVersion("1");
+            s.getOutputStream().write(frame(ApiKeys.API_VERSIONS, (short) 3, 7, req));
+            ApiVersionsResponseData r = apiVersions(readFrame(s), (short) 3, 7);
+            assertEquals(Errors.NONE.code(), r.errorCode());
+            assertEquals(1, r.apiKeys().size());
+            ApiVersionsResponseData.ApiVersion v = r.apiKeys().find(ApiKeys.API_VERSIONS.id);
+            assertEquals(0, v.minVersion());
+            assertEquals(4, v.maxVersion());
+        }
+    }
+
+    @Test
+    void aTooNewApiVersionsRequestGetsAV0AnswerSoTheClientCanDowngrade() throws Exception {
+        try (Socket s = connect()) {
+            OutputStream out = s.getOutputStream();
+            // A version this broker has never heard of, with a body it cannot parse: only the header's first
+            // fields are read.
+            ByteBuffer f = ByteBuffer.allocate(4 + 12).putInt(12).putShort(ApiKeys.API_VERSIONS.id)
+                    .putShort((short) 99).putInt(11).putInt(0xCAFEBABE);
+            out.write(f.array());
+            ApiVersionsResponseData r = apiVersions(readFrame(s), (short) 0, 11);
+            assertEquals(Errors.UNSUPPORTED_VERSION.code(), r.errorCode());
+            assertEquals(4, r.apiKeys().find(ApiKeys.API_VERSIONS.id).maxVersion());
+        }
+    }
+
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+        try (Socket s = connect()) {
+            ByteBuffer all = ByteBuffer.allocate(4096);
+            for (int id = 1; id <= 3; id++) {
+                all.put(frame(ApiKeys.API_VERSIONS, (short) (id - 1), id, new ApiVersionsRequestData()));
+            }
+            s.getOutputStream().write(all.array(), 0, all.position());
+            for (int id = 1; id <= 3; id++) {
+                assertEquals(Errors.NONE.code(), apiVersions(readFrame(s), (short) (id - 1), id).errorCode());
+            }
+        }
+    }
+
+    @Test
+    void anApiThatIsNotImplementedClosesTheConnectionAndTheBrokerCarriesOn() throws Exception {
+        try (Socket s = connect()) {
+            s.getOutputStream().write(frame(ApiKeys.METADATA, (short) 12, 1, new MetadataRequestData()));
+            assertTrue(closedByPeer(s));
+        }
+        try (Socket s = connect()) {
+            s.getOutputStream().write(ByteBuffer.allocate(12).putInt(8).putShort((short) 999).putShort((short) 0)
+                    .putInt(3).array());
+            assertTrue(closedByPeer(s), "unknown API key");
+        }
+        try (Socket s = connect()) {
+            s.getOutputStream().write(ByteBuffer.allocate(4).putInt(200 * 1024 * 1024).array());
+            assertTrue(closedByPeer(s), "frame over socket.request.max.bytes");
+        }
+        try (Socket s = connect()) {
+            s.getOutputStream().write(frame(ApiKeys.API_VERSIONS, (short) 2, 5, new ApiVersionsRequestData()));
+            assertEquals(Errors.NONE.code(), apiVersions(readFrame(s), (short) 2, 5).errorCode());
+        }
+    }
+
+    @Test
+    void aCleanStopLeavesNoAbortFileBehind() throws Exception {
+        broker.close();
+        assertFalse(Files.exists(dir.resolve("data").resolve("abort")));
+        broker = Broker.start(config(), Clock.systemUTC());
+        assertTrue(broker.port() > 0);
+    }
+
+    @Test
+    void configReadsKafkasKeys() {
+        BrokerConfig c = BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://0.0.0.0:19092",
+                "advertised.listeners", "PLAINTEXT://broker1:29092", "node.id", "3", "log.dirs", "/a,/b",
+                "store.flush.mode", "sync"));
+        assertEquals("0.0.0.0", c.host());
+        assertEquals(19092, c.port());
+        assertEquals("broker1", c.advertisedHost());
+        assertEquals(29092, c.advertisedPort());
+        assertEquals(3, c.nodeId());
+        assertEquals(Path.of("/a"), c.store().dataDir());
+        assertEquals(io.ferrite.storage.FlushMode.SYNC, c.store().flushMode());
+        BrokerConfig d = BrokerConfig.fromProperties(Map.of());
+        assertEquals(9092, d.port());
+        assertEquals(Path.of("data"), d.store().dataDir());
+        assertEquals(StoreConfig.defaults(Path.of("data")), d.store());
+        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> BrokerConfig.fromProperties(Map.of("listeners", "nonsense")));
+        assertTrue(e.getMessage().contains("listeners"));
+    }
+}
