@@ -2,8 +2,10 @@ package io.ferrite.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferrite.storage.FlushMode;
 import io.ferrite.storage.StoreConfig;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -16,6 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.MetadataRequestData;
@@ -163,6 +170,21 @@ class BrokerTest {
     }
 
     @Test
+    void aStockClientReadsTheApiVersionsAndRefusesWhatIsNotAdvertised() throws Exception {
+        Map<String, Object> conf = Map.of(
+                AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5000,
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
+        try (Admin admin = Admin.create(conf)) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> admin.listTopics().names().get(20, TimeUnit.SECONDS));
+            // The client negotiated with our ApiVersions answer, saw no Metadata in it, and says so itself.
+            assertTrue(e.getCause() instanceof UnsupportedVersionException,
+                    String.valueOf(e.getCause()));
+        }
+    }
+
+    @Test
     void aCleanStopLeavesNoAbortFileBehind() throws Exception {
         broker.close();
         assertFalse(Files.exists(dir.resolve("data").resolve("abort")));
@@ -181,12 +203,12 @@ class BrokerTest {
         assertEquals(29092, c.advertisedPort());
         assertEquals(3, c.nodeId());
         assertEquals(Path.of("/a"), c.store().dataDir());
-        assertEquals(io.ferrite.storage.FlushMode.SYNC, c.store().flushMode());
+        assertEquals(FlushMode.SYNC, c.store().flushMode());
         BrokerConfig d = BrokerConfig.fromProperties(Map.of());
         assertEquals(9092, d.port());
         assertEquals(Path.of("data"), d.store().dataDir());
         assertEquals(StoreConfig.defaults(Path.of("data")), d.store());
-        IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BrokerConfig.fromProperties(Map.of("listeners", "nonsense")));
         assertTrue(e.getMessage().contains("listeners"));
     }
