@@ -12,6 +12,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -70,8 +71,9 @@ final class KafkaServer implements AutoCloseable {
             listener.close().syncUninterruptibly();
         }
         if (workers != null) {
-            workers.shutdownGracefully().syncUninterruptibly();
-            acceptor.shutdownGracefully().syncUninterruptibly();
+            // The listener is closed already, so no new work arrives: a short quiet period is enough.
+            workers.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();
+            acceptor.shutdownGracefully(100, 5000, TimeUnit.MILLISECONDS).syncUninterruptibly();
         }
     }
 }
