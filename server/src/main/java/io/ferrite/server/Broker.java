@@ -1,9 +1,11 @@
 package io.ferrite.server;
 
 import io.ferrite.storage.Store;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.logging.log4j.LogManager;
@@ -24,15 +26,26 @@ public final class Broker implements AutoCloseable {
         this.server = server;
     }
 
-    /** Opens the store (recovering it if needed) and starts listening. */
+    /** Opens the store (recovering it if needed) and the topic registry, and starts listening. */
     public static Broker start(BrokerConfig config, Clock clock) throws InterruptedException {
         Store store = Store.open(config.store(), clock);
         try {
-            ApiVersionsTable table = new ApiVersionsTable().add(ApiKeys.API_VERSIONS, 0, 4);
-            Map<ApiKeys, RequestDispatcher.Handler> handlers = Map.of(ApiKeys.API_VERSIONS,
-                    request -> CompletableFuture.completedFuture(table.response(Errors.NONE)));
-            KafkaServer server = new KafkaServer(config, table, handlers).start();
-            return new Broker(store, server);
+            Path dataDir = config.store().dataDir();
+            ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
+            TopicRegistry topics = TopicRegistry.open(dataDir, store);
+            KafkaServer[] server = new KafkaServer[1];
+            IntSupplier advertisedPort = () -> config.advertisedPort() > 0 ? config.advertisedPort() : server[0].port();
+            ApiVersionsTable table = new ApiVersionsTable()
+                    .add(ApiKeys.API_VERSIONS, 0, 4)
+                    .add(ApiKeys.METADATA, 0, 13);
+            Map<ApiKeys, RequestDispatcher.Handler> handlers = Map.of(
+                    ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE)),
+                    ApiKeys.METADATA, new MetadataHandler(topics, identity, config.advertisedHost(), advertisedPort,
+                            config.autoCreateTopics(), config.numPartitions()));
+            server[0] = new KafkaServer(config, table, handlers).start();
+            LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
+                    topics.all().size());
+            return new Broker(store, server[0]);
         } catch (InterruptedException | RuntimeException e) {
             store.close();
             throw e;

@@ -19,10 +19,13 @@ import java.util.regex.Pattern;
  * @param nodeId          {@code node.id} (default 1)
  * @param maxRequestBytes {@code socket.request.max.bytes} (default 100 MiB)
  * @param networkThreads  {@code num.network.threads}: event-loop threads (default: one per core)
+ * @param autoCreateTopics {@code auto.create.topics.enable}: Metadata creates unknown topics (default true)
+ * @param numPartitions   {@code num.partitions}: partitions of an auto-created topic (default 1)
  * @param store           the store, under the first of {@code log.dirs} (default {@code data})
  */
 public record BrokerConfig(String host, int port, String advertisedHost, int advertisedPort, int nodeId,
-                           int maxRequestBytes, int networkThreads, StoreConfig store) {
+                           int maxRequestBytes, int networkThreads, boolean autoCreateTopics, int numPartitions,
+                           StoreConfig store) {
     private static final Pattern LISTENER = Pattern.compile("(?:PLAINTEXT://)?\\[?([^\\]]*)]?:(\\d+)");
 
     public BrokerConfig {
@@ -40,6 +43,9 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
         }
         if (networkThreads <= 0) {
             throw new IllegalArgumentException("num.network.threads must be positive");
+        }
+        if (numPartitions <= 0) {
+            throw new IllegalArgumentException("num.partitions must be positive");
         }
     }
 
@@ -63,6 +69,8 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
                 intOf(props, "node.id", 1),
                 intOf(props, "socket.request.max.bytes", KafkaFrameDecoder.DEFAULT_MAX_FRAME_BYTES),
                 intOf(props, "num.network.threads", Runtime.getRuntime().availableProcessors()),
+                boolOf(props, "auto.create.topics.enable", true),
+                intOf(props, "num.partitions", 1),
                 StoreConfig.fromProperties(dataDir, props));
     }
 
@@ -73,6 +81,18 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
             throw new IllegalArgumentException(key + " must look like PLAINTEXT://host:port, not '" + value + "'");
         }
         return m;
+    }
+
+    private static boolean boolOf(Map<String, String> props, String key, boolean d) {
+        String v = props.get(key);
+        if (v == null) {
+            return d;
+        }
+        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "true" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(key + " must be true or false, not '" + v + "'");
+        };
     }
 
     private static int intOf(Map<String, String> props, String key, int d) {

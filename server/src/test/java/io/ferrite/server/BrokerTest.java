@@ -17,15 +17,17 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
-import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -112,10 +114,11 @@ class BrokerTest {
             s.getOutputStream().write(frame(ApiKeys.API_VERSIONS, (short) 3, 7, req));
             ApiVersionsResponseData r = apiVersions(readFrame(s), (short) 3, 7);
             assertEquals(Errors.NONE.code(), r.errorCode());
-            assertEquals(1, r.apiKeys().size());
+            assertEquals(2, r.apiKeys().size());
             ApiVersionsResponseData.ApiVersion v = r.apiKeys().find(ApiKeys.API_VERSIONS.id);
             assertEquals(0, v.minVersion());
             assertEquals(4, v.maxVersion());
+            assertEquals(13, r.apiKeys().find(ApiKeys.METADATA.id).maxVersion());
         }
     }
 
@@ -151,7 +154,7 @@ class BrokerTest {
     @Test
     void anApiThatIsNotImplementedClosesTheConnectionAndTheBrokerCarriesOn() throws Exception {
         try (Socket s = connect()) {
-            s.getOutputStream().write(frame(ApiKeys.METADATA, (short) 12, 1, new MetadataRequestData()));
+            s.getOutputStream().write(frame(ApiKeys.CREATE_TOPICS, (short) 7, 1, new CreateTopicsRequestData()));
             assertTrue(closedByPeer(s));
         }
         try (Socket s = connect()) {
@@ -177,8 +180,9 @@ class BrokerTest {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
         try (Admin admin = Admin.create(conf)) {
             ExecutionException e = assertThrows(ExecutionException.class,
-                    () -> admin.listTopics().names().get(20, TimeUnit.SECONDS));
-            // The client negotiated with our ApiVersions answer, saw no Metadata in it, and says so itself.
+                    () -> admin.createTopics(List.of(new NewTopic("t", 1, (short) 1))).all()
+                            .get(20, TimeUnit.SECONDS));
+            // The client negotiated with our ApiVersions answer, saw no CreateTopics in it, and says so itself.
             assertTrue(e.getCause() instanceof UnsupportedVersionException,
                     String.valueOf(e.getCause()));
         }

@@ -1,0 +1,103 @@
+package io.ferrite.server;
+
+import io.ferrite.protocol.RequestCodec.DecodedRequest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBrokerCollection;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopicCollection;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * Metadata v0-13: this broker is the only broker, the controller, and the leader and only replica of every
+ * partition. Unknown topics are created when {@code auto.create.topics.enable} and the request allow it.
+ */
+final class MetadataHandler implements RequestDispatcher.Handler {
+    private final TopicRegistry topics;
+    private final ClusterIdentity identity;
+    private final String advertisedHost;
+    private final IntSupplier advertisedPort;
+    private final boolean autoCreate;
+    private final int defaultPartitions;
+
+    MetadataHandler(TopicRegistry topics, ClusterIdentity identity, String advertisedHost, IntSupplier advertisedPort,
+                    boolean autoCreate, int defaultPartitions) {
+        this.topics = topics;
+        this.identity = identity;
+        this.advertisedHost = advertisedHost;
+        this.advertisedPort = advertisedPort;
+        this.autoCreate = autoCreate;
+        this.defaultPartitions = defaultPartitions;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
+        MetadataRequestData req = (MetadataRequestData) request.body();
+        short version = request.apiVersion();
+        MetadataResponseTopicCollection out = new MetadataResponseTopicCollection();
+        // v0: an empty list means every topic; v1 and later: null means every topic, empty means none.
+        boolean all = req.topics() == null || (version == 0 && req.topics().isEmpty());
+        if (all) {
+            topics.all().forEach(t -> out.add(describe(t)));
+        } else {
+            boolean create = autoCreate && (version < 4 || req.allowAutoTopicCreation());
+            for (MetadataRequestData.MetadataRequestTopic wanted : req.topics()) {
+                out.add(lookUp(wanted, create));
+            }
+        }
+        MetadataResponseBrokerCollection brokers = new MetadataResponseBrokerCollection();
+        brokers.add(new MetadataResponseBroker().setNodeId(identity.nodeId()).setHost(advertisedHost)
+                .setPort(advertisedPort.getAsInt()).setRack(null));
+        return CompletableFuture.completedFuture(new MetadataResponseData().setBrokers(brokers)
+                .setClusterId(identity.clusterId()).setControllerId(identity.nodeId()).setTopics(out));
+    }
+
+    private MetadataResponseTopic lookUp(MetadataRequestData.MetadataRequestTopic wanted, boolean create) {
+        if (wanted.name() == null) {
+            Topic t = topics.get(wanted.topicId());
+            return t != null ? describe(t) : new MetadataResponseTopic().setTopicId(wanted.topicId())
+                    .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());
+        }
+        Topic t = topics.get(wanted.name());
+        if (t == null && TopicNames.problem(wanted.name()) != null) {
+            return error(wanted.name(), Errors.INVALID_TOPIC_EXCEPTION);
+        }
+        if (t == null && create) {
+            try {
+                t = topics.create(wanted.name(), defaultPartitions, Map.of());
+            } catch (ApiException e) { // raced another creation, or collides on '.' and '_'
+                t = topics.get(wanted.name());
+                if (t == null) {
+                    return error(wanted.name(), Errors.forException(e));
+                }
+            }
+        }
+        return t == null ? error(wanted.name(), Errors.UNKNOWN_TOPIC_OR_PARTITION) : describe(t);
+    }
+
+    private static MetadataResponseTopic error(String name, Errors error) {
+        return new MetadataResponseTopic().setName(name).setTopicId(Uuid.ZERO_UUID).setErrorCode(error.code());
+    }
+
+    private MetadataResponseTopic describe(Topic t) {
+        List<MetadataResponsePartition> parts = new ArrayList<>(t.partitions());
+        List<Integer> self = List.of(identity.nodeId());
+        for (int p = 0; p < t.partitions(); p++) {
+            parts.add(new MetadataResponsePartition().setPartitionIndex(p).setLeaderId(identity.nodeId())
+                    .setLeaderEpoch(t.leaderEpoch()).setReplicaNodes(self).setIsrNodes(self)
+                    .setOfflineReplicas(List.of()));
+        }
+        return new MetadataResponseTopic().setName(t.name()).setTopicId(t.id()).setIsInternal(false)
+                .setPartitions(parts);
+    }
+}

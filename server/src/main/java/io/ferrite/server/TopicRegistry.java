@@ -1,0 +1,209 @@
+package io.ferrite.server;
+
+import io.ferrite.storage.PartitionKey;
+import io.ferrite.storage.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.zip.CRC32C;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.TopicExistsException;
+
+/**
+ * The topics, persisted in the file {@code topics} next to the store's files, and their partitions in the
+ * store. Every change rewrites the file whole: written to {@code topics.tmp}, fsynced, renamed over the old
+ * one, directory fsynced, so a crash leaves the old list or the new one.
+ *
+ * <pre>
+ *  0  int32  magic 0xFE77709C
+ *  4  int32  version 1
+ *  8  int32  topic count N
+ * 12  N times: string name, int64 id (most significant), int64 id (least significant), int32 partitions,
+ *              int32 leader epoch, int32 config count C, C times (string key, string value)
+ * ..  int32  CRC-32C of every byte before it
+ * string: int16 length, then UTF-8 bytes
+ * </pre>
+ *
+ * A topic is written to the file before its partitions exist in the store, and its partitions go from the
+ * store before it leaves the file, so a crash can leave only empty partitions behind, never a topic without
+ * its partitions; open creates any that are missing.
+ */
+final class TopicRegistry {
+    static final String FILE = "topics";
+    private static final int MAGIC = 0xFE77709C;
+    private static final int VERSION = 1;
+
+    private final Path dir;
+    private final Store store;
+    private final Map<String, Topic> byName = new ConcurrentHashMap<>();
+    private final Map<Uuid, Topic> byId = new ConcurrentHashMap<>();
+
+    private TopicRegistry(Path dir, Store store) {
+        this.dir = dir;
+        this.store = store;
+    }
+
+    /** Loads the topics of {@code dir} and makes sure the store has every partition they name. */
+    static TopicRegistry open(Path dir, Store store) {
+        TopicRegistry r = new TopicRegistry(dir, store);
+        for (Topic t : read(dir.resolve(FILE))) {
+            r.byName.put(t.name(), t);
+            r.byId.put(t.id(), t);
+            store.createPartitions(keys(t));
+        }
+        return r;
+    }
+
+    Topic get(String name) {
+        return byName.get(name);
+    }
+
+    Topic get(Uuid id) {
+        return byId.get(id);
+    }
+
+    Collection<Topic> all() {
+        return byName.values();
+    }
+
+    /**
+     * Creates a topic, durably.
+     *
+     * @throws InvalidTopicException for an illegal name, or one that collides with another on '.' and '_'
+     * @throws TopicExistsException  if it exists
+     */
+    synchronized Topic create(String name, int partitions, Map<String, String> configs) {
+        String problem = TopicNames.problem(name);
+        if (problem != null) {
+            throw new InvalidTopicException(problem);
+        }
+        if (byName.containsKey(name)) {
+            throw new TopicExistsException("topic '" + name + "' already exists");
+        }
+        String unified = TopicNames.unifyCollisionChars(name);
+        for (String other : byName.keySet()) {
+            if (TopicNames.unifyCollisionChars(other).equals(unified)) {
+                throw new InvalidTopicException("topic '" + name + "' collides with existing topic '" + other
+                        + "': '.' and '_' may not be the only difference");
+            }
+        }
+        Topic t = new Topic(name, Uuid.randomUuid(), partitions, 0, configs);
+        Map<String, Topic> next = new LinkedHashMap<>(byName);
+        next.put(name, t);
+        write(next.values());
+        byName.put(name, t);
+        byId.put(t.id(), t);
+        store.createPartitions(keys(t));
+        return t;
+    }
+
+    private static List<PartitionKey> keys(Topic t) {
+        List<PartitionKey> keys = new ArrayList<>(t.partitions());
+        for (int p = 0; p < t.partitions(); p++) {
+            keys.add(new PartitionKey(t.name(), p));
+        }
+        return keys;
+    }
+
+    private void write(Collection<Topic> topics) {
+        ByteBuffer b = ByteBuffer.allocate(1 << 16);
+        b.putInt(MAGIC).putInt(VERSION).putInt(topics.size());
+        for (Topic t : topics) {
+            b = ensure(b, 64 + t.name().length() * 3);
+            putString(b, t.name());
+            b.putLong(t.id().getMostSignificantBits()).putLong(t.id().getLeastSignificantBits())
+                    .putInt(t.partitions()).putInt(t.leaderEpoch()).putInt(t.configs().size());
+            for (Map.Entry<String, String> c : t.configs().entrySet()) {
+                b = ensure(b, 4 + (c.getKey().length() + c.getValue().length()) * 3);
+                putString(b, c.getKey());
+                putString(b, c.getValue());
+            }
+        }
+        b = ensure(b, 4);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, b.position());
+        b.putInt((int) crc.getValue()).flip();
+        Path tmp = dir.resolve(FILE + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.TRUNCATE_EXISTING)) {
+                while (b.hasRemaining()) {
+                    ch.write(b);
+                }
+                ch.force(true);
+            }
+            Files.move(tmp, dir.resolve(FILE), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir.resolve(FILE), e);
+        }
+    }
+
+    private static List<Topic> read(Path file) {
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        try {
+            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file));
+            CRC32C crc = new CRC32C();
+            crc.update(b.array(), 0, b.limit() - 4);
+            if (b.limit() < 16 || b.getInt(0) != MAGIC || b.getInt(4) != VERSION
+                    || (int) crc.getValue() != b.getInt(b.limit() - 4)) {
+                throw new IOException("not a valid version " + VERSION + " topics file");
+            }
+            b.position(8);
+            int n = b.getInt();
+            List<Topic> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                String name = getString(b);
+                Uuid id = new Uuid(b.getLong(), b.getLong());
+                int partitions = b.getInt();
+                int epoch = b.getInt();
+                int c = b.getInt();
+                Map<String, String> configs = new LinkedHashMap<>();
+                for (int j = 0; j < c; j++) {
+                    configs.put(getString(b), getString(b));
+                }
+                out.add(new Topic(name, id, partitions, epoch, configs));
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("the topics file " + file + " is unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    private static ByteBuffer ensure(ByteBuffer b, int more) {
+        if (b.remaining() >= more) {
+            return b;
+        }
+        ByteBuffer bigger = ByteBuffer.allocate(Math.max(b.capacity() * 2, b.position() + more));
+        bigger.put(b.flip());
+        return bigger;
+    }
+
+    private static void putString(ByteBuffer b, String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        b.putShort((short) bytes.length).put(bytes);
+    }
+
+    private static String getString(ByteBuffer b) {
+        byte[] bytes = new byte[b.getShort() & 0xFFFF];
+        b.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

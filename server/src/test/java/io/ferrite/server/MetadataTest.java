@@ -1,0 +1,166 @@
+package io.ferrite.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.Reader;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.DescribeClusterResult;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.RequestHeaderData;
+import org.apache.kafka.common.message.ResponseHeaderData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.protocol.MessageUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Metadata through a real socket, and through a stock AdminClient. */
+class MetadataTest {
+    @TempDir
+    Path dir;
+    private Broker broker;
+
+    private Broker start(Map<String, String> extra) throws Exception {
+        Map<String, String> props = new HashMap<>(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
+                "advertised.listeners", "PLAINTEXT://127.0.0.1:0", "log.dirs", dir.resolve("data").toString(),
+                "store.commitlog.file.bytes", "1048576", "num.partitions", "3"));
+        props.putAll(extra);
+        broker = Broker.start(BrokerConfig.fromProperties(props), Clock.systemUTC());
+        return broker;
+    }
+
+    @AfterEach
+    void stop() {
+        if (broker != null) {
+            broker.close();
+        }
+    }
+
+    private MetadataResponseData metadata(short version, MetadataRequestData req) throws IOException {
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", broker.port()), 5000);
+            s.setSoTimeout(10_000);
+            RequestHeaderData h = new RequestHeaderData().setRequestApiKey(ApiKeys.METADATA.id)
+                    .setRequestApiVersion(version).setCorrelationId(9).setClientId("test");
+            ByteBuffer header = bytes(h, ApiKeys.METADATA.messageType.requestHeaderVersion(version));
+            ByteBuffer body = bytes(req, version);
+            ByteBuffer out = ByteBuffer.allocate(4 + header.remaining() + body.remaining());
+            out.putInt(header.remaining() + body.remaining()).put(header).put(body);
+            s.getOutputStream().write(out.array());
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            byte[] b = new byte[in.readInt()];
+            in.readFully(b);
+            ByteBufferAccessor r = new ByteBufferAccessor(ByteBuffer.wrap(b));
+            assertEquals(9, new ResponseHeaderData(r, ApiKeys.METADATA.messageType.responseHeaderVersion(version))
+                    .correlationId());
+            return new MetadataResponseData(r, version);
+        }
+    }
+
+    private static ByteBuffer bytes(org.apache.kafka.common.protocol.Message m, short version) {
+        ByteBuffer b = MessageUtil.toByteBufferAccessor(m, version).buffer().duplicate();
+        return b.position() == 0 ? b : b.flip();
+    }
+
+    private static MetadataRequestData ask(boolean autoCreate, String... names) {
+        MetadataRequestData req = new MetadataRequestData().setAllowAutoTopicCreation(autoCreate);
+        for (String n : names) {
+            req.topics().add(new MetadataRequestData.MetadataRequestTopic().setName(n));
+        }
+        return req;
+    }
+
+    @Test
+    void unknownTopicsAreCreatedOnRequestAndSurviveARestart() throws Exception {
+        start(Map.of());
+        MetadataResponseData r = metadata((short) 12, ask(true, "orders"));
+        MetadataResponseData.MetadataResponseTopic t = r.topics().find("orders");
+        assertEquals(Errors.NONE.code(), t.errorCode());
+        assertEquals(3, t.partitions().size());
+        assertNotEquals(Uuid.ZERO_UUID, t.topicId());
+        assertEquals(1, t.partitions().get(2).leaderId());
+        assertEquals(1, r.brokers().size());
+        assertEquals(broker.port(), r.brokers().find(1).port());
+        broker.close();
+
+        start(Map.of());
+        MetadataResponseData again = metadata((short) 12, new MetadataRequestData().setTopics(null));
+        assertEquals(t.topicId(), again.topics().find("orders").topicId(), "same topic, same id after restart");
+        assertEquals(r.clusterId(), again.clusterId());
+    }
+
+    @Test
+    void badNamesCollisionsAndDisabledAutoCreateGetKafkasErrors() throws Exception {
+        start(Map.of());
+        metadata((short) 12, ask(true, "a.b"));
+        MetadataResponseData r = metadata((short) 12, ask(true, "a_b", "bad/name", "x".repeat(250)));
+        assertEquals(Errors.INVALID_TOPIC_EXCEPTION.code(), r.topics().find("a_b").errorCode());
+        assertEquals(Errors.INVALID_TOPIC_EXCEPTION.code(), r.topics().find("bad/name").errorCode());
+        assertEquals(Errors.INVALID_TOPIC_EXCEPTION.code(), r.topics().find("x".repeat(250)).errorCode());
+        assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(),
+                metadata((short) 12, ask(false, "absent")).topics().find("absent").errorCode(),
+                "the request may forbid creation");
+        broker.close();
+        start(Map.of("auto.create.topics.enable", "false"));
+        assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(),
+                metadata((short) 12, ask(true, "other")).topics().find("other").errorCode());
+    }
+
+    @Test
+    void everyVersionAnswersAndV0TreatsAnEmptyListAsAllTopics() throws Exception {
+        start(Map.of());
+        metadata((short) 12, ask(true, "t1"));
+        for (short v = 0; v <= 13; v++) {
+            MetadataRequestData req = v == 0 ? new MetadataRequestData() : new MetadataRequestData().setTopics(null);
+            MetadataResponseData r = metadata(v, req);
+            assertEquals(Set.of("t1"), Set.copyOf(r.topics().stream().map(x -> x.name()).toList()), "v" + v);
+        }
+        assertEquals(0, metadata((short) 1, new MetadataRequestData()).topics().size(), "v1: empty means none");
+    }
+
+    @Test
+    void aStockAdminClientListsAndDescribes() throws Exception {
+        start(Map.of());
+        metadata((short) 12, ask(true, "events"));
+        Map<String, Object> conf = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 10000, AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 15000);
+        try (Admin admin = Admin.create(conf)) {
+            assertEquals(Set.of("events"), admin.listTopics().names().get(15, TimeUnit.SECONDS));
+            DescribeClusterResult cluster = admin.describeCluster();
+            Properties meta = new Properties();
+            try (Reader rd = Files.newBufferedReader(dir.resolve("data").resolve("meta.properties"),
+                    StandardCharsets.UTF_8)) {
+                meta.load(rd);
+            }
+            assertEquals(meta.getProperty("cluster.id"), cluster.clusterId().get(15, TimeUnit.SECONDS));
+            assertEquals(1, cluster.controller().get(15, TimeUnit.SECONDS).id());
+            TopicDescription d = admin.describeTopics(List.of("events")).allTopicNames().get(15, TimeUnit.SECONDS)
+                    .get("events");
+            assertEquals(3, d.partitions().size());
+            assertTrue(d.partitions().stream().allMatch(p -> p.leader().id() == 1));
+        }
+    }
+}
