@@ -37,11 +37,13 @@ public final class Broker implements AutoCloseable {
             IntSupplier advertisedPort = () -> config.advertisedPort() > 0 ? config.advertisedPort() : server[0].port();
             ApiVersionsTable table = new ApiVersionsTable()
                     .add(ApiKeys.API_VERSIONS, 0, 4)
-                    .add(ApiKeys.METADATA, 0, 13);
+                    .add(ApiKeys.METADATA, 0, 13)
+                    .add(ApiKeys.PRODUCE, 0, 13); // 0-2 advertised as Kafka does, for old librdkafka's feature checks
             Map<ApiKeys, RequestDispatcher.Handler> handlers = Map.of(
                     ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE)),
                     ApiKeys.METADATA, new MetadataHandler(topics, identity, config.advertisedHost(), advertisedPort,
-                            config.autoCreateTopics(), config.numPartitions()));
+                            config.autoCreateTopics(), config.numPartitions()),
+                    ApiKeys.PRODUCE, new ProduceHandler(topics, store, clock));
             server[0] = new KafkaServer(config, table, handlers).start();
             LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
                     topics.all().size());

@@ -29,7 +29,7 @@ import org.apache.logging.log4j.Logger;
 final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LogManager.getLogger(RequestDispatcher.class);
 
-    /** Serves one API. */
+    /** Serves one API. A response of null means the request gets none (produce with acks=0). */
     @FunctionalInterface
     interface Handler {
         CompletableFuture<ApiMessage> handle(DecodedRequest request);
@@ -99,15 +99,17 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         while (!inOrder.isEmpty() && inOrder.peek().response.isDone()) {
             Pending p = inOrder.poll();
             ApiMessage body = p.response.getNow(null);
-            if (p.response.isCompletedExceptionally() || body == null) {
+            if (p.response.isCompletedExceptionally()) {
                 Throwable cause = p.response.handle((r, e) -> e).getNow(null);
                 LOG.error("{} v{} failed; closing connection from {}", p.api, p.version,
                         ctx.channel().remoteAddress(), cause);
                 ctx.close();
                 return;
             }
-            ctx.write(RequestCodec.encodeResponse(ctx.alloc(), p.api, p.version, p.correlationId, body));
-            wrote = true;
+            if (body != null) {
+                ctx.write(RequestCodec.encodeResponse(ctx.alloc(), p.api, p.version, p.correlationId, body));
+                wrote = true;
+            }
         }
         if (wrote) {
             ctx.flush();

@@ -114,7 +114,9 @@ class BrokerTest {
             s.getOutputStream().write(frame(ApiKeys.API_VERSIONS, (short) 3, 7, req));
             ApiVersionsResponseData r = apiVersions(readFrame(s), (short) 3, 7);
             assertEquals(Errors.NONE.code(), r.errorCode());
-            assertEquals(2, r.apiKeys().size());
+            assertEquals(3, r.apiKeys().size(), "ApiVersions, Metadata and Produce, nothing more");
+            assertEquals(0, r.apiKeys().find(ApiKeys.PRODUCE.id).minVersion());
+            assertEquals(13, r.apiKeys().find(ApiKeys.PRODUCE.id).maxVersion());
             ApiVersionsResponseData.ApiVersion v = r.apiKeys().find(ApiKeys.API_VERSIONS.id);
             assertEquals(0, v.minVersion());
             assertEquals(4, v.maxVersion());

@@ -1,0 +1,141 @@
+package io.ferrite.server;
+
+import io.ferrite.protocol.BatchValidator;
+import io.ferrite.protocol.RequestCodec.DecodedRequest;
+import io.ferrite.storage.AppendResult;
+import io.ferrite.storage.PartitionKey;
+import io.ferrite.storage.Store;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+
+/**
+ * Produce: each partition's records are validated as Kafka validates them, then appended to the store
+ * before this method returns (the store copies them, so the request buffer may go). The response waits for
+ * every append to count as done: at once in async flush mode, after the group fsync in sync mode.
+ * acks=0 gets no response; if anything failed the connection is closed instead, as Kafka does.
+ */
+final class ProduceHandler implements RequestDispatcher.Handler {
+    /** Kafka 4.x defaults for the topic configs validation reads. */
+    static final int DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
+    static final long DEFAULT_TIMESTAMP_AFTER_MAX_MS = 3_600_000;
+
+    private final TopicRegistry topics;
+    private final Store store;
+    private final Clock clock;
+
+    ProduceHandler(TopicRegistry topics, Store store, Clock clock) {
+        this.topics = topics;
+        this.store = store;
+        this.clock = clock;
+    }
+
+    private record Part(TopicProduceResponse topic, PartitionProduceResponse response,
+                        CompletableFuture<AppendResult> append) {
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
+        ProduceRequestData req = (ProduceRequestData) request.body();
+        short acks = req.acks();
+        ProduceResponseData resp = new ProduceResponseData();
+        List<Part> parts = new ArrayList<>();
+        for (ProduceRequestData.TopicProduceData td : req.topicData()) {
+            Topic topic = td.name() == null || td.name().isEmpty() ? topics.get(td.topicId()) : topics.get(td.name());
+            TopicProduceResponse tr = new TopicProduceResponse().setName(td.name()).setTopicId(td.topicId());
+            resp.responses().add(tr);
+            for (ProduceRequestData.PartitionProduceData pd : td.partitionData()) {
+                PartitionProduceResponse pr = new PartitionProduceResponse().setIndex(pd.index());
+                tr.partitionResponses().add(pr);
+                if (acks != 0 && acks != 1 && acks != -1) {
+                    pr.setErrorCode(Errors.INVALID_REQUIRED_ACKS.code());
+                } else if (topic == null) {
+                    pr.setErrorCode(request.apiVersion() >= 13 && (td.name() == null || td.name().isEmpty())
+                            ? Errors.UNKNOWN_TOPIC_ID.code() : Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                } else if (pd.index() < 0 || pd.index() >= topic.partitions()) {
+                    pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                } else {
+                    parts.add(new Part(tr, pr, append(topic, pd, pr)));
+                }
+            }
+        }
+        CompletableFuture<?>[] all = parts.stream().map(Part::append).toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(all).handle((v, e) -> null).thenApply(v -> {
+            boolean failed = false;
+            for (Part p : parts) {
+                AppendResult r = p.append.handle((ok, err) -> ok).join();
+                if (r == null) {
+                    Errors error = StoreErrors.of(p.append.handle((ok, err) -> err).join());
+                    p.response.setErrorCode(error.code()).setBaseOffset(-1).setLogAppendTimeMs(-1)
+                            .setLogStartOffset(-1);
+                } else {
+                    p.response.setBaseOffset(r.baseOffset()).setLogAppendTimeMs(r.logAppendTime())
+                            .setLogStartOffset(r.logStartOffset());
+                }
+            }
+            for (TopicProduceResponse t : resp.responses()) {
+                for (PartitionProduceResponse p : t.partitionResponses()) {
+                    failed |= p.errorCode() != Errors.NONE.code();
+                }
+            }
+            if (acks == 0) {
+                if (failed) {
+                    throw new IllegalStateException("acks=0 produce failed; closing the connection as Kafka does");
+                }
+                return null;
+            }
+            return resp;
+        });
+    }
+
+    /** Validates and appends one partition's batch; failures come back as an already failed future. */
+    private CompletableFuture<AppendResult> append(Topic topic, ProduceRequestData.PartitionProduceData pd,
+                                                   PartitionProduceResponse pr) {
+        boolean logAppendTime = "LogAppendTime".equals(topic.configs().get("message.timestamp.type"));
+        BatchValidator.Rules rules = new BatchValidator.Rules(
+                intConfig(topic, "max.message.bytes", DEFAULT_MAX_MESSAGE_BYTES),
+                logAppendTime ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME,
+                longConfig(topic, "message.timestamp.before.max.ms", Long.MAX_VALUE),
+                longConfig(topic, "message.timestamp.after.max.ms", DEFAULT_TIMESTAMP_AFTER_MAX_MS));
+        try {
+            ByteBuffer records = pd.records() instanceof MemoryRecords m ? m.buffer() : ByteBuffer.allocate(0);
+            ByteBuffer batch = BatchValidator.validate(records, rules, clock.millis());
+            return store.append(new PartitionKey(topic.name(), pd.index()), batch, topic.leaderEpoch(), logAppendTime);
+        } catch (BatchValidator.InvalidBatchException e) {
+            pr.setErrorMessage(e.getMessage());
+            return CompletableFuture.failedFuture(new ProduceError(e.error()));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    private static int intConfig(Topic t, String key, int d) {
+        String v = t.configs().get(key);
+        return v == null ? d : Integer.parseInt(v);
+    }
+
+    private static long longConfig(Topic t, String key, long d) {
+        String v = t.configs().get(key);
+        return v == null ? d : Long.parseLong(v);
+    }
+
+    /** A validation failure carried through the append future. */
+    static final class ProduceError extends RuntimeException {
+        final Errors error;
+
+        ProduceError(Errors error) {
+            super(error.message(), null, false, false);
+            this.error = error;
+        }
+    }
+}
