@@ -2,6 +2,7 @@ package io.ferrite.protocol;
 
 import java.nio.ByteBuffer;
 import java.util.Iterator;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.TimestampType;
@@ -18,13 +19,14 @@ import org.apache.kafka.common.utils.CloseableIterator;
  * reads them) but stored as sent.
  *
  * <ul>
+ *   <li>a batch the client marked LogAppendTime: INVALID_TIMESTAMP;</li>
  *   <li>exactly one batch, magic v2 (produce v3 and later): INVALID_RECORD;</li>
  *   <li>larger than {@code max.message.bytes}: MESSAGE_TOO_LARGE;</li>
  *   <li>CRC-32C, or a record that does not parse: CORRUPT_MESSAGE;</li>
  *   <li>record count, offset deltas and the batch's offset range disagree, a control batch, or a producer id
  *       without a sequence: INVALID_RECORD;</li>
- *   <li>under CreateTime, a record timestamp outside [now - before.max.ms, now + after.max.ms]:
- *       INVALID_TIMESTAMP.</li>
+ *   <li>under CreateTime, a record timestamp (other than -1, none) outside
+ *       [now - before.max.ms, now + after.max.ms]: INVALID_TIMESTAMP.</li>
  * </ul>
  */
 public final class BatchValidator {
@@ -124,23 +126,23 @@ public final class BatchValidator {
         }
     }
 
-    /** Each record's offset and, under CreateTime, its timestamp. Compressed batches are read as Kafka reads them. */
+    /** Each record parses and, under CreateTime, has a timestamp in the window. Compressed batches are read too. */
     private static void checkRecords(MutableRecordBatch batch, Rules rules, long nowMs) {
         boolean createTime = rules.timestampType() == TimestampType.CREATE_TIME;
         // Saturating: the limits default to Long.MAX_VALUE, which must mean "no limit", not overflow.
         long earliest = rules.timestampBeforeMaxMs() >= nowMs ? Long.MIN_VALUE : nowMs - rules.timestampBeforeMaxMs();
         long latest = rules.timestampAfterMaxMs() > Long.MAX_VALUE - nowMs ? Long.MAX_VALUE
                 : nowMs + rules.timestampAfterMaxMs();
-        long expected = batch.baseOffset();
+        if (batch.timestampType() == TimestampType.LOG_APPEND_TIME) {
+            throw new InvalidBatchException(Errors.INVALID_TIMESTAMP, "clients may not send LogAppendTime batches");
+        }
         int seen = 0;
         try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
             while (it.hasNext()) {
                 Record r = it.next();
-                if (r.offset() != expected++) {
-                    throw new InvalidBatchException(Errors.INVALID_RECORD, "record offset " + r.offset()
-                            + " where " + (expected - 1) + " was due");
-                }
-                if (createTime && (r.timestamp() < earliest || r.timestamp() > latest)) {
+                // A record without a timestamp (-1) is exempt, as in Kafka.
+                if (createTime && r.timestamp() != RecordBatch.NO_TIMESTAMP
+                        && (r.timestamp() < earliest || r.timestamp() > latest)) {
                     throw new InvalidBatchException(Errors.INVALID_TIMESTAMP, "record timestamp " + r.timestamp()
                             + " is outside [now - " + rules.timestampBeforeMaxMs() + " ms, now + "
                             + rules.timestampAfterMaxMs() + " ms]");
@@ -149,7 +151,9 @@ public final class BatchValidator {
             }
         } catch (InvalidBatchException e) {
             throw e;
-        } catch (RuntimeException e) { // CorruptRecordException, InvalidRecordException, a codec failing
+        } catch (InvalidRecordException e) {
+            throw new InvalidBatchException(Errors.INVALID_RECORD, "records are invalid: " + e.getMessage());
+        } catch (RuntimeException e) { // CorruptRecordException, a codec failing
             throw new InvalidBatchException(Errors.CORRUPT_MESSAGE, "records do not parse: " + e.getMessage());
         }
         if (seen != batch.countOrNull()) {

@@ -109,6 +109,16 @@ class BatchValidatorTest {
     }
 
     @Test
+    void recordsWithoutATimestampAreExemptButClientLogAppendTimeIsNot() {
+        BatchValidator.Rules strict = new BatchValidator.Rules(1 << 20, TimestampType.CREATE_TIME, 1000, 1000);
+        BatchValidator.validate(batch(Compression.NONE, 2, RecordBatch.NO_TIMESTAMP), strict, NOW);
+        MemoryRecordsBuilder b = MemoryRecords.builder(ByteBuffer.allocate(256), Compression.NONE,
+                TimestampType.LOG_APPEND_TIME, 0L);
+        b.append(NOW, null, "v".getBytes(StandardCharsets.UTF_8));
+        assertEquals(Errors.INVALID_TIMESTAMP, errorOf(b.build().buffer(), RULES));
+    }
+
+    @Test
     void anEmptyOrTruncatedBufferHoldsNoBatch() {
         assertEquals(Errors.INVALID_RECORD, errorOf(ByteBuffer.allocate(0), RULES));
         ByteBuffer b = batch(Compression.NONE, 3, NOW);

@@ -27,7 +27,7 @@ public final class Broker implements AutoCloseable {
     }
 
     /** Opens the store (recovering it if needed) and the topic registry, and starts listening. */
-    public static Broker start(BrokerConfig config, Clock clock) throws InterruptedException {
+    public static Broker start(BrokerConfig config, Clock clock) throws Exception {
         Store store = Store.open(config.store(), clock);
         try {
             Path dataDir = config.store().dataDir();
@@ -48,7 +48,7 @@ public final class Broker implements AutoCloseable {
             LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
                     topics.all().size());
             return new Broker(store, server[0]);
-        } catch (InterruptedException | RuntimeException e) {
+        } catch (Exception e) { // includes a BindException Netty rethrows undeclared
             store.close();
             throw e;
         }

@@ -14,7 +14,8 @@ import java.util.regex.Pattern;
  *
  * @param host            {@code listeners}: address to bind (default every address)
  * @param port            {@code listeners}: port (default 9092; 0 picks a free one)
- * @param advertisedHost  {@code advertised.listeners}: the address clients are told (default: localhost)
+ * @param advertisedHost  {@code advertised.listeners}: the address clients are told (default: the listener's
+ *                        host, or this machine's canonical host name when that is empty or a wildcard)
  * @param advertisedPort  {@code advertised.listeners}: the port clients are told (default: the bound one)
  * @param nodeId          {@code node.id} (default 1)
  * @param maxRequestBytes {@code socket.request.max.bytes} (default 100 MiB)
@@ -55,13 +56,20 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
         Matcher bind = listener("listeners", listeners);
         String host = bind.group(1);
         int port = Integer.parseInt(bind.group(2));
-        String advertisedHost = "localhost";
+        String advertisedHost = host;
+        if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) {
+            advertisedHost = canonicalHostName();
+        }
         int advertisedPort = 0; // the bound port, once known
         String advertised = props.get("advertised.listeners");
         if (advertised != null) {
             Matcher a = listener("advertised.listeners", advertised);
             advertisedHost = a.group(1);
             advertisedPort = Integer.parseInt(a.group(2));
+            if (advertisedHost.isEmpty() || advertisedHost.equals("0.0.0.0") || advertisedHost.equals("::")) {
+                throw new IllegalArgumentException("advertised.listeners must name a host clients can reach, not '"
+                        + advertised + "'");
+            }
         }
         String logDirs = props.getOrDefault("log.dirs", props.getOrDefault("log.dir", "data"));
         Path dataDir = Path.of(logDirs.split(",")[0].trim());
@@ -72,6 +80,14 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
                 boolOf(props, "auto.create.topics.enable", true),
                 intOf(props, "num.partitions", 1),
                 StoreConfig.fromProperties(dataDir, props));
+    }
+
+    private static String canonicalHostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
     }
 
     private static Matcher listener(String key, String value) {

@@ -52,6 +52,9 @@ record ClusterIdentity(String clusterId, int nodeId) {
                 ch.force(true);
             }
             Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true); // the rename itself must survive a crash, or a restart makes a new cluster id
+            }
             return made;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or write " + file, e);

@@ -38,7 +38,7 @@ final class KafkaServer implements AutoCloseable {
     }
 
     /** Binds and starts accepting. */
-    KafkaServer start() throws InterruptedException {
+    KafkaServer start() throws Exception {
         acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("ferrite-acceptor"));
         workers = new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("ferrite-network"));
         ServerBootstrap b = new ServerBootstrap()
@@ -55,7 +55,12 @@ final class KafkaServer implements AutoCloseable {
                 });
         InetSocketAddress at = config.host().isEmpty()
                 ? new InetSocketAddress(config.port()) : new InetSocketAddress(config.host(), config.port());
-        listener = b.bind(at).sync().channel();
+        try {
+            listener = b.bind(at).sync().channel();
+        } catch (Exception e) { // port in use, bad address: no thread may be left to keep the JVM alive
+            close();
+            throw e;
+        }
         LOG.info("listening on {}", listener.localAddress());
         return this;
     }

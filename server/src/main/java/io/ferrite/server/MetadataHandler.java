@@ -80,6 +80,8 @@ final class MetadataHandler implements RequestDispatcher.Handler {
                 if (t == null) {
                     return error(wanted.name(), Errors.forException(e));
                 }
+            } catch (RuntimeException e) { // the registry file or the store could not be written
+                return error(wanted.name(), Errors.KAFKA_STORAGE_ERROR);
             }
         }
         return t == null ? error(wanted.name(), Errors.UNKNOWN_TOPIC_OR_PARTITION) : describe(t);

@@ -29,6 +29,10 @@ final class ProduceHandler implements RequestDispatcher.Handler {
     /** Kafka 4.x defaults for the topic configs validation reads. */
     static final int DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
     static final long DEFAULT_TIMESTAMP_AFTER_MAX_MS = 3_600_000;
+    private static final int ATTRIBUTES = 21;
+    private static final int COMPRESSION_MASK = 0x07;
+    private static final int ZSTD = 4;
+    private static final int TRANSACTIONAL_BIT = 0x10;
 
     private final TopicRegistry topics;
     private final Store store;
@@ -65,7 +69,7 @@ final class ProduceHandler implements RequestDispatcher.Handler {
                 } else if (pd.index() < 0 || pd.index() >= topic.partitions()) {
                     pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                 } else {
-                    parts.add(new Part(tr, pr, append(topic, pd, pr)));
+                    parts.add(new Part(tr, pr, append(topic, pd, pr, request.apiVersion(), req.transactionalId())));
                 }
             }
         }
@@ -100,7 +104,7 @@ final class ProduceHandler implements RequestDispatcher.Handler {
 
     /** Validates and appends one partition's batch; failures come back as an already failed future. */
     private CompletableFuture<AppendResult> append(Topic topic, ProduceRequestData.PartitionProduceData pd,
-                                                   PartitionProduceResponse pr) {
+                                                   PartitionProduceResponse pr, short version, String transactionalId) {
         boolean logAppendTime = "LogAppendTime".equals(topic.configs().get("message.timestamp.type"));
         BatchValidator.Rules rules = new BatchValidator.Rules(
                 intConfig(topic, "max.message.bytes", DEFAULT_MAX_MESSAGE_BYTES),
@@ -110,13 +114,26 @@ final class ProduceHandler implements RequestDispatcher.Handler {
         try {
             ByteBuffer records = pd.records() instanceof MemoryRecords m ? m.buffer() : ByteBuffer.allocate(0);
             ByteBuffer batch = BatchValidator.validate(records, rules, clock.millis());
+            short attributes = batch.getShort(batch.position() + ATTRIBUTES);
+            if ((attributes & COMPRESSION_MASK) == ZSTD && version < 7) {
+                return failed(pr, Errors.UNSUPPORTED_COMPRESSION_TYPE, "zstd needs produce v7 or later");
+            }
+            if ((attributes & TRANSACTIONAL_BIT) != 0) {
+                // Transactions are not served yet: nothing may leave an open transaction in the log.
+                return failed(pr, transactionalId == null ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                        : Errors.INVALID_TXN_STATE, "transactional batches are not accepted");
+            }
             return store.append(new PartitionKey(topic.name(), pd.index()), batch, topic.leaderEpoch(), logAppendTime);
         } catch (BatchValidator.InvalidBatchException e) {
-            pr.setErrorMessage(e.getMessage());
-            return CompletableFuture.failedFuture(new ProduceError(e.error()));
+            return failed(pr, e.error(), e.getMessage());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    private static CompletableFuture<AppendResult> failed(PartitionProduceResponse pr, Errors error, String message) {
+        pr.setErrorMessage(message);
+        return CompletableFuture.failedFuture(new ProduceError(error));
     }
 
     private static int intConfig(Topic t, String key, int d) {

@@ -40,7 +40,11 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     private final ApiVersionsTable table;
     private final Map<ApiKeys, Handler> handlers;
+    /** Requests read ahead of their responses before the connection stops being read (Kafka reads one at a time). */
+    static final int MAX_IN_FLIGHT = 16;
+
     private final ArrayDeque<Pending> inOrder = new ArrayDeque<>();
+    private boolean closing;
 
     RequestDispatcher(ApiVersionsTable table, Map<ApiKeys, Handler> handlers) {
         this.table = table;
@@ -50,9 +54,16 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        if (closing || !ctx.channel().isActive()) {
+            frame.release(); // read along with a request that closed the connection: never acted on
+            return;
+        }
         try {
             Pending p = dispatch(frame);
             inOrder.add(p);
+            if (inOrder.size() >= MAX_IN_FLIGHT) {
+                ctx.channel().config().setAutoRead(false); // a client not reading its answers gets no more read
+            }
             p.response.whenComplete((r, e) -> {
                 if (ctx.executor().inEventLoop()) {
                     drain(ctx);
@@ -62,7 +73,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             });
         } catch (InvalidRequestException e) {
             LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), e.getMessage());
-            ctx.close();
+            close(ctx);
         } finally {
             frame.release();
         }
@@ -103,22 +114,37 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 Throwable cause = p.response.handle((r, e) -> e).getNow(null);
                 LOG.error("{} v{} failed; closing connection from {}", p.api, p.version,
                         ctx.channel().remoteAddress(), cause);
-                ctx.close();
+                close(ctx);
                 return;
             }
             if (body != null) {
-                ctx.write(RequestCodec.encodeResponse(ctx.alloc(), p.api, p.version, p.correlationId, body));
+                try {
+                    ctx.write(RequestCodec.encodeResponse(ctx.alloc(), p.api, p.version, p.correlationId, body));
+                } catch (RuntimeException e) {
+                    LOG.error("{} v{} response cannot be encoded; closing connection from {}", p.api, p.version,
+                            ctx.channel().remoteAddress(), e);
+                    close(ctx);
+                    return;
+                }
                 wrote = true;
             }
         }
         if (wrote) {
             ctx.flush();
         }
+        if (inOrder.size() < MAX_IN_FLIGHT && !closing && !ctx.channel().config().isAutoRead()) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void close(ChannelHandlerContext ctx) {
+        closing = true;
+        ctx.close();
     }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
         LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
-        ctx.close();
+        close(ctx);
     }
 }

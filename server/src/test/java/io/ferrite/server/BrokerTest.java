@@ -11,6 +11,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.net.BindException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -38,6 +39,7 @@ import org.apache.kafka.common.protocol.MessageUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A real broker on a loopback port, spoken to over a real socket in bytes kafka-clients writes. */
@@ -191,6 +193,15 @@ class BrokerTest {
     }
 
     @Test
+    @Timeout(30)
+    void aPortInUseFailsTheStartInsteadOfHanging() {
+        BrokerConfig taken = BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://127.0.0.1:" + broker.port(),
+                "log.dirs", dir.resolve("other").toString(), "store.commitlog.file.bytes", "1048576"));
+        assertThrows(BindException.class, () -> Broker.start(taken, Clock.systemUTC()));
+        assertFalse(Files.exists(dir.resolve("other").resolve("abort")), "its store was closed again");
+    }
+
+    @Test
     void aCleanStopLeavesNoAbortFileBehind() throws Exception {
         broker.close();
         assertFalse(Files.exists(dir.resolve("data").resolve("abort")));
@@ -217,5 +228,10 @@ class BrokerTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BrokerConfig.fromProperties(Map.of("listeners", "nonsense")));
         assertTrue(e.getMessage().contains("listeners"));
+        assertEquals("10.1.2.3", BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://10.1.2.3:9092"))
+                .advertisedHost(), "clients are told the listener's host by default");
+        assertFalse(d.advertisedHost().isEmpty(), "a wildcard listener advertises this machine's name");
+        assertThrows(IllegalArgumentException.class, () -> BrokerConfig.fromProperties(
+                Map.of("advertised.listeners", "PLAINTEXT://0.0.0.0:9092")));
     }
 }

@@ -6,8 +6,10 @@ import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.ReadResult;
 import io.ferrite.storage.Slice;
 import io.ferrite.storage.Store;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
@@ -26,6 +28,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -116,13 +119,18 @@ class ProduceTest {
 
     private static void send(Socket s, ApiKeys api, short version, int correlationId, ApiMessage body)
             throws IOException {
+        send(s.getOutputStream(), api, version, correlationId, body);
+    }
+
+    private static void send(OutputStream os, ApiKeys api, short version, int correlationId, ApiMessage body)
+            throws IOException {
         RequestHeaderData h = new RequestHeaderData().setRequestApiKey(api.id).setRequestApiVersion(version)
                 .setCorrelationId(correlationId).setClientId("test");
         ByteBuffer header = bytes(h, api.messageType.requestHeaderVersion(version));
         ByteBuffer b = bytes(body, version);
         ByteBuffer out = ByteBuffer.allocate(4 + header.remaining() + b.remaining());
         out.putInt(header.remaining() + b.remaining()).put(header).put(b);
-        s.getOutputStream().write(out.array());
+        os.write(out.array());
     }
 
     private static ByteBufferAccessor receive(Socket s, ApiKeys api, short version, int correlationId)
@@ -191,6 +199,16 @@ class ProduceTest {
             send(s, ApiKeys.API_VERSIONS, (short) 3, 6, new ApiVersionsRequestData());
             assertEquals(Errors.NONE.code(), new ApiVersionsResponseData(receive(s, ApiKeys.API_VERSIONS, (short) 3, 6),
                     (short) 3).errorCode());
+        }
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", broker.port()), 5000);
+            s.setSoTimeout(10_000);
+            // An unsupported request closes the connection; a produce read in the same burst is never applied.
+            ByteArrayOutputStream burst = new ByteArrayOutputStream();
+            send(burst, ApiKeys.CREATE_TOPICS, (short) 7, 7, new CreateTopicsRequestData());
+            send(burst, ApiKeys.PRODUCE, (short) 9, 8, produce((short) -1, "raw", batch("after-close")));
+            s.getOutputStream().write(burst.toByteArray());
+            assertEquals(-1, s.getInputStream().read());
         }
         broker.close();
         broker = null;
