@@ -38,12 +38,14 @@ public final class Broker implements AutoCloseable {
             ApiVersionsTable table = new ApiVersionsTable()
                     .add(ApiKeys.API_VERSIONS, 0, 4)
                     .add(ApiKeys.METADATA, 0, 13)
-                    .add(ApiKeys.PRODUCE, 0, 13); // 0-2 advertised as Kafka does, for old librdkafka's feature checks
+                    .add(ApiKeys.PRODUCE, 0, 13) // 0-2 advertised as Kafka does, for old librdkafka's feature checks
+                    .add(ApiKeys.LIST_OFFSETS, 1, 11);
             Map<ApiKeys, RequestDispatcher.Handler> handlers = Map.of(
                     ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE)),
                     ApiKeys.METADATA, new MetadataHandler(topics, identity, config.advertisedHost(), advertisedPort,
                             config.autoCreateTopics(), config.numPartitions()),
-                    ApiKeys.PRODUCE, new ProduceHandler(topics, store, clock));
+                    ApiKeys.PRODUCE, new ProduceHandler(topics, store, clock),
+                    ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, store));
             server[0] = new KafkaServer(config, table, handlers).start();
             LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
                     topics.all().size());

@@ -21,10 +21,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -110,6 +114,36 @@ class ProduceTest {
         broker.close();
         broker = null;
         assertEquals(expected, storedValues("greetings"));
+    }
+
+    @Test
+    void aStockAdminClientListsOffsetsByPositionAndByTime() throws Exception {
+        start();
+        long now = System.currentTimeMillis();
+        long[] ts = {now - 50_000, now - 40_000, now - 45_000, now - 30_000, now - 35_000};
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port());
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
+                new StringSerializer())) {
+            for (long t : ts) {
+                producer.send(new ProducerRecord<>("timed", 0, t, null, "at-" + t)).get(15, TimeUnit.SECONDS);
+            }
+        }
+        TopicPartition tp = new TopicPartition("timed", 0);
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                "127.0.0.1:" + broker.port()))) {
+            assertEquals(0, offset(admin, tp, OffsetSpec.earliest()));
+            assertEquals(5, offset(admin, tp, OffsetSpec.latest()));
+            assertEquals(1, offset(admin, tp, OffsetSpec.forTimestamp(now - 42_000)), "first at or after, not sorted");
+            assertEquals(3, offset(admin, tp, OffsetSpec.maxTimestamp()));
+            assertEquals(-1, offset(admin, tp, OffsetSpec.forTimestamp(now)), "nothing that late");
+        }
+    }
+
+    private static long offset(Admin admin, TopicPartition tp, OffsetSpec spec) throws Exception {
+        return admin.listOffsets(Map.of(tp, spec)).partitionResult(tp).get(15, TimeUnit.SECONDS).offset();
     }
 
     private static ByteBuffer bytes(org.apache.kafka.common.protocol.Message m, short version) {
