@@ -1,15 +1,14 @@
 package io.ferrite.server;
 
+import io.ferrite.storage.AtomicFiles;
 import java.io.IOException;
 import java.io.Reader;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.io.Writer;
-import java.nio.channels.FileChannel;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 import org.apache.kafka.common.Uuid;
 
@@ -44,17 +43,10 @@ record ClusterIdentity(String clusterId, int nodeId) {
             p.setProperty("version", "1");
             p.setProperty("cluster.id", made.clusterId);
             p.setProperty("node.id", Integer.toString(nodeId));
-            Path tmp = dir.resolve(FILE + ".tmp");
-            try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-                p.store(w, null);
-            }
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
-            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-                d.force(true); // the rename itself must survive a crash, or a restart makes a new cluster id
-            }
+            StringWriter text = new StringWriter();
+            p.store(text, null);
+            // Durable rename included: otherwise a crash could lose the file and a restart make a new cluster id.
+            AtomicFiles.replace(file, ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
             return made;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or write " + file, e);

@@ -106,9 +106,7 @@ final class MappedFile extends ReferenceCounted {
     }
 
     static void fsyncDirectory(Path dir) throws IOException {
-        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-            d.force(true);
-        }
+        AtomicFiles.fsyncDirectory(dir);
     }
 
     /**
