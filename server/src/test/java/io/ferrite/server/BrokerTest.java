@@ -7,12 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferrite.storage.FlushMode;
 import io.ferrite.storage.StoreConfig;
-import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.BindException;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -29,13 +27,11 @@ import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
-import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.protocol.MessageUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -63,33 +59,16 @@ class BrokerTest {
                 "log.dirs", dir.resolve("data").toString(), "store.commitlog.file.bytes", "1048576"));
     }
 
-    private static byte[] frame(ApiKeys api, short version, int correlationId, ApiMessage body) {
-        RequestHeaderData h = new RequestHeaderData().setRequestApiKey(api.id).setRequestApiVersion(version)
-                .setCorrelationId(correlationId).setClientId("test");
-        ByteBuffer header = bytes(h, api.messageType.requestHeaderVersion(version));
-        ByteBuffer b = bytes(body, version);
-        ByteBuffer out = ByteBuffer.allocate(4 + header.remaining() + b.remaining());
-        out.putInt(header.remaining() + b.remaining()).put(header).put(b);
-        return out.array();
-    }
-
-    private static ByteBuffer bytes(org.apache.kafka.common.protocol.Message m, short version) {
-        ByteBuffer b = MessageUtil.toByteBufferAccessor(m, version).buffer().duplicate();
-        return b.position() == 0 ? b : b.flip();
-    }
-
     private Socket connect() throws IOException {
-        Socket s = new Socket();
-        s.connect(new InetSocketAddress("127.0.0.1", broker.port()), 5000);
-        s.setSoTimeout(10_000);
-        return s;
+        return Wire.connect(broker.port());
+    }
+
+    private static byte[] frame(ApiKeys api, short version, int correlationId, ApiMessage body) {
+        return Wire.frame(api, version, correlationId, body);
     }
 
     private static ByteBuffer readFrame(Socket s) throws IOException {
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        byte[] b = new byte[in.readInt()];
-        in.readFully(b);
-        return ByteBuffer.wrap(b);
+        return Wire.readFrame(s);
     }
 
     /** Reads an ApiVersions response (its header is always v0) and checks the correlation id. */

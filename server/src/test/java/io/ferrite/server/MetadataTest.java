@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.Reader;
-import java.net.InetSocketAddress;
 import java.net.Socket;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,12 +24,8 @@ import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
-import org.apache.kafka.common.message.RequestHeaderData;
-import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
-import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.protocol.MessageUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -60,29 +53,10 @@ class MetadataTest {
     }
 
     private MetadataResponseData metadata(short version, MetadataRequestData req) throws IOException {
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress("127.0.0.1", broker.port()), 5000);
-            s.setSoTimeout(10_000);
-            RequestHeaderData h = new RequestHeaderData().setRequestApiKey(ApiKeys.METADATA.id)
-                    .setRequestApiVersion(version).setCorrelationId(9).setClientId("test");
-            ByteBuffer header = bytes(h, ApiKeys.METADATA.messageType.requestHeaderVersion(version));
-            ByteBuffer body = bytes(req, version);
-            ByteBuffer out = ByteBuffer.allocate(4 + header.remaining() + body.remaining());
-            out.putInt(header.remaining() + body.remaining()).put(header).put(body);
-            s.getOutputStream().write(out.array());
-            DataInputStream in = new DataInputStream(s.getInputStream());
-            byte[] b = new byte[in.readInt()];
-            in.readFully(b);
-            ByteBufferAccessor r = new ByteBufferAccessor(ByteBuffer.wrap(b));
-            assertEquals(9, new ResponseHeaderData(r, ApiKeys.METADATA.messageType.responseHeaderVersion(version))
-                    .correlationId());
-            return new MetadataResponseData(r, version);
+        try (Socket s = Wire.connect(broker.port())) {
+            s.getOutputStream().write(Wire.frame(ApiKeys.METADATA, version, 9, req));
+            return new MetadataResponseData(Wire.receive(s, ApiKeys.METADATA, version, 9), version);
         }
-    }
-
-    private static ByteBuffer bytes(org.apache.kafka.common.protocol.Message m, short version) {
-        ByteBuffer b = MessageUtil.toByteBufferAccessor(m, version).buffer().duplicate();
-        return b.position() == 0 ? b : b.flip();
     }
 
     private static MetadataRequestData ask(boolean autoCreate, String... names) {

@@ -7,7 +7,6 @@ import io.ferrite.storage.ReadResult;
 import io.ferrite.storage.Slice;
 import io.ferrite.storage.Store;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
@@ -36,13 +35,10 @@ import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
-import org.apache.kafka.common.message.RequestHeaderData;
-import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.protocol.MessageUtil;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
@@ -146,36 +142,19 @@ class ProduceTest {
         return admin.listOffsets(Map.of(tp, spec)).partitionResult(tp).get(15, TimeUnit.SECONDS).offset();
     }
 
-    private static ByteBuffer bytes(org.apache.kafka.common.protocol.Message m, short version) {
-        ByteBuffer b = MessageUtil.toByteBufferAccessor(m, version).buffer().duplicate();
-        return b.position() == 0 ? b : b.flip();
-    }
-
     private static void send(Socket s, ApiKeys api, short version, int correlationId, ApiMessage body)
             throws IOException {
-        send(s.getOutputStream(), api, version, correlationId, body);
+        s.getOutputStream().write(Wire.frame(api, version, correlationId, body));
     }
 
     private static void send(OutputStream os, ApiKeys api, short version, int correlationId, ApiMessage body)
             throws IOException {
-        RequestHeaderData h = new RequestHeaderData().setRequestApiKey(api.id).setRequestApiVersion(version)
-                .setCorrelationId(correlationId).setClientId("test");
-        ByteBuffer header = bytes(h, api.messageType.requestHeaderVersion(version));
-        ByteBuffer b = bytes(body, version);
-        ByteBuffer out = ByteBuffer.allocate(4 + header.remaining() + b.remaining());
-        out.putInt(header.remaining() + b.remaining()).put(header).put(b);
-        os.write(out.array());
+        os.write(Wire.frame(api, version, correlationId, body));
     }
 
     private static ByteBufferAccessor receive(Socket s, ApiKeys api, short version, int correlationId)
             throws IOException {
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        byte[] b = new byte[in.readInt()];
-        in.readFully(b);
-        ByteBufferAccessor r = new ByteBufferAccessor(ByteBuffer.wrap(b));
-        assertEquals(correlationId, new ResponseHeaderData(r, api.messageType.responseHeaderVersion(version))
-                .correlationId());
-        return r;
+        return Wire.receive(s, api, version, correlationId);
     }
 
     private static ProduceRequestData produce(short acks, String topic, ByteBuffer records) {
