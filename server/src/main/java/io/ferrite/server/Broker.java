@@ -20,15 +20,18 @@ public final class Broker implements AutoCloseable {
 
     private final Store store;
     private final KafkaServer server;
+    private final FetchWaiters fetches;
 
-    private Broker(Store store, KafkaServer server) {
+    private Broker(Store store, KafkaServer server, FetchWaiters fetches) {
         this.store = store;
         this.server = server;
+        this.fetches = fetches;
     }
 
     /** Opens the store (recovering it if needed) and the topic registry, and starts listening. */
     public static Broker start(BrokerConfig config, Clock clock) throws Exception {
         Store store = Store.open(config.store(), clock);
+        FetchWaiters fetches = new FetchWaiters();
         try {
             Path dataDir = config.store().dataDir();
             ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
@@ -39,18 +42,21 @@ public final class Broker implements AutoCloseable {
                     .add(ApiKeys.API_VERSIONS, 0, 4)
                     .add(ApiKeys.METADATA, 0, 13)
                     .add(ApiKeys.PRODUCE, 0, 13) // 0-2 advertised as Kafka does, for old librdkafka's feature checks
-                    .add(ApiKeys.LIST_OFFSETS, 1, 11);
+                    .add(ApiKeys.LIST_OFFSETS, 1, 11)
+                    .add(ApiKeys.FETCH, 4, 18);
             Map<ApiKeys, RequestDispatcher.Handler> handlers = Map.of(
                     ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE)),
                     ApiKeys.METADATA, new MetadataHandler(topics, identity, config.advertisedHost(), advertisedPort,
                             config.autoCreateTopics(), config.numPartitions()),
-                    ApiKeys.PRODUCE, new ProduceHandler(topics, store, clock),
-                    ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, store));
+                    ApiKeys.PRODUCE, new ProduceHandler(topics, store, clock, fetches),
+                    ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, store),
+                    ApiKeys.FETCH, new FetchHandler(topics, store, fetches));
             server[0] = new KafkaServer(config, table, handlers).start();
             LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
                     topics.all().size());
-            return new Broker(store, server[0]);
+            return new Broker(store, server[0], fetches);
         } catch (Exception e) { // includes a BindException Netty rethrows undeclared
+            fetches.close();
             store.close();
             throw e;
         }
@@ -66,6 +72,7 @@ public final class Broker implements AutoCloseable {
         LOG.info("shutting down");
         try {
             server.close();
+            fetches.close();
         } finally {
             store.close();
         }

@@ -37,11 +37,13 @@ final class ProduceHandler implements RequestDispatcher.Handler {
     private final TopicRegistry topics;
     private final Store store;
     private final Clock clock;
+    private final FetchWaiters fetches;
 
-    ProduceHandler(TopicRegistry topics, Store store, Clock clock) {
+    ProduceHandler(TopicRegistry topics, Store store, Clock clock, FetchWaiters fetches) {
         this.topics = topics;
         this.store = store;
         this.clock = clock;
+        this.fetches = fetches;
     }
 
     private record Part(TopicProduceResponse topic, PartitionProduceResponse response,
@@ -123,7 +125,10 @@ final class ProduceHandler implements RequestDispatcher.Handler {
                 return failed(pr, transactionalId == null ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
                         : Errors.INVALID_TXN_STATE, "transactional batches are not accepted");
             }
-            return store.append(new PartitionKey(topic.name(), pd.index()), batch, topic.leaderEpoch(), logAppendTime);
+            PartitionKey key = new PartitionKey(topic.name(), pd.index());
+            CompletableFuture<AppendResult> appended = store.append(key, batch, topic.leaderEpoch(), logAppendTime);
+            fetches.appended(key); // readable now: fetches waiting on it answer
+            return appended;
         } catch (BatchValidator.InvalidBatchException e) {
             return failed(pr, e.error(), e.getMessage());
         } catch (RuntimeException e) {

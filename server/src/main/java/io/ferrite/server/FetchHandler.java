@@ -1,0 +1,141 @@
+package io.ferrite.server;
+
+import io.ferrite.protocol.RequestCodec.DecodedRequest;
+import io.ferrite.storage.PartitionKey;
+import io.ferrite.storage.ReadResult;
+import io.ferrite.storage.Slice;
+import io.ferrite.storage.Store;
+import io.ferrite.storage.StoreException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+
+/**
+ * Fetch v4-18, sessions declined (every answer carries session id 0, so clients send full fetches).
+ *
+ * <p>Each partition is read from its fetch offset up to its {@code partitionMaxBytes} while the response's
+ * {@code maxBytes} lasts; the first batch of the response is returned even if larger, so a consumer always
+ * moves on. When fewer than {@code minBytes} are found the fetch waits, off the event loop, until an append
+ * to one of its partitions or {@code maxWaitMs}, then reads once more and answers whatever it has.
+ *
+ * <p>The records are copied out of the mapped files into the response here, and the file references let go
+ * at once; serving the held slices straight to the socket is left for the performance pass.
+ */
+final class FetchHandler implements RequestDispatcher.Handler {
+    private final TopicRegistry topics;
+    private final Store store;
+    private final FetchWaiters waiters;
+
+    FetchHandler(TopicRegistry topics, Store store, FetchWaiters waiters) {
+        this.topics = topics;
+        this.store = store;
+        this.waiters = waiters;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
+        FetchRequestData req = (FetchRequestData) request.body();
+        if (req.sessionId() != 0) {
+            return CompletableFuture.completedFuture(new FetchResponseData().setSessionId(0)
+                    .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()));
+        }
+        Read first = read(req, request.apiVersion());
+        if (first.bytes >= req.minBytes() || req.maxWaitMs() <= 0 || first.keys.isEmpty() || first.anyError) {
+            return CompletableFuture.completedFuture(first.response);
+        }
+        CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
+        FetchWaiters.Waiter w = new FetchWaiters.Waiter(() -> {
+            try {
+                answer.complete(read(req, request.apiVersion()).response);
+            } catch (RuntimeException e) {
+                answer.completeExceptionally(e);
+            }
+        });
+        waiters.await(w, first.keys, req.maxWaitMs());
+        // An append between the first read and the registration above would have been missed: look again.
+        if (changedSince(first)) {
+            w.fire();
+        }
+        return answer;
+    }
+
+    private boolean changedSince(Read r) {
+        for (int i = 0; i < r.keys.size(); i++) {
+            if (store.logEndOffset(r.keys.get(i)) != r.endOffsets.get(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private record Read(FetchResponseData response, int bytes, List<PartitionKey> keys, List<Long> endOffsets,
+                        boolean anyError) {
+    }
+
+    private Read read(FetchRequestData req, short version) {
+        FetchResponseData resp = new FetchResponseData().setSessionId(0);
+        int budget = req.maxBytes() > 0 ? req.maxBytes() : Integer.MAX_VALUE;
+        int total = 0;
+        boolean anyError = false;
+        List<PartitionKey> keys = new ArrayList<>();
+        List<Long> ends = new ArrayList<>();
+        for (FetchRequestData.FetchTopic ft : req.topics()) {
+            boolean byId = version >= 13;
+            Topic topic = byId ? topics.get(ft.topicId()) : topics.get(ft.topic());
+            FetchableTopicResponse tr = new FetchableTopicResponse().setTopic(byId ? "" : ft.topic())
+                    .setTopicId(ft.topicId());
+            resp.responses().add(tr);
+            for (FetchRequestData.FetchPartition fp : ft.partitions()) {
+                PartitionData pd = new PartitionData().setPartitionIndex(fp.partition()).setHighWatermark(-1)
+                        .setLastStableOffset(-1).setLogStartOffset(-1).setRecords(MemoryRecords.EMPTY);
+                tr.partitions().add(pd);
+                if (topic == null || fp.partition() < 0 || fp.partition() >= topic.partitions()) {
+                    pd.setErrorCode(byId && topic == null ? Errors.UNKNOWN_TOPIC_ID.code()
+                            : Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    anyError = true;
+                    continue;
+                }
+                if (fp.currentLeaderEpoch() >= 0 && fp.currentLeaderEpoch() != topic.leaderEpoch()) {
+                    pd.setErrorCode(fp.currentLeaderEpoch() > topic.leaderEpoch()
+                            ? Errors.UNKNOWN_LEADER_EPOCH.code() : Errors.FENCED_LEADER_EPOCH.code());
+                    anyError = true;
+                    continue;
+                }
+                PartitionKey key = new PartitionKey(topic.name(), fp.partition());
+                int limit = total == 0 ? Math.min(fp.partitionMaxBytes(), budget)
+                        : Math.min(fp.partitionMaxBytes(), budget - total);
+                try (ReadResult r = store.read(key, fp.fetchOffset(), Math.max(limit, 1))) {
+                    pd.setHighWatermark(r.highWatermark()).setLastStableOffset(r.highWatermark())
+                            .setLogStartOffset(r.logStartOffset());
+                    keys.add(key);
+                    ends.add(r.highWatermark());
+                    boolean take = limit > 0 || total == 0;
+                    if (take && !r.batches().isEmpty()) {
+                        ByteBuffer copy = ByteBuffer.allocate(r.sizeInBytes());
+                        for (Slice s : r.batches()) {
+                            copy.put(s.buffer().duplicate());
+                        }
+                        pd.setRecords(MemoryRecords.readableRecords(copy.flip()));
+                        total += copy.remaining();
+                    }
+                } catch (StoreException e) {
+                    pd.setErrorCode(StoreErrors.of(e).code());
+                    if (e.category() == StoreException.Category.OFFSET_OUT_OF_RANGE) {
+                        pd.setHighWatermark(store.logEndOffset(key)).setLastStableOffset(store.logEndOffset(key))
+                                .setLogStartOffset(store.logStartOffset(key));
+                    }
+                    anyError = true;
+                }
+            }
+        }
+        return new Read(resp, total, keys, ends, anyError);
+    }
+}

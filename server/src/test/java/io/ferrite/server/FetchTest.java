@@ -1,0 +1,156 @@
+package io.ferrite.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Fetch through a stock consumer and through raw requests, long polls included. */
+@Timeout(60)
+class FetchTest {
+    @TempDir
+    Path dir;
+    private Broker broker;
+
+    @BeforeEach
+    void start() throws Exception {
+        broker = Broker.start(BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
+                "advertised.listeners", "PLAINTEXT://127.0.0.1:0", "log.dirs", dir.resolve("data").toString(),
+                "store.commitlog.file.bytes", "1048576")), Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() {
+        broker.close();
+    }
+
+    private KafkaProducer<String, String> producer() {
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port());
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
+        return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
+    }
+
+    private KafkaConsumer<String, String> consumer() {
+        Properties c = new Properties();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port());
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, "4096"); // several fetches for the data below
+        return new KafkaConsumer<>(c, new StringDeserializer(), new StringDeserializer());
+    }
+
+    @Test
+    void aStockConsumerReadsBackEverythingAStockProducerWrote() throws Exception {
+        List<String> sent = new ArrayList<>();
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int i = 0; i < 500; i++) {
+                String v = "value-" + i + "-" + "x".repeat(i % 50);
+                sent.add(v);
+                producer.send(new ProducerRecord<>("books", 0, "k" + i, v));
+            }
+            producer.flush();
+        }
+        TopicPartition tp = new TopicPartition("books", 0);
+        List<String> got = new ArrayList<>();
+        try (KafkaConsumer<String, String> consumer = consumer()) {
+            consumer.assign(List.of(tp));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (got.size() < sent.size() && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
+                    assertEquals(got.size(), r.offset());
+                    got.add(r.value());
+                }
+            }
+        }
+        assertEquals(sent, got);
+    }
+
+    @Test
+    void aLongPollWaitsForDataAndWakesOnAppend() throws Exception {
+        try (Socket s = Wire.connect(broker.port())) {
+            MetadataRequestData md = new MetadataRequestData().setAllowAutoTopicCreation(true);
+            md.topics().add(new MetadataRequestData.MetadataRequestTopic().setName("slow"));
+            s.getOutputStream().write(Wire.frame(ApiKeys.METADATA, (short) 12, 1, md));
+            Wire.receive(s, ApiKeys.METADATA, (short) 12, 1);
+
+            short v = 12; // by name
+            FetchRequestData fetch = new FetchRequestData().setMaxWaitMs(300).setMinBytes(1).setMaxBytes(1 << 20);
+            FetchRequestData.FetchTopic ft = new FetchRequestData.FetchTopic().setTopic("slow");
+            ft.partitions().add(new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
+                    .setPartitionMaxBytes(1 << 20));
+            fetch.topics().add(ft);
+
+            long t0 = System.nanoTime();
+            s.getOutputStream().write(Wire.frame(ApiKeys.FETCH, v, 2, fetch));
+            FetchResponseData empty = new FetchResponseData(Wire.receive(s, ApiKeys.FETCH, v, 2), v);
+            long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+            assertTrue(waitedMs >= 250, "waited for max_wait_ms with nothing to return: " + waitedMs);
+            assertEquals(0, empty.sessionId(), "sessions are declined");
+            assertEquals(0, empty.responses().get(0).partitions().get(0).records().sizeInBytes());
+
+            fetch.setMaxWaitMs(20_000);
+            long t1 = System.nanoTime();
+            s.getOutputStream().write(Wire.frame(ApiKeys.FETCH, v, 3, fetch));
+            CompletableFuture<Void> later = CompletableFuture.runAsync(() -> {
+                try (KafkaProducer<String, String> producer = producer()) {
+                    Thread.sleep(200);
+                    producer.send(new ProducerRecord<>("slow", 0, null, "wake")).get(10, TimeUnit.SECONDS);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            FetchResponseData woken = new FetchResponseData(Wire.receive(s, ApiKeys.FETCH, v, 3), v);
+            later.get(15, TimeUnit.SECONDS);
+            assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t1) < 15_000, "woken by the append");
+            FetchResponseData.PartitionData pd = woken.responses().get(0).partitions().get(0);
+            assertEquals(Errors.NONE.code(), pd.errorCode());
+            assertEquals(1, pd.highWatermark());
+            List<String> values = new ArrayList<>();
+            for (MutableRecordBatch b : ((MemoryRecords) pd.records()).batches()) {
+                b.forEach(r -> values.add(StandardCharsets.UTF_8.decode(r.value()).toString()));
+            }
+            assertEquals(List.of("wake"), values);
+
+            fetch.setMaxWaitMs(0);
+            fetch.topics().get(0).partitions().get(0).setFetchOffset(99);
+            s.getOutputStream().write(Wire.frame(ApiKeys.FETCH, v, 4, fetch));
+            FetchResponseData out = new FetchResponseData(Wire.receive(s, ApiKeys.FETCH, v, 4), v);
+            assertEquals(Errors.OFFSET_OUT_OF_RANGE.code(), out.responses().get(0).partitions().get(0).errorCode());
+            assertEquals(1, out.responses().get(0).partitions().get(0).highWatermark());
+        }
+    }
+}
