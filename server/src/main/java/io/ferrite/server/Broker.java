@@ -43,14 +43,16 @@ public final class Broker implements AutoCloseable {
                     .add(ApiKeys.METADATA, 0, 13)
                     .add(ApiKeys.PRODUCE, 0, 13) // 0-2 advertised as Kafka does, for old librdkafka's feature checks
                     .add(ApiKeys.LIST_OFFSETS, 1, 11)
-                    .add(ApiKeys.FETCH, 4, 18);
+                    .add(ApiKeys.FETCH, 4, 18)
+                    .add(ApiKeys.INIT_PRODUCER_ID, 0, 6);
             Map<ApiKeys, RequestDispatcher.Handler> handlers = Map.of(
                     ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE)),
                     ApiKeys.METADATA, new MetadataHandler(topics, identity, config.advertisedHost(), advertisedPort,
                             config.autoCreateTopics(), config.numPartitions()),
                     ApiKeys.PRODUCE, new ProduceHandler(topics, store, clock, fetches),
                     ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, store),
-                    ApiKeys.FETCH, new FetchHandler(topics, store, fetches));
+                    ApiKeys.FETCH, new FetchHandler(topics, store, fetches),
+                    ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIds(dataDir)));
             server[0] = new KafkaServer(config, table, handlers).start();
             LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
                     topics.all().size());

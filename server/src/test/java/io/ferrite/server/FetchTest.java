@@ -55,11 +55,10 @@ class FetchTest {
         broker.close();
     }
 
+    /** A producer on the Java client's defaults: idempotent, acks=all. */
     private KafkaProducer<String, String> producer() {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port());
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "false");
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         return new KafkaProducer<>(p, new StringSerializer(), new StringSerializer());
     }
@@ -74,7 +73,7 @@ class FetchTest {
     }
 
     @Test
-    void aStockConsumerReadsBackEverythingAStockProducerWrote() throws Exception {
+    void aStockConsumerReadsBackEverythingAnIdempotentStockProducerWrote() throws Exception {
         List<String> sent = new ArrayList<>();
         try (KafkaProducer<String, String> producer = producer()) {
             for (int i = 0; i < 500; i++) {
@@ -97,6 +96,8 @@ class FetchTest {
             }
         }
         assertEquals(sent, got);
+        assertTrue(java.nio.file.Files.exists(dir.resolve("data").resolve(ProducerIds.FILE)),
+                "the producer asked for a producer id: it really was idempotent");
     }
 
     @Test
