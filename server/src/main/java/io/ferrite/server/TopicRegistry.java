@@ -2,6 +2,7 @@ package io.ferrite.server;
 
 import io.ferrite.storage.AtomicFiles;
 import io.ferrite.storage.PartitionKey;
+import io.ferrite.storage.Retention;
 import io.ferrite.storage.Store;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -61,6 +62,7 @@ final class TopicRegistry {
             r.byName.put(t.name(), t);
             r.byId.put(t.id(), t);
             store.createPartitions(keys(t));
+            r.applyRetention(t);
         }
         return r;
     }
@@ -105,7 +107,16 @@ final class TopicRegistry {
         byName.put(name, t);
         byId.put(t.id(), t);
         store.createPartitions(keys(t));
+        applyRetention(t);
         return t;
+    }
+
+    /** The topic's retention.ms and retention.bytes, over the broker's, for each of its partitions. */
+    private void applyRetention(Topic t) {
+        Retention r = TopicConfigs.retention(t.configs(), store.config().defaultRetention());
+        for (PartitionKey k : keys(t)) {
+            store.setRetention(k, r);
+        }
     }
 
     private static List<PartitionKey> keys(Topic t) {

@@ -1,0 +1,81 @@
+package io.ferrite.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** CreateTopics through a stock AdminClient, with Kafka's errors for what a single broker cannot do. */
+@Timeout(60)
+class CreateTopicsTest {
+    @TempDir
+    Path dir;
+    private Broker broker;
+    private Admin admin;
+
+    @BeforeEach
+    void start() throws Exception {
+        broker = Broker.start(BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
+                "advertised.listeners", "PLAINTEXT://127.0.0.1:0", "log.dirs", dir.resolve("data").toString(),
+                "store.commitlog.file.bytes", "1048576")), Clock.systemUTC());
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port()));
+    }
+
+    @AfterEach
+    void stop() {
+        admin.close();
+        broker.close();
+    }
+
+    private Throwable failure(NewTopic t, boolean validateOnly) {
+        ExecutionException e = assertThrows(ExecutionException.class, () -> admin.createTopics(List.of(t),
+                new CreateTopicsOptions().validateOnly(validateOnly)).all().get(15, TimeUnit.SECONDS));
+        return e.getCause();
+    }
+
+    @Test
+    void createsDescribesAndRefusesWhatKafkaRefuses() throws Exception {
+        admin.createTopics(List.of(new NewTopic("orders", 4, (short) 1)
+                .configs(Map.of("retention.ms", "3600000", "message.timestamp.type", "LogAppendTime"))))
+                .all().get(15, TimeUnit.SECONDS);
+        TopicDescription d = admin.describeTopics(List.of("orders")).allTopicNames().get(15, TimeUnit.SECONDS)
+                .get("orders");
+        assertEquals(4, d.partitions().size());
+
+        assertInstanceOf(TopicExistsException.class, failure(new NewTopic("orders", 1, (short) 1), false));
+        assertInstanceOf(InvalidReplicationFactorException.class, failure(new NewTopic("r3", 1, (short) 3), false));
+        assertInstanceOf(InvalidConfigurationException.class,
+                failure(new NewTopic("cfg", 1, (short) 1).configs(Map.of("no.such.config", "1")), false));
+        assertInstanceOf(InvalidTopicException.class, failure(new NewTopic("bad name", 1, (short) 1), false));
+
+        admin.createTopics(List.of(new NewTopic("dry", 2, (short) 1)), new CreateTopicsOptions().validateOnly(true))
+                .all().get(15, TimeUnit.SECONDS);
+        assertFalse(admin.listTopics().names().get(15, TimeUnit.SECONDS).contains("dry"), "validateOnly creates nothing");
+
+        admin.createTopics(List.of(new NewTopic("defaults", java.util.Optional.empty(), java.util.Optional.empty())))
+                .all().get(15, TimeUnit.SECONDS);
+        assertEquals(1, admin.describeTopics(List.of("defaults")).allTopicNames().get(15, TimeUnit.SECONDS)
+                .get("defaults").partitions().size(), "-1 partitions means num.partitions");
+    }
+}
