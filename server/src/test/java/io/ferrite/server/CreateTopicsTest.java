@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -36,9 +35,7 @@ class CreateTopicsTest {
 
     @BeforeEach
     void start() throws Exception {
-        broker = Broker.start(BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
-                "advertised.listeners", "PLAINTEXT://127.0.0.1:0", "log.dirs", dir.resolve("data").toString(),
-                "store.commitlog.file.bytes", "1048576")), Clock.systemUTC());
+        broker = Wire.startBroker(dir, Map.of());
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port()));
     }
 

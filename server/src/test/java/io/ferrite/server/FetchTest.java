@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,9 +44,7 @@ class FetchTest {
 
     @BeforeEach
     void start() throws Exception {
-        broker = Broker.start(BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
-                "advertised.listeners", "PLAINTEXT://127.0.0.1:0", "log.dirs", dir.resolve("data").toString(),
-                "store.commitlog.file.bytes", "1048576")), Clock.systemUTC());
+        broker = Wire.startBroker(dir, Map.of());
     }
 
     @AfterEach

@@ -10,7 +10,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,11 +36,9 @@ class MetadataTest {
     private Broker broker;
 
     private Broker start(Map<String, String> extra) throws Exception {
-        Map<String, String> props = new HashMap<>(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
-                "advertised.listeners", "PLAINTEXT://127.0.0.1:0", "log.dirs", dir.resolve("data").toString(),
-                "store.commitlog.file.bytes", "1048576", "num.partitions", "3"));
+        Map<String, String> props = new HashMap<>(Map.of("num.partitions", "3"));
         props.putAll(extra);
-        broker = Broker.start(BrokerConfig.fromProperties(props), Clock.systemUTC());
+        broker = Wire.startBroker(dir, props);
         return broker;
     }
 

@@ -55,9 +55,7 @@ class ProduceTest {
     private Broker broker;
 
     private void start() throws Exception {
-        broker = Broker.start(BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
-                "advertised.listeners", "PLAINTEXT://127.0.0.1:0", "log.dirs", data().toString(),
-                "store.commitlog.file.bytes", "1048576", "store.flush.mode", "sync")), Clock.systemUTC());
+        broker = Wire.startBroker(dir, Map.of("store.flush.mode", "sync"));
     }
 
     private Path data() {

@@ -7,6 +7,10 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -18,6 +22,15 @@ import org.apache.kafka.common.protocol.MessageUtil;
 /** Requests and responses on a real socket, in the bytes kafka-clients' own serializers write. */
 final class Wire {
     private Wire() {
+    }
+
+    /** A broker on a free loopback port with its data under {@code dir}, small files, and the given overrides. */
+    static Broker startBroker(Path dir, Map<String, String> overrides) throws Exception {
+        Map<String, String> props = new HashMap<>(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
+                "advertised.listeners", "PLAINTEXT://127.0.0.1:0", "log.dirs", dir.resolve("data").toString(),
+                "store.commitlog.file.bytes", "1048576"));
+        props.putAll(overrides);
+        return Broker.start(BrokerConfig.fromProperties(props), Clock.systemUTC());
     }
 
     static Socket connect(int port) throws IOException {
