@@ -45,7 +45,8 @@ public final class Broker implements AutoCloseable {
                     .add(ApiKeys.LIST_OFFSETS, 1, 11)
                     .add(ApiKeys.FETCH, 4, 18)
                     .add(ApiKeys.INIT_PRODUCER_ID, 0, 6)
-                    .add(ApiKeys.CREATE_TOPICS, 2, 7);
+                    .add(ApiKeys.CREATE_TOPICS, 2, 7)
+                    .add(ApiKeys.DELETE_TOPICS, 1, 6);
             Map<ApiKeys, RequestDispatcher.Handler> handlers = Map.of(
                     ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE)),
                     ApiKeys.METADATA, new MetadataHandler(topics, identity, config.advertisedHost(), advertisedPort,
@@ -54,7 +55,8 @@ public final class Broker implements AutoCloseable {
                     ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, store),
                     ApiKeys.FETCH, new FetchHandler(topics, store, fetches),
                     ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIds(dataDir)),
-                    ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(topics, config.nodeId(), config.numPartitions()));
+                    ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(topics, config.nodeId(), config.numPartitions()),
+                    ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(topics));
             server[0] = new KafkaServer(config, table, handlers).start();
             LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
                     topics.all().size());

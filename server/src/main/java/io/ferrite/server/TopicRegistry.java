@@ -119,6 +119,27 @@ final class TopicRegistry {
         }
     }
 
+    /**
+     * Deletes a topic and its data, durably. Its partitions leave the store first, then the topic leaves the
+     * file: a crash between the two leaves the topic, empty, never a topic file entry without its partitions.
+     * A topic created later under the same name gets a new id and none of the old data.
+     */
+    synchronized void delete(Topic t) {
+        if (byName.get(t.name()) != t) {
+            return;
+        }
+        for (PartitionKey k : keys(t)) {
+            if (store.hasPartition(k)) {
+                store.deletePartition(k);
+            }
+        }
+        Map<String, Topic> next = new LinkedHashMap<>(byName);
+        next.remove(t.name());
+        write(next.values());
+        byName.remove(t.name());
+        byId.remove(t.id());
+    }
+
     private static List<PartitionKey> keys(Topic t) {
         List<PartitionKey> keys = new ArrayList<>(t.partitions());
         for (int p = 0; p < t.partitions(); p++) {

@@ -25,7 +25,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
-import org.apache.kafka.common.message.DeleteTopicsRequestData;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -94,8 +95,8 @@ class BrokerTest {
             s.getOutputStream().write(frame(ApiKeys.API_VERSIONS, (short) 3, 7, req));
             ApiVersionsResponseData r = apiVersions(readFrame(s), (short) 3, 7);
             assertEquals(Errors.NONE.code(), r.errorCode());
-            assertEquals(7, r.apiKeys().size(),
-                    "ApiVersions, Metadata, Produce, ListOffsets, Fetch, InitProducerId and CreateTopics, nothing more");
+            assertEquals(8, r.apiKeys().size(), "ApiVersions, Metadata, Produce, ListOffsets, Fetch, InitProducerId,"
+                    + " CreateTopics and DeleteTopics, nothing more");
             assertEquals(6, r.apiKeys().find(ApiKeys.INIT_PRODUCER_ID.id).maxVersion());
             assertEquals(4, r.apiKeys().find(ApiKeys.FETCH.id).minVersion());
             assertEquals(18, r.apiKeys().find(ApiKeys.FETCH.id).maxVersion());
@@ -141,7 +142,7 @@ class BrokerTest {
     @Test
     void anApiThatIsNotImplementedClosesTheConnectionAndTheBrokerCarriesOn() throws Exception {
         try (Socket s = connect()) {
-            s.getOutputStream().write(frame(ApiKeys.DELETE_TOPICS, (short) 6, 1, new DeleteTopicsRequestData()));
+            s.getOutputStream().write(frame(ApiKeys.DESCRIBE_CONFIGS, (short) 4, 1, new DescribeConfigsRequestData()));
             assertTrue(closedByPeer(s));
         }
         try (Socket s = connect()) {
@@ -167,8 +168,9 @@ class BrokerTest {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
         try (Admin admin = Admin.create(conf)) {
             ExecutionException e = assertThrows(ExecutionException.class,
-                    () -> admin.deleteTopics(List.of("t")).all().get(20, TimeUnit.SECONDS));
-            // The client negotiated with our ApiVersions answer, saw no DeleteTopics in it, and says so itself.
+                    () -> admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "t"))).all()
+                            .get(20, TimeUnit.SECONDS));
+            // The client negotiated with our ApiVersions answer, saw no DescribeConfigs in it, and says so itself.
             assertTrue(e.getCause() instanceof UnsupportedVersionException,
                     String.valueOf(e.getCause()));
         }

@@ -8,17 +8,27 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -70,9 +80,37 @@ class CreateTopicsTest {
                 .all().get(15, TimeUnit.SECONDS);
         assertFalse(admin.listTopics().names().get(15, TimeUnit.SECONDS).contains("dry"), "validateOnly creates nothing");
 
-        admin.createTopics(List.of(new NewTopic("defaults", java.util.Optional.empty(), java.util.Optional.empty())))
+        admin.createTopics(List.of(new NewTopic("defaults", Optional.empty(), Optional.empty())))
                 .all().get(15, TimeUnit.SECONDS);
         assertEquals(1, admin.describeTopics(List.of("defaults")).allTopicNames().get(15, TimeUnit.SECONDS)
                 .get("defaults").partitions().size(), "-1 partitions means num.partitions");
+    }
+
+    @Test
+    void aDeletedTopicRecreatedUnderItsNameHasANewIdAndNoneOfTheOldData() throws Exception {
+        admin.createTopics(List.of(new NewTopic("cycle", 1, (short) 1))).all().get(15, TimeUnit.SECONDS);
+        Uuid firstId = admin.describeTopics(List.of("cycle")).allTopicNames()
+                .get(15, TimeUnit.SECONDS).get("cycle").topicId();
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port());
+        try (KafkaProducer<String, String> producer =
+                     new KafkaProducer<>(p,
+                             new StringSerializer(),
+                             new StringSerializer())) {
+            producer.send(new ProducerRecord<>("cycle", 0, null, "old"))
+                    .get(15, TimeUnit.SECONDS);
+        }
+        admin.deleteTopics(List.of("cycle")).all().get(15, TimeUnit.SECONDS);
+        assertFalse(admin.listTopics().names().get(15, TimeUnit.SECONDS).contains("cycle"));
+        assertInstanceOf(UnknownTopicOrPartitionException.class,
+                assertThrows(ExecutionException.class, () -> admin.deleteTopics(List.of("cycle")).all()
+                        .get(15, TimeUnit.SECONDS)).getCause());
+
+        admin.createTopics(List.of(new NewTopic("cycle", 1, (short) 1))).all().get(15, TimeUnit.SECONDS);
+        TopicPartition tp = new TopicPartition("cycle", 0);
+        assertFalse(firstId.equals(admin.describeTopics(List.of("cycle")).allTopicNames().get(15, TimeUnit.SECONDS)
+                .get("cycle").topicId()), "a new topic id");
+        assertEquals(0, admin.listOffsets(Map.of(tp, OffsetSpec.latest()))
+                .partitionResult(tp).get(15, TimeUnit.SECONDS).offset(), "none of the old data");
     }
 }
