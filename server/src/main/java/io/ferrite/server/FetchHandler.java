@@ -117,7 +117,8 @@ final class FetchHandler implements RequestDispatcher.Handler {
                             .setLogStartOffset(r.logStartOffset());
                     keys.add(key);
                     ends.add(r.highWatermark());
-                    boolean take = limit > 0 || total == 0;
+                    // Only the response's first data may exceed the limits; later partitions must fit, as in Kafka.
+                    boolean take = total == 0 || r.sizeInBytes() <= limit;
                     if (take && !r.batches().isEmpty()) {
                         ByteBuffer copy = ByteBuffer.allocate(r.sizeInBytes());
                         for (Slice s : r.batches()) {
