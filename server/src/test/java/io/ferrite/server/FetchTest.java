@@ -13,6 +13,9 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -95,6 +98,35 @@ class FetchTest {
         assertEquals(sent, got);
         assertTrue(java.nio.file.Files.exists(dir.resolve("data").resolve(ProducerIds.FILE)),
                 "the producer asked for a producer id: it really was idempotent");
+    }
+
+    @Test
+    void onlyTheFirstDataOfAResponseMayExceedMaxBytes() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                "127.0.0.1:" + broker.port()))) {
+            admin.createTopics(List.of(new NewTopic("wide", 2, (short) 1))).all().get(15, TimeUnit.SECONDS);
+        }
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int p = 0; p < 2; p++) {
+                producer.send(new ProducerRecord<>("wide", p, null, "y".repeat(2000))).get(15, TimeUnit.SECONDS);
+            }
+        }
+        short v = 12;
+        FetchRequestData fetch = new FetchRequestData().setMaxWaitMs(0).setMinBytes(1).setMaxBytes(2500);
+        FetchRequestData.FetchTopic ft = new FetchRequestData.FetchTopic().setTopic("wide");
+        for (int p = 0; p < 2; p++) {
+            ft.partitions().add(new FetchRequestData.FetchPartition().setPartition(p).setFetchOffset(0)
+                    .setPartitionMaxBytes(1 << 20));
+        }
+        fetch.topics().add(ft);
+        try (Socket s = Wire.connect(broker.port())) {
+            s.getOutputStream().write(Wire.frame(ApiKeys.FETCH, v, 1, fetch));
+            FetchResponseData r = new FetchResponseData(Wire.receive(s, ApiKeys.FETCH, v, 1), v);
+            List<FetchResponseData.PartitionData> parts = r.responses().get(0).partitions();
+            assertTrue(parts.get(0).records().sizeInBytes() > 2000, "the first batch goes out whole");
+            assertEquals(0, parts.get(1).records().sizeInBytes(), "a later one that does not fit the 400-odd bytes left waits");
+            assertEquals(1, parts.get(1).highWatermark());
+        }
     }
 
     @Test
