@@ -1,6 +1,7 @@
 package io.ferrite.server;
 
 import io.ferrite.protocol.KafkaFrameDecoder;
+import io.ferrite.storage.ConfigValues;
 import io.ferrite.storage.StoreConfig;
 import java.nio.file.Path;
 import java.util.Map;
@@ -74,11 +75,11 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
         String logDirs = props.getOrDefault("log.dirs", props.getOrDefault("log.dir", "data"));
         Path dataDir = Path.of(logDirs.split(",")[0].trim());
         return new BrokerConfig(host, port, advertisedHost, advertisedPort,
-                intOf(props, "node.id", 1),
-                intOf(props, "socket.request.max.bytes", KafkaFrameDecoder.DEFAULT_MAX_FRAME_BYTES),
-                intOf(props, "num.network.threads", Runtime.getRuntime().availableProcessors()),
-                boolOf(props, "auto.create.topics.enable", true),
-                intOf(props, "num.partitions", 1),
+                ConfigValues.intOf(props, "node.id", 1),
+                ConfigValues.intOf(props, "socket.request.max.bytes", KafkaFrameDecoder.DEFAULT_MAX_FRAME_BYTES),
+                ConfigValues.intOf(props, "num.network.threads", Runtime.getRuntime().availableProcessors()),
+                ConfigValues.boolOf(props, "auto.create.topics.enable", true),
+                ConfigValues.intOf(props, "num.partitions", 1),
                 StoreConfig.fromProperties(dataDir, props));
     }
 
@@ -97,29 +98,5 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
             throw new IllegalArgumentException(key + " must look like PLAINTEXT://host:port, not '" + value + "'");
         }
         return m;
-    }
-
-    private static boolean boolOf(Map<String, String> props, String key, boolean d) {
-        String v = props.get(key);
-        if (v == null) {
-            return d;
-        }
-        return switch (v.trim().toLowerCase(java.util.Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException(key + " must be true or false, not '" + v + "'");
-        };
-    }
-
-    private static int intOf(Map<String, String> props, String key, int d) {
-        String v = props.get(key);
-        if (v == null) {
-            return d;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a whole number, not '" + v + "'");
-        }
     }
 }

@@ -4,7 +4,6 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
 
 /**
  * The store's settings, validated once when built. Property names (for {@link #fromProperties}) are the
@@ -93,26 +92,27 @@ public record StoreConfig(
 
     /** Reads {@code store.*} keys (and Kafka's retention keys) over the defaults; unknown keys are ignored here. */
     public static StoreConfig fromProperties(Path dataDir, Map<String, String> props) {
-        Function<String, String> get = props::get;
-        FlushMode mode = flushModeOf(get.apply("store.flush.mode"), FlushMode.ASYNC);
+        FlushMode mode = flushModeOf(props.get("store.flush.mode"), FlushMode.ASYNC);
         StoreConfig d = defaults(dataDir, mode);
         return d.toBuilder()
-                .commitLogFileSize(intOf(get, "store.commitlog.file.bytes", d.commitLogFileSize))
-                .consumeQueueEntriesPerFile(intOf(get, "store.consumequeue.file.entries", d.consumeQueueEntriesPerFile))
-                .flushIntervalMs(longOf(get, "store.flush.interval.ms", d.flushIntervalMs))
-                .groupCommitGatherMicros(longOf(get, "store.group.commit.gather.us", d.groupCommitGatherMicros))
-                .warmFiles(boolOf(get, "store.warm.enable", d.warmFiles))
-                .warmFlushPages(intOf(get, "store.warm.flush.pages", d.warmFlushPages))
-                .mlock(boolOf(get, "store.mlock.enable", d.mlock))
-                .transientStorePoolEnabled(boolOf(get, "store.transient.pool.enable", d.transientStorePoolEnabled))
-                .transientStorePoolBuffers(intOf(get, "store.transient.pool.buffers", d.transientStorePoolBuffers))
-                .commitIntervalMs(longOf(get, "store.commit.interval.ms", d.commitIntervalMs))
-                .readVerifyCrc(boolOf(get, "store.read.verify.crc", d.readVerifyCrc))
-                .maxDiskUsedRatio(doubleOf(get, "store.max.disk.used.ratio", d.maxDiskUsedRatio))
-                .fileMaxAgeMs(longOf(get, "store.file.max.age.ms", d.fileMaxAgeMs))
-                .retentionCheckIntervalMs(longOf(get, "log.retention.check.interval.ms", d.retentionCheckIntervalMs))
-                .defaultRetention(new Retention(longOf(get, "log.retention.ms", d.defaultRetention.retentionMs()),
-                        longOf(get, "log.retention.bytes", d.defaultRetention.retentionBytes())))
+                .commitLogFileSize(ConfigValues.intOf(props, "store.commitlog.file.bytes", d.commitLogFileSize))
+                .consumeQueueEntriesPerFile(
+                        ConfigValues.intOf(props, "store.consumequeue.file.entries", d.consumeQueueEntriesPerFile))
+                .flushIntervalMs(ConfigValues.longOf(props, "store.flush.interval.ms", d.flushIntervalMs))
+                .groupCommitGatherMicros(
+                        ConfigValues.longOf(props, "store.group.commit.gather.us", d.groupCommitGatherMicros))
+                .warmFiles(ConfigValues.boolOf(props, "store.warm.enable", d.warmFiles))
+                .warmFlushPages(ConfigValues.intOf(props, "store.warm.flush.pages", d.warmFlushPages))
+                .mlock(ConfigValues.boolOf(props, "store.mlock.enable", d.mlock))
+                .transientStorePoolEnabled(ConfigValues.boolOf(props, "store.transient.pool.enable", d.transientStorePoolEnabled))
+                .transientStorePoolBuffers(ConfigValues.intOf(props, "store.transient.pool.buffers", d.transientStorePoolBuffers))
+                .commitIntervalMs(ConfigValues.longOf(props, "store.commit.interval.ms", d.commitIntervalMs))
+                .readVerifyCrc(ConfigValues.boolOf(props, "store.read.verify.crc", d.readVerifyCrc))
+                .maxDiskUsedRatio(ConfigValues.doubleOf(props, "store.max.disk.used.ratio", d.maxDiskUsedRatio))
+                .fileMaxAgeMs(ConfigValues.longOf(props, "store.file.max.age.ms", d.fileMaxAgeMs))
+                .retentionCheckIntervalMs(ConfigValues.longOf(props, "log.retention.check.interval.ms", d.retentionCheckIntervalMs))
+                .defaultRetention(new Retention(ConfigValues.longOf(props, "log.retention.ms", d.defaultRetention.retentionMs()),
+                        ConfigValues.longOf(props, "log.retention.bytes", d.defaultRetention.retentionBytes())))
                 .build();
     }
 
@@ -279,49 +279,5 @@ public record StoreConfig(
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("store.flush.mode must be sync or async, not '" + v + "'");
         }
-    }
-
-    private static int intOf(Function<String, String> get, String key, int d) {
-        long v = longOf(get, key, d);
-        if (v != (int) v) {
-            throw new IllegalArgumentException(key + " is out of range: " + v);
-        }
-        return (int) v;
-    }
-
-    private static long longOf(Function<String, String> get, String key, long d) {
-        String v = get.apply(key);
-        if (v == null) {
-            return d;
-        }
-        try {
-            return Long.parseLong(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a whole number, not '" + v + "'");
-        }
-    }
-
-    private static double doubleOf(Function<String, String> get, String key, double d) {
-        String v = get.apply(key);
-        if (v == null) {
-            return d;
-        }
-        try {
-            return Double.parseDouble(v.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(key + " must be a number, not '" + v + "'");
-        }
-    }
-
-    private static boolean boolOf(Function<String, String> get, String key, boolean d) {
-        String v = get.apply(key);
-        if (v == null) {
-            return d;
-        }
-        return switch (v.trim().toLowerCase(Locale.ROOT)) {
-            case "true" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException(key + " must be true or false, not '" + v + "'");
-        };
     }
 }
