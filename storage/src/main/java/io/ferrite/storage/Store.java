@@ -67,11 +67,7 @@ public final class Store implements AutoCloseable {
         this.recovery = Recovery.run(commitLog, partitions, cp);
         // What recovery re-indexed, and CommitLog bytes it found only in the page cache, go to disk before a
         // checkpoint may count them.
-        for (PartitionLog p : partitions.all()) {
-            p.queue().flush();
-        }
-        commitLog.flush();
-        partitions.writeCheckpoint(commitLog.confirmedPosition());
+        flushAllAndCheckpoint();
         Files.write(abort, new byte[0]);
         MappedFile.fsyncDirectory(root);
         this.reader = new LogReader(logFiles, config.readVerifyCrc());
@@ -254,6 +250,16 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** Everything written goes to disk, then a checkpoint at the end of the log. No service may be running. */
+    private void flushAllAndCheckpoint() throws IOException {
+        commitLog.commit();
+        commitLog.flush();
+        for (PartitionLog p : partitions.all()) {
+            p.queue().flush();
+        }
+        partitions.writeCheckpoint(commitLog.confirmedPosition());
+    }
+
     /**
      * Stops the services (the last group commit and flush run first), writes a final checkpoint at the end
      * of the log, and removes the abort file, so the next open scans nothing.
@@ -269,12 +275,7 @@ public final class Store implements AutoCloseable {
             services.get(i).close();
         }
         try {
-            commitLog.commit();
-            commitLog.flush();
-            for (PartitionLog p : partitions.all()) {
-                p.queue().flush();
-            }
-            partitions.writeCheckpoint(commitLog.confirmedPosition());
+            flushAllAndCheckpoint();
             if (failure == null) {
                 Files.deleteIfExists(root.resolve(ABORT_FILE));
             }
