@@ -4,6 +4,7 @@ import io.ferrite.protocol.BatchValidator;
 import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.storage.AppendResult;
 import io.ferrite.storage.PartitionKey;
+import io.ferrite.storage.RecordBatchHeader;
 import io.ferrite.storage.Store;
 import java.nio.ByteBuffer;
 import java.time.Clock;
@@ -29,10 +30,8 @@ final class ProduceHandler implements RequestDispatcher.Handler {
     /** Kafka 4.x defaults for the topic configs validation reads. */
     static final int DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
     static final long DEFAULT_TIMESTAMP_AFTER_MAX_MS = 3_600_000;
-    private static final int ATTRIBUTES = 21;
     private static final int COMPRESSION_MASK = 0x07;
     private static final int ZSTD = 4;
-    private static final int TRANSACTIONAL_BIT = 0x10;
 
     private final TopicRegistry topics;
     private final Store store;
@@ -116,11 +115,11 @@ final class ProduceHandler implements RequestDispatcher.Handler {
         try {
             ByteBuffer records = pd.records() instanceof MemoryRecords m ? m.buffer() : ByteBuffer.allocate(0);
             ByteBuffer batch = BatchValidator.validate(records, rules, clock.millis());
-            short attributes = batch.getShort(batch.position() + ATTRIBUTES);
+            short attributes = RecordBatchHeader.attributes(batch);
             if ((attributes & COMPRESSION_MASK) == ZSTD && version < 7) {
                 return failed(pr, Errors.UNSUPPORTED_COMPRESSION_TYPE, "zstd needs produce v7 or later");
             }
-            if ((attributes & TRANSACTIONAL_BIT) != 0) {
+            if (RecordBatchHeader.isTransactional(batch)) {
                 // Transactions are not served yet: nothing may leave an open transaction in the log.
                 return failed(pr, transactionalId == null ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
                         : Errors.INVALID_TXN_STATE, "transactional batches are not accepted");
