@@ -44,6 +44,7 @@ public final class Broker implements AutoCloseable {
                     .add(ApiKeys.PRODUCE, 0, 13) // 0-2 advertised as Kafka does, for old librdkafka's feature checks
                     .add(ApiKeys.LIST_OFFSETS, 1, 11)
                     .add(ApiKeys.FETCH, 4, 18)
+                    .add(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4)
                     .add(ApiKeys.INIT_PRODUCER_ID, 0, 6)
                     .add(ApiKeys.CREATE_TOPICS, 2, 7)
                     .add(ApiKeys.DELETE_TOPICS, 1, 6);
@@ -54,6 +55,7 @@ public final class Broker implements AutoCloseable {
                     ApiKeys.PRODUCE, new ProduceHandler(topics, store, clock, fetches),
                     ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, store),
                     ApiKeys.FETCH, new FetchHandler(topics, store, fetches),
+                    ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(topics, store),
                     ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIds(dataDir)),
                     ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(topics, config.nodeId(), config.numPartitions()),
                     ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(topics));
