@@ -1,7 +1,9 @@
 package io.ferrite.protocol;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.protocol.Errors;
@@ -26,22 +28,42 @@ import org.apache.kafka.common.utils.CloseableIterator;
  *   <li>record count, offset deltas and the batch's offset range disagree, a control batch, or a producer id
  *       without a sequence: INVALID_RECORD;</li>
  *   <li>under CreateTime, a record timestamp (other than -1, none) outside
- *       [now - before.max.ms, now + after.max.ms]: INVALID_TIMESTAMP.</li>
+ *       [now - before.max.ms, now + after.max.ms]: INVALID_TIMESTAMP;</li>
+ *   <li>on a compacted topic, a record without a key: INVALID_RECORD.</li>
  * </ul>
+ * The last two are per record: every offending record is named, with its index, as Kafka names them.
  */
 public final class BatchValidator {
 
-    /** A batch Kafka would refuse, with the error code it would answer. */
+    /** One refused record: its index in the batch and why (Produce v8+ returns these to the client). */
+    public record RecordError(int batchIndex, String message) {
+    }
+
+    /**
+     * A batch Kafka would refuse, with the error code it would answer and, when particular records are to
+     * blame, which ones: the producer fails those records with their message and the rest of the batch with
+     * a generic one.
+     */
     public static final class InvalidBatchException extends RuntimeException {
         private final Errors error;
+        private final List<RecordError> recordErrors;
 
         InvalidBatchException(Errors error, String message) {
+            this(error, message, List.of());
+        }
+
+        InvalidBatchException(Errors error, String message, List<RecordError> recordErrors) {
             super(message);
             this.error = error;
+            this.recordErrors = List.copyOf(recordErrors);
         }
 
         public Errors error() {
             return error;
+        }
+
+        public List<RecordError> recordErrors() {
+            return recordErrors;
         }
     }
 
@@ -52,9 +74,10 @@ public final class BatchValidator {
      * @param timestampType        {@code message.timestamp.type}
      * @param timestampBeforeMaxMs {@code message.timestamp.before.max.ms}
      * @param timestampAfterMaxMs  {@code message.timestamp.after.max.ms}
+     * @param compacted            {@code cleanup.policy} includes compact: every record needs a key
      */
     public record Rules(int maxMessageBytes, TimestampType timestampType, long timestampBeforeMaxMs,
-                        long timestampAfterMaxMs) {
+                        long timestampAfterMaxMs, boolean compacted) {
         public Rules {
             if (maxMessageBytes <= 0 || timestampBeforeMaxMs < 0 || timestampAfterMaxMs < 0) {
                 throw new IllegalArgumentException("limits must be positive");
@@ -136,25 +159,34 @@ public final class BatchValidator {
         if (batch.timestampType() == TimestampType.LOG_APPEND_TIME) {
             throw new InvalidBatchException(Errors.INVALID_TIMESTAMP, "clients may not send LogAppendTime batches");
         }
+        List<RecordError> errors = new ArrayList<>();
+        boolean badTimestamp = false;
         int seen = 0;
         try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
             while (it.hasNext()) {
                 Record r = it.next();
+                if (rules.compacted() && !r.hasKey()) {
+                    errors.add(new RecordError(seen, "a compacted topic cannot take a record without a key"));
+                }
                 // A record without a timestamp (-1) is exempt, as in Kafka.
                 if (createTime && r.timestamp() != RecordBatch.NO_TIMESTAMP
                         && (r.timestamp() < earliest || r.timestamp() > latest)) {
-                    throw new InvalidBatchException(Errors.INVALID_TIMESTAMP, "record timestamp " + r.timestamp()
-                            + " is outside [now - " + rules.timestampBeforeMaxMs() + " ms, now + "
-                            + rules.timestampAfterMaxMs() + " ms]");
+                    badTimestamp = true;
+                    errors.add(new RecordError(seen, "timestamp " + r.timestamp() + " of the record at offset "
+                            + r.offset() + " is outside [now - " + rules.timestampBeforeMaxMs() + " ms, now + "
+                            + rules.timestampAfterMaxMs() + " ms]"));
                 }
                 seen++;
             }
-        } catch (InvalidBatchException e) {
-            throw e;
         } catch (InvalidRecordException e) {
             throw new InvalidBatchException(Errors.INVALID_RECORD, "records are invalid: " + e.getMessage());
         } catch (RuntimeException e) { // CorruptRecordException, a codec failing
             throw new InvalidBatchException(Errors.CORRUPT_MESSAGE, "records do not parse: " + e.getMessage());
+        }
+        if (!errors.isEmpty()) {
+            // As in Kafka, one bad timestamp makes the whole answer INVALID_TIMESTAMP.
+            throw new InvalidBatchException(badTimestamp ? Errors.INVALID_TIMESTAMP : Errors.INVALID_RECORD,
+                    errors.size() + " record(s) refused; the first: " + errors.get(0).message(), errors);
         }
         if (seen != batch.countOrNull()) {
             throw new InvalidBatchException(Errors.INVALID_RECORD, "batch says " + batch.countOrNull()

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.protocol.Errors;
@@ -23,7 +24,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 class BatchValidatorTest {
     private static final long NOW = 1_700_000_000_000L;
     private static final BatchValidator.Rules RULES = new BatchValidator.Rules(1 << 20, TimestampType.CREATE_TIME,
-            Long.MAX_VALUE, 3_600_000);
+            Long.MAX_VALUE, 3_600_000, false);
 
     private static SimpleRecord[] records(int n, long ts) {
         SimpleRecord[] rs = new SimpleRecord[n];
@@ -53,7 +54,7 @@ class BatchValidatorTest {
     void tooLargeIsMessageTooLarge() {
         ByteBuffer b = batch(Compression.NONE, 50, NOW);
         assertEquals(Errors.MESSAGE_TOO_LARGE, errorOf(b, new BatchValidator.Rules(b.remaining() - 1,
-                TimestampType.CREATE_TIME, Long.MAX_VALUE, Long.MAX_VALUE)));
+                TimestampType.CREATE_TIME, Long.MAX_VALUE, Long.MAX_VALUE, false)));
     }
 
     @Test
@@ -100,17 +101,43 @@ class BatchValidatorTest {
     void timestampsOutsideTheWindowAreInvalidTimestamp() {
         assertEquals(Errors.INVALID_TIMESTAMP, errorOf(batch(Compression.NONE, 2, NOW + 3_600_001), RULES));
         BatchValidator.Rules strictPast = new BatchValidator.Rules(1 << 20, TimestampType.CREATE_TIME, 1000,
-                Long.MAX_VALUE);
+                Long.MAX_VALUE, false);
         assertEquals(Errors.INVALID_TIMESTAMP, errorOf(batch(Compression.NONE, 2, NOW - 1001), strictPast));
         assertEquals(Errors.INVALID_TIMESTAMP, errorOf(batch(Compression.of(CompressionType.GZIP).build(), 2,
                 NOW + 3_600_001), RULES), "compressed records are read and checked too");
         BatchValidator.validate(batch(Compression.NONE, 2, 0), new BatchValidator.Rules(1 << 20,
-                TimestampType.LOG_APPEND_TIME, 0, 0), NOW); // LogAppendTime: the broker's clock decides
+                TimestampType.LOG_APPEND_TIME, 0, 0, false), NOW); // LogAppendTime: the broker's clock decides
+    }
+
+    @Test
+    void everyRecordWithABadTimestampIsNamedByItsIndex() {
+        SimpleRecord[] rs = records(4, NOW);
+        rs[1] = new SimpleRecord(NOW + 3_600_001, "k".getBytes(StandardCharsets.UTF_8), null);
+        rs[3] = new SimpleRecord(NOW + 7_200_000, "k".getBytes(StandardCharsets.UTF_8), null);
+        BatchValidator.InvalidBatchException e = assertThrows(BatchValidator.InvalidBatchException.class,
+                () -> BatchValidator.validate(MemoryRecords.withRecords(Compression.NONE, rs).buffer(), RULES, NOW));
+        assertEquals(Errors.INVALID_TIMESTAMP, e.error());
+        assertEquals(List.of(1, 3), e.recordErrors().stream().map(BatchValidator.RecordError::batchIndex).toList());
+    }
+
+    @Test
+    void aCompactedTopicRefusesRecordsWithoutKeys() {
+        BatchValidator.Rules compacted = new BatchValidator.Rules(1 << 20, TimestampType.CREATE_TIME,
+                Long.MAX_VALUE, 3_600_000, true);
+        BatchValidator.validate(batch(Compression.NONE, 3, NOW), compacted, NOW);
+        SimpleRecord[] rs = records(3, NOW);
+        rs[2] = new SimpleRecord(NOW, null, "v".getBytes(StandardCharsets.UTF_8));
+        BatchValidator.InvalidBatchException e = assertThrows(BatchValidator.InvalidBatchException.class,
+                () -> BatchValidator.validate(MemoryRecords.withRecords(Compression.NONE, rs).buffer(), compacted,
+                        NOW));
+        assertEquals(Errors.INVALID_RECORD, e.error());
+        assertEquals(2, e.recordErrors().get(0).batchIndex());
+        BatchValidator.validate(MemoryRecords.withRecords(Compression.NONE, rs).buffer(), RULES, NOW);
     }
 
     @Test
     void recordsWithoutATimestampAreExemptButClientLogAppendTimeIsNot() {
-        BatchValidator.Rules strict = new BatchValidator.Rules(1 << 20, TimestampType.CREATE_TIME, 1000, 1000);
+        BatchValidator.Rules strict = new BatchValidator.Rules(1 << 20, TimestampType.CREATE_TIME, 1000, 1000, false);
         BatchValidator.validate(batch(Compression.NONE, 2, RecordBatch.NO_TIMESTAMP), strict, NOW);
         MemoryRecordsBuilder b = MemoryRecords.builder(ByteBuffer.allocate(256), Compression.NONE,
                 TimestampType.LOG_APPEND_TIME, 0L);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -24,7 +25,9 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * Produce: each partition's records are validated as Kafka validates them, then appended to the store
  * before this method returns (the store copies them, so the request buffer may go). The response waits for
  * every append to count as done: at once in async flush mode, after the group fsync in sync mode.
- * acks=0 gets no response; if anything failed the connection is closed instead, as Kafka does.
+ * acks=0 gets no response; if anything failed the connection is closed instead, as Kafka does. From v8
+ * a refusal that is the fault of particular records names them (record errors), so the producer fails
+ * just those records with their reason.
  */
 final class ProduceHandler implements RequestDispatcher.Handler {
     /** Kafka 4.x defaults for the topic configs validation reads. */
@@ -111,7 +114,8 @@ final class ProduceHandler implements RequestDispatcher.Handler {
                 intConfig(topic, "max.message.bytes", DEFAULT_MAX_MESSAGE_BYTES),
                 logAppendTime ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME,
                 longConfig(topic, "message.timestamp.before.max.ms", Long.MAX_VALUE),
-                longConfig(topic, "message.timestamp.after.max.ms", DEFAULT_TIMESTAMP_AFTER_MAX_MS));
+                longConfig(topic, "message.timestamp.after.max.ms", DEFAULT_TIMESTAMP_AFTER_MAX_MS),
+                topic.configs().getOrDefault("cleanup.policy", "delete").contains("compact"));
         try {
             ByteBuffer records = pd.records() instanceof MemoryRecords m ? m.buffer() : ByteBuffer.allocate(0);
             ByteBuffer batch = BatchValidator.validate(records, rules, clock.millis());
@@ -129,6 +133,10 @@ final class ProduceHandler implements RequestDispatcher.Handler {
             fetches.appended(key); // readable now: fetches waiting on it answer
             return appended;
         } catch (BatchValidator.InvalidBatchException e) {
+            for (BatchValidator.RecordError r : e.recordErrors()) { // sent from v8; older versions drop them
+                pr.recordErrors().add(new BatchIndexAndErrorMessage().setBatchIndex(r.batchIndex())
+                        .setBatchIndexErrorMessage(r.message()));
+            }
             return failed(pr, e.error(), e.getMessage());
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);

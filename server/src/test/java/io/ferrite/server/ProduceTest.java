@@ -1,6 +1,8 @@
 package io.ferrite.server;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.ReadResult;
@@ -19,14 +21,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
@@ -167,6 +172,55 @@ class ProduceTest {
     private static ByteBuffer batch(String value) {
         return MemoryRecords.withRecords(Compression.NONE,
                 new SimpleRecord(System.currentTimeMillis(), null, value.getBytes(StandardCharsets.UTF_8))).buffer();
+    }
+
+    @Test
+    void recordErrorsNameTheRecordsToBlame() throws Exception {
+        start();
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                "127.0.0.1:" + broker.port()))) {
+            admin.createTopics(List.of(new NewTopic("compacted", 1, (short) 1)
+                    .configs(Map.of("cleanup.policy", "compact")), new NewTopic("plain", 1, (short) 1)))
+                    .all().get(15, TimeUnit.SECONDS);
+        }
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port());
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
+        try (KafkaProducer<String, String> producer = new KafkaProducer<>(p, new StringSerializer(),
+                new StringSerializer())) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> producer.send(new ProducerRecord<>("compacted", null, "no key")).get(15, TimeUnit.SECONDS));
+            assertInstanceOf(InvalidRecordException.class, e.getCause());
+            assertEquals(0, producer.send(new ProducerRecord<>("compacted", "k", "keyed")).get(15, TimeUnit.SECONDS)
+                    .offset(), "the refused record took no offset");
+        }
+        long now = System.currentTimeMillis();
+        ByteBuffer twoBad = MemoryRecords.withRecords(Compression.NONE, new SimpleRecord(now, (byte[]) null, null),
+                new SimpleRecord(now + 7_200_000, (byte[]) null, null), new SimpleRecord(now, (byte[]) null, null),
+                new SimpleRecord(now + 7_200_000, (byte[]) null, null)).buffer();
+        try (Socket s = Wire.connect(broker.port())) {
+            for (short v : new short[] {7, 8, 13}) {
+                ProduceRequestData req = produce((short) 1, "plain", twoBad.duplicate());
+                if (v >= 13) {
+                    req.topicData().iterator().next().setName("").setTopicId(topicId("plain"));
+                }
+                send(s, ApiKeys.PRODUCE, v, 20 + v, req);
+                ProduceResponseData.PartitionProduceResponse r = new ProduceResponseData(
+                        receive(s, ApiKeys.PRODUCE, v, 20 + v), v).responses().iterator().next()
+                        .partitionResponses().get(0);
+                assertEquals(Errors.INVALID_TIMESTAMP.code(), r.errorCode(), "v" + v);
+                assertEquals(v >= 8 ? List.of(1, 3) : List.of(), r.recordErrors().stream()
+                        .map(ProduceResponseData.BatchIndexAndErrorMessage::batchIndex).toList(), "v" + v);
+            }
+        }
+    }
+
+    private org.apache.kafka.common.Uuid topicId(String topic) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                "127.0.0.1:" + broker.port()))) {
+            return admin.describeTopics(List.of(topic)).allTopicNames().get(15, TimeUnit.SECONDS).get(topic)
+                    .topicId();
+        }
     }
 
     @Test
