@@ -21,17 +21,20 @@ public final class Broker implements AutoCloseable {
     private final Store store;
     private final KafkaServer server;
     private final FetchWaiters fetches;
+    private final AdminExecutor admin;
 
-    private Broker(Store store, KafkaServer server, FetchWaiters fetches) {
+    private Broker(Store store, KafkaServer server, FetchWaiters fetches, AdminExecutor admin) {
         this.store = store;
         this.server = server;
         this.fetches = fetches;
+        this.admin = admin;
     }
 
     /** Opens the store (recovering it if needed) and the topic registry, and starts listening. */
     public static Broker start(BrokerConfig config, Clock clock) throws Exception {
         Store store = Store.open(config.store(), clock);
         FetchWaiters fetches = new FetchWaiters();
+        AdminExecutor admin = new AdminExecutor();
         try {
             Path dataDir = config.store().dataDir();
             ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
@@ -51,19 +54,21 @@ public final class Broker implements AutoCloseable {
             Map<ApiKeys, RequestDispatcher.Handler> handlers = Map.of(
                     ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE)),
                     ApiKeys.METADATA, new MetadataHandler(topics, identity, config.advertisedHost(), advertisedPort,
-                            config.autoCreateTopics(), config.numPartitions()),
+                            config.autoCreateTopics(), config.numPartitions(), admin),
                     ApiKeys.PRODUCE, new ProduceHandler(topics, store, clock, fetches),
                     ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, store),
                     ApiKeys.FETCH, new FetchHandler(topics, store, fetches),
                     ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(topics, store),
                     ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIds(dataDir)),
-                    ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(topics, config.nodeId(), config.numPartitions()),
-                    ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(topics));
+                    ApiKeys.CREATE_TOPICS, admin.offload(new CreateTopicsHandler(topics, config.nodeId(),
+                            config.numPartitions())),
+                    ApiKeys.DELETE_TOPICS, admin.offload(new DeleteTopicsHandler(topics)));
             server[0] = new KafkaServer(config, table, handlers).start();
             LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
                     topics.all().size());
-            return new Broker(store, server[0], fetches);
+            return new Broker(store, server[0], fetches, admin);
         } catch (Exception e) { // includes a BindException Netty rethrows undeclared
+            admin.close();
             fetches.close();
             store.close();
             throw e;
@@ -80,6 +85,7 @@ public final class Broker implements AutoCloseable {
         LOG.info("shutting down");
         try {
             server.close();
+            admin.close();
             fetches.close();
         } finally {
             store.close();

@@ -20,7 +20,8 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * Metadata v0-13: this broker is the only broker, the controller, and the leader and only replica of every
- * partition. Unknown topics are created when {@code auto.create.topics.enable} and the request allow it.
+ * partition. Unknown topics are created when {@code auto.create.topics.enable} and the request allow it;
+ * such a request is answered on the admin thread, since creating a topic writes and fsyncs files.
  */
 final class MetadataHandler implements RequestDispatcher.Handler {
     private final TopicRegistry topics;
@@ -29,10 +30,12 @@ final class MetadataHandler implements RequestDispatcher.Handler {
     private final IntSupplier advertisedPort;
     private final boolean autoCreate;
     private final int defaultPartitions;
+    private final AdminExecutor admin;
 
     MetadataHandler(TopicRegistry topics, ClusterIdentity identity, String advertisedHost, IntSupplier advertisedPort,
-                    boolean autoCreate, int defaultPartitions) {
+                    boolean autoCreate, int defaultPartitions, AdminExecutor admin) {
         this.topics = topics;
+        this.admin = admin;
         this.identity = identity;
         this.advertisedHost = advertisedHost;
         this.advertisedPort = advertisedPort;
@@ -44,13 +47,19 @@ final class MetadataHandler implements RequestDispatcher.Handler {
     public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
         MetadataRequestData req = (MetadataRequestData) request.body();
         short version = request.apiVersion();
+        boolean all = req.topics() == null || (version == 0 && req.topics().isEmpty());
+        boolean create = !all && autoCreate && (version < 4 || req.allowAutoTopicCreation())
+                && req.topics().stream().anyMatch(t -> t.name() != null && topics.get(t.name()) == null);
+        return create ? admin.run(() -> CompletableFuture.completedFuture(answer(req, version, true)))
+                : CompletableFuture.completedFuture(answer(req, version, false));
+    }
+
+    private MetadataResponseData answer(MetadataRequestData req, short version, boolean create) {
         MetadataResponseTopicCollection out = new MetadataResponseTopicCollection();
         // v0: an empty list means every topic; v1 and later: null means every topic, empty means none.
-        boolean all = req.topics() == null || (version == 0 && req.topics().isEmpty());
-        if (all) {
+        if (req.topics() == null || (version == 0 && req.topics().isEmpty())) {
             topics.all().forEach(t -> out.add(describe(t)));
         } else {
-            boolean create = autoCreate && (version < 4 || req.allowAutoTopicCreation());
             for (MetadataRequestData.MetadataRequestTopic wanted : req.topics()) {
                 out.add(lookUp(wanted, create));
             }
@@ -58,8 +67,8 @@ final class MetadataHandler implements RequestDispatcher.Handler {
         MetadataResponseBrokerCollection brokers = new MetadataResponseBrokerCollection();
         brokers.add(new MetadataResponseBroker().setNodeId(identity.nodeId()).setHost(advertisedHost)
                 .setPort(advertisedPort.getAsInt()).setRack(null));
-        return CompletableFuture.completedFuture(new MetadataResponseData().setBrokers(brokers)
-                .setClusterId(identity.clusterId()).setControllerId(identity.nodeId()).setTopics(out));
+        return new MetadataResponseData().setBrokers(brokers).setClusterId(identity.clusterId())
+                .setControllerId(identity.nodeId()).setTopics(out);
     }
 
     private MetadataResponseTopic lookUp(MetadataRequestData.MetadataRequestTopic wanted, boolean create) {
