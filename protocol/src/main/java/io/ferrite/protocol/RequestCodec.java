@@ -82,19 +82,21 @@ public final class RequestCodec {
         header.addSize(size, cache, headerVersion);
         body.addSize(size, cache, version);
         int total = size.totalSize();
-        ByteBuf out = alloc.buffer(4 + total);
+        // Held record batches are gathered as views, so the buffer needs room only for the rest.
+        GatheringWriter w = new GatheringWriter(alloc, alloc.buffer(4 + total - HeldRecords.heldBytes(body)));
         try {
-            out.writeInt(total);
-            ByteBufAccessor w = new ByteBufAccessor(out);
+            w.writeInt(total);
             header.write(w, cache, headerVersion);
             body.write(w, cache, version);
+            ByteBuf out = w.finish();
             if (out.readableBytes() != 4 + total) {
                 throw new IllegalStateException(apiKey + " v" + version + " response sized " + total
                         + " bytes but wrote " + (out.readableBytes() - 4));
             }
             return out;
         } catch (RuntimeException e) {
-            out.release();
+            w.discard();
+            HeldRecords.releaseAll(body);
             throw e;
         }
     }

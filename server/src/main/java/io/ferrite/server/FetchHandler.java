@@ -1,5 +1,6 @@
 package io.ferrite.server;
 
+import io.ferrite.protocol.HeldRecords;
 import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.ReadResult;
@@ -26,8 +27,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * moves on. When fewer than {@code minBytes} are found the fetch waits, off the event loop, until an append
  * to one of its partitions or {@code maxWaitMs}, then reads once more and answers whatever it has.
  *
- * <p>The records are copied out of the mapped files into the response here, and the file references let go
- * at once; serving the held slices straight to the socket is left for the performance pass.
+ * <p>Records are never copied: the response carries the store's slices of the mapped files as
+ * {@link HeldRecords}, the frame gathers them, and the files are let go once the socket write is done.
  */
 final class FetchHandler implements RequestDispatcher.Handler {
     private final TopicRegistry topics;
@@ -51,6 +52,7 @@ final class FetchHandler implements RequestDispatcher.Handler {
         if (first.bytes >= req.minBytes() || req.maxWaitMs() <= 0 || first.keys.isEmpty() || first.anyError) {
             return CompletableFuture.completedFuture(first.response);
         }
+        HeldRecords.releaseAll(first.response); // too little: read again after the wait
         CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
         FetchWaiters.Waiter w = new FetchWaiters.Waiter(() -> {
             try {
@@ -80,8 +82,7 @@ final class FetchHandler implements RequestDispatcher.Handler {
                         boolean anyError) {
     }
 
-    private Read read(FetchRequestData req, short version) {
-        FetchResponseData resp = new FetchResponseData().setSessionId(0);
+    private Read read(FetchRequestData req, short version, FetchResponseData resp) {
         int budget = req.maxBytes() > 0 ? req.maxBytes() : Integer.MAX_VALUE;
         int total = 0;
         boolean anyError = false;
@@ -112,7 +113,9 @@ final class FetchHandler implements RequestDispatcher.Handler {
                 PartitionKey key = new PartitionKey(topic.name(), fp.partition());
                 int limit = total == 0 ? Math.min(fp.partitionMaxBytes(), budget)
                         : Math.min(fp.partitionMaxBytes(), budget - total);
-                try (ReadResult r = store.read(key, fp.fetchOffset(), Math.max(limit, 1))) {
+                ReadResult r = null;
+                try {
+                    r = store.read(key, fp.fetchOffset(), Math.max(limit, 1));
                     pd.setHighWatermark(r.highWatermark()).setLastStableOffset(r.highWatermark())
                             .setLogStartOffset(r.logStartOffset());
                     keys.add(key);
@@ -120,12 +123,13 @@ final class FetchHandler implements RequestDispatcher.Handler {
                     // Only the response's first data may exceed the limits; later partitions must fit, as in Kafka.
                     boolean take = total == 0 || r.sizeInBytes() <= limit;
                     if (take && !r.batches().isEmpty()) {
-                        ByteBuffer copy = ByteBuffer.allocate(r.sizeInBytes());
+                        List<ByteBuffer> views = new ArrayList<>(r.batches().size());
                         for (Slice s : r.batches()) {
-                            copy.put(s.buffer().duplicate());
+                            views.add(s.buffer());
                         }
-                        pd.setRecords(MemoryRecords.readableRecords(copy.flip()));
-                        total += copy.remaining();
+                        pd.setRecords(new HeldRecords(views, r)); // the response holds the files now
+                        total += r.sizeInBytes();
+                        r = null;
                     }
                 } catch (StoreException e) {
                     pd.setErrorCode(StoreErrors.of(e).code());
@@ -134,9 +138,23 @@ final class FetchHandler implements RequestDispatcher.Handler {
                                 .setLogStartOffset(store.logStartOffset(key));
                     }
                     anyError = true;
+                } finally {
+                    if (r != null) {
+                        r.close(); // read but not sent
+                    }
                 }
             }
         }
         return new Read(resp, total, keys, ends, anyError);
+    }
+
+    private Read read(FetchRequestData req, short version) {
+        FetchResponseData resp = new FetchResponseData().setSessionId(0);
+        try {
+            return read(req, version, resp);
+        } catch (RuntimeException e) {
+            HeldRecords.releaseAll(resp); // no answer: let go of what was read so far
+            throw e;
+        }
     }
 }

@@ -1,5 +1,6 @@
 package io.ferrite.server;
 
+import io.ferrite.protocol.HeldRecords;
 import io.ferrite.protocol.RequestCodec;
 import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.netty.buffer.ByteBuf;
@@ -140,6 +141,17 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private void close(ChannelHandlerContext ctx) {
         closing = true;
         ctx.close();
+    }
+
+    /** Responses that will never be written still hold store files (Fetch): let them go when they are ready. */
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        closing = true;
+        for (Pending p : inOrder) {
+            p.response.thenAccept(HeldRecords::releaseAll);
+        }
+        inOrder.clear();
+        super.channelInactive(ctx);
     }
 
     @Override

@@ -95,8 +95,20 @@ class BrokerTest {
             s.getOutputStream().write(frame(ApiKeys.API_VERSIONS, (short) 3, 7, req));
             ApiVersionsResponseData r = apiVersions(readFrame(s), (short) 3, 7);
             assertEquals(Errors.NONE.code(), r.errorCode());
-            assertEquals(8, r.apiKeys().size(), "ApiVersions, Metadata, Produce, ListOffsets, Fetch, InitProducerId,"
-                    + " CreateTopics and DeleteTopics, nothing more");
+            java.util.Set<ApiKeys> implemented = java.util.EnumSet.of(ApiKeys.API_VERSIONS, ApiKeys.METADATA,
+                    ApiKeys.PRODUCE, ApiKeys.LIST_OFFSETS, ApiKeys.FETCH, ApiKeys.OFFSET_FOR_LEADER_EPOCH,
+                    ApiKeys.INIT_PRODUCER_ID, ApiKeys.CREATE_TOPICS, ApiKeys.DELETE_TOPICS);
+            assertEquals(implemented, r.apiKeys().stream().map(k -> ApiKeys.forId(k.apiKey()))
+                    .collect(java.util.stream.Collectors.toSet()), "the implemented APIs, nothing more");
+            for (ApiVersionsResponseData.ApiVersion k : r.apiKeys()) {
+                ApiKeys api = ApiKeys.forId(k.apiKey());
+                // Produce 0-2 are advertised though no longer parsed, as Kafka 4 does for old librdkafka.
+                short oldest = api == ApiKeys.PRODUCE ? 0 : api.oldestVersion();
+                assertTrue(k.minVersion() >= oldest && k.maxVersion() <= api.latestVersion(),
+                        api + " within the range this Kafka release knows");
+            }
+            assertEquals(2, r.apiKeys().find(ApiKeys.OFFSET_FOR_LEADER_EPOCH.id).minVersion());
+            assertEquals(4, r.apiKeys().find(ApiKeys.OFFSET_FOR_LEADER_EPOCH.id).maxVersion());
             assertEquals(6, r.apiKeys().find(ApiKeys.INIT_PRODUCER_ID.id).maxVersion());
             assertEquals(4, r.apiKeys().find(ApiKeys.FETCH.id).minVersion());
             assertEquals(18, r.apiKeys().find(ApiKeys.FETCH.id).maxVersion());
