@@ -3,6 +3,7 @@ package io.ferrite.server;
 import io.ferrite.storage.Store;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
@@ -21,17 +22,20 @@ public final class Broker implements AutoCloseable {
     private final Store store;
     private final KafkaServer server;
     private final FetchWaiters fetches;
+    private final AdminWorker admin;
 
-    private Broker(Store store, KafkaServer server, FetchWaiters fetches) {
+    private Broker(Store store, KafkaServer server, FetchWaiters fetches, AdminWorker admin) {
         this.store = store;
         this.server = server;
         this.fetches = fetches;
+        this.admin = admin;
     }
 
     /** Opens the store (recovering it if needed) and the topic registry, and starts listening. */
     public static Broker start(BrokerConfig config, Clock clock) throws Exception {
         Store store = Store.open(config.store(), clock);
         FetchWaiters fetches = new FetchWaiters();
+        AdminWorker admin = new AdminWorker();
         try {
             Path dataDir = config.store().dataDir();
             ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
@@ -46,8 +50,10 @@ public final class Broker implements AutoCloseable {
                     .add(ApiKeys.FETCH, 4, 18)
                     .add(ApiKeys.INIT_PRODUCER_ID, 0, 6)
                     .add(ApiKeys.CREATE_TOPICS, 2, 7)
-                    .add(ApiKeys.DELETE_TOPICS, 1, 6);
-            Map<ApiKeys, RequestDispatcher.Handler> handlers = Map.of(
+                    .add(ApiKeys.DELETE_TOPICS, 1, 6)
+                    .add(ApiKeys.CREATE_PARTITIONS, 0, 3)
+                    .add(ApiKeys.DELETE_RECORDS, 0, 2);
+            Map<ApiKeys, RequestDispatcher.Handler> handlers = new EnumMap<>(Map.of(
                     ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE)),
                     ApiKeys.METADATA, new MetadataHandler(topics, identity, config.advertisedHost(), advertisedPort,
                             config.autoCreateTopics(), config.numPartitions()),
@@ -56,12 +62,15 @@ public final class Broker implements AutoCloseable {
                     ApiKeys.FETCH, new FetchHandler(topics, store, fetches),
                     ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIds(dataDir)),
                     ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(topics, config.nodeId(), config.numPartitions()),
-                    ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(topics));
+                    ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(topics)));
+            handlers.put(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(topics, config.nodeId(), admin));
+            handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(topics, store, admin));
             server[0] = new KafkaServer(config, table, handlers).start();
             LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
                     topics.all().size());
-            return new Broker(store, server[0], fetches);
+            return new Broker(store, server[0], fetches, admin);
         } catch (Exception e) { // includes a BindException Netty rethrows undeclared
+            admin.close();
             fetches.close();
             store.close();
             throw e;
@@ -78,6 +87,7 @@ public final class Broker implements AutoCloseable {
         LOG.info("shutting down");
         try {
             server.close();
+            admin.close(); // an admin change already running finishes before the store closes
             fetches.close();
         } finally {
             store.close();
