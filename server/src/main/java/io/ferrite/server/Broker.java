@@ -52,7 +52,10 @@ public final class Broker implements AutoCloseable {
                     .add(ApiKeys.CREATE_TOPICS, 2, 7)
                     .add(ApiKeys.DELETE_TOPICS, 1, 6)
                     .add(ApiKeys.CREATE_PARTITIONS, 0, 3)
-                    .add(ApiKeys.DELETE_RECORDS, 0, 2);
+                    .add(ApiKeys.DELETE_RECORDS, 0, 2)
+                    .add(ApiKeys.DESCRIBE_CLUSTER, 0, 2)
+                    .add(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0)
+                    .add(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5);
             Map<ApiKeys, RequestDispatcher.Handler> handlers = new EnumMap<>(Map.of(
                     ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE)),
                     ApiKeys.METADATA, new MetadataHandler(topics, identity, config.advertisedHost(), advertisedPort,
@@ -65,6 +68,11 @@ public final class Broker implements AutoCloseable {
                     ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(topics)));
             handlers.put(ApiKeys.CREATE_PARTITIONS, new CreatePartitionsHandler(topics, config.nodeId(), admin));
             handlers.put(ApiKeys.DELETE_RECORDS, new DeleteRecordsHandler(topics, store, admin));
+            handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(identity, config.advertisedHost(),
+                    advertisedPort));
+            handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS,
+                    new DescribeTopicPartitionsHandler(topics, config.nodeId()));
+            handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(topics, store));
             server[0] = new KafkaServer(config, table, handlers).start();
             LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
                     topics.all().size());
