@@ -95,8 +95,15 @@ class BrokerTest {
             s.getOutputStream().write(frame(ApiKeys.API_VERSIONS, (short) 3, 7, req));
             ApiVersionsResponseData r = apiVersions(readFrame(s), (short) 3, 7);
             assertEquals(Errors.NONE.code(), r.errorCode());
-            assertEquals(8, r.apiKeys().size(), "ApiVersions, Metadata, Produce, ListOffsets, Fetch, InitProducerId,"
-                    + " CreateTopics and DeleteTopics, nothing more");
+            assertEquals(13, r.apiKeys().size(), "ApiVersions, Metadata, Produce, ListOffsets, Fetch, InitProducerId,"
+                    + " CreateTopics, DeleteTopics, CreatePartitions, DeleteRecords, DescribeCluster,"
+                    + " DescribeTopicPartitions and DescribeLogDirs, nothing more");
+            assertEquals(3, r.apiKeys().find(ApiKeys.CREATE_PARTITIONS.id).maxVersion());
+            assertEquals(2, r.apiKeys().find(ApiKeys.DELETE_RECORDS.id).maxVersion());
+            assertEquals(2, r.apiKeys().find(ApiKeys.DESCRIBE_CLUSTER.id).maxVersion());
+            assertEquals(0, r.apiKeys().find(ApiKeys.DESCRIBE_TOPIC_PARTITIONS.id).maxVersion());
+            assertEquals(1, r.apiKeys().find(ApiKeys.DESCRIBE_LOG_DIRS.id).minVersion());
+            assertEquals(5, r.apiKeys().find(ApiKeys.DESCRIBE_LOG_DIRS.id).maxVersion());
             assertEquals(6, r.apiKeys().find(ApiKeys.INIT_PRODUCER_ID.id).maxVersion());
             assertEquals(4, r.apiKeys().find(ApiKeys.FETCH.id).minVersion());
             assertEquals(18, r.apiKeys().find(ApiKeys.FETCH.id).maxVersion());
