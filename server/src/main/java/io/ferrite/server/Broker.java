@@ -3,6 +3,7 @@ package io.ferrite.server;
 import io.ferrite.storage.Store;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
@@ -50,8 +51,13 @@ public final class Broker implements AutoCloseable {
                     .add(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4)
                     .add(ApiKeys.INIT_PRODUCER_ID, 0, 6)
                     .add(ApiKeys.CREATE_TOPICS, 2, 7)
-                    .add(ApiKeys.DELETE_TOPICS, 1, 6);
-            Map<ApiKeys, RequestDispatcher.Handler> handlers = Map.of(
+                    .add(ApiKeys.DELETE_TOPICS, 1, 6)
+                    .add(ApiKeys.CREATE_PARTITIONS, 0, 3)
+                    .add(ApiKeys.DELETE_RECORDS, 0, 2)
+                    .add(ApiKeys.DESCRIBE_CLUSTER, 0, 2)
+                    .add(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0)
+                    .add(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5);
+            Map<ApiKeys, RequestDispatcher.Handler> handlers = new EnumMap<>(Map.of(
                     ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE)),
                     ApiKeys.METADATA, new MetadataHandler(topics, identity, config.advertisedHost(), advertisedPort,
                             config.autoCreateTopics(), config.numPartitions(), admin),
@@ -62,7 +68,14 @@ public final class Broker implements AutoCloseable {
                     ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIds(dataDir)),
                     ApiKeys.CREATE_TOPICS, admin.offload(new CreateTopicsHandler(topics, config.nodeId(),
                             config.numPartitions())),
-                    ApiKeys.DELETE_TOPICS, admin.offload(new DeleteTopicsHandler(topics)));
+                    ApiKeys.DELETE_TOPICS, admin.offload(new DeleteTopicsHandler(topics))));
+            handlers.put(ApiKeys.CREATE_PARTITIONS, admin.offload(new CreatePartitionsHandler(topics, config.nodeId())));
+            handlers.put(ApiKeys.DELETE_RECORDS, admin.offload(new DeleteRecordsHandler(topics, store)));
+            handlers.put(ApiKeys.DESCRIBE_CLUSTER, new DescribeClusterHandler(identity, config.advertisedHost(),
+                    advertisedPort));
+            handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS,
+                    new DescribeTopicPartitionsHandler(topics, config.nodeId()));
+            handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(topics, store));
             server[0] = new KafkaServer(config, table, handlers).start();
             LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
                     topics.all().size());
@@ -85,7 +98,7 @@ public final class Broker implements AutoCloseable {
         LOG.info("shutting down");
         try {
             server.close();
-            admin.close();
+            admin.close(); // an admin change already running finishes before the store closes
             fetches.close();
         } finally {
             store.close();

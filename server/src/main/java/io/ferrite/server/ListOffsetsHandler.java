@@ -3,7 +3,9 @@ package io.ferrite.server;
 import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.ReadResult;
+import io.ferrite.storage.Slice;
 import io.ferrite.storage.Store;
+import io.ferrite.storage.StoreException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -73,29 +75,75 @@ final class ListOffsetsHandler implements RequestDispatcher.Handler {
         }
         if (ts == MAX_TIMESTAMP) {
             try (ReadResult batch = store.batchWithMaxTimestamp(key)) {
-                return findRecord(batch, Long.MIN_VALUE, true, r);
+                return maxRecord(batch, r);
             }
         }
         if (ts >= 0) {
-            try (ReadResult batch = store.batchForTimestamp(key, ts)) {
-                return findRecord(batch, ts, false, r);
-            }
+            return firstAtOrAfter(key, ts, r);
         }
         return r; // -5 (latest tiered) and other negative specs: no such offset here
     }
 
-    /** The first record at or after {@code ts}, or (for max) the first with the batch's max timestamp. */
-    private static ListOffsetsPartitionResponse findRecord(ReadResult result, long ts, boolean max,
-                                                           ListOffsetsPartitionResponse r) {
+    /**
+     * The first record at or after {@code ts} that is at or after the log start. DeleteRecords can leave the
+     * log start inside the batch the store finds; if that batch's only match lies before it, the batches
+     * after it are searched one at a time.
+     */
+    private ListOffsetsPartitionResponse firstAtOrAfter(PartitionKey key, long ts, ListOffsetsPartitionResponse r) {
+        long start = store.logStartOffset(key);
+        long next;
+        try (ReadResult found = store.batchForTimestamp(key, ts)) {
+            if (found.batches().isEmpty()) {
+                return r;
+            }
+            next = scan(found, ts, start, r);
+        }
+        try {
+            while (next >= 0 && next < store.logEndOffset(key)) {
+                try (ReadResult more = store.read(key, next, 1)) {
+                    if (more.batches().isEmpty()) {
+                        break;
+                    }
+                    next = scan(more, ts, start, r);
+                }
+            }
+        } catch (StoreException e) { // the log start moved past us meanwhile: no answer, as for an empty log
+            return r;
+        }
+        return r;
+    }
+
+    /**
+     * Sets {@code r} to the first record in {@code result} at or after both {@code ts} and {@code start}, and
+     * returns -1; or, finding none, the offset after the batches scanned.
+     */
+    private static long scan(ReadResult result, long ts, long start, ListOffsetsPartitionResponse r) {
+        long next = -1;
+        for (Slice s : result.batches()) {
+            for (MutableRecordBatch b : MemoryRecords.readableRecords(s.buffer().duplicate()).batches()) {
+                for (Record rec : b) {
+                    long t = b.timestampType() == TimestampType.LOG_APPEND_TIME ? b.maxTimestamp() : rec.timestamp();
+                    if (rec.offset() >= start && t >= ts) {
+                        r.setOffset(rec.offset()).setTimestamp(t);
+                        return -1;
+                    }
+                }
+                next = b.lastOffset() + 1;
+            }
+        }
+        return next;
+    }
+
+    /** The first record holding the batch's max timestamp. */
+    private static ListOffsetsPartitionResponse maxRecord(ReadResult result, ListOffsetsPartitionResponse r) {
         if (result.batches().isEmpty()) {
             return r;
         }
         for (MutableRecordBatch b : MemoryRecords.readableRecords(result.batches().get(0).buffer().duplicate())
                 .batches()) {
-            long target = max ? b.maxTimestamp() : ts;
             for (Record rec : b) {
                 long t = b.timestampType() == TimestampType.LOG_APPEND_TIME ? b.maxTimestamp() : rec.timestamp();
-                if (max ? t == target : t >= target) {
+                if (t == b.maxTimestamp()) {
                     return r.setOffset(rec.offset()).setTimestamp(t);
                 }
             }

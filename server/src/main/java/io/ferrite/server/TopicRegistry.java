@@ -18,8 +18,10 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidTopicException;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
  * The topics, persisted in the file {@code topics} next to the store's files, and their partitions in the
@@ -109,6 +111,35 @@ final class TopicRegistry {
         store.createPartitions(keys(t));
         applyRetention(t);
         return t;
+    }
+
+    /**
+     * Raises a topic's partition count to {@code count}, durably. The grown topic is written to the file first,
+     * then its new partitions are made in the store, and only then is it visible here: a crash in between
+     * leaves a file naming partitions the store lacks, which open creates, and a store failure leaves the old
+     * count here, so a retry finishes the job.
+     *
+     * @throws UnknownTopicOrPartitionException if the topic does not exist
+     * @throws InvalidPartitionsException       if {@code count} is not more than it has
+     */
+    synchronized Topic addPartitions(String name, int count) {
+        Topic t = byName.get(name);
+        if (t == null) {
+            throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
+        }
+        if (count <= t.partitions()) {
+            throw new InvalidPartitionsException("topic '" + name + "' has " + t.partitions()
+                    + " partitions; it can only grow");
+        }
+        Topic grown = new Topic(t.name(), t.id(), count, t.leaderEpoch(), t.configs());
+        Map<String, Topic> next = new LinkedHashMap<>(byName);
+        next.put(name, grown);
+        write(next.values());
+        store.createPartitions(keys(grown));
+        applyRetention(grown);
+        byName.put(name, grown);
+        byId.put(grown.id(), grown);
+        return grown;
     }
 
     /** The topic's retention.ms and retention.bytes, over the broker's, for each of its partitions. */

@@ -63,6 +63,14 @@ final class Wire {
         return ByteBuffer.wrap(b);
     }
 
+    /** One request on a fresh connection; the response's accessor is left at the body. */
+    static ByteBufferAccessor exchange(int port, ApiKeys api, short version, ApiMessage body) throws IOException {
+        try (Socket s = connect(port)) {
+            s.getOutputStream().write(frame(api, version, 7, body));
+            return receive(s, api, version, 7);
+        }
+    }
+
     /** Reads a response, checks its correlation id, and leaves the accessor at the body. */
     static ByteBufferAccessor receive(Socket s, ApiKeys api, short version, int correlationId) throws IOException {
         ByteBufferAccessor r = new ByteBufferAccessor(readFrame(s));

@@ -172,6 +172,11 @@ final class Partitions {
         checkpointedPosition = position;
     }
 
+    /** Rewrites the checkpoint at the position it already has, so that it holds the log starts as they are now. */
+    synchronized void rewriteCheckpoint() throws IOException {
+        writeCheckpoint(checkpointedPosition);
+    }
+
     /** The partition's log end offset counting only entries before {@code position}. */
     static long endOffsetAt(PartitionLog p, long position) {
         ConsumeQueue q = p.queue();

@@ -19,8 +19,8 @@ import org.apache.logging.log4j.Logger;
  * (one index per partition), {@code checkpoint}, and {@code abort} while the store is open.
  * See docs/STORAGE.md for each file's format.
  *
- * <p>Thread safety: every public method may be called from any thread, including Netty event loops; none
- * waits for disk.
+ * <p>Thread safety: every public method may be called from any thread. None waits for disk except those
+ * that write the checkpoint: creating and deleting partitions, and {@link #persistLogStarts}.
  */
 public final class Store implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(Store.class);
@@ -202,8 +202,12 @@ public final class Store implements AutoCloseable {
         return partitions.require(key).logEndOffset();
     }
 
-    /** Moves the log start forward (DeleteRecords); batches wholly before it are removed by retention. */
+    /**
+     * Moves the log start forward (DeleteRecords); batches wholly before it are removed by retention. Only in
+     * memory: the next checkpoint persists it, or {@link #persistLogStarts} at once.
+     */
     public long advanceLogStart(PartitionKey key, long offset) {
+        checkOpen();
         PartitionLog p = partitions.require(key);
         if (offset > p.logEndOffset()) {
             throw new StoreException(StoreException.Category.OFFSET_OUT_OF_RANGE,
@@ -211,6 +215,28 @@ public final class Store implements AutoCloseable {
         }
         p.truncateHead(offset);
         return p.logStartOffset();
+    }
+
+    /**
+     * Writes every partition's log start as it is now to the checkpoint, durably, before returning. Retention
+     * needs no such write (a restart that forgot its moves makes them again), but records a client was told
+     * are deleted must not come back after a crash. Waits for fsyncs: never call it on an event loop.
+     */
+    public void persistLogStarts() {
+        checkOpen();
+        try {
+            partitions.rewriteCheckpoint();
+        } catch (IOException e) {
+            throw StoreException.fromIo("cannot persist log start offsets", root, e);
+        }
+    }
+
+    /**
+     * Bytes of the partition's batches from the one holding the log start to the end, as sent by producers
+     * (CommitLog entry headers not counted). Kafka's partition size counts whole segments in the same spirit.
+     */
+    public long sizeInBytes(PartitionKey key) {
+        return partitions.require(key).sizeInBytes();
     }
 
     /** The idempotent-producer state of one producer in one partition, or null. */

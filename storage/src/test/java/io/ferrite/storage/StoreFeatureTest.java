@@ -67,6 +67,32 @@ class StoreFeatureTest {
     }
 
     @Test
+    void persistedLogStartsAreInTheCheckpointOnDiskBeforeAnyClose() throws Exception {
+        StoreConfig noPeriodicCheckpoint = TestBatches.smallConfig(dir, FlushMode.ASYNC).toBuilder()
+                .flushIntervalMs(3_600_000).build();
+        try (Store store = Store.open(noPeriodicCheckpoint, Clock.systemUTC())) {
+            store.createPartition(P);
+            for (int i = 0; i < 4; i++) {
+                store.append(P, TestBatches.batch("b" + i, 3, 100 + i), 0, false).get();
+            }
+            long whole = store.sizeInBytes(P);
+            int batch = TestBatches.batch("b0", 3, 100).remaining();
+            assertEquals(4L * batch, whole);
+            assertEquals(7, store.advanceLogStart(P, 7));
+            assertEquals(2L * batch, store.sizeInBytes(P), "the batch holding offset 7 still counts, whole");
+            assertEquals(0, logStartInCheckpoint(), "moving the start alone writes nothing");
+            store.persistLogStarts();
+            assertEquals(7, logStartInCheckpoint(), "what a crash now would find");
+            assertThrows(StoreException.class, () -> store.advanceLogStart(P, 13), "past the log end");
+        }
+    }
+
+    private long logStartInCheckpoint() throws Exception {
+        return Checkpoint.read(dir).partitions().stream().filter(r -> r.key().equals(P)).findFirst().orElseThrow()
+                .logStartOffset();
+    }
+
+    @Test
     void logAppendTimeStampsTheBatchWithTheStoreClock() throws Exception {
         MutableClock clock = new MutableClock(1_700_000_000_000L);
         try (Store store = Store.open(TestBatches.smallConfig(dir, FlushMode.ASYNC), clock)) {
