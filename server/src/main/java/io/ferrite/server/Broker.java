@@ -3,6 +3,7 @@ package io.ferrite.server;
 import io.ferrite.storage.Store;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
@@ -35,7 +36,7 @@ public final class Broker implements AutoCloseable {
         try {
             Path dataDir = config.store().dataDir();
             ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
-            TopicRegistry topics = TopicRegistry.open(dataDir, store);
+            TopicRegistry topics = TopicRegistry.open(dataDir, store, config.topicDefaults());
             KafkaServer[] server = new KafkaServer[1];
             IntSupplier advertisedPort = () -> config.advertisedPort() > 0 ? config.advertisedPort() : server[0].port();
             ApiVersionsTable table = new ApiVersionsTable()
@@ -46,17 +47,26 @@ public final class Broker implements AutoCloseable {
                     .add(ApiKeys.FETCH, 4, 18)
                     .add(ApiKeys.INIT_PRODUCER_ID, 0, 6)
                     .add(ApiKeys.CREATE_TOPICS, 2, 7)
-                    .add(ApiKeys.DELETE_TOPICS, 1, 6);
-            Map<ApiKeys, RequestDispatcher.Handler> handlers = Map.of(
+                    .add(ApiKeys.DELETE_TOPICS, 1, 6)
+                    .add(ApiKeys.DESCRIBE_CONFIGS, 1, 4)
+                    .add(ApiKeys.ALTER_CONFIGS, 0, 2)
+                    .add(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1);
+            Map<ApiKeys, RequestDispatcher.Handler> handlers = new EnumMap<>(Map.of(
                     ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE)),
                     ApiKeys.METADATA, new MetadataHandler(topics, identity, config.advertisedHost(), advertisedPort,
                             config.autoCreateTopics(), config.numPartitions()),
-                    ApiKeys.PRODUCE, new ProduceHandler(topics, store, clock, fetches),
+                    ApiKeys.PRODUCE, new ProduceHandler(topics, config.topicDefaults(), store, clock, fetches),
                     ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, store),
                     ApiKeys.FETCH, new FetchHandler(topics, store, fetches),
                     ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIds(dataDir)),
-                    ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(topics, config.nodeId(), config.numPartitions()),
-                    ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(topics));
+                    ApiKeys.CREATE_TOPICS, new CreateTopicsHandler(topics, config.topicDefaults(), config.nodeId(),
+                            config.numPartitions()),
+                    ApiKeys.DELETE_TOPICS, new DeleteTopicsHandler(topics)));
+            TopicConfigChanger configChanger = new TopicConfigChanger(topics, config.topicDefaults());
+            handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(topics, config));
+            handlers.put(ApiKeys.ALTER_CONFIGS, new AlterConfigsHandler(configChanger, config.nodeId()));
+            handlers.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS,
+                    new IncrementalAlterConfigsHandler(configChanger, config.nodeId()));
             server[0] = new KafkaServer(config, table, handlers).start();
             LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
                     topics.all().size());

@@ -95,8 +95,8 @@ class BrokerTest {
             s.getOutputStream().write(frame(ApiKeys.API_VERSIONS, (short) 3, 7, req));
             ApiVersionsResponseData r = apiVersions(readFrame(s), (short) 3, 7);
             assertEquals(Errors.NONE.code(), r.errorCode());
-            assertEquals(8, r.apiKeys().size(), "ApiVersions, Metadata, Produce, ListOffsets, Fetch, InitProducerId,"
-                    + " CreateTopics and DeleteTopics, nothing more");
+            assertEquals(11, r.apiKeys().size(), "ApiVersions, Metadata, Produce, ListOffsets, Fetch, InitProducerId,"
+                    + " CreateTopics, DeleteTopics, DescribeConfigs, AlterConfigs and IncrementalAlterConfigs, nothing more");
             assertEquals(6, r.apiKeys().find(ApiKeys.INIT_PRODUCER_ID.id).maxVersion());
             assertEquals(4, r.apiKeys().find(ApiKeys.FETCH.id).minVersion());
             assertEquals(18, r.apiKeys().find(ApiKeys.FETCH.id).maxVersion());
