@@ -16,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +24,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.message.DescribeAclsRequestData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -142,7 +141,7 @@ class BrokerTest {
     @Test
     void anApiThatIsNotImplementedClosesTheConnectionAndTheBrokerCarriesOn() throws Exception {
         try (Socket s = connect()) {
-            s.getOutputStream().write(frame(ApiKeys.DESCRIBE_CONFIGS, (short) 4, 1, new DescribeConfigsRequestData()));
+            s.getOutputStream().write(frame(ApiKeys.DESCRIBE_ACLS, (short) 3, 1, new DescribeAclsRequestData()));
             assertTrue(closedByPeer(s));
         }
         try (Socket s = connect()) {
@@ -168,9 +167,8 @@ class BrokerTest {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
         try (Admin admin = Admin.create(conf)) {
             ExecutionException e = assertThrows(ExecutionException.class,
-                    () -> admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "t"))).all()
-                            .get(20, TimeUnit.SECONDS));
-            // The client negotiated with our ApiVersions answer, saw no DescribeConfigs in it, and says so itself.
+                    () -> admin.describeAcls(AclBindingFilter.ANY).values().get(20, TimeUnit.SECONDS));
+            // The client negotiated with our ApiVersions answer, saw no DescribeAcls in it, and says so itself.
             assertTrue(e.getCause() instanceof UnsupportedVersionException,
                     String.valueOf(e.getCause()));
         }
