@@ -39,7 +39,7 @@ public final class Broker implements AutoCloseable {
         try {
             Path dataDir = config.store().dataDir();
             ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
-            TopicRegistry topics = TopicRegistry.open(dataDir, store);
+            TopicRegistry topics = TopicRegistry.open(dataDir, store, config.topicDefaults());
             KafkaServer[] server = new KafkaServer[1];
             IntSupplier advertisedPort = () -> config.advertisedPort() > 0 ? config.advertisedPort() : server[0].port();
             ApiVersionsTable table = new ApiVersionsTable()
@@ -56,18 +56,21 @@ public final class Broker implements AutoCloseable {
                     .add(ApiKeys.DELETE_RECORDS, 0, 2)
                     .add(ApiKeys.DESCRIBE_CLUSTER, 0, 2)
                     .add(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0)
-                    .add(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5);
+                    .add(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5)
+                    .add(ApiKeys.DESCRIBE_CONFIGS, 1, 4)
+                    .add(ApiKeys.ALTER_CONFIGS, 0, 2)
+                    .add(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1);
             Map<ApiKeys, RequestDispatcher.Handler> handlers = new EnumMap<>(Map.of(
                     ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE)),
                     ApiKeys.METADATA, new MetadataHandler(topics, identity, config.advertisedHost(), advertisedPort,
                             config.autoCreateTopics(), config.numPartitions(), admin),
-                    ApiKeys.PRODUCE, new ProduceHandler(topics, store, clock, fetches),
+                    ApiKeys.PRODUCE, new ProduceHandler(topics, config.topicDefaults(), store, clock, fetches),
                     ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, store),
                     ApiKeys.FETCH, new FetchHandler(topics, store, fetches),
                     ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(topics, store),
                     ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIds(dataDir)),
-                    ApiKeys.CREATE_TOPICS, admin.offload(new CreateTopicsHandler(topics, config.nodeId(),
-                            config.numPartitions())),
+                    ApiKeys.CREATE_TOPICS, admin.offload(new CreateTopicsHandler(topics, config.topicDefaults(),
+                            config.nodeId(), config.numPartitions())),
                     ApiKeys.DELETE_TOPICS, admin.offload(new DeleteTopicsHandler(topics))));
             handlers.put(ApiKeys.CREATE_PARTITIONS, admin.offload(new CreatePartitionsHandler(topics, config.nodeId())));
             handlers.put(ApiKeys.DELETE_RECORDS, admin.offload(new DeleteRecordsHandler(topics, store)));
@@ -76,6 +79,11 @@ public final class Broker implements AutoCloseable {
             handlers.put(ApiKeys.DESCRIBE_TOPIC_PARTITIONS,
                     new DescribeTopicPartitionsHandler(topics, config.nodeId()));
             handlers.put(ApiKeys.DESCRIBE_LOG_DIRS, new DescribeLogDirsHandler(topics, store));
+            TopicConfigChanger configChanger = new TopicConfigChanger(topics, config.topicDefaults());
+            handlers.put(ApiKeys.DESCRIBE_CONFIGS, new DescribeConfigsHandler(topics, config));
+            handlers.put(ApiKeys.ALTER_CONFIGS, admin.offload(new AlterConfigsHandler(configChanger, config.nodeId())));
+            handlers.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS,
+                    admin.offload(new IncrementalAlterConfigsHandler(configChanger, config.nodeId())));
             server[0] = new KafkaServer(config, table, handlers).start();
             LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
                     topics.all().size());

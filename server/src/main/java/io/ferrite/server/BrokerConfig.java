@@ -23,17 +23,23 @@ import java.util.regex.Pattern;
  * @param networkThreads  {@code num.network.threads}: event-loop threads (default: one per core)
  * @param autoCreateTopics {@code auto.create.topics.enable}: Metadata creates unknown topics (default true)
  * @param numPartitions   {@code num.partitions}: partitions of an auto-created topic (default 1)
- * @param store           the store, under the first of {@code log.dirs} (default {@code data})
+ * @param store           the store, under the first of {@code log.dirs} (default {@code data}); its default
+ *                        retention is the topic defaults' retention
+ * @param topicDefaults   what topics run with for the configs they do not set: the broker synonyms set here
+ *                        ({@code message.max.bytes}, {@code log.retention.hours}, ...) over Kafka's defaults
+ * @param properties      every property as given, for DescribeConfigs to tell what was set from what was not
  */
 public record BrokerConfig(String host, int port, String advertisedHost, int advertisedPort, int nodeId,
                            int maxRequestBytes, int networkThreads, boolean autoCreateTopics, int numPartitions,
-                           StoreConfig store) {
+                           StoreConfig store, TopicDefaults topicDefaults, Map<String, String> properties) {
     private static final Pattern LISTENER = Pattern.compile("(?:PLAINTEXT://)?\\[?([^\\]]*)]?:(\\d+)");
 
     public BrokerConfig {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(advertisedHost, "advertisedHost");
         Objects.requireNonNull(store, "store");
+        Objects.requireNonNull(topicDefaults, "topicDefaults");
+        properties = Map.copyOf(properties);
         if (port < 0 || port > 65535 || advertisedPort < 0 || advertisedPort > 65535) {
             throw new IllegalArgumentException("ports are 0 to 65535");
         }
@@ -74,13 +80,17 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
         }
         String logDirs = props.getOrDefault("log.dirs", props.getOrDefault("log.dir", "data"));
         Path dataDir = Path.of(logDirs.split(",")[0].trim());
+        TopicDefaults topicDefaults = TopicDefaults.of(props);
+        // One source for the default retention: the store's matches what DescribeConfigs reports for topics.
+        StoreConfig store = StoreConfig.fromProperties(dataDir, props).toBuilder()
+                .defaultRetention(TopicConfigs.retention(topicDefaults, Map.of())).build();
         return new BrokerConfig(host, port, advertisedHost, advertisedPort,
                 ConfigValues.intOf(props, "node.id", 1),
                 ConfigValues.intOf(props, "socket.request.max.bytes", KafkaFrameDecoder.DEFAULT_MAX_FRAME_BYTES),
                 ConfigValues.intOf(props, "num.network.threads", Runtime.getRuntime().availableProcessors()),
                 ConfigValues.boolOf(props, "auto.create.topics.enable", true),
                 ConfigValues.intOf(props, "num.partitions", 1),
-                StoreConfig.fromProperties(dataDir, props));
+                store, topicDefaults, props);
     }
 
     private static String canonicalHostName() {

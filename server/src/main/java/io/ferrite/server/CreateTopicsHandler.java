@@ -1,6 +1,7 @@
 package io.ferrite.server;
 
 import io.ferrite.protocol.RequestCodec.DecodedRequest;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,7 +14,9 @@ import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaA
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicConfigs;
 import org.apache.kafka.common.message.CreateTopicsResponseData.CreatableTopicResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -23,11 +26,13 @@ import org.apache.kafka.common.protocol.Errors;
  */
 final class CreateTopicsHandler implements RequestDispatcher.Handler {
     private final TopicRegistry topics;
+    private final TopicDefaults defaults;
     private final int nodeId;
     private final int defaultPartitions;
 
-    CreateTopicsHandler(TopicRegistry topics, int nodeId, int defaultPartitions) {
+    CreateTopicsHandler(TopicRegistry topics, TopicDefaults defaults, int nodeId, int defaultPartitions) {
         this.topics = topics;
+        this.defaults = defaults;
         this.nodeId = nodeId;
         this.defaultPartitions = defaultPartitions;
     }
@@ -90,12 +95,12 @@ final class CreateTopicsHandler implements RequestDispatcher.Handler {
         }
         Map<String, String> configs = new LinkedHashMap<>();
         for (CreatableTopicConfig c : t.configs()) {
-            String problem = TopicConfigs.problem(c.name(), c.value());
-            if (problem != null) {
-                fail(r, Errors.INVALID_CONFIG, problem);
-                return;
-            }
             configs.put(c.name(), c.value());
+        }
+        String problem = TopicConfigs.problem(configs, defaults);
+        if (problem != null) {
+            fail(r, Errors.INVALID_CONFIG, problem);
+            return;
         }
         String nameProblem = TopicNames.problem(t.name());
         if (nameProblem != null) {
@@ -107,6 +112,11 @@ final class CreateTopicsHandler implements RequestDispatcher.Handler {
             return;
         }
         r.setNumPartitions(partitions).setReplicationFactor(replication);
+        // v5+ answers with the configs the topic runs with, from the table DescribeConfigs uses.
+        for (DescribeConfigsResourceResult e : ConfigDescriptions.topic(defaults, configs, false, false)) {
+            r.configs().add(new CreatableTopicConfigs().setName(e.name()).setValue(e.value())
+                    .setReadOnly(e.readOnly()).setConfigSource(e.configSource()).setIsSensitive(e.isSensitive()));
+        }
         if (validateOnly) {
             return;
         }
@@ -121,6 +131,7 @@ final class CreateTopicsHandler implements RequestDispatcher.Handler {
     }
 
     private static void fail(CreatableTopicResult r, Errors error, String message) {
-        r.setErrorCode(error.code()).setErrorMessage(message).setNumPartitions(-1).setReplicationFactor((short) -1);
+        r.setErrorCode(error.code()).setErrorMessage(message).setNumPartitions(-1).setReplicationFactor((short) -1)
+                .setConfigs(new ArrayList<>());
     }
 }

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -30,19 +31,19 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * just those records with their reason.
  */
 final class ProduceHandler implements RequestDispatcher.Handler {
-    /** Kafka 4.x defaults for the topic configs validation reads. */
-    static final int DEFAULT_MAX_MESSAGE_BYTES = 1_048_588;
-    static final long DEFAULT_TIMESTAMP_AFTER_MAX_MS = 3_600_000;
     private static final int COMPRESSION_MASK = 0x07;
     private static final int ZSTD = 4;
 
     private final TopicRegistry topics;
+    private final TopicDefaults defaults;
     private final Store store;
     private final Clock clock;
     private final FetchWaiters fetches;
 
-    ProduceHandler(TopicRegistry topics, Store store, Clock clock, FetchWaiters fetches) {
+    /** Topics are looked up per request, so a changed config applies from the next produce on. */
+    ProduceHandler(TopicRegistry topics, TopicDefaults defaults, Store store, Clock clock, FetchWaiters fetches) {
         this.topics = topics;
+        this.defaults = defaults;
         this.store = store;
         this.clock = clock;
         this.fetches = fetches;
@@ -109,13 +110,14 @@ final class ProduceHandler implements RequestDispatcher.Handler {
     /** Validates and appends one partition's batch; failures come back as an already failed future. */
     private CompletableFuture<AppendResult> append(Topic topic, ProduceRequestData.PartitionProduceData pd,
                                                    PartitionProduceResponse pr, short version, String transactionalId) {
-        boolean logAppendTime = "LogAppendTime".equals(topic.configs().get("message.timestamp.type"));
+        Map<String, String> configs = topic.configs();
+        boolean logAppendTime = "LogAppendTime".equals(defaults.effective(configs, "message.timestamp.type"));
         BatchValidator.Rules rules = new BatchValidator.Rules(
-                intConfig(topic, "max.message.bytes", DEFAULT_MAX_MESSAGE_BYTES),
+                defaults.intValue(configs, "max.message.bytes"),
                 logAppendTime ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME,
-                longConfig(topic, "message.timestamp.before.max.ms", Long.MAX_VALUE),
-                longConfig(topic, "message.timestamp.after.max.ms", DEFAULT_TIMESTAMP_AFTER_MAX_MS),
-                topic.configs().getOrDefault("cleanup.policy", "delete").contains("compact"));
+                defaults.longValue(configs, "message.timestamp.before.max.ms"),
+                defaults.longValue(configs, "message.timestamp.after.max.ms"),
+                defaults.effective(configs, "cleanup.policy").contains("compact"));
         try {
             ByteBuffer records = pd.records() instanceof MemoryRecords m ? m.buffer() : ByteBuffer.allocate(0);
             ByteBuffer batch = BatchValidator.validate(records, rules, clock.millis());
@@ -146,16 +148,6 @@ final class ProduceHandler implements RequestDispatcher.Handler {
     private static CompletableFuture<AppendResult> failed(PartitionProduceResponse pr, Errors error, String message) {
         pr.setErrorMessage(message);
         return CompletableFuture.failedFuture(new ProduceError(error));
-    }
-
-    private static int intConfig(Topic t, String key, int d) {
-        String v = t.configs().get(key);
-        return v == null ? d : Integer.parseInt(v);
-    }
-
-    private static long longConfig(Topic t, String key, long d) {
-        String v = t.configs().get(key);
-        return v == null ? d : Long.parseLong(v);
     }
 
     /** A validation failure carried through the append future. */

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
@@ -49,17 +50,22 @@ final class TopicRegistry {
 
     private final Path dir;
     private final Store store;
+    private final TopicDefaults defaults;
     private final Map<String, Topic> byName = new ConcurrentHashMap<>();
     private final Map<Uuid, Topic> byId = new ConcurrentHashMap<>();
 
-    private TopicRegistry(Path dir, Store store) {
+    private TopicRegistry(Path dir, Store store, TopicDefaults defaults) {
         this.dir = dir;
         this.store = store;
+        this.defaults = defaults;
     }
 
-    /** Loads the topics of {@code dir} and makes sure the store has every partition they name. */
-    static TopicRegistry open(Path dir, Store store) {
-        TopicRegistry r = new TopicRegistry(dir, store);
+    /**
+     * Loads the topics of {@code dir} and makes sure the store has every partition they name, with the retention
+     * their configs ask for over the broker's {@code defaults}.
+     */
+    static TopicRegistry open(Path dir, Store store, TopicDefaults defaults) {
+        TopicRegistry r = new TopicRegistry(dir, store, defaults);
         for (Topic t : read(dir.resolve(FILE))) {
             r.byName.put(t.name(), t);
             r.byId.put(t.id(), t);
@@ -142,9 +148,32 @@ final class TopicRegistry {
         return grown;
     }
 
-    /** The topic's retention.ms and retention.bytes, over the broker's, for each of its partitions. */
+    /**
+     * Replaces a topic's whole config set, durably, the way {@link #create} writes, and applies it at once:
+     * retention goes to the store here; produce reads the new record on its next request. {@code change} gets
+     * the current configs and returns the new ones, or throws to change nothing; it runs under the registry's
+     * lock, so concurrent changes to one topic never lose each other.
+     *
+     * @throws UnknownTopicOrPartitionException if there is no such topic
+     */
+    synchronized Topic replaceConfigs(String name, UnaryOperator<Map<String, String>> change) {
+        Topic old = byName.get(name);
+        if (old == null) {
+            throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
+        }
+        Topic t = new Topic(old.name(), old.id(), old.partitions(), old.leaderEpoch(), change.apply(old.configs()));
+        Map<String, Topic> next = new LinkedHashMap<>(byName);
+        next.put(name, t);
+        write(next.values());
+        byName.put(name, t);
+        byId.put(t.id(), t);
+        applyRetention(t);
+        return t;
+    }
+
+    /** The topic's retention, from its configs over the broker's, for each of its partitions. */
     private void applyRetention(Topic t) {
-        Retention r = TopicConfigs.retention(t.configs(), store.config().defaultRetention());
+        Retention r = TopicConfigs.retention(defaults, t.configs());
         for (PartitionKey k : keys(t)) {
             store.setRetention(k, r);
         }

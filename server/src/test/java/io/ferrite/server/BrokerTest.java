@@ -16,7 +16,6 @@ import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -25,8 +24,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
-import org.apache.kafka.common.config.ConfigResource;
-import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.acl.AclBindingFilter;
+import org.apache.kafka.common.message.DescribeAclsRequestData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -99,7 +98,8 @@ class BrokerTest {
                     ApiKeys.PRODUCE, ApiKeys.LIST_OFFSETS, ApiKeys.FETCH, ApiKeys.OFFSET_FOR_LEADER_EPOCH,
                     ApiKeys.INIT_PRODUCER_ID, ApiKeys.CREATE_TOPICS, ApiKeys.DELETE_TOPICS, ApiKeys.CREATE_PARTITIONS,
                     ApiKeys.DELETE_RECORDS, ApiKeys.DESCRIBE_CLUSTER, ApiKeys.DESCRIBE_TOPIC_PARTITIONS,
-                    ApiKeys.DESCRIBE_LOG_DIRS);
+                    ApiKeys.DESCRIBE_LOG_DIRS, ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS,
+                    ApiKeys.INCREMENTAL_ALTER_CONFIGS);
             assertEquals(implemented, r.apiKeys().stream().map(k -> ApiKeys.forId(k.apiKey()))
                     .collect(java.util.stream.Collectors.toSet()), "the implemented APIs, nothing more");
             for (ApiVersionsResponseData.ApiVersion k : r.apiKeys()) {
@@ -153,7 +153,7 @@ class BrokerTest {
     @Test
     void anApiThatIsNotImplementedClosesTheConnectionAndTheBrokerCarriesOn() throws Exception {
         try (Socket s = connect()) {
-            s.getOutputStream().write(frame(ApiKeys.DESCRIBE_CONFIGS, (short) 4, 1, new DescribeConfigsRequestData()));
+            s.getOutputStream().write(frame(ApiKeys.DESCRIBE_ACLS, (short) 3, 1, new DescribeAclsRequestData()));
             assertTrue(closedByPeer(s));
         }
         try (Socket s = connect()) {
@@ -179,9 +179,8 @@ class BrokerTest {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
         try (Admin admin = Admin.create(conf)) {
             ExecutionException e = assertThrows(ExecutionException.class,
-                    () -> admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.TOPIC, "t"))).all()
-                            .get(20, TimeUnit.SECONDS));
-            // The client negotiated with our ApiVersions answer, saw no DescribeConfigs in it, and says so itself.
+                    () -> admin.describeAcls(AclBindingFilter.ANY).values().get(20, TimeUnit.SECONDS));
+            // The client negotiated with our ApiVersions answer, saw no DescribeAcls in it, and says so itself.
             assertTrue(e.getCause() instanceof UnsupportedVersionException,
                     String.valueOf(e.getCause()));
         }

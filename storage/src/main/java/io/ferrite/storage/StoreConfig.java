@@ -111,8 +111,10 @@ public record StoreConfig(
                 .maxDiskUsedRatio(ConfigValues.doubleOf(props, "store.max.disk.used.ratio", d.maxDiskUsedRatio))
                 .fileMaxAgeMs(ConfigValues.longOf(props, "store.file.max.age.ms", d.fileMaxAgeMs))
                 .retentionCheckIntervalMs(ConfigValues.longOf(props, "log.retention.check.interval.ms", d.retentionCheckIntervalMs))
-                .defaultRetention(new Retention(ConfigValues.longOf(props, "log.retention.ms", d.defaultRetention.retentionMs()),
-                        ConfigValues.longOf(props, "log.retention.bytes", d.defaultRetention.retentionBytes())))
+                // Any negative limit means none, as in Kafka.
+                .defaultRetention(new Retention(
+                        Math.max(-1, ConfigValues.longOf(props, "log.retention.ms", d.defaultRetention.retentionMs())),
+                        Math.max(-1, ConfigValues.longOf(props, "log.retention.bytes", d.defaultRetention.retentionBytes()))))
                 .build();
     }
 

@@ -1,0 +1,85 @@
+package io.ferrite.server;
+
+import io.ferrite.protocol.RequestCodec.DecodedRequest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.AlterConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsRequestData.AlterConfigsResource;
+import org.apache.kafka.common.message.AlterConfigsRequestData.AlterableConfig;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
+import org.apache.kafka.common.message.AlterConfigsResponseData.AlterConfigsResourceResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * AlterConfigs v0-2: replaces a topic's whole dynamic config set (configs left out are deleted). A resource
+ * named twice in one request, a config named twice for one resource, or a config without a value gets
+ * INVALID_REQUEST. Broker configs cannot change while the broker runs (see {@link ConfigResources}).
+ */
+final class AlterConfigsHandler implements RequestDispatcher.Handler {
+    private final TopicConfigChanger changer;
+    private final int nodeId;
+
+    AlterConfigsHandler(TopicConfigChanger changer, int nodeId) {
+        this.changer = changer;
+        this.nodeId = nodeId;
+    }
+
+    private record Key(byte type, String name) {
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
+        AlterConfigsRequestData req = (AlterConfigsRequestData) request.body();
+        List<Key> keys = new ArrayList<>();
+        req.resources().forEach(r -> keys.add(new Key(r.resourceType(), r.resourceName())));
+        Set<Key> repeated = ConfigResources.repeated(keys);
+        AlterConfigsResponseData resp = new AlterConfigsResponseData();
+        for (AlterConfigsResource r : req.resources()) {
+            AlterConfigsResourceResponse out = new AlterConfigsResourceResponse().setResourceType(r.resourceType())
+                    .setResourceName(r.resourceName());
+            try {
+                if (repeated.contains(new Key(r.resourceType(), r.resourceName()))) {
+                    throw new InvalidRequestException("the resource appears more than once in the request");
+                }
+                alter(r, req.validateOnly());
+            } catch (ApiException e) {
+                out.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
+            }
+            resp.responses().add(out);
+        }
+        return CompletableFuture.completedFuture(resp);
+    }
+
+    private void alter(AlterConfigsResource r, boolean validateOnly) {
+        Map<String, String> configs = new LinkedHashMap<>();
+        List<String> names = new ArrayList<>();
+        List<String> nulls = new ArrayList<>();
+        for (AlterableConfig c : r.configs()) {
+            names.add(c.name());
+            configs.put(c.name(), c.value());
+            if (c.value() == null) {
+                nulls.add(c.name());
+            }
+        }
+        if (!ConfigResources.repeated(names).isEmpty()) {
+            throw new InvalidRequestException("configs named more than once: " + ConfigResources.repeated(names));
+        }
+        if (!nulls.isEmpty()) {
+            throw new InvalidRequestException("configs without a value: " + nulls);
+        }
+        switch (ConfigResource.Type.forId(r.resourceType())) {
+            case TOPIC -> changer.change(r.resourceName(), current -> configs, validateOnly);
+            case BROKER -> ConfigResources.refuseBrokerChange(r.resourceName(), nodeId, names);
+            default -> throw new InvalidRequestException("resource type " + r.resourceType()
+                    + " cannot be altered with AlterConfigs here");
+        }
+    }
+}

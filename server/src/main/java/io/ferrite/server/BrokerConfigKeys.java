@@ -1,0 +1,113 @@
+package io.ferrite.server;
+
+import io.ferrite.server.TopicConfigDef.BrokerSynonym;
+import io.ferrite.storage.StoreConfig;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Function;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
+import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
+
+/**
+ * This broker's configs as DescribeConfigs lists them for its node id: every property the broker reads, the
+ * broker default of every topic config, and whatever else its properties set. The broker reads its properties
+ * once, at start, so every entry is read-only; a property it does not know is listed as sensitive, without its
+ * value, as Kafka lists keys it has no definition for.
+ */
+final class BrokerConfigKeys {
+    /** A property the broker reads, and the value it runs with when the properties leave it out. */
+    private record Key(String name, Type type, Function<BrokerConfig, String> running, String doc) {
+    }
+
+    private static final List<Key> OWN = List.of(
+            new Key("listeners", Type.LIST, c -> "PLAINTEXT://:9092", "address and port to listen on"),
+            new Key("advertised.listeners", Type.LIST, c -> null, "address and port clients are told"),
+            new Key("node.id", Type.INT, c -> Integer.toString(c.nodeId()), "this broker's id"),
+            new Key("socket.request.max.bytes", Type.INT, c -> Integer.toString(c.maxRequestBytes()),
+                    "largest request accepted"),
+            new Key("num.network.threads", Type.INT, c -> Integer.toString(c.networkThreads()),
+                    "event-loop threads serving connections"),
+            new Key("auto.create.topics.enable", Type.BOOLEAN, c -> Boolean.toString(c.autoCreateTopics()),
+                    "whether Metadata creates unknown topics"),
+            new Key("num.partitions", Type.INT, c -> Integer.toString(c.numPartitions()),
+                    "partitions of a topic created without a count"),
+            new Key("log.dirs", Type.LIST, c -> c.store().dataDir().toString(), "where the store keeps its files"),
+            new Key("log.retention.check.interval.ms", Type.LONG, c -> Long.toString(c.store().retentionCheckIntervalMs()),
+                    "how often retention runs"),
+            store("store.commitlog.file.bytes", Type.INT, s -> s.commitLogFileSize(), "bytes per CommitLog file"),
+            store("store.consumequeue.file.entries", Type.INT, s -> s.consumeQueueEntriesPerFile(),
+                    "entries per ConsumeQueue file"),
+            store("store.flush.mode", Type.STRING, s -> s.flushMode().name().toLowerCase(Locale.ROOT),
+                    "sync: acknowledged after an fsync; async: flushed periodically"),
+            store("store.flush.interval.ms", Type.LONG, s -> s.flushIntervalMs(), "async flush and checkpoint period"),
+            store("store.group.commit.gather.us", Type.LONG, s -> s.groupCommitGatherMicros(),
+                    "sync mode: longest wait to gather appends before an fsync"),
+            store("store.warm.enable", Type.BOOLEAN, s -> s.warmFiles(), "write every page of a new CommitLog file"),
+            store("store.warm.flush.pages", Type.INT, s -> s.warmFlushPages(), "pages between flushes while warming"),
+            store("store.mlock.enable", Type.BOOLEAN, s -> s.mlock(), "lock CommitLog files in memory"),
+            store("store.transient.pool.enable", Type.BOOLEAN, s -> s.transientStorePoolEnabled(),
+                    "write appends through off-heap buffers"),
+            store("store.transient.pool.buffers", Type.INT, s -> s.transientStorePoolBuffers(),
+                    "buffers in that pool"),
+            store("store.commit.interval.ms", Type.LONG, s -> s.commitIntervalMs(),
+                    "how often pooled bytes move into the files"),
+            store("store.read.verify.crc", Type.BOOLEAN, s -> s.readVerifyCrc(), "check CRCs of every batch read"),
+            store("store.max.disk.used.ratio", Type.DOUBLE, s -> s.maxDiskUsedRatio(),
+                    "disk share above which the oldest CommitLog file goes"),
+            store("store.file.max.age.ms", Type.LONG, s -> s.fileMaxAgeMs(),
+                    "age at which a CommitLog file goes regardless; -1: never"));
+
+    private BrokerConfigKeys() {
+    }
+
+    private static Key store(String name, Type type, Function<StoreConfig, Object> field, String doc) {
+        return new Key(name, type, c -> String.valueOf(field.apply(c.store())), doc);
+    }
+
+    /** Every entry, in name order. */
+    static List<DescribeConfigsResourceResult> describe(BrokerConfig config, boolean includeSynonyms,
+                                                        boolean includeDocumentation) {
+        Map<String, String> props = config.properties();
+        Map<String, DescribeConfigsResourceResult> byName = new TreeMap<>();
+        for (Key k : OWN) {
+            List<TopicDefaults.Synonym> synonyms = new ArrayList<>();
+            if (props.containsKey(k.name())) {
+                synonyms.add(new TopicDefaults.Synonym(k.name(), props.get(k.name()), ConfigSource.STATIC_BROKER_CONFIG));
+            }
+            String running = k.running().apply(config);
+            if (running != null) {
+                synonyms.add(new TopicDefaults.Synonym(k.name(), running, ConfigSource.DEFAULT_CONFIG));
+            }
+            String value = props.containsKey(k.name()) ? props.get(k.name()) : running;
+            byName.put(k.name(), ConfigDescriptions.entry(k.name(), value, true, false, synonyms, k.type(), k.doc(),
+                    includeSynonyms, includeDocumentation));
+        }
+        Set<String> listed = new HashSet<>(byName.keySet());
+        for (TopicConfigDef def : TopicConfigs.all()) {
+            for (BrokerSynonym s : def.brokerSynonyms()) {
+                if (!listed.add(s.name())) {
+                    continue;
+                }
+                String value = props.getOrDefault(s.name(), s.kafkaDefault());
+                byName.put(s.name(), ConfigDescriptions.entry(s.name(), value, true, false,
+                        config.topicDefaults().chain(s.name(), def.brokerSynonyms()), s.type(),
+                        "default of topic config " + def.name() + " for every topic", includeSynonyms,
+                        includeDocumentation));
+            }
+        }
+        for (Map.Entry<String, String> p : props.entrySet()) {
+            if (listed.add(p.getKey())) {
+                byName.put(p.getKey(), ConfigDescriptions.entry(p.getKey(), p.getValue(), true, true,
+                        List.of(new TopicDefaults.Synonym(p.getKey(), p.getValue(), ConfigSource.STATIC_BROKER_CONFIG)),
+                        null, null, includeSynonyms, includeDocumentation));
+            }
+        }
+        return new ArrayList<>(byName.values());
+    }
+}
