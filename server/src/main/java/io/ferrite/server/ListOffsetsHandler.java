@@ -47,14 +47,15 @@ final class ListOffsetsHandler implements RequestDispatcher.Handler {
             Topic topic = topics.get(t.name());
             List<ListOffsetsPartitionResponse> parts = new ArrayList<>();
             for (ListOffsetsRequestData.ListOffsetsPartition p : t.partitions()) {
-                parts.add(answer(topic, p));
+                parts.add(answer(topic, p, request.apiVersion()));
             }
             out.add(new ListOffsetsTopicResponse().setName(t.name()).setPartitions(parts));
         }
         return CompletableFuture.completedFuture(new ListOffsetsResponseData().setTopics(out));
     }
 
-    private ListOffsetsPartitionResponse answer(Topic topic, ListOffsetsRequestData.ListOffsetsPartition p) {
+    private ListOffsetsPartitionResponse answer(Topic topic, ListOffsetsRequestData.ListOffsetsPartition p,
+                                                short version) {
         ListOffsetsPartitionResponse r = new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex())
                 .setTimestamp(-1).setOffset(-1);
         if (topic == null || p.partitionIndex() < 0 || p.partitionIndex() >= topic.partitions()) {
@@ -64,7 +65,9 @@ final class ListOffsetsHandler implements RequestDispatcher.Handler {
             return r.setErrorCode(p.currentLeaderEpoch() > topic.leaderEpoch()
                     ? Errors.UNKNOWN_LEADER_EPOCH.code() : Errors.FENCED_LEADER_EPOCH.code());
         }
-        r.setLeaderEpoch(topic.leaderEpoch());
+        if (version >= 4) { // the field exists from v4 on; older responses cannot carry it
+            r.setLeaderEpoch(topic.leaderEpoch());
+        }
         PartitionKey key = new PartitionKey(topic.name(), p.partitionIndex());
         long ts = p.timestamp();
         if (ts == LATEST) {

@@ -1,0 +1,101 @@
+package io.ferrite.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.TopicPartitionInfo;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidReplicationFactorException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The pinned kafka-clients' AdminClient creates, lists, describes and deletes topics on a child broker. */
+@Timeout(120)
+class AdminTopicsTest {
+    @TempDir
+    static Path dir;
+    private static FerriteProcess broker;
+    private static Admin admin;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = FerriteProcess.start("AdminTopicsTest", dir.resolve("data"), Map.of());
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        try {
+            if (admin != null) {
+                admin.close();
+            }
+        } finally {
+            broker.close();
+        }
+    }
+
+    @Test
+    void createListDescribeDelete() throws Exception {
+        admin.createTopics(List.of(new NewTopic("orders", 3, (short) 1), new NewTopic("audit", 1, (short) 1)))
+                .all().get(30, TimeUnit.SECONDS);
+        Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
+        assertTrue(names.containsAll(Set.of("orders", "audit")), names.toString());
+
+        TopicDescription orders = admin.describeTopics(List.of("orders")).allTopicNames().get(30, TimeUnit.SECONDS)
+                .get("orders");
+        assertEquals("orders", orders.name());
+        assertFalse(orders.isInternal());
+        assertNotEquals(Uuid.ZERO_UUID, orders.topicId());
+        assertEquals(List.of(0, 1, 2), orders.partitions().stream().map(TopicPartitionInfo::partition).toList());
+        int node = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).iterator().next().id();
+        for (TopicPartitionInfo p : orders.partitions()) {
+            assertEquals(node, p.leader().id(), "the single broker leads every partition");
+            assertEquals(1, p.replicas().size());
+            assertEquals(1, p.isr().size());
+        }
+
+        admin.deleteTopics(List.of("orders")).all().get(30, TimeUnit.SECONDS);
+        assertFalse(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains("orders"));
+        assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains("audit"));
+        ExecutionException gone = assertThrows(ExecutionException.class,
+                () -> admin.describeTopics(List.of("orders")).allTopicNames().get(30, TimeUnit.SECONDS));
+        assertInstanceOf(UnknownTopicOrPartitionException.class, gone.getCause());
+    }
+
+    @Test
+    void refusalsComeBackAsKafkasExceptions() throws Exception {
+        admin.createTopics(List.of(new NewTopic("twice", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        ExecutionException exists = assertThrows(ExecutionException.class,
+                () -> admin.createTopics(List.of(new NewTopic("twice", 1, (short) 1))).all().get(30, TimeUnit.SECONDS));
+        assertInstanceOf(TopicExistsException.class, exists.getCause());
+
+        ExecutionException replicas = assertThrows(ExecutionException.class,
+                () -> admin.createTopics(List.of(new NewTopic("replicated", 1, (short) 3))).all()
+                        .get(30, TimeUnit.SECONDS));
+        assertInstanceOf(InvalidReplicationFactorException.class, replicas.getCause());
+
+        ExecutionException unknown = assertThrows(ExecutionException.class,
+                () -> admin.deleteTopics(List.of("never-created")).all().get(30, TimeUnit.SECONDS));
+        assertInstanceOf(UnknownTopicOrPartitionException.class, unknown.getCause());
+    }
+}

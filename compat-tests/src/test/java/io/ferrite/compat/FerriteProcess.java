@@ -1,0 +1,172 @@
+package io.ferrite.compat;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Ferrite broker in a child JVM, run the way {@code bin/broker} runs it: the server module's classes and
+ * runtime classpath from {@code server/target}, {@code config/server.properties}, and overrides for a
+ * loopback listener on a free port and a fresh data directory. It can be stopped with SIGTERM, killed
+ * with SIGKILL, and started again on the same port and data directory.
+ */
+public final class FerriteProcess implements AutoCloseable {
+    public static final String HOST = "127.0.0.1";
+    /**
+     * 32 MiB CommitLog files instead of 1 GiB: in sync mode the write-buffer pool holds three of them
+     * off-heap and warming writes each one whole, which a test machine running everything else at the same
+     * time should not pay for. Still far above the largest record the tests send.
+     */
+    static final Map<String, String> TEST_STORE = Map.of("store.commitlog.file.bytes", Integer.toString(32 << 20));
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+
+    private final String name;
+    private final Path dataDir;
+    private final int port;
+    private final Map<String, String> overrides;
+    private ChildProcess child;
+    private int launches;
+
+    private FerriteProcess(String name, Path dataDir, int port, Map<String, String> overrides) {
+        this.name = name;
+        this.dataDir = dataDir;
+        this.port = port;
+        this.overrides = overrides;
+    }
+
+    /**
+     * Starts a broker on a free loopback port with its data under {@code dataDir}, and waits until the port
+     * answers. {@code overrides} go on top of the test store settings and {@code config/server.properties}.
+     * Its output goes to {@code <name>-<n>.log} under the build's child-logs directory.
+     */
+    public static FerriteProcess start(String name, Path dataDir, Map<String, String> overrides)
+            throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            FerriteProcess p = new FerriteProcess(name, dataDir, freePort(), Map.copyOf(overrides));
+            try {
+                p.launch();
+                return p;
+            } catch (IllegalStateException e) {
+                // Another process on the machine may take the port between the probe and the broker's bind.
+                if (attempt == 3 || !p.child.logTail(100_000).contains("Address already in use")) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /** Starts the broker again on the same port and data directory, after {@link #stop} or {@link #kill}. */
+    public void restart() throws IOException, InterruptedException {
+        if (child != null && child.isAlive()) {
+            throw new IllegalStateException("broker " + name + " is still running as process " + child.pid());
+        }
+        launch();
+    }
+
+    private void launch() throws IOException, InterruptedException {
+        Path root = rootDir();
+        Path server = root.resolve("server");
+        Path classpathFile = server.resolve("target/runtime-classpath.txt");
+        if (!Files.isDirectory(server.resolve("target/classes")) || !Files.isRegularFile(classpathFile)) {
+            throw new IllegalStateException("the server module is not packaged (no " + classpathFile
+                    + "); run these tests through the reactor, e.g. mvn -pl compat-tests -am verify");
+        }
+        Map<String, String> props = new LinkedHashMap<>(TEST_STORE);
+        props.put("listeners", "PLAINTEXT://" + HOST + ":" + port);
+        props.put("log.dirs", dataDir.toAbsolutePath().toString());
+        props.putAll(overrides);
+
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xms64m", "-Xmx512m", "-XX:MaxDirectMemorySize=512m",
+                "-Dlog4j2.configurationFile=" + root.resolve("config/log4j2.xml"),
+                "-cp", server.resolve("target/classes") + File.pathSeparator + Files.readString(classpathFile).trim(),
+                "io.ferrite.server.Main", root.resolve("config/server.properties").toString()));
+        props.forEach((k, v) -> {
+            command.add("--override");
+            command.add(k + "=" + v);
+        });
+        launches++;
+        child = ChildProcess.start(command, logsDir().resolve(name + "-" + launches + ".log"));
+        try {
+            child.awaitPort(HOST, port, START_TIMEOUT);
+        } catch (RuntimeException | InterruptedException e) {
+            child.close();
+            throw e;
+        }
+    }
+
+    public String bootstrap() {
+        return HOST + ":" + port;
+    }
+
+    public int port() {
+        return port;
+    }
+
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    public long pid() {
+        return child.pid();
+    }
+
+    /** The current run's log, for failure messages. */
+    public String logTail() {
+        return child.logTail(4000);
+    }
+
+    /** SIGTERM and a clean exit (the JVM reports 143 for a SIGTERM it handled with its shutdown hooks). */
+    public void stop() throws InterruptedException {
+        int exit = child.stop(STOP_GRACE);
+        if (exit != 0 && exit != 143) {
+            throw new IllegalStateException("broker " + name + " exited with " + exit + " on SIGTERM:\n" + logTail());
+        }
+    }
+
+    /** SIGKILL: no shutdown hook, no final flush, the abort file left behind. */
+    public void kill() throws InterruptedException {
+        child.kill();
+    }
+
+    @Override
+    public void close() {
+        if (child != null) {
+            child.close();
+        }
+    }
+
+    /** A port free at this moment on the loopback address; the broker binds it right after. */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** The project's root directory: the build passes it; run elsewhere, the module's parent. */
+    static Path rootDir() {
+        String dir = System.getProperty("ferrite.root.dir");
+        return (dir != null ? Path.of(dir) : Path.of("").toAbsolutePath().getParent()).normalize();
+    }
+
+    static Path logsDir() {
+        String dir = System.getProperty("ferrite.logs.dir");
+        try {
+            Path logs = dir != null ? Path.of(dir) : Path.of("target", "child-logs");
+            return Files.createDirectories(logs);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

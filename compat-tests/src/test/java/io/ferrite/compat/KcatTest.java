@@ -1,0 +1,172 @@
+package io.ferrite.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.header.internals.RecordHeader;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kcat, and through it librdkafka, against a child broker. kcat must be installed ({@code .ci/run} installs
+ * it): without it these tests fail rather than skip.
+ */
+@Timeout(180)
+class KcatTest {
+    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
+
+    @TempDir
+    static Path dir;
+    private static String kcat;
+    private static FerriteProcess broker;
+    private static Admin admin;
+
+    @BeforeAll
+    static void start() throws Exception {
+        kcat = onPath("kcat");
+        broker = FerriteProcess.start("KcatTest", dir.resolve("data"), Map.of());
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
+    }
+
+    @AfterAll
+    static void stop() {
+        try {
+            if (admin != null) {
+                admin.close();
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
+
+    private static String onPath(String tool) {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path p = Path.of(d, tool);
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return fail(tool + " is not installed (apt-get install -y " + tool + "); these tests need it");
+    }
+
+    private static Command.Result kcat(String name, String stdin, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(kcat, "-b", broker.bootstrap()));
+        command.addAll(List.of(args));
+        return Command.run("KcatTest-" + name, command, stdin, RUN_TIMEOUT).ok();
+    }
+
+    private static void createTopic(String name, int partitions) throws Exception {
+        admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void keyedRecordsWithHeadersGoInAndComeBackOutOfOnePartition() throws Exception {
+        String topic = "kcat-keyed";
+        createTopic(topic, 2);
+        StringBuilder input = new StringBuilder();
+        for (int i = 0; i < 50; i++) {
+            input.append("key-").append(i).append(":value-").append(i).append('\n');
+        }
+        // An idempotent, snappy-compressing librdkafka producer.
+        kcat("produce", input.toString(), "-P", "-t", topic, "-p", "1", "-K:", "-H", "trace=abc", "-H", "origin=kcat",
+                "-z", "snappy", "-X", "enable.idempotence=true");
+
+        List<String> lines = kcat("consume", "", "-C", "-t", topic, "-p", "1", "-o", "beginning", "-e",
+                "-f", "%p|%o|%k|%s|%h\\n").lines();
+        assertEquals(50, lines.size(), lines.toString());
+        for (int i = 0; i < 50; i++) {
+            assertEquals("1|" + i + "|key-" + i + "|value-" + i + "|trace=abc,origin=kcat", lines.get(i));
+        }
+        assertEquals(List.of(), kcat("consume-empty", "", "-C", "-t", topic, "-p", "0", "-o", "beginning", "-e",
+                "-f", "%o\\n").lines(), "partition 0 got nothing");
+
+        // The Java client reads the same records, headers included.
+        TopicPartition tp = new TopicPartition(topic, 1);
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), Map.of())) {
+            List<ConsumerRecord<byte[], byte[]>> got = Clients.readAll(consumer, List.of(tp), 50,
+                    Duration.ofSeconds(30)).get(1);
+            Header[] headers = {new RecordHeader("trace", Clients.bytes("abc")),
+                    new RecordHeader("origin", Clients.bytes("kcat"))};
+            for (int i = 0; i < 50; i++) {
+                assertEquals("key-" + i, new String(got.get(i).key(), StandardCharsets.UTF_8));
+                assertEquals("value-" + i, new String(got.get(i).value(), StandardCharsets.UTF_8));
+                Clients.assertHeaders(headers, got.get(i).headers().toArray(), "record " + i);
+            }
+        }
+    }
+
+    @Test
+    void metadataListsTheBrokerAndEveryPartitionAsJson() throws Exception {
+        createTopic("kcat-meta", 3);
+        String json = kcat("metadata", "", "-L", "-J", "-t", "kcat-meta").stdout();
+        assertTrue(json.contains("\"brokers\":[{\"id\":1,\"name\":\"" + broker.bootstrap() + "\"}]"), json);
+        assertTrue(json.contains("\"topic\":\"kcat-meta\""), json);
+        for (int p = 0; p < 3; p++) {
+            assertTrue(json.contains("{\"partition\":" + p + ",\"leader\":1,\"replicas\":[{\"id\":1}],\"isrs\":[{\"id\":1}]}"),
+                    "partition " + p + " led by node 1: " + json);
+        }
+        assertEquals(3, count(Pattern.compile("\"partition\":"), json), json);
+        assertFalse(json.contains("\"error\""), "no topic or partition error: " + json);
+
+        String all = kcat("metadata-all", "", "-L", "-J").stdout();
+        assertTrue(all.contains("\"topic\":\"kcat-meta\""), all);
+    }
+
+    @Test
+    void offsetsAreQueriedByTimeAndByPosition() throws Exception {
+        String topic = "kcat-times";
+        createTopic(topic, 1);
+        kcat("produce-early", "a\n".repeat(10), "-P", "-t", topic, "-p", "0");
+        Thread.sleep(20);
+        long between = System.currentTimeMillis();
+        Thread.sleep(20);
+        kcat("produce-late", "b\n".repeat(5), "-P", "-t", topic, "-p", "0");
+
+        assertEquals(10, queryOffset(topic, between), "first record at or after the time");
+        assertEquals(0, queryOffset(topic, 0));
+        assertEquals(-1, queryOffset(topic, System.currentTimeMillis() + 3_600_000), "nothing that late");
+        assertEquals(15, queryOffset(topic, -1), "end");
+        assertEquals(0, queryOffset(topic, -2), "beginning");
+    }
+
+    private static long queryOffset(String topic, long time) throws Exception {
+        String out = kcat("query-" + time, "", "-Q", "-t", topic + ":0:" + time).stdout();
+        Matcher m = Pattern.compile(Pattern.quote(topic) + " \\[0] offset (-?\\d+)").matcher(out);
+        assertTrue(m.find(), out);
+        return Long.parseLong(m.group(1));
+    }
+
+    private static int count(Pattern p, String s) {
+        Matcher m = p.matcher(s);
+        int n = 0;
+        while (m.find()) {
+            n++;
+        }
+        return n;
+    }
+}
