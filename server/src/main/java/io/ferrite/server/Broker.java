@@ -68,7 +68,7 @@ public final class Broker implements AutoCloseable {
                     ApiKeys.LIST_OFFSETS, new ListOffsetsHandler(topics, store),
                     ApiKeys.FETCH, new FetchHandler(topics, store, fetches),
                     ApiKeys.OFFSET_FOR_LEADER_EPOCH, new OffsetForLeaderEpochHandler(topics, store),
-                    ApiKeys.INIT_PRODUCER_ID, new InitProducerIdHandler(new ProducerIds(dataDir)),
+                    ApiKeys.INIT_PRODUCER_ID, admin.offload(new InitProducerIdHandler(new ProducerIds(dataDir))),
                     ApiKeys.CREATE_TOPICS, admin.offload(new CreateTopicsHandler(topics, config.topicDefaults(),
                             config.nodeId(), config.numPartitions())),
                     ApiKeys.DELETE_TOPICS, admin.offload(new DeleteTopicsHandler(topics))));
