@@ -17,6 +17,8 @@ final class PartitionLog {
     private volatile long logEndOffset;
     private volatile Retention retention;
     private volatile boolean deleted;
+    /** Kept whole: retention never moves its start, and forced file deletion stops before its data. */
+    private volatile boolean pinned;
     /** Bytes of batches from the log start on; the appender adds, retention subtracts. */
     private final java.util.concurrent.atomic.AtomicLong sizeInBytes = new java.util.concurrent.atomic.AtomicLong();
 
@@ -54,6 +56,24 @@ final class PartitionLog {
 
     Retention retention() {
         return retention;
+    }
+
+    boolean pinned() {
+        return pinned;
+    }
+
+    void pin() {
+        this.pinned = true;
+    }
+
+    /** CommitLog position of the batch at the log start, or -1 when the partition holds none. */
+    long firstPosition() {
+        long i = startIndex();
+        if (i >= queue.endIndex()) {
+            return -1;
+        }
+        ConsumeQueue.Entry e = queue.entry(i);
+        return e == null ? -1 : e.position();
     }
 
     void setRetention(Retention retention) {

@@ -13,7 +13,9 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>Two global limits override the partitions: when the disk is fuller than {@code store.max.disk.used.ratio},
  * or the oldest CommitLog file is older than {@code store.file.max.age.ms}, the oldest file goes anyway, and
- * partitions whose batches were in it have their log start moved past them.
+ * partitions whose batches were in it have their log start moved past them. A pinned partition (the group
+ * coordinator's) is never trimmed: its owner compacts it by rewriting its live state at the tail, and a
+ * forced deletion stops at the first file it still reads from.
  *
  * <p>A file is only unmapped and deleted once no reader holds a slice of it.
  */
@@ -46,7 +48,9 @@ final class RetentionService implements Agent {
     public synchronized int doWork() throws IOException {
         long now = clock.millis();
         for (PartitionLog p : partitions.all()) {
-            applyRetention(p, now);
+            if (!p.pinned()) {
+                applyRetention(p, now);
+            }
         }
         int deleted = log.files().deleteBefore(minPositionNeeded());
         while (mustForceDelete(now) && log.files().files().size() > 1) {
@@ -54,6 +58,12 @@ final class RetentionService implements Agent {
             long newMin = oldest.fileFromOffset() + oldest.fileSize();
             if (newMin > log.confirmedPosition()) {
                 break; // the file still being written (or just rolled from) is never forced out
+            }
+            PartitionLog holder = pinnedBefore(newMin);
+            if (holder != null) {
+                LOG.warn("keeping CommitLog file {}: pinned partition {} still reads from it", oldest.path(),
+                        holder.key());
+                break;
             }
             LOG.warn("deleting CommitLog file {} ahead of partition retention ({})", oldest.path(),
                     diskTooFull() ? "disk above " + maxDiskUsedRatio : "older than " + fileMaxAgeMs + " ms");
@@ -99,6 +109,17 @@ final class RetentionService implements Agent {
         long i = q.firstIndexAtOrAfterPosition(position, p.startIndex());
         ConsumeQueue.Entry e = i < q.endIndex() ? q.entry(i) : null;
         p.truncateHead(e == null ? end : e.baseOffset());
+    }
+
+    /** A pinned partition with batches before {@code position}, or null. */
+    private PartitionLog pinnedBefore(long position) {
+        for (PartitionLog p : partitions.all()) {
+            long first = p.pinned() ? p.firstPosition() : -1;
+            if (first >= 0 && first < position) {
+                return p;
+            }
+        }
+        return null;
     }
 
     /** The lowest CommitLog position any partition still reads from. */

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.logging.log4j.LogManager;
@@ -42,7 +43,8 @@ public final class Store implements AutoCloseable {
     private volatile StoreException failure;
     private volatile boolean closed;
 
-    private Store(StoreConfig config, Clock clock, BlockAllocator blocks) throws IOException {
+    private Store(StoreConfig config, Clock clock, BlockAllocator blocks, Collection<PartitionKey> pinned)
+            throws IOException {
         this.config = config;
         this.root = config.dataDir();
         Files.createDirectories(root);
@@ -90,6 +92,11 @@ public final class Store implements AutoCloseable {
         }
         services.add(new ServiceRunner(new FlushService(commitLog, partitions, !sync, this::fail),
                 config.flushIntervalMs()).start());
+        // Pinned before retention's first pass, which runs as soon as it starts.
+        partitions.create(pinned);
+        for (PartitionKey k : pinned) {
+            partitions.require(k).pin();
+        }
         this.retention = new RetentionService(commitLog, partitions, config, clock);
         services.add(new ServiceRunner(retention, config.retentionCheckIntervalMs()).start());
     }
@@ -99,10 +106,23 @@ public final class Store implements AutoCloseable {
         return open(config, clock, BlockAllocator.DEFAULT);
     }
 
+    /**
+     * As {@link #open(StoreConfig, Clock)}, with {@code pinned} partitions created if missing and pinned (see
+     * {@link #pin}) before retention first runs.
+     */
+    public static Store open(StoreConfig config, Clock clock, Collection<PartitionKey> pinned) {
+        return open(config, clock, BlockAllocator.DEFAULT, pinned);
+    }
+
     /** As {@link #open(StoreConfig, Clock)}, with the way disk blocks are reserved for new files injected. */
     public static Store open(StoreConfig config, Clock clock, BlockAllocator blocks) {
+        return open(config, clock, blocks, List.of());
+    }
+
+    private static Store open(StoreConfig config, Clock clock, BlockAllocator blocks,
+                              Collection<PartitionKey> pinned) {
         try {
-            return new Store(config, clock, blocks);
+            return new Store(config, clock, blocks, pinned);
         } catch (IOException e) {
             throw StoreException.fromIo("cannot open the store", config.dataDir(), e);
         }
@@ -149,6 +169,21 @@ public final class Store implements AutoCloseable {
             return null;
         });
         partitions.delete(p);
+    }
+
+    /*
+     * A pinned partition (see open) is never trimmed by retention, and forced file deletion stops before its
+     * oldest batch. Its owner keeps it short itself, by rewriting what is live at the tail and advancing the
+     * log start, and uses bytesBehind to know when.
+     */
+
+    /**
+     * How far, in CommitLog bytes, the partition's oldest batch lies behind the end of the CommitLog: the
+     * span of CommitLog it keeps from being deleted. 0 for a partition with no batches.
+     */
+    public long bytesBehind(PartitionKey key) {
+        long first = partitions.require(key).firstPosition();
+        return first < 0 ? 0 : Math.max(0, commitLog.confirmedPosition() - first);
     }
 
     public void setRetention(PartitionKey key, Retention retention) {

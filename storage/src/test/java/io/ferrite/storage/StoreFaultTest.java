@@ -293,6 +293,38 @@ class StoreFaultTest {
     }
 
     @Test
+    void aPinnedPartitionIsNeverTrimmedAndHoldsItsFilesUntilItsOwnerMovesOn() throws Exception {
+        PartitionKey pinned = new PartitionKey("__internal", 0);
+        MutableClock clock = new MutableClock(System.currentTimeMillis());
+        StoreConfig aged = TestBatches.smallConfig(dir, FlushMode.ASYNC).toBuilder()
+                .warmFiles(false)
+                .fileMaxAgeMs(3_600_000)
+                .defaultRetention(new Retention(1000, -1))
+                .build();
+        try (Store store = Store.open(aged, clock, List.of(pinned))) {
+            assertTrue(store.hasPartition(pinned), "created by open");
+            store.createPartition(P0);
+            store.append(pinned, TestBatches.batch("state", 1, 1), 0, false).get(); // an ancient timestamp
+            for (int i = 0; i < 200; i++) {
+                store.append(P0, TestBatches.sized(1000, i), 0, false).get();
+            }
+            assertTrue(store.bytesBehind(pinned) > 3 * aged.commitLogFileSize());
+            clock.advance(2 * 3_600_000);
+            assertEquals(0, store.runRetention(), "the first file holds the pinned partition's only batch");
+            assertEquals(0, store.logStartOffset(pinned), "time retention does not touch a pinned partition");
+
+            // The owner rewrites its live state at the tail and lets the old batch go.
+            long rewritten = store.append(pinned, TestBatches.batch("state", 1, 1), 0, false).get().baseOffset();
+            store.advanceLogStart(pinned, rewritten);
+            assertTrue(store.bytesBehind(pinned) < aged.commitLogFileSize());
+            assertTrue(store.runRetention() >= 3, "now the old files can go");
+            try (ReadResult r = store.read(pinned, rewritten, Integer.MAX_VALUE)) {
+                assertEquals(1, r.batches().size());
+            }
+        }
+    }
+
+    @Test
     void aFileOlderThanTheGlobalMaximumGoesDespitePartitionRetention() throws Exception {
         MutableClock clock = new MutableClock(System.currentTimeMillis());
         StoreConfig aged = TestBatches.smallConfig(dir, FlushMode.ASYNC).toBuilder()
