@@ -21,8 +21,20 @@ public final class RequestCodec {
     private RequestCodec() {
     }
 
-    /** A decoded request; {@code body} may hold views of {@code frame}, which the caller keeps retained. */
-    public record DecodedRequest(RequestHeaderData header, ApiKeys apiKey, short headerVersion, ApiMessage body) {
+    /**
+     * A decoded request; {@code body} may hold views of {@code frame}, which the caller keeps retained.
+     * {@code clientHost} is the peer's address as Kafka shows it ("/127.0.0.1"), or "" when not known.
+     */
+    public record DecodedRequest(RequestHeaderData header, ApiKeys apiKey, short headerVersion, ApiMessage body,
+                                 String clientHost) {
+        public DecodedRequest withClientHost(String host) {
+            return new DecodedRequest(header, apiKey, headerVersion, body, host);
+        }
+
+        public String clientId() {
+            return header.clientId() == null ? "" : header.clientId();
+        }
+
         public short apiVersion() {
             return header.requestApiVersion();
         }
@@ -64,7 +76,7 @@ public final class RequestCodec {
                 throw new InvalidRequestException(api + " v" + version + " request has " + frame.readableBytes()
                         + " bytes after its body");
             }
-            return new DecodedRequest(header, api, headerVersion, body);
+            return new DecodedRequest(header, api, headerVersion, body, "");
         } catch (InvalidRequestException e) {
             throw e;
         } catch (RuntimeException e) { // the generated readers throw plain runtime exceptions on bad input

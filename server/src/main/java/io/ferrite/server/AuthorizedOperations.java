@@ -18,6 +18,8 @@ final class AuthorizedOperations {
     static final int CLUSTER = bits(Set.of(AclOperation.CREATE, AclOperation.CLUSTER_ACTION,
             AclOperation.DESCRIBE_CONFIGS, AclOperation.ALTER_CONFIGS, AclOperation.IDEMPOTENT_WRITE,
             AclOperation.ALTER, AclOperation.DESCRIBE));
+    /** Every operation on a group. */
+    static final int GROUP = bits(Set.of(AclOperation.READ, AclOperation.DESCRIBE, AclOperation.DELETE));
     /** What a response carries when the request did not ask (the schema default). */
     static final int NOT_ASKED = Integer.MIN_VALUE;
 

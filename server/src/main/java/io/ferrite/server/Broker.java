@@ -1,9 +1,13 @@
 package io.ferrite.server;
 
+import io.ferrite.server.group.CoordinatorLog;
+import io.ferrite.server.group.GroupConfig;
+import io.ferrite.server.group.GroupCoordinator;
 import io.ferrite.storage.Store;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
@@ -23,23 +27,30 @@ public final class Broker implements AutoCloseable {
     private final KafkaServer server;
     private final FetchWaiters fetches;
     private final AdminExecutor admin;
+    private final GroupCoordinator groups;
 
-    private Broker(Store store, KafkaServer server, FetchWaiters fetches, AdminExecutor admin) {
+    private Broker(Store store, KafkaServer server, FetchWaiters fetches, AdminExecutor admin,
+                   GroupCoordinator groups) {
         this.store = store;
         this.server = server;
         this.fetches = fetches;
         this.admin = admin;
+        this.groups = groups;
     }
 
     /** Opens the store (recovering it if needed) and the topic registry, and starts listening. */
     public static Broker start(BrokerConfig config, Clock clock) throws Exception {
-        Store store = Store.open(config.store(), clock);
+        GroupConfig groupConfig = GroupConfig.fromProperties(config.properties());
+        Store store = Store.open(config.store(), clock, List.of(CoordinatorLog.PARTITION));
         FetchWaiters fetches = new FetchWaiters();
         AdminExecutor admin = new AdminExecutor();
+        GroupCoordinator groups = null;
         try {
             Path dataDir = config.store().dataDir();
             ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
             TopicRegistry topics = TopicRegistry.open(dataDir, store, config.topicDefaults());
+            groups = GroupCoordinator.start(store, clock, groupConfig, topics.lookup());
+            topics.onDelete(groups::onTopicDeleted);
             KafkaServer[] server = new KafkaServer[1];
             IntSupplier advertisedPort = () -> config.advertisedPort() > 0 ? config.advertisedPort() : server[0].port();
             ApiVersionsTable table = new ApiVersionsTable()
@@ -84,12 +95,16 @@ public final class Broker implements AutoCloseable {
             handlers.put(ApiKeys.ALTER_CONFIGS, admin.offload(new AlterConfigsHandler(configChanger, config.nodeId())));
             handlers.put(ApiKeys.INCREMENTAL_ALTER_CONFIGS,
                     admin.offload(new IncrementalAlterConfigsHandler(configChanger, config.nodeId())));
+            new GroupApis(groups, config.nodeId(), config.advertisedHost(), advertisedPort).register(handlers, table);
             server[0] = new KafkaServer(config, table, handlers).start();
             LOG.info("node {} of cluster {} is up with {} topics", identity.nodeId(), identity.clusterId(),
                     topics.all().size());
-            return new Broker(store, server[0], fetches, admin);
+            return new Broker(store, server[0], fetches, admin, groups);
         } catch (Exception e) { // includes a BindException Netty rethrows undeclared
             admin.close();
+            if (groups != null) {
+                groups.close();
+            }
             fetches.close();
             store.close();
             throw e;
@@ -107,6 +122,7 @@ public final class Broker implements AutoCloseable {
         try {
             server.close();
             admin.close(); // an admin change already running finishes before the store closes
+            groups.close();
             fetches.close();
         } finally {
             store.close();

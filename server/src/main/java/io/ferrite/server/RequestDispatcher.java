@@ -60,7 +60,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            Pending p = dispatch(frame);
+            Pending p = dispatch(ctx, frame);
             inOrder.add(p);
             if (inOrder.size() >= MAX_IN_FLIGHT) {
                 ctx.channel().config().setAutoRead(false); // a client not reading its answers gets no more read
@@ -80,7 +80,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
     }
 
-    private Pending dispatch(ByteBuf frame) {
+    private Pending dispatch(ChannelHandlerContext ctx, ByteBuf frame) {
         if (frame.readableBytes() >= 8) {
             short key = frame.getShort(frame.readerIndex());
             short version = frame.getShort(frame.readerIndex() + 2);
@@ -91,7 +91,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                         CompletableFuture.completedFuture(table.response(Errors.UNSUPPORTED_VERSION)));
             }
         }
-        DecodedRequest request = RequestCodec.decode(frame);
+        DecodedRequest request = RequestCodec.decode(frame).withClientHost(clientHost(ctx));
         Handler handler = handlers.get(request.apiKey());
         if (handler == null || !table.supports(request.apiKey(), request.apiVersion())) {
             throw new InvalidRequestException(request.apiKey() + " v" + request.apiVersion() + " is not supported");
@@ -103,6 +103,12 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             response = CompletableFuture.failedFuture(e);
         }
         return new Pending(request.apiKey(), request.apiVersion(), request.correlationId(), response);
+    }
+
+    /** The peer as Kafka names it in group descriptions: "/" and its IP address. */
+    private static String clientHost(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
+                ? "/" + a.getAddress().getHostAddress() : "";
     }
 
     /** Writes every response at the head of the queue that is ready; stops at the first still pending. */

@@ -1,5 +1,6 @@
 package io.ferrite.server;
 
+import io.ferrite.server.group.TopicLookup;
 import io.ferrite.storage.AtomicFiles;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Retention;
@@ -16,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.Uuid;
@@ -53,6 +55,7 @@ final class TopicRegistry {
     private final TopicDefaults defaults;
     private final Map<String, Topic> byName = new ConcurrentHashMap<>();
     private final Map<Uuid, Topic> byId = new ConcurrentHashMap<>();
+    private volatile Consumer<String> deleted = name -> { };
 
     private TopicRegistry(Path dir, Store store, TopicDefaults defaults) {
         this.dir = dir;
@@ -73,6 +76,34 @@ final class TopicRegistry {
             r.applyRetention(t);
         }
         return r;
+    }
+
+    /** Who hears of a topic deletion (its committed offsets go too); called before the topic's data goes. */
+    void onDelete(Consumer<String> listener) {
+        this.deleted = listener;
+    }
+
+    /** These topics as the group coordinator needs them. */
+    TopicLookup lookup() {
+        return new TopicLookup() {
+            @Override
+            public int partitions(String topic) {
+                Topic t = byName.get(topic);
+                return t == null ? -1 : t.partitions();
+            }
+
+            @Override
+            public String name(Uuid id) {
+                Topic t = byId.get(id);
+                return t == null ? null : t.name();
+            }
+
+            @Override
+            public Uuid id(String topic) {
+                Topic t = byName.get(topic);
+                return t == null ? Uuid.ZERO_UUID : t.id();
+            }
+        };
     }
 
     Topic get(String name) {
@@ -188,6 +219,7 @@ final class TopicRegistry {
         if (byName.get(t.name()) != t) {
             return;
         }
+        deleted.accept(t.name());
         for (PartitionKey k : keys(t)) {
             if (store.hasPartition(k)) {
                 store.deletePartition(k);

@@ -99,7 +99,10 @@ class BrokerTest {
                     ApiKeys.INIT_PRODUCER_ID, ApiKeys.CREATE_TOPICS, ApiKeys.DELETE_TOPICS, ApiKeys.CREATE_PARTITIONS,
                     ApiKeys.DELETE_RECORDS, ApiKeys.DESCRIBE_CLUSTER, ApiKeys.DESCRIBE_TOPIC_PARTITIONS,
                     ApiKeys.DESCRIBE_LOG_DIRS, ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS,
-                    ApiKeys.INCREMENTAL_ALTER_CONFIGS);
+                    ApiKeys.INCREMENTAL_ALTER_CONFIGS, ApiKeys.FIND_COORDINATOR, ApiKeys.JOIN_GROUP,
+                    ApiKeys.SYNC_GROUP, ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP, ApiKeys.OFFSET_COMMIT,
+                    ApiKeys.OFFSET_FETCH, ApiKeys.OFFSET_DELETE, ApiKeys.LIST_GROUPS, ApiKeys.DESCRIBE_GROUPS,
+                    ApiKeys.DELETE_GROUPS);
             assertEquals(implemented, r.apiKeys().stream().map(k -> ApiKeys.forId(k.apiKey()))
                     .collect(java.util.stream.Collectors.toSet()), "the implemented APIs, nothing more");
             for (ApiVersionsResponseData.ApiVersion k : r.apiKeys()) {

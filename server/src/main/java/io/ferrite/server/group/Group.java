@@ -1,0 +1,36 @@
+package io.ferrite.server.group;
+
+/**
+ * A group of either protocol, as committed offsets and the admin APIs see it. Its state lives on the
+ * coordinator thread.
+ */
+interface Group {
+    String groupId();
+
+    /** Kafka's group type name: "classic" or "consumer". */
+    String type();
+
+    /** The protocol type members joined with ("consumer", "connect", ...), or "" for a group with none. */
+    String protocolType();
+
+    /** Kafka's name for the state, as DescribeGroups and ListGroups report it. */
+    String stateName();
+
+    /** No members. */
+    boolean isEmpty();
+
+    /** When the group last became empty, for offset expiry; meaningful only while it is empty. */
+    long emptySince();
+
+    /** Whether any member's subscription names the topic; false when the group cannot tell. */
+    boolean isSubscribedTo(String topic);
+
+    /**
+     * Returns if the commit may go ahead, or throws the {@link org.apache.kafka.common.errors.ApiException}
+     * Kafka answers it with (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS, ...).
+     */
+    void validateOffsetCommit(String memberId, String groupInstanceId, int generationOrEpoch, short apiVersion);
+
+    /** As {@link #validateOffsetCommit}, for an OffsetFetch that names its member (v9+). */
+    void validateOffsetFetch(String memberId, int memberEpoch);
+}

@@ -1,0 +1,135 @@
+package io.ferrite.server.group;
+
+import io.ferrite.server.group.CoordinatorRecord.GroupTombstone;
+import io.ferrite.server.group.CoordinatorRecord.OffsetCommit;
+import io.ferrite.server.group.CoordinatorRecord.OffsetKey;
+import io.ferrite.server.group.CoordinatorRecord.OffsetTombstone;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * Committed offsets, per group, per partition: what OffsetCommit writes and OffsetFetch reads. Also the
+ * offset expiry Kafka runs ({@code offsets.retention.minutes}): an empty group's offsets go once the group
+ * has been empty that long (a group that never had members: once the commit is that old), and an empty group
+ * with no offsets left goes with them. Coordinator thread only.
+ */
+final class Offsets implements CoordinatorState {
+    private final Map<String, Map<PartitionRef, OffsetCommit>> byGroup = new HashMap<>();
+    private final Map<String, Group> groups;
+    private final ClassicGroups classic;
+
+    /** A topic partition. */
+    record PartitionRef(String topic, int partition) {
+    }
+
+    Offsets(Map<String, Group> groups, ClassicGroups classic) {
+        this.groups = groups;
+        this.classic = classic;
+    }
+
+    OffsetCommit get(String group, String topic, int partition) {
+        Map<PartitionRef, OffsetCommit> offsets = byGroup.get(group);
+        return offsets == null ? null : offsets.get(new PartitionRef(topic, partition));
+    }
+
+    /** Every committed offset of the group, in no particular order. */
+    List<OffsetCommit> all(String group) {
+        Map<PartitionRef, OffsetCommit> offsets = byGroup.get(group);
+        return offsets == null ? List.of() : new ArrayList<>(offsets.values());
+    }
+
+    boolean hasOffsets(String group) {
+        Map<PartitionRef, OffsetCommit> offsets = byGroup.get(group);
+        return offsets != null && !offsets.isEmpty();
+    }
+
+    /** Applies a record this coordinator just wrote, the same way a replay would. */
+    void apply(CoordinatorRecord r) {
+        replay(r);
+    }
+
+    /** Tombstones for every offset of the group that {@code which} selects. */
+    List<CoordinatorRecord> tombstones(String group, Predicate<PartitionRef> which) {
+        List<CoordinatorRecord> out = new ArrayList<>();
+        for (PartitionRef p : byGroup.getOrDefault(group, Map.of()).keySet()) {
+            if (which.test(p)) {
+                out.add(new OffsetTombstone(group, p.topic(), p.partition()));
+            }
+        }
+        return out;
+    }
+
+    /** Tombstones for the offsets of a deleted topic, in every group. */
+    List<CoordinatorRecord> tombstonesForTopic(String topic) {
+        List<CoordinatorRecord> out = new ArrayList<>();
+        for (String group : byGroup.keySet()) {
+            out.addAll(tombstones(group, p -> p.topic().equals(topic)));
+        }
+        return out;
+    }
+
+    /**
+     * The records that expire what has outlived the retention at {@code now}: offsets of groups empty long
+     * enough (or of explicit expire timestamps), and then the groups themselves if nothing is left.
+     */
+    List<CoordinatorRecord> expire(long now, long retentionMs) {
+        List<CoordinatorRecord> out = new ArrayList<>();
+        for (Map.Entry<String, Map<PartitionRef, OffsetCommit>> e : byGroup.entrySet()) {
+            Group g = groups.get(e.getKey());
+            if (g != null && !g.isEmpty()) {
+                continue; // a live group keeps its offsets, as in Kafka
+            }
+            int expired = 0;
+            for (OffsetCommit o : e.getValue().values()) {
+                boolean gone = o.expireTimestamp() >= 0 ? now >= o.expireTimestamp()
+                        : g instanceof ClassicGroup c && c.protocolType != null
+                        ? now - Math.max(c.emptySince(), o.commitTimestamp()) >= retentionMs
+                        : now - o.commitTimestamp() >= retentionMs;
+                if (gone) {
+                    out.add(new OffsetTombstone(o.group(), o.topic(), o.partition()));
+                    expired++;
+                }
+            }
+            if (expired == e.getValue().size() && g instanceof ClassicGroup) {
+                out.add(new GroupTombstone(e.getKey()));
+            }
+        }
+        return out;
+    }
+
+    @Override
+    public void replay(CoordinatorRecord record) {
+        if (record instanceof OffsetCommit o) {
+            byGroup.computeIfAbsent(o.group(), k -> new LinkedHashMap<>())
+                    .put(new PartitionRef(o.topic(), o.partition()), o);
+            classic.getOrCreate(o.group()); // a group with offsets exists, as in Kafka (a "simple" group if no other)
+        } else if (record instanceof OffsetTombstone t) {
+            Map<PartitionRef, OffsetCommit> offsets = byGroup.get(t.group());
+            if (offsets != null) {
+                offsets.remove(new PartitionRef(t.topic(), t.partition()));
+                if (offsets.isEmpty()) {
+                    byGroup.remove(t.group());
+                }
+            }
+        } else if (record instanceof GroupTombstone t) {
+            byGroup.remove(t.group());
+        }
+    }
+
+    @Override
+    public void snapshot(List<CoordinatorRecord> out) {
+        for (Map<PartitionRef, OffsetCommit> offsets : byGroup.values()) {
+            out.addAll(offsets.values());
+        }
+    }
+
+    /** Groups that hold offsets. */
+    Iterator<String> groupIds() {
+        return byGroup.keySet().iterator();
+    }
+}
