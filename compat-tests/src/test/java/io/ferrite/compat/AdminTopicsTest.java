@@ -22,28 +22,37 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.InvalidReplicationFactorException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /** The pinned kafka-clients' AdminClient creates, lists, describes and deletes topics on a child broker. */
+@ParameterizedClass(name = "{0}")
+@MethodSource("io.ferrite.compat.BrokerKind#selected")
 @Timeout(120)
 class AdminTopicsTest {
+    /** The broker this run of the class is against; started once per run, below. */
+    @Parameter
+    BrokerKind kind;
+
     @TempDir
     static Path dir;
-    private static FerriteProcess broker;
+    private static BrokerUnderTest broker;
     private static Admin admin;
 
-    @BeforeAll
-    static void start() throws Exception {
-        broker = FerriteProcess.start("AdminTopicsTest", dir.resolve("data"), Map.of());
+    @BeforeParameterizedClassInvocation
+    static void start(BrokerKind kind) throws Exception {
+        broker = kind.start("AdminTopicsTest", dir.resolve(kind.name()), Map.of());
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() throws Exception {
         try {
             if (admin != null) {

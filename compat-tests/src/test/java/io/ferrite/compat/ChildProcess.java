@@ -20,6 +20,11 @@ import java.util.concurrent.TimeUnit;
  * leaves no broker behind.
  */
 public final class ChildProcess implements AutoCloseable {
+    /**
+     * The memory every broker JVM gets, Ferrite and the Kafka reference alike, so neither is compared with
+     * the other on a bigger heap.
+     */
+    public static final List<String> BROKER_MEMORY = List.of("-Xms64m", "-Xmx512m", "-XX:MaxDirectMemorySize=512m");
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
 
     static {
@@ -49,6 +54,11 @@ public final class ChildProcess implements AutoCloseable {
         LIVE.add(p);
         p.onExit().thenRun(() -> LIVE.remove(p));
         return new ChildProcess(p, log);
+    }
+
+    /** The {@code java} of the JVM running the tests, for child JVMs. */
+    public static String java() {
+        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
     }
 
     public long pid() {

@@ -2,7 +2,7 @@ package io.ferrite.compat;
 
 import org.junit.jupiter.api.Test;
 
-/** The default test execution runs the pinned kafka-clients, alone, and never the broker in-process. */
+/** The default test execution runs the pinned kafka-clients, alone, and never a broker in-process. */
 class ClasspathTest {
     @Test
     void theTestClasspathHoldsOnlyThePinnedClientAndNoBroker() {

@@ -159,11 +159,12 @@ public final class Clients {
 
     /**
      * The kafka-clients this JVM runs is the version the build asked for, and no other is on the classpath
-     * (the legacy executions must not quietly run the pinned client); the broker is not on it either, since
-     * it must only ever run as a child process.
+     * (the legacy executions must not quietly run the pinned client); neither broker, Ferrite or the Kafka
+     * reference, is on it either, since each must only ever run as a child process.
      */
     public static void assertTestClasspath() {
         assertThrows(ClassNotFoundException.class, () -> Class.forName("io.ferrite.server.Main"));
+        assertThrows(ClassNotFoundException.class, () -> Class.forName("kafka.Kafka"));
         String expected = Objects.requireNonNull(System.getProperty("compat.kafka.clients.version"),
                 "the build sets compat.kafka.clients.version for each test execution");
         assertEquals(expected, AppInfoParser.getVersion());

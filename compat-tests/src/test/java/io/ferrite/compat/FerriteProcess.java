@@ -19,7 +19,7 @@ import java.util.Map;
  * loopback listener on a free port and a fresh data directory. It can be stopped with SIGTERM, killed
  * with SIGKILL, and started again on the same port and data directory.
  */
-public final class FerriteProcess implements AutoCloseable {
+public final class FerriteProcess implements BrokerUnderTest {
     public static final String HOST = "127.0.0.1";
     /**
      * 32 MiB CommitLog files instead of 1 GiB: in sync mode the write-buffer pool holds three of them
@@ -66,6 +66,7 @@ public final class FerriteProcess implements AutoCloseable {
     }
 
     /** Starts the broker again on the same port and data directory, after {@link #stop} or {@link #kill}. */
+    @Override
     public void restart() throws IOException, InterruptedException {
         if (child != null && child.isAlive()) {
             throw new IllegalStateException("broker " + name + " is still running as process " + child.pid());
@@ -86,9 +87,10 @@ public final class FerriteProcess implements AutoCloseable {
         props.put("log.dirs", dataDir.toAbsolutePath().toString());
         props.putAll(overrides);
 
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Xms64m", "-Xmx512m", "-XX:MaxDirectMemorySize=512m",
+        List<String> command = new ArrayList<>();
+        command.add(ChildProcess.java());
+        command.addAll(ChildProcess.BROKER_MEMORY);
+        command.addAll(List.of(
                 "-Dlog4j2.configurationFile=" + root.resolve("config/log4j2.xml"),
                 "-cp", server.resolve("target/classes") + File.pathSeparator + Files.readString(classpathFile).trim(),
                 "io.ferrite.server.Main", root.resolve("config/server.properties").toString()));
@@ -106,6 +108,12 @@ public final class FerriteProcess implements AutoCloseable {
         }
     }
 
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
     public String bootstrap() {
         return HOST + ":" + port;
     }
@@ -118,16 +126,19 @@ public final class FerriteProcess implements AutoCloseable {
         return dataDir;
     }
 
+    @Override
     public long pid() {
         return child.pid();
     }
 
     /** The current run's log, for failure messages. */
+    @Override
     public String logTail() {
         return child.logTail(4000);
     }
 
     /** SIGTERM and a clean exit (the JVM reports 143 for a SIGTERM it handled with its shutdown hooks). */
+    @Override
     public void stop() throws InterruptedException {
         int exit = child.stop(STOP_GRACE);
         if (exit != 0 && exit != 143) {
@@ -136,6 +147,7 @@ public final class FerriteProcess implements AutoCloseable {
     }
 
     /** SIGKILL: no shutdown hook, no final flush, the abort file left behind. */
+    @Override
     public void kill() throws InterruptedException {
         child.kill();
     }

@@ -24,34 +24,43 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * kcat, and through it librdkafka, against a child broker. kcat must be installed ({@code .ci/run} installs
  * it): without it these tests fail rather than skip.
  */
+@ParameterizedClass(name = "{0}")
+@MethodSource("io.ferrite.compat.BrokerKind#selected")
 @Timeout(180)
 class KcatTest {
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
 
+    /** The broker this run of the class is against; started once per run, below. */
+    @Parameter
+    BrokerKind kind;
+
     @TempDir
     static Path dir;
     private static String kcat;
-    private static FerriteProcess broker;
+    private static BrokerUnderTest broker;
     private static Admin admin;
 
-    @BeforeAll
-    static void start() throws Exception {
+    @BeforeParameterizedClassInvocation
+    static void start(BrokerKind kind) throws Exception {
         kcat = onPath("kcat");
-        broker = FerriteProcess.start("KcatTest", dir.resolve("data"), Map.of());
+        broker = kind.start("KcatTest", dir.resolve(kind.name()), Map.of());
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         try {
             if (admin != null) {

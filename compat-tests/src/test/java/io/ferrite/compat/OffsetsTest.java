@@ -25,34 +25,43 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Offsets as the pinned consumer sees them: log start and end, lookups by time, and a seek into the middle
  * of a batch. Each topic holds one batch of 100 records, so every lookup and the seek land inside it.
  */
+@ParameterizedClass(name = "{0}")
+@MethodSource("io.ferrite.compat.BrokerKind#selected")
 @Timeout(120)
 class OffsetsTest {
     private static final int RECORDS = 100;
     private static final long STEP_MS = 10;
 
+    /** The broker this run of the class is against; started once per run, below. */
+    @Parameter
+    BrokerKind kind;
+
     @TempDir
     static Path dir;
-    private static FerriteProcess broker;
+    private static BrokerUnderTest broker;
     private static Admin admin;
 
-    @BeforeAll
-    static void start() throws Exception {
-        broker = FerriteProcess.start("OffsetsTest", dir.resolve("data"), Map.of());
+    @BeforeParameterizedClassInvocation
+    static void start(BrokerKind kind) throws Exception {
+        broker = kind.start("OffsetsTest", dir.resolve(kind.name()), Map.of());
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         try {
             if (admin != null) {

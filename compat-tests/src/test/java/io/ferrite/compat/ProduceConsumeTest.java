@@ -28,32 +28,41 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** The pinned kafka-clients' idempotent producer and an assign()ing consumer against a child broker. */
+@ParameterizedClass(name = "{0}")
+@MethodSource("io.ferrite.compat.BrokerKind#selected")
 @Timeout(180)
 class ProduceConsumeTest {
     private static final int RECORDS = 20_000;
     private static final int PARTITIONS = 3;
 
+    /** The broker this run of the class is against; started once per run, below. */
+    @Parameter
+    BrokerKind kind;
+
     @TempDir
     static Path dir;
-    private static FerriteProcess broker;
+    private static BrokerUnderTest broker;
     private static Admin admin;
 
-    @BeforeAll
-    static void start() throws Exception {
-        broker = FerriteProcess.start("ProduceConsumeTest", dir.resolve("data"), Map.of());
+    @BeforeParameterizedClassInvocation
+    static void start(BrokerKind kind) throws Exception {
+        broker = kind.start("ProduceConsumeTest", dir.resolve(kind.name()), Map.of());
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
     }
 
-    @AfterAll
+    @AfterParameterizedClassInvocation
     static void stop() {
         try {
             if (admin != null) {

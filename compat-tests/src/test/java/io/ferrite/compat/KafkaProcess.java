@@ -1,0 +1,282 @@
+package io.ferrite.compat;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.common.Node;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * Apache Kafka ({@code kafka.version} of the build) as the reference broker: one KRaft node that is broker
+ * and controller at once, in a child JVM with the same memory as Ferrite's. Its jars come from Maven
+ * Central through the {@code kafka-reference} module, whose {@code target/runtime-classpath.txt} is its
+ * classpath, so Kafka is never on the tests' own classpath.
+ *
+ * <p>Starting writes {@code server.properties} and a log4j2 configuration into the given directory, formats
+ * {@code data/} under it with Kafka's storage tool (a fresh cluster id, a single-voter dynamic quorum), and
+ * runs {@code kafka.Kafka} until a stock AdminClient sees the broker in DescribeCluster. Apart from what one
+ * node needs (replication factor 1 for the internal topics, no initial rebalance delay), Kafka's defaults
+ * stand. It can be stopped with SIGTERM, killed with SIGKILL, and started again on the same ports and data.
+ */
+public final class KafkaProcess implements BrokerUnderTest {
+    public static final String HOST = FerriteProcess.HOST;
+    public static final int NODE_ID = 1;
+    /** Generous: a first start on a busy two-core machine loads and JIT-compiles much of Kafka. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
+    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
+    /** Everything at INFO to stdout, which {@link ChildProcess} sends to the run's log file. */
+    private static final String LOG4J2 = """
+            rootLogger.level = INFO
+            rootLogger.appenderRef.out.ref = out
+            appender.out.type = Console
+            appender.out.name = out
+            appender.out.layout.type = PatternLayout
+            appender.out.layout.pattern = [%d] %p %m (%c)%n
+            """;
+
+    private final String name;
+    private final Path dir;
+    private final int port;
+    private final int controllerPort;
+    private ChildProcess child;
+    private int launches;
+    private Duration formatDuration;
+    private Duration lastStartDuration;
+
+    private KafkaProcess(String name, Path dir, int port, int controllerPort) {
+        this.name = name;
+        this.dir = dir;
+        this.port = port;
+        this.controllerPort = controllerPort;
+    }
+
+    /**
+     * Formats and starts a broker on two free loopback ports (clients, controller) with its configuration
+     * and data under {@code dir}, and waits until it serves. {@code overrides} go on top of the single-node
+     * settings. Its output goes to {@code <name>-<n>.log} under the build's child-logs directory.
+     */
+    public static KafkaProcess start(String name, Path dir, Map<String, String> overrides)
+            throws IOException, InterruptedException {
+        for (int attempt = 1; ; attempt++) {
+            KafkaProcess p = new KafkaProcess(name, dir, FerriteProcess.freePort(), FerriteProcess.freePort());
+            try {
+                p.format(Map.copyOf(overrides));
+                p.launch();
+                return p;
+            } catch (IllegalStateException e) {
+                // Another process may take a port between the probe and Kafka's bind; the formatted data
+                // names the controller's port, so the retry starts from nothing.
+                if (attempt == 3 || p.child == null || !p.child.logTail(100_000).contains("Address already in use")) {
+                    throw e;
+                }
+                deleteTree(p.dataDir());
+            }
+        }
+    }
+
+    /** The single-node configuration: Kafka's defaults except what one node that is also the quorum needs. */
+    private Map<String, String> serverProperties(Map<String, String> overrides) {
+        Map<String, String> props = new LinkedHashMap<>();
+        props.put("process.roles", "broker,controller");
+        props.put("node.id", Integer.toString(NODE_ID));
+        props.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        props.put("inter.broker.listener.name", "PLAINTEXT");
+        props.put("controller.listener.names", "CONTROLLER");
+        props.put("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
+        props.put("log.dirs", dataDir().toAbsolutePath().toString());
+        props.put("offsets.topic.replication.factor", "1");
+        props.put("transaction.state.log.replication.factor", "1");
+        props.put("transaction.state.log.min.isr", "1");
+        props.put("share.coordinator.state.topic.replication.factor", "1");
+        props.put("share.coordinator.state.topic.min.isr", "1");
+        props.put("group.initial.rebalance.delay.ms", "0");
+        props.putAll(overrides);
+        return props;
+    }
+
+    /** Writes the configuration and runs Kafka's storage tool on it, as {@code kafka-storage.sh format} does. */
+    private void format(Map<String, String> overrides) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Files.writeString(serverPropertiesFile(), serverProperties(overrides).entrySet().stream()
+                .map(e -> e.getKey() + "=" + e.getValue() + "\n").collect(Collectors.joining()), StandardCharsets.UTF_8);
+        Files.writeString(log4jFile(), LOG4J2, StandardCharsets.UTF_8);
+        long started = System.nanoTime();
+        // --standalone: this node alone is the initial voter set of a dynamic quorum, which 4.x prefers
+        // over a static controller.quorum.voters list.
+        Command.run(name + "-format", javaCommand("kafka.tools.StorageTool", "format",
+                "--config", serverPropertiesFile().toString(),
+                "--cluster-id", Uuid.randomUuid().toString(),
+                "--standalone"), "", FORMAT_TIMEOUT).ok();
+        formatDuration = Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    private void launch() throws IOException, InterruptedException {
+        launches++;
+        long started = System.nanoTime();
+        child = ChildProcess.start(javaCommand("kafka.Kafka", serverPropertiesFile().toString()),
+                FerriteProcess.logsDir().resolve(name + "-" + launches + ".log"));
+        try {
+            long deadline = started + START_TIMEOUT.toNanos();
+            child.awaitPort(HOST, port, START_TIMEOUT);
+            awaitServing(deadline);
+        } catch (RuntimeException | InterruptedException e) {
+            child.close();
+            throw e;
+        }
+        lastStartDuration = Duration.ofNanos(System.nanoTime() - started);
+    }
+
+    /**
+     * The client port opens before the broker has registered with its controller and been unfenced; until
+     * then DescribeCluster has no node to name, so this waits for the broker's own id in the answer.
+     */
+    private void awaitServing(long deadline) throws InterruptedException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap(),
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, 5_000,
+                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 200))) {
+            while (true) {
+                if (!child.isAlive()) {
+                    throw new IllegalStateException("Kafka " + name + " exited while starting; log:\n" + logTail());
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new IllegalStateException("Kafka " + name + " did not serve DescribeCluster within "
+                            + START_TIMEOUT + "; log:\n" + logTail());
+                }
+                try {
+                    if (admin.describeCluster().nodes().get(left, TimeUnit.NANOSECONDS).stream()
+                            .map(Node::id).anyMatch(id -> id == NODE_ID)) {
+                        return;
+                    }
+                } catch (ExecutionException | TimeoutException notYet) {
+                    // Asked again below, until the deadline.
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private List<String> javaCommand(String mainClass, String... args) throws IOException {
+        Path classpathFile = FerriteProcess.rootDir().resolve("kafka-reference/target/runtime-classpath.txt");
+        if (!Files.isRegularFile(classpathFile)) {
+            throw new IllegalStateException("the reference broker's classpath is not resolved (no " + classpathFile
+                    + "); run these tests through the reactor, e.g. mvn -pl compat-tests -am verify");
+        }
+        String classpath = Files.readString(classpathFile, StandardCharsets.UTF_8).trim();
+        if (!classpath.contains(File.separator + "kafka_2.13-")) {
+            throw new IllegalStateException(classpathFile + " does not name Kafka's broker jar: " + classpath);
+        }
+        List<String> command = new ArrayList<>();
+        command.add(ChildProcess.java());
+        command.addAll(ChildProcess.BROKER_MEMORY);
+        command.add("-Dlog4j2.configurationFile=" + log4jFile().toAbsolutePath());
+        command.add("-cp");
+        command.add(classpath);
+        command.add(mainClass);
+        command.addAll(List.of(args));
+        return command;
+    }
+
+    @Override
+    public void restart() throws IOException, InterruptedException {
+        if (child != null && child.isAlive()) {
+            throw new IllegalStateException("Kafka " + name + " is still running as process " + child.pid());
+        }
+        launch();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public String bootstrap() {
+        return HOST + ":" + port;
+    }
+
+    public Path dataDir() {
+        return dir.resolve("data");
+    }
+
+    /** How long the storage tool took to format the data directory, its JVM's start included. */
+    public Duration formatDuration() {
+        return formatDuration;
+    }
+
+    /** How long the last start took, from launching the JVM to the first DescribeCluster naming the broker. */
+    public Duration lastStartDuration() {
+        return lastStartDuration;
+    }
+
+    @Override
+    public long pid() {
+        return child.pid();
+    }
+
+    @Override
+    public String logTail() {
+        return child.logTail(4000);
+    }
+
+    /** SIGTERM and a controlled shutdown (143 when the JVM exits through its shutdown hooks). */
+    @Override
+    public void stop() throws InterruptedException {
+        int exit = child.stop(STOP_GRACE);
+        if (exit != 0 && exit != 143) {
+            throw new IllegalStateException("Kafka " + name + " exited with " + exit + " on SIGTERM:\n" + logTail());
+        }
+    }
+
+    @Override
+    public void kill() throws InterruptedException {
+        child.kill();
+    }
+
+    @Override
+    public void close() {
+        if (child != null) {
+            child.close();
+        }
+    }
+
+    private Path serverPropertiesFile() {
+        return dir.resolve("server.properties");
+    }
+
+    private Path log4jFile() {
+        return dir.resolve("log4j2.properties");
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+}
