@@ -160,7 +160,8 @@ public final class Clients {
     /**
      * The kafka-clients this JVM runs is the version the build asked for, and no other is on the classpath
      * (the legacy executions must not quietly run the pinned client); neither broker, Ferrite or the Kafka
-     * reference, is on it either, since each must only ever run as a child process.
+     * reference, is on it either, since each must only ever run as a child process, nor are Apache Kafka's CLI
+     * tools, which run as child JVMs.
      */
     public static void assertTestClasspath() {
         assertThrows(ClassNotFoundException.class, () -> Class.forName("io.ferrite.server.Main"));
@@ -173,6 +174,10 @@ public final class Clients {
                 .collect(Collectors.toList());
         assertEquals(List.of("kafka-clients-" + expected + ".jar"),
                 jars.stream().map(e -> new File(e).getName()).collect(Collectors.toList()), "kafka-clients jars");
+        assertEquals(List.of(), Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+                .map(e -> new File(e).getName())
+                .filter(n -> n.startsWith("kafka-tools") || n.startsWith("kafka_2.") || n.startsWith("scala-library"))
+                .collect(Collectors.toList()), "CLI tool jars");
     }
 
     public static byte[] bytes(String s) {

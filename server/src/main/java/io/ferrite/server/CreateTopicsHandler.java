@@ -65,6 +65,16 @@ final class CreateTopicsHandler implements RequestDispatcher.Handler {
     }
 
     private void create(CreatableTopic t, CreatableTopicResult r, boolean validateOnly) {
+        // Kafka checks the name and whether the topic exists before anything else in the request.
+        String nameProblem = TopicNames.problem(t.name());
+        if (nameProblem != null) {
+            fail(r, Errors.INVALID_TOPIC_EXCEPTION, nameProblem);
+            return;
+        }
+        if (topics.get(t.name()) != null) {
+            fail(r, Errors.TOPIC_ALREADY_EXISTS, TopicRegistry.alreadyExists(t.name()));
+            return;
+        }
         int partitions = t.numPartitions() == -1 ? defaultPartitions : t.numPartitions();
         short replication = t.replicationFactor() == -1 ? 1 : t.replicationFactor();
         if (!t.assignments().isEmpty()) {
@@ -89,8 +99,11 @@ final class CreateTopicsHandler implements RequestDispatcher.Handler {
             return;
         }
         if (replication > 1) {
-            fail(r, Errors.INVALID_REPLICATION_FACTOR, "replication factor " + replication
-                    + " cannot be reached: this cluster has 1 broker");
+            // Kafka's wording, which kafka-topics prints as it is.
+            fail(r, Errors.INVALID_REPLICATION_FACTOR, "Unable to replicate the partition " + replication
+                    + " time(s): The target replication factor of " + replication
+                    + " cannot be reached because only 1 broker(s) are registered or some brokers have all their"
+                    + " log directories cordoned.");
             return;
         }
         Map<String, String> configs = new LinkedHashMap<>();
@@ -100,15 +113,6 @@ final class CreateTopicsHandler implements RequestDispatcher.Handler {
         String problem = TopicConfigs.problem(configs, defaults);
         if (problem != null) {
             fail(r, Errors.INVALID_CONFIG, problem);
-            return;
-        }
-        String nameProblem = TopicNames.problem(t.name());
-        if (nameProblem != null) {
-            fail(r, Errors.INVALID_TOPIC_EXCEPTION, nameProblem);
-            return;
-        }
-        if (topics.get(t.name()) != null) {
-            fail(r, Errors.TOPIC_ALREADY_EXISTS, "topic '" + t.name() + "' already exists");
             return;
         }
         r.setNumPartitions(partitions).setReplicationFactor(replication);

@@ -118,6 +118,11 @@ final class TopicRegistry {
         return byName.values();
     }
 
+    /** Kafka's message for creating a topic that exists, which kafka-topics prints as it is. */
+    static String alreadyExists(String name) {
+        return "Topic '" + name + "' already exists.";
+    }
+
     /**
      * Creates a topic, durably.
      *
@@ -130,7 +135,7 @@ final class TopicRegistry {
             throw new InvalidTopicException(problem);
         }
         if (byName.containsKey(name)) {
-            throw new TopicExistsException("topic '" + name + "' already exists");
+            throw new TopicExistsException(alreadyExists(name));
         }
         String unified = TopicNames.unifyCollisionChars(name);
         for (String other : byName.keySet()) {

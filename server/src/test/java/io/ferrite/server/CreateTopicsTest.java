@@ -87,6 +87,23 @@ class CreateTopicsTest {
     }
 
     @Test
+    void refusalsCarryKafkasMessagesAndAnExistingTopicIsReportedFirst() throws Exception {
+        admin.createTopics(List.of(new NewTopic("taken", 1, (short) 1))).all().get(15, TimeUnit.SECONDS);
+
+        Throwable exists = failure(new NewTopic("taken", 1, (short) 1), false);
+        assertInstanceOf(TopicExistsException.class, exists);
+        assertEquals("Topic 'taken' already exists.", exists.getMessage());
+        // Kafka looks for the topic before it looks at the replication factor.
+        assertInstanceOf(TopicExistsException.class, failure(new NewTopic("taken", 1, (short) 3), false));
+
+        Throwable replication = failure(new NewTopic("r3", 2, (short) 3), true);
+        assertInstanceOf(InvalidReplicationFactorException.class, replication);
+        assertEquals("Unable to replicate the partition 3 time(s): The target replication factor of 3 cannot be"
+                + " reached because only 1 broker(s) are registered or some brokers have all their log directories"
+                + " cordoned.", replication.getMessage());
+    }
+
+    @Test
     void aDeletedTopicRecreatedUnderItsNameHasANewIdAndNoneOfTheOldData() throws Exception {
         admin.createTopics(List.of(new NewTopic("cycle", 1, (short) 1))).all().get(15, TimeUnit.SECONDS);
         Uuid firstId = admin.describeTopics(List.of("cycle")).allTopicNames()

@@ -1,0 +1,149 @@
+package io.ferrite.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * kafka-configs ({@code kafka.admin.ConfigCommand}) of Kafka 4.3 against a child broker: topic configs
+ * added, deleted and described, the broker's configs described, and a change that takes effect on produce.
+ */
+@Timeout(240)
+class ConfigsToolTest {
+    @TempDir
+    static Path dir;
+    private static FerriteProcess broker;
+    private static Admin admin;
+    private static KafkaTools tools;
+
+    @BeforeAll
+    static void start() throws Exception {
+        broker = FerriteProcess.start("ConfigsToolTest", dir.resolve("data"), Map.of());
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
+        tools = KafkaTools.against(broker, "ConfigsToolTest");
+    }
+
+    @AfterAll
+    static void stop() {
+        try {
+            if (admin != null) {
+                admin.close();
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
+
+    private static Command.Result configs(String name, String... args) throws Exception {
+        return tools.run(name, KafkaTools.CONFIGS, "", args).ok();
+    }
+
+    @Test
+    void topicConfigsAreAddedDescribedAndDeletedAndALowerMessageLimitRefusesBiggerRecords() throws Exception {
+        String topic = "cli-configs";
+        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+
+        assertEquals(List.of("Completed updating config for topic " + topic + "."), configs("add", "--alter",
+                "--entity-type", "topics", "--entity-name", topic,
+                "--add-config", "max.message.bytes=2000,retention.ms=86400000").lines());
+        Config changed = topicConfigs(topic);
+        assertEquals("2000", changed.get("max.message.bytes").value());
+        assertEquals(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG, changed.get("max.message.bytes").source());
+        assertEquals("86400000", changed.get("retention.ms").value());
+
+        // Kafka's synonyms, most specific first: the topic's own, config/server.properties, Kafka's default.
+        List<String> dynamic = configs("describe", "--describe", "--entity-type", "topics", "--entity-name", topic)
+                .lines();
+        assertEquals("Dynamic configs for topic " + topic + " are:", dynamic.get(0));
+        assertEquals(Set.of(
+                "  max.message.bytes=2000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:max.message.bytes=2000,"
+                        + " STATIC_BROKER_CONFIG:message.max.bytes=1048588, DEFAULT_CONFIG:message.max.bytes=1048588}",
+                "  retention.ms=86400000 sensitive=false synonyms={DYNAMIC_TOPIC_CONFIG:retention.ms=86400000,"
+                        + " STATIC_BROKER_CONFIG:log.retention.ms=604800000, DEFAULT_CONFIG:log.retention.hours=168}"),
+                Set.copyOf(dynamic.subList(1, dynamic.size())), dynamic.toString());
+        assertEquals(3, dynamic.size(), dynamic.toString());
+
+        // Three lines in one batch: the broker refuses it as too large, the producer splits it, and only the
+        // record above the new limit fails.
+        String small = "s".repeat(1500);
+        String big = "b".repeat(3000);
+        Command.Result produced = tools.run("produce", KafkaTools.CONSOLE_PRODUCER,
+                small + "\n" + big + "\n" + small + "\n", "--topic", topic);
+        assertEquals(0, produced.exit(), "the console producer logs a failed send and goes on: " + produced.stderr());
+        assertTrue(produced.stderr().contains("org.apache.kafka.common.errors.RecordTooLargeException"),
+                produced.stderr());
+        assertTrue(produced.stderr().contains("value: 3000 bytes"), produced.stderr());
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), Map.of())) {
+            List<ConsumerRecord<byte[], byte[]>> got = Clients.readAll(consumer, List.of(tp), 2,
+                    Duration.ofSeconds(30)).get(0);
+            assertEquals(List.of(small, small), got.stream()
+                    .map(r -> new String(r.value(), StandardCharsets.UTF_8)).collect(Collectors.toList()));
+            assertEquals(2, consumer.endOffsets(List.of(tp)).get(tp), "nothing else was stored");
+        }
+
+        assertEquals(List.of("Completed updating config for topic " + topic + "."), configs("delete", "--alter",
+                "--entity-type", "topics", "--entity-name", topic, "--delete-config", "retention.ms").lines());
+        Config after = topicConfigs(topic);
+        assertEquals("604800000", after.get("retention.ms").value());
+        assertEquals(ConfigEntry.ConfigSource.STATIC_BROKER_CONFIG, after.get("retention.ms").source());
+
+        List<String> all = configs("describe-all", "--describe", "--all", "--entity-type", "topics",
+                "--entity-name", topic).lines();
+        assertEquals("All configs for topic " + topic + " are:", all.get(0));
+        assertEquals(after.entries().size(), all.size() - 1, "one line per config: " + all);
+        assertTrue(all.contains("  retention.ms=604800000 sensitive=false synonyms={STATIC_BROKER_CONFIG:"
+                + "log.retention.ms=604800000, DEFAULT_CONFIG:log.retention.hours=168}"), all.toString());
+        assertTrue(all.stream().anyMatch(l -> l.startsWith("  max.message.bytes=2000 ")), all.toString());
+        assertTrue(all.contains("  compression.type=producer sensitive=false synonyms={DEFAULT_CONFIG:"
+                + "compression.type=producer}"), all.toString());
+    }
+
+    @Test
+    void theBrokersConfigsAreDescribed() throws Exception {
+        // No dynamic broker configs here, as on a Kafka broker nobody has altered.
+        assertEquals(List.of("Dynamic configs for broker 1 are:"), configs("broker", "--describe",
+                "--entity-type", "brokers", "--entity-name", "1").lines());
+
+        List<String> all = configs("broker-all", "--describe", "--all", "--entity-type", "brokers",
+                "--entity-name", "1").lines();
+        assertEquals("All configs for broker 1 are:", all.get(0));
+        ConfigResource r = new ConfigResource(ConfigResource.Type.BROKER, "1");
+        Config described = admin.describeConfigs(List.of(r)).all().get(30, TimeUnit.SECONDS).get(r);
+        assertEquals(described.entries().size(), all.size() - 1, "one line per config: " + all);
+        String listener = "PLAINTEXT://" + broker.bootstrap();
+        assertTrue(all.contains("  listeners=" + listener + " sensitive=false synonyms={STATIC_BROKER_CONFIG:listeners="
+                + listener + ", DEFAULT_CONFIG:listeners=PLAINTEXT://:9092}"), all.toString());
+        assertTrue(all.contains("  message.max.bytes=1048588 sensitive=false synonyms={STATIC_BROKER_CONFIG:"
+                + "message.max.bytes=1048588, DEFAULT_CONFIG:message.max.bytes=1048588}"), all.toString());
+    }
+
+    private static Config topicConfigs(String topic) throws Exception {
+        ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        return admin.describeConfigs(List.of(r)).all().get(30, TimeUnit.SECONDS).get(r);
+    }
+}

@@ -1,0 +1,84 @@
+package io.ferrite.compat;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Apache Kafka's command-line tools at the pinned version, each run to completion in its own JVM, as
+ * {@code bin/kafka-*.sh} runs them: the tool's main class, Kafka's small tool heap, and Kafka's tool logging
+ * (warnings and worse on stderr, so stdout holds only what the tool prints). The classpath is the one the
+ * {@code compat-tests/kafka-tools} module resolved into a file; it is never this JVM's own.
+ */
+public final class KafkaTools {
+    public static final String TOPICS = "org.apache.kafka.tools.TopicCommand";
+    public static final String CONSOLE_PRODUCER = "org.apache.kafka.tools.ConsoleProducer";
+    public static final String CONSOLE_CONSUMER = "org.apache.kafka.tools.consumer.ConsoleConsumer";
+    public static final String GET_OFFSETS = "org.apache.kafka.tools.GetOffsetShell";
+    /** kafka-configs: still in the core (Scala) jar in 4.3, unlike the others. */
+    public static final String CONFIGS = "kafka.admin.ConfigCommand";
+    public static final String DELETE_RECORDS = "org.apache.kafka.tools.DeleteRecordsCommand";
+    public static final String LOG_DIRS = "org.apache.kafka.tools.LogDirsCommand";
+    public static final String CLUSTER = "org.apache.kafka.tools.ClusterTool";
+    public static final String BROKER_API_VERSIONS = "org.apache.kafka.tools.BrokerApiVersionsCommand";
+
+    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
+
+    private final String logPrefix;
+    private final String bootstrap;
+    private final String classpath;
+    private final Path logConfig;
+
+    private KafkaTools(String logPrefix, String bootstrap, String classpath, Path logConfig) {
+        this.logPrefix = logPrefix;
+        this.bootstrap = bootstrap;
+        this.classpath = classpath;
+        this.logConfig = logConfig;
+    }
+
+    /** Tools pointed at {@code broker}; each run's output is kept as {@code <logPrefix>-<name>.out/.err}. */
+    public static KafkaTools against(FerriteProcess broker, String logPrefix) throws IOException {
+        Path module = FerriteProcess.rootDir().resolve("compat-tests/kafka-tools");
+        Path classpathFile = module.resolve("target/tools-classpath.txt");
+        if (!Files.isRegularFile(classpathFile)) {
+            throw new IllegalStateException("no " + classpathFile + "; run these tests through the reactor, e.g."
+                    + " mvn -pl compat-tests -am verify");
+        }
+        return new KafkaTools(logPrefix, broker.bootstrap(), Files.readString(classpathFile).trim(),
+                module.resolve("log4j2-tools.xml"));
+    }
+
+    public String bootstrap() {
+        return bootstrap;
+    }
+
+    /**
+     * Runs {@code mainClass} with {@code args} followed by {@code --bootstrap-server}, feeding it {@code stdin},
+     * and returns however it ended; {@link Command.Result#ok()} asserts a zero exit.
+     */
+    public Command.Result run(String name, String mainClass, String stdin, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // The scripts' tool heap; the two JIT and GC choices only make a short run start faster.
+                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
+                "-Dlog4j2.configurationFile=" + logConfig,
+                "-cp", classpath, mainClass));
+        command.addAll(List.of(args));
+        command.addAll(List.of("--bootstrap-server", bootstrap));
+        return Command.run(logPrefix + "-" + name, command, stdin, RUN_TIMEOUT);
+    }
+
+    /** The jar names on the tools' classpath, for checking which Kafka they are. */
+    public List<String> jarNames() {
+        List<String> names = new ArrayList<>();
+        for (String entry : classpath.split(File.pathSeparator)) {
+            names.add(new File(entry).getName());
+        }
+        return names;
+    }
+}
