@@ -114,7 +114,7 @@ class ClusterToolsTest {
                     + Math.min(v.maxVersion(), api.latestVersion()) + "]");
         }
         assertEquals(expected.stream().sorted().toList(), usable.stream().sorted().toList());
-        assertTrue(lines.contains("\tFindCoordinator(10): UNSUPPORTED,"), "no consumer groups yet: " + lines);
+        assertTrue(lines.contains("\tEndTxn(26): UNSUPPORTED,"), "no transactions yet: " + lines);
     }
 
     @Test
