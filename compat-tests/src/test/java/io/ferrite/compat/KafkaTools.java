@@ -12,7 +12,7 @@ import java.util.List;
  * Apache Kafka's command-line tools at the pinned version, each run to completion in its own JVM, as
  * {@code bin/kafka-*.sh} runs them: the tool's main class, Kafka's small tool heap, and Kafka's tool logging
  * (warnings and worse on stderr, so stdout holds only what the tool prints). The classpath is the one the
- * {@code compat-tests/kafka-tools} module resolved into a file; it is never this JVM's own.
+ * {@code kafka-reference} module resolved into a file; it is never this JVM's own.
  */
 public final class KafkaTools {
     public static final String TOPICS = "org.apache.kafka.tools.TopicCommand";
@@ -42,8 +42,8 @@ public final class KafkaTools {
 
     /** Tools pointed at {@code broker}; each run's output is kept as {@code <logPrefix>-<name>.out/.err}. */
     public static KafkaTools against(FerriteProcess broker, String logPrefix) throws IOException {
-        Path module = FerriteProcess.rootDir().resolve("compat-tests/kafka-tools");
-        Path classpathFile = module.resolve("target/tools-classpath.txt");
+        Path module = FerriteProcess.rootDir().resolve("kafka-reference");
+        Path classpathFile = module.resolve("target/runtime-classpath.txt");
         if (!Files.isRegularFile(classpathFile)) {
             throw new IllegalStateException("no " + classpathFile + "; run these tests through the reactor, e.g."
                     + " mvn -pl compat-tests -am verify");
