@@ -1,9 +1,14 @@
 package io.ferrite.server;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
+import java.util.function.Function;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 
 /** Resource checks DescribeConfigs and both alter APIs share. */
@@ -43,6 +48,31 @@ final class ConfigResources {
             throw new InvalidRequestException("these broker configs cannot change while the broker runs: "
                     + new TreeSet<>(setting) + "; set them in its properties file and restart it");
         }
+    }
+
+    /** A resource as both alter APIs name it. */
+    record Key(byte type, String name) {
+    }
+
+    /**
+     * Runs {@code alter} on each resource in request order and says how each went: null for done, else the
+     * error Kafka answers with. A resource named more than once gets INVALID_REQUEST for every copy.
+     */
+    static <R> List<ApiException> alterEach(List<R> resources, Function<R, Key> key, Consumer<R> alter) {
+        Set<Key> twice = repeated(resources.stream().map(key).toList());
+        List<ApiException> out = new ArrayList<>(resources.size());
+        for (R r : resources) {
+            try {
+                if (twice.contains(key.apply(r))) {
+                    throw new InvalidRequestException("the resource appears more than once in the request");
+                }
+                alter.accept(r);
+                out.add(null);
+            } catch (ApiException e) {
+                out.add(e);
+            }
+        }
+        return out;
     }
 
     /** The keys that occur more than once among {@code keys}. */

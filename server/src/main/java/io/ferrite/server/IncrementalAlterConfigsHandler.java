@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.admin.AlterConfigOp.OpType;
 import org.apache.kafka.common.config.ConfigDef;
@@ -37,25 +36,19 @@ final class IncrementalAlterConfigsHandler implements RequestDispatcher.Handler 
         this.nodeId = nodeId;
     }
 
-    private record Key(byte type, String name) {
-    }
-
     @Override
     public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
         IncrementalAlterConfigsRequestData req = (IncrementalAlterConfigsRequestData) request.body();
-        List<Key> keys = new ArrayList<>();
-        req.resources().forEach(r -> keys.add(new Key(r.resourceType(), r.resourceName())));
-        Set<Key> repeated = ConfigResources.repeated(keys);
         IncrementalAlterConfigsResponseData resp = new IncrementalAlterConfigsResponseData();
-        for (AlterConfigsResource r : req.resources()) {
+        List<AlterConfigsResource> resources = new ArrayList<>(req.resources());
+        List<ApiException> results = ConfigResources.alterEach(resources,
+                r -> new ConfigResources.Key(r.resourceType(), r.resourceName()), r -> alter(r, req.validateOnly()));
+        for (int i = 0; i < results.size(); i++) {
+            AlterConfigsResource r = resources.get(i);
+            ApiException e = results.get(i);
             AlterConfigsResourceResponse out = new AlterConfigsResourceResponse().setResourceType(r.resourceType())
                     .setResourceName(r.resourceName());
-            try {
-                if (repeated.contains(new Key(r.resourceType(), r.resourceName()))) {
-                    throw new InvalidRequestException("the resource appears more than once in the request");
-                }
-                alter(r, req.validateOnly());
-            } catch (ApiException e) {
+            if (e != null) {
                 out.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
             }
             resp.responses().add(out);
