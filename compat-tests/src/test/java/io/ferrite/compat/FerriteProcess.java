@@ -28,7 +28,6 @@ public final class FerriteProcess implements BrokerUnderTest {
      */
     static final Map<String, String> TEST_STORE = Map.of("store.commitlog.file.bytes", Integer.toString(32 << 20));
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
     private final String name;
     private final Path dataDir;
@@ -114,6 +113,11 @@ public final class FerriteProcess implements BrokerUnderTest {
     }
 
     @Override
+    public ChildProcess process() {
+        return child;
+    }
+
+    @Override
     public String bootstrap() {
         return HOST + ":" + port;
     }
@@ -126,38 +130,10 @@ public final class FerriteProcess implements BrokerUnderTest {
         return dataDir;
     }
 
-    @Override
-    public long pid() {
-        return child.pid();
-    }
 
-    /** The current run's log, for failure messages. */
-    @Override
-    public String logTail() {
-        return child.logTail(4000);
-    }
 
-    /** SIGTERM and a clean exit (the JVM reports 143 for a SIGTERM it handled with its shutdown hooks). */
-    @Override
-    public void stop() throws InterruptedException {
-        int exit = child.stop(STOP_GRACE);
-        if (exit != 0 && exit != 143) {
-            throw new IllegalStateException("broker " + name + " exited with " + exit + " on SIGTERM:\n" + logTail());
-        }
-    }
 
-    /** SIGKILL: no shutdown hook, no final flush, the abort file left behind. */
-    @Override
-    public void kill() throws InterruptedException {
-        child.kill();
-    }
 
-    @Override
-    public void close() {
-        if (child != null) {
-            child.close();
-        }
-    }
 
     /** A port free at this moment on the loopback address; the broker binds it right after. */
     static int freePort() throws IOException {

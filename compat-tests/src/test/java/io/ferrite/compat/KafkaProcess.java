@@ -40,7 +40,6 @@ public final class KafkaProcess implements BrokerUnderTest {
     /** Generous: a first start on a busy two-core machine loads and JIT-compiles much of Kafka. */
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final Duration FORMAT_TIMEOUT = Duration.ofSeconds(60);
-    private static final Duration STOP_GRACE = Duration.ofSeconds(30);
     /** Everything at INFO to stdout, which {@link ChildProcess} sends to the run's log file. */
     private static final String LOG4J2 = """
             rootLogger.level = INFO
@@ -210,6 +209,11 @@ public final class KafkaProcess implements BrokerUnderTest {
     }
 
     @Override
+    public ChildProcess process() {
+        return child;
+    }
+
+    @Override
     public String bootstrap() {
         return HOST + ":" + port;
     }
@@ -228,36 +232,10 @@ public final class KafkaProcess implements BrokerUnderTest {
         return lastStartDuration;
     }
 
-    @Override
-    public long pid() {
-        return child.pid();
-    }
 
-    @Override
-    public String logTail() {
-        return child.logTail(4000);
-    }
 
-    /** SIGTERM and a controlled shutdown (143 when the JVM exits through its shutdown hooks). */
-    @Override
-    public void stop() throws InterruptedException {
-        int exit = child.stop(STOP_GRACE);
-        if (exit != 0 && exit != 143) {
-            throw new IllegalStateException("Kafka " + name + " exited with " + exit + " on SIGTERM:\n" + logTail());
-        }
-    }
 
-    @Override
-    public void kill() throws InterruptedException {
-        child.kill();
-    }
 
-    @Override
-    public void close() {
-        if (child != null) {
-            child.close();
-        }
-    }
 
     private Path serverPropertiesFile() {
         return dir.resolve("server.properties");
