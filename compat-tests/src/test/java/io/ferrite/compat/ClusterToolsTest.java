@@ -8,7 +8,6 @@ import java.io.DataOutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,8 +15,6 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.LogDirDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.ReplicaInfo;
@@ -31,44 +28,15 @@ import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.requests.ApiVersionsRequest;
 import org.apache.kafka.common.requests.RequestHeader;
 import org.apache.kafka.common.requests.ResponseHeader;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kafka 4.3's cluster-level tools against a child broker: kafka-cluster cluster-id, kafka-broker-api-versions
  * and kafka-log-dirs, each checked against what the broker itself reports.
  */
 @Timeout(240)
-class ClusterToolsTest {
-    @TempDir
-    static Path dir;
-    private static FerriteProcess broker;
-    private static Admin admin;
-    private static KafkaTools tools;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = FerriteProcess.start("ClusterToolsTest", dir.resolve("data"), Map.of());
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
-        tools = KafkaTools.against(broker, "ClusterToolsTest");
-    }
-
-    @AfterAll
-    static void stop() {
-        try {
-            if (admin != null) {
-                admin.close();
-            }
-        } finally {
-            if (broker != null) {
-                broker.close();
-            }
-        }
-    }
-
+class ClusterToolsTest extends ToolsTestBase {
     @Test
     void theToolsAreThePinnedKafka() throws Exception {
         String version = System.getProperty("compat.kafka.clients.version");

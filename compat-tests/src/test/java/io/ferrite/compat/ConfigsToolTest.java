@@ -4,15 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -20,44 +17,15 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * kafka-configs ({@code kafka.admin.ConfigCommand}) of Kafka 4.3 against a child broker: topic configs
  * added, deleted and described, the broker's configs described, and a change that takes effect on produce.
  */
 @Timeout(240)
-class ConfigsToolTest {
-    @TempDir
-    static Path dir;
-    private static FerriteProcess broker;
-    private static Admin admin;
-    private static KafkaTools tools;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = FerriteProcess.start("ConfigsToolTest", dir.resolve("data"), Map.of());
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
-        tools = KafkaTools.against(broker, "ConfigsToolTest");
-    }
-
-    @AfterAll
-    static void stop() {
-        try {
-            if (admin != null) {
-                admin.close();
-            }
-        } finally {
-            if (broker != null) {
-                broker.close();
-            }
-        }
-    }
-
+class ConfigsToolTest extends ToolsTestBase {
     private static Command.Result configs(String name, String... args) throws Exception {
         return tools.run(name, KafkaTools.CONFIGS, "", args).ok();
     }

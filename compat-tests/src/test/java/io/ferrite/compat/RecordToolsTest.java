@@ -11,8 +11,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -23,11 +21,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.utils.Utils;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kafka 4.3's record tools against a child broker: the console producer and consumer, kafka-get-offsets and
@@ -36,33 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
  * never uses for an assigned partition read from a given offset with auto-commit off).
  */
 @Timeout(240)
-class RecordToolsTest {
-    @TempDir
-    static Path dir;
-    private static FerriteProcess broker;
-    private static Admin admin;
-    private static KafkaTools tools;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = FerriteProcess.start("RecordToolsTest", dir.resolve("data"), Map.of());
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
-        tools = KafkaTools.against(broker, "RecordToolsTest");
-    }
-
-    @AfterAll
-    static void stop() {
-        try {
-            if (admin != null) {
-                admin.close();
-            }
-        } finally {
-            if (broker != null) {
-                broker.close();
-            }
-        }
-    }
-
+class RecordToolsTest extends ToolsTestBase {
     @Test
     void keyedLinesWithHeadersFromTheConsoleProducerComeBackThroughTheConsoleConsumer() throws Exception {
         String topic = "cli-console";

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -13,48 +12,17 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.config.ConfigResource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
 
 /** kafka-topics ({@code TopicCommand}) of Kafka 4.3 against a child broker, checked against a stock AdminClient. */
 @Timeout(240)
-class TopicsToolTest {
-    @TempDir
-    static Path dir;
-    private static FerriteProcess broker;
-    private static Admin admin;
-    private static KafkaTools tools;
-
-    @BeforeAll
-    static void start() throws Exception {
-        broker = FerriteProcess.start("TopicsToolTest", dir.resolve("data"), Map.of());
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
-        tools = KafkaTools.against(broker, "TopicsToolTest");
-    }
-
-    @AfterAll
-    static void stop() {
-        try {
-            if (admin != null) {
-                admin.close();
-            }
-        } finally {
-            if (broker != null) {
-                broker.close();
-            }
-        }
-    }
-
+class TopicsToolTest extends ToolsTestBase {
     private static Command.Result topics(String name, String... args) throws Exception {
         return tools.run(name, KafkaTools.TOPICS, "", args);
     }
