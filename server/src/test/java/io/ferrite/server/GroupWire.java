@@ -12,6 +12,8 @@ import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
@@ -142,6 +144,13 @@ final class GroupWire implements AutoCloseable {
                 (short) 9);
         OffsetFetchResponsePartitions p = resp.groups().get(0).topics().get(0).partitions().get(0);
         return p.committedOffset();
+    }
+
+    /** The group's state as DescribeGroups (v5) names it. */
+    String state(String group) throws IOException {
+        DescribeGroupsRequestData req = new DescribeGroupsRequestData().setGroups(List.of(group));
+        return new DescribeGroupsResponseData(call(ApiKeys.DESCRIBE_GROUPS, (short) 5, req), (short) 5).groups()
+                .get(0).groupState();
     }
 
     void createTopic(String name, int partitions) throws IOException {
