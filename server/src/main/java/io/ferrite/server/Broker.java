@@ -115,6 +115,11 @@ public final class Broker implements AutoCloseable {
         return server.port();
     }
 
+    /** The group coordinator, for tests that drive its timers by hand. */
+    GroupCoordinator groupCoordinator() {
+        return groups;
+    }
+
     /** Stops accepting, then closes the store cleanly (final flush and checkpoint, abort file removed). */
     @Override
     public void close() {

@@ -28,6 +28,8 @@ import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchRespon
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopic;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -53,10 +55,8 @@ final class GroupApis {
     /** Adds the group APIs to the broker's handlers and their version ranges (Kafka 4.3's) to its table. */
     void register(Map<ApiKeys, RequestDispatcher.Handler> handlers, ApiVersionsTable table) {
         add(handlers, table, ApiKeys.FIND_COORDINATOR, this::findCoordinator);
-        add(handlers, table, ApiKeys.JOIN_GROUP, r -> widen(coordinator.joinGroup((JoinGroupRequestData) r.body(),
-                r.apiVersion(), r.clientId(), r.clientHost())));
-        add(handlers, table, ApiKeys.SYNC_GROUP, r -> widen(coordinator.syncGroup(
-                (org.apache.kafka.common.message.SyncGroupRequestData) r.body(), r.apiVersion())));
+        add(handlers, table, ApiKeys.JOIN_GROUP, this::joinGroup);
+        add(handlers, table, ApiKeys.SYNC_GROUP, this::syncGroup);
         add(handlers, table, ApiKeys.HEARTBEAT, r -> widen(coordinator.heartbeat((HeartbeatRequestData) r.body())));
         add(handlers, table, ApiKeys.LEAVE_GROUP, r -> widen(coordinator.leaveGroup(
                 (LeaveGroupRequestData) r.body(), r.apiVersion())));
@@ -80,6 +80,30 @@ final class GroupApis {
     @SuppressWarnings("unchecked")
     private static CompletableFuture<ApiMessage> widen(CompletableFuture<? extends ApiMessage> f) {
         return (CompletableFuture<ApiMessage>) f;
+    }
+
+    /** Before v7 the protocol name is not nullable: none is "" there; from v7 "" is sent as null. */
+    private CompletableFuture<ApiMessage> joinGroup(DecodedRequest r) {
+        short version = r.apiVersion();
+        return coordinator.joinGroup((JoinGroupRequestData) r.body(), version, r.clientId(), r.clientHost())
+                .thenApply(resp -> {
+                    if (version < 7 && resp.protocolName() == null) {
+                        resp.setProtocolName("");
+                    } else if (version >= 7 && "".equals(resp.protocolName())) {
+                        resp.setProtocolName(null);
+                    }
+                    return resp;
+                });
+    }
+
+    /** From v5 a SyncGroup must name the protocol type and name; without them Kafka refuses it. */
+    private CompletableFuture<ApiMessage> syncGroup(DecodedRequest r) {
+        SyncGroupRequestData req = (SyncGroupRequestData) r.body();
+        if (r.apiVersion() >= 5 && (req.protocolType() == null || req.protocolName() == null)) {
+            return CompletableFuture.completedFuture(new SyncGroupResponseData()
+                    .setErrorCode(Errors.INCONSISTENT_GROUP_PROTOCOL.code()).setAssignment(new byte[0]));
+        }
+        return widen(coordinator.syncGroup(req, r.apiVersion()));
     }
 
     /**

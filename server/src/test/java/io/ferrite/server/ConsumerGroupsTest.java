@@ -165,6 +165,61 @@ class ConsumerGroupsTest {
         assertInstanceOf(GroupNotEmptyException.class, e.getCause());
     }
 
+    @Test
+    void aStaticMemberRestartingWithinItsSessionTimeoutMovesNoPartitions() throws Exception {
+        admin().createTopics(List.of(new NewTopic("static", 4, (short) 1))).all().get(15, TimeUnit.SECONDS);
+        Map<String, Object> asA = Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "a",
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "20000");
+        Set<TopicPartition> a = new HashSet<>();
+        Set<TopicPartition> b = new HashSet<>();
+        int[] bRebalances = {0};
+        KafkaConsumer<String, String> ca = consumer("statics", asA);
+        KafkaConsumer<String, String> cb = consumer("statics", Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "b",
+                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, "20000"));
+        ca.subscribe(List.of("static"), tracking(a));
+        cb.subscribe(List.of("static"), new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                b.removeAll(partitions);
+                bRebalances[0]++;
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                b.addAll(partitions);
+                bRebalances[0]++;
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(40);
+        while ((a.size() != 2 || b.size() != 2) && System.nanoTime() < deadline) {
+            ca.poll(Duration.ofMillis(50));
+            cb.poll(Duration.ofMillis(50));
+        }
+        assertEquals(2, a.size(), a + " / " + b);
+        int generation = ca.groupMetadata().generationId();
+        int bCallbacks = bRebalances[0];
+        Set<TopicPartition> before = Set.copyOf(a);
+
+        ca.close(); // a static member leaves no LeaveGroup behind: its place waits for its session timeout
+        clients.remove(ca);
+        Set<TopicPartition> after = new HashSet<>();
+        KafkaConsumer<String, String> restarted = consumer("statics", asA);
+        restarted.subscribe(List.of("static"), tracking(after));
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+        while (after.isEmpty() && System.nanoTime() < deadline) {
+            restarted.poll(Duration.ofMillis(50));
+            cb.poll(Duration.ofMillis(50));
+        }
+        for (int i = 0; i < 20; i++) { // long enough for a rebalance, had there been one, to reach b
+            restarted.poll(Duration.ofMillis(50));
+            cb.poll(Duration.ofMillis(50));
+        }
+        assertEquals(before, after, "the restarted member gets its partitions back");
+        assertEquals(generation, restarted.groupMetadata().generationId(), "no new generation");
+        assertEquals(bCallbacks, bRebalances[0], "the other member saw no rebalance");
+        assertEquals(2, b.size());
+    }
+
     private static ConsumerRebalanceListener tracking(Set<TopicPartition> owned) {
         return new ConsumerRebalanceListener() {
             @Override

@@ -26,11 +26,16 @@ final class Wire {
 
     /** A broker on a free loopback port with its data under {@code dir}, small files, and the given overrides. */
     static Broker startBroker(Path dir, Map<String, String> overrides) throws Exception {
+        return startBroker(dir, overrides, Clock.systemUTC());
+    }
+
+    /** As {@link #startBroker(Path, Map)}, on the given clock. */
+    static Broker startBroker(Path dir, Map<String, String> overrides, Clock clock) throws Exception {
         Map<String, String> props = new HashMap<>(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
                 "advertised.listeners", "PLAINTEXT://127.0.0.1:0", "log.dirs", dir.resolve("data").toString(),
                 "store.commitlog.file.bytes", "1048576"));
         props.putAll(overrides);
-        return Broker.start(BrokerConfig.fromProperties(props), Clock.systemUTC());
+        return Broker.start(BrokerConfig.fromProperties(props), clock);
     }
 
     static Socket connect(int port) throws IOException {

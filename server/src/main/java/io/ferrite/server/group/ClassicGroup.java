@@ -46,12 +46,18 @@ final class ClassicGroup implements Group {
     final Map<String, String> staticMembers = new HashMap<>();
     /** Members told their id (MEMBER_ID_REQUIRED) that have not joined with it yet. */
     final Set<String> pendingMembers = new HashSet<>();
+    /** Members of this generation that have not sent SyncGroup yet; they are out when the sync timer ends. */
+    final Set<String> pendingSync = new HashSet<>();
+    /** Topics the members subscribe to, for the consumer protocol; null when the group cannot tell. */
+    Set<String> subscribedTopics;
     /** A member joined during the initial delay, which then waits once more for others. */
     boolean newMemberAdded;
     /** Of the initial delay, what the longest rebalance timeout still allows after the current wait. */
     long initialDelayRemainingMs;
     /** In the initial delay of a group's first rebalance: the join completes when it ends, not before. */
     boolean initialDelayRunning;
+    /** The group as last written to the log: what a compaction snapshot keeps, as a replay would see it. */
+    ClassicGroupMetadata stored;
 
     ClassicGroup(String groupId, long now) {
         this.groupId = groupId;
@@ -87,9 +93,10 @@ final class ClassicGroup implements Group {
         return state.kafkaName;
     }
 
+    /** In the Empty state, as Kafka counts it (a group rebalancing towards no members is not empty yet). */
     @Override
     public boolean isEmpty() {
-        return members.isEmpty();
+        return is(State.EMPTY);
     }
 
     @Override
@@ -168,20 +175,76 @@ final class ClassicGroup implements Group {
 
     @Override
     public boolean isSubscribedTo(String topic) {
-        if (!"consumer".equals(protocolType) || protocolName == null) {
-            return false;
+        return subscribedTopics != null && subscribedTopics.contains(topic);
+    }
+
+    /**
+     * Kafka's view of what a consumer-protocol group reads: the union of its members' subscriptions, empty
+     * for no members, unknown (null) for another protocol or a subscription that does not parse.
+     */
+    Set<String> computeSubscribedTopics() {
+        if (!"consumer".equals(protocolType)) {
+            return null;
         }
+        if (members.isEmpty()) {
+            return Set.of();
+        }
+        if (protocolName == null) {
+            return null;
+        }
+        Set<String> topics = new HashSet<>();
         for (ClassicGroupMember m : members.values()) {
             try {
-                if (ConsumerProtocol.deserializeSubscription(ByteBuffer.wrap(m.metadata(protocolName))).topics()
-                        .contains(topic)) {
-                    return true;
-                }
+                topics.addAll(ConsumerProtocol.deserializeSubscription(ByteBuffer.wrap(m.metadata(protocolName)))
+                        .topics());
             } catch (RuntimeException e) {
-                return true; // metadata that is not the consumer protocol's: assume the topic is in use
+                return null;
+            }
+        }
+        return topics;
+    }
+
+    /**
+     * Starts the next generation once the join phase is over: the protocol is chosen and the group waits for
+     * SyncGroup from everyone, or it is Empty.
+     */
+    void initNextGeneration(long now) {
+        generationId++;
+        protocolName = members.isEmpty() ? null : selectProtocol();
+        subscribedTopics = computeSubscribedTopics();
+        pendingSync.clear();
+        transitionTo(members.isEmpty() ? State.EMPTY : State.COMPLETING_REBALANCE, now);
+    }
+
+    /**
+     * Keeps the leader if it rejoined, else picks one that did. False if nobody rejoined: then the join phase
+     * waits longer, as Kafka's does, until session timeouts have removed who is gone.
+     */
+    boolean electJoinedLeader() {
+        ClassicGroupMember leader = leaderId == null ? null : members.get(leaderId);
+        if (leader != null && leader.awaitingJoin != null) {
+            return true;
+        }
+        for (ClassicGroupMember m : members.values()) {
+            if (m.awaitingJoin != null) {
+                leaderId = m.memberId;
+                return true;
             }
         }
         return false;
+    }
+
+    /**
+     * Kafka's admission rule for {@code group.max.size}: while rebalancing, members that already wait count;
+     * otherwise members. A member already in (or waiting) is always let through.
+     */
+    boolean admits(String memberId, int maxSize) {
+        ClassicGroupMember m = memberId == null ? null : members.get(memberId);
+        return switch (state) {
+            case EMPTY, DEAD -> true;
+            case PREPARING_REBALANCE -> (m != null && m.awaitingJoin != null) || awaitingJoinCount() < maxSize;
+            case COMPLETING_REBALANCE, STABLE -> m != null || members.size() < maxSize;
+        };
     }
 
     /** The member, checked as Kafka checks the member of a request: UNKNOWN_MEMBER_ID or FENCED_INSTANCE_ID. */
@@ -243,6 +306,12 @@ final class ClassicGroup implements Group {
                 ms);
     }
 
+    /** Notes {@code r} as the group's latest record and returns it, for writing. */
+    ClassicGroupMetadata store(ClassicGroupMetadata r) {
+        stored = r;
+        return r;
+    }
+
     /** A group as its last record left it: Stable with its members, or Empty. */
     static ClassicGroup fromRecord(ClassicGroupMetadata r) {
         ClassicGroup g = new ClassicGroup(r.group(), r.stateTimestamp());
@@ -264,6 +333,8 @@ final class ClassicGroup implements Group {
             }
         }
         g.state = g.members.isEmpty() ? State.EMPTY : State.STABLE;
+        g.subscribedTopics = g.computeSubscribedTopics();
+        g.stored = r;
         return g;
     }
 }

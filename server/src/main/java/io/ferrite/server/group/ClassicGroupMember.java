@@ -1,5 +1,6 @@
 package io.ferrite.server.group;
 
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -35,6 +36,14 @@ final class ClassicGroupMember {
         this.protocols = new LinkedHashMap<>(protocols);
     }
 
+    /**
+     * Whether a session timeout that ends now leaves the member in: one waiting in a rebalance is covered by
+     * the rebalance's own timeouts, except a new member, which has a shorter limit of its own.
+     */
+    boolean hasSatisfiedHeartbeat() {
+        return !isNew && (awaitingJoin != null || awaitingSync != null);
+    }
+
     boolean isStatic() {
         return groupInstanceId != null;
     }
@@ -50,7 +59,7 @@ final class ClassicGroupMember {
             return false;
         }
         for (Map.Entry<String, byte[]> e : protocols.entrySet()) {
-            if (!java.util.Arrays.equals(e.getValue(), other.get(e.getKey()))) {
+            if (!Arrays.equals(e.getValue(), other.get(e.getKey()))) {
                 return false;
             }
         }

@@ -16,7 +16,7 @@ interface Group {
     /** Kafka's name for the state, as DescribeGroups and ListGroups report it. */
     String stateName();
 
-    /** No members. */
+    /** In Kafka's Empty state: no members, and no rebalance under way (what DeleteGroups and expiry ask). */
     boolean isEmpty();
 
     /** When the group last became empty, for offset expiry; meaningful only while it is empty. */

@@ -76,7 +76,7 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     public CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData req, short version) {
-        return runtime.call(() -> classic.sync(req, version));
+        return runtime.call(() -> classic.sync(req));
     }
 
     public CompletableFuture<HeartbeatResponseData> heartbeat(HeartbeatRequestData req) {
@@ -85,27 +85,22 @@ public final class GroupCoordinator implements AutoCloseable {
                         .code())));
     }
 
-    /** LeaveGroup: v0-2 name one member; v3+ a batch, each answered on its own. */
+    /** LeaveGroup: v0-2 name one member (its error is the top-level one); v3+ a batch, each answered on its own. */
     public CompletableFuture<LeaveGroupResponseData> leaveGroup(LeaveGroupRequestData req, short version) {
         return runtime.call(() -> {
             LeaveGroupResponseData resp = new LeaveGroupResponseData();
-            ClassicGroup group = classic.get(req.groupId());
             if (req.groupId() == null || req.groupId().isEmpty()) {
                 return CompletableFuture.completedFuture(resp.setErrorCode(Errors.INVALID_GROUP_ID.code()));
             }
+            ClassicGroup group = classic.get(req.groupId());
             if (group == null) {
                 return CompletableFuture.completedFuture(resp.setErrorCode(Errors.UNKNOWN_MEMBER_ID.code()));
             }
-            if (version < 3) {
-                return CompletableFuture.completedFuture(resp.setErrorCode(
-                        classic.leave(group, req.memberId(), null).code()));
-            }
-            for (MemberIdentity m : req.members()) {
-                resp.members().add(new MemberResponse().setMemberId(m.memberId())
-                        .setGroupInstanceId(m.groupInstanceId())
-                        .setErrorCode(classic.leave(group, m.memberId(), m.groupInstanceId()).code()));
-            }
-            return CompletableFuture.completedFuture(resp);
+            List<MemberIdentity> leaving = version < 3 ? List.of(new MemberIdentity().setMemberId(req.memberId()))
+                    : req.members();
+            List<MemberResponse> answers = classic.leave(group, leaving);
+            return CompletableFuture.completedFuture(version < 3 ? resp.setErrorCode(answers.get(0).errorCode())
+                    : resp.setMembers(answers));
         });
     }
 
@@ -127,7 +122,7 @@ public final class GroupCoordinator implements AutoCloseable {
     /** ListGroups: v4+ filter by state (any case), v5+ by type. */
     public CompletableFuture<ListGroupsResponseData> listGroups(ListGroupsRequestData req) {
         return runtime.call(() -> {
-            Set<String> states = req.statesFilter().stream().map(s -> s.toLowerCase(Locale.ROOT))
+            Set<String> states = req.statesFilter().stream().map(s -> s.toLowerCase(Locale.ROOT).trim())
                     .collect(Collectors.toSet());
             Set<String> types = req.typesFilter().stream().map(s -> s.toLowerCase(Locale.ROOT))
                     .collect(Collectors.toSet());
@@ -155,9 +150,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 DescribedGroup d = new DescribedGroup().setGroupId(id).setProtocolType("").setProtocolData("");
                 resp.groups().add(d);
                 ClassicGroup g = classic.get(id);
-                if (id == null || id.isEmpty()) {
-                    d.setErrorCode(Errors.INVALID_GROUP_ID.code()).setGroupState("Dead");
-                } else if (g == null) {
+                if (g == null) { // the empty id is a group id like any other here, as in Kafka
                     d.setGroupState("Dead");
                     if (version >= 6) {
                         d.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code())
@@ -183,7 +176,7 @@ public final class GroupCoordinator implements AutoCloseable {
         }
     }
 
-    /** DeleteGroups: only groups without members; their offsets go with them. */
+    /** DeleteGroups: only Empty groups; their offsets go with them. */
     public CompletableFuture<DeleteGroupsResponseData> deleteGroups(DeleteGroupsRequestData req) {
         return runtime.call(() -> {
             DeleteGroupsResponseData resp = new DeleteGroupsResponseData();
@@ -193,9 +186,7 @@ public final class GroupCoordinator implements AutoCloseable {
                 DeletableGroupResult r = new DeletableGroupResult().setGroupId(id);
                 resp.results().add(r);
                 Group g = groups.get(id);
-                if (id == null || id.isEmpty()) {
-                    r.setErrorCode(Errors.INVALID_GROUP_ID.code());
-                } else if (g == null) {
+                if (g == null) { // the empty id is a group id like any other here, as in Kafka
                     r.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code());
                 } else if (!g.isEmpty()) {
                     r.setErrorCode(Errors.NON_EMPTY_GROUP.code());
@@ -248,6 +239,17 @@ public final class GroupCoordinator implements AutoCloseable {
             apply(records);
             runtime.write(records);
             scheduleExpiry();
+        });
+    }
+
+    /**
+     * Runs the timers that are due by the coordinator's clock now. The coordinator wakes itself up for them;
+     * this is for a clock that is moved by hand, whose jumps no wake-up can foresee.
+     */
+    public CompletableFuture<Void> runDueTimers() {
+        return runtime.call(() -> {
+            runtime.runDueTimers();
+            return CompletableFuture.completedFuture(null);
         });
     }
 

@@ -14,6 +14,8 @@ import org.apache.kafka.common.message.OffsetCommitResponseData;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponsePartition;
 import org.apache.kafka.common.message.OffsetCommitResponseData.OffsetCommitResponseTopic;
 import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestPartition;
+import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopic;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponsePartition;
 import org.apache.kafka.common.message.OffsetDeleteResponseData.OffsetDeleteResponseTopic;
@@ -47,14 +49,19 @@ final class OffsetRequests {
         this.topics = topics;
     }
 
+    /**
+     * OffsetCommit as Kafka's broker runs it: partitions of unknown topics are answered first and never reach
+     * the group; if none is left the group is not even looked at. Otherwise a group error (member,
+     * generation, state) answers every partition of the request.
+     */
     CompletableFuture<OffsetCommitResponseData> commit(OffsetCommitRequestData req, short version) {
-        OffsetCommitResponseData resp = new OffsetCommitResponseData();
-        Errors groupError = validateCommit(req, version);
+        boolean byId = version >= 10;
         long now = runtime.now();
+        OffsetCommitResponseData resp = new OffsetCommitResponseData();
         List<CoordinatorRecord> records = new ArrayList<>();
         List<OffsetCommitResponsePartition> written = new ArrayList<>();
+        boolean reachesGroup = false;
         for (OffsetCommitRequestTopic t : req.topics()) {
-            boolean byId = version >= 10;
             String name = byId ? topics.name(t.topicId()) : t.name();
             OffsetCommitResponseTopic rt = new OffsetCommitResponseTopic().setName(byId ? "" : t.name())
                     .setTopicId(byId ? t.topicId() : Uuid.ZERO_UUID);
@@ -64,23 +71,30 @@ final class OffsetRequests {
                 OffsetCommitResponsePartition rp = new OffsetCommitResponsePartition()
                         .setPartitionIndex(p.partitionIndex());
                 rt.partitions().add(rp);
-                Errors error = groupError;
-                if (error == Errors.NONE && partitions < 0) {
-                    error = byId ? Errors.UNKNOWN_TOPIC_ID : Errors.UNKNOWN_TOPIC_OR_PARTITION;
-                } else if (error == Errors.NONE && (p.partitionIndex() < 0 || p.partitionIndex() >= partitions)) {
-                    error = Errors.UNKNOWN_TOPIC_OR_PARTITION;
-                } else if (error == Errors.NONE && p.committedMetadata() != null
+                if (name == null && byId) {
+                    rp.setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());
+                } else if (p.partitionIndex() < 0 || p.partitionIndex() >= partitions) {
+                    rp.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                } else if (p.committedMetadata() != null
                         && p.committedMetadata().length() > config.offsetMetadataMaxBytes()) {
-                    error = Errors.OFFSET_METADATA_TOO_LARGE;
-                }
-                rp.setErrorCode(error.code());
-                if (error == Errors.NONE) {
+                    rp.setErrorCode(Errors.OFFSET_METADATA_TOO_LARGE.code());
+                    reachesGroup = true;
+                } else {
                     long expire = version <= 4 && req.retentionTimeMs() >= 0 ? now + req.retentionTimeMs() : -1;
                     records.add(new OffsetCommit(req.groupId(), name, p.partitionIndex(), p.committedOffset(),
                             version >= 6 ? p.committedLeaderEpoch() : -1, p.committedMetadata(), now, expire));
                     written.add(rp);
+                    reachesGroup = true;
                 }
             }
+        }
+        if (!reachesGroup) {
+            return CompletableFuture.completedFuture(resp);
+        }
+        Errors groupError = validateCommit(req, version);
+        if (groupError != Errors.NONE) {
+            resp.topics().forEach(t -> t.partitions().forEach(p -> p.setErrorCode(groupError.code())));
+            return CompletableFuture.completedFuture(resp);
         }
         if (records.isEmpty()) {
             return CompletableFuture.completedFuture(resp);
@@ -94,9 +108,9 @@ final class OffsetRequests {
         });
     }
 
-    /** The error every partition of the commit gets, or NONE. */
+    /** The error every partition of the commit gets, or NONE. An empty group id is a group, as in Kafka. */
     private Errors validateCommit(OffsetCommitRequestData req, short version) {
-        if (req.groupId() == null || req.groupId().isEmpty()) {
+        if (req.groupId() == null) {
             return Errors.INVALID_GROUP_ID;
         }
         Group group = groups.get(req.groupId());
@@ -106,26 +120,27 @@ final class OffsetRequests {
             }
             group = classic.getOrCreate(req.groupId());
         }
+        String memberId = req.memberId() == null ? "" : req.memberId();
         try {
-            group.validateOffsetCommit(req.memberId() == null ? "" : req.memberId(), req.groupInstanceId(),
-                    req.generationIdOrMemberEpoch(), version);
-            return Errors.NONE;
+            group.validateOffsetCommit(memberId, req.groupInstanceId(), req.generationIdOrMemberEpoch(), version);
         } catch (ApiException e) {
             return Errors.forException(e);
         }
+        if (group instanceof ClassicGroup c) {
+            classic.committed(c, memberId);
+        }
+        return Errors.NONE;
     }
 
     /** One group of an OffsetFetch; {@code wanted.topics()} null means every committed offset of the group. */
     OffsetFetchResponseGroup fetch(OffsetFetchRequestGroup wanted, short version) {
         OffsetFetchResponseGroup out = new OffsetFetchResponseGroup().setGroupId(wanted.groupId());
-        if (wanted.groupId() == null || wanted.groupId().isEmpty()) {
+        if (wanted.groupId() == null) {
             return out.setErrorCode(Errors.INVALID_GROUP_ID.code());
         }
+        // An unknown group is no error: it has no offsets (Kafka answers the same).
         Group group = groups.get(wanted.groupId());
         boolean namesMember = wanted.memberId() != null && !wanted.memberId().isEmpty();
-        if (group == null && namesMember) {
-            return out.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code());
-        }
         if (group != null && namesMember) {
             try {
                 group.validateOffsetFetch(wanted.memberId(), wanted.memberEpoch());
@@ -169,6 +184,10 @@ final class OffsetRequests {
                 .setMetadata(o.metadata() == null ? "" : o.metadata());
     }
 
+    /**
+     * OffsetDelete: partitions of unknown topics are answered as such; of the rest, only partitions with a
+     * committed offset appear in the answer (Kafka's shape). A group error answers the whole request.
+     */
     CompletableFuture<OffsetDeleteResponseData> delete(OffsetDeleteRequestData req) {
         OffsetDeleteResponseData resp = new OffsetDeleteResponseData();
         if (req.groupId() == null || req.groupId().isEmpty()) {
@@ -182,14 +201,20 @@ final class OffsetRequests {
             return CompletableFuture.completedFuture(resp.setErrorCode(Errors.NON_EMPTY_GROUP.code()));
         }
         List<CoordinatorRecord> records = new ArrayList<>();
-        for (OffsetDeleteRequestData.OffsetDeleteRequestTopic t : req.topics()) {
+        for (OffsetDeleteRequestTopic t : req.topics()) {
             OffsetDeleteResponseTopic rt = new OffsetDeleteResponseTopic().setName(t.name());
             resp.topics().add(rt);
-            boolean inUse = !group.isEmpty() && group.isSubscribedTo(t.name());
-            for (OffsetDeleteRequestData.OffsetDeleteRequestPartition p : t.partitions()) {
-                rt.partitions().add(new OffsetDeleteResponsePartition().setPartitionIndex(p.partitionIndex())
-                        .setErrorCode(inUse ? Errors.GROUP_SUBSCRIBED_TO_TOPIC.code() : Errors.NONE.code()));
-                if (!inUse && offsets.get(req.groupId(), t.name(), p.partitionIndex()) != null) {
+            int partitions = topics.partitions(t.name());
+            boolean inUse = group.isSubscribedTo(t.name());
+            for (OffsetDeleteRequestPartition p : t.partitions()) {
+                OffsetDeleteResponsePartition rp = new OffsetDeleteResponsePartition()
+                        .setPartitionIndex(p.partitionIndex());
+                if (p.partitionIndex() < 0 || p.partitionIndex() >= partitions) {
+                    rt.partitions().add(rp.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code()));
+                } else if (inUse) {
+                    rt.partitions().add(rp.setErrorCode(Errors.GROUP_SUBSCRIBED_TO_TOPIC.code()));
+                } else if (offsets.get(req.groupId(), t.name(), p.partitionIndex()) != null) {
+                    rt.partitions().add(rp);
                     records.add(new CoordinatorRecord.OffsetTombstone(req.groupId(), t.name(), p.partitionIndex()));
                 }
             }

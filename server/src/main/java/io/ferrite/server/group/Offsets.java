@@ -11,12 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
+import java.util.function.ToLongFunction;
 
 /**
  * Committed offsets, per group, per partition: what OffsetCommit writes and OffsetFetch reads. Also the
- * offset expiry Kafka runs ({@code offsets.retention.minutes}): an empty group's offsets go once the group
- * has been empty that long (a group that never had members: once the commit is that old), and an empty group
- * with no offsets left goes with them. Coordinator thread only.
+ * offset expiry Kafka runs ({@code offsets.retention.minutes}, see {@link #expire}). Coordinator thread only.
  */
 final class Offsets implements CoordinatorState {
     private final Map<String, Map<PartitionRef, OffsetCommit>> byGroup = new HashMap<>();
@@ -74,32 +73,51 @@ final class Offsets implements CoordinatorState {
     }
 
     /**
-     * The records that expire what has outlived the retention at {@code now}: offsets of groups empty long
-     * enough (or of explicit expire timestamps), and then the groups themselves if nothing is left.
+     * The records that expire what has outlived the retention at {@code now}, by Kafka's rules: an Empty group's
+     * offsets once it has been empty that long; a simple group's (no protocol) and a Stable consumer group's
+     * offsets of topics it does not read, once the commit is that old; an explicit expire timestamp (v2-4
+     * commits) wins. A group with nothing left that is empty goes too.
      */
     List<CoordinatorRecord> expire(long now, long retentionMs) {
         List<CoordinatorRecord> out = new ArrayList<>();
         for (Map.Entry<String, Map<PartitionRef, OffsetCommit>> e : byGroup.entrySet()) {
             Group g = groups.get(e.getKey());
-            if (g != null && !g.isEmpty()) {
-                continue; // a live group keeps its offsets, as in Kafka
+            ToLongFunction<OffsetCommit> base = expiryBase(g);
+            if (base == null) {
+                continue;
             }
-            int expired = 0;
+            boolean allExpired = true;
             for (OffsetCommit o : e.getValue().values()) {
-                boolean gone = o.expireTimestamp() >= 0 ? now >= o.expireTimestamp()
-                        : g instanceof ClassicGroup c && c.protocolType != null
-                        ? now - Math.max(c.emptySince(), o.commitTimestamp()) >= retentionMs
-                        : now - o.commitTimestamp() >= retentionMs;
+                boolean gone = !g.isSubscribedTo(o.topic()) && (o.expireTimestamp() >= 0
+                        ? now >= o.expireTimestamp() : now - base.applyAsLong(o) >= retentionMs);
                 if (gone) {
                     out.add(new OffsetTombstone(o.group(), o.topic(), o.partition()));
-                    expired++;
+                } else {
+                    allExpired = false;
                 }
             }
-            if (expired == e.getValue().size() && g instanceof ClassicGroup) {
+            if (allExpired && g.isEmpty()) {
                 out.add(new GroupTombstone(e.getKey()));
             }
         }
         return out;
+    }
+
+    /** From when an offset's retention counts, or null if the group's offsets do not expire now. */
+    private static ToLongFunction<OffsetCommit> expiryBase(Group g) {
+        if (g instanceof ClassicGroup c) {
+            if (c.protocolType == null || c.protocolType.isEmpty()) {
+                return OffsetCommit::commitTimestamp;
+            }
+            if (c.is(ClassicGroup.State.EMPTY)) {
+                return o -> c.stateTimestamp;
+            }
+            if ("consumer".equals(c.protocolType) && c.subscribedTopics != null && c.is(ClassicGroup.State.STABLE)) {
+                return OffsetCommit::commitTimestamp;
+            }
+            return null;
+        }
+        return g == null || !g.isEmpty() ? null : OffsetCommit::commitTimestamp;
     }
 
     @Override
