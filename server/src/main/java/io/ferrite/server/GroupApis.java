@@ -57,7 +57,8 @@ final class GroupApis {
     void register(Map<ApiKeys, RequestDispatcher.Handler> handlers, ApiVersionsTable table) {
         add(handlers, table, ApiKeys.FIND_COORDINATOR, this::findCoordinator);
         add(handlers, table, ApiKeys.JOIN_GROUP, r -> widen(coordinator.joinGroup((JoinGroupRequestData) r.body(),
-                r.apiVersion(), r.clientId(), r.clientHost())));
+                r.apiVersion(), r.clientId(), r.clientHost()).thenApply(resp -> r.apiVersion() < 7
+                && resp.protocolName() == null ? resp.setProtocolName("") : resp))); // null only from v7
         add(handlers, table, ApiKeys.SYNC_GROUP, r -> widen(coordinator.syncGroup(
                 (org.apache.kafka.common.message.SyncGroupRequestData) r.body(), r.apiVersion())));
         add(handlers, table, ApiKeys.HEARTBEAT, r -> widen(coordinator.heartbeat((HeartbeatRequestData) r.body())));

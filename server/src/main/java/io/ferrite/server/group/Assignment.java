@@ -34,6 +34,17 @@ final class Assignment {
         return Map.copyOf(out);
     }
 
+    /** An immutable copy of partition epochs (topic id to partition to epoch), without empty topics. */
+    static Map<Uuid, Map<Integer, Integer>> copyOfEpochs(Map<Uuid, Map<Integer, Integer>> epochs) {
+        Map<Uuid, Map<Integer, Integer>> out = new HashMap<>();
+        epochs.forEach((topic, ps) -> {
+            if (!ps.isEmpty()) {
+                out.put(topic, Map.copyOf(ps));
+            }
+        });
+        return Map.copyOf(out);
+    }
+
     static boolean contains(Map<Uuid, Set<Integer>> partitions, Uuid topic, int partition) {
         Set<Integer> ps = partitions.get(topic);
         return ps != null && ps.contains(partition);

@@ -114,12 +114,20 @@ final class ConsumerGroup implements Group {
         return out;
     }
 
-    /**
-     * Commits of a consumer group name their member and its current epoch (v9+); with no member (epoch -1) only
-     * an empty group takes commits, as from admin tools.
-     */
     @Override
     public void validateOffsetCommit(String memberId, String groupInstanceId, int memberEpoch, short apiVersion) {
+        validateOffsetCommit(memberId, groupInstanceId, memberEpoch, apiVersion, null);
+    }
+
+    /**
+     * Commits of a consumer group name their member and its epoch (v9+); with no member (epoch -1) only an empty
+     * group takes commits, as from admin tools. An epoch behind the member's is good for partitions the member
+     * has held since that epoch or before (KIP-1251, Kafka 4.3): a commit sent just before the heartbeat answer
+     * that moved the member on still counts.
+     */
+    @Override
+    public void validateOffsetCommit(String memberId, String groupInstanceId, int memberEpoch, short apiVersion,
+                                     Map<Uuid, Set<Integer>> partitions) {
         if (memberEpoch < 0 && members.isEmpty()) {
             return;
         }
@@ -128,7 +136,20 @@ final class ConsumerGroup implements Group {
             throw new UnsupportedVersionException("OffsetCommit version 9 or above must be used by members using"
                     + " the modern group protocol");
         }
-        requireEpoch(m, memberEpoch);
+        if (memberEpoch == m.memberEpoch()) {
+            return;
+        }
+        if (memberEpoch > m.memberEpoch() || partitions == null) {
+            requireEpoch(m, memberEpoch);
+        }
+        partitions.forEach((topic, ps) -> ps.forEach(p -> {
+            Integer since = m.assignmentEpoch(topic, p);
+            if (since == null || memberEpoch < since) {
+                throw new StaleMemberEpochException("the received member epoch " + memberEpoch + " is older than "
+                        + "the member's " + m.memberEpoch() + " and partition " + p + " of topic " + topic
+                        + " was not held by the member at it");
+            }
+        }));
     }
 
     @Override

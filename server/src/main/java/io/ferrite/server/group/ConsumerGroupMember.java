@@ -2,6 +2,7 @@ package io.ferrite.server.group;
 
 import io.ferrite.server.group.CoordinatorRecord.ConsumerCurrentAssignment;
 import io.ferrite.server.group.CoordinatorRecord.ConsumerMemberSubscription;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,11 +20,14 @@ import org.apache.kafka.common.Uuid;
  * @param memberEpoch        its epoch: 0 before its first assignment, -2 while a static member is away
  * @param assigned           partitions it may use
  * @param pendingRevocation  partitions it must give up before anyone else gets them
+ * @param assignmentEpochs   for each of those partitions, the epoch it was given to the member at; one missing
+ *                           is taken to be given now, at {@code memberEpoch}
  */
 record ConsumerGroupMember(String memberId, String instanceId, String rackId, String clientId, String clientHost,
                            int rebalanceTimeoutMs, List<String> topicNames, String topicRegex, String serverAssignor,
                            int memberEpoch, int previousMemberEpoch, MemberState state,
-                           Map<Uuid, Set<Integer>> assigned, Map<Uuid, Set<Integer>> pendingRevocation) {
+                           Map<Uuid, Set<Integer>> assigned, Map<Uuid, Set<Integer>> pendingRevocation,
+                           Map<Uuid, Map<Integer, Integer>> assignmentEpochs) {
     /** The epoch of a static member that left and said it would come back. */
     static final int STATIC_LEFT_EPOCH = -2;
 
@@ -31,12 +35,33 @@ record ConsumerGroupMember(String memberId, String instanceId, String rackId, St
         topicNames = List.copyOf(new TreeSet<>(topicNames));
         assigned = Assignment.copyOf(assigned);
         pendingRevocation = Assignment.copyOf(pendingRevocation);
+        assignmentEpochs = epochsOf(assigned, pendingRevocation, assignmentEpochs, memberEpoch);
+    }
+
+    /** The epochs of the held partitions: kept where known, {@code now} for the others. */
+    private static Map<Uuid, Map<Integer, Integer>> epochsOf(Map<Uuid, Set<Integer>> assigned,
+                                                             Map<Uuid, Set<Integer>> pending,
+                                                             Map<Uuid, Map<Integer, Integer>> known, int now) {
+        Map<Uuid, Map<Integer, Integer>> out = new HashMap<>();
+        for (Map<Uuid, Set<Integer>> held : List.of(assigned, pending)) {
+            held.forEach((topic, ps) -> {
+                Map<Integer, Integer> was = known.getOrDefault(topic, Map.of());
+                Map<Integer, Integer> epochs = out.computeIfAbsent(topic, t -> new HashMap<>());
+                ps.forEach(p -> epochs.put(p, was.getOrDefault(p, now)));
+            });
+        }
+        return Assignment.copyOfEpochs(out);
+    }
+
+    /** The epoch the partition was given to the member at, or null if it does not hold it. */
+    Integer assignmentEpoch(Uuid topic, int partition) {
+        return assignmentEpochs.getOrDefault(topic, Map.of()).get(partition);
     }
 
     /** A member that has just joined: no subscription yet, epoch 0, nothing assigned. */
     static ConsumerGroupMember joining(String memberId) {
         return new ConsumerGroupMember(memberId, null, null, "", "", -1, List.of(), null, null, 0, 0,
-                MemberState.STABLE, Assignment.EMPTY, Assignment.EMPTY);
+                MemberState.STABLE, Assignment.EMPTY, Assignment.EMPTY, Map.of());
     }
 
     boolean hasRegex() {
@@ -51,25 +76,41 @@ record ConsumerGroupMember(String memberId, String instanceId, String rackId, St
     ConsumerGroupMember withSubscription(ConsumerMemberSubscription r) {
         return new ConsumerGroupMember(memberId, r.instanceId(), r.rackId(), r.clientId(), r.clientHost(),
                 r.rebalanceTimeoutMs(), r.topicNames(), r.topicRegex(), r.serverAssignor(), memberEpoch,
-                previousMemberEpoch, state, assigned, pendingRevocation);
+                previousMemberEpoch, state, assigned, pendingRevocation, assignmentEpochs);
     }
 
     ConsumerGroupMember withAssignment(ConsumerCurrentAssignment r) {
-        return withAssignment(r.memberEpoch(), r.previousMemberEpoch(), r.state(), r.assigned(),
-                r.pendingRevocation());
+        return new ConsumerGroupMember(memberId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
+                topicNames, topicRegex, serverAssignor, r.memberEpoch(), r.previousMemberEpoch(), r.state(),
+                r.assigned(), r.pendingRevocation(), r.assignmentEpochs());
     }
 
+    /** The member at a new point of its reconciliation; partitions it did not hold are given at {@code epoch}. */
     ConsumerGroupMember withAssignment(int epoch, int previousEpoch, MemberState newState,
                                        Map<Uuid, Set<Integer>> newAssigned, Map<Uuid, Set<Integer>> newPending) {
         return new ConsumerGroupMember(memberId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
-                topicNames, topicRegex, serverAssignor, epoch, previousEpoch, newState, newAssigned, newPending);
+                topicNames, topicRegex, serverAssignor, epoch, previousEpoch, newState, newAssigned, newPending,
+                assignmentEpochs);
+    }
+
+    /**
+     * A static member away for a restart: epoch -2, nothing left to revoke, and its partitions held from epoch
+     * 0, so that the member that comes back with its instance id holds them and commits under the old member id
+     * are refused.
+     */
+    ConsumerGroupMember leftForNow() {
+        Map<Uuid, Map<Integer, Integer>> zero = new HashMap<>();
+        assigned.forEach((topic, ps) -> ps.forEach(p -> zero.computeIfAbsent(topic, t -> new HashMap<>()).put(p, 0)));
+        return new ConsumerGroupMember(memberId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
+                topicNames, topicRegex, serverAssignor, STATIC_LEFT_EPOCH, previousMemberEpoch, state, assigned,
+                Assignment.EMPTY, zero);
     }
 
     /** The same member under another member id (a static member back after a restart). */
     ConsumerGroupMember withMemberId(String newId) {
         return new ConsumerGroupMember(newId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
                 topicNames, topicRegex, serverAssignor, memberEpoch, previousMemberEpoch, state, assigned,
-                pendingRevocation);
+                pendingRevocation, assignmentEpochs);
     }
 
     /**
@@ -85,7 +126,7 @@ record ConsumerGroupMember(String memberId, String instanceId, String rackId, St
                 newTopicNames != null ? newTopicNames : topicNames,
                 newTopicRegex != null ? newTopicRegex : topicRegex,
                 newServerAssignor != null ? newServerAssignor : serverAssignor, memberEpoch, previousMemberEpoch,
-                state, assigned, pendingRevocation);
+                state, assigned, pendingRevocation, assignmentEpochs);
     }
 
     ConsumerMemberSubscription subscriptionRecord(String group) {
@@ -95,6 +136,6 @@ record ConsumerGroupMember(String memberId, String instanceId, String rackId, St
 
     ConsumerCurrentAssignment assignmentRecord(String group) {
         return new ConsumerCurrentAssignment(group, memberId, memberEpoch, previousMemberEpoch, state, assigned,
-                pendingRevocation);
+                pendingRevocation, assignmentEpochs);
     }
 }

@@ -259,8 +259,7 @@ final class ConsumerGroups implements CoordinatorState {
         if (req.memberEpoch() == ConsumerGroupMember.STATIC_LEFT_EPOCH) {
             // Away for a restart: it keeps its partitions (nobody else gets them) until its session runs out.
             LOG.info("group {}: static member {} ({}) leaves for now", group.groupId, m.memberId(), req.instanceId());
-            append(m.withAssignment(ConsumerGroupMember.STATIC_LEFT_EPOCH, m.previousMemberEpoch(), m.state(),
-                    m.assigned(), Assignment.EMPTY).assignmentRecord(group.groupId), records);
+            append(m.leftForNow().assignmentRecord(group.groupId), records);
             return resp.setMemberId(m.memberId());
         }
         LOG.info("group {}: static member {} ({}) leaves", group.groupId, m.memberId(), req.instanceId());

@@ -149,17 +149,20 @@ public sealed interface CoordinatorRecord {
     }
 
     /**
-     * Where a member is in its reconciliation: its epochs, its state, the partitions it may use, and those it
-     * must give up before others get them.
+     * Where a member is in its reconciliation: its epochs, its state, the partitions it may use, those it must
+     * give up before others get them, and for each of them the epoch it was given to the member at (KIP-1251:
+     * a commit one epoch behind is still good for what the member has held since then).
      */
     record ConsumerCurrentAssignment(String group, String memberId, int memberEpoch, int previousMemberEpoch,
                                      MemberState state, Map<Uuid, Set<Integer>> assigned,
-                                     Map<Uuid, Set<Integer>> pendingRevocation) implements CoordinatorRecord {
+                                     Map<Uuid, Set<Integer>> pendingRevocation,
+                                     Map<Uuid, Map<Integer, Integer>> assignmentEpochs) implements CoordinatorRecord {
         public ConsumerCurrentAssignment {
             Objects.requireNonNull(memberId, "memberId");
             Objects.requireNonNull(state, "state");
             assigned = Assignment.copyOf(assigned);
             pendingRevocation = Assignment.copyOf(pendingRevocation);
+            assignmentEpochs = Assignment.copyOfEpochs(assignmentEpochs);
         }
 
         @Override

@@ -2,8 +2,11 @@ package io.ferrite.server.group;
 
 import io.ferrite.server.group.CoordinatorRecord.OffsetCommit;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
@@ -108,11 +111,22 @@ final class OffsetRequests {
         }
         try {
             group.validateOffsetCommit(req.memberId() == null ? "" : req.memberId(), req.groupInstanceId(),
-                    req.generationIdOrMemberEpoch(), version);
+                    req.generationIdOrMemberEpoch(), version, committed(req, version));
             return Errors.NONE;
         } catch (ApiException e) {
             return Errors.forException(e);
         }
+    }
+
+    /** The partitions a commit names, by topic id (v10+ names topics by id). */
+    private Map<Uuid, Set<Integer>> committed(OffsetCommitRequestData req, short version) {
+        Map<Uuid, Set<Integer>> out = new HashMap<>();
+        for (OffsetCommitRequestTopic t : req.topics()) {
+            Set<Integer> ps = out.computeIfAbsent(version >= 10 ? t.topicId() : topics.id(t.name()),
+                    id -> new HashSet<>());
+            t.partitions().forEach(p -> ps.add(p.partitionIndex()));
+        }
+        return out;
     }
 
     /** One group of an OffsetFetch; {@code wanted.topics()} null means every committed offset of the group. */

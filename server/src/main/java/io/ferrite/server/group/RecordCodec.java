@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.kafka.common.Uuid;
 
 /**
@@ -51,9 +52,11 @@ import org.apache.kafka.common.Uuid;
  *           7:         partitions
  *           8:         int32 member epoch, int32 previous member epoch, int8 state (0 stable,
  *                      1 unrevoked partitions, 2 unreleased partitions), partitions assigned,
- *                      partitions pending revocation
+ *                      partitions pending revocation, epochs (of those partitions: the epoch each was
+ *                      given to the member at)
  * partitions: int32 topic count T, T times: int64 topic id (most significant), int64 topic id (least
  *             significant), int32 partition count P, P times int32 partition; topics and partitions in order
+ * epochs:     as partitions, with int32 partition, int32 epoch for each partition
  * string: int16 length (-1 = null), then UTF-8 bytes; bytes: int32 length, then the bytes
  * </pre>
  *
@@ -127,6 +130,7 @@ final class RecordCodec {
             v.int32(c.memberEpoch()).int32(c.previousMemberEpoch()).int8(c.state().value);
             partitions(v, c.assigned());
             partitions(v, c.pendingRevocation());
+            epochs(v, c.assignmentEpochs());
         } else {
             return false;
         }
@@ -147,6 +151,31 @@ final class RecordCodec {
             v.int64(topic.getMostSignificantBits()).int64(topic.getLeastSignificantBits()).int32(ps.size());
             ps.forEach(v::int32);
         });
+    }
+
+    private static void epochs(Writer v, Map<Uuid, Map<Integer, Integer>> epochs) {
+        Map<Uuid, Map<Integer, Integer>> sorted = new TreeMap<>();
+        epochs.forEach((topic, ps) -> sorted.put(topic, new TreeMap<>(ps)));
+        v.int32(sorted.size());
+        sorted.forEach((topic, ps) -> {
+            v.int64(topic.getMostSignificantBits()).int64(topic.getLeastSignificantBits()).int32(ps.size());
+            ps.forEach((p, e) -> v.int32(p).int32(e));
+        });
+    }
+
+    private static Map<Uuid, Map<Integer, Integer>> epochs(ByteBuffer b) {
+        int topics = b.getInt();
+        Map<Uuid, Map<Integer, Integer>> out = new HashMap<>();
+        for (int t = 0; t < topics; t++) {
+            Uuid topic = new Uuid(b.getLong(), b.getLong());
+            int n = b.getInt();
+            Map<Integer, Integer> ps = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                ps.put(b.getInt(), b.getInt());
+            }
+            out.put(topic, ps);
+        }
+        return out;
     }
 
     private static CoordinatorRecord decodeConsumer(ConsumerPart part, ByteBuffer key, ByteBuffer value) {
@@ -177,7 +206,7 @@ final class RecordCodec {
             case TARGET_EPOCH -> new ConsumerTargetEpoch(group, value.getInt());
             case TARGET_MEMBER -> new ConsumerTargetMember(group, memberId, partitions(value));
             case CURRENT_ASSIGNMENT -> new ConsumerCurrentAssignment(group, memberId, value.getInt(), value.getInt(),
-                    MemberState.of(value.get()), partitions(value), partitions(value));
+                    MemberState.of(value.get()), partitions(value), partitions(value), epochs(value));
         };
     }
 

@@ -445,4 +445,31 @@ class ConsumerGroupFlowsTest {
         assertThrows(UnsupportedVersionException.class, () -> g.validateOffsetCommit(a.id, null, 1, (short) 8));
         assertThrows(StaleMemberEpochException.class, () -> g.validateOffsetFetch(a.id, 2));
     }
+
+    @Test
+    void aCommitOneEpochBehindIsGoodForPartitionsTheMemberStillHolds() {
+        Member a = new Member("g");
+        a.join(); // epoch 1, all six
+        Member b = new Member("g");
+        b.join();
+        settle(a, b); // a at epoch 2 with three of its first six
+        ConsumerGroup g = group("g");
+        int kept = a.partitions().iterator().next();
+        Set<Integer> given = new HashSet<>(Set.of(0, 1, 2, 3, 4, 5));
+        given.removeAll(a.partitions());
+        int gone = given.iterator().next();
+        onThread(() -> {
+            g.validateOffsetCommit(a.id, null, 1, (short) 9, Map.of(orders, Set.of(kept)));
+            return null;
+        });
+        assertThrows(StaleMemberEpochException.class,
+                () -> g.validateOffsetCommit(a.id, null, 1, (short) 9, Map.of(orders, Set.of(kept, gone))),
+                "a partition the member no longer holds");
+        assertThrows(StaleMemberEpochException.class,
+                () -> g.validateOffsetCommit(b.id, null, 1, (short) 9, Map.of(orders, b.owned.get(orders))),
+                "b holds its partitions since epoch 2");
+        assertThrows(StaleMemberEpochException.class,
+                () -> g.validateOffsetCommit(a.id, null, 3, (short) 9, Map.of(orders, Set.of(kept))),
+                "an epoch ahead of the member's");
+    }
 }

@@ -39,8 +39,8 @@ class ConsumerRecordCodecTest {
                 new ConsumerTargetEpoch("g", 7),
                 new ConsumerTargetMember("g", "m", Map.of(A, Set.of(0, 5, 2), B, Set.of(1))),
                 new ConsumerCurrentAssignment("g", "m", 7, 6, MemberState.UNREVOKED_PARTITIONS, Map.of(A, Set.of(0)),
-                        Map.of(B, Set.of(1, 2))),
-                new ConsumerCurrentAssignment("g", "m", -2, 6, MemberState.STABLE, Map.of(), Map.of()));
+                        Map.of(B, Set.of(1, 2)), Map.of(A, Map.of(0, 5), B, Map.of(1, 6, 2, 7))),
+                new ConsumerCurrentAssignment("g", "m", -2, 6, MemberState.STABLE, Map.of(), Map.of(), Map.of()));
         for (CoordinatorRecord r : records) {
             assertEquals(r, roundTrip(r));
         }
@@ -71,10 +71,12 @@ class ConsumerRecordCodecTest {
                 new ConsumerTargetMember("g", "m1", Map.of(A, Set.of(0))),
                 new ConsumerTargetMember("g", "m2", Map.of(A, Set.of(1))),
                 new ConsumerTargetEpoch("g", 3),
-                new ConsumerCurrentAssignment("g", "m1", 3, 2, MemberState.STABLE, Map.of(A, Set.of(0)), Map.of()),
+                new ConsumerCurrentAssignment("g", "m1", 3, 2, MemberState.STABLE, Map.of(A, Set.of(0)), Map.of(),
+                        Map.of(A, Map.of(0, 3))),
                 new ConsumerCurrentAssignment("g", "m2", 2, 1, MemberState.UNREVOKED_PARTITIONS, Map.of(),
-                        Map.of(A, Set.of(0, 1))),
-                new ConsumerCurrentAssignment("g", "m2", 3, 2, MemberState.STABLE, Map.of(A, Set.of(1)), Map.of()));
+                        Map.of(A, Set.of(0, 1)), Map.of(A, Map.of(0, 1, 1, 2))),
+                new ConsumerCurrentAssignment("g", "m2", 3, 2, MemberState.STABLE, Map.of(A, Set.of(1)), Map.of(),
+                        Map.of(A, Map.of(1, 2))));
         written.forEach(r -> g.replay(roundTrip(r), 0));
         List<CoordinatorRecord> snapshot = new ArrayList<>();
         g.snapshot(snapshot);
@@ -86,6 +88,7 @@ class ConsumerRecordCodecTest {
         assertEquals(42, again.metadataHash);
         assertEquals(3, again.assignmentEpoch);
         assertEquals(3, again.holderEpoch(A, 1));
+        assertEquals(2, again.members.get("m2").assignmentEpoch(A, 1));
         assertNull(again.holderEpoch(A, 2));
         assertEquals("i1", again.staticMember("i1").instanceId());
         assertEquals("range", again.preferredAssignor("uniform"));

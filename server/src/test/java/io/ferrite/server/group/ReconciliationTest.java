@@ -51,6 +51,8 @@ class ReconciliationTest {
                 Set.of(T));
         assertEquals(MemberState.STABLE, done.state());
         assertEquals(Map.of(T, Set.of(0, 1)), done.assigned());
+        assertEquals(2, done.assignmentEpoch(T, 0), "held since epoch 2");
+        assertEquals(3, done.assignmentEpoch(T, 1), "given at epoch 3");
     }
 
     @Test
@@ -110,6 +112,15 @@ class ReconciliationTest {
                 holders(), Map.of(T, Set.of(0)), Set.of(T)));
         assertEquals(MemberState.STABLE, Reconciliation.next(unknown, 3, Map.of(T, Set.of(0)), holders(), Map.of(),
                 Set.of(T)).state());
+    }
+
+    @Test
+    void aStaticMemberLeavingForNowHoldsItsPartitionsFromEpochZero() {
+        ConsumerGroupMember m = member(4, MemberState.UNREVOKED_PARTITIONS, Set.of(0), Set.of(1)).leftForNow();
+        assertEquals(ConsumerGroupMember.STATIC_LEFT_EPOCH, m.memberEpoch());
+        assertEquals(Map.of(), m.pendingRevocation());
+        assertEquals(0, m.assignmentEpoch(T, 0));
+        assertEquals(null, m.assignmentEpoch(T, 1));
     }
 
     @Test
