@@ -214,11 +214,25 @@ class ConsumerProtocolWireTest {
         ConsumerGroupHeartbeatResponseData r = heartbeat((short) 1, join("classic", Uuid.randomUuid().toString()));
         assertEquals(Errors.GROUP_ID_NOT_FOUND.code(), r.errorCode());
 
-        heartbeat((short) 1, join("modern", Uuid.randomUuid().toString()));
+        String modern = Uuid.randomUuid().toString();
+        heartbeat((short) 1, join("modern", modern));
+        JoinGroupRequestData classicJoin = new JoinGroupRequestData().setGroupId("modern").setMemberId("")
+                .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(10_000).setProtocolType("consumer")
+                .setProtocols(protocols);
         JoinGroupResponseData refused = new JoinGroupResponseData(Wire.exchange(broker.port(), ApiKeys.JOIN_GROUP, jv,
-                new JoinGroupRequestData().setGroupId("modern").setMemberId("").setSessionTimeoutMs(10_000)
-                        .setRebalanceTimeoutMs(10_000).setProtocolType("consumer").setProtocols(protocols)), jv);
+                classicJoin), jv);
         assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(), refused.errorCode());
+
+        // Once empty, the consumer group gives its id up to a classic member.
+        assertEquals(0, heartbeat((short) 1, new ConsumerGroupHeartbeatRequestData().setGroupId("modern")
+                .setMemberId(modern).setMemberEpoch(-1)).errorCode());
+        assertEquals(0, new JoinGroupResponseData(Wire.exchange(broker.port(), ApiKeys.JOIN_GROUP, jv, classicJoin),
+                jv).errorCode());
+        short lv = 5;
+        ListGroupsResponseData listed = new ListGroupsResponseData(Wire.exchange(broker.port(), ApiKeys.LIST_GROUPS,
+                lv, new ListGroupsRequestData()), lv);
+        assertEquals("classic", listed.groups().stream().filter(x -> x.groupId().equals("modern")).findFirst()
+                .orElseThrow().groupType());
 
         ConsumerGroupDescribeResponseData.DescribedGroup d = new ConsumerGroupDescribeResponseData(Wire.exchange(
                 broker.port(), ApiKeys.CONSUMER_GROUP_DESCRIBE, (short) 0, new ConsumerGroupDescribeRequestData()

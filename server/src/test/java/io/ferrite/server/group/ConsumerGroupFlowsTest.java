@@ -50,6 +50,7 @@ class ConsumerGroupFlowsTest {
     private ClassicGroups classic;
     private ConsumerGroups consumers;
     private Uuid orders;
+    private long compactAfterBytes = 64L << 20;
 
     @BeforeEach
     void start() {
@@ -60,7 +61,7 @@ class ConsumerGroupFlowsTest {
     private void open() {
         store = Store.open(StoreConfig.fromProperties(dir, Map.of("store.commitlog.file.bytes", "1048576")), clock,
                 List.of(CoordinatorLog.PARTITION));
-        runtime = new CoordinatorRuntime(new CoordinatorLog(store, clock), clock, 64L << 20);
+        runtime = new CoordinatorRuntime(new CoordinatorLog(store, clock), clock, compactAfterBytes);
         groups = new HashMap<>();
         classic = new ClassicGroups(groups, runtime, GroupConfig.fromProperties(Map.of()));
         consumers = new ConsumerGroups(groups, runtime, CONFIG, topics);
@@ -424,6 +425,34 @@ class ConsumerGroupFlowsTest {
         tick(5_001);
         assertNull(group("g").members.get(b.id), "who does not heartbeat after the restart is removed");
         assertNotNull(group("g").members.get(a.id));
+    }
+
+    @Test
+    void aCompactedLogReplaysToTheSameGroups() {
+        restartCompactingEveryWrite();
+        Member a = new Member("g");
+        a.instanceId = "host-1";
+        Member b = new Member("g");
+        a.join();
+        b.join();
+        a.beat(); // a is asked to revoke: its state is mid-reconciliation
+        Map<String, ConsumerGroupMember> members = Map.copyOf(group("g").members);
+        Map<String, Map<Uuid, Set<Integer>>> targets = Map.copyOf(group("g").targets);
+        long start = onThread(() -> store.logStartOffset(CoordinatorLog.PARTITION));
+        assertTrue(start > 0, "the log was compacted");
+        restart();
+        assertEquals(members, Map.copyOf(group("g").members));
+        assertEquals(targets, Map.copyOf(group("g").targets));
+        assertEquals("Reconciling", group("g").stateName());
+        a.owned = Map.of(orders, group("g").members.get(a.id).assigned().get(orders));
+        a.beat();
+        b.beat();
+        assertEquals("Stable", group("g").stateName());
+    }
+
+    private void restartCompactingEveryWrite() {
+        compactAfterBytes = 1;
+        restart();
     }
 
     @Test
