@@ -3,12 +3,12 @@ package io.ferrite.server.group;
 import io.ferrite.server.group.CoordinatorRecord.ConsumerGroupEpoch;
 import io.ferrite.server.group.CoordinatorRecord.ConsumerKey;
 import io.ferrite.server.group.CoordinatorRecord.ConsumerPart;
-import io.ferrite.server.group.CoordinatorRecord.ConsumerTargetEpoch;
 import io.ferrite.server.group.CoordinatorRecord.ConsumerTargetMember;
 import io.ferrite.server.group.CoordinatorRecord.ConsumerTombstone;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Uuid;
@@ -94,38 +94,9 @@ final class ConsumerGroups implements CoordinatorState {
                     + config.maxSize() + " members.");
         }
         Map<Uuid, Set<Integer>> owned = HeartbeatChecks.owned(req.topicPartitions());
-        ConsumerGroupMember replaced = null; // a static member this one takes the place of
-        ConsumerGroupMember member;
-        if (req.instanceId() == null) {
-            member = group == null ? null : group.members.get(memberId);
-            if (member == null && !joining) {
-                throw new UnknownMemberIdException("Member " + memberId + " is not a member of group " + groupId
-                        + ".");
-            }
-            if (member == null) {
-                member = ConsumerGroupMember.joining(memberId);
-            } else {
-                HeartbeatChecks.requireEpoch(member, req.memberEpoch(), owned);
-            }
-        } else {
-            ConsumerGroupMember current = group == null ? null : group.staticMember(req.instanceId());
-            if (joining && current == null) {
-                member = group == null ? null : group.members.get(memberId);
-                member = member == null ? ConsumerGroupMember.joining(memberId) : member;
-            } else if (joining) {
-                if (current.memberEpoch() != ConsumerGroupMember.STATIC_LEFT_EPOCH) {
-                    throw new UnreleasedInstanceIdException("Static member " + memberId + " with instance id "
-                            + req.instanceId() + " cannot join the group because the instance id is owned by "
-                            + current.memberId() + " member.");
-                }
-                replaced = current;
-                member = current.withMemberId(memberId).withAssignment(0, 0, current.state(), current.assigned(),
-                        current.pendingRevocation());
-            } else {
-                member = HeartbeatChecks.requireStatic(group, req.instanceId(), memberId);
-                HeartbeatChecks.requireEpoch(member, req.memberEpoch(), owned);
-            }
-        }
+        Joining j = memberOf(group, req, memberId, owned);
+        ConsumerGroupMember member = j.member();
+        ConsumerGroupMember replaced = j.replaced();
         String regex = req.subscribedTopicRegex();
         if (regex != null && !regex.isEmpty() && !regex.equals(member.topicRegex())) {
             SubscribedTopics.validate(regex);
@@ -148,7 +119,7 @@ final class ConsumerGroups implements CoordinatorState {
                 req.subscribedTopicNames(), req.subscribedTopicRegex(), req.serverAssignor(), clientId, clientHost);
         boolean isNew = group == null || !group.members.containsKey(memberId);
         boolean bump = !updated.topicNames().equals(member.topicNames())
-                || !java.util.Objects.equals(updated.topicRegex(), member.topicRegex());
+                || !Objects.equals(updated.topicRegex(), member.topicRegex());
         if (isNew || !updated.subscriptionRecord(groupId).equals(member.subscriptionRecord(groupId))) {
             append(updated.subscriptionRecord(groupId), records);
         }
@@ -194,6 +165,48 @@ final class ConsumerGroups implements CoordinatorState {
         return resp;
     }
 
+    /** The member a heartbeat is from, as the group knows it, and the static member it replaces, if any. */
+    private record Joining(ConsumerGroupMember member, ConsumerGroupMember replaced) {
+    }
+
+    /**
+     * Finds (or, joining, makes) the member a heartbeat is from, with Kafka's checks: UNKNOWN_MEMBER_ID,
+     * FENCED_MEMBER_EPOCH, and for static members FENCED_INSTANCE_ID and UNRELEASED_INSTANCE_ID. A static member
+     * joining under a new member id takes the place of the one that left with epoch -2, assignment and all.
+     */
+    private static Joining memberOf(ConsumerGroup group, ConsumerGroupHeartbeatRequestData req, String memberId,
+                                    Map<Uuid, Set<Integer>> owned) {
+        boolean joining = req.memberEpoch() == 0;
+        ConsumerGroupMember known = group == null ? null : group.members.get(memberId);
+        if (req.instanceId() == null) {
+            if (known == null && !joining) {
+                throw new UnknownMemberIdException("Member " + memberId + " is not a member of group "
+                        + req.groupId() + ".");
+            }
+            if (known == null) {
+                return new Joining(ConsumerGroupMember.joining(memberId), null);
+            }
+            HeartbeatChecks.requireEpoch(known, req.memberEpoch(), owned);
+            return new Joining(known, null);
+        }
+        ConsumerGroupMember current = group == null ? null : group.staticMember(req.instanceId());
+        if (joining && current == null) {
+            return new Joining(known == null ? ConsumerGroupMember.joining(memberId) : known, null);
+        }
+        if (joining) {
+            if (current.memberEpoch() != ConsumerGroupMember.STATIC_LEFT_EPOCH) {
+                throw new UnreleasedInstanceIdException("Static member " + memberId + " with instance id "
+                        + req.instanceId() + " cannot join the group because the instance id is owned by "
+                        + current.memberId() + " member.");
+            }
+            return new Joining(current.withMemberId(memberId).withAssignment(0, 0, current.state(),
+                    current.assigned(), current.pendingRevocation()), current);
+        }
+        ConsumerGroupMember m = HeartbeatChecks.requireStatic(group, req.instanceId(), memberId);
+        HeartbeatChecks.requireEpoch(m, req.memberEpoch(), owned);
+        return new Joining(m, null);
+    }
+
     /** The group a heartbeat goes to: null if it is to be created (joining, and no group or an empty classic one). */
     private ConsumerGroup groupFor(String groupId, boolean joining) {
         Group g = groups.get(groupId);
@@ -216,23 +229,10 @@ final class ConsumerGroups implements CoordinatorState {
         return a;
     }
 
-    /** A new target assignment for {@code epoch}: records for the members whose part changed, then the epoch. */
+    /** A new target assignment for {@code epoch}, applied. */
     private void assign(ConsumerGroup group, int epoch, List<CoordinatorRecord> records) {
         Assignors.Assignor assignor = Assignors.byName(group.preferredAssignor(config.defaultAssignor()));
-        List<Assignors.MemberSpec> specs = new ArrayList<>();
-        for (ConsumerGroupMember m : group.members.values()) {
-            specs.add(new Assignors.MemberSpec(m.memberId(), m.instanceId(), topics.ids(group.topicsOf(m)),
-                    group.target(m.memberId())));
-        }
-        Map<String, Map<Uuid, Set<Integer>>> result = assignor.assign(specs,
-                topics.partitionCounts(group.subscribedTopicNames()));
-        for (ConsumerGroupMember m : List.copyOf(group.members.values())) {
-            Map<Uuid, Set<Integer>> next = result.getOrDefault(m.memberId(), Assignment.EMPTY);
-            if (!next.equals(group.target(m.memberId()))) {
-                append(new ConsumerTargetMember(group.groupId, m.memberId(), next), records);
-            }
-        }
-        append(new ConsumerTargetEpoch(group.groupId, epoch), records);
+        TargetAssignment.compute(group, epoch, assignor, topics).forEach(r -> append(r, records));
         LOG.info("group {}: new target assignment for epoch {} by the {} assignor", group.groupId, epoch,
                 assignor.name());
     }
