@@ -30,6 +30,11 @@ import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestPartition;
+import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopic;
+import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopicCollection;
+import org.apache.kafka.common.message.OffsetDeleteResponseData;
 import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
@@ -154,6 +159,16 @@ class ConsumerProtocolWireTest {
         assertEquals(5, ok.topics().get(0).partitions().get(0).committedOffset());
         assertEquals(Errors.STALE_MEMBER_EPOCH.code(), fetch("readers", id, epoch + 1).errorCode());
         assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), fetch("readers", "someone", epoch).errorCode());
+
+        short dv = 0;
+        OffsetDeleteResponseData deleted = new OffsetDeleteResponseData(Wire.exchange(broker.port(),
+                ApiKeys.OFFSET_DELETE, dv, new OffsetDeleteRequestData().setGroupId("readers").setTopics(
+                        new OffsetDeleteRequestTopicCollection(List.of(new OffsetDeleteRequestTopic()
+                                .setName("orders").setPartitions(List.of(new OffsetDeleteRequestPartition()
+                                        .setPartitionIndex(0)))).iterator()))), dv);
+        assertEquals(0, deleted.errorCode(), "a consumer group with members may delete offsets...");
+        assertEquals(Errors.GROUP_SUBSCRIBED_TO_TOPIC.code(), deleted.topics().find("orders").partitions()
+                .find(0).errorCode(), "...of topics it does not subscribe to");
     }
 
     @Test
