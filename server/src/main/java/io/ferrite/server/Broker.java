@@ -1,5 +1,6 @@
 package io.ferrite.server;
 
+import io.ferrite.server.group.ConsumerGroupConfig;
 import io.ferrite.server.group.CoordinatorLog;
 import io.ferrite.server.group.GroupConfig;
 import io.ferrite.server.group.GroupCoordinator;
@@ -49,7 +50,8 @@ public final class Broker implements AutoCloseable {
             Path dataDir = config.store().dataDir();
             ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
             TopicRegistry topics = TopicRegistry.open(dataDir, store, config.topicDefaults());
-            groups = GroupCoordinator.start(store, clock, groupConfig, topics.lookup());
+            groups = GroupCoordinator.start(store, clock, groupConfig,
+                    ConsumerGroupConfig.fromProperties(config.properties()), topics.lookup());
             topics.onDelete(groups::onTopicDeleted);
             KafkaServer[] server = new KafkaServer[1];
             IntSupplier advertisedPort = () -> config.advertisedPort() > 0 ? config.advertisedPort() : server[0].port();
@@ -72,7 +74,8 @@ public final class Broker implements AutoCloseable {
                     .add(ApiKeys.ALTER_CONFIGS, 0, 2)
                     .add(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1);
             Map<ApiKeys, RequestDispatcher.Handler> handlers = new EnumMap<>(Map.of(
-                    ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE)),
+                    ApiKeys.API_VERSIONS, request -> CompletableFuture.completedFuture(table.response(Errors.NONE,
+                            request.apiVersion())),
                     ApiKeys.METADATA, new MetadataHandler(topics, identity, config.advertisedHost(), advertisedPort,
                             config.autoCreateTopics(), config.numPartitions(), admin),
                     ApiKeys.PRODUCE, new ProduceHandler(topics, config.topicDefaults(), store, clock, fetches),

@@ -7,6 +7,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
+import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
@@ -69,6 +72,23 @@ final class GroupApis {
         add(handlers, table, ApiKeys.DESCRIBE_GROUPS, this::describeGroups);
         add(handlers, table, ApiKeys.DELETE_GROUPS, r -> widen(coordinator.deleteGroups(
                 (DeleteGroupsRequestData) r.body())));
+        add(handlers, table, ApiKeys.CONSUMER_GROUP_HEARTBEAT, r -> widen(coordinator.consumerGroupHeartbeat(
+                (ConsumerGroupHeartbeatRequestData) r.body(), r.apiVersion(), r.clientId(), r.clientHost())));
+        add(handlers, table, ApiKeys.CONSUMER_GROUP_DESCRIBE, this::describeConsumerGroups);
+        // Java clients use the consumer group protocol only where the cluster has finalized group.version 1.
+        table.feature(GROUP_VERSION, 0, 1, 1);
+    }
+
+    /** The feature that says the consumer group protocol (KIP-848) is on, as Kafka 4.x names it. */
+    static final String GROUP_VERSION = "group.version";
+
+    private CompletableFuture<ApiMessage> describeConsumerGroups(DecodedRequest r) {
+        ConsumerGroupDescribeRequestData req = (ConsumerGroupDescribeRequestData) r.body();
+        return coordinator.consumerGroupDescribe(req.groupIds()).thenApply(groups -> {
+            groups.forEach(g -> g.setAuthorizedOperations(req.includeAuthorizedOperations() && g.errorCode() == 0
+                    ? AuthorizedOperations.GROUP : AuthorizedOperations.NOT_ASKED));
+            return new ConsumerGroupDescribeResponseData().setGroups(groups);
+        });
     }
 
     private static void add(Map<ApiKeys, RequestDispatcher.Handler> handlers, ApiVersionsTable table, ApiKeys api,

@@ -49,7 +49,7 @@ final class MetadataHandler implements RequestDispatcher.Handler {
         short version = request.apiVersion();
         boolean all = req.topics() == null || (version == 0 && req.topics().isEmpty());
         boolean create = !all && autoCreate && (version < 4 || req.allowAutoTopicCreation())
-                && req.topics().stream().anyMatch(t -> t.name() != null && topics.get(t.name()) == null);
+                && req.topics().stream().anyMatch(t -> !byId(t) && topics.get(t.name()) == null);
         return create ? admin.run(() -> CompletableFuture.completedFuture(answer(req, version, true)))
                 : CompletableFuture.completedFuture(answer(req, version, false));
     }
@@ -71,8 +71,16 @@ final class MetadataHandler implements RequestDispatcher.Handler {
                 .setControllerId(identity.nodeId()).setTopics(out);
     }
 
+    /**
+     * A lookup by topic id (v12+): the name is null, or empty as the Java client's id-only requests leave it
+     * (the consumer of KIP-848 resolves the topic ids of its assignment this way).
+     */
+    private static boolean byId(MetadataRequestData.MetadataRequestTopic wanted) {
+        return wanted.name() == null || (wanted.name().isEmpty() && !Uuid.ZERO_UUID.equals(wanted.topicId()));
+    }
+
     private MetadataResponseTopic lookUp(MetadataRequestData.MetadataRequestTopic wanted, boolean create) {
-        if (wanted.name() == null) {
+        if (byId(wanted)) {
             Topic t = topics.get(wanted.topicId());
             return t != null ? describe(t) : new MetadataResponseTopic().setTopicId(wanted.topicId())
                     .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());

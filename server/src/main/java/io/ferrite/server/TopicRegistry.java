@@ -103,6 +103,11 @@ final class TopicRegistry {
                 Topic t = byName.get(topic);
                 return t == null ? Uuid.ZERO_UUID : t.id();
             }
+
+            @Override
+            public Collection<String> names() {
+                return List.copyOf(byName.keySet());
+            }
         };
     }
 

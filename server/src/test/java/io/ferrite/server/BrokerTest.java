@@ -102,7 +102,7 @@ class BrokerTest {
                     ApiKeys.INCREMENTAL_ALTER_CONFIGS, ApiKeys.FIND_COORDINATOR, ApiKeys.JOIN_GROUP,
                     ApiKeys.SYNC_GROUP, ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP, ApiKeys.OFFSET_COMMIT,
                     ApiKeys.OFFSET_FETCH, ApiKeys.OFFSET_DELETE, ApiKeys.LIST_GROUPS, ApiKeys.DESCRIBE_GROUPS,
-                    ApiKeys.DELETE_GROUPS);
+                    ApiKeys.DELETE_GROUPS, ApiKeys.CONSUMER_GROUP_HEARTBEAT, ApiKeys.CONSUMER_GROUP_DESCRIBE);
             assertEquals(implemented, r.apiKeys().stream().map(k -> ApiKeys.forId(k.apiKey()))
                     .collect(java.util.stream.Collectors.toSet()), "the implemented APIs, nothing more");
             for (ApiVersionsResponseData.ApiVersion k : r.apiKeys()) {

@@ -1,7 +1,10 @@
 package io.ferrite.server.group;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
+import org.apache.kafka.common.Uuid;
 
 /**
  * A change to the group coordinator's state, as written to its log and replayed on start. Each record has a
@@ -76,5 +79,103 @@ public sealed interface CoordinatorRecord {
 
     /** The key of a group metadata record. */
     record GroupKey(String group) {
+    }
+
+    // ---- consumer groups (KIP-848), split as Kafka splits them: what changes together is written together ----
+
+    /** The parts of a consumer group that have records of their own; the numbers are the record key types. */
+    enum ConsumerPart {
+        GROUP_EPOCH(3), MEMBER_SUBSCRIPTION(5), TARGET_EPOCH(6), TARGET_MEMBER(7), CURRENT_ASSIGNMENT(8);
+
+        final short type;
+
+        ConsumerPart(int type) {
+            this.type = (short) type;
+        }
+    }
+
+    /** The key of a consumer group record; {@code memberId} is null for the group-wide parts. */
+    record ConsumerKey(ConsumerPart part, String group, String memberId) {
+        public ConsumerKey {
+            Objects.requireNonNull(part, "part");
+            Objects.requireNonNull(group, "group");
+        }
+    }
+
+    /** The group epoch, and the hash of the subscribed topics' metadata it was computed for. */
+    record ConsumerGroupEpoch(String group, int epoch, long metadataHash) implements CoordinatorRecord {
+        @Override
+        public Object key() {
+            return new ConsumerKey(ConsumerPart.GROUP_EPOCH, group, null);
+        }
+    }
+
+    /** What a member told of itself and what it subscribes to. */
+    record ConsumerMemberSubscription(String group, String memberId, String instanceId, String rackId,
+                                      String clientId, String clientHost, int rebalanceTimeoutMs,
+                                      List<String> topicNames, String topicRegex, String serverAssignor)
+            implements CoordinatorRecord {
+        public ConsumerMemberSubscription {
+            Objects.requireNonNull(memberId, "memberId");
+            topicNames = List.copyOf(topicNames);
+        }
+
+        @Override
+        public Object key() {
+            return new ConsumerKey(ConsumerPart.MEMBER_SUBSCRIPTION, group, memberId);
+        }
+    }
+
+    /** The epoch of the group's target assignment (the members' parts are {@link ConsumerTargetMember}s). */
+    record ConsumerTargetEpoch(String group, int epoch) implements CoordinatorRecord {
+        @Override
+        public Object key() {
+            return new ConsumerKey(ConsumerPart.TARGET_EPOCH, group, null);
+        }
+    }
+
+    /** One member's part of the target assignment: topic id to partitions. */
+    record ConsumerTargetMember(String group, String memberId, Map<Uuid, Set<Integer>> partitions)
+            implements CoordinatorRecord {
+        public ConsumerTargetMember {
+            Objects.requireNonNull(memberId, "memberId");
+            partitions = Assignment.copyOf(partitions);
+        }
+
+        @Override
+        public Object key() {
+            return new ConsumerKey(ConsumerPart.TARGET_MEMBER, group, memberId);
+        }
+    }
+
+    /**
+     * Where a member is in its reconciliation: its epochs, its state, the partitions it may use, those it must
+     * give up before others get them, and for each of them the epoch it was given to the member at (KIP-1251:
+     * a commit one epoch behind is still good for what the member has held since then).
+     */
+    record ConsumerCurrentAssignment(String group, String memberId, int memberEpoch, int previousMemberEpoch,
+                                     MemberState state, Map<Uuid, Set<Integer>> assigned,
+                                     Map<Uuid, Set<Integer>> pendingRevocation,
+                                     Map<Uuid, Map<Integer, Integer>> assignmentEpochs) implements CoordinatorRecord {
+        public ConsumerCurrentAssignment {
+            Objects.requireNonNull(memberId, "memberId");
+            Objects.requireNonNull(state, "state");
+            assigned = Assignment.copyOf(assigned);
+            pendingRevocation = Assignment.copyOf(pendingRevocation);
+            assignmentEpochs = Assignment.copyOfEpochs(assignmentEpochs);
+        }
+
+        @Override
+        public Object key() {
+            return new ConsumerKey(ConsumerPart.CURRENT_ASSIGNMENT, group, memberId);
+        }
+    }
+
+    /** A consumer group part is gone (a member left, or the group was converted or deleted). */
+    record ConsumerTombstone(ConsumerKey consumerKey) implements CoordinatorRecord {
+        @Override
+        public Object key() {
+            return consumerKey;
+        }
     }
 }

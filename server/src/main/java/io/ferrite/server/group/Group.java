@@ -1,5 +1,9 @@
 package io.ferrite.server.group;
 
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.Uuid;
+
 /**
  * A group of either protocol, as committed offsets and the admin APIs see it. Its state lives on the
  * coordinator thread.
@@ -30,6 +34,16 @@ interface Group {
      * Kafka answers it with (UNKNOWN_MEMBER_ID, ILLEGAL_GENERATION, REBALANCE_IN_PROGRESS, ...).
      */
     void validateOffsetCommit(String memberId, String groupInstanceId, int generationOrEpoch, short apiVersion);
+
+    /**
+     * As {@link #validateOffsetCommit(String, String, int, short)}, knowing the partitions committed (topic id to
+     * partitions; null if not known): a consumer group takes a commit one epoch behind for what the member still
+     * holds since then (KIP-1251).
+     */
+    default void validateOffsetCommit(String memberId, String groupInstanceId, int generationOrEpoch,
+                                      short apiVersion, Map<Uuid, Set<Integer>> partitions) {
+        validateOffsetCommit(memberId, groupInstanceId, generationOrEpoch, apiVersion);
+    }
 
     /** As {@link #validateOffsetCommit}, for an OffsetFetch that names its member (v9+). */
     void validateOffsetFetch(String memberId, int memberEpoch);

@@ -10,6 +10,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
@@ -47,22 +50,31 @@ public final class GroupCoordinator implements AutoCloseable {
     private final Map<String, Group> groups = new HashMap<>();
     private final CoordinatorRuntime runtime;
     private final ClassicGroups classic;
+    private final ConsumerGroups consumers;
     private final Offsets offsets;
     private final OffsetRequests offsetRequests;
     private final GroupConfig config;
 
-    private GroupCoordinator(Store store, Clock clock, GroupConfig config, TopicLookup topics) {
+    private GroupCoordinator(Store store, Clock clock, GroupConfig config, ConsumerGroupConfig consumerConfig,
+                             TopicLookup topics) {
         this.config = config;
         this.runtime = new CoordinatorRuntime(new CoordinatorLog(store, clock), clock, config.compactAfterBytes());
         this.classic = new ClassicGroups(groups, runtime, config);
+        this.consumers = new ConsumerGroups(groups, runtime, consumerConfig, topics);
         this.offsets = new Offsets(groups, classic);
         this.offsetRequests = new OffsetRequests(groups, classic, offsets, runtime, config, topics);
     }
 
     /** Loads the coordinator's state from its log in {@code store} and starts its thread and timers. */
     public static GroupCoordinator start(Store store, Clock clock, GroupConfig config, TopicLookup topics) {
-        GroupCoordinator c = new GroupCoordinator(store, clock, config, topics);
-        c.runtime.start(List.of(c.classic, c.offsets));
+        return start(store, clock, config, ConsumerGroupConfig.defaults(), topics);
+    }
+
+    /** As {@link #start(Store, Clock, GroupConfig, TopicLookup)}, with the settings of consumer groups. */
+    public static GroupCoordinator start(Store store, Clock clock, GroupConfig config,
+                                         ConsumerGroupConfig consumerConfig, TopicLookup topics) {
+        GroupCoordinator c = new GroupCoordinator(store, clock, config, consumerConfig, topics);
+        c.runtime.start(List.of(c.classic, c.offsets, c.consumers));
         c.runtime.call(() -> {
             c.scheduleExpiry();
             return CompletableFuture.completedFuture(null);
@@ -72,7 +84,28 @@ public final class GroupCoordinator implements AutoCloseable {
 
     public CompletableFuture<JoinGroupResponseData> joinGroup(JoinGroupRequestData req, short version,
                                                               String clientId, String clientHost) {
-        return runtime.call(() -> classic.join(req, version, clientId, clientHost));
+        return runtime.call(() -> {
+            ConsumerGroup emptied = consumers.get(req.groupId());
+            if (emptied != null && emptied.isEmpty()) {
+                // An empty consumer group gives its id up to a classic member, as in Kafka (offsets stay).
+                runtime.write(consumers.removeEmpty(emptied));
+            }
+            return classic.join(req, version, clientId, clientHost);
+        });
+    }
+
+    /** ConsumerGroupHeartbeat: join, heartbeat or leave a consumer group (KIP-848). */
+    public CompletableFuture<ConsumerGroupHeartbeatResponseData> consumerGroupHeartbeat(
+            ConsumerGroupHeartbeatRequestData req, short version, String clientId, String clientHost) {
+        return runtime.call(() -> consumers.heartbeat(req, version, clientId, clientHost));
+    }
+
+    /** ConsumerGroupDescribe: each group asked for, in request order. */
+    public CompletableFuture<List<ConsumerGroupDescribeResponseData.DescribedGroup>> consumerGroupDescribe(List<String> groupIds) {
+        return runtime.call(() -> CompletableFuture.completedFuture(groupIds.stream()
+                .map(id -> id == null || id.isEmpty() ? new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(id == null ? "" : id)
+                        .setErrorCode(Errors.INVALID_GROUP_ID.code()) : consumers.describe(id))
+                .collect(Collectors.toList())));
     }
 
     public CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData req, short version) {
@@ -221,6 +254,8 @@ public final class GroupCoordinator implements AutoCloseable {
             offsets.apply(r);
             if (r instanceof CoordinatorRecord.GroupTombstone t && groups.get(t.group()) instanceof ClassicGroup c) {
                 classic.forget(c);
+            } else if (r instanceof CoordinatorRecord.GroupTombstone t && consumers.get(t.group()) != null) {
+                consumers.forget(consumers.get(t.group()));
             }
         }
     }
@@ -237,6 +272,11 @@ public final class GroupCoordinator implements AutoCloseable {
                 }
             }
             apply(records);
+            for (Group g : List.copyOf(groups.values())) {
+                if (g instanceof ConsumerGroup c && c.isEmpty() && !offsets.hasOffsets(c.groupId)) {
+                    records.addAll(consumers.removeEmpty(c)); // an empty consumer group with no offsets left goes
+                }
+            }
             runtime.write(records);
             scheduleExpiry();
         });

@@ -2,8 +2,11 @@ package io.ferrite.server.group;
 
 import io.ferrite.server.group.CoordinatorRecord.OffsetCommit;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
@@ -122,7 +125,8 @@ final class OffsetRequests {
         }
         String memberId = req.memberId() == null ? "" : req.memberId();
         try {
-            group.validateOffsetCommit(memberId, req.groupInstanceId(), req.generationIdOrMemberEpoch(), version);
+            group.validateOffsetCommit(memberId, req.groupInstanceId(), req.generationIdOrMemberEpoch(), version,
+                    committed(req, version));
         } catch (ApiException e) {
             return Errors.forException(e);
         }
@@ -130,6 +134,17 @@ final class OffsetRequests {
             classic.committed(c, memberId);
         }
         return Errors.NONE;
+    }
+
+    /** The partitions a commit names, by topic id (v10+ names topics by id). */
+    private Map<Uuid, Set<Integer>> committed(OffsetCommitRequestData req, short version) {
+        Map<Uuid, Set<Integer>> out = new HashMap<>();
+        for (OffsetCommitRequestTopic t : req.topics()) {
+            Set<Integer> ps = out.computeIfAbsent(version >= 10 ? t.topicId() : topics.id(t.name()),
+                    id -> new HashSet<>());
+            t.partitions().forEach(p -> ps.add(p.partitionIndex()));
+        }
+        return out;
     }
 
     /** One group of an OffsetFetch; {@code wanted.topics()} null means every committed offset of the group. */

@@ -1,5 +1,6 @@
 package io.ferrite.server.group;
 
+import java.util.Collection;
 import org.apache.kafka.common.Uuid;
 
 /** What the coordinator needs to know of topics: which exist, and their ids. */
@@ -12,4 +13,7 @@ public interface TopicLookup {
 
     /** The id of the topic, or {@link Uuid#ZERO_UUID}. */
     Uuid id(String topic);
+
+    /** The names of every topic, for subscriptions by regular expression. */
+    Collection<String> names();
 }
