@@ -53,8 +53,7 @@ final class GroupApis {
     /** Adds the group APIs to the broker's handlers and their version ranges (Kafka 4.3's) to its table. */
     void register(Map<ApiKeys, RequestDispatcher.Handler> handlers, ApiVersionsTable table) {
         add(handlers, table, ApiKeys.FIND_COORDINATOR, this::findCoordinator);
-        add(handlers, table, ApiKeys.JOIN_GROUP, r -> widen(coordinator.joinGroup((JoinGroupRequestData) r.body(),
-                r.apiVersion(), r.clientId(), r.clientHost())));
+        add(handlers, table, ApiKeys.JOIN_GROUP, this::joinGroup);
         add(handlers, table, ApiKeys.SYNC_GROUP, r -> widen(coordinator.syncGroup(
                 (org.apache.kafka.common.message.SyncGroupRequestData) r.body(), r.apiVersion())));
         add(handlers, table, ApiKeys.HEARTBEAT, r -> widen(coordinator.heartbeat((HeartbeatRequestData) r.body())));
@@ -105,6 +104,23 @@ final class GroupApis {
                     : c.setErrorCode(error.code()).setErrorMessage(message).setNodeId(-1).setHost("").setPort(-1));
         }
         return CompletableFuture.completedFuture(resp);
+    }
+
+    /**
+     * The protocol name may be null only from v7: before it an answer without one (an error) carries "", as
+     * Kafka's does; from v7 an empty name goes out as null, also as Kafka's does.
+     */
+    private CompletableFuture<ApiMessage> joinGroup(DecodedRequest r) {
+        short version = r.apiVersion();
+        return coordinator.joinGroup((JoinGroupRequestData) r.body(), version, r.clientId(), r.clientHost())
+                .thenApply(resp -> {
+                    if (version < 7 && resp.protocolName() == null) {
+                        resp.setProtocolName("");
+                    } else if (version >= 7 && resp.protocolName() != null && resp.protocolName().isEmpty()) {
+                        resp.setProtocolName(null);
+                    }
+                    return resp;
+                });
     }
 
     /** v8+ ask for several groups; v1-7 for one, answered in the older shape. */
