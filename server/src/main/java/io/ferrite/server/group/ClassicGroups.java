@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.errors.ApiException;
@@ -188,8 +189,10 @@ final class ClassicGroups implements CoordinatorState {
         if (old.memberId.equals(group.leaderId)) {
             group.leaderId = newId;
         }
-        if (group.is(State.STABLE) && old.sameProtocols(joining.protocols())) {
-            // Kafka's static-membership promise: a restart within the session timeout moves nothing.
+        if (group.is(State.STABLE) && Objects.equals(group.protocolName, group.selectProtocol())) {
+            // Kafka's static-membership promise: a restart within the session timeout moves nothing. Only the
+            // protocol the group would choose counts: a restarted consumer's subscription bytes differ (it
+            // owns nothing yet, and names no generation).
             int generation = group.generationId;
             runtime.write(List.of(group.toRecord())).whenComplete((v, e) -> {
                 if (e != null) {
