@@ -66,6 +66,18 @@ public final class Clients {
         return new KafkaConsumer<>(c);
     }
 
+    /**
+     * A consumer in group {@code groupId}, for {@code subscribe()}: it commits only when told to and starts a
+     * partition without a committed offset at its beginning. The group protocol is the client's default, which
+     * is the classic one in every version under test.
+     */
+    public static KafkaConsumer<byte[], byte[]> groupConsumer(String bootstrap, String groupId, Map<String, Object> extra) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        c.putAll(extra);
+        return consumer(bootstrap, c);
+    }
+
     /** One record as it was sent, with where the broker said it went. */
     public record Sent(int partition, long offset, byte[] key, byte[] value, Header[] headers) {
     }

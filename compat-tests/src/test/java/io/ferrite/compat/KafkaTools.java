@@ -25,6 +25,7 @@ public final class KafkaTools {
     public static final String LOG_DIRS = "org.apache.kafka.tools.LogDirsCommand";
     public static final String CLUSTER = "org.apache.kafka.tools.ClusterTool";
     public static final String BROKER_API_VERSIONS = "org.apache.kafka.tools.BrokerApiVersionsCommand";
+    public static final String CONSUMER_GROUPS = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
 
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
 
@@ -41,7 +42,7 @@ public final class KafkaTools {
     }
 
     /** Tools pointed at {@code broker}; each run's output is kept as {@code <logPrefix>-<name>.out/.err}. */
-    public static KafkaTools against(FerriteProcess broker, String logPrefix) throws IOException {
+    public static KafkaTools against(BrokerUnderTest broker, String logPrefix) throws IOException {
         Path module = FerriteProcess.rootDir().resolve("kafka-reference");
         Path classpathFile = module.resolve("target/runtime-classpath.txt");
         if (!Files.isRegularFile(classpathFile)) {

@@ -11,16 +11,23 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ConsumerGroupDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.GroupState;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
@@ -161,6 +168,64 @@ class KcatTest {
         assertEquals(-1, queryOffset(topic, System.currentTimeMillis() + 3_600_000), "nothing that late");
         assertEquals(15, queryOffset(topic, -1), "end");
         assertEquals(0, queryOffset(topic, -2), "beginning");
+    }
+
+    /**
+     * A balanced consumer (-G) consumes both partitions from the beginning, and commits when it leaves at the
+     * end of them; the AdminClient then sees its offsets, and the next run of the group reads only what came
+     * after them.
+     */
+    @Test
+    void aBalancedConsumerGroupConsumesCommitsAndResumes() throws Exception {
+        String topic = "kcat-group";
+        String group = "kcat-group-1";
+        createTopic(topic, 2);
+        produceToBoth(topic, 20, "first");
+
+        Set<String> first = new HashSet<>(groupConsume("group-first", group, topic));
+        Set<String> expected = new HashSet<>();
+        for (int p = 0; p < 2; p++) {
+            for (int i = 0; i < 20; i++) {
+                expected.add(p + "|" + i + "|first-" + p + "-" + i);
+            }
+        }
+        assertEquals(expected, first);
+        assertEquals(Map.of(0, 20L, 1, 20L), committed(group));
+        ConsumerGroupDescription d = admin.describeConsumerGroups(List.of(group)).describedGroups().get(group)
+                .get(30, TimeUnit.SECONDS);
+        assertEquals(GroupState.EMPTY, d.groupState(), "kcat left the group: " + d);
+
+        produceToBoth(topic, 5, "second");
+        Set<String> second = new HashSet<>(groupConsume("group-second", group, topic));
+        Set<String> expectedSecond = new HashSet<>();
+        for (int p = 0; p < 2; p++) {
+            for (int i = 0; i < 5; i++) {
+                expectedSecond.add(p + "|" + (20 + i) + "|second-" + p + "-" + i);
+            }
+        }
+        assertEquals(expectedSecond, second, "only what came after the committed offsets");
+        assertEquals(Map.of(0, 25L, 1, 25L), committed(group));
+    }
+
+    private static List<String> groupConsume(String name, String group, String topic) throws Exception {
+        return kcat(name, "", "-G", group, topic, "-X", "auto.offset.reset=earliest", "-X", "session.timeout.ms=6000",
+                "-X", "enable.auto.commit=true", "-e", "-f", "%p|%o|%s\\n").lines();
+    }
+
+    private static void produceToBoth(String topic, int perPartition, String tag) throws Exception {
+        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.bootstrap(), Map.of())) {
+            for (int p = 0; p < 2; p++) {
+                for (int i = 0; i < perPartition; i++) {
+                    producer.send(new ProducerRecord<>(topic, p, null, Clients.bytes(tag + "-" + p + "-" + i)));
+                }
+            }
+            producer.flush();
+        }
+    }
+
+    private static Map<Integer, Long> committed(String group) throws Exception {
+        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                .entrySet().stream().collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset()));
     }
 
     private static long queryOffset(String topic, long time) throws Exception {

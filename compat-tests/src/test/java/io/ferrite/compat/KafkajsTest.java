@@ -1,0 +1,198 @@
+package io.ferrite.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.File;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.utils.Utils;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * kafkajs (the version pinned in {@code compat-tests/kafkajs/package.json}) through {@code groups.js}: its
+ * producer, and its consumer in a group committing after each batch, checked with the Java clients. Node.js
+ * and the installed package must be there ({@code .ci/run} installs both): without them these tests fail
+ * rather than skip.
+ */
+@ParameterizedClass(name = "{0}")
+@MethodSource("io.ferrite.compat.BrokerKind#selected")
+@Timeout(300)
+class KafkajsTest {
+    private static final String KAFKAJS_VERSION = "2.2.4";
+    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
+    private static final int PARTITIONS = 3;
+
+    @Parameter
+    BrokerKind kind;
+
+    @TempDir
+    static Path dir;
+    private static BrokerUnderTest broker;
+    private static Admin admin;
+
+    @BeforeParameterizedClassInvocation
+    static void start(BrokerKind kind) throws Exception {
+        broker = kind.start("KafkajsTest", dir.resolve(kind.name()), Map.of("group.initial.rebalance.delay.ms", "0"));
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
+    }
+
+    @AfterParameterizedClassInvocation
+    static void stop() {
+        try {
+            if (admin != null) {
+                admin.close();
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+        }
+    }
+
+    private static Path scriptDir() {
+        return FerriteProcess.rootDir().resolve("compat-tests/kafkajs");
+    }
+
+    private static String node() {
+        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
+            Path p = Path.of(d, "node");
+            if (Files.isExecutable(p)) {
+                return p.toString();
+            }
+        }
+        return fail("node is not installed (apt-get install -y nodejs npm); these tests need it");
+    }
+
+    /** What one run of groups.js reported. */
+    private record Run(List<String[]> produced, List<String[]> consumed, Map<Integer, Long> committed) {
+    }
+
+    private static Run groups(String name, String topic, String group, int produce, int consume, String tag)
+            throws Exception {
+        Path installed = scriptDir().resolve("node_modules/kafkajs/package.json");
+        if (!Files.isRegularFile(installed)) {
+            fail("kafkajs is not installed: run npm ci in " + scriptDir() + " (.ci/run does)");
+        }
+        Matcher version = Pattern.compile("\"version\"\\s*:\\s*\"([^\"]+)\"").matcher(Files.readString(installed));
+        assertTrue(version.find() && version.group(1).equals(KAFKAJS_VERSION),
+                "the installed kafkajs is the pinned " + KAFKAJS_VERSION + ": " + installed);
+        List<String> command = List.of(node(), scriptDir().resolve("groups.js").toString(), broker.bootstrap(), topic,
+                group, Integer.toString(produce), Integer.toString(consume), tag);
+        Command.Result r = Command.run("KafkajsTest-" + broker.name() + "-" + name, command, "", RUN_TIMEOUT).ok();
+        List<String[]> produced = new ArrayList<>();
+        List<String[]> consumed = new ArrayList<>();
+        Map<Integer, Long> committed = new HashMap<>();
+        for (String line : r.lines()) {
+            String[] f = line.split("\t");
+            switch (f[0]) {
+                case "produced" -> produced.add(f);
+                case "consumed" -> consumed.add(f);
+                case "committed" -> committed.put(Integer.parseInt(f[1]), Long.parseLong(f[2]));
+                default -> fail("unexpected output line: " + line + "\nstderr:\n" + r.stderr());
+            }
+        }
+        return new Run(produced, consumed, committed);
+    }
+
+    @Test
+    void aKafkajsGroupConsumesCommitsAndResumesWhatKafkajsAndJavaProduced() throws Exception {
+        String topic = "kafkajs-group";
+        String group = "kafkajs-group-1";
+        admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        List<TopicPartition> partitions = IntStream.range(0, PARTITIONS).mapToObj(p -> new TopicPartition(topic, p))
+                .toList();
+
+        Run first = groups("first", topic, group, 30, 30, "js");
+        assertEquals(30, first.produced().size());
+        Set<String> produced = new HashSet<>();
+        for (String[] p : first.produced()) {
+            // kafkajs's default partitioner is Java's: murmur2 of the key.
+            int partition = Integer.parseInt(p[1]);
+            assertEquals(Utils.toPositive(Utils.murmur2(Clients.bytes(p[3]))) % PARTITIONS, partition, p[3]);
+            produced.add(String.join("\t", p[1], p[2], p[3], p[4]));
+        }
+        assertEquals(produced, consumedSet(first), "kafkajs consumed what it produced");
+
+        // The Java consumer reads the same records at the offsets kafkajs was given.
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), Map.of())) {
+            Set<String> read = new HashSet<>();
+            for (List<ConsumerRecord<byte[], byte[]>> records : Clients.readAll(consumer, partitions, 30,
+                    Duration.ofSeconds(30)).values()) {
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    read.add(String.join("\t", Integer.toString(r.partition()), Long.toString(r.offset()),
+                            new String(r.key(), StandardCharsets.UTF_8), new String(r.value(), StandardCharsets.UTF_8)));
+                }
+            }
+            assertEquals(produced, read);
+        }
+        Map<Integer, Long> ends = endOffsets(partitions);
+        assertEquals(ends, first.committed(), "kafkajs's admin sees its commits");
+        assertEquals(ends, committed(group), "the Java admin sees kafkajs's commits");
+
+        // Java produces more; the group's next kafkajs member reads exactly those.
+        Set<String> more = new HashSet<>();
+        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.bootstrap(), Map.of())) {
+            for (int i = 0; i < 9; i++) {
+                var m = producer.send(new ProducerRecord<>(topic, i % PARTITIONS, Clients.bytes("java-key-" + i),
+                        Clients.bytes("java-value-" + i))).get(30, TimeUnit.SECONDS);
+                more.add(String.join("\t", Integer.toString(m.partition()), Long.toString(m.offset()),
+                        "java-key-" + i, "java-value-" + i));
+            }
+        }
+        Run second = groups("second", topic, group, 0, 9, "none");
+        assertEquals(more, consumedSet(second), "only what came after the committed offsets");
+        assertEquals(endOffsets(partitions), second.committed());
+        assertEquals(endOffsets(partitions), committed(group));
+        assertEquals(0, second.produced().size(), "the second run only consumes");
+    }
+
+    private static Set<String> consumedSet(Run run) {
+        Set<String> s = new HashSet<>();
+        for (String[] c : run.consumed()) {
+            assertTrue(s.add(String.join("\t", c[1], c[2], c[3], c[4])), "consumed twice: " + String.join(" ", c));
+        }
+        return s;
+    }
+
+    private static Map<Integer, Long> endOffsets(List<TopicPartition> partitions) {
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), Map.of())) {
+            return consumer.endOffsets(partitions, Duration.ofSeconds(30)).entrySet().stream()
+                    .collect(Collectors.toMap(e -> e.getKey().partition(), Map.Entry::getValue));
+        }
+    }
+
+    private static Map<Integer, Long> committed(String group) throws Exception {
+        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                .entrySet().stream().collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset()));
+    }
+}
