@@ -1,6 +1,8 @@
 package io.ferrite.server;
 
 import io.ferrite.server.TopicConfigDef.BrokerSynonym;
+import io.ferrite.server.group.ConsumerGroupConfig;
+import io.ferrite.server.group.GroupConfig;
 import io.ferrite.storage.StoreConfig;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -61,13 +63,53 @@ final class BrokerConfigKeys {
             store("store.max.disk.used.ratio", Type.DOUBLE, s -> s.maxDiskUsedRatio(),
                     "disk share above which the oldest CommitLog file goes"),
             store("store.file.max.age.ms", Type.LONG, s -> s.fileMaxAgeMs(),
-                    "age at which a CommitLog file goes regardless; -1: never"));
+                    "age at which a CommitLog file goes regardless; -1: never"),
+            group("group.min.session.timeout.ms", Type.INT, g -> g.minSessionTimeoutMs(),
+                    "shortest session timeout a classic-group member may ask for"),
+            group("group.max.session.timeout.ms", Type.INT, g -> g.maxSessionTimeoutMs(),
+                    "longest session timeout a classic-group member may ask for"),
+            group("group.initial.rebalance.delay.ms", Type.INT, g -> g.initialRebalanceDelayMs(),
+                    "how long a new classic group waits for more members"),
+            group("group.max.size", Type.INT, g -> g.maxSize(), "members per classic group"),
+            group("offsets.retention.minutes", Type.INT, g -> g.offsetsRetentionMs() / 60_000,
+                    "how long an empty group's committed offsets are kept"),
+            group("offsets.retention.check.interval.ms", Type.LONG, g -> g.offsetsRetentionCheckMs(),
+                    "how often offset expiry runs"),
+            group("offset.metadata.max.bytes", Type.INT, g -> g.offsetMetadataMaxBytes(),
+                    "longest metadata an offset commit may carry"),
+            group("store.coordinator.compact.bytes", Type.LONG, g -> g.compactAfterBytes(),
+                    "CommitLog bytes the coordinator log may hold back before it is compacted"),
+            consumer("group.consumer.session.timeout.ms", Type.INT, g -> g.sessionTimeoutMs(),
+                    "session timeout of consumer-protocol members"),
+            consumer("group.consumer.min.session.timeout.ms", Type.INT, g -> g.minSessionTimeoutMs(),
+                    "lower bound of that session timeout"),
+            consumer("group.consumer.max.session.timeout.ms", Type.INT, g -> g.maxSessionTimeoutMs(),
+                    "upper bound of that session timeout"),
+            consumer("group.consumer.heartbeat.interval.ms", Type.INT, g -> g.heartbeatIntervalMs(),
+                    "how often consumer-protocol members heartbeat"),
+            consumer("group.consumer.min.heartbeat.interval.ms", Type.INT, g -> g.minHeartbeatIntervalMs(),
+                    "lower bound of that interval"),
+            consumer("group.consumer.max.heartbeat.interval.ms", Type.INT, g -> g.maxHeartbeatIntervalMs(),
+                    "upper bound of that interval"),
+            consumer("group.consumer.max.size", Type.INT, g -> g.maxSize(), "members per consumer group"),
+            consumer("group.consumer.assignors", Type.LIST, g -> String.join(",", g.assignors()),
+                    "server assignors members may name; the first is the default"));
 
     private BrokerConfigKeys() {
     }
 
     private static Key store(String name, Type type, Function<StoreConfig, Object> field, String doc) {
         return new Key(name, type, c -> String.valueOf(field.apply(c.store())), doc);
+    }
+
+    private static Key group(String name, Type type, Function<GroupConfig, Object> field, String doc) {
+        return new Key(name, type, c -> String.valueOf(field.apply(GroupConfig.fromProperties(c.properties()))),
+                doc);
+    }
+
+    private static Key consumer(String name, Type type, Function<ConsumerGroupConfig, Object> field, String doc) {
+        return new Key(name, type,
+                c -> String.valueOf(field.apply(ConsumerGroupConfig.fromProperties(c.properties()))), doc);
     }
 
     /** Every entry, in name order. */

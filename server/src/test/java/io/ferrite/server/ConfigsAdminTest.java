@@ -155,7 +155,7 @@ class ConfigsAdminTest {
 
     @Test
     void describesThisBrokerAndRefusesOthers() throws Exception {
-        start(Map.of("message.max.bytes", "2000000", "some.password", "hunter2"));
+        start(Map.of("message.max.bytes", "2000000", "some.password", "hunter2", "group.max.size", "50"));
         Config b = describe(new ConfigResource(ConfigResource.Type.BROKER, "1"));
         ConfigEntry listeners = b.get("listeners");
         assertEquals("PLAINTEXT://127.0.0.1:0", listeners.value());
@@ -166,6 +166,10 @@ class ConfigsAdminTest {
         assertEquals("2000000", b.get("message.max.bytes").value());
         assertEquals("168", b.get("log.retention.hours").value());
         assertEquals("1048576", b.get("store.commitlog.file.bytes").value());
+        assertEquals("50", b.get("group.max.size").value());
+        assertEquals(ConfigSource.STATIC_BROKER_CONFIG, b.get("group.max.size").source());
+        assertEquals("3000", b.get("group.initial.rebalance.delay.ms").value());
+        assertEquals("45000", b.get("group.consumer.session.timeout.ms").value());
         ConfigEntry unknown = b.get("some.password");
         assertTrue(unknown.isSensitive());
         assertNull(unknown.value());
