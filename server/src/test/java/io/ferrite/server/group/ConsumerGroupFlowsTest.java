@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferrite.server.MutableClock;
+
 import io.ferrite.storage.Store;
 import io.ferrite.storage.StoreConfig;
 import java.nio.file.Path;
@@ -42,7 +44,7 @@ class ConsumerGroupFlowsTest {
 
     @TempDir
     Path dir;
-    private final TestClock clock = new TestClock(1_700_000_000_000L);
+    private final MutableClock clock = new MutableClock(1_700_000_000_000L);
     private final TestTopics topics = new TestTopics();
     private Store store;
     private CoordinatorRuntime runtime;
