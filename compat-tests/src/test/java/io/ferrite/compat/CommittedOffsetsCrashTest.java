@@ -20,25 +20,26 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A group commits offsets to a broker in sync flush mode, which is then killed with SIGKILL and started again
  * on the same port and data: the last commit of every partition is there, and a new member of the group
- * resumes right after it.
+ * resumes right after it. Under both group protocols; the member that committed goes on heartbeating to the
+ * restarted broker, which knows it from the coordinator log.
  */
 @Timeout(180)
 class CommittedOffsetsCrashTest {
-    private static final String TOPIC = "crash-commits";
-    private static final String GROUP = "crash-group";
     private static final int PARTITIONS = 3;
     private static final int PER_PARTITION = 200;
 
@@ -53,20 +54,23 @@ class CommittedOffsetsCrashTest {
         }
     }
 
-    @Test
-    void offsetsCommittedBeforeAKillAreThereAfterTheRestart() throws Exception {
-        Map<String, String> overrides = new HashMap<>(ConsumerGroupsTest.FAST_GROUPS);
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(GroupProtocol.class)
+    void offsetsCommittedBeforeAKillAreThereAfterTheRestart(GroupProtocol protocol) throws Exception {
+        String topic = "crash-commits-" + FastGroups.configValue(protocol);
+        String group = "crash-group-" + FastGroups.configValue(protocol);
+        Map<String, String> overrides = new HashMap<>(FastGroups.BROKER);
         overrides.put("store.flush.mode", "sync");
-        broker = FerriteProcess.start("CommittedOffsetsCrashTest", dir.resolve("data"), overrides);
+        broker = FerriteProcess.start("CommittedOffsetsCrashTest-" + protocol, dir.resolve("data"), overrides);
         List<TopicPartition> partitions = IntStream.range(0, PARTITIONS)
-                .mapToObj(p -> new TopicPartition(TOPIC, p)).toList();
+                .mapToObj(p -> new TopicPartition(topic, p)).toList();
         try (Admin admin = admin()) {
-            admin.createTopics(List.of(new NewTopic(TOPIC, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
         try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.bootstrap(), Map.of())) {
             for (int i = 0; i < PER_PARTITION; i++) {
                 for (int p = 0; p < PARTITIONS; p++) {
-                    producer.send(new ProducerRecord<>(TOPIC, p, null, Clients.bytes(p + "-" + i)));
+                    producer.send(new ProducerRecord<>(topic, p, null, Clients.bytes(p + "-" + i)));
                 }
             }
             producer.flush();
@@ -74,12 +78,12 @@ class CommittedOffsetsCrashTest {
 
         // Many commits, each one a little further: the last of each partition is the one that must survive.
         Map<TopicPartition, OffsetAndMetadata> lastCommit;
-        KafkaConsumer<byte[], byte[]> member = Clients.groupConsumer(broker.bootstrap(), GROUP, Map.of(
-                ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10,
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 6_000, ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 500,
-                ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+        Map<String, Object> config = new HashMap<>(FastGroups.member(protocol, 6_000));
+        config.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10);
+        config.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000);
+        KafkaConsumer<byte[], byte[]> member = Clients.groupConsumer(broker.bootstrap(), group, config);
         try {
-            member.subscribe(List.of(TOPIC));
+            member.subscribe(List.of(topic));
             int read = 0;
             int commits = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
@@ -101,19 +105,20 @@ class CommittedOffsetsCrashTest {
             broker.restart();
 
             try (Admin admin = admin()) {
-                assertEquals(offsets(lastCommit), admin.listConsumerGroupOffsets(GROUP).partitionsToOffsetAndMetadata()
+                assertEquals(offsets(lastCommit), admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata()
                         .get(30, TimeUnit.SECONDS).entrySet().stream().collect(Collectors.toMap(Map.Entry::getKey,
                                 e -> e.getValue().offset())), "committed offsets after the restart");
             }
         } finally {
-            member.close(); // after the restart: its LeaveGroup goes to the new process, which knows the member
+            // After the restart: its LeaveGroup (or leaving heartbeat) goes to the new process, which knows the member.
+            member.close();
         }
 
         Map<Integer, List<Long>> offsets = new HashMap<>();
         long expected = PARTITIONS * PER_PARTITION - offsets(lastCommit).values().stream().mapToLong(Long::longValue).sum();
-        try (KafkaConsumer<byte[], byte[]> next = Clients.groupConsumer(broker.bootstrap(), GROUP, Map.of(
-                ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic"))) {
-            next.subscribe(List.of(TOPIC));
+        try (KafkaConsumer<byte[], byte[]> next = Clients.groupConsumer(broker.bootstrap(), group,
+                FastGroups.member(protocol))) {
+            next.subscribe(List.of(topic));
             int read = 0;
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (read < expected) {

@@ -1,6 +1,7 @@
 package io.ferrite.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -13,6 +14,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -30,37 +32,39 @@ import org.apache.kafka.clients.admin.MemberDescription;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.GroupState;
+import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
 import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Classic consumer groups through the pinned kafka-clients ({@code group.protocol=classic}): members sharing
- * partitions through rebalances, commit and resume, static membership, and the eviction of a member that
- * stops heartbeating. Session timeouts are short and the initial rebalance delay is off, on both brokers, so
- * each scenario runs in seconds.
+ * Consumer groups through the pinned kafka-clients, each scenario under both group protocols
+ * ({@code group.protocol=classic} and {@code consumer}): members sharing partitions through rebalances, commit
+ * and resume, static membership, and the eviction of a member that stops heartbeating. Sessions are short
+ * ({@link FastGroups}) on both brokers, so each scenario runs in seconds.
  */
 @ParameterizedClass(name = "{0}")
 @MethodSource("io.ferrite.compat.BrokerKind#selected")
 @Timeout(180)
 class ConsumerGroupsTest {
-    /** Broker settings that let a test use sessions of a few seconds and rebalance without waiting. */
-    static final Map<String, String> FAST_GROUPS = Map.of("group.min.session.timeout.ms", "500",
-            "group.initial.rebalance.delay.ms", "0");
     private static final Duration WAIT = Duration.ofSeconds(60);
+    /** The session of a classic member unless a test says otherwise. */
+    private static final int SESSION_MS = 3_000;
 
     @Parameter
     BrokerKind kind;
@@ -73,7 +77,7 @@ class ConsumerGroupsTest {
 
     @BeforeParameterizedClassInvocation
     static void start(BrokerKind kind) throws Exception {
-        broker = kind.start("ConsumerGroupsTest", dir.resolve(kind.name()), FAST_GROUPS);
+        broker = kind.start("ConsumerGroupsTest", dir.resolve(kind.name()), FastGroups.BROKER);
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
     }
 
@@ -97,12 +101,14 @@ class ConsumerGroupsTest {
         }
     }
 
-    /** A classic-protocol member with a short session, started polling {@code topic}. */
-    private GroupMember member(String name, String group, String topic, Map<String, Object> extra) {
-        Map<String, Object> c = new HashMap<>(Map.of(
-                ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic",
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 3_000,
-                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, 300,
+    /**
+     * A member of {@code protocol} with a short session ({@code classicSessionMs} if it is classic, the
+     * broker's otherwise), started polling {@code topic}.
+     */
+    private GroupMember member(String name, String group, String topic, GroupProtocol protocol,
+                               int classicSessionMs, Map<String, Object> extra) {
+        Map<String, Object> c = new HashMap<>(FastGroups.member(protocol, classicSessionMs));
+        c.putAll(Map.of(
                 ConsumerConfig.MAX_POLL_INTERVAL_MS_CONFIG, 30_000,
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 100,
                 ConsumerConfig.CLIENT_ID_CONFIG, name));
@@ -112,9 +118,18 @@ class ConsumerGroupsTest {
         return m;
     }
 
+    /**
+     * Creates the topic and waits until the broker serves all its partitions. Kafka acknowledges the creation
+     * before its partitions are ready, and an idempotent producer that meets them unready there can stall on
+     * out-of-order sequences (seen with 4.3), and a consumer group can be given an assignment without them.
+     */
     private static List<TopicPartition> createTopic(String topic, int partitions) throws Exception {
         admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        return IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(topic, p)).toList();
+        List<TopicPartition> all = IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(topic, p)).toList();
+        try (KafkaConsumer<byte[], byte[]> plain = Clients.consumer(broker.bootstrap(), Map.of())) {
+            plain.endOffsets(all, Duration.ofSeconds(30));
+        }
+        return all;
     }
 
     /** Sends {@code perPartition} records to each partition and returns where they went. */
@@ -160,10 +175,12 @@ class ConsumerGroupsTest {
      * record is consumed; one consumed twice was first consumed in a batch whose commit failed (the only
      * window a rebalance may replay), and at the end the group's committed offsets are the log ends.
      */
-    @Test
-    void membersShareSixPartitionsThroughAJoinAndALeaveAndEveryRecordIsConsumed() throws Exception {
-        String topic = "groups-share";
-        String group = "share-group";
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(GroupProtocol.class)
+    void membersShareSixPartitionsThroughAJoinAndALeaveAndEveryRecordIsConsumed(GroupProtocol protocol)
+            throws Exception {
+        String topic = "groups-share-" + FastGroups.configValue(protocol);
+        String group = "share-group-" + FastGroups.configValue(protocol);
         List<TopicPartition> partitions = createTopic(topic, 6);
         Set<Integer> six = Set.of(0, 1, 2, 3, 4, 5);
 
@@ -191,14 +208,14 @@ class ConsumerGroupsTest {
         }, "groups-share-producer");
         producer.start();
 
-        GroupMember a = member("a", group, topic, Map.of());
-        GroupMember b = member("b", group, topic, Map.of());
+        GroupMember a = member("a", group, topic, protocol, SESSION_MS, Map.of());
+        GroupMember b = member("b", group, topic, protocol, SESSION_MS, Map.of());
         GroupMember.await(() -> union(a, b).equals(six) && !a.assigned().isEmpty() && !b.assigned().isEmpty(),
                 WAIT, "a and b to share the six partitions");
         GroupMember.await(() -> a.consumed().size() + b.consumed().size() > 500, WAIT, "a and b to consume");
         int generationOfTwo = a.generation();
 
-        GroupMember c = member("c", group, topic, Map.of());
+        GroupMember c = member("c", group, topic, protocol, SESSION_MS, Map.of());
         GroupMember.await(() -> union(a, b, c).equals(six) && !c.assigned().isEmpty()
                 && a.generation() > generationOfTwo, WAIT, "c to get partitions of its own");
         GroupMember.await(() -> !c.consumed().isEmpty(), WAIT, "c to consume");
@@ -212,6 +229,7 @@ class ConsumerGroupsTest {
 
         producing.set(false);
         producer.join(60_000);
+        assertFalse(producer.isAlive(), "the producer had every record acknowledged within 60 s");
         assertTrue(sendErrors.isEmpty(), () -> "sends failed: " + sendErrors);
         Set<String> expected = new HashSet<>(producedAt);
         GroupMember.await(() -> consumedPositions(a, b, c).containsAll(expected), WAIT,
@@ -252,7 +270,8 @@ class ConsumerGroupsTest {
             }
         }
         assertEquals(List.of(), unexcused, "records read again after a successful commit");
-        System.out.println(kind + ": " + expected.size() + " records, " + duplicates + " read twice after a failed commit");
+        System.out.println(kind + " " + protocol + ": " + expected.size() + " records, " + duplicates
+                + " read twice after a failed commit");
         for (GroupMember m : List.of(a, b, c)) {
             m.checkHealthy();
         }
@@ -267,16 +286,18 @@ class ConsumerGroupsTest {
     }
 
     /** commitSync and close; a new member of the group starts exactly at the committed offsets. */
-    @Test
-    void aNewMemberResumesExactlyAfterTheCommittedOffsets() throws Exception {
-        String topic = "groups-resume";
-        String group = "resume-group";
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(GroupProtocol.class)
+    void aNewMemberResumesExactlyAfterTheCommittedOffsets(GroupProtocol protocol) throws Exception {
+        String topic = "groups-resume-" + FastGroups.configValue(protocol);
+        String group = "resume-group-" + FastGroups.configValue(protocol);
         List<TopicPartition> partitions = createTopic(topic, 3);
         produce(topic, 3, 100, "first");
 
         Map<TopicPartition, OffsetAndMetadata> committedByFirst;
         try (KafkaConsumer<byte[], byte[]> first = Clients.groupConsumer(broker.bootstrap(), group, Map.of(
-                ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 40))) {
+                ConsumerConfig.GROUP_PROTOCOL_CONFIG, FastGroups.configValue(protocol),
+                ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 40))) {
             first.subscribe(List.of(topic));
             int read = 0;
             long deadline = System.nanoTime() + WAIT.toNanos();
@@ -294,8 +315,8 @@ class ConsumerGroupsTest {
         produce(topic, 3, 10, "second");
 
         Map<Integer, List<Long>> offsets = new HashMap<>();
-        try (KafkaConsumer<byte[], byte[]> second = Clients.groupConsumer(broker.bootstrap(), group, Map.of(
-                ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic"))) {
+        try (KafkaConsumer<byte[], byte[]> second = Clients.groupConsumer(broker.bootstrap(), group,
+                FastGroups.member(protocol))) {
             second.subscribe(List.of(topic));
             long expected = 3 * 110 - committed.values().stream().mapToLong(Long::longValue).sum();
             int read = 0;
@@ -323,14 +344,15 @@ class ConsumerGroupsTest {
      * partitions back without a rebalance: the other member is told nothing and stays in the same generation,
      * even after the old member's session would have run out.
      */
-    @Test
-    void aStaticMemberRestartingWithinItsSessionCausesNoRebalance() throws Exception {
-        String topic = "groups-static";
-        String group = "static-group";
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(GroupProtocol.class)
+    void aStaticMemberRestartingWithinItsSessionCausesNoRebalance(GroupProtocol protocol) throws Exception {
+        String topic = "groups-static-" + FastGroups.configValue(protocol);
+        String group = "static-group-" + FastGroups.configValue(protocol);
         createTopic(topic, 6);
-        Map<String, Object> session = Map.of(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, 4_000);
-        GroupMember a = member("static-a", group, topic, with(session, ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "a"));
-        GroupMember b = member("static-b", group, topic, with(session, ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "b"));
+        int sessionMs = FastGroups.sessionMs(protocol, 4_000);
+        GroupMember a = member("static-a", group, topic, protocol, sessionMs, instance("a"));
+        GroupMember b = member("static-b", group, topic, protocol, sessionMs, instance("b"));
         GroupMember.await(() -> union(a, b).equals(Set.of(0, 1, 2, 3, 4, 5)) && !a.assigned().isEmpty()
                 && !b.assigned().isEmpty(), WAIT, "a and b to share the partitions");
         GroupMember.await(() -> {
@@ -341,25 +363,42 @@ class ConsumerGroupsTest {
             }
         }, WAIT, "a stable group");
         int generation = a.generation();
+        ConsumerGroupDescription stable = describe(group);
+        assertEquals(groupType(protocol), stable.type());
         int assignedCalls = a.assignedCalls();
         int revokedCalls = a.revokedCalls();
         Set<Integer> aHolds = a.assigned();
         Set<Integer> bHeld = b.assigned();
         String bMemberId = b.memberId();
 
-        b.close(); // a static member leaves no LeaveGroup behind
+        b.close(); // a static member leaves no LeaveGroup behind; under the consumer protocol, a leave for a restart
         ConsumerGroupDescription afterClose = describe(group);
         assertEquals(2, afterClose.members().size(), "b is still a member: " + afterClose);
+        if (protocol == GroupProtocol.CONSUMER) {
+            // It left for a restart (member epoch -2), keeping partitions no one else may have meanwhile; the
+            // group counts as reconciling until it is back.
+            assertEquals(Optional.of(-2), memberEpochOf(afterClose, "b"), afterClose.toString());
+            assertEquals(GroupState.RECONCILING, afterClose.groupState());
+        } else {
+            assertEquals(GroupState.STABLE, afterClose.groupState());
+        }
 
-        GroupMember back = member("static-b2", group, topic, with(session, ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, "b"));
+        GroupMember back = member("static-b2", group, topic, protocol, sessionMs, instance("b"));
         GroupMember.await(() -> back.assigned().equals(bHeld) && back.generation() >= 0, WAIT,
                 "b's partitions " + bHeld + " to come back");
         assertEquals(generation, back.generation(), "b came back into the same generation");
         assertNotEquals(bMemberId, back.memberId(), "under a new member id");
 
-        Thread.sleep(5_000); // past the old member's session: its timer must be gone with it
+        Thread.sleep(sessionMs + 1_000); // past the old member's session: its timer must be gone with it
         ConsumerGroupDescription d = describe(group);
         assertEquals(GroupState.STABLE, d.groupState());
+        // The consumer protocol's no-rebalance: the same group epoch, and every member at it (the classic
+        // protocol has no epochs to describe).
+        assertEquals(stable.groupEpoch(), d.groupEpoch(), d.toString());
+        assertEquals(protocol == GroupProtocol.CONSUMER, d.groupEpoch().isPresent(), d.toString());
+        assertEquals(d.groupEpoch(), d.targetAssignmentEpoch());
+        assertEquals(Map.of("a", d.groupEpoch(), "b", d.groupEpoch()), d.members().stream().collect(Collectors.toMap(
+                m -> m.groupInstanceId().orElseThrow(), MemberDescription::memberEpoch)));
         assertEquals(Map.of("a", aHolds, "b", bHeld), d.members().stream().collect(Collectors.toMap(
                 m -> m.groupInstanceId().orElseThrow(), ConsumerGroupsTest::partitionsOf)));
         assertEquals(Set.of(a.memberId(), back.memberId()),
@@ -370,35 +409,44 @@ class ConsumerGroupsTest {
         assertEquals(aHolds, a.assigned());
     }
 
+    private static GroupType groupType(GroupProtocol protocol) {
+        return protocol == GroupProtocol.CLASSIC ? GroupType.CLASSIC : GroupType.CONSUMER;
+    }
+
+    private static Optional<Integer> memberEpochOf(ConsumerGroupDescription d, String groupInstanceId) {
+        return d.members().stream().filter(m -> m.groupInstanceId().equals(Optional.of(groupInstanceId)))
+                .findFirst().orElseThrow().memberEpoch();
+    }
+
     private static Set<Integer> partitionsOf(MemberDescription m) {
         return m.assignment().topicPartitions().stream().map(TopicPartition::partition)
                 .collect(Collectors.toCollection(TreeSet::new));
     }
 
-    private static Map<String, Object> with(Map<String, Object> base, String key, Object value) {
-        Map<String, Object> m = new HashMap<>(base);
-        m.put(key, value);
-        return m;
+    private static Map<String, Object> instance(String groupInstanceId) {
+        return Map.of(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, groupInstanceId);
     }
 
     /**
      * A member in another JVM is killed with SIGKILL. Its connection goes but the group keeps it until its
      * session times out; then it is evicted and the survivor gets all the partitions.
      */
-    @Test
-    void aMemberThatStopsHeartbeatingIsEvictedAfterItsSessionAndItsPartitionsReassigned() throws Exception {
-        String topic = "groups-evict";
-        String group = "evict-group";
-        int sessionMs = 3_000;
+    @ParameterizedTest(name = "{0}")
+    @EnumSource(GroupProtocol.class)
+    void aMemberThatStopsHeartbeatingIsEvictedAfterItsSessionAndItsPartitionsReassigned(GroupProtocol protocol)
+            throws Exception {
+        String topic = "groups-evict-" + FastGroups.configValue(protocol);
+        String group = "evict-group-" + FastGroups.configValue(protocol);
+        int sessionMs = FastGroups.sessionMs(protocol, SESSION_MS);
         createTopic(topic, 6);
-        GroupMember survivor = member("survivor", group, topic, Map.of());
+        GroupMember survivor = member("survivor", group, topic, protocol, SESSION_MS, Map.of());
         GroupMember.await(() -> survivor.assigned().size() == 6, WAIT, "the survivor to hold all partitions");
 
         List<String> command = List.of(ChildProcess.java(), "-Xmx128m", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), GroupMemberMain.class.getName(),
-                broker.bootstrap(), group, topic, Integer.toString(sessionMs));
+                broker.bootstrap(), group, topic, FastGroups.configValue(protocol), Integer.toString(SESSION_MS));
         ChildProcess child = ChildProcess.start(command, FerriteProcess.logsDir()
-                .resolve("ConsumerGroupsTest-" + kind + "-child-member.log"));
+                .resolve("ConsumerGroupsTest-" + kind + "-" + protocol + "-child-member.log"));
         opened.add(child);
         GroupMember.await(() -> survivor.assigned().size() == 3, WAIT, "the child member to take half");
         GroupMember.await(() -> {
@@ -417,11 +465,18 @@ class ConsumerGroupsTest {
         assertEquals(2, justAfter.members().size(), "a lost connection is no leave: " + justAfter);
         GroupMember.await(() -> survivor.assigned().size() == 6, WAIT, "the survivor to get the partitions back");
         long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - killedAt);
-        // Its last heartbeat came at most a heartbeat interval (300 ms) before the kill.
+        // Its last heartbeat came at most a heartbeat interval (300 ms on both protocols) before the kill.
         assertTrue(tookMs >= sessionMs - 1_000, "evicted only once its session ran out, not after " + tookMs + " ms");
         ConsumerGroupDescription d = describe(group);
         assertEquals(1, d.members().size(), d.toString());
-        assertEquals(survivor.memberId(), d.members().iterator().next().consumerId());
+        MemberDescription left = d.members().iterator().next();
+        assertEquals(survivor.memberId(), left.consumerId());
+        assertEquals(groupType(protocol), d.type());
+        if (protocol == GroupProtocol.CONSUMER) {
+            // The eviction was the one change: one new group epoch, which the survivor has reconciled to.
+            assertEquals(justAfter.groupEpoch().map(e -> e + 1), d.groupEpoch(), justAfter + "\n" + d);
+            assertEquals(d.groupEpoch(), left.memberEpoch());
+        }
         assertTrue(child.logTail(10_000).contains("assigned ["), "the child had partitions:\n" + child.logTail(2000));
         survivor.checkHealthy();
     }

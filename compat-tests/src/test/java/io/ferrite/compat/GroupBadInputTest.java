@@ -86,7 +86,7 @@ class GroupBadInputTest {
 
     @BeforeParameterizedClassInvocation
     static void start(BrokerKind kind) throws Exception {
-        broker = kind.start("GroupBadInputTest", dir.resolve(kind.name()), ConsumerGroupsTest.FAST_GROUPS);
+        broker = kind.start("GroupBadInputTest", dir.resolve(kind.name()), FastGroups.BROKER);
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
         admin.createTopics(List.of(new NewTopic(TOPIC, 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
         try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.bootstrap(), Map.of())) {

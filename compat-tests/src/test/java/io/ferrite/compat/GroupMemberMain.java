@@ -1,12 +1,15 @@
 package io.ferrite.compat;
 
+import java.util.HashMap;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.GroupProtocol;
 
 /**
  * A consumer-group member in a JVM of its own, so that a test can kill it with SIGKILL: no LeaveGroup, no
- * closed session, only heartbeats that stop. Arguments: bootstrap, group id, topic, session timeout in ms.
- * It prints each assignment it sees, and runs until killed.
+ * closed session, only heartbeats that stop. Arguments: bootstrap, group id, topic, group protocol
+ * ({@code classic} or {@code consumer}), and the session timeout in ms of a classic member (a member of the
+ * consumer protocol has the broker's). It prints each assignment it sees, and runs until killed.
  */
 public final class GroupMemberMain {
     private GroupMemberMain() {
@@ -16,12 +19,11 @@ public final class GroupMemberMain {
         String bootstrap = args[0];
         String group = args[1];
         String topic = args[2];
-        int sessionTimeoutMs = Integer.parseInt(args[3]);
-        GroupMember member = GroupMember.start("child", Clients.groupConsumer(bootstrap, group, Map.of(
-                ConsumerConfig.GROUP_PROTOCOL_CONFIG, "classic",
-                ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG, sessionTimeoutMs,
-                ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG, Math.max(100, sessionTimeoutMs / 10),
-                ConsumerConfig.CLIENT_ID_CONFIG, "child-member")), topic);
+        GroupProtocol protocol = GroupProtocol.of(args[3]);
+        int classicSessionMs = Integer.parseInt(args[4]);
+        Map<String, Object> config = new HashMap<>(FastGroups.member(protocol, classicSessionMs));
+        config.put(ConsumerConfig.CLIENT_ID_CONFIG, "child-member");
+        GroupMember member = GroupMember.start("child", Clients.groupConsumer(bootstrap, group, config), topic);
         Object last = null;
         while (true) {
             member.checkHealthy();

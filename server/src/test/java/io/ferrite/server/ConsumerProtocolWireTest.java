@@ -131,7 +131,7 @@ class ConsumerProtocolWireTest {
         ConsumerGroupHeartbeatResponseData v0 = heartbeat((short) 0, join("g0", ""));
         assertEquals(0, v0.errorCode(), v0.errorMessage());
         assertFalse(v0.memberId().isEmpty(), "the coordinator chose one");
-        assertEquals(1, v0.memberEpoch());
+        assertEquals(2, v0.memberEpoch(), "a new group is at epoch 1 before its first member, as in Kafka 4.3");
         assertEquals(500, v0.heartbeatIntervalMs());
         assertNotNull(v0.assignment());
 
@@ -203,8 +203,8 @@ class ConsumerProtocolWireTest {
             ConsumerGroupDescribeResponseData.DescribedGroup modern = described.groups().get(0);
             assertEquals(0, modern.errorCode());
             assertEquals("Stable", modern.groupState());
-            assertEquals(1, modern.groupEpoch());
-            assertEquals(1, modern.assignmentEpoch());
+            assertEquals(2, modern.groupEpoch());
+            assertEquals(2, modern.assignmentEpoch());
             assertEquals("uniform", modern.assignorName());
             ConsumerGroupDescribeResponseData.Member m = modern.members().get(0);
             assertEquals(id, m.memberId());

@@ -29,10 +29,16 @@ import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData.TopicPa
  * is not at the target yet), Stable. The flows are in {@link ConsumerGroups}. Coordinator thread only.
  */
 final class ConsumerGroup implements Group {
+    /**
+     * The group epoch and target assignment epoch of a group that has just been created, before its first
+     * member's records: 1, with an empty target, as in Kafka 4.3, so the first member to join gets epoch 2.
+     */
+    static final int INITIAL_EPOCH = 1;
+
     final String groupId;
-    int groupEpoch;
+    int groupEpoch = INITIAL_EPOCH;
     long metadataHash;
-    int assignmentEpoch;
+    int assignmentEpoch = INITIAL_EPOCH;
     /** By member id, in id order so that everything computed from them is deterministic. */
     final Map<String, ConsumerGroupMember> members = new TreeMap<>();
     /** The target assignment, by member id. */

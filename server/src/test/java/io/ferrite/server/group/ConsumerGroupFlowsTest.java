@@ -169,13 +169,16 @@ class ConsumerGroupFlowsTest {
         }
     }
 
+    /** A new group starts at epoch 1 with an empty target, as Kafka 4.3's does: its first member's join makes it 2. */
     @Test
-    void aFirstMemberGetsEveryPartitionAtEpochOne() {
+    void aFirstMemberGetsEveryPartitionAtEpochTwo() {
         Member a = new Member("g");
         ConsumerGroupHeartbeatResponseData r = a.join();
         assertEquals(0, r.errorCode(), r.errorMessage());
         assertEquals(a.id, r.memberId());
-        assertEquals(1, r.memberEpoch());
+        assertEquals(2, r.memberEpoch());
+        assertEquals(2, group("g").groupEpoch);
+        assertEquals(2, group("g").assignmentEpoch);
         assertEquals(5_000, r.heartbeatIntervalMs());
         assertEquals(Set.of(0, 1, 2, 3, 4, 5), a.partitions());
         assertEquals("Stable", group("g").stateName());
@@ -188,16 +191,16 @@ class ConsumerGroupFlowsTest {
         a.join();
         Member b = new Member("g");
         ConsumerGroupHeartbeatResponseData joined = b.join();
-        assertEquals(2, joined.memberEpoch());
+        assertEquals(3, joined.memberEpoch());
         assertEquals(Set.of(), b.partitions(), "everything is still held by the first member");
         assertEquals("Reconciling", group("g").stateName());
 
         // The first member is told to give up three; it keeps its epoch until it says it did.
         ConsumerGroupHeartbeatRequestData stillOwning = new ConsumerGroupHeartbeatRequestData().setGroupId("g")
-                .setMemberId(a.id).setMemberEpoch(1).setTopicPartitions(wire(a.owned));
+                .setMemberId(a.id).setMemberEpoch(2).setTopicPartitions(wire(a.owned));
         ConsumerGroupHeartbeatResponseData told = runtime.call(() -> consumers.heartbeat(stillOwning, (short) 1,
                 "client", "/h")).join();
-        assertEquals(1, told.memberEpoch());
+        assertEquals(2, told.memberEpoch());
         Set<Integer> kept = assignment(told).get(orders);
         assertEquals(3, kept.size());
         assertEquals(MemberState.UNREVOKED_PARTITIONS, group("g").members.get(a.id).state());
@@ -205,7 +208,7 @@ class ConsumerGroupFlowsTest {
         assertEquals(Set.of(), b.partitions(), "nothing moves while the first member may still use them");
 
         a.owned = Map.of(orders, kept);
-        assertEquals(2, a.beat().memberEpoch());
+        assertEquals(3, a.beat().memberEpoch());
         b.beat();
         assertEquals(3, b.partitions().size());
         Set<Integer> all = new HashSet<>(a.partitions());
@@ -462,44 +465,44 @@ class ConsumerGroupFlowsTest {
         a.join();
         ConsumerGroup g = group("g");
         onThread(() -> {
-            g.validateOffsetCommit(a.id, null, 1, (short) 9);
-            g.validateOffsetFetch(a.id, 1);
+            g.validateOffsetCommit(a.id, null, 2, (short) 9);
+            g.validateOffsetFetch(a.id, 2);
             g.validateOffsetFetch(null, -1);
             return null;
         });
         assertInstanceOf(StaleMemberEpochException.class, assertThrows(RuntimeException.class,
                 () -> g.validateOffsetCommit(a.id, null, 0, (short) 9)));
-        assertThrows(UnknownMemberIdException.class, () -> g.validateOffsetCommit("x", null, 1, (short) 9));
+        assertThrows(UnknownMemberIdException.class, () -> g.validateOffsetCommit("x", null, 2, (short) 9));
         assertThrows(UnknownMemberIdException.class, () -> g.validateOffsetCommit("", null, -1, (short) 9),
                 "a group with members takes no commit from outside it");
-        assertThrows(UnsupportedVersionException.class, () -> g.validateOffsetCommit(a.id, null, 1, (short) 8));
-        assertThrows(StaleMemberEpochException.class, () -> g.validateOffsetFetch(a.id, 2));
+        assertThrows(UnsupportedVersionException.class, () -> g.validateOffsetCommit(a.id, null, 2, (short) 8));
+        assertThrows(StaleMemberEpochException.class, () -> g.validateOffsetFetch(a.id, 3));
     }
 
     @Test
     void aCommitOneEpochBehindIsGoodForPartitionsTheMemberStillHolds() {
         Member a = new Member("g");
-        a.join(); // epoch 1, all six
+        a.join(); // epoch 2, all six
         Member b = new Member("g");
         b.join();
-        settle(a, b); // a at epoch 2 with three of its first six
+        settle(a, b); // a at epoch 3 with three of its first six
         ConsumerGroup g = group("g");
         int kept = a.partitions().iterator().next();
         Set<Integer> given = new HashSet<>(Set.of(0, 1, 2, 3, 4, 5));
         given.removeAll(a.partitions());
         int gone = given.iterator().next();
         onThread(() -> {
-            g.validateOffsetCommit(a.id, null, 1, (short) 9, Map.of(orders, Set.of(kept)));
+            g.validateOffsetCommit(a.id, null, 2, (short) 9, Map.of(orders, Set.of(kept)));
             return null;
         });
         assertThrows(StaleMemberEpochException.class,
-                () -> g.validateOffsetCommit(a.id, null, 1, (short) 9, Map.of(orders, Set.of(kept, gone))),
+                () -> g.validateOffsetCommit(a.id, null, 2, (short) 9, Map.of(orders, Set.of(kept, gone))),
                 "a partition the member no longer holds");
         assertThrows(StaleMemberEpochException.class,
-                () -> g.validateOffsetCommit(b.id, null, 1, (short) 9, Map.of(orders, b.owned.get(orders))),
-                "b holds its partitions since epoch 2");
+                () -> g.validateOffsetCommit(b.id, null, 2, (short) 9, Map.of(orders, b.owned.get(orders))),
+                "b holds its partitions since epoch 3");
         assertThrows(StaleMemberEpochException.class,
-                () -> g.validateOffsetCommit(a.id, null, 3, (short) 9, Map.of(orders, Set.of(kept))),
+                () -> g.validateOffsetCommit(a.id, null, 4, (short) 9, Map.of(orders, Set.of(kept))),
                 "an epoch ahead of the member's");
     }
 }
