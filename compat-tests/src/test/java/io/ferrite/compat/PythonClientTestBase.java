@@ -1,0 +1,280 @@
+package io.ferrite.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.record.internal.CompressionType;
+import org.apache.kafka.common.record.internal.RecordBatch;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+
+/**
+ * The scenarios every Python client runs against a child broker, each checked with the Java clients: keyed,
+ * compressed records with headers produced and read back by both; a consumer group that commits and resumes;
+ * topics created, listed and deleted through the Python admin client; offsets listed by time. A subclass, one
+ * per client, starts the broker with its {@link Flavour} and names its tests for the compatibility matrix.
+ * Test classes run one at a time, so the shared fields are safe.
+ */
+abstract class PythonClientTestBase {
+    /** What differs between the Python clients. */
+    record Flavour(String family, String script, String debianPackage, String compression, boolean idempotent,
+                   boolean sendsNullHeaderValues) {
+    }
+
+    @Parameter
+    BrokerKind kind;
+
+    @TempDir
+    static Path dir;
+    static Flavour flavour;
+    static BrokerUnderTest broker;
+    static Admin admin;
+    static PythonClient python;
+
+    /**
+     * Starts {@code kind} for the subclass's run, and records the client's installed version (the first
+     * {@code version} fact, with the library underneath it in parentheses) under its family.
+     */
+    static void start(BrokerKind kind, Flavour f, String testName) throws Exception {
+        flavour = f;
+        python = PythonClient.of(f.script(), f.debianPackage(), testName + "-" + kind.name().toLowerCase());
+        List<List<String>> versions = python.run("version", "version").of("version");
+        assertFalse(versions.isEmpty(), "the script names its client's version");
+        StringBuilder v = new StringBuilder(versions.get(0).get(1));
+        for (List<String> underneath : versions.subList(1, versions.size())) {
+            v.append(" (").append(underneath.get(0)).append(' ').append(underneath.get(1)).append(')');
+        }
+        CompatVersions.record(f.family(), v.toString());
+        broker = kind.start(testName, dir.resolve(kind.name()), Map.of("group.initial.rebalance.delay.ms", "0"));
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
+    }
+
+    @AfterParameterizedClassInvocation
+    static void stop() {
+        try {
+            if (admin != null) {
+                admin.close();
+            }
+        } finally {
+            if (broker != null) {
+                broker.close();
+            }
+            admin = null;
+            broker = null;
+        }
+    }
+
+    private static void createTopic(String topic, int partitions) throws Exception {
+        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
+    }
+
+    private static List<TopicPartition> partitions(String topic, int count) {
+        return IntStream.range(0, count).mapToObj(p -> new TopicPartition(topic, p)).toList();
+    }
+
+    /** A "consumed" fact as the scripts print it. */
+    private static List<String> consumedFact(int partition, long offset, String key, String value, String headers) {
+        return List.of(Integer.toString(partition), Long.toString(offset), key, value, headers);
+    }
+
+    /** Headers as the scripts print them: {@code name=value}, or the bare name for a null value, comma-separated. */
+    private static String headersText(Header[] headers) {
+        List<String> parts = new ArrayList<>();
+        for (Header h : headers) {
+            parts.add(h.value() == null ? h.key() : h.key() + "=" + new String(h.value(), StandardCharsets.UTF_8));
+        }
+        return String.join(",", parts);
+    }
+
+    /**
+     * The Python producer's records, with explicit timestamps, keys and headers, compressed with the flavour's
+     * codec (and idempotent where the client can be), are read back by the Java consumer and by the Python
+     * consumer with {@code assign}; the Java producer's records are read by the Python consumer too.
+     */
+    void producedRecordsAreReadBackByJavaAndPython() throws Exception {
+        String topic = "py-records";
+        int count = 60;
+        createTopic(topic, 3);
+        long firstTimestamp = (System.currentTimeMillis() - 3_600_000) / 1000 * 1000;
+        List<List<String>> produced = python.run("produce", "produce", broker.bootstrap(), topic,
+                Integer.toString(count), "py", flavour.compression(), Long.toString(firstTimestamp)).of("produced");
+        assertEquals(count, produced.size());
+
+        // Offsets come in send order within each partition, from 0 and without gaps.
+        Map<Integer, Long> next = new HashMap<>();
+        Set<List<String>> expected = new HashSet<>();
+        String emptyHeader = flavour.sendsNullHeaderValues() ? "empty" : "empty=";
+        for (int i = 0; i < count; i++) {
+            List<String> p = produced.get(i);
+            int partition = Integer.parseInt(p.get(0));
+            long offset = Long.parseLong(p.get(1));
+            assertEquals(next.getOrDefault(partition, 0L), offset, "record " + i + " in partition " + partition);
+            next.put(partition, offset + 1);
+            assertEquals(List.of("py-key-" + i, "py-value-" + i), p.subList(2, 4));
+            expected.add(consumedFact(partition, offset, p.get(2), p.get(3), "seq=" + i + "," + emptyHeader));
+        }
+
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), Map.of())) {
+            Set<List<String>> read = new HashSet<>();
+            for (List<ConsumerRecord<byte[], byte[]>> records : Clients.readAll(consumer, partitions(topic, 3), count,
+                    Duration.ofSeconds(30)).values()) {
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    String value = new String(r.value(), StandardCharsets.UTF_8);
+                    int i = Integer.parseInt(value.substring("py-value-".length()));
+                    assertEquals(firstTimestamp + 1000L * i, r.timestamp(), "the producer's timestamp of " + value);
+                    read.add(consumedFact(r.partition(), r.offset(), new String(r.key(), StandardCharsets.UTF_8), value,
+                            headersText(r.headers().toArray())));
+                }
+            }
+            assertEquals(expected, read, "the Java consumer reads what Python produced");
+        }
+        assertEquals(expected, new HashSet<>(python.run("assign", "assign", broker.bootstrap(), topic, "3",
+                Integer.toString(count)).of("consumed")), "the Python consumer reads what it produced");
+
+        for (int p = 0; p < 3; p++) {
+            for (RecordBatch b : StoredBatches.of(broker.bootstrap(), topic, p)) {
+                assertEquals(CompressionType.forName(flavour.compression()), b.compressionType(), "batch " + b);
+                assertEquals(flavour.idempotent(), b.producerId() >= 0, "idempotent producer id of batch " + b);
+            }
+        }
+
+        String javaTopic = "py-java-records";
+        createTopic(javaTopic, 2);
+        Set<List<String>> sent = new HashSet<>();
+        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.bootstrap(), Map.of())) {
+            for (Clients.Sent s : Clients.sendKeyed(producer, javaTopic, 40, "java")) {
+                sent.add(consumedFact(s.partition(), s.offset(), new String(s.key(), StandardCharsets.UTF_8),
+                        new String(s.value(), StandardCharsets.UTF_8), headersText(s.headers())));
+            }
+        }
+        assertEquals(sent, new HashSet<>(python.run("assign-java", "assign", broker.bootstrap(), javaTopic, "2", "40")
+                .of("consumed")), "the Python consumer reads what Java produced, null header values included");
+    }
+
+    /**
+     * The Python consumer in a group reads everything from the beginning and commits; the Java admin sees its
+     * offsets; the group's next Python member reads exactly what the Java producer added after them.
+     */
+    void aGroupConsumesCommitsAndResumes() throws Exception {
+        String topic = "py-group";
+        String group = "py-group-1";
+        createTopic(topic, 2);
+        Set<List<String>> first = produceToBoth(topic, 10, "first");
+        PythonClient.Facts firstRun = python.run("group-first", "group", broker.bootstrap(), topic, group, "20");
+        assertEquals(first, new HashSet<>(firstRun.of("consumed")));
+        assertEquals(Map.of(0, 10L, 1, 10L), committedFacts(firstRun), "the client's own view of its commits");
+        assertEquals(Map.of(0, 10L, 1, 10L), committed(group), "the Java admin sees the Python client's commits");
+
+        Set<List<String>> second = produceToBoth(topic, 3, "second");
+        PythonClient.Facts secondRun = python.run("group-second", "group", broker.bootstrap(), topic, group, "6");
+        assertEquals(second, new HashSet<>(secondRun.of("consumed")), "only what came after the committed offsets");
+        assertEquals(Map.of(0, 13L, 1, 13L), committedFacts(secondRun));
+        assertEquals(Map.of(0, 13L, 1, 13L), committed(group));
+    }
+
+    private static Set<List<String>> produceToBoth(String topic, int perPartition, String tag) throws Exception {
+        Set<List<String>> sent = new HashSet<>();
+        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.bootstrap(), Map.of())) {
+            for (int p = 0; p < 2; p++) {
+                for (int i = 0; i < perPartition; i++) {
+                    String key = tag + "-key-" + p + "-" + i;
+                    String value = tag + "-value-" + p + "-" + i;
+                    var m = producer.send(new ProducerRecord<>(topic, p, Clients.bytes(key), Clients.bytes(value)))
+                            .get(30, TimeUnit.SECONDS);
+                    sent.add(consumedFact(m.partition(), m.offset(), key, value, ""));
+                }
+            }
+        }
+        return sent;
+    }
+
+    private static Map<Integer, Long> committedFacts(PythonClient.Facts run) {
+        return run.of("committed").stream().collect(Collectors.toMap(c -> Integer.parseInt(c.get(0)),
+                c -> Long.parseLong(c.get(1))));
+    }
+
+    private static Map<Integer, Long> committed(String group) throws Exception {
+        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
+                .entrySet().stream().collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset()));
+    }
+
+    /**
+     * A topic the Python admin client creates, with a config, is there for the Java admin with its partitions
+     * and config, and in the Python client's topic list; once the Python client deletes it, it is in neither.
+     */
+    void topicsAreCreatedListedAndDeleted() throws Exception {
+        String topic = "py-admin";
+        PythonClient.Facts created = python.run("create", "create", broker.bootstrap(), topic, "3");
+        assertEquals(List.of(List.of(topic)), created.of("created"));
+        assertTrue(List.of(created.of("topics").get(0).get(0).split(",")).contains(topic), created.toString());
+        TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+        assertEquals(3, d.partitions().size(), d.toString());
+        ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
+        assertEquals("3600000", admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS)
+                .get(resource).get("retention.ms").value());
+
+        PythonClient.Facts deleted = python.run("delete", "delete", broker.bootstrap(), topic);
+        assertEquals(List.of(List.of(topic)), deleted.of("deleted"));
+        assertFalse(List.of(deleted.of("topics").get(0).get(0).split(",")).contains(topic), deleted.toString());
+        assertFalse(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic));
+    }
+
+    /**
+     * The Python client lists, for a time, the offset of the first record at or after it by the producer's
+     * timestamps, or none past the last; the Java consumer's offsetsForTimes agrees.
+     */
+    void offsetsAreListedByTime() throws Exception {
+        String topic = "py-times";
+        createTopic(topic, 1);
+        long t0 = (System.currentTimeMillis() - 3_600_000) / 1000 * 1000;
+        python.run("produce-times", "produce", broker.bootstrap(), topic, "10", "t", flavour.compression(),
+                Long.toString(t0));
+        long[] times = {t0 - 1, t0, t0 + 2500, t0 + 9000, t0 + 9001};
+        long[] offsets = {0, 0, 3, 9, -1};
+        List<String> args = new ArrayList<>(List.of(broker.bootstrap(), topic, "0"));
+        for (long t : times) {
+            args.add(Long.toString(t));
+        }
+        List<List<String>> found = python.run("times", "times", args.toArray(String[]::new)).of("time");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), Map.of())) {
+            for (int i = 0; i < times.length; i++) {
+                assertEquals(List.of("0", Long.toString(times[i]), Long.toString(offsets[i])), found.get(i));
+                OffsetAndTimestamp java = consumer.offsetsForTimes(Map.of(tp, times[i]), Duration.ofSeconds(30)).get(tp);
+                if (offsets[i] < 0) {
+                    assertNull(java, "nothing at or after " + times[i]);
+                } else {
+                    assertEquals(offsets[i], java.offset(), "Java at " + times[i]);
+                    assertEquals(t0 + 1000 * offsets[i], java.timestamp());
+                }
+            }
+        }
+    }
+}
