@@ -63,6 +63,7 @@ class AdminTopicsTest {
         }
     }
 
+    @Compat(family = Compat.JAVA, feature = "admin: create, list, describe, delete topics")
     @Test
     void createListDescribeDelete() throws Exception {
         admin.createTopics(List.of(new NewTopic("orders", 3, (short) 1), new NewTopic("audit", 1, (short) 1)))
@@ -91,6 +92,7 @@ class AdminTopicsTest {
         assertInstanceOf(UnknownTopicOrPartitionException.class, gone.getCause());
     }
 
+    @Compat(family = Compat.JAVA, feature = "admin: Kafka's errors for refused topic requests")
     @Test
     void refusalsComeBackAsKafkasExceptions() throws Exception {
         admin.createTopics(List.of(new NewTopic("twice", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
