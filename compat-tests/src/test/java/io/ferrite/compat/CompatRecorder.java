@@ -38,13 +38,29 @@ public final class CompatRecorder implements TestExecutionListener {
     public static final String FERRITE_VERSION_PROPERTY = "compat.ferrite.version";
     private static final int MESSAGE_LIMIT = 300;
 
-    /** Everything this JVM recorded; surefire may run several test plans in one JVM. */
-    private static final List<CompatResult> RESULTS = new ArrayList<>();
-    private static final Set<String> RECORDED = new HashSet<>();
+    /** For the current test only: see {@link #statesClientVersion}. */
     private static volatile String statedClientVersion;
 
+    private final Path resultsFile;
+    private final String execution;
     private final ClientVersions versions = new ClientVersions(FerriteProcess.rootDir());
+    /** Everything recorded so far; surefire may run more than one test plan through one launcher. */
+    private final List<CompatResult> results = new ArrayList<>();
+    private final Set<String> recorded = new HashSet<>();
     private TestPlan plan;
+
+    /** The recorder the launcher loads, writing where the build's system properties say. */
+    public CompatRecorder() {
+        this(System.getProperty(RESULTS_DIR_PROPERTY) == null || System.getProperty(EXECUTION_PROPERTY) == null ? null
+                : Path.of(System.getProperty(RESULTS_DIR_PROPERTY), System.getProperty(EXECUTION_PROPERTY) + ".jsonl"),
+                System.getProperty(EXECUTION_PROPERTY, "unnamed"));
+    }
+
+    /** A recorder writing {@code resultsFile}, or nothing if it is null, naming {@code execution} in each result. */
+    CompatRecorder(Path resultsFile, String execution) {
+        this.resultsFile = resultsFile;
+        this.execution = execution;
+    }
 
     /**
      * For a test whose client family {@link ClientVersions} does not know: the version of the client the
@@ -82,19 +98,17 @@ public final class CompatRecorder implements TestExecutionListener {
 
     @Override
     public void testPlanExecutionFinished(TestPlan testPlan) {
-        String dir = System.getProperty(RESULTS_DIR_PROPERTY);
-        String execution = System.getProperty(EXECUTION_PROPERTY);
-        if (dir == null || execution == null) {
+        if (resultsFile == null) {
             return;
         }
         StringBuilder text = new StringBuilder();
-        synchronized (RESULTS) {
-            RESULTS.forEach(r -> text.append(r.toJsonLine()).append('\n'));
+        synchronized (results) {
+            results.forEach(r -> text.append(r.toJsonLine()).append('\n'));
         }
         try {
-            AtomicText.write(Path.of(dir, execution + ".jsonl"), text.toString());
+            AtomicText.write(resultsFile, text.toString());
         } catch (IOException e) {
-            throw new UncheckedIOException("could not write the compatibility results of " + execution, e);
+            throw new UncheckedIOException("could not write the compatibility results to " + resultsFile, e);
         }
     }
 
@@ -103,8 +117,8 @@ public final class CompatRecorder implements TestExecutionListener {
         if (compat.isEmpty()) {
             return;
         }
-        synchronized (RESULTS) {
-            if (!RECORDED.add(id.getUniqueId())) {
+        synchronized (results) {
+            if (!recorded.add(id.getUniqueId())) {
                 return;
             }
         }
@@ -118,12 +132,12 @@ public final class CompatRecorder implements TestExecutionListener {
             case ABORTED -> CompatResult.ABORTED;
         };
         String message = result.getThrowable().map(CompatRecorder::firstLine).orElse("");
-        CompatResult r = new CompatResult(System.getProperty(EXECUTION_PROPERTY, "unnamed"), family,
+        CompatResult r = new CompatResult(execution, family,
                 version != null ? version : "unstated (the test must call CompatRecorder.statesClientVersion)",
                 compat.get().feature(), broker.name(), brokerVersion(broker), status, path(id), message,
                 Instant.now().toString());
-        synchronized (RESULTS) {
-            RESULTS.add(r);
+        synchronized (results) {
+            results.add(r);
         }
     }
 

@@ -96,7 +96,7 @@ class TopicLifecycleTest {
     }
 
     private static Uuid topicId(String name) throws Exception {
-        return admin.describeTopics(List.of(name)).allTopicNames().get(30, TimeUnit.SECONDS).get(name).topicId();
+        return AdminWaits.describe(admin, List.of(name)).get(name).topicId();
     }
 
     /** Polls until {@code count} records have come, or fails. */
@@ -215,6 +215,7 @@ class TopicLifecycleTest {
             assertEquals(20, old.position(tp, TIMEOUT));
 
             admin.deleteTopics(List.of(tp.topic())).all().get(30, TimeUnit.SECONDS);
+            AdminWaits.listing(admin, listed -> !listed.contains(tp.topic()), "the topic gone");
             createTopic(tp.topic());
             Uuid newId = topicId(tp.topic());
             assertNotEquals(oldId, newId, "a new topic id");

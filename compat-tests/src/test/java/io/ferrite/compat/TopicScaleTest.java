@@ -11,7 +11,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
@@ -19,14 +18,12 @@ import java.util.stream.IntStream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -107,31 +104,12 @@ class TopicScaleTest {
         }
     }
 
-    /**
-     * Describes {@code topics} once the broker knows them all. Kafka's CreateTopics answers when the controller
-     * has committed the topics, and its broker learns of them a little later: for a thousand partitions, late
-     * enough for a describe right after the create to find nothing.
-     */
-    private static Map<String, TopicDescription> describe(List<String> topics) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try {
-                return admin.describeTopics(topics).allTopicNames().get(60, TimeUnit.SECONDS);
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException) || System.nanoTime() > deadline) {
-                    throw e;
-                }
-                Thread.sleep(100);
-            }
-        }
-    }
-
     @Test
     @Compat(family = Compat.JAVA, feature = "1,000 partitions")
     void aTopicOfAThousandPartitionsTakesARecordInEachAndGivesThemAllBack() throws Exception {
         String topic = "wide";
         admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(60, TimeUnit.SECONDS);
-        assertEquals(PARTITIONS, describe(List.of(topic)).get(topic).partitions().size());
+        assertEquals(PARTITIONS, AdminWaits.describe(admin, List.of(topic)).get(topic).partitions().size());
         List<TopicPartition> partitions = IntStream.range(0, PARTITIONS).mapToObj(p -> new TopicPartition(topic, p))
                 .toList();
         produceOneToEach(partitions);
@@ -144,15 +122,13 @@ class TopicScaleTest {
         List<String> names = IntStream.range(0, TOPICS).mapToObj(i -> "many-" + i).toList();
         admin.createTopics(names.stream().map(n -> new NewTopic(n, 1, (short) 1)).toList()).all()
                 .get(60, TimeUnit.SECONDS);
-        assertEquals(TOPICS, describe(names).size());
+        assertEquals(TOPICS, AdminWaits.describe(admin, names).size());
         assertTrue(admin.listTopics().names().get(60, TimeUnit.SECONDS).containsAll(names));
         List<TopicPartition> partitions = names.stream().map(n -> new TopicPartition(n, 0)).toList();
         produceOneToEach(partitions);
         readOneFromEach(partitions);
 
         admin.deleteTopics(names).all().get(60, TimeUnit.SECONDS);
-        Set<String> left = new HashSet<>(admin.listTopics().names().get(60, TimeUnit.SECONDS));
-        left.retainAll(names);
-        assertEquals(Set.of(), left, "no topic of the 200 is listed after the delete");
+        AdminWaits.listing(admin, listed -> names.stream().noneMatch(listed::contains), "none of the 200 topics");
     }
 }
