@@ -63,15 +63,14 @@ class AdminTopicsTest {
         }
     }
 
+    @Compat(family = Compat.JAVA, feature = "admin: create, list, describe, delete topics")
     @Test
     void createListDescribeDelete() throws Exception {
         admin.createTopics(List.of(new NewTopic("orders", 3, (short) 1), new NewTopic("audit", 1, (short) 1)))
                 .all().get(30, TimeUnit.SECONDS);
-        Set<String> names = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-        assertTrue(names.containsAll(Set.of("orders", "audit")), names.toString());
+        AdminWaits.listing(admin, listed -> listed.containsAll(Set.of("orders", "audit")), "orders and audit");
 
-        TopicDescription orders = admin.describeTopics(List.of("orders")).allTopicNames().get(30, TimeUnit.SECONDS)
-                .get("orders");
+        TopicDescription orders = AdminWaits.describe(admin, List.of("orders")).get("orders");
         assertEquals("orders", orders.name());
         assertFalse(orders.isInternal());
         assertNotEquals(Uuid.ZERO_UUID, orders.topicId());
@@ -84,13 +83,13 @@ class AdminTopicsTest {
         }
 
         admin.deleteTopics(List.of("orders")).all().get(30, TimeUnit.SECONDS);
-        assertFalse(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains("orders"));
-        assertTrue(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains("audit"));
+        assertTrue(AdminWaits.listing(admin, listed -> !listed.contains("orders"), "orders gone").contains("audit"));
         ExecutionException gone = assertThrows(ExecutionException.class,
                 () -> admin.describeTopics(List.of("orders")).allTopicNames().get(30, TimeUnit.SECONDS));
         assertInstanceOf(UnknownTopicOrPartitionException.class, gone.getCause());
     }
 
+    @Compat(family = Compat.JAVA, feature = "admin: Kafka's errors for refused topic requests")
     @Test
     void refusalsComeBackAsKafkasExceptions() throws Exception {
         admin.createTopics(List.of(new NewTopic("twice", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);

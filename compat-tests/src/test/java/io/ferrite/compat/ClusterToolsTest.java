@@ -47,6 +47,7 @@ class ClusterToolsTest extends ToolsTestBase {
         assertEquals(List.of(version), tools.run("version", KafkaTools.TOPICS, "", "--version").ok().lines());
     }
 
+    @Compat(family = Compat.CLI, feature = "kafka-cluster cluster-id")
     @Test
     void clusterIdIsTheBrokersOwn() throws Exception {
         String clusterId = admin.describeCluster().clusterId().get(30, TimeUnit.SECONDS);
@@ -59,6 +60,7 @@ class ClusterToolsTest extends ToolsTestBase {
                 tools.run("cluster-id", KafkaTools.CLUSTER, "", "cluster-id").ok().lines());
     }
 
+    @Compat(family = Compat.CLI, feature = "kafka-broker-api-versions")
     @Test
     void brokerApiVersionsListsExactlyWhatTheBrokerAdvertises() throws Exception {
         List<String> lines = tools.run("api-versions", KafkaTools.BROKER_API_VERSIONS, "").ok().lines();
@@ -85,6 +87,7 @@ class ClusterToolsTest extends ToolsTestBase {
         assertTrue(lines.contains("\tEndTxn(26): UNSUPPORTED,"), "no transactions yet: " + lines);
     }
 
+    @Compat(family = Compat.CLI, feature = "kafka-log-dirs")
     @Test
     void logDirsListsEveryPartitionWithTheBrokersSizes() throws Exception {
         String topic = "cli-dirs";

@@ -24,6 +24,7 @@ import org.junit.jupiter.api.Timeout;
  * kafka-configs ({@code kafka.admin.ConfigCommand}) of Kafka 4.3 against a child broker: topic configs
  * added, deleted and described, the broker's configs described, and a change that takes effect on produce.
  */
+@Compat(family = Compat.CLI, feature = "kafka-configs")
 @Timeout(240)
 class ConfigsToolTest extends ToolsTestBase {
     private static Command.Result configs(String name, String... args) throws Exception {

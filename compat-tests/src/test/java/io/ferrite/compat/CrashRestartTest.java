@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * again on the same port and data. The same producer carries on through the outage; afterwards every
  * acknowledged record is there exactly once, at the offset it was acknowledged with.
  */
+@Compat(family = Compat.JAVA, feature = "idempotent producer across a broker SIGKILL")
 @Timeout(240)
 class CrashRestartTest {
     private static final String TOPIC = "crash";

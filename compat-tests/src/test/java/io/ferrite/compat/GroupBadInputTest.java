@@ -68,6 +68,7 @@ import org.junit.jupiter.params.provider.MethodSource;
  * group id, a commit, heartbeat and sync from a generation the group has left, and requests right behind
  * the deletion of their group. After each, the broker goes on serving the groups that did nothing wrong.
  */
+@Compat(family = Compat.JAVA, feature = "classic group: refused bad requests")
 @ParameterizedClass(name = "{0}")
 @MethodSource("io.ferrite.compat.BrokerKind#selected")
 @Timeout(180)

@@ -124,6 +124,7 @@ class KafkajsTest {
         return new Run(produced, consumed, committed);
     }
 
+    @Compat(family = Compat.KAFKAJS, feature = "classic group: consume, commit, resume")
     @Test
     void aKafkajsGroupConsumesCommitsAndResumesWhatKafkajsAndJavaProduced() throws Exception {
         String topic = "kafkajs-group";

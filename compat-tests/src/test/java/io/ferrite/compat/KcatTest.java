@@ -100,6 +100,7 @@ class KcatTest {
         admin.createTopics(List.of(new NewTopic(name, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
     }
 
+    @Compat(family = Compat.KCAT, feature = "produce and consume, keys and headers")
     @Test
     void keyedRecordsWithHeadersGoInAndComeBackOutOfOnePartition() throws Exception {
         String topic = "kcat-keyed";
@@ -136,6 +137,7 @@ class KcatTest {
         }
     }
 
+    @Compat(family = Compat.KCAT, feature = "metadata")
     @Test
     void metadataListsTheBrokerAndEveryPartitionAsJson() throws Exception {
         createTopic("kcat-meta", 3);
@@ -153,6 +155,7 @@ class KcatTest {
         assertTrue(all.contains("\"topic\":\"kcat-meta\""), all);
     }
 
+    @Compat(family = Compat.KCAT, feature = "offsets: start, end, offsetsForTimes")
     @Test
     void offsetsAreQueriedByTimeAndByPosition() throws Exception {
         String topic = "kcat-times";
@@ -175,6 +178,7 @@ class KcatTest {
      * end of them; the AdminClient then sees its offsets, and the next run of the group reads only what came
      * after them.
      */
+    @Compat(family = Compat.KCAT, feature = "classic group: consume, commit, resume")
     @Test
     void aBalancedConsumerGroupConsumesCommitsAndResumes() throws Exception {
         String topic = "kcat-group";

@@ -90,6 +90,7 @@ class OffsetsTest {
         }
     }
 
+    @Compat(family = Compat.JAVA, feature = "offsets: start, end, offsetsForTimes")
     @ParameterizedTest
     @ValueSource(strings = {"none", "zstd"})
     void startEndAndLookupsByTime(String codec) throws Exception {
@@ -117,6 +118,7 @@ class OffsetsTest {
         assertEquals(base + (RECORDS - 1) * STEP_MS, max.timestamp());
     }
 
+    @Compat(family = Compat.JAVA, feature = "seek")
     @ParameterizedTest
     @ValueSource(strings = {"none", "lz4"})
     void aSeekIntoTheMiddleOfABatchHandsOutNothingBeforeIt(String codec) throws Exception {

@@ -78,6 +78,7 @@ class ProduceConsumeTest {
         return IntStream.range(0, partitions).mapToObj(p -> new TopicPartition(name, p)).toList();
     }
 
+    @Compat(family = Compat.JAVA, feature = "produce and consume, every codec")
     @ParameterizedTest
     @ValueSource(strings = {"none", "gzip", "snappy", "lz4", "zstd"})
     void keyedRecordsWithHeadersComeBackInPartitionOrder(String codec) throws Exception {
@@ -95,6 +96,7 @@ class ProduceConsumeTest {
         }
     }
 
+    @Compat(family = Compat.JAVA, feature = "null and empty keys, values, headers")
     @Test
     void nullKeysValuesAndHeaderValuesStayNull() throws Exception {
         List<TopicPartition> tp = createTopic("nulls", 1);
@@ -127,6 +129,7 @@ class ProduceConsumeTest {
         }
     }
 
+    @Compat(family = Compat.JAVA, feature = "large records near the size limits")
     @Test
     void a900KbRecordGoesThroughAndAnOversizedOneIsRefusedWhileTheBrokerCarriesOn() throws Exception {
         List<TopicPartition> tp = createTopic("large", 1);

@@ -32,6 +32,7 @@ import org.junit.jupiter.api.Timeout;
  */
 @Timeout(240)
 class RecordToolsTest extends ToolsTestBase {
+    @Compat(family = Compat.CLI, feature = "produce and consume, keys and headers")
     @Test
     void keyedLinesWithHeadersFromTheConsoleProducerComeBackThroughTheConsoleConsumer() throws Exception {
         String topic = "cli-console";
@@ -80,6 +81,7 @@ class RecordToolsTest extends ToolsTestBase {
                 consumed.stderr());
     }
 
+    @Compat(family = Compat.CLI, feature = "offsets: start, end, offsetsForTimes")
     @Test
     void getOffsetsFindsTheEndTheStartAndTheFirstOffsetAtATime() throws Exception {
         String topic = "cli-offsets";
@@ -94,6 +96,7 @@ class RecordToolsTest extends ToolsTestBase {
         assertEquals(List.of(topic + ":0:6"), offsets("time", topic, early + 1), "first record at or after it");
     }
 
+    @Compat(family = Compat.CLI, feature = "DeleteRecords")
     @Test
     void deleteRecordsMovesTheStartThatGetOffsetsShows() throws Exception {
         String topic = "cli-delete";

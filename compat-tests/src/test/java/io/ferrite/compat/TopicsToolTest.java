@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /** kafka-topics ({@code TopicCommand}) of Kafka 4.3 against a child broker, checked against a stock AdminClient. */
+@Compat(family = Compat.CLI, feature = "kafka-topics")
 @Timeout(240)
 class TopicsToolTest extends ToolsTestBase {
     private static Command.Result topics(String name, String... args) throws Exception {

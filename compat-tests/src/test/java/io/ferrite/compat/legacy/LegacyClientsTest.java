@@ -3,6 +3,7 @@ package io.ferrite.compat.legacy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.ferrite.compat.Clients;
+import io.ferrite.compat.Compat;
 import io.ferrite.compat.FerriteProcess;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,6 +55,7 @@ class LegacyClientsTest {
         Clients.assertTestClasspath();
     }
 
+    @Compat(family = Compat.JAVA, feature = "produce and consume, every codec")
     @ParameterizedTest
     @ValueSource(strings = {"none", "gzip", "snappy", "lz4", "zstd"})
     void anIdempotentProducerWritesAndAnAssignedConsumerReadsBack(String codec) throws Exception {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.ferrite.compat.Clients;
+import io.ferrite.compat.Compat;
 import io.ferrite.compat.FerriteProcess;
 import io.ferrite.compat.GroupMember;
 import java.nio.file.Path;
@@ -63,6 +64,7 @@ class LegacyGroupsTest {
         }
     }
 
+    @Compat(family = Compat.JAVA, feature = "classic group: members share partitions")
     @Test
     void twoSubscribedMembersSplitThePartitionsAndConsumeEverything() throws Exception {
         String topic = "legacy-group-share";
@@ -84,6 +86,7 @@ class LegacyGroupsTest {
         }
     }
 
+    @Compat(family = Compat.JAVA, feature = "classic group: consume, commit, resume")
     @Test
     void afterCommitSyncAndCloseANewMemberResumesAfterTheCommittedOffsets() throws Exception {
         String topic = "legacy-group-resume";
