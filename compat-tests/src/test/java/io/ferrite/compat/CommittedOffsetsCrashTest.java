@@ -54,6 +54,7 @@ class CommittedOffsetsCrashTest {
         }
     }
 
+    @Compat(family = Compat.JAVA, feature = "groups, classic and KIP-848: committed offsets across a broker SIGKILL")
     @ParameterizedTest(name = "{0}")
     @EnumSource(GroupProtocol.class)
     void offsetsCommittedBeforeAKillAreThereAfterTheRestart(GroupProtocol protocol) throws Exception {

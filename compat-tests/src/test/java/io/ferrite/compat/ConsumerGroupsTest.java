@@ -175,6 +175,7 @@ class ConsumerGroupsTest {
      * record is consumed; one consumed twice was first consumed in a batch whose commit failed (the only
      * window a rebalance may replay), and at the end the group's committed offsets are the log ends.
      */
+    @Compat(family = Compat.JAVA, feature = "groups, classic and KIP-848: members share partitions through a join and a leave")
     @ParameterizedTest(name = "{0}")
     @EnumSource(GroupProtocol.class)
     void membersShareSixPartitionsThroughAJoinAndALeaveAndEveryRecordIsConsumed(GroupProtocol protocol)
@@ -286,6 +287,7 @@ class ConsumerGroupsTest {
     }
 
     /** commitSync and close; a new member of the group starts exactly at the committed offsets. */
+    @Compat(family = Compat.JAVA, feature = "groups, classic and KIP-848: commit, close, resume")
     @ParameterizedTest(name = "{0}")
     @EnumSource(GroupProtocol.class)
     void aNewMemberResumesExactlyAfterTheCommittedOffsets(GroupProtocol protocol) throws Exception {
@@ -344,6 +346,7 @@ class ConsumerGroupsTest {
      * partitions back without a rebalance: the other member is told nothing and stays in the same generation,
      * even after the old member's session would have run out.
      */
+    @Compat(family = Compat.JAVA, feature = "groups, classic and KIP-848: static membership")
     @ParameterizedTest(name = "{0}")
     @EnumSource(GroupProtocol.class)
     void aStaticMemberRestartingWithinItsSessionCausesNoRebalance(GroupProtocol protocol) throws Exception {
@@ -431,6 +434,7 @@ class ConsumerGroupsTest {
      * A member in another JVM is killed with SIGKILL. Its connection goes but the group keeps it until its
      * session times out; then it is evicted and the survivor gets all the partitions.
      */
+    @Compat(family = Compat.JAVA, feature = "groups, classic and KIP-848: session timeout eviction")
     @ParameterizedTest(name = "{0}")
     @EnumSource(GroupProtocol.class)
     void aMemberThatStopsHeartbeatingIsEvictedAfterItsSessionAndItsPartitionsReassigned(GroupProtocol protocol)

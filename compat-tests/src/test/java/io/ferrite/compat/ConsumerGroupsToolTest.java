@@ -90,6 +90,7 @@ class ConsumerGroupsToolTest {
                 .collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset()));
     }
 
+    @Compat(family = Compat.CLI, feature = "kafka-consumer-groups, classic and KIP-848 groups")
     @ParameterizedTest(name = "{0}")
     @EnumSource(GroupProtocol.class)
     void listDescribeResetDeleteOffsetsAndDeleteAGroup(GroupProtocol protocol) throws Exception {
