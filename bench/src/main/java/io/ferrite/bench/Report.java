@@ -18,12 +18,13 @@ import java.util.function.Predicate;
 /**
  * The raw results file (TSV: {@code # key<TAB>value} lines for the machine and the run, a header, one row
  * per case) and everything derived from it: the plain-text table, the two bars, the ablation readings, and
- * the generated part of docs/PERFORMANCE.md. Deriving all of it from the file means every figure in the doc
+ * the generated part of docs/PERFORMANCE-STORE.md. Deriving all of it from the file means every figure in the doc
  * comes from one run.
  */
 final class Report {
-    static final String BEGIN = "<!-- BEGIN GENERATED: bin/bench-storage --markdown; edits inside are overwritten -->";
-    static final String END = "<!-- END GENERATED -->";
+    static final GeneratedSection SECTION = new GeneratedSection(
+            "<!-- BEGIN GENERATED: bin/bench-storage --markdown; edits inside are overwritten -->",
+            "<!-- END GENERATED -->");
     static final double SYNC_BAR = 0.50;
     static final double PARTITION_LOSS_BAR = 0.15;
     /** Smallest throughput change an ablation reading calls a difference, if the two default runs agree better. */
@@ -269,9 +270,9 @@ final class Report {
 
     // ---- the doc ----
 
-    /** The generated part of docs/PERFORMANCE.md. */
+    /** The generated part of docs/PERFORMANCE-STORE.md. */
     String markdown() {
-        StringBuilder sb = new StringBuilder(BEGIN).append("\n\n## Machine and run\n\n| | |\n|---|---|\n");
+        StringBuilder sb = new StringBuilder("\n## Machine and run\n\n| | |\n|---|---|\n");
         meta.forEach((k, v) -> sb.append("| ").append(k).append(" | `").append(v.replace("|", "\\|")).append("` |\n"));
         List<Result> grid = results.stream().filter(r -> r.workload().group().equals(Workload.MATRIX)).toList();
         List<Result> abl = results.stream().filter(r -> r.workload().group().equals(Workload.ABLATION)).toList();
@@ -285,32 +286,11 @@ final class Report {
         b.subList(1, b.size()).forEach(l -> sb.append("- ").append(l).append('\n'));
         sb.append("\n## Ablations\n\n").append(markdownTable(abl)).append('\n');
         ablationReadings().forEach(l -> sb.append("- ").append(l).append('\n'));
-        return sb.append('\n').append(END).append('\n').toString();
+        return sb.toString();
     }
 
-    /**
-     * Writes the generated part into {@code doc}: replaces what lies between the markers and keeps the rest,
-     * or, for a new file, writes {@code preamble} followed by the generated part.
-     */
+    /** Writes the generated part into {@code doc}, or a new doc of {@code preamble} and that part. */
     void writeMarkdown(Path doc, String preamble) throws IOException {
-        String generated = markdown();
-        String out;
-        if (Files.exists(doc)) {
-            String old = Files.readString(doc, StandardCharsets.UTF_8);
-            int from = old.indexOf(BEGIN);
-            int to = old.indexOf(END);
-            int after = to + END.length();
-            if (after < old.length() && old.charAt(after) == '\n') {
-                after++;
-            }
-            out = from >= 0 && to > from ? old.substring(0, from) + generated + old.substring(after)
-                    : old + "\n" + generated;
-        } else {
-            out = preamble + "\n" + generated;
-        }
-        if (doc.getParent() != null) {
-            Files.createDirectories(doc.getParent());
-        }
-        Files.writeString(doc, out, StandardCharsets.UTF_8);
+        SECTION.write(doc, preamble, markdown());
     }
 }

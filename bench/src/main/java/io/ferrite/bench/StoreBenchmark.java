@@ -5,13 +5,9 @@ import static io.ferrite.bench.Result.fmt;
 import io.ferrite.storage.NativeIO;
 import io.ferrite.storage.StoreConfig;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.ByteBuffer;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.LocalDateTime;
-import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -21,11 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
-import java.util.stream.Stream;
 
 /**
  * Store append throughput and latency over a matrix of batch size, partition count, flush mode and
@@ -34,7 +26,7 @@ import java.util.stream.Stream;
  *
  * <pre>
  * StoreBenchmark [--seconds 5] [--warmup 1] [--repeat 3] [--data-dir bench-results/data] [--out bench-results]
- *                [--only REGEX] [--markdown docs/PERFORMANCE.md] [--commitlog-bytes N] [--list]
+ *                [--only REGEX] [--markdown docs/PERFORMANCE-STORE.md] [--commitlog-bytes N] [--list]
  * StoreBenchmark --from-tsv FILE [--markdown FILE]      (report on an earlier run, without running)
  * </pre>
  */
@@ -47,7 +39,7 @@ public final class StoreBenchmark {
               --data-dir DIR       parent of each case's temporary store (default bench-results/data)
               --out DIR            where the raw results go, storage-<timestamp>.tsv (default bench-results)
               --only REGEX         run only the cases whose name matches (see --list)
-              --markdown FILE      also write the generated part of this doc (e.g. docs/PERFORMANCE.md)
+              --markdown FILE      also write the generated part of this doc (e.g. docs/PERFORMANCE-STORE.md)
               --commitlog-bytes N  CommitLog file size (default: the store default, 1 GiB; smaller for smoke runs)
               --from-tsv FILE      do not run: print the report (and --markdown) from an earlier results file
               --list               print the case names and exit""";
@@ -122,7 +114,8 @@ public final class StoreBenchmark {
         Path tsv = outDir.resolve("storage-"
                 + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".tsv");
 
-        Map<String, String> meta = machineFacts(args, dataRoot);
+        Map<String, String> meta = Machine.facts("java io.ferrite.bench.StoreBenchmark " + String.join(" ", args), dataRoot);
+        meta.put("mlock of 64 MiB", Machine.mlockProbe());
         meta.put("warm-up per case", fmt("%.1f s", warmup));
         meta.put("measured window per case", fmt("%.1f s", seconds));
         meta.put("runs per case", repeat + " (in rounds; tables show the median run)");
@@ -195,60 +188,8 @@ public final class StoreBenchmark {
 
     private static void writeDoc(Report report, Path markdown) throws IOException {
         if (markdown != null) {
-            report.writeMarkdown(markdown, "# Performance\n");
+            report.writeMarkdown(markdown, "# Store performance\n");
             System.out.println("wrote " + markdown);
-        }
-    }
-
-    /** What a reader needs to judge the figures: the machine, the JVM, the disk, and the exact command. */
-    private static Map<String, String> machineFacts(String[] args, Path dataRoot) throws IOException {
-        Map<String, String> m = new LinkedHashMap<>();
-        m.put("date", ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
-        m.put("command", System.getProperty("bench.command",
-                "java io.ferrite.bench.StoreBenchmark " + String.join(" ", args)));
-        m.put("revision", System.getProperty("bench.revision", "unknown"));
-        m.put("nproc", Integer.toString(Runtime.getRuntime().availableProcessors()));
-        m.put("cpu", firstMatch("/proc/cpuinfo", "model name\\s*:\\s*(.*)"));
-        String memKb = firstMatch("/proc/meminfo", "MemTotal:\\s*(\\d+) kB");
-        m.put("memory", memKb.equals("unknown") ? memKb : fmt("%.1f GiB", Long.parseLong(memKb) / (1024.0 * 1024)));
-        m.put("os", System.getProperty("os.name") + " " + System.getProperty("os.version") + " "
-                + System.getProperty("os.arch"));
-        m.put("java", System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version"));
-        m.put("jvm options", String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> !a.startsWith("-Dbench.")).toList()));
-        FileStore fs = Files.getFileStore(dataRoot);
-        m.put("data dir", dataRoot + " on " + fs.name() + " (" + fs.type() + "), "
-                + fs.getUsableSpace() / (1L << 30) + " GiB free");
-        m.put("vm.dirty_background_ratio / vm.dirty_ratio", firstMatch("/proc/sys/vm/dirty_background_ratio", "(.*)")
-                + " / " + firstMatch("/proc/sys/vm/dirty_ratio", "(.*)"));
-        m.put("max locked memory (soft, hard)", firstMatch("/proc/self/limits",
-                "Max locked memory\\s+(\\S+)\\s+(\\S+)") + " bytes");
-        m.put("mlock of 64 MiB", mlockProbe());
-        return m;
-    }
-
-    /**
-     * Whether mlock really locks here: with a low RLIMIT_MEMLOCK and no CAP_IPC_LOCK the store only logs a
-     * warning, and the mlock ablation would measure nothing.
-     */
-    private static String mlockProbe() {
-        ByteBuffer b = ByteBuffer.allocateDirect(64 << 20);
-        boolean ok = NativeIO.mlock(b);
-        if (ok) {
-            NativeIO.munlock(b);
-        }
-        return ok ? "works" : "refused (the mlock ablation measures nothing)";
-    }
-
-    private static String firstMatch(String file, String regex) {
-        Pattern p = Pattern.compile(regex);
-        try (Stream<String> lines = Files.lines(Path.of(file))) {
-            return lines.map(p::matcher).filter(Matcher::find)
-                    .map(x -> IntStream.rangeClosed(1, x.groupCount()).mapToObj(g -> x.group(g).trim())
-                            .collect(Collectors.joining(", ")))
-                    .findFirst().orElse("unknown");
-        } catch (IOException | RuntimeException e) {
-            return "unknown";
         }
     }
 }

@@ -47,10 +47,10 @@ class StoreBenchmarkTest {
         assertTrue(md.contains("Bar (a)") && md.contains("## Ablations"), md);
 
         // Regenerating from the file replaces the generated part instead of adding another.
-        Files.writeString(doc, md.replace("# Performance", "# Performance\n\nHand-written notes."));
+        Files.writeString(doc, md.replace("# Store performance", "# Store performance\n\nHand-written notes."));
         assertEquals(0, StoreBenchmark.run(new String[] {"--from-tsv", tsv.toString(), "--markdown", doc.toString()}));
         String again = Files.readString(doc);
-        assertEquals(1, again.split(Report.BEGIN, -1).length - 1);
+        assertEquals(1, again.split(Report.SECTION.begin(), -1).length - 1);
         assertTrue(again.contains("Hand-written notes."));
     }
 

@@ -1,5 +1,8 @@
 package io.ferrite.compat;
 
+import io.ferrite.launcher.BrokerUnderTest;
+import io.ferrite.launcher.FerriteProcess;
+import io.ferrite.launcher.KafkaProcess;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;

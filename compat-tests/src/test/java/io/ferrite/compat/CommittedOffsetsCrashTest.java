@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.ferrite.launcher.FerriteProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -1,5 +1,6 @@
 package io.ferrite.compat;
 
+import io.ferrite.launcher.FerriteProcess;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.reflect.Method;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.platform.engine.discovery.DiscoverySelectors.selectClass;
 
+import io.ferrite.launcher.FerriteProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

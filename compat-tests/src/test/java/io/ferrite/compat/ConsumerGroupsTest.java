@@ -6,6 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.ferrite.launcher.BrokerUnderTest;
+import io.ferrite.launcher.ChildProcess;
+import io.ferrite.launcher.FerriteProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

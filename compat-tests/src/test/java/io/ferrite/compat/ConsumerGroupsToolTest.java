@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferrite.launcher.BrokerUnderTest;
+import io.ferrite.launcher.Command;
+import io.ferrite.launcher.KafkaTools;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;

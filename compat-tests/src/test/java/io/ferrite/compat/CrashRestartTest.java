@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.ferrite.launcher.FerriteProcess;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,12 +105,20 @@ class CrashRestartTest {
             sender.start();
             try {
                 awaitCondition(() -> acked.size() >= ACKS_BEFORE_KILL || !errors.isEmpty(), "acks before the kill");
-                int ackedAtKill = acked.size();
-                long sentAtKill = sent.get();
+                // Kill at a moment when some sends are unacknowledged (the sender can briefly sit inside
+                // send() with everything counted acknowledged); acked is read first, and sent only grows.
+                int ackedAtKill;
+                long sentAtKill;
+                long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+                do {
+                    ackedAtKill = acked.size();
+                    sentAtKill = sent.get();
+                } while (sentAtKill <= ackedAtKill && System.nanoTime() < giveUp);
                 broker.kill();
                 assertTrue(sentAtKill > ackedAtKill, "the kill came while records were in flight");
                 broker.restart();
-                awaitCondition(() -> acked.size() >= ackedAtKill + ACKS_AFTER_RESTART || !errors.isEmpty(),
+                int ackedBefore = ackedAtKill;
+                awaitCondition(() -> acked.size() >= ackedBefore + ACKS_AFTER_RESTART || !errors.isEmpty(),
                         "acks after the restart");
             } finally {
                 running.set(false);

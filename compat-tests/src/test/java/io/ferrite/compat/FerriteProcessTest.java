@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferrite.launcher.FerriteProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

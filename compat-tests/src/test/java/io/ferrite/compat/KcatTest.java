@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.ferrite.launcher.BrokerUnderTest;
+import io.ferrite.launcher.Command;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

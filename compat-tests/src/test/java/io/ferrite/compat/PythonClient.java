@@ -2,6 +2,8 @@ package io.ferrite.compat;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.ferrite.launcher.Command;
+import io.ferrite.launcher.FerriteProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

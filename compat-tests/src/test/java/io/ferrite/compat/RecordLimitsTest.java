@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.ferrite.launcher.BrokerUnderTest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;

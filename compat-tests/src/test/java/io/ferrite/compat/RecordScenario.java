@@ -1,5 +1,6 @@
 package io.ferrite.compat;
 
+import io.ferrite.launcher.BrokerUnderTest;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;

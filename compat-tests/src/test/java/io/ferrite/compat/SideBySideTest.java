@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferrite.launcher.FerriteProcess;
+import io.ferrite.launcher.KafkaProcess;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

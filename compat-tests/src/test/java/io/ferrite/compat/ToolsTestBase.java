@@ -1,5 +1,7 @@
 package io.ferrite.compat;
 
+import io.ferrite.launcher.FerriteProcess;
+import io.ferrite.launcher.KafkaTools;
 import java.nio.file.Path;
 import java.util.Map;
 import org.apache.kafka.clients.admin.Admin;

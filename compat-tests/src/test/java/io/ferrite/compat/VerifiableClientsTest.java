@@ -3,6 +3,8 @@ package io.ferrite.compat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferrite.launcher.BrokerUnderTest;
+import io.ferrite.launcher.KafkaTools;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -80,7 +80,7 @@ public record StoreConfig(
 
     /**
      * The defaults for a flush mode. Warming and the write-buffer pool depend on it, as measured (see
-     * docs/PERFORMANCE.md): in sync mode, fdatasync is cheapest on blocks already written (warming writes
+     * docs/PERFORMANCE-STORE.md): in sync mode, fdatasync is cheapest on blocks already written (warming writes
      * them) and from pwrite out of a pooled buffer (no page faults, no write-protect faults after each
      * flush); in async mode, warming only doubles the disk writes and stalls appends behind the allocator.
      */

@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.ferrite.compat.Clients;
 import io.ferrite.compat.Compat;
-import io.ferrite.compat.FerriteProcess;
+import io.ferrite.launcher.FerriteProcess;
+import io.ferrite.launcher.FerriteProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -6,8 +6,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.ferrite.compat.Clients;
 import io.ferrite.compat.Compat;
-import io.ferrite.compat.FerriteProcess;
+import io.ferrite.launcher.FerriteProcess;
 import io.ferrite.compat.GroupMember;
+import io.ferrite.launcher.FerriteProcess;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

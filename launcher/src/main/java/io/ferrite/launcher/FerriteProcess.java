@@ -1,4 +1,4 @@
-package io.ferrite.compat;
+package io.ferrite.launcher;
 
 import java.io.File;
 import java.io.IOException;
@@ -26,21 +26,24 @@ public final class FerriteProcess implements BrokerUnderTest {
      * off-heap and warming writes each one whole, which a test machine running everything else at the same
      * time should not pay for. Still far above the largest record the tests send.
      */
-    static final Map<String, String> TEST_STORE = Map.of("store.commitlog.file.bytes", Integer.toString(32 << 20));
+    public static final Map<String, String> TEST_STORE = Map.of("store.commitlog.file.bytes", Integer.toString(32 << 20));
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final String name;
     private final Path dataDir;
     private final int port;
     private final Map<String, String> overrides;
+    private final List<String> jvmOptions;
     private ChildProcess child;
     private int launches;
 
-    private FerriteProcess(String name, Path dataDir, int port, Map<String, String> overrides) {
+    private FerriteProcess(String name, Path dataDir, int port, Map<String, String> overrides,
+            List<String> jvmOptions) {
         this.name = name;
         this.dataDir = dataDir;
         this.port = port;
         this.overrides = overrides;
+        this.jvmOptions = jvmOptions;
     }
 
     /**
@@ -50,8 +53,20 @@ public final class FerriteProcess implements BrokerUnderTest {
      */
     public static FerriteProcess start(String name, Path dataDir, Map<String, String> overrides)
             throws IOException, InterruptedException {
+        Map<String, String> props = new LinkedHashMap<>(TEST_STORE);
+        props.putAll(overrides);
+        return start(name, dataDir, props, ChildProcess.BROKER_MEMORY);
+    }
+
+    /**
+     * Starts a broker as {@link #start(String, Path, Map)} does, but on {@code config/server.properties} with
+     * only {@code overrides} on top (no test store settings), in a JVM with {@code jvmOptions}.
+     */
+    public static FerriteProcess start(String name, Path dataDir, Map<String, String> overrides,
+            List<String> jvmOptions) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
-            FerriteProcess p = new FerriteProcess(name, dataDir, freePort(), Map.copyOf(overrides));
+            FerriteProcess p = new FerriteProcess(name, dataDir, freePort(), Map.copyOf(overrides),
+                    List.copyOf(jvmOptions));
             try {
                 p.launch();
                 return p;
@@ -81,14 +96,14 @@ public final class FerriteProcess implements BrokerUnderTest {
             throw new IllegalStateException("the server module is not packaged (no " + classpathFile
                     + "); run these tests through the reactor, e.g. mvn -pl compat-tests -am verify");
         }
-        Map<String, String> props = new LinkedHashMap<>(TEST_STORE);
+        Map<String, String> props = new LinkedHashMap<>();
         props.put("listeners", "PLAINTEXT://" + HOST + ":" + port);
         props.put("log.dirs", dataDir.toAbsolutePath().toString());
         props.putAll(overrides);
 
         List<String> command = new ArrayList<>();
         command.add(ChildProcess.java());
-        command.addAll(ChildProcess.BROKER_MEMORY);
+        command.addAll(jvmOptions);
         command.addAll(List.of(
                 "-Dlog4j2.configurationFile=" + root.resolve("config/log4j2.xml"),
                 "-cp", server.resolve("target/classes") + File.pathSeparator + Files.readString(classpathFile).trim(),
@@ -136,19 +151,19 @@ public final class FerriteProcess implements BrokerUnderTest {
 
 
     /** A port free at this moment on the loopback address; the broker binds it right after. */
-    static int freePort() throws IOException {
+    public static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
             return s.getLocalPort();
         }
     }
 
     /** The project's root directory: the build passes it; run elsewhere, the module's parent. */
-    static Path rootDir() {
+    public static Path rootDir() {
         String dir = System.getProperty("ferrite.root.dir");
         return (dir != null ? Path.of(dir) : Path.of("").toAbsolutePath().getParent()).normalize();
     }
 
-    static Path logsDir() {
+    public static Path logsDir() {
         String dir = System.getProperty("ferrite.logs.dir");
         try {
             Path logs = dir != null ? Path.of(dir) : Path.of("target", "child-logs");

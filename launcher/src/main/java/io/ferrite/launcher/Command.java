@@ -1,4 +1,4 @@
-package io.ferrite.compat;
+package io.ferrite.launcher;
 
 import java.io.IOException;
 import java.io.OutputStream;

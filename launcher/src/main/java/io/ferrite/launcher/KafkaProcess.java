@@ -1,14 +1,12 @@
-package io.ferrite.compat;
+package io.ferrite.launcher;
 
 import java.io.File;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +14,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.common.Node;
@@ -54,13 +51,15 @@ public final class KafkaProcess implements BrokerUnderTest {
     private final Path dir;
     private final int port;
     private final int controllerPort;
+    private final List<String> jvmOptions;
     private ChildProcess child;
     private int launches;
     private Duration formatDuration;
     private Duration lastStartDuration;
 
-    private KafkaProcess(String name, Path dir, int port, int controllerPort) {
+    private KafkaProcess(String name, Path dir, int port, int controllerPort, List<String> jvmOptions) {
         this.name = name;
+        this.jvmOptions = jvmOptions;
         this.dir = dir;
         this.port = port;
         this.controllerPort = controllerPort;
@@ -73,8 +72,15 @@ public final class KafkaProcess implements BrokerUnderTest {
      */
     public static KafkaProcess start(String name, Path dir, Map<String, String> overrides)
             throws IOException, InterruptedException {
+        return start(name, dir, overrides, ChildProcess.BROKER_MEMORY);
+    }
+
+    /** Starts a broker as {@link #start(String, Path, Map)} does, in a JVM with {@code jvmOptions}. */
+    public static KafkaProcess start(String name, Path dir, Map<String, String> overrides, List<String> jvmOptions)
+            throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
-            KafkaProcess p = new KafkaProcess(name, dir, FerriteProcess.freePort(), FerriteProcess.freePort());
+            KafkaProcess p = new KafkaProcess(name, dir, FerriteProcess.freePort(), FerriteProcess.freePort(),
+                    List.copyOf(jvmOptions));
             try {
                 p.format(Map.copyOf(overrides));
                 p.launch();
@@ -85,7 +91,7 @@ public final class KafkaProcess implements BrokerUnderTest {
                 if (attempt == 3 || p.child == null || !p.child.logTail(100_000).contains("Address already in use")) {
                     throw e;
                 }
-                deleteTree(p.dataDir());
+                ChildProcess.deleteTree(p.dataDir());
             }
         }
     }
@@ -186,7 +192,7 @@ public final class KafkaProcess implements BrokerUnderTest {
         }
         List<String> command = new ArrayList<>();
         command.add(ChildProcess.java());
-        command.addAll(ChildProcess.BROKER_MEMORY);
+        command.addAll(jvmOptions);
         command.add("-Dlog4j2.configurationFile=" + log4jFile().toAbsolutePath());
         command.add("-cp");
         command.add(classpath);
@@ -232,29 +238,11 @@ public final class KafkaProcess implements BrokerUnderTest {
         return lastStartDuration;
     }
 
-
-
-
-
-
     private Path serverPropertiesFile() {
         return dir.resolve("server.properties");
     }
 
     private Path log4jFile() {
         return dir.resolve("log4j2.properties");
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(root)) {
-            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        } catch (UncheckedIOException e) {
-            throw e.getCause();
-        }
     }
 }

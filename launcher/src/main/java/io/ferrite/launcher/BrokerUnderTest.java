@@ -1,4 +1,4 @@
-package io.ferrite.compat;
+package io.ferrite.launcher;
 
 import java.time.Duration;
 

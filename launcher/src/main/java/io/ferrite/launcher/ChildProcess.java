@@ -1,6 +1,7 @@
-package io.ferrite.compat;
+package io.ferrite.launcher;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -8,10 +9,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * A long-running process these tests started, such as a broker. Its stdout and stderr go to one log file
@@ -34,10 +37,12 @@ public final class ChildProcess implements AutoCloseable {
 
     private final Process process;
     private final Path log;
+    private final long startedNanos;
 
-    private ChildProcess(Process process, Path log) {
+    private ChildProcess(Process process, Path log, long startedNanos) {
         this.process = process;
         this.log = log;
+        this.startedNanos = startedNanos;
     }
 
     /** Starts {@code command}; {@code log} gets the command line, then its output. Its stdin is empty. */
@@ -45,6 +50,7 @@ public final class ChildProcess implements AutoCloseable {
         Files.createDirectories(log.toAbsolutePath().getParent());
         Files.writeString(log, "$ " + String.join(" ", command) + "\n", StandardCharsets.UTF_8,
                 StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
+        long started = System.nanoTime();
         Process p = new ProcessBuilder(command)
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
@@ -53,7 +59,7 @@ public final class ChildProcess implements AutoCloseable {
         p.getOutputStream().close();
         LIVE.add(p);
         p.onExit().thenRun(() -> LIVE.remove(p));
-        return new ChildProcess(p, log);
+        return new ChildProcess(p, log, started);
     }
 
     /** The {@code java} of the JVM running the tests, for child JVMs. */
@@ -63,6 +69,11 @@ public final class ChildProcess implements AutoCloseable {
 
     public long pid() {
         return process.pid();
+    }
+
+    /** {@link System#nanoTime()} just before the process was launched. */
+    public long startedNanos() {
+        return startedNanos;
     }
 
     public boolean isAlive() {
@@ -135,6 +146,20 @@ public final class ChildProcess implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while killing process " + pid(), e);
             }
+        }
+    }
+
+    /** Deletes {@code root} and everything under it, if it exists: a child's data directory, say. */
+    public static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) {
+            return;
+        }
+        try (Stream<Path> all = Files.walk(root)) {
+            for (Path p : all.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
         }
     }
 }

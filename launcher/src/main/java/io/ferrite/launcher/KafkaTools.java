@@ -1,4 +1,4 @@
-package io.ferrite.compat;
+package io.ferrite.launcher;
 
 import java.io.File;
 import java.io.IOException;
@@ -63,15 +63,26 @@ public final class KafkaTools {
      */
     public Command.Result run(String name, String mainClass, String stdin, String... args)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                // The scripts' tool heap; the two JIT and GC choices only make a short run start faster.
-                "-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Djava.awt.headless=true",
-                "-Dlog4j2.configurationFile=" + logConfig,
+        // The scripts' tool heap; the two JIT and GC choices only make a short run start faster.
+        List<String> jvm = List.of("-Xmx256m", "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--bootstrap-server", bootstrap));
+        return run(name, jvm, RUN_TIMEOUT, mainClass, stdin, all);
+    }
+
+    /**
+     * Runs {@code mainClass} with exactly {@code args} in a JVM with {@code jvmOptions}, for at most
+     * {@code timeout}: for long runs such as Kafka's performance tools, which want a fully compiling JVM.
+     */
+    public Command.Result run(String name, List<String> jvmOptions, Duration timeout, String mainClass, String stdin,
+            List<String> args) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>();
+        command.add(ChildProcess.java());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-Djava.awt.headless=true", "-Dlog4j2.configurationFile=" + logConfig,
                 "-cp", classpath, mainClass));
-        command.addAll(List.of(args));
-        command.addAll(List.of("--bootstrap-server", bootstrap));
-        return Command.run(logPrefix + "-" + name, command, stdin, RUN_TIMEOUT);
+        command.addAll(args);
+        return Command.run(logPrefix + "-" + name, command, stdin, timeout);
     }
 
     /** The jar names on the tools' classpath, for checking which Kafka they are. */

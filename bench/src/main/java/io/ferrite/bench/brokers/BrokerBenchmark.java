@@ -1,0 +1,346 @@
+package io.ferrite.bench.brokers;
+
+import io.ferrite.bench.Machine;
+import io.ferrite.launcher.BrokerUnderTest;
+import io.ferrite.launcher.ChildProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.AppInfoParser;
+
+/**
+ * Ferrite and Apache Kafka side by side on one machine, with Kafka's own performance tools (see
+ * {@link PerfTools}) and the workloads of {@link Scenario#ALL}. Every workload runs on each broker in turn,
+ * Ferrite then Kafka, once per round (A B A B ...), so drifts of a shared machine hit both alike; the report
+ * shows each figure's median over the rounds.
+ *
+ * <p>Phases: (1) start-up: a fresh broker of each kind is started and sent one record, once per round;
+ * (2) workloads 1 to 6 on one running broker of each kind, with resident memory read after the first round
+ * of workload 1; (3) workload 7: Ferrite restarted in sync flush mode against the same Kafka; (4) with
+ * {@code --ablations}, each variant of {@link #VARIANTS} against a default Ferrite beside it. Every broker's
+ * data lives under {@code --data-dir} and is deleted once that broker stops.
+ */
+public final class BrokerBenchmark {
+    private static final String USAGE = """
+            usage: BrokerBenchmark [options]
+              --rounds N        rounds: each workload runs N times on each broker, alternating (default 3)
+              --scale X         multiply every workload's record count (default 1; 0.1 for a smoke run)
+              --only LIST       comma-separated workload numbers to run (default all: 1,...,8)
+              --ablations       also run the store and JVM variants against default Ferrite
+              --data-dir DIR    where the brokers keep their data while they run (default bench-results/brokers-data)
+              --out DIR         where the raw results go, brokers-<timestamp>.tsv (default bench-results)
+              --markdown FILE   also write the generated part of this doc (e.g. docs/PERFORMANCE.md)
+              --from-tsv FILE   do not run: print the report (and --markdown) from an earlier results file""";
+    /** Workload 2 onwards in this order, so workload 4 reads what workload 1 wrote. */
+    private static final List<String> SHARED_BROKER_ORDER = List.of("1", "4", "2", "3", "5", "6");
+    static final Contender FERRITE_SYNC = Contender.ferrite("ferrite-sync", Map.of("store.flush.mode", "sync"));
+    /** Each seeds' technique flipped against Ferrite's default, and the GC choice; with the workloads they affect. */
+    static final Map<Contender, List<String>> VARIANTS = new LinkedHashMap<>();
+
+    static {
+        VARIANTS.put(Contender.ferrite("warm-on", Map.of("store.warm.enable", "true")), List.of("1"));
+        VARIANTS.put(Contender.ferrite("pool-on", Map.of("store.transient.pool.enable", "true")), List.of("1"));
+        VARIANTS.put(Contender.ferrite("mlock-on", Map.of("store.mlock.enable", "true")), List.of("1", "4"));
+        VARIANTS.put(Contender.ferrite("crc-off", Map.of("store.read.verify.crc", "false")), List.of("1", "4"));
+        VARIANTS.put(Contender.FERRITE.withJvm("zgc", List.of("-XX:+UseZGC", "-XX:+ZGenerational")),
+                List.of("1", "5", "6"));
+    }
+
+    private final Path dataRoot;
+    private final int rounds;
+    private final double scale;
+    private final Set<String> only;
+    private final List<Sample> samples = new ArrayList<>();
+
+    private BrokerBenchmark(Path dataRoot, int rounds, double scale, Set<String> only) {
+        this.dataRoot = dataRoot;
+        this.rounds = rounds;
+        this.scale = scale;
+        this.only = only;
+    }
+
+    public static void main(String[] args) throws Exception {
+        System.exit(run(args));
+    }
+
+    /** Runs with {@code args}; returns the exit status: 0 done, 1 a run failed, 2 bad arguments. */
+    static int run(String[] args) throws IOException, InterruptedException {
+        Map<String, String> opts = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (a.equals("--ablations") || a.equals("--help") || a.equals("-h")) {
+                opts.put(a, "");
+            } else if (a.startsWith("--") && i + 1 < args.length) {
+                opts.put(a, args[++i]);
+            } else {
+                System.err.println("unknown or incomplete argument: " + a + "\n" + USAGE);
+                return 2;
+            }
+        }
+        if (opts.containsKey("--help") || opts.containsKey("-h")) {
+            System.out.println(USAGE);
+            return 0;
+        }
+        Path markdown = opts.containsKey("--markdown") ? Path.of(opts.get("--markdown")) : null;
+        if (opts.containsKey("--from-tsv")) {
+            report(BrokerReport.read(Path.of(opts.get("--from-tsv"))), markdown);
+            return 0;
+        }
+        int rounds = Integer.parseInt(opts.getOrDefault("--rounds", "3"));
+        double scale = Double.parseDouble(opts.getOrDefault("--scale", "1"));
+        Set<String> only = new LinkedHashSet<>(Arrays.asList(opts.getOrDefault("--only", "1,2,3,4,5,6,7,8").split(",")));
+        if (rounds < 1 || scale <= 0 || (only.contains("4") && !only.contains("1"))) {
+            System.err.println("--rounds must be at least 1, --scale above 0, and workload 4 needs workload 1\n" + USAGE);
+            return 2;
+        }
+        Path dataRoot = Path.of(opts.getOrDefault("--data-dir", "bench-results/brokers-data")).toAbsolutePath();
+        // The launcher keeps the brokers' and tools' logs here unless the script says otherwise.
+        if (System.getProperty("ferrite.logs.dir") == null) {
+            System.setProperty("ferrite.logs.dir", dataRoot.resolveSibling("logs").toString());
+        }
+        Path outDir = Path.of(opts.getOrDefault("--out", "bench-results"));
+        Files.createDirectories(dataRoot);
+        Files.createDirectories(outDir);
+        Path tsv = outDir.resolve("brokers-"
+                + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + ".tsv");
+
+        Map<String, String> meta = Machine.facts("java " + BrokerBenchmark.class.getName() + " "
+                + String.join(" ", args), dataRoot);
+        meta.put("rounds", rounds + " (each workload alternates Ferrite, Kafka; tables show medians)");
+        meta.put("scale", Double.toString(scale));
+        meta.put("Ferrite JVM", String.join(" ", Contender.ferriteJvmOptions()));
+        meta.put("Kafka JVM", String.join(" ", Contender.KAFKA_JVM));
+        // The reference broker and the tools are resolved at the same pinned version as the bench's kafka-clients.
+        meta.put("Kafka", "Apache Kafka " + AppInfoParser.getVersion() + " (kafka_2.13 from Maven Central, single-node KRaft)");
+        meta.put("tools", "kafka-tools " + AppInfoParser.getVersion() + ": ProducerPerformance, ConsumerPerformance,"
+                + " EndToEndLatency");
+        meta.forEach((k, v) -> System.out.println("  " + k + ": " + v));
+
+        BrokerBenchmark bench = new BrokerBenchmark(dataRoot, rounds, scale, only);
+        long started = System.nanoTime();
+        int status = 0;
+        try {
+            bench.startUps();
+            bench.sharedBrokers();
+            if (opts.containsKey("--ablations")) {
+                bench.ablations();
+            }
+        } catch (RuntimeException | IOException e) {
+            System.err.println("RUN FAILED; the results so far are kept");
+            e.printStackTrace();
+            meta.put("incomplete", "stopped by: " + e.getMessage().lines().findFirst().orElse(""));
+            status = 1;
+        }
+        meta.put("total run time", String.format(Locale.ROOT, "%.0f s", (System.nanoTime() - started) / 1e9));
+        BrokerReport report = new BrokerReport(meta, bench.samples);
+        report.write(tsv);
+        report(report, markdown);
+        System.out.println("raw results: " + tsv);
+        return status;
+    }
+
+    private static void report(BrokerReport report, Path markdown) throws IOException {
+        System.out.println(report.text());
+        if (markdown != null) {
+            report.writeMarkdown(markdown);
+            System.out.println("wrote " + markdown);
+        }
+    }
+
+    /** Workload 8's start-up figure: launch to the first acknowledged produce, on a fresh data directory. */
+    private void startUps() throws IOException, InterruptedException {
+        if (!only.contains("8")) {
+            return;
+        }
+        for (int r = 1; r <= rounds; r++) {
+            for (Contender c : List.of(Contender.FERRITE, Contender.KAFKA)) {
+                String name = c.label() + "-start-" + r;
+                Path dir = freshDir(name);
+                try (BrokerUnderTest b = c.start(name, dir)) {
+                    double ms = firstProduceMillis(b);
+                    add("8", c.label(), r, Map.of("start_to_first_produce_ms", ms));
+                    b.stop();
+                } finally {
+                    ChildProcess.deleteTree(dir);
+                }
+            }
+        }
+    }
+
+    /** Workloads 1 to 6 on one Ferrite and one Kafka, then workload 7 on a sync-mode Ferrite and that Kafka. */
+    private void sharedBrokers() throws IOException, InterruptedException {
+        Path fDir = freshDir("ferrite");
+        Path kDir = freshDir("kafka");
+        try (BrokerUnderTest f = Contender.FERRITE.start("ferrite", fDir);
+                BrokerUnderTest k = Contender.KAFKA.start("kafka", kDir)) {
+            Map<String, BrokerUnderTest> pair = new LinkedHashMap<>();
+            pair.put(Contender.FERRITE.label(), f);
+            pair.put(Contender.KAFKA.label(), k);
+            for (String id : SHARED_BROKER_ORDER) {
+                if (!only.contains(id)) {
+                    continue;
+                }
+                Scenario s = Scenario.byId(id).scaled(scale);
+                for (int r = 1; r <= rounds; r++) {
+                    for (Map.Entry<String, BrokerUnderTest> e : pair.entrySet()) {
+                        runOne(s, e.getKey(), e.getValue(), r);
+                        if (id.equals("1") && r == 1 && only.contains("8")) {
+                            add("8", e.getKey(), 1, ProcessMemory.of(e.getValue().pid()));
+                        }
+                    }
+                }
+            }
+            f.stop();
+            ChildProcess.deleteTree(fDir);
+            if (only.contains("7")) {
+                Path sDir = freshDir(FERRITE_SYNC.label());
+                try (BrokerUnderTest fs = FERRITE_SYNC.start(FERRITE_SYNC.label(), sDir)) {
+                    Scenario s = Scenario.byId("7").scaled(scale);
+                    for (int r = 1; r <= rounds; r++) {
+                        runOne(s, FERRITE_SYNC.label(), fs, r);
+                        runOne(s, Contender.KAFKA.label(), k, r);
+                    }
+                    fs.stop();
+                } finally {
+                    ChildProcess.deleteTree(sDir);
+                }
+            }
+            k.stop();
+        } finally {
+            ChildProcess.deleteTree(fDir);
+            ChildProcess.deleteTree(kDir);
+        }
+    }
+
+    /** Each variant against a default Ferrite, both fresh, alternating within each round. */
+    private void ablations() throws IOException, InterruptedException {
+        for (Map.Entry<Contender, List<String>> v : VARIANTS.entrySet()) {
+            Contender variant = v.getKey();
+            String label = "ferrite-" + variant.label();
+            Path vDir = freshDir(label);
+            Path bDir = freshDir("ferrite-default-" + variant.label());
+            try (BrokerUnderTest vb = variant.start(label, vDir);
+                    BrokerUnderTest base = Contender.FERRITE.start("ferrite-default-" + variant.label(), bDir)) {
+                for (int r = 1; r <= rounds; r++) {
+                    for (String id : v.getValue()) {
+                        Scenario s = Scenario.byId(id).scaled(scale).asAblation(variant.label());
+                        runOne(s, label, vb, r);
+                        runOne(s, BrokerReport.BASELINE, base, r);
+                    }
+                }
+                vb.stop();
+                base.stop();
+            } finally {
+                ChildProcess.deleteTree(vDir);
+                ChildProcess.deleteTree(bDir);
+            }
+        }
+    }
+
+    /** One workload once on one broker, into a topic of its own (a consume reads its source's topic). */
+    private void runOne(Scenario s, String label, BrokerUnderTest broker, int round)
+            throws IOException, InterruptedException {
+        PerfTools tools = new PerfTools(broker, "bench-" + label);
+        String name = "w" + s.id().replace('/', '-') + "-r" + round;
+        String run = label + "-" + name;
+        Map<String, Double> figures = switch (s.kind()) {
+            case PRODUCE -> {
+                createTopic(broker, name, s.partitions());
+                yield tools.produce(run, name, s.records(), s.recordSize(), s.throughput());
+            }
+            case CONSUME -> {
+                String source = s.id().contains("/") ? s.id().substring(0, s.id().indexOf('/') + 1) + s.source()
+                        : s.source();
+                yield tools.consume(run, "w" + source.replace('/', '-') + "-r" + round, s.records());
+            }
+            case END_TO_END -> {
+                createTopic(broker, name, s.partitions());
+                yield tools.endToEnd(run, name, s.records(), s.recordSize());
+            }
+            case BROKER -> throw new IllegalArgumentException("workload " + s.id() + " is not a tool run");
+        };
+        add(s.id(), label, round, figures);
+    }
+
+    private void add(String workload, String broker, int round, Map<String, Double> figures) {
+        StringBuilder line = new StringBuilder(String.format(Locale.ROOT, "%-14s %-22s round %d:", "workload " + workload,
+                broker, round));
+        figures.forEach((k, v) -> {
+            samples.add(new Sample(workload, broker, round, k, v));
+            line.append(' ').append(k).append('=').append(BrokerReport.num(v));
+        });
+        System.out.println(line);
+    }
+
+    /**
+     * Creates the topic and waits until every partition has a leader, so a broker's leader elections for a new
+     * topic (Kafka's controller) are not timed as produce throughput.
+     */
+    private static void createTopic(BrokerUnderTest broker, String topic, int partitions) throws InterruptedException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(120, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (true) {
+                try {
+                    TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames()
+                            .get(30, TimeUnit.SECONDS).get(topic);
+                    if (d.partitions().size() == partitions && d.partitions().stream().allMatch(p -> p.leader() != null)) {
+                        return;
+                    }
+                } catch (ExecutionException notYet) {
+                    // The topic's metadata may lag its creation; asked again below.
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(topic + " on " + broker.name() + " has no leaders after 120 s");
+                }
+                Thread.sleep(100);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot create " + topic + " on " + broker.name(), e);
+        }
+    }
+
+    /**
+     * From the broker process's launch (as its launcher recorded it) to one record acknowledged with acks=all,
+     * produced into a topic the broker creates on that first request. The launcher's wait for the port
+     * (Ferrite, polled every 50 ms) or for DescribeCluster (Kafka, every 100 ms) is included.
+     */
+    private static double firstProduceMillis(BrokerUnderTest broker) throws InterruptedException {
+        Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
+                ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000);
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            p.send(new ProducerRecord<>("bench-start", new byte[] {1})).get(60, TimeUnit.SECONDS);
+            return (System.nanoTime() - broker.process().startedNanos()) / 1e6;
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("the first produce to " + broker.name() + " failed", e);
+        }
+    }
+
+    private Path freshDir(String name) throws IOException {
+        Path dir = dataRoot.resolve(name);
+        ChildProcess.deleteTree(dir);
+        return Files.createDirectories(dir);
+    }
+}

@@ -1,0 +1,201 @@
+package io.ferrite.bench.brokers;
+
+import io.ferrite.bench.GeneratedSection;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The raw results file of a side-by-side run (TSV: {@code # key<TAB>value} lines for the machine and the run,
+ * a header, one {@link Sample} per line) and everything derived from it: the table of medians and ratios,
+ * the bars, and the ablations, as plain text and as the generated part of docs/PERFORMANCE.md.
+ *
+ * <p>Every workload has two sides: the main table sets Ferrite (whatever its label) against {@code kafka};
+ * an ablation sets a variant against the default Ferrite run beside it. Each figure is the median over the
+ * rounds; the last column lists every round's value.
+ */
+final class BrokerReport {
+    static final GeneratedSection SECTION = new GeneratedSection(
+            "<!-- BEGIN GENERATED: bin/bench-brokers --markdown; edits inside are overwritten -->",
+            "<!-- END GENERATED -->");
+    static final String BASELINE = "ferrite";
+
+    final Map<String, String> meta;
+    final List<Sample> samples;
+
+    BrokerReport(Map<String, String> meta, List<Sample> samples) {
+        this.meta = meta;
+        this.samples = samples;
+    }
+
+    void write(Path file) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        meta.forEach((k, v) -> sb.append("# ").append(k).append('\t').append(v.replace('\t', ' ')).append('\n'));
+        sb.append(Sample.TSV_HEADER).append('\n');
+        samples.forEach(s -> sb.append(s.toTsv()).append('\n'));
+        Files.writeString(file, sb, StandardCharsets.UTF_8);
+    }
+
+    static BrokerReport read(Path file) throws IOException {
+        Map<String, String> meta = new LinkedHashMap<>();
+        List<Sample> samples = new ArrayList<>();
+        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
+            if (line.startsWith("# ")) {
+                String[] kv = line.substring(2).split("\t", 2);
+                meta.put(kv[0], kv.length > 1 ? kv[1] : "");
+            } else if (!line.isBlank() && !line.equals(Sample.TSV_HEADER)) {
+                samples.add(Sample.fromTsv(line));
+            }
+        }
+        return new BrokerReport(meta, samples);
+    }
+
+    /** One line of a table: a figure on both sides, their ratio, and the bar on it if there is one. */
+    record Row(String workload, String metric, double a, double b, List<Double> aRuns, List<Double> bRuns,
+            Scenario.Bar bar) {
+        double ratio() {
+            return b == 0 ? (a == 0 ? 1.0 : Double.POSITIVE_INFINITY) : a / b;
+        }
+
+        boolean met() {
+            return bar.met(a, b);
+        }
+    }
+
+    /** The rows of the main table (ablations false) or of the ablation table, in workload order. */
+    List<Row> rows(boolean ablations) {
+        List<Row> rows = new ArrayList<>();
+        Set<String> ids = new LinkedHashSet<>();
+        samples.stream().map(Sample::workload).filter(w -> w.contains("/") == ablations).forEach(ids::add);
+        for (String id : ids) {
+            String number = id.contains("/") ? id.substring(id.indexOf('/') + 1) : id;
+            Scenario s = Scenario.byId(number);
+            List<String> brokers = samples.stream().filter(x -> x.workload().equals(id)).map(Sample::broker)
+                    .distinct().toList();
+            // Main table: Ferrite's side (any label) against Kafka; ablation: the variant against the default.
+            String b = ablations ? BASELINE : "kafka";
+            String a = brokers.stream().filter(x -> !x.equals(b)).findFirst().orElse(null);
+            if (a == null || !brokers.contains(b)) {
+                continue;
+            }
+            for (String metric : s.metrics()) {
+                List<Double> aRuns = values(id, a, metric);
+                List<Double> bRuns = values(id, b, metric);
+                if (aRuns.isEmpty() || bRuns.isEmpty()) {
+                    continue;
+                }
+                Scenario.Bar bar = ablations ? null
+                        : s.bars().stream().filter(x -> x.metric().equals(metric)).findFirst().orElse(null);
+                rows.add(new Row(id, metric, median(aRuns), median(bRuns), aRuns, bRuns, bar));
+            }
+        }
+        return rows;
+    }
+
+    /** Which broker label stood for the "a" side of a workload (ferrite, ferrite-sync, a variant). */
+    String sideA(String id, boolean ablation) {
+        String b = ablation ? BASELINE : "kafka";
+        return samples.stream().filter(x -> x.workload().equals(id)).map(Sample::broker)
+                .filter(x -> !x.equals(b)).findFirst().orElse("?");
+    }
+
+    private List<Double> values(String id, String broker, String metric) {
+        return samples.stream().filter(x -> x.workload().equals(id) && x.broker().equals(broker)
+                && x.metric().equals(metric)).map(Sample::value).toList();
+    }
+
+    static double median(List<Double> xs) {
+        List<Double> s = xs.stream().sorted().toList();
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
+    }
+
+    // ---- rendering ----
+
+    String markdown() {
+        StringBuilder sb = new StringBuilder("\n## Machine and run\n\n| | |\n|---|---|\n");
+        meta.forEach((k, v) -> sb.append("| ").append(k).append(" | `").append(v.replace("|", "\\|")).append("` |\n"));
+        sb.append("\n## Ferrite against Apache Kafka\n\n");
+        sb.append(table(rows(false), false));
+        sb.append("\n## Bars\n\n");
+        barLines().forEach(l -> sb.append("- ").append(l).append('\n'));
+        List<Row> abl = rows(true);
+        if (!abl.isEmpty()) {
+            sb.append("\n## Ablations\n\nEach variant against default Ferrite, run alternately in the same rounds.\n\n");
+            sb.append(table(abl, true));
+        }
+        return sb.toString();
+    }
+
+    String text() {
+        return markdown();
+    }
+
+    private String table(List<Row> rows, boolean ablations) {
+        StringBuilder sb = new StringBuilder();
+        String a = ablations ? "variant" : "Ferrite";
+        String b = ablations ? "default" : "Kafka";
+        sb.append("| workload | figure | ").append(a).append(" | ").append(b).append(" | ").append(a).append('/')
+                .append(b).append(ablations ? "" : " | bar").append(" | every round (").append(a).append("; ")
+                .append(b).append(") |\n");
+        sb.append(ablations ? "|---|---|---:|---:|---:|---|\n" : "|---|---|---:|---:|---:|---|---|\n");
+        String last = null;
+        for (Row r : rows) {
+            String label = "";
+            if (!r.workload().equals(last)) {
+                String number = r.workload().contains("/") ? r.workload().substring(r.workload().indexOf('/') + 1)
+                        : r.workload();
+                label = r.workload() + ": " + Scenario.byId(number).title()
+                        + (ablations ? " — " + sideA(r.workload(), true) : "");
+                last = r.workload();
+            }
+            sb.append("| ").append(label).append(" | ").append(r.metric()).append(" | ").append(num(r.a()))
+                    .append(" | ").append(num(r.b())).append(" | ").append(ratio(r));
+            if (!ablations) {
+                sb.append(" | ").append(r.bar() == null ? "" : r.bar().text() + (r.met() ? " **met**" : " **missed**"));
+            }
+            sb.append(" | ").append(runs(r.aRuns())).append("; ").append(runs(r.bRuns())).append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    /** One line per bar: met or missed, with the figures. */
+    List<String> barLines() {
+        List<String> out = new ArrayList<>();
+        for (Row r : rows(false)) {
+            if (r.bar() != null) {
+                out.add(String.format(Locale.ROOT, "workload %s, %s: %s (bar %s): %s", r.workload(), r.metric(),
+                        r.bar().kind().startsWith("abs") ? num(r.a()) : ratio(r), r.bar().text(),
+                        r.met() ? "met" : "MISSED"));
+            }
+        }
+        return out;
+    }
+
+    private static String ratio(Row r) {
+        return Double.isInfinite(r.ratio()) ? "∞" : String.format(Locale.ROOT, "%.2f", r.ratio());
+    }
+
+    private static String runs(List<Double> xs) {
+        return String.join(" / ", xs.stream().map(BrokerReport::num).toList());
+    }
+
+    static String num(double x) {
+        if (Math.abs(x) >= 1000) {
+            return String.format(Locale.ROOT, "%,.0f", x);
+        }
+        return Math.abs(x) >= 10 ? String.format(Locale.ROOT, "%.1f", x) : String.format(Locale.ROOT, "%.2f", x);
+    }
+
+    void writeMarkdown(Path doc) throws IOException {
+        SECTION.write(doc, "# Performance\n", markdown());
+    }
+}

@@ -1,0 +1,76 @@
+package io.ferrite.bench.brokers;
+
+import io.ferrite.launcher.BrokerUnderTest;
+import io.ferrite.launcher.FerriteProcess;
+import io.ferrite.launcher.KafkaProcess;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One broker configuration the harness runs workloads against: Ferrite as {@code bin/broker} runs it (the
+ * JVM options of {@code config/jvm.options}, {@code config/server.properties}) with some overrides, or Apache
+ * Kafka as {@code kafka-server-start.sh} runs it (its 1 GiB heap and its script's G1 flags). Both get the
+ * same heap size. {@code extraJvm} goes after the defaults, so a variant can replace a flag (a GC, say).
+ */
+record Contender(String label, boolean kafka, Map<String, String> overrides, List<String> extraJvm) {
+    /**
+     * kafka-server-start.sh's heap and kafka-run-class.sh's default performance options in Kafka 4.x; the
+     * heap equals Ferrite's in config/jvm.options.
+     */
+    static final List<String> KAFKA_JVM = List.of("-Xms1g", "-Xmx1g", "-server", "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",
+            "-Djava.awt.headless=true");
+
+    static final Contender FERRITE = ferrite("ferrite", Map.of());
+    /** Kafka's own default initial rebalance delay, which the test launcher turns off. */
+    static final Contender KAFKA = new Contender("kafka", true, Map.of("group.initial.rebalance.delay.ms", "3000"),
+            List.of());
+
+    Contender {
+        overrides = Map.copyOf(overrides);
+        extraJvm = List.copyOf(extraJvm);
+    }
+
+    static Contender ferrite(String label, Map<String, String> overrides) {
+        return new Contender(label, false, overrides, List.of());
+    }
+
+    Contender withJvm(String label, List<String> jvm) {
+        return new Contender(label, kafka, overrides, jvm);
+    }
+
+    /**
+     * Starts a fresh broker with its data under {@code dir} and returns once it serves; its log is
+     * {@code <name>-1.log} in the logs directory.
+     */
+    BrokerUnderTest start(String name, Path dir) throws IOException, InterruptedException {
+        if (kafka) {
+            List<String> jvm = new ArrayList<>(KAFKA_JVM);
+            jvm.addAll(extraJvm);
+            return KafkaProcess.start(name, dir, overrides, jvm);
+        }
+        List<String> jvm = new ArrayList<>(ferriteJvmOptions());
+        jvm.addAll(extraJvm);
+        return FerriteProcess.start(name, dir.resolve("data"), overrides, jvm);
+    }
+
+    /** The options bin/broker reads from config/jvm.options. */
+    static List<String> ferriteJvmOptions() throws IOException {
+        Path file = FerriteProcess.rootDir().resolve("config/jvm.options");
+        return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip)
+                .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    }
+
+    /** The label plus what differs from the defaults, for tables. */
+    String describe() {
+        List<String> parts = new ArrayList<>();
+        overrides.forEach((k, v) -> parts.add(k + "=" + v));
+        parts.addAll(extraJvm);
+        return parts.isEmpty() ? label : label + " (" + String.join(" ", parts) + ")";
+    }
+}

@@ -1,0 +1,159 @@
+package io.ferrite.bench.brokers;
+
+import io.ferrite.launcher.BrokerUnderTest;
+import io.ferrite.launcher.Command;
+import io.ferrite.launcher.KafkaTools;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Apache Kafka's own performance tools (kafka-tools at the pinned version), each run in its own JVM as
+ * {@code bin/kafka-*-perf-test.sh} runs it, against one broker; their printed summary parsed into named
+ * figures. A run that did not do all its work (records lost, errors printed, a timeout) fails the run
+ * rather than yielding a figure.
+ */
+final class PerfTools {
+    static final String PRODUCER = "org.apache.kafka.tools.ProducerPerformance";
+    static final String CONSUMER = "org.apache.kafka.tools.ConsumerPerformance";
+    static final String END_TO_END = "org.apache.kafka.tools.EndToEndLatency";
+    /**
+     * The perf-test scripts' 512 MiB heap and kafka-run-class.sh's performance flags; English number
+     * formats, since the tools print with the default locale.
+     */
+    private static final List<String> TOOL_JVM = List.of("-Xmx512m", "-server", "-XX:+UseG1GC",
+            "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",
+            "-Duser.language=en", "-Duser.country=US");
+    /** ProducerPerformance's summary: the last line without " steady state" (no warm-up records are asked for). */
+    private static final Pattern PRODUCED = Pattern.compile("(\\d+) records sent, ([\\d.]+) records/sec \\(([\\d.]+)"
+            + " MB/sec\\), ([\\d.]+) ms avg latency, ([\\d.]+) ms max latency, (\\d+) ms 50th, (\\d+) ms 95th,"
+            + " (\\d+) ms 99th, (\\d+) ms 99.9th");
+    /** The first line of a stack trace printed by the tool's send callback. */
+    private static final Pattern FAILED_SEND = Pattern.compile("^[\\w.$]+(Exception|Error)\\b");
+    private static final Pattern E2E_AVG = Pattern.compile("Avg latency: ([\\d.]+) ms");
+    private static final Pattern E2E_PERCENTILES = Pattern.compile(
+            "Percentiles: 50th = (\\d+), 99th = (\\d+), 99.9th = (\\d+)");
+
+    private final KafkaTools tools;
+    private final String bootstrap;
+
+    PerfTools(BrokerUnderTest broker, String logPrefix) throws IOException {
+        this.tools = KafkaTools.against(broker, logPrefix);
+        this.bootstrap = broker.bootstrap();
+    }
+
+    /**
+     * ProducerPerformance: {@code records} records of {@code size} random bytes, acks=all, 64 KiB batches,
+     * 5 ms linger, at most {@code throughput} records/s (-1: unthrottled). Figures: records_per_sec,
+     * mb_per_sec (MiB/s, as the tool counts), avg_ms, max_ms, p50_ms, p95_ms, p99_ms, p999_ms.
+     */
+    Map<String, Double> produce(String name, String topic, long records, int size, int throughput)
+            throws IOException, InterruptedException {
+        Command.Result r = run(name, PRODUCER, timeoutFor(records, 10_000), List.of(
+                "--bootstrap-server", bootstrap, "--topic", topic, "--num-records", Long.toString(records),
+                "--record-size", Integer.toString(size), "--throughput", Integer.toString(throughput),
+                "--producer-props", "acks=all", "batch.size=65536", "linger.ms=5"));
+        // The tool prints each failed send's stack trace and carries on; such a run measures nothing useful.
+        // (Its client's retried errors are log lines, which start with the time in brackets.)
+        if (r.stderr().lines().anyMatch(l -> FAILED_SEND.matcher(l).find())) {
+            throw new IllegalStateException(name + ": sends failed:\n" + tail(r.stderr()));
+        }
+        Matcher m = lastMatch(PRODUCED, r.stdout(), name);
+        long sent = Long.parseLong(m.group(1));
+        if (sent != records) {
+            throw new IllegalStateException(name + ": " + sent + " of " + records + " records sent");
+        }
+        Map<String, Double> f = new LinkedHashMap<>();
+        f.put("records_per_sec", Double.parseDouble(m.group(2)));
+        f.put("mb_per_sec", Double.parseDouble(m.group(3)));
+        f.put("avg_ms", Double.parseDouble(m.group(4)));
+        f.put("max_ms", Double.parseDouble(m.group(5)));
+        f.put("p50_ms", Double.parseDouble(m.group(6)));
+        f.put("p95_ms", Double.parseDouble(m.group(7)));
+        f.put("p99_ms", Double.parseDouble(m.group(8)));
+        f.put("p999_ms", Double.parseDouble(m.group(9)));
+        return f;
+    }
+
+    /**
+     * ConsumerPerformance: a new group reads {@code records} records of {@code topic} from the beginning.
+     * Figures: mb_per_sec and records_per_sec over the fetch time (group join excluded, as the tool reports
+     * it), total_mb_per_sec including the join, rebalance_ms.
+     */
+    Map<String, Double> consume(String name, String topic, long records) throws IOException, InterruptedException {
+        Command.Result r = run(name, CONSUMER, timeoutFor(records, 50_000), List.of(
+                "--bootstrap-server", bootstrap, "--topic", topic, "--num-records", Long.toString(records),
+                "--timeout", "30000", "--group", "perf-" + name));
+        // The header, then one line: start, end, MB, MB/s, records, records/s, rebalance ms, fetch ms,
+        // fetch MB/s, fetch records/s.
+        String line = r.stdout().lines().filter(l -> l.matches("^\\d{4}-.*")).reduce((a, b) -> b)
+                .orElseThrow(() -> new IllegalStateException(name + ": no summary line:\n" + tail(r.stdout())));
+        String[] f = line.split(",\\s*");
+        if (f.length != 10 || r.stdout().contains("WARNING: Exiting before consuming")) {
+            throw new IllegalStateException(name + ": unexpected summary:\n" + tail(r.stdout()));
+        }
+        long consumed = Long.parseLong(f[4]);
+        if (consumed != records) {
+            throw new IllegalStateException(name + ": consumed " + consumed + " of " + records + " records");
+        }
+        Map<String, Double> out = new LinkedHashMap<>();
+        out.put("mb_per_sec", Double.parseDouble(f[8]));
+        out.put("records_per_sec", Double.parseDouble(f[9]));
+        out.put("total_mb_per_sec", Double.parseDouble(f[3]));
+        out.put("rebalance_ms", Double.parseDouble(f[6]));
+        return out;
+    }
+
+    /**
+     * EndToEndLatency: {@code records} times, send one record of {@code size} bytes with acks=all and poll
+     * until it arrives. Figures: avg_ms, and p50_ms, p99_ms, p999_ms in whole milliseconds as the tool
+     * prints them.
+     */
+    Map<String, Double> endToEnd(String name, String topic, long records, int size)
+            throws IOException, InterruptedException {
+        Command.Result r = run(name, END_TO_END, timeoutFor(records, 100), List.of(
+                "--bootstrap-server", bootstrap, "--topic", topic, "--num-records", Long.toString(records),
+                "--producer-acks", "all", "--record-size", Integer.toString(size)));
+        Matcher avg = lastMatch(E2E_AVG, r.stdout(), name);
+        Matcher p = lastMatch(E2E_PERCENTILES, r.stdout(), name);
+        Map<String, Double> f = new LinkedHashMap<>();
+        f.put("avg_ms", Double.parseDouble(avg.group(1)));
+        f.put("p50_ms", Double.parseDouble(p.group(1)));
+        f.put("p99_ms", Double.parseDouble(p.group(2)));
+        f.put("p999_ms", Double.parseDouble(p.group(3)));
+        return f;
+    }
+
+    private Command.Result run(String name, String mainClass, Duration timeout, List<String> args)
+            throws IOException, InterruptedException {
+        return tools.run(name, TOOL_JVM, timeout, mainClass, "", new ArrayList<>(args)).ok();
+    }
+
+    /** Two minutes of slack over the run at {@code slowestRate} records/s, so only a stuck run times out. */
+    private static Duration timeoutFor(long records, long slowestRate) {
+        return Duration.ofSeconds(120 + records / slowestRate);
+    }
+
+    private static Matcher lastMatch(Pattern p, String text, String name) {
+        Matcher last = null;
+        for (String line : text.lines().toList()) {
+            Matcher m = p.matcher(line);
+            if (m.find() && !line.contains("steady state")) {
+                last = m;
+            }
+        }
+        if (last == null) {
+            throw new IllegalStateException(name + ": no line matching " + p + " in:\n" + tail(text));
+        }
+        return last;
+    }
+
+    private static String tail(String s) {
+        return s.length() <= 3000 ? s : "..." + s.substring(s.length() - 3000);
+    }
+}

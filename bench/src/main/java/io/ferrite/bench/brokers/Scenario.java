@@ -1,0 +1,96 @@
+package io.ferrite.bench.brokers;
+
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One workload of the side-by-side run, as the list in docs/PERFORMANCE.md numbers them: what runs, how many
+ * records (before {@code --scale}), which figures the table shows, and the bars it is judged by.
+ *
+ * @param id         the workload's number, or {@code <variant>/<number>} for an ablation
+ * @param kind       which tool runs it
+ * @param source     for a consume workload, the produce workload whose topic it reads
+ */
+record Scenario(String id, String title, Kind kind, int recordSize, int partitions, long records, int throughput,
+        String source, List<String> metrics, List<Bar> bars) {
+
+    enum Kind { PRODUCE, CONSUME, END_TO_END, BROKER }
+
+    /**
+     * A bar on one figure: Ferrite's median against Kafka's ({@code ratioAtLeast}, {@code ratioAtMost}), or
+     * Ferrite's alone against a limit ({@code atMost}).
+     */
+    record Bar(String metric, String kind, double limit) {
+        static Bar ratioAtLeast(String metric, double limit) {
+            return new Bar(metric, ">=", limit);
+        }
+
+        static Bar ratioAtMost(String metric, double limit) {
+            return new Bar(metric, "<=", limit);
+        }
+
+        static Bar atMost(String metric, double limit) {
+            return new Bar(metric, "abs<=", limit);
+        }
+
+        boolean met(double ferrite, double kafka) {
+            return switch (kind) {
+                case ">=" -> ferrite >= limit * kafka;
+                case "<=" -> ferrite <= limit * kafka;
+                default -> ferrite <= limit;
+            };
+        }
+
+        String text() {
+            return switch (kind) {
+                case ">=" -> String.format(Locale.ROOT, "≥ %.1f× Kafka", limit);
+                case "<=" -> String.format(Locale.ROOT, "≤ %.1f× Kafka", limit);
+                default -> String.format(Locale.ROOT, "≤ %.0f", limit);
+            };
+        }
+    }
+
+    static final List<String> PRODUCE_METRICS = List.of("records_per_sec", "mb_per_sec", "p50_ms", "p99_ms", "p999_ms");
+    static final List<String> LATENCY_METRICS = List.of("avg_ms", "p50_ms", "p99_ms", "p999_ms");
+
+    /** The eight workloads. Workload 7 runs workload 1's producer against Ferrite in sync flush mode. */
+    static final List<Scenario> ALL = List.of(
+            new Scenario("1", "produce 1 KiB records, 8 partitions, unthrottled", Kind.PRODUCE, 1024, 8, 1_500_000,
+                    -1, null, PRODUCE_METRICS, List.of(Bar.ratioAtLeast("records_per_sec", 1.5))),
+            new Scenario("2", "produce 100 B records, 8 partitions, unthrottled", Kind.PRODUCE, 100, 8, 5_000_000,
+                    -1, null, PRODUCE_METRICS, List.of(Bar.ratioAtLeast("records_per_sec", 1.3))),
+            new Scenario("3", "produce 1 KiB records over 1,000 partitions, unthrottled", Kind.PRODUCE, 1024, 1000,
+                    600_000, -1, null, PRODUCE_METRICS, List.of(Bar.ratioAtLeast("records_per_sec", 2.0))),
+            new Scenario("4", "consume workload 1's records from the beginning", Kind.CONSUME, 1024, 8, 1_500_000,
+                    -1, "1", List.of("mb_per_sec", "records_per_sec", "total_mb_per_sec"),
+                    List.of(Bar.ratioAtLeast("mb_per_sec", 1.5))),
+            new Scenario("5", "produce 1 KiB records at a fixed 20,000 records/s", Kind.PRODUCE, 1024, 8, 300_000,
+                    20_000, null, PRODUCE_METRICS, List.of(Bar.ratioAtMost("p99_ms", 0.3))),
+            new Scenario("6", "end to end, one 1 KiB record at a time", Kind.END_TO_END, 1024, 1, 10_000, -1, null,
+                    LATENCY_METRICS, List.of(Bar.ratioAtMost("p99_ms", 1.0))),
+            new Scenario("7", "workload 1 with Ferrite fsyncing before every ack (store.flush.mode=sync),"
+                    + " Kafka on its default (no fsync)", Kind.PRODUCE, 1024, 8, 1_500_000, -1, null, PRODUCE_METRICS,
+                    List.of(Bar.ratioAtLeast("records_per_sec", 1.0))),
+            new Scenario("8", "resident memory after workload 1; process start to first acknowledged produce",
+                    Kind.BROKER, 0, 1, 0, -1, null,
+                    List.of("rss_mb", "rss_anon_mb", "rss_file_mb", "start_to_first_produce_ms"),
+                    List.of(Bar.ratioAtMost("rss_mb", 1.0), Bar.atMost("start_to_first_produce_ms", 1000))));
+
+    static Scenario byId(String id) {
+        return ALL.stream().filter(s -> s.id.equals(id)).findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no workload " + id));
+    }
+
+    /** This workload with its record count scaled (at least one record), for shorter or longer runs. */
+    Scenario scaled(double scale) {
+        long n = Math.max(1, Math.round(records * scale));
+        return new Scenario(id, title, kind, recordSize, partitions, kind == Kind.BROKER ? records : n, throughput,
+                source, metrics, bars);
+    }
+
+    /** The same workload as an ablation, {@code <variant>/<id>}, judged by no bar. */
+    Scenario asAblation(String variant) {
+        return new Scenario(variant + "/" + id, title, kind, recordSize, partitions, records, throughput, source,
+                metrics, List.of());
+    }
+}

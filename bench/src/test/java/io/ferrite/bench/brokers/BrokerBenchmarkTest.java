@@ -1,0 +1,96 @@
+package io.ferrite.bench.brokers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The side-by-side harness end to end on a tiny scale (a real Ferrite, a real Kafka, Kafka's real tools),
+ * and the report's arithmetic on made-up samples.
+ */
+class BrokerBenchmarkTest {
+
+    @Test
+    void runsBothBrokersWritesResultsAndDocAndCleansUp(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        Path out = dir.resolve("out");
+        Path doc = dir.resolve("PERFORMANCE.md");
+        int status = BrokerBenchmark.run(new String[] {"--rounds", "1", "--scale", "0.002", "--only", "1,4,6,8",
+            "--data-dir", data.toString(), "--out", out.toString(), "--markdown", doc.toString()});
+        assertEquals(0, status);
+
+        try (Stream<Path> left = Files.list(data)) {
+            assertEquals(List.of(), left.toList(), "every broker's data is deleted");
+        }
+        Path tsv;
+        try (Stream<Path> files = Files.list(out)) {
+            tsv = files.filter(p -> p.toString().endsWith(".tsv")).findFirst().orElseThrow();
+        }
+        BrokerReport report = BrokerReport.read(tsv);
+        for (String workload : List.of("1", "4", "6", "8")) {
+            for (String broker : List.of("ferrite", "kafka")) {
+                assertTrue(report.samples.stream().anyMatch(s -> s.workload().equals(workload)
+                        && s.broker().equals(broker)), "no figures for workload " + workload + " on " + broker);
+            }
+        }
+        assertTrue(report.samples.stream().filter(s -> s.metric().equals("records_per_sec"))
+                .allMatch(s -> s.value() > 0), "every run produced or consumed something");
+        assertFalse(report.meta.containsKey("incomplete"), report.meta.toString());
+        String md = Files.readString(doc);
+        assertTrue(md.contains("## Ferrite against Apache Kafka") && md.contains("start_to_first_produce_ms"), md);
+
+        // Regenerating from the file replaces the generated part and keeps the hand-written rest.
+        Files.writeString(doc, md.replace("# Performance", "# Performance\n\nHand-written notes."));
+        assertEquals(0, BrokerBenchmark.run(new String[] {"--from-tsv", tsv.toString(), "--markdown", doc.toString()}));
+        String again = Files.readString(doc);
+        assertEquals(1, again.split(BrokerReport.SECTION.begin(), -1).length - 1);
+        assertTrue(again.contains("Hand-written notes."));
+    }
+
+    @Test
+    void tablesUseMediansAndJudgeTheBars() {
+        List<Sample> samples = new ArrayList<>();
+        double[] ferrite = {300, 100, 200};
+        double[] kafka = {100, 120, 110};
+        for (int r = 1; r <= 3; r++) {
+            samples.add(new Sample("1", "ferrite", r, "records_per_sec", ferrite[r - 1]));
+            samples.add(new Sample("1", "kafka", r, "records_per_sec", kafka[r - 1]));
+            samples.add(new Sample("5", "ferrite", r, "p99_ms", 40));
+            samples.add(new Sample("5", "kafka", r, "p99_ms", 100));
+            samples.add(new Sample("mlock-on/1", "ferrite-mlock-on", r, "records_per_sec", 90));
+            samples.add(new Sample("mlock-on/1", "ferrite", r, "records_per_sec", 100));
+        }
+        BrokerReport report = new BrokerReport(Map.of(), samples);
+        BrokerReport.Row w1 = report.rows(false).stream().filter(r -> r.workload().equals("1")).findFirst().orElseThrow();
+        assertEquals(200, w1.a());
+        assertEquals(110, w1.b());
+        assertTrue(w1.met(), "200/110 >= 1.5");
+        BrokerReport.Row w5 = report.rows(false).stream().filter(r -> r.workload().equals("5")
+                && r.metric().equals("p99_ms")).findFirst().orElseThrow();
+        assertFalse(w5.met(), "40/100 is above the 0.3 bar");
+        List<BrokerReport.Row> ablations = report.rows(true);
+        assertEquals(1, ablations.size());
+        assertEquals(0.9, ablations.get(0).ratio(), 1e-9);
+        assertTrue(report.markdown().contains("mlock-on/1"));
+        assertEquals(List.of("workload 1, records_per_sec: 1.82 (bar ≥ 1.5× Kafka): met",
+                "workload 5, p99_ms: 0.40 (bar ≤ 0.3× Kafka): MISSED"), report.barLines());
+    }
+
+    @Test
+    void scenariosAreTheIssuesEightWorkloads() throws IOException {
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), Scenario.ALL.stream().map(Scenario::id).toList());
+        assertEquals(1, Scenario.byId("1").scaled(0.0000001).records(), "a scaled run sends at least one record");
+        assertTrue(Contender.ferriteJvmOptions().stream().anyMatch(o -> o.startsWith("-Xmx")),
+                "Ferrite runs with the heap config/jvm.options gives bin/broker");
+    }
+}
