@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /**
  * A Ferrite broker in a child JVM, run the way {@code bin/broker} runs it: the server module's classes and
@@ -92,8 +93,9 @@ public final class FerriteProcess implements BrokerUnderTest {
         Path root = rootDir();
         Path server = root.resolve("server");
         Path classpathFile = server.resolve("target/runtime-classpath.txt");
-        if (!Files.isDirectory(server.resolve("target/classes")) || !Files.isRegularFile(classpathFile)) {
-            throw new IllegalStateException("the server module is not packaged (no " + classpathFile
+        Path jar = serverJar();
+        if (jar == null || !Files.isRegularFile(classpathFile)) {
+            throw new IllegalStateException("the server module is not packaged (no jar or no " + classpathFile
                     + "); run these tests through the reactor, e.g. mvn -pl compat-tests -am verify");
         }
         Map<String, String> props = new LinkedHashMap<>();
@@ -106,7 +108,7 @@ public final class FerriteProcess implements BrokerUnderTest {
         command.addAll(jvmOptions);
         command.addAll(List.of(
                 "-Dlog4j2.configurationFile=" + root.resolve("config/log4j2.xml"),
-                "-cp", server.resolve("target/classes") + File.pathSeparator + Files.readString(classpathFile).trim(),
+                "-cp", jar + File.pathSeparator + Files.readString(classpathFile).trim(),
                 "io.ferrite.server.Main", root.resolve("config/server.properties").toString()));
         props.forEach((k, v) -> {
             command.add("--override");
@@ -149,6 +151,24 @@ public final class FerriteProcess implements BrokerUnderTest {
 
 
 
+
+    /**
+     * The server module's jar, as bin/broker runs it (a class-data archive can only cover classes from jars),
+     * or null if the module is not packaged.
+     */
+    static Path serverJar() throws IOException {
+        Path target = rootDir().resolve("server/target");
+        if (!Files.isDirectory(target)) {
+            return null;
+        }
+        try (Stream<Path> files = Files.list(target)) {
+            return files.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith("ferrite-server-") && n.endsWith(".jar") && !n.endsWith("-sources.jar")
+                        && !n.endsWith("-tests.jar");
+            }).findFirst().orElse(null);
+        }
+    }
 
     /** A port free at this moment on the loopback address; the broker binds it right after. */
     public static int freePort() throws IOException {

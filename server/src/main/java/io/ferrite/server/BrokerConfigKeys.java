@@ -60,6 +60,8 @@ final class BrokerConfigKeys {
             store("store.commit.interval.ms", Type.LONG, s -> s.commitIntervalMs(),
                     "how often pooled bytes move into the files"),
             store("store.read.verify.crc", Type.BOOLEAN, s -> s.readVerifyCrc(), "check CRCs of every batch read"),
+            store("store.release.flushed.pages", Type.BOOLEAN, s -> s.releaseFlushedPages(),
+                    "stop mapping flushed CommitLog pages in the broker's memory"),
             store("store.max.disk.used.ratio", Type.DOUBLE, s -> s.maxDiskUsedRatio(),
                     "disk share above which the oldest CommitLog file goes"),
             store("store.file.max.age.ms", Type.LONG, s -> s.fileMaxAgeMs(),

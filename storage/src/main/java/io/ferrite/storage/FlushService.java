@@ -7,7 +7,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The periodic flush: every {@code store.flush.interval.ms} it forces the ConsumeQueues, in async mode the
- * CommitLog too, and then writes a checkpoint at a position both cover.
+ * CommitLog too, drops the broker's mappings of flushed CommitLog pages ({@code store.release.flushed.pages}),
+ * and then writes a checkpoint at a position both cover.
  *
  * <p>Order matters: the confirmed position is read before the queues are flushed, so every queue entry for
  * an entry before it is on disk; the checkpoint is the lesser of that and the CommitLog's flushed position.
@@ -19,12 +20,15 @@ final class FlushService implements Agent {
     private final CommitLog log;
     private final Partitions partitions;
     private final boolean flushCommitLog;
+    private final boolean releaseFlushedPages;
     private final Consumer<StoreException> onFailure;
 
-    FlushService(CommitLog log, Partitions partitions, boolean flushCommitLog, Consumer<StoreException> onFailure) {
+    FlushService(CommitLog log, Partitions partitions, boolean flushCommitLog, boolean releaseFlushedPages,
+                 Consumer<StoreException> onFailure) {
         this.log = log;
         this.partitions = partitions;
         this.flushCommitLog = flushCommitLog;
+        this.releaseFlushedPages = releaseFlushedPages;
         this.onFailure = onFailure;
     }
 
@@ -43,6 +47,11 @@ final class FlushService implements Agent {
         } catch (IOException e) {
             onFailure.accept(StoreException.fromIo("flush failed", log.files().dir(), e));
             return 0;
+        }
+        if (releaseFlushedPages) {
+            // Written and flushed CommitLog pages are only read from now on, by consumers that fault them back
+            // in if they need them; mapped, they would count as the broker's memory until the file is deleted.
+            log.files().releaseFlushedPages();
         }
         long position = Math.min(confirmed, flushed);
         if (position > partitions.checkpointedPosition()) {

@@ -276,6 +276,24 @@ final class MappedFile extends ReferenceCounted {
         return committedPosition;
     }
 
+    /**
+     * Drops this process's mappings of the pages wholly below {@code upTo} (a flushed position in this file),
+     * so they stop counting as its resident memory: the pages stay in the page cache, and a reader touching
+     * them again maps them again. The file is held meanwhile, so the range is never unmapped, and its
+     * addresses reused, under the call. Locked files are left alone (their pages serve the write path).
+     */
+    void releaseMappedPages(int upTo) {
+        int end = Math.min(upTo, flushedPosition) & -StoreConfig.PAGE_SIZE;
+        if (end <= 0 || locked || !hold()) {
+            return;
+        }
+        try {
+            NativeIO.dontNeed(mapped, 0, end);
+        } finally {
+            release();
+        }
+    }
+
     /** Forces committed bytes to disk. Flush-service thread only. */
     int flush() throws IOException {
         if (!hold()) {

@@ -217,6 +217,20 @@ final class MappedFileQueue implements AutoCloseable {
     }
 
     /**
+     * Drops this process's mappings of every flushed page (see {@link MappedFile#releaseMappedPages}), from
+     * the oldest file: pages readers have mapped again since the last call go too.
+     */
+    void releaseFlushedPages() {
+        long flushed = flushedWhere;
+        for (MappedFile f : files) {
+            if (f.fileFromOffset() >= flushed) {
+                break;
+            }
+            f.releaseMappedPages((int) Math.min(f.fileSize(), flushed - f.fileFromOffset()));
+        }
+    }
+
+    /**
      * Sets the end of the queue to {@code position}: later files are deleted; bytes of the file holding it
      * are zeroed past it as {@code zeroing} says. Only bytes before {@code flushedUpTo} count as flushed.
      * Recovery only; no other thread may run.

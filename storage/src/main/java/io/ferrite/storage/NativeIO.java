@@ -22,6 +22,7 @@ public final class NativeIO {
     private static final Logger LOG = LogManager.getLogger(NativeIO.class);
 
     static final int MADV_WILLNEED = 3;
+    static final int MADV_DONTNEED = 4;
     private static final int O_RDONLY = 0;
     private static final int O_RDWR = 2;
     private static final int ENOSPC = 28;
@@ -108,6 +109,25 @@ public final class NativeIO {
             if (ADVISE_WARNED.compareAndSet(false, true)) {
                 LOG.warn("madvise refused (errno {}); this warning is logged once", e.getErrorCode());
             }
+            return false;
+        }
+    }
+
+    /**
+     * madvise(DONTNEED) over {@code length} bytes of a shared file mapping from {@code offset} (both page
+     * aligned): this process stops mapping those pages, so they leave its resident set, while the pages
+     * themselves stay in the page cache (dirty ones are still written back) and a later access maps them
+     * again. Returns false if refused (locked pages, say).
+     */
+    public static boolean dontNeed(ByteBuffer mapping, long offset, long length) {
+        if (!AVAILABLE || length <= 0) {
+            return false;
+        }
+        try {
+            madvise(Native.getDirectBufferPointer(mapping).share(offset), new NativeLong(length), MADV_DONTNEED);
+            return true;
+        } catch (LastErrorException e) {
+            LOG.debug("madvise(DONTNEED) refused with errno {}", e.getErrorCode());
             return false;
         }
     }

@@ -90,8 +90,8 @@ public final class Store implements AutoCloseable {
         if (commitRunner != null) {
             services.add(commitRunner);
         }
-        services.add(new ServiceRunner(new FlushService(commitLog, partitions, !sync, this::fail),
-                config.flushIntervalMs()).start());
+        services.add(new ServiceRunner(new FlushService(commitLog, partitions, !sync, config.releaseFlushedPages(),
+                this::fail), config.flushIntervalMs()).start());
         // Pinned before retention's first pass, which runs as soon as it starts.
         partitions.create(pinned);
         for (PartitionKey k : pinned) {

@@ -25,6 +25,8 @@ import java.util.Objects;
  * @param transientStorePoolBuffers    buffers in that pool ({@code store.transient.pool.buffers}, 3)
  * @param commitIntervalMs             commit period of the pool's bytes into files ({@code store.commit.interval.ms}, 200)
  * @param readVerifyCrc                check both CRCs of every batch read ({@code store.read.verify.crc}, true)
+ * @param releaseFlushedPages          drop this process's mappings of flushed CommitLog pages after each flush; the
+ *                                     pages stay in the page cache ({@code store.release.flushed.pages}, true)
  * @param maxDiskUsedRatio             above this share of the disk used, the oldest CommitLog file goes regardless
  *                                     of partition retention ({@code store.max.disk.used.ratio}, 0.90)
  * @param fileMaxAgeMs                 a CommitLog file older than this goes regardless; -1 never ({@code store.file.max.age.ms}, -1)
@@ -45,6 +47,7 @@ public record StoreConfig(
         int transientStorePoolBuffers,
         long commitIntervalMs,
         boolean readVerifyCrc,
+        boolean releaseFlushedPages,
         double maxDiskUsedRatio,
         long fileMaxAgeMs,
         long retentionCheckIntervalMs,
@@ -87,7 +90,7 @@ public record StoreConfig(
     public static StoreConfig defaults(Path dataDir, FlushMode mode) {
         boolean sync = mode == FlushMode.SYNC;
         return new StoreConfig(dataDir, 1 << 30, 65536, mode, 500, 100, sync, 4096, false, sync, 3, 200,
-                true, 0.90, -1, 300_000, Retention.KAFKA_DEFAULT);
+                true, true, 0.90, -1, 300_000, Retention.KAFKA_DEFAULT);
     }
 
     /** Reads {@code store.*} keys (and Kafka's retention keys) over the defaults; unknown keys are ignored here. */
@@ -108,6 +111,7 @@ public record StoreConfig(
                 .transientStorePoolBuffers(ConfigValues.intOf(props, "store.transient.pool.buffers", d.transientStorePoolBuffers))
                 .commitIntervalMs(ConfigValues.longOf(props, "store.commit.interval.ms", d.commitIntervalMs))
                 .readVerifyCrc(ConfigValues.boolOf(props, "store.read.verify.crc", d.readVerifyCrc))
+                .releaseFlushedPages(ConfigValues.boolOf(props, "store.release.flushed.pages", d.releaseFlushedPages))
                 .maxDiskUsedRatio(ConfigValues.doubleOf(props, "store.max.disk.used.ratio", d.maxDiskUsedRatio))
                 .fileMaxAgeMs(ConfigValues.longOf(props, "store.file.max.age.ms", d.fileMaxAgeMs))
                 .retentionCheckIntervalMs(ConfigValues.longOf(props, "log.retention.check.interval.ms", d.retentionCheckIntervalMs))
@@ -148,6 +152,7 @@ public record StoreConfig(
         private int transientStorePoolBuffers;
         private long commitIntervalMs;
         private boolean readVerifyCrc;
+        private boolean releaseFlushedPages;
         private double maxDiskUsedRatio;
         private long fileMaxAgeMs;
         private long retentionCheckIntervalMs;
@@ -167,6 +172,7 @@ public record StoreConfig(
             transientStorePoolBuffers = c.transientStorePoolBuffers;
             commitIntervalMs = c.commitIntervalMs;
             readVerifyCrc = c.readVerifyCrc;
+            releaseFlushedPages = c.releaseFlushedPages;
             maxDiskUsedRatio = c.maxDiskUsedRatio;
             fileMaxAgeMs = c.fileMaxAgeMs;
             retentionCheckIntervalMs = c.retentionCheckIntervalMs;
@@ -238,6 +244,11 @@ public record StoreConfig(
             return this;
         }
 
+        public Builder releaseFlushedPages(boolean v) {
+            releaseFlushedPages = v;
+            return this;
+        }
+
         public Builder maxDiskUsedRatio(double v) {
             maxDiskUsedRatio = v;
             return this;
@@ -261,7 +272,7 @@ public record StoreConfig(
         public StoreConfig build() {
             return new StoreConfig(dataDir, commitLogFileSize, consumeQueueEntriesPerFile, flushMode, flushIntervalMs,
                     groupCommitGatherMicros, warmFiles, warmFlushPages, mlock, transientStorePoolEnabled,
-                    transientStorePoolBuffers, commitIntervalMs, readVerifyCrc, maxDiskUsedRatio, fileMaxAgeMs,
+                    transientStorePoolBuffers, commitIntervalMs, readVerifyCrc, releaseFlushedPages, maxDiskUsedRatio, fileMaxAgeMs,
                     retentionCheckIntervalMs, defaultRetention);
         }
     }

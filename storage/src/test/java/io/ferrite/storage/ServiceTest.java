@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -127,7 +129,7 @@ class ServiceTest {
         for (int i = 0; i < 5; i++) {
             log.append(partition, TestBatches.batch("f" + i, 2, 1), 0, false);
         }
-        FlushService flush = new FlushService(log, partitions, true, e -> {
+        FlushService flush = new FlushService(log, partitions, true, false, e -> {
             throw new AssertionError(e);
         });
         flush.doWork();
@@ -135,6 +137,45 @@ class ServiceTest {
         assertEquals(log.confirmedPosition(), cp.commitLogPosition());
         assertEquals(List.of(new Checkpoint.PartitionRecord(0, partition.key(), 0, 10)), cp.partitions());
         log.close();
+    }
+
+    @Test
+    void flushStepDropsTheMappingsOfFlushedPagesAndReadsStillSeeTheirBytes() throws Exception {
+        open();
+        for (int i = 0; i < 20; i++) {
+            log.append(partition, TestBatches.batch("r" + i, 50, 1), 0, false); // about 20 KiB in all
+        }
+        Path file = log.files().first().path();
+        long before = residentKb(file);
+        assertTrue(before >= 16, "the appends' pages are mapped: " + before + " KiB");
+        new FlushService(log, partitions, true, true, e -> {
+            throw new AssertionError(e);
+        }).doWork();
+        long after = residentKb(file);
+        assertTrue(after <= 4, "only the page holding the end stays mapped: " + after + " KiB");
+
+        LogReader reader = new LogReader(log.files(), true);
+        try (ReadResult r = reader.read(partition, 0, 1 << 20)) {
+            assertEquals(1000, TestBatches.values(r).size());
+            assertEquals("0:r0-0", TestBatches.values(r).get(0));
+        }
+        log.close();
+    }
+
+    /** Resident KiB of this process's mapping of {@code file}, from /proc/self/smaps. */
+    private static long residentKb(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(Path.of("/proc/self/smaps"));
+        String name = file.toAbsolutePath().toString();
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).endsWith(" " + name)) {
+                for (int j = i + 1; j < lines.size(); j++) {
+                    if (lines.get(j).startsWith("Rss:")) {
+                        return Long.parseLong(lines.get(j).replaceAll("\\D", ""));
+                    }
+                }
+            }
+        }
+        throw new AssertionError("no mapping of " + name);
     }
 
     @Test

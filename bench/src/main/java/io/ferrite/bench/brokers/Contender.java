@@ -1,12 +1,14 @@
 package io.ferrite.bench.brokers;
 
 import io.ferrite.launcher.BrokerUnderTest;
+import io.ferrite.launcher.Command;
 import io.ferrite.launcher.FerriteProcess;
 import io.ferrite.launcher.KafkaProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -55,8 +57,19 @@ record Contender(String label, boolean kafka, Map<String, String> overrides, Lis
             return KafkaProcess.start(name, dir, overrides, jvm);
         }
         List<String> jvm = new ArrayList<>(ferriteJvmOptions());
+        jvm.add("-XX:SharedArchiveFile=" + classArchive());
         jvm.addAll(extraJvm);
         return FerriteProcess.start(name, dir.resolve("data"), overrides, jvm);
+    }
+
+    /**
+     * The class-data archive bin/broker starts with, made by the same script (once, when missing or older
+     * than the server jar), so a Ferrite started here starts as bin/broker's does.
+     */
+    static synchronized String classArchive() throws IOException, InterruptedException {
+        Command.Result r = Command.run("class-archive",
+                List.of(FerriteProcess.rootDir().resolve("bin/class-archive").toString()), "", Duration.ofMinutes(2)).ok();
+        return r.stdout().strip();
     }
 
     /** The options bin/broker reads from config/jvm.options. */
