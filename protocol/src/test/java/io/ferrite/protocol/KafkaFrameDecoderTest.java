@@ -38,6 +38,45 @@ class KafkaFrameDecoderTest {
     }
 
     @Test
+    void aFrameLargerThanTheEagerBufferGrowsAcrossManySmallReadsAndKeepsEveryByte() {
+        int size = 3 * KafkaFrameDecoder.EAGER_BYTES + 12_345;
+        EmbeddedChannel ch = new EmbeddedChannel(new KafkaFrameDecoder(size));
+        ByteBuf whole = Unpooled.buffer(4 + size);
+        whole.writeInt(size);
+        for (int i = 0; i < size; i++) {
+            whole.writeByte(i * 31);
+        }
+        // A second frame shares the last read with the first one's tail.
+        ByteBuf next = frame(5, 9);
+        while (whole.readableBytes() > 65_536) {
+            ch.writeInbound(whole.readRetainedSlice(65_536));
+            assertNull(ch.readInbound(), "nothing comes out before the last byte");
+        }
+        ch.writeInbound(Unpooled.wrappedBuffer(whole, next));
+        ByteBuf got = ch.readInbound();
+        assertEquals(size, got.readableBytes());
+        for (int i = 0; i < size; i += 4099) {
+            assertEquals((byte) (i * 31), got.getByte(i), "byte " + i);
+        }
+        got.release();
+        ByteBuf second = ch.readInbound();
+        assertEquals(5, second.readableBytes());
+        second.release();
+        assertFalse(ch.finish());
+    }
+
+    @Test
+    void aFrameCutOffByTheConnectionClosingIsDropped() {
+        EmbeddedChannel ch = new EmbeddedChannel(new KafkaFrameDecoder(1 << 24));
+        ByteBuf whole = frame(2 * KafkaFrameDecoder.EAGER_BYTES, 1);
+        ch.writeInbound(whole.readRetainedSlice(100_000));
+        whole.release();
+        ch.close();
+        assertNull(ch.readInbound());
+        assertFalse(ch.finish());
+    }
+
+    @Test
     void severalFramesInOneReadComeOutInOrder() {
         EmbeddedChannel ch = new EmbeddedChannel(new KafkaFrameDecoder(1024));
         ch.writeInbound(Unpooled.wrappedBuffer(frame(2, 1), frame(0, 0), frame(3, 3)));
