@@ -246,6 +246,21 @@ final class ConsumeQueue implements AutoCloseable {
         }
     }
 
+    /** Where written entries end, in bytes: what a flush started now would cover. */
+    long writtenBytes() {
+        return files.writePosition();
+    }
+
+    /** Whether entries were written since they were last flushed. */
+    boolean hasUnflushed() {
+        return files.writePosition() > files.flushedPosition();
+    }
+
+    /** Counts entries up to {@code bytes} (from {@link #writtenBytes}) as flushed by a syncfs. Flush thread only. */
+    void markFlushed(long bytes) {
+        files.markFlushed(bytes);
+    }
+
     void flush() throws IOException {
         files.flush();
     }

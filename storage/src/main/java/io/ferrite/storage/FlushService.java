@@ -1,6 +1,7 @@
 package io.ferrite.storage;
 
 import java.io.IOException;
+import java.util.List;
 import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -17,6 +18,8 @@ import org.apache.logging.log4j.Logger;
  */
 final class FlushService implements Agent {
     private static final Logger LOG = LogManager.getLogger(FlushService.class);
+    /** Most queues flushed one by one in a round; more take one syncfs. */
+    static final int PER_QUEUE_LIMIT = 64;
     private final CommitLog log;
     private final Partitions partitions;
     private final boolean flushCommitLog;
@@ -66,14 +69,23 @@ final class FlushService implements Agent {
     }
 
     /**
-     * One syncfs writes every queue's dirty pages with one journal commit; an fdatasync per queue would cost
-     * a disk round trip for each of a thousand partitions.
+     * An fdatasync for each queue written since the last flush; beyond {@link #PER_QUEUE_LIMIT} of them, one
+     * syncfs, which writes every queue's dirty pages with one journal commit where an fdatasync per queue
+     * would cost a disk round trip for each of a thousand partitions. Not syncfs always: it also writes out
+     * every other dirty page on the filesystem, another program's included, on this thread's time.
      */
     private void flushQueues() throws IOException {
-        if (NativeIO.syncfs(log.files().dir())) {
-            return;
+        List<PartitionLog> written = partitions.all().stream().filter(p -> p.queue().hasUnflushed()).toList();
+        if (written.size() > PER_QUEUE_LIMIT) {
+            long[] ends = written.stream().mapToLong(p -> p.queue().writtenBytes()).toArray();
+            if (NativeIO.syncfs(log.files().dir())) {
+                for (int i = 0; i < ends.length; i++) {
+                    written.get(i).queue().markFlushed(ends[i]);
+                }
+                return;
+            }
         }
-        for (PartitionLog p : partitions.all()) {
+        for (PartitionLog p : written) {
             p.queue().flush();
         }
     }

@@ -294,6 +294,14 @@ final class MappedFile extends ReferenceCounted {
         }
     }
 
+    /** Counts committed bytes up to {@code position} as flushed, after a syncfs forced them. Flush thread only. */
+    void markFlushed(int position) {
+        int end = Math.min(position, committedPosition());
+        if (end > flushedPosition) {
+            flushedPosition = end;
+        }
+    }
+
     /** Forces committed bytes to disk. Flush-service thread only. */
     int flush() throws IOException {
         if (!hold()) {

@@ -217,6 +217,22 @@ final class MappedFileQueue implements AutoCloseable {
     }
 
     /**
+     * Counts bytes before {@code where} as flushed after something other than {@link #flush} forced them to
+     * disk (a syncfs of the whole filesystem). Flush-service thread only.
+     */
+    void markFlushed(long where) {
+        for (MappedFile f : files) {
+            if (f.fileFromOffset() >= where) {
+                break;
+            }
+            f.markFlushed((int) Math.min(f.fileSize(), where - f.fileFromOffset()));
+        }
+        if (where > flushedWhere) {
+            flushedWhere = where;
+        }
+    }
+
+    /**
      * Drops this process's mappings of every flushed page (see {@link MappedFile#releaseMappedPages}), from
      * the oldest file: pages readers have mapped again since the last call go too.
      */

@@ -16,8 +16,8 @@ import java.util.Objects;
  * @param flushIntervalMs              async flush and checkpoint period ({@code store.flush.interval.ms}, 500)
  * @param groupCommitGatherMicros      sync mode: longest wait before an fsync for as many appends as the last one
  *                                     served ({@code store.group.commit.gather.us}, 100; 0 never waits)
- * @param warmFiles                    touch every page of a new CommitLog file ({@code store.warm.enable}; on in sync
- *                                     mode, off in async, see {@link #defaults(Path, FlushMode)})
+ * @param warmFiles                    touch every page of a new CommitLog file ({@code store.warm.enable}, false;
+ *                                     see {@link #defaults(Path, FlushMode)})
  * @param warmFlushPages               while warming, flush every so many pages; 0 never ({@code store.warm.flush.pages}, 4096)
  * @param mlock                        mlock CommitLog files ({@code store.mlock.enable}, false)
  * @param transientStorePoolEnabled    write through off-heap buffers ({@code store.transient.pool.enable}; on in
@@ -82,14 +82,15 @@ public record StoreConfig(
     }
 
     /**
-     * The defaults for a flush mode. Warming and the write-buffer pool depend on it, as measured (see
-     * docs/PERFORMANCE-STORE.md): in sync mode, fdatasync is cheapest on blocks already written (warming writes
-     * them) and from pwrite out of a pooled buffer (no page faults, no write-protect faults after each
-     * flush); in async mode, warming only doubles the disk writes and stalls appends behind the allocator.
+     * The defaults for a flush mode. The write-buffer pool depends on it, as measured (see
+     * docs/PERFORMANCE-STORE.md): in sync mode fdatasync is cheapest from pwrite out of a pooled buffer (no
+     * page faults, no write-protect faults after each flush). Warming is off in both: the store alone fsyncs
+     * faster over warmed blocks, but against stock clients (docs/PERFORMANCE.md, workload 7 and its
+     * ablation) writing every 1 GiB file twice costs more CPU and disk than the cheaper fsyncs save.
      */
     public static StoreConfig defaults(Path dataDir, FlushMode mode) {
         boolean sync = mode == FlushMode.SYNC;
-        return new StoreConfig(dataDir, 1 << 30, 65536, mode, 500, 100, sync, 4096, false, sync, 3, 200,
+        return new StoreConfig(dataDir, 1 << 30, 65536, mode, 500, 100, false, 4096, false, sync, 3, 200,
                 true, true, 0.90, -1, 300_000, Retention.KAFKA_DEFAULT);
     }
 

@@ -162,6 +162,37 @@ class ServiceTest {
         log.close();
     }
 
+    @Test
+    void flushStepFlushesTheWrittenQueuesOneByOneOrManyWithOneSyncfs() throws Exception {
+        open();
+        List<PartitionKey> keys = new ArrayList<>();
+        for (int i = 1; i <= FlushService.PER_QUEUE_LIMIT + 6; i++) {
+            keys.add(new PartitionKey("many", i));
+        }
+        partitions.create(keys);
+        FlushService flush = new FlushService(log, partitions, true, false, e -> {
+            throw new AssertionError(e);
+        });
+        // A few queues written: each is flushed on its own.
+        log.append(partition, TestBatches.batch("a", 1, 1), 0, false);
+        log.append(partitions.get(keys.get(0)), TestBatches.batch("b", 1, 1), 0, false);
+        assertTrue(partition.queue().hasUnflushed());
+        flush.doWork();
+        assertFalse(partition.queue().hasUnflushed());
+        assertFalse(partitions.get(keys.get(0)).queue().hasUnflushed());
+        // More queues than the limit: one syncfs, and every one of them counts as flushed after it.
+        for (PartitionKey k : keys) {
+            log.append(partitions.get(k), TestBatches.batch("c" + k.partition(), 1, 1), 0, false);
+        }
+        flush.doWork();
+        for (PartitionKey k : keys) {
+            assertFalse(partitions.get(k).queue().hasUnflushed(), k + " still counts as unflushed");
+        }
+        Checkpoint cp = Checkpoint.read(dir);
+        assertEquals(log.confirmedPosition(), cp.commitLogPosition());
+        log.close();
+    }
+
     /** Resident KiB of this process's mapping of {@code file}, from /proc/self/smaps. */
     private static long residentKb(Path file) throws IOException {
         List<String> lines = Files.readAllLines(Path.of("/proc/self/smaps"));

@@ -22,14 +22,14 @@ class StoreConfigTest {
     }
 
     @Test
-    void warmingAndThePoolFollowTheFlushModeUnlessSet() {
+    void thePoolFollowsTheFlushModeUnlessSetAndWarmingIsOff() {
         StoreConfig sync = StoreConfig.fromProperties(DIR, Map.of("store.flush.mode", "sync"));
-        assertTrue(sync.warmFiles());
+        assertFalse(sync.warmFiles());
         assertTrue(sync.transientStorePoolEnabled());
         StoreConfig async = StoreConfig.defaults(DIR);
         assertFalse(async.warmFiles());
         assertFalse(async.transientStorePoolEnabled());
-        assertFalse(StoreConfig.fromProperties(DIR, Map.of("store.flush.mode", "sync", "store.warm.enable", "false"))
+        assertTrue(StoreConfig.fromProperties(DIR, Map.of("store.flush.mode", "sync", "store.warm.enable", "true"))
                 .warmFiles());
     }
 

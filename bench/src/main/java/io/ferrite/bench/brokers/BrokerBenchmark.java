@@ -46,7 +46,7 @@ public final class BrokerBenchmark {
             usage: BrokerBenchmark [options]
               --rounds N        rounds: each workload runs N times on each broker, alternating (default 3)
               --scale X         multiply every workload's record count (default 1; 0.1 for a smoke run)
-              --only LIST       comma-separated workload numbers to run (default all: 1,...,8)
+              --only LIST       comma-separated workload numbers to run (default all: 1,...,8; none: only ablations)
               --ablations       also run the store and JVM variants against default Ferrite
               --data-dir DIR    where the brokers keep their data while they run (default bench-results/brokers-data)
               --out DIR         where the raw results go, brokers-<timestamp>.tsv (default bench-results)
@@ -55,19 +55,44 @@ public final class BrokerBenchmark {
     /** Workload 2 onwards in this order, so workload 4 reads what workload 1 wrote. */
     private static final List<String> SHARED_BROKER_ORDER = List.of("1", "4", "2", "3", "5", "6");
     static final Contender FERRITE_SYNC = Contender.ferrite("ferrite-sync", Map.of("store.flush.mode", "sync"));
-    /** Each seeds' technique flipped against Ferrite's default, and the GC choice; with the workloads they affect. */
-    static final Map<Contender, List<String>> VARIANTS = new LinkedHashMap<>();
 
-    static {
-        VARIANTS.put(Contender.ferrite("warm-on", Map.of("store.warm.enable", "true")), List.of("1"));
-        VARIANTS.put(Contender.ferrite("pool-on", Map.of("store.transient.pool.enable", "true")), List.of("1"));
-        VARIANTS.put(Contender.ferrite("mlock-on", Map.of("store.mlock.enable", "true")), List.of("1", "4"));
-        VARIANTS.put(Contender.ferrite("release-off", Map.of("store.release.flushed.pages", "false")),
-                List.of("1", "4"));
-        VARIANTS.put(Contender.ferrite("crc-off", Map.of("store.read.verify.crc", "false")), List.of("1", "4"));
-        VARIANTS.put(Contender.FERRITE.withJvm("zgc", List.of("-XX:+UseZGC", "-XX:+ZGenerational")),
-                List.of("1", "5", "6"));
+    /**
+     * One setting flipped against a default broker ({@code base}: Ferrite as shipped, in async or sync flush
+     * mode), on the workloads it affects.
+     */
+    record Variant(String name, Contender base, Map<String, String> overrides, List<String> jvm,
+            List<String> workloads) {
+        Variant {
+            // Workload 4 reads the topic workload 1 wrote in the same round.
+            int one = workloads.indexOf("1");
+            if (workloads.contains("4") && (one < 0 || one > workloads.indexOf("4"))) {
+                throw new IllegalArgumentException(name + ": workload 4 needs workload 1 before it");
+            }
+        }
+
+        Contender contender() {
+            Map<String, String> all = new LinkedHashMap<>(base.overrides());
+            all.putAll(overrides);
+            return new Contender("ferrite-" + name, false, all, jvm);
+        }
     }
+
+    /** The seeds' techniques, each flipped against the default, and the GC choice. */
+    static final List<Variant> VARIANTS = List.of(
+            new Variant("warm-on", Contender.FERRITE, Map.of("store.warm.enable", "true"), List.of(), List.of("1")),
+            new Variant("sync-warm-on", FERRITE_SYNC, Map.of("store.warm.enable", "true"), List.of(), List.of("7")),
+            new Variant("pool-on", Contender.FERRITE, Map.of("store.transient.pool.enable", "true"), List.of(),
+                    List.of("1")),
+            new Variant("sync-pool-off", FERRITE_SYNC, Map.of("store.transient.pool.enable", "false"), List.of(),
+                    List.of("7")),
+            new Variant("mlock-on", Contender.FERRITE, Map.of("store.mlock.enable", "true"), List.of(),
+                    List.of("1", "4")),
+            new Variant("release-off", Contender.FERRITE, Map.of("store.release.flushed.pages", "false"), List.of(),
+                    List.of("1", "4")),
+            new Variant("crc-off", Contender.FERRITE, Map.of("store.read.verify.crc", "false"), List.of(),
+                    List.of("1", "4")),
+            // Java 17's ZGC: the generational one (-XX:+ZGenerational) needs Java 21.
+            new Variant("zgc", Contender.FERRITE, Map.of(), List.of("-XX:+UseZGC"), List.of("1", "5", "6")));
 
     private final Path dataRoot;
     private final int rounds;
@@ -112,7 +137,8 @@ public final class BrokerBenchmark {
         int rounds = Integer.parseInt(opts.getOrDefault("--rounds", "3"));
         double scale = Double.parseDouble(opts.getOrDefault("--scale", "1"));
         Set<String> only = new LinkedHashSet<>(Arrays.asList(opts.getOrDefault("--only", "1,2,3,4,5,6,7,8").split(",")));
-        if (rounds < 1 || scale <= 0 || (only.contains("4") && !only.contains("1"))) {
+        if (rounds < 1 || scale <= 0 || (only.contains("4") && !only.contains("1"))
+                || !Set.of("1", "2", "3", "4", "5", "6", "7", "8", "none").containsAll(only)) {
             System.err.println("--rounds must be at least 1, --scale above 0, and workload 4 needs workload 1\n" + USAGE);
             return 2;
         }
@@ -196,6 +222,9 @@ public final class BrokerBenchmark {
 
     /** Workloads 1 to 6 on one Ferrite and one Kafka, then workload 7 on a sync-mode Ferrite and that Kafka. */
     private void sharedBrokers() throws IOException, InterruptedException {
+        if (List.of("1", "2", "3", "4", "5", "6", "7").stream().noneMatch(only::contains)) {
+            return;
+        }
         Path fDir = freshDir("ferrite");
         Path kDir = freshDir("kafka");
         try (BrokerUnderTest f = Contender.FERRITE.start("ferrite", fDir);
@@ -239,18 +268,21 @@ public final class BrokerBenchmark {
         }
     }
 
-    /** Each variant against a default Ferrite, both fresh, alternating within each round. */
+    /**
+     * Each variant against its default broker, both fresh, alternating within each round. The default's
+     * figures go under the label {@link BrokerReport#BASELINE}, whichever flush mode it runs in.
+     */
     private void ablations() throws IOException, InterruptedException {
-        for (Map.Entry<Contender, List<String>> v : VARIANTS.entrySet()) {
-            Contender variant = v.getKey();
-            String label = "ferrite-" + variant.label();
+        for (Variant v : VARIANTS) {
+            Contender variant = v.contender();
+            String label = variant.label();
             Path vDir = freshDir(label);
-            Path bDir = freshDir("ferrite-default-" + variant.label());
+            Path bDir = freshDir("default-for-" + v.name());
             try (BrokerUnderTest vb = variant.start(label, vDir);
-                    BrokerUnderTest base = Contender.FERRITE.start("ferrite-default-" + variant.label(), bDir)) {
+                    BrokerUnderTest base = v.base().start("default-for-" + v.name(), bDir)) {
                 for (int r = 1; r <= rounds; r++) {
-                    for (String id : v.getValue()) {
-                        Scenario s = Scenario.byId(id).scaled(scale).asAblation(variant.label());
+                    for (String id : v.workloads()) {
+                        Scenario s = Scenario.byId(id).scaled(scale).asAblation(v.name());
                         runOne(s, label, vb, r);
                         runOne(s, BrokerReport.BASELINE, base, r);
                     }
@@ -268,6 +300,7 @@ public final class BrokerBenchmark {
     private void runOne(Scenario s, String label, BrokerUnderTest broker, int round)
             throws IOException, InterruptedException {
         PerfTools tools = new PerfTools(broker, "bench-" + label);
+        long cpuBefore = cpuTicks(broker);
         String name = "w" + s.id().replace('/', '-') + "-r" + round;
         String run = label + "-" + name;
         Map<String, Double> figures = switch (s.kind()) {
@@ -286,6 +319,9 @@ public final class BrokerBenchmark {
             }
             case BROKER -> throw new IllegalArgumentException("workload " + s.id() + " is not a tool run");
         };
+        figures = new LinkedHashMap<>(figures);
+        // What the broker itself spent, to set against the run's length on a machine the tool shares.
+        figures.put("broker_cpu_s", (cpuTicks(broker) - cpuBefore) / (double) CLOCK_TICKS);
         add(s.id(), label, round, figures);
     }
 
@@ -342,6 +378,17 @@ public final class BrokerBenchmark {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("the first produce to " + broker.name() + " failed", e);
         }
+    }
+
+    /** USER_HZ, the unit of /proc/<pid>/stat's CPU times: 100 on Linux, and not readable from Java. */
+    private static final int CLOCK_TICKS = 100;
+
+    /** User plus system CPU time the broker process has used, in clock ticks. */
+    private static long cpuTicks(BrokerUnderTest broker) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(broker.pid()), "stat"));
+        // Fields after the command name (which may hold spaces), from the state: utime and stime are 12 and 13.
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     private Path freshDir(String name) throws IOException {

@@ -42,10 +42,6 @@ record Contender(String label, boolean kafka, Map<String, String> overrides, Lis
         return new Contender(label, false, overrides, List.of());
     }
 
-    Contender withJvm(String label, List<String> jvm) {
-        return new Contender(label, kafka, overrides, jvm);
-    }
-
     /**
      * Starts a fresh broker with its data under {@code dir} and returns once it serves; its log is
      * {@code <name>-1.log} in the logs directory.

@@ -50,8 +50,9 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
         }
     }
 
-    static final List<String> PRODUCE_METRICS = List.of("records_per_sec", "mb_per_sec", "p50_ms", "p99_ms", "p999_ms");
-    static final List<String> LATENCY_METRICS = List.of("avg_ms", "p50_ms", "p99_ms", "p999_ms");
+    static final List<String> PRODUCE_METRICS = List.of("records_per_sec", "mb_per_sec", "p50_ms", "p99_ms", "p999_ms",
+            "broker_cpu_s");
+    static final List<String> LATENCY_METRICS = List.of("avg_ms", "p50_ms", "p99_ms", "p999_ms", "broker_cpu_s");
 
     /** The eight workloads. Workload 7 runs workload 1's producer against Ferrite in sync flush mode. */
     static final List<Scenario> ALL = List.of(
@@ -62,7 +63,7 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
             new Scenario("3", "produce 1 KiB records over 1,000 partitions, unthrottled", Kind.PRODUCE, 1024, 1000,
                     600_000, -1, null, PRODUCE_METRICS, List.of(Bar.ratioAtLeast("records_per_sec", 2.0))),
             new Scenario("4", "consume workload 1's records from the beginning", Kind.CONSUME, 1024, 8, 1_500_000,
-                    -1, "1", List.of("mb_per_sec", "records_per_sec", "total_mb_per_sec"),
+                    -1, "1", List.of("mb_per_sec", "records_per_sec", "total_mb_per_sec", "broker_cpu_s"),
                     List.of(Bar.ratioAtLeast("mb_per_sec", 1.5))),
             new Scenario("5", "produce 1 KiB records at a fixed 20,000 records/s", Kind.PRODUCE, 1024, 8, 300_000,
                     20_000, null, PRODUCE_METRICS, List.of(Bar.ratioAtMost("p99_ms", 0.3))),

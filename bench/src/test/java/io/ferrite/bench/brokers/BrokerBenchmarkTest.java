@@ -2,6 +2,7 @@ package io.ferrite.bench.brokers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -84,6 +85,16 @@ class BrokerBenchmarkTest {
         assertTrue(report.markdown().contains("mlock-on/1"));
         assertEquals(List.of("workload 1, records_per_sec: 1.82 (bar ≥ 1.5× Kafka): met",
                 "workload 5, p99_ms: 0.40 (bar ≤ 0.3× Kafka): MISSED"), report.barLines());
+    }
+
+    @Test
+    void anAblationThatConsumesMustProduceFirst() {
+        assertEquals(8, BrokerBenchmark.VARIANTS.size());
+        assertThrows(IllegalArgumentException.class, () -> new BrokerBenchmark.Variant(
+                "x", Contender.FERRITE, Map.of(), List.of(), List.of("4")));
+        assertThrows(IllegalArgumentException.class, () -> new BrokerBenchmark.Variant(
+                "x", Contender.FERRITE, Map.of(), List.of(), List.of("4", "1")));
+        new BrokerBenchmark.Variant("x", Contender.FERRITE, Map.of(), List.of(), List.of("1", "4"));
     }
 
     @Test
