@@ -10,9 +10,9 @@ import java.nio.file.Path;
 import java.time.LocalDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -55,19 +55,11 @@ public final class StoreBenchmark {
 
     /** Runs with {@code args}; returns the exit status: 0 done, 1 a store failure, 2 bad arguments. */
     static int run(String[] args) throws IOException {
-        Map<String, String> opts = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--list") || a.equals("--help") || a.equals("-h")) {
-                opts.put(a, "");
-            } else if (a.startsWith("--") && i + 1 < args.length) {
-                opts.put(a, args[++i]);
-            } else {
-                System.err.println("unknown or incomplete argument: " + a + "\n" + USAGE);
-                return 2;
-            }
+        Map<String, String> opts = Options.parse(args, Set.of("--list"), USAGE);
+        if (opts == null) {
+            return 2;
         }
-        if (opts.containsKey("--help") || opts.containsKey("-h")) {
+        if (Options.wantsHelp(opts)) {
             System.out.println(USAGE);
             return 0;
         }

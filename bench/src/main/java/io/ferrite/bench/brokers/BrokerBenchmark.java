@@ -1,6 +1,7 @@
 package io.ferrite.bench.brokers;
 
 import io.ferrite.bench.Machine;
+import io.ferrite.bench.Options;
 import io.ferrite.launcher.BrokerUnderTest;
 import io.ferrite.launcher.ChildProcess;
 import java.io.IOException;
@@ -113,19 +114,11 @@ public final class BrokerBenchmark {
 
     /** Runs with {@code args}; returns the exit status: 0 done, 1 a run failed, 2 bad arguments. */
     static int run(String[] args) throws IOException, InterruptedException {
-        Map<String, String> opts = new LinkedHashMap<>();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            if (a.equals("--ablations") || a.equals("--help") || a.equals("-h")) {
-                opts.put(a, "");
-            } else if (a.startsWith("--") && i + 1 < args.length) {
-                opts.put(a, args[++i]);
-            } else {
-                System.err.println("unknown or incomplete argument: " + a + "\n" + USAGE);
-                return 2;
-            }
+        Map<String, String> opts = Options.parse(args, Set.of("--ablations"), USAGE);
+        if (opts == null) {
+            return 2;
         }
-        if (opts.containsKey("--help") || opts.containsKey("-h")) {
+        if (Options.wantsHelp(opts)) {
             System.out.println(USAGE);
             return 0;
         }

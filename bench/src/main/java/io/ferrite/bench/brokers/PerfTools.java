@@ -15,8 +15,8 @@ import java.util.regex.Pattern;
 /**
  * Apache Kafka's own performance tools (kafka-tools at the pinned version), each run in its own JVM as
  * {@code bin/kafka-*-perf-test.sh} runs it, against one broker; their printed summary parsed into named
- * figures. A run that did not do all its work (records lost, errors printed, a timeout) fails the run
- * rather than yielding a figure.
+ * figures. A produce run whose sends failed still yields its figures, with the count of records never
+ * acknowledged; any other run that did not do all its work (records missing, a timeout) fails the run.
  */
 final class PerfTools {
     static final String PRODUCER = "org.apache.kafka.tools.ProducerPerformance";
@@ -49,8 +49,8 @@ final class PerfTools {
 
     /**
      * ProducerPerformance: {@code records} records of {@code size} random bytes, acks=all, 64 KiB batches,
-     * 5 ms linger, at most {@code throughput} records/s (-1: unthrottled). Figures: records_per_sec,
-     * mb_per_sec (MiB/s, as the tool counts), avg_ms, max_ms, p50_ms, p95_ms, p99_ms, p999_ms.
+     * 5 ms linger, at most {@code throughput} records/s (-1: unthrottled). Figures: failed_records,
+     * records_per_sec, mb_per_sec (MiB/s, as the tool counts), avg_ms, max_ms, p50_ms, p95_ms, p99_ms, p999_ms.
      */
     Map<String, Double> produce(String name, String topic, long records, int size, int throughput)
             throws IOException, InterruptedException {
@@ -58,17 +58,23 @@ final class PerfTools {
                 "--bootstrap-server", bootstrap, "--topic", topic, "--num-records", Long.toString(records),
                 "--record-size", Integer.toString(size), "--throughput", Integer.toString(throughput),
                 "--producer-props", "acks=all", "batch.size=65536", "linger.ms=5"));
-        // The tool prints each failed send's stack trace and carries on; such a run measures nothing useful.
-        // (Its client's retried errors are log lines, which start with the time in brackets.)
-        if (r.stderr().lines().anyMatch(l -> FAILED_SEND.matcher(l).find())) {
-            throw new IllegalStateException(name + ": sends failed:\n" + tail(r.stderr()));
-        }
+        // The tool prints each failed send's stack trace and carries on, counting only acknowledged records
+        // as sent. A broker that drops sends under a workload is a result, so the run is kept, with the
+        // records that were never acknowledged as failed_records. (The client's retried errors are log
+        // lines, which start with the time in brackets, and are no failures.)
+        long failedLines = r.stderr().lines().filter(l -> FAILED_SEND.matcher(l).find()).count();
         Matcher m = lastMatch(PRODUCED, r.stdout(), name);
         long sent = Long.parseLong(m.group(1));
-        if (sent != records) {
-            throw new IllegalStateException(name + ": " + sent + " of " + records + " records sent");
+        if (sent != records && failedLines == 0) {
+            throw new IllegalStateException(name + ": " + sent + " of " + records + " records sent, no errors printed");
+        }
+        if (failedLines > 0) {
+            System.err.println(name + ": " + (records - sent) + " records were not acknowledged; first errors:\n"
+                    + r.stderr().lines().filter(l -> FAILED_SEND.matcher(l).find()).limit(3)
+                            .reduce((a, b) -> a + "\n" + b).orElse(""));
         }
         Map<String, Double> f = new LinkedHashMap<>();
+        f.put("failed_records", (double) (records - sent));
         f.put("records_per_sec", Double.parseDouble(m.group(2)));
         f.put("mb_per_sec", Double.parseDouble(m.group(3)));
         f.put("avg_ms", Double.parseDouble(m.group(4)));

@@ -51,7 +51,7 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
     }
 
     static final List<String> PRODUCE_METRICS = List.of("records_per_sec", "mb_per_sec", "p50_ms", "p99_ms", "p999_ms",
-            "broker_cpu_s");
+            "broker_cpu_s", "failed_records");
     static final List<String> LATENCY_METRICS = List.of("avg_ms", "p50_ms", "p99_ms", "p999_ms", "broker_cpu_s");
 
     /** The eight workloads. Workload 7 runs workload 1's producer against Ferrite in sync flush mode. */
