@@ -4,8 +4,6 @@ import static io.ferrite.bench.Result.fmt;
 
 import io.ferrite.storage.FlushMode;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -57,25 +55,12 @@ final class Report {
     }
 
     void write(Path file) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        meta.forEach((k, v) -> sb.append("# ").append(k).append('\t').append(v.replace('\t', ' ')).append('\n'));
-        sb.append(Result.TSV_HEADER).append('\n');
-        runs.forEach(r -> sb.append(r.toTsv()).append('\n'));
-        Files.writeString(file, sb, StandardCharsets.UTF_8);
+        new ResultsFile(meta, runs.stream().map(Result::toTsv).toList()).write(file, Result.TSV_HEADER);
     }
 
     static Report read(Path file) throws IOException {
-        Map<String, String> meta = new LinkedHashMap<>();
-        List<Result> results = new ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (line.startsWith("# ")) {
-                String[] kv = line.substring(2).split("\t", 2);
-                meta.put(kv[0], kv.length > 1 ? kv[1] : "");
-            } else if (!line.isBlank() && !line.equals(Result.TSV_HEADER)) {
-                results.add(Result.fromTsv(line));
-            }
-        }
-        return new Report(meta, results);
+        ResultsFile f = ResultsFile.read(file, Result.TSV_HEADER);
+        return new Report(f.meta(), f.lines().stream().map(Result::fromTsv).toList());
     }
 
     // ---- the table ----

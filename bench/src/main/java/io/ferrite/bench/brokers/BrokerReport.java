@@ -1,12 +1,10 @@
 package io.ferrite.bench.brokers;
 
 import io.ferrite.bench.GeneratedSection;
+import io.ferrite.bench.ResultsFile;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
@@ -37,25 +35,12 @@ final class BrokerReport {
     }
 
     void write(Path file) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        meta.forEach((k, v) -> sb.append("# ").append(k).append('\t').append(v.replace('\t', ' ')).append('\n'));
-        sb.append(Sample.TSV_HEADER).append('\n');
-        samples.forEach(s -> sb.append(s.toTsv()).append('\n'));
-        Files.writeString(file, sb, StandardCharsets.UTF_8);
+        new ResultsFile(meta, samples.stream().map(Sample::toTsv).toList()).write(file, Sample.TSV_HEADER);
     }
 
     static BrokerReport read(Path file) throws IOException {
-        Map<String, String> meta = new LinkedHashMap<>();
-        List<Sample> samples = new ArrayList<>();
-        for (String line : Files.readAllLines(file, StandardCharsets.UTF_8)) {
-            if (line.startsWith("# ")) {
-                String[] kv = line.substring(2).split("\t", 2);
-                meta.put(kv[0], kv.length > 1 ? kv[1] : "");
-            } else if (!line.isBlank() && !line.equals(Sample.TSV_HEADER)) {
-                samples.add(Sample.fromTsv(line));
-            }
-        }
-        return new BrokerReport(meta, samples);
+        ResultsFile f = ResultsFile.read(file, Sample.TSV_HEADER);
+        return new BrokerReport(f.meta(), f.lines().stream().map(Sample::fromTsv).toList());
     }
 
     /** One line of a table: a figure on both sides, their ratio, and the bar on it if there is one. */

@@ -62,16 +62,15 @@ final class PerfTools {
         // as sent. A broker that drops sends under a workload is a result, so the run is kept, with the
         // records that were never acknowledged as failed_records. (The client's retried errors are log
         // lines, which start with the time in brackets, and are no failures.)
-        long failedLines = r.stderr().lines().filter(l -> FAILED_SEND.matcher(l).find()).count();
+        List<String> failures = r.stderr().lines().filter(l -> FAILED_SEND.matcher(l).find()).toList();
         Matcher m = lastMatch(PRODUCED, r.stdout(), name);
         long sent = Long.parseLong(m.group(1));
-        if (sent != records && failedLines == 0) {
+        if (sent != records && failures.isEmpty()) {
             throw new IllegalStateException(name + ": " + sent + " of " + records + " records sent, no errors printed");
         }
-        if (failedLines > 0) {
+        if (!failures.isEmpty()) {
             System.err.println(name + ": " + (records - sent) + " records were not acknowledged; first errors:\n"
-                    + r.stderr().lines().filter(l -> FAILED_SEND.matcher(l).find()).limit(3)
-                            .reduce((a, b) -> a + "\n" + b).orElse(""));
+                    + String.join("\n", failures.subList(0, Math.min(3, failures.size()))));
         }
         Map<String, Double> f = new LinkedHashMap<>();
         f.put("failed_records", (double) (records - sent));
