@@ -125,9 +125,10 @@ public final class BatchValidator {
             throw new InvalidBatchException(Errors.CORRUPT_MESSAGE, "record batch fails its CRC");
         }
         checkBatchFields(batch);
-        checkRecords(batch, rules, nowMs);
         // Bytes after the batch too few to be another one are dropped, as Kafka trims them.
-        return records.duplicate().limit(records.position() + batch.sizeInBytes()).slice();
+        ByteBuffer bytes = records.duplicate().limit(records.position() + batch.sizeInBytes()).slice();
+        checkRecords(batch, bytes, rules, nowMs);
+        return bytes;
     }
 
     private static void checkBatchFields(MutableRecordBatch batch) {
@@ -149,8 +150,12 @@ public final class BatchValidator {
         }
     }
 
-    /** Each record parses and, under CreateTime, has a timestamp in the window. Compressed batches are read too. */
-    private static void checkRecords(MutableRecordBatch batch, Rules rules, long nowMs) {
+    /**
+     * Each record parses and, under CreateTime, has a timestamp in the window. Compressed batches are read too.
+     * Uncompressed ones are walked in place (see {@link UncompressedRecords}), with the outcomes Kafka's
+     * record reader would give, without making an object per record.
+     */
+    private static void checkRecords(MutableRecordBatch batch, ByteBuffer bytes, Rules rules, long nowMs) {
         boolean createTime = rules.timestampType() == TimestampType.CREATE_TIME;
         // Saturating: the limits default to Long.MAX_VALUE, which must mean "no limit", not overflow.
         long earliest = rules.timestampBeforeMaxMs() >= nowMs ? Long.MIN_VALUE : nowMs - rules.timestampBeforeMaxMs();
@@ -159,30 +164,17 @@ public final class BatchValidator {
         if (batch.timestampType() == TimestampType.LOG_APPEND_TIME) {
             throw new InvalidBatchException(Errors.INVALID_TIMESTAMP, "clients may not send LogAppendTime batches");
         }
-        List<RecordError> errors = new ArrayList<>();
-        boolean badTimestamp = false;
-        int seen = 0;
-        try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
-            while (it.hasNext()) {
-                Record r = it.next();
-                if (rules.compacted() && !r.hasKey()) {
-                    errors.add(new RecordError(seen, "a compacted topic cannot take a record without a key"));
-                }
-                // A record without a timestamp (-1) is exempt, as in Kafka.
-                if (createTime && r.timestamp() != RecordBatch.NO_TIMESTAMP
-                        && (r.timestamp() < earliest || r.timestamp() > latest)) {
-                    badTimestamp = true;
-                    errors.add(new RecordError(seen, "timestamp " + r.timestamp() + " of the record at offset "
-                            + r.offset() + " is outside [now - " + rules.timestampBeforeMaxMs() + " ms, now + "
-                            + rules.timestampAfterMaxMs() + " ms]"));
-                }
-                seen++;
-            }
+        RecordChecks checks = new RecordChecks(rules.compacted(), createTime, earliest, latest, rules);
+        int seen;
+        try {
+            seen = batch.isCompressed() ? checkEachRecord(batch, checks) : UncompressedRecords.walk(bytes, checks);
         } catch (InvalidRecordException e) {
             throw new InvalidBatchException(Errors.INVALID_RECORD, "records are invalid: " + e.getMessage());
         } catch (RuntimeException e) { // CorruptRecordException, a codec failing
             throw new InvalidBatchException(Errors.CORRUPT_MESSAGE, "records do not parse: " + e.getMessage());
         }
+        List<RecordError> errors = checks.errors;
+        boolean badTimestamp = checks.badTimestamp;
         if (!errors.isEmpty()) {
             // As in Kafka, one bad timestamp makes the whole answer INVALID_TIMESTAMP.
             throw new InvalidBatchException(badTimestamp ? Errors.INVALID_TIMESTAMP : Errors.INVALID_RECORD,
@@ -191,6 +183,51 @@ public final class BatchValidator {
         if (seen != batch.countOrNull()) {
             throw new InvalidBatchException(Errors.INVALID_RECORD, "batch says " + batch.countOrNull()
                     + " records but holds " + seen);
+        }
+    }
+
+    /** Reads a compressed batch's records with Kafka's own iterator, as Kafka's broker does. */
+    static int checkEachRecord(MutableRecordBatch batch, RecordChecks checks) {
+        int seen = 0;
+        try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+            while (it.hasNext()) {
+                Record r = it.next();
+                checks.check(seen, r.hasKey(), r.timestamp(), r.offset());
+                seen++;
+            }
+        }
+        return seen;
+    }
+
+    /** The per-record rules, and the refusals found so far. */
+    static final class RecordChecks {
+        private final boolean compacted;
+        private final boolean createTime;
+        private final long earliest;
+        private final long latest;
+        private final Rules rules;
+        final List<RecordError> errors = new ArrayList<>(0);
+        boolean badTimestamp;
+
+        RecordChecks(boolean compacted, boolean createTime, long earliest, long latest, Rules rules) {
+            this.compacted = compacted;
+            this.createTime = createTime;
+            this.earliest = earliest;
+            this.latest = latest;
+            this.rules = rules;
+        }
+
+        void check(int index, boolean hasKey, long timestamp, long offset) {
+            if (compacted && !hasKey) {
+                errors.add(new RecordError(index, "a compacted topic cannot take a record without a key"));
+            }
+            // A record without a timestamp (-1) is exempt, as in Kafka.
+            if (createTime && timestamp != RecordBatch.NO_TIMESTAMP && (timestamp < earliest || timestamp > latest)) {
+                badTimestamp = true;
+                errors.add(new RecordError(index, "timestamp " + timestamp + " of the record at offset " + offset
+                        + " is outside [now - " + rules.timestampBeforeMaxMs() + " ms, now + "
+                        + rules.timestampAfterMaxMs() + " ms]"));
+            }
         }
     }
 }

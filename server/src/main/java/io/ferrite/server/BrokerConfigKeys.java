@@ -53,6 +53,8 @@ final class BrokerConfigKeys {
             store("store.warm.enable", Type.BOOLEAN, s -> s.warmFiles(), "write every page of a new CommitLog file"),
             store("store.warm.flush.pages", Type.INT, s -> s.warmFlushPages(), "pages between flushes while warming"),
             store("store.mlock.enable", Type.BOOLEAN, s -> s.mlock(), "lock CommitLog files in memory"),
+            store("store.append.into.mapping", Type.BOOLEAN, s -> s.appendIntoMapping(),
+                    "copy appends into the CommitLog mapping instead of writing them with pwrite"),
             store("store.transient.pool.enable", Type.BOOLEAN, s -> s.transientStorePoolEnabled(),
                     "write appends through off-heap buffers"),
             store("store.transient.pool.buffers", Type.INT, s -> s.transientStorePoolBuffers(),

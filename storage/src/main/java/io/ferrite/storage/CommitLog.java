@@ -10,8 +10,10 @@ import java.util.function.Supplier;
  * The one sequential log every partition appends to: entries framed by {@link CommitLogEntry} in the files
  * of a {@link MappedFileQueue}.
  *
- * <p>An append takes the append lock for as long as it takes to pick the partition's next offset, copy the
- * batch into the current file, and add the ConsumeQueue entry; so CommitLog order and offset order agree.
+ * <p>An append takes the append lock for as long as it takes to pick the partition's next offset, write the
+ * entry into the current file, and add the ConsumeQueue entry; so CommitLog order and offset order agree.
+ * The broker's fields (base offset, leader epoch, LogAppendTime) are set in a copy of the batch header, and
+ * the entry is written as that head plus the caller's records, unmodified and uncopied.
  * It never waits for disk: durability is the group-commit service's job, after the lock is released.
  *
  * <p>{@code confirmedPosition} moves, under the lock, past each entry whose ConsumeQueue entry is written:
@@ -20,13 +22,20 @@ import java.util.function.Supplier;
 final class CommitLog implements AutoCloseable {
     private final MappedFileQueue files;
     private final Clock clock;
+    private final boolean intoMapping;
     private final ReentrantLock appendLock = new ReentrantLock();
+    /** Entry header and batch header of the append under way, rewritten here, never in the caller's batch. */
+    private final ByteBuffer head = ByteBuffer.allocateDirect(CommitLogEntry.HEAD_SIZE); // guarded by appendLock
     private volatile long confirmedPosition;
     private boolean closed; // guarded by appendLock
 
-    CommitLog(MappedFileQueue files, Clock clock) {
+    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+
+    /** @param intoMapping copy appends into the mapping instead of writing them through the file's channel */
+    CommitLog(MappedFileQueue files, Clock clock, boolean intoMapping) {
         this.files = files;
         this.clock = clock;
+        this.intoMapping = intoMapping;
     }
 
     MappedFileQueue files() {
@@ -73,23 +82,35 @@ final class CommitLog implements AutoCloseable {
             if (f.remaining() < entrySize) {
                 MappedFile next = files.next();
                 if (f.remaining() >= CommitLogEntry.BLANK_SIZE) {
-                    CommitLogEntry.writeBlank(f.reserve(CommitLogEntry.BLANK_SIZE), f.remaining());
+                    ByteBuffer blank = head.clear().limit(CommitLogEntry.BLANK_SIZE);
+                    CommitLogEntry.writeBlank(blank, f.remaining());
+                    try {
+                        f.append(blank, EMPTY, intoMapping);
+                    } catch (IOException e) {
+                        throw StoreException.fromIo("ending a CommitLog file", f.path(), e);
+                    }
                 }
                 f.advance(f.remaining());
                 f = next;
             }
             long baseOffset = p.logEndOffset();
             long now = clock.millis();
-            ByteBuffer entry = f.reserve(entrySize);
-            CommitLogEntry.write(entry, p.id(), batch);
-            ByteBuffer stored = entry.slice(CommitLogEntry.HEADER_SIZE, batch.remaining());
+            ByteBuffer records = batch.slice(batch.position() + RecordBatchHeader.HEADER_SIZE,
+                    batch.remaining() - RecordBatchHeader.HEADER_SIZE);
+            ByteBuffer head = this.head.clear();
+            CommitLogEntry.writeHead(head, p.id(), batch);
+            ByteBuffer stored = head.slice(CommitLogEntry.HEADER_SIZE, RecordBatchHeader.HEADER_SIZE);
             RecordBatchHeader.assignOffset(stored, baseOffset, leaderEpoch);
             if (logAppendTime) {
-                RecordBatchHeader.setLogAppendTime(stored, now);
+                RecordBatchHeader.setLogAppendTime(stored, records, now);
             }
-            CommitLogEntry.seal(entry);
+            CommitLogEntry.seal(head);
             long position = f.fileFromOffset() + f.wrotePosition();
-            f.advance(entrySize);
+            try {
+                f.append(head, records, intoMapping);
+            } catch (IOException e) {
+                throw StoreException.fromIo("appending to the CommitLog", f.path(), e);
+            }
             int delta = RecordBatchHeader.lastOffsetDelta(stored);
             p.onAppended(baseOffset, delta, position, entrySize, RecordBatchHeader.maxTimestamp(stored));
             p.producers().update(stored, baseOffset);

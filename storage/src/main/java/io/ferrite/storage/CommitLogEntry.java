@@ -37,16 +37,22 @@ final class CommitLogEntry {
     private CommitLogEntry() {
     }
 
-    /** Writes header and batch into {@code target} (exactly {@link #HEADER_SIZE} + batch bytes long). */
-    static void write(ByteBuffer target, int partitionId, ByteBuffer batch) {
-        int size = HEADER_SIZE + batch.remaining();
-        target.putInt(0, size);
-        target.putInt(4, MAGIC);
-        target.putInt(8, partitionId);
-        target.put(HEADER_SIZE, batch, batch.position(), batch.remaining());
+    /** Bytes {@link #writeHead} writes: the entry header and the batch header. */
+    static final int HEAD_SIZE = HEADER_SIZE + RecordBatchHeader.HEADER_SIZE;
+
+    /**
+     * Writes the entry header and a copy of the batch header into {@code head} (at least {@link #HEAD_SIZE}
+     * bytes from index 0), so the broker's fields can be set without touching the caller's batch. The
+     * entry is this head followed by the batch's bytes after its header.
+     */
+    static void writeHead(ByteBuffer head, int partitionId, ByteBuffer batch) {
+        head.putInt(0, HEADER_SIZE + batch.remaining());
+        head.putInt(4, MAGIC);
+        head.putInt(8, partitionId);
+        head.put(HEADER_SIZE, batch, batch.position(), RecordBatchHeader.HEADER_SIZE);
     }
 
-    /** Computes and stores the header CRC once the batch fields are final. */
+    /** Computes and stores the header CRC once the batch fields are final; {@code entry} may be just its head. */
     static void seal(ByteBuffer entry) {
         entry.putInt(12, headerCrc(entry));
     }

@@ -17,7 +17,8 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>Three positions, each moved by one thread only:
  * <ul>
- *   <li>written: by the appending thread, under the owner's append lock;</li>
+ *   <li>written: by the appending thread, under the owner's append lock, after the bytes are in the page
+ *       cache (written through the channel or copied into the mapping);</li>
  *   <li>committed: by the commit service, only when the file writes through a pooled off-heap buffer
  *       (then bytes reach the file, and readers, only when committed); otherwise it follows written;</li>
  *   <li>flushed: by the flush service (or the group-commit service in sync mode).</li>
@@ -202,6 +203,34 @@ final class MappedFile extends ReferenceCounted {
     }
 
     void advance(int size) {
+        wrotePosition += size;
+    }
+
+    /**
+     * Appends {@code head} then {@code body} at the written position and moves past them. Appending thread
+     * only. A pooled file copies them into its buffer, as does {@code intoMapping} into the mapping; any other
+     * file takes them with one gathering write through its channel, from the buffers as they are (no copy in
+     * the broker, no page fault). Either way the bytes are in the page cache, which readers of the mapping
+     * share, before the written position covers them. If the write fails, the position stays where it was
+     * and the next append overwrites whatever part reached the file.
+     */
+    void append(ByteBuffer head, ByteBuffer body, boolean intoMapping) throws IOException {
+        int size = head.remaining() + body.remaining();
+        if (pooled || intoMapping) {
+            ByteBuffer target = reserve(size);
+            target.put(0, head, head.position(), head.remaining());
+            target.put(head.remaining(), body, body.position(), body.remaining());
+        } else {
+            if (size > remaining()) {
+                throw new IllegalStateException(size + " bytes do not fit at " + wrotePosition + " of " + path);
+            }
+            ByteBuffer[] parts = {head.duplicate(), body.duplicate()};
+            channel.position(wrotePosition);
+            long left = size;
+            while (left > 0) {
+                left -= channel.write(parts);
+            }
+        }
         wrotePosition += size;
     }
 

@@ -126,11 +126,17 @@ public final class RecordBatchHeader {
         b.putInt(b.position() + LEADER_EPOCH, leaderEpoch);
     }
 
-    /** Marks the batch LogAppendTime with the given time, then recomputes the CRC these fields lie under. */
-    static void setLogAppendTime(ByteBuffer b, long timestamp) {
-        b.putShort(b.position() + ATTRIBUTES, (short) (attributes(b) | TIMESTAMP_TYPE_BIT));
-        b.putLong(b.position() + MAX_TIMESTAMP, timestamp);
-        b.putInt(b.position() + CRC, computeCrc(b));
+    /**
+     * Marks a batch LogAppendTime with the given time, then recomputes the CRC these fields lie under. The
+     * batch is given in two parts: its header, and the records after it.
+     */
+    static void setLogAppendTime(ByteBuffer header, ByteBuffer records, long timestamp) {
+        header.putShort(header.position() + ATTRIBUTES, (short) (attributes(header) | TIMESTAMP_TYPE_BIT));
+        header.putLong(header.position() + MAX_TIMESTAMP, timestamp);
+        CRC32C crc = new CRC32C();
+        crc.update(header.slice(header.position() + ATTRIBUTES, HEADER_SIZE - ATTRIBUTES));
+        crc.update(records.duplicate());
+        header.putInt(header.position() + CRC, (int) crc.getValue());
     }
 
     /**

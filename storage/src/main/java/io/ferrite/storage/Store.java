@@ -62,7 +62,7 @@ public final class Store implements AutoCloseable {
                 new FileAllocator.Spec(config.commitLogFileSize(), config.warmFiles(), config.mlock(),
                         pool != null, true));
         logFiles.load();
-        this.commitLog = new CommitLog(logFiles, clock);
+        this.commitLog = new CommitLog(logFiles, clock, config.appendIntoMapping());
         this.partitions = new Partitions(root, allocator, new FileAllocator.Spec(
                 config.consumeQueueEntriesPerFile() * ConsumeQueue.ENTRY_SIZE, false, false, false, false));
         partitions.load(cp);

@@ -20,8 +20,10 @@ import java.util.Objects;
  *                                     see {@link #defaults(Path, FlushMode)})
  * @param warmFlushPages               while warming, flush every so many pages; 0 never ({@code store.warm.flush.pages}, 4096)
  * @param mlock                        mlock CommitLog files ({@code store.mlock.enable}, false)
- * @param transientStorePoolEnabled    write through off-heap buffers ({@code store.transient.pool.enable}; on in
- *                                     sync mode, off in async)
+ * @param appendIntoMapping            copy appended batches into the CommitLog mapping instead of writing them
+ *                                     from the request buffer with one gathering write
+ *                                     ({@code store.append.into.mapping}, false)
+ * @param transientStorePoolEnabled    write through off-heap buffers ({@code store.transient.pool.enable}, false)
  * @param transientStorePoolBuffers    buffers in that pool ({@code store.transient.pool.buffers}, 3)
  * @param commitIntervalMs             commit period of the pool's bytes into files ({@code store.commit.interval.ms}, 200)
  * @param readVerifyCrc                check both CRCs of every batch read ({@code store.read.verify.crc}, true)
@@ -43,6 +45,7 @@ public record StoreConfig(
         boolean warmFiles,
         int warmFlushPages,
         boolean mlock,
+        boolean appendIntoMapping,
         boolean transientStorePoolEnabled,
         int transientStorePoolBuffers,
         long commitIntervalMs,
@@ -82,15 +85,15 @@ public record StoreConfig(
     }
 
     /**
-     * The defaults for a flush mode. The write-buffer pool depends on it, as measured (see
-     * docs/PERFORMANCE-STORE.md): in sync mode fdatasync is cheapest from pwrite out of a pooled buffer (no
-     * page faults, no write-protect faults after each flush). Warming is off in both: the store alone fsyncs
-     * faster over warmed blocks, but against stock clients (docs/PERFORMANCE.md, workload 7 and its
-     * ablation) writing every 1 GiB file twice costs more CPU and disk than the cheaper fsyncs save.
+     * The defaults for a flush mode, as measured against stock clients (docs/PERFORMANCE.md): appends are
+     * written with pwrite straight from the request buffer, in both modes. The write-buffer pool is off in both:
+     * in async mode an acknowledged append still in a pooled buffer would be lost to a kill -9, and in sync mode,
+     * where it once beat copying into the mapping, it no longer beats the direct write, which needs neither a
+     * copy, nor the commit thread, nor the pool's locked memory. Warming is off in both: the store alone fsyncs
+     * faster over warmed blocks, but writing every 1 GiB file twice costs more CPU and disk than that saves.
      */
     public static StoreConfig defaults(Path dataDir, FlushMode mode) {
-        boolean sync = mode == FlushMode.SYNC;
-        return new StoreConfig(dataDir, 1 << 30, 65536, mode, 500, 100, false, 4096, false, sync, 3, 200,
+        return new StoreConfig(dataDir, 1 << 30, 65536, mode, 500, 100, false, 4096, false, false, false, 3, 200,
                 true, true, 0.90, -1, 300_000, Retention.KAFKA_DEFAULT);
     }
 
@@ -108,6 +111,7 @@ public record StoreConfig(
                 .warmFiles(ConfigValues.boolOf(props, "store.warm.enable", d.warmFiles))
                 .warmFlushPages(ConfigValues.intOf(props, "store.warm.flush.pages", d.warmFlushPages))
                 .mlock(ConfigValues.boolOf(props, "store.mlock.enable", d.mlock))
+                .appendIntoMapping(ConfigValues.boolOf(props, "store.append.into.mapping", d.appendIntoMapping))
                 .transientStorePoolEnabled(ConfigValues.boolOf(props, "store.transient.pool.enable", d.transientStorePoolEnabled))
                 .transientStorePoolBuffers(ConfigValues.intOf(props, "store.transient.pool.buffers", d.transientStorePoolBuffers))
                 .commitIntervalMs(ConfigValues.longOf(props, "store.commit.interval.ms", d.commitIntervalMs))
@@ -149,6 +153,7 @@ public record StoreConfig(
         private boolean warmFiles;
         private int warmFlushPages;
         private boolean mlock;
+        private boolean appendIntoMapping;
         private boolean transientStorePoolEnabled;
         private int transientStorePoolBuffers;
         private long commitIntervalMs;
@@ -169,6 +174,7 @@ public record StoreConfig(
             warmFiles = c.warmFiles;
             warmFlushPages = c.warmFlushPages;
             mlock = c.mlock;
+            appendIntoMapping = c.appendIntoMapping;
             transientStorePoolEnabled = c.transientStorePoolEnabled;
             transientStorePoolBuffers = c.transientStorePoolBuffers;
             commitIntervalMs = c.commitIntervalMs;
@@ -225,6 +231,11 @@ public record StoreConfig(
             return this;
         }
 
+        public Builder appendIntoMapping(boolean v) {
+            appendIntoMapping = v;
+            return this;
+        }
+
         public Builder transientStorePoolEnabled(boolean v) {
             transientStorePoolEnabled = v;
             return this;
@@ -272,7 +283,7 @@ public record StoreConfig(
 
         public StoreConfig build() {
             return new StoreConfig(dataDir, commitLogFileSize, consumeQueueEntriesPerFile, flushMode, flushIntervalMs,
-                    groupCommitGatherMicros, warmFiles, warmFlushPages, mlock, transientStorePoolEnabled,
+                    groupCommitGatherMicros, warmFiles, warmFlushPages, mlock, appendIntoMapping, transientStorePoolEnabled,
                     transientStorePoolBuffers, commitIntervalMs, readVerifyCrc, releaseFlushedPages, maxDiskUsedRatio, fileMaxAgeMs,
                     retentionCheckIntervalMs, defaultRetention);
         }

@@ -41,7 +41,13 @@ class RecordBatchHeaderTest {
     @Test
     void logAppendTimeRewritesTypeTimestampAndCrcAsKafkaExpects() {
         ByteBuffer b = TestBatches.batch("x", 3, 1234);
-        RecordBatchHeader.setLogAppendTime(b, 99_999);
+        ByteBuffer original = ByteBuffer.allocate(b.remaining()).put(b.duplicate()).flip();
+        ByteBuffer header = b.slice(0, RecordBatchHeader.HEADER_SIZE);
+        RecordBatchHeader.setLogAppendTime(header, b.slice(RecordBatchHeader.HEADER_SIZE,
+                b.remaining() - RecordBatchHeader.HEADER_SIZE), 99_999);
+        assertEquals(original.slice(RecordBatchHeader.HEADER_SIZE, b.remaining() - RecordBatchHeader.HEADER_SIZE),
+                b.slice(RecordBatchHeader.HEADER_SIZE, b.remaining() - RecordBatchHeader.HEADER_SIZE),
+                "only the header changes");
         MutableRecordBatch k = TestBatches.parse(b).get(0); // ensureValid checks the CRC
         assertEquals(TimestampType.LOG_APPEND_TIME, k.timestampType());
         assertEquals(99_999, k.maxTimestamp());
@@ -65,8 +71,10 @@ class RecordBatchHeaderTest {
         ByteBuffer batch = TestBatches.batch("x", 2, 1);
         int size = CommitLogEntry.HEADER_SIZE + batch.remaining();
         ByteBuffer file = ByteBuffer.allocate(size + 64);
-        CommitLogEntry.write(file.slice(0, size), 5, batch);
-        CommitLogEntry.seal(file.slice(0, size));
+        CommitLogEntry.writeHead(file, 5, batch);
+        file.put(CommitLogEntry.HEAD_SIZE, batch, batch.position() + RecordBatchHeader.HEADER_SIZE,
+                batch.remaining() - RecordBatchHeader.HEADER_SIZE);
+        CommitLogEntry.seal(file.slice(0, CommitLogEntry.HEAD_SIZE));
         assertEquals(CommitLogEntry.Kind.ENTRY, CommitLogEntry.classify(file, 0, file.capacity(), true));
         assertEquals(5, CommitLogEntry.partitionId(file, 0));
         assertEquals(CommitLogEntry.Kind.END_OF_LOG, CommitLogEntry.classify(file, size, file.capacity(), true));

@@ -22,15 +22,17 @@ class StoreConfigTest {
     }
 
     @Test
-    void thePoolFollowsTheFlushModeUnlessSetAndWarmingIsOff() {
+    void poolWarmingAndMappingAreOffInBothModesUnlessSet() {
         StoreConfig sync = StoreConfig.fromProperties(DIR, Map.of("store.flush.mode", "sync"));
         assertFalse(sync.warmFiles());
-        assertTrue(sync.transientStorePoolEnabled());
+        assertFalse(sync.transientStorePoolEnabled());
+        assertFalse(sync.appendIntoMapping());
         StoreConfig async = StoreConfig.defaults(DIR);
         assertFalse(async.warmFiles());
         assertFalse(async.transientStorePoolEnabled());
         assertTrue(StoreConfig.fromProperties(DIR, Map.of("store.flush.mode", "sync", "store.warm.enable", "true"))
                 .warmFiles());
+        assertTrue(StoreConfig.fromProperties(DIR, Map.of("store.append.into.mapping", "true")).appendIntoMapping());
     }
 
     @Test

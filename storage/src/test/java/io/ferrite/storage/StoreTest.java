@@ -1,13 +1,19 @@
 package io.ferrite.storage;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Stream;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -108,5 +114,58 @@ class StoreTest {
             assertEquals(StoreException.Category.TOO_LARGE, e.category());
             assertEquals(0, store.logEndOffset(P0));
         }
+    }
+
+    /**
+     * Writing through the channel (the default), copying into the mapping, and copying into a pooled buffer
+     * must leave byte-identical CommitLog files, and none may change the caller's batch.
+     */
+    @Test
+    void everyWayOfWritingAppendsLeavesTheSameBytes() throws Exception {
+        List<byte[]> logs = new ArrayList<>();
+        for (String way : List.of("channel", "mapping", "pool")) {
+            Path d = dir.resolve(way);
+            StoreConfig config = TestBatches.smallConfig(d, FlushMode.ASYNC).toBuilder()
+                    .appendIntoMapping(way.equals("mapping"))
+                    .transientStorePoolEnabled(way.equals("pool"))
+                    .build();
+            try (Store store = Store.open(config, new MutableClock(5_000))) {
+                store.createPartition(P0);
+                for (int i = 0; i < 300; i++) {
+                    ByteBuffer batch = TestBatches.batch("w" + i, 20, 1000 + i);
+                    if (i % 2 == 0) { // what the network hands over: a direct buffer
+                        batch = ByteBuffer.allocateDirect(batch.remaining()).put(batch).flip();
+                    }
+                    ByteBuffer before = ByteBuffer.allocate(batch.remaining()).put(batch.duplicate()).flip();
+                    store.append(P0, batch, 4, i % 3 == 0).get();
+                    assertEquals(before, batch, "the caller's batch is untouched");
+                }
+            }
+            try (Store store = Store.open(config, new MutableClock(9_000))) {
+                try (ReadResult read = store.read(P0, 0, Integer.MAX_VALUE)) {
+                    List<MutableRecordBatch> batches = new ArrayList<>();
+                    read.batches().forEach(slice -> batches.addAll(TestBatches.parse(slice.buffer())));
+                    assertEquals(300, batches.size());
+                    for (int i = 0; i < 300; i++) {
+                        MutableRecordBatch b = batches.get(i);
+                        assertEquals(20L * i, b.baseOffset());
+                        assertEquals(4, b.partitionLeaderEpoch());
+                        assertEquals(i % 3 == 0 ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME,
+                                b.timestampType());
+                        assertEquals(i % 3 == 0 ? 5_000 : 1000 + i, b.maxTimestamp());
+                    }
+                }
+            }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            try (Stream<Path> files = Files.list(d.resolve("commitlog"))) {
+                for (Path f : files.sorted().toList()) {
+                    bytes.write(Files.readAllBytes(f));
+                }
+            }
+            logs.add(bytes.toByteArray());
+        }
+        assertTrue(logs.get(0).length > 64 * 1024, "the appends span more than one CommitLog file");
+        assertArrayEquals(logs.get(0), logs.get(1), "channel and mapping");
+        assertArrayEquals(logs.get(0), logs.get(2), "channel and pool");
     }
 }

@@ -49,6 +49,7 @@ public final class BrokerBenchmark {
               --scale X         multiply every workload's record count (default 1; 0.1 for a smoke run)
               --only LIST       comma-separated workload numbers to run (default all: 1,...,8; none: only ablations)
               --ablations       also run the store and JVM variants against default Ferrite
+              --variants LIST   comma-separated variant names: run just these ablations (implies --ablations)
               --data-dir DIR    where the brokers keep their data while they run (default bench-results/brokers-data)
               --out DIR         where the raw results go, brokers-<timestamp>.tsv (default bench-results)
               --markdown FILE   also write the generated part of this doc (e.g. docs/PERFORMANCE.md)
@@ -82,9 +83,11 @@ public final class BrokerBenchmark {
     static final List<Variant> VARIANTS = List.of(
             new Variant("warm-on", Contender.FERRITE, Map.of("store.warm.enable", "true"), List.of(), List.of("1")),
             new Variant("sync-warm-on", FERRITE_SYNC, Map.of("store.warm.enable", "true"), List.of(), List.of("7")),
+            new Variant("mapping-on", Contender.FERRITE, Map.of("store.append.into.mapping", "true"), List.of(),
+                    List.of("1")),
             new Variant("pool-on", Contender.FERRITE, Map.of("store.transient.pool.enable", "true"), List.of(),
                     List.of("1")),
-            new Variant("sync-pool-off", FERRITE_SYNC, Map.of("store.transient.pool.enable", "false"), List.of(),
+            new Variant("sync-pool-on", FERRITE_SYNC, Map.of("store.transient.pool.enable", "true"), List.of(),
                     List.of("7")),
             new Variant("mlock-on", Contender.FERRITE, Map.of("store.mlock.enable", "true"), List.of(),
                     List.of("1", "4")),
@@ -135,6 +138,19 @@ public final class BrokerBenchmark {
             System.err.println("--rounds must be at least 1, --scale above 0, and workload 4 needs workload 1\n" + USAGE);
             return 2;
         }
+        List<Variant> variants = opts.containsKey("--variants") ? new ArrayList<>()
+                : opts.containsKey("--ablations") ? VARIANTS : List.of();
+        for (String name : opts.getOrDefault("--variants", "").split(",")) {
+            Variant v = VARIANTS.stream().filter(x -> x.name().equals(name)).findFirst().orElse(null);
+            if (v == null && !name.isEmpty()) {
+                System.err.println("no variant '" + name + "'; there are "
+                        + VARIANTS.stream().map(Variant::name).toList() + "\n" + USAGE);
+                return 2;
+            }
+            if (v != null) {
+                variants.add(v);
+            }
+        }
         Path dataRoot = Path.of(opts.getOrDefault("--data-dir", "bench-results/brokers-data")).toAbsolutePath();
         // The launcher keeps the brokers' and tools' logs here unless the script says otherwise.
         if (System.getProperty("ferrite.logs.dir") == null) {
@@ -164,8 +180,8 @@ public final class BrokerBenchmark {
         try {
             bench.startUps();
             bench.sharedBrokers();
-            if (opts.containsKey("--ablations")) {
-                bench.ablations();
+            if (!variants.isEmpty()) {
+                bench.ablations(variants);
             }
         } catch (RuntimeException | IOException e) {
             System.err.println("RUN FAILED; the results so far are kept");
@@ -265,8 +281,8 @@ public final class BrokerBenchmark {
      * Each variant against its default broker, both fresh, alternating within each round. The default's
      * figures go under the label {@link BrokerReport#BASELINE}, whichever flush mode it runs in.
      */
-    private void ablations() throws IOException, InterruptedException {
-        for (Variant v : VARIANTS) {
+    private void ablations(List<Variant> variants) throws IOException, InterruptedException {
+        for (Variant v : variants) {
             Contender variant = v.contender();
             String label = variant.label();
             Path vDir = freshDir(label);

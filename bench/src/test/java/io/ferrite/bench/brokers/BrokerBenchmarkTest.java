@@ -88,8 +88,13 @@ class BrokerBenchmarkTest {
     }
 
     @Test
+    void anUnknownVariantIsABadArgument() throws Exception {
+        assertEquals(2, BrokerBenchmark.run(new String[] {"--variants", "mapping-on,no-such-variant"}));
+    }
+
+    @Test
     void anAblationThatConsumesMustProduceFirst() {
-        assertEquals(8, BrokerBenchmark.VARIANTS.size());
+        assertEquals(9, BrokerBenchmark.VARIANTS.stream().map(BrokerBenchmark.Variant::name).distinct().count());
         assertThrows(IllegalArgumentException.class, () -> new BrokerBenchmark.Variant(
                 "x", Contender.FERRITE, Map.of(), List.of(), List.of("4")));
         assertThrows(IllegalArgumentException.class, () -> new BrokerBenchmark.Variant(
