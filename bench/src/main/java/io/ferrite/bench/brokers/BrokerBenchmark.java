@@ -95,6 +95,9 @@ public final class BrokerBenchmark {
                     List.of("1", "4")),
             new Variant("crc-off", Contender.FERRITE, Map.of("store.read.verify.crc", "false"), List.of(),
                     List.of("1", "4")),
+            // C1 only: no C2 compilations, which on two cores take CPU from the clients while a broker warms up.
+            new Variant("c1-only", Contender.FERRITE, Map.of(), List.of("-XX:TieredStopAtLevel=1"),
+                    List.of("1", "4", "2", "5", "6")),
             // Java 17's ZGC: the generational one (-XX:+ZGenerational) needs Java 21.
             new Variant("zgc", Contender.FERRITE, Map.of(), List.of("-XX:+UseZGC"), List.of("1", "5", "6")));
 
@@ -248,7 +251,7 @@ public final class BrokerBenchmark {
                 Scenario s = Scenario.byId(id).scaled(scale);
                 for (int r = 1; r <= rounds; r++) {
                     for (Map.Entry<String, BrokerUnderTest> e : pair.entrySet()) {
-                        runOne(s, e.getKey(), e.getValue(), r);
+                        runOne(s, e.getKey(), e.getValue(), e.getValue() == f ? k : f, r);
                         if (id.equals("1") && r == 1 && only.contains("8")) {
                             add("8", e.getKey(), 1, ProcessMemory.of(e.getValue().pid()));
                         }
@@ -262,8 +265,8 @@ public final class BrokerBenchmark {
                 try (BrokerUnderTest fs = FERRITE_SYNC.start(FERRITE_SYNC.label(), sDir)) {
                     Scenario s = Scenario.byId("7").scaled(scale);
                     for (int r = 1; r <= rounds; r++) {
-                        runOne(s, FERRITE_SYNC.label(), fs, r);
-                        runOne(s, Contender.KAFKA.label(), k, r);
+                        runOne(s, FERRITE_SYNC.label(), fs, k, r);
+                        runOne(s, Contender.KAFKA.label(), k, fs, r);
                     }
                     fs.stop();
                 } finally {
@@ -292,8 +295,8 @@ public final class BrokerBenchmark {
                 for (int r = 1; r <= rounds; r++) {
                     for (String id : v.workloads()) {
                         Scenario s = Scenario.byId(id).scaled(scale).asAblation(v.name());
-                        runOne(s, label, vb, r);
-                        runOne(s, BrokerReport.BASELINE, base, r);
+                        runOne(s, label, vb, base, r);
+                        runOne(s, BrokerReport.BASELINE, base, vb, r);
                     }
                 }
                 vb.stop();
@@ -305,11 +308,16 @@ public final class BrokerBenchmark {
         }
     }
 
-    /** One workload once on one broker, into a topic of its own (a consume reads its source's topic). */
-    private void runOne(Scenario s, String label, BrokerUnderTest broker, int round)
+    /**
+     * One workload once on one broker, into a topic of its own (a consume reads its source's topic). The other
+     * broker running meanwhile is idle, but its CPU time during the run is recorded: it is taken from this run.
+     */
+    private void runOne(Scenario s, String label, BrokerUnderTest broker, BrokerUnderTest other, int round)
             throws IOException, InterruptedException {
         PerfTools tools = new PerfTools(broker, "bench-" + label);
+        settle();
         long cpuBefore = cpuTicks(broker);
+        long otherBefore = cpuTicks(other);
         String name = "w" + s.id().replace('/', '-') + "-r" + round;
         String run = label + "-" + name;
         Map<String, Double> figures = switch (s.kind()) {
@@ -331,7 +339,21 @@ public final class BrokerBenchmark {
         figures = new LinkedHashMap<>(figures);
         // What the broker itself spent, to set against the run's length on a machine the tool shares.
         figures.put("broker_cpu_s", (cpuTicks(broker) - cpuBefore) / (double) CLOCK_TICKS);
+        figures.put("idle_broker_cpu_s", (cpuTicks(other) - otherBefore) / (double) CLOCK_TICKS);
         add(s.id(), label, round, figures);
+    }
+
+    /**
+     * Writes out every dirty page on the machine before a run, so the run does not pay for the writeback the
+     * kernel would otherwise do during it on behalf of the run before (Kafka leaves its data to the kernel's
+     * writeback; Ferrite flushes its own, on its own time).
+     */
+    private static void settle() throws IOException, InterruptedException {
+        Process sync = new ProcessBuilder("sync").inheritIO().start();
+        if (!sync.waitFor(300, TimeUnit.SECONDS)) {
+            sync.destroyForcibly();
+            throw new IOException("sync did not finish within 300 s");
+        }
     }
 
     private void add(String workload, String broker, int round, Map<String, Double> figures) {

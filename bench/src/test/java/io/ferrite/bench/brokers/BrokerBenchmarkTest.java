@@ -94,7 +94,7 @@ class BrokerBenchmarkTest {
 
     @Test
     void anAblationThatConsumesMustProduceFirst() {
-        assertEquals(9, BrokerBenchmark.VARIANTS.stream().map(BrokerBenchmark.Variant::name).distinct().count());
+        assertEquals(10, BrokerBenchmark.VARIANTS.stream().map(BrokerBenchmark.Variant::name).distinct().count());
         assertThrows(IllegalArgumentException.class, () -> new BrokerBenchmark.Variant(
                 "x", Contender.FERRITE, Map.of(), List.of(), List.of("4")));
         assertThrows(IllegalArgumentException.class, () -> new BrokerBenchmark.Variant(
