@@ -29,8 +29,11 @@ final class FileAllocator implements Agent {
      * How a queue wants its files made.
      *
      * @param aheadOnRoll queue the file after next whenever a queue rolls to a new file
+     * @param readAround  let a page fault in the mapping read the pages around it too (the kernel's default);
+     *                    off for files touched a few bytes at a time, where every first fault would otherwise
+     *                    fill a whole read-ahead window, zeroing it where the file has not been written yet
      */
-    record Spec(int fileSize, boolean warm, boolean mlock, boolean usePool, boolean aheadOnRoll) {
+    record Spec(int fileSize, boolean warm, boolean mlock, boolean usePool, boolean aheadOnRoll, boolean readAround) {
     }
 
     private record Request(Path path, long fromOffset, Spec spec, CompletableFuture<MappedFile> result,

@@ -153,6 +153,16 @@ final class MappedFile extends ReferenceCounted {
         return path;
     }
 
+    /** No read-around on page faults in this mapping: each fault brings in only its own page. */
+    void adviseRandomAccess() {
+        NativeIO.randomAccess(mapped);
+    }
+
+    /** Pages of this file in the page cache, or -1 if unknown: for tests. */
+    int residentPages() {
+        return NativeIO.residentPages(mapped);
+    }
+
     long fileFromOffset() {
         return fileFromOffset;
     }

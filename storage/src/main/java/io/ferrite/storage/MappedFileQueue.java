@@ -49,7 +49,7 @@ final class MappedFileQueue implements AutoCloseable {
         }
         names.sort(null);
         for (Path p : names) {
-            MappedFile f = MappedFile.open(p, spec.fileSize());
+            MappedFile f = advised(MappedFile.open(p, spec.fileSize()));
             MappedFile last = last();
             if (last != null && last.fileFromOffset() + spec.fileSize() != f.fileFromOffset()) {
                 f.shutdown();
@@ -164,6 +164,13 @@ final class MappedFileQueue implements AutoCloseable {
         return roll(f == null ? 0 : f.fileFromOffset() + spec.fileSize());
     }
 
+    private MappedFile advised(MappedFile f) {
+        if (!spec.readAround()) {
+            f.adviseRandomAccess();
+        }
+        return f;
+    }
+
     /** Asks for the file after the last one to be created in the background, without waiting. */
     void prefetchNext() {
         MappedFile f = last();
@@ -174,7 +181,7 @@ final class MappedFileQueue implements AutoCloseable {
     private MappedFile roll(long from) {
         // Past the first file an append is waiting, so a warm still under way is cut short; a new store
         // warms its first file whole, once, rather than run its first file unwarmed.
-        MappedFile created = allocator.take(dir.resolve(MappedFile.fileName(from)), from, spec, !isEmpty());
+        MappedFile created = advised(allocator.take(dir.resolve(MappedFile.fileName(from)), from, spec, !isEmpty()));
         append(created);
         if (spec.aheadOnRoll()) {
             prefetchNext();

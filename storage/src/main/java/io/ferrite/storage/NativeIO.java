@@ -21,6 +21,7 @@ import org.apache.logging.log4j.Logger;
 public final class NativeIO {
     private static final Logger LOG = LogManager.getLogger(NativeIO.class);
 
+    static final int MADV_RANDOM = 1;
     static final int MADV_WILLNEED = 3;
     static final int MADV_DONTNEED = 4;
     private static final int O_RDONLY = 0;
@@ -61,6 +62,8 @@ public final class NativeIO {
 
     private static native int syncfs(int fd) throws LastErrorException;
 
+    private static native int mincore(Pointer addr, NativeLong len, byte[] vec) throws LastErrorException;
+
     // posix_fallocate returns the error number instead of setting errno.
     private static native int posix_fallocate(int fd, long offset, long len);
 
@@ -94,6 +97,39 @@ public final class NativeIO {
             munlock(Native.getDirectBufferPointer(buffer), new NativeLong(buffer.capacity()));
         } catch (LastErrorException e) {
             LOG.debug("munlock failed with errno {}", e.getErrorCode());
+        }
+    }
+
+    /** Pages of a mapped buffer now in the page cache (mincore), or -1 if that cannot be asked. */
+    public static int residentPages(ByteBuffer buffer) {
+        if (!AVAILABLE) {
+            return -1;
+        }
+        int pages = (buffer.capacity() + StoreConfig.PAGE_SIZE - 1) / StoreConfig.PAGE_SIZE;
+        byte[] vec = new byte[pages];
+        try {
+            mincore(Native.getDirectBufferPointer(buffer), new NativeLong(buffer.capacity()), vec);
+        } catch (LastErrorException e) {
+            return -1;
+        }
+        int resident = 0;
+        for (byte b : vec) {
+            resident += b & 1;
+        }
+        return resident;
+    }
+
+    /** madvise(RANDOM) over a mapped buffer: page faults read no pages around their own. Returns false if refused. */
+    public static boolean randomAccess(ByteBuffer buffer) {
+        if (!AVAILABLE) {
+            return false;
+        }
+        try {
+            madvise(Native.getDirectBufferPointer(buffer), new NativeLong(buffer.capacity()), MADV_RANDOM);
+            return true;
+        } catch (LastErrorException e) {
+            LOG.debug("madvise(RANDOM) refused with errno {}", e.getErrorCode());
+            return false;
         }
     }
 

@@ -60,11 +60,12 @@ public final class Store implements AutoCloseable {
         this.allocator = new FileAllocator(blocks, pool, StoreConfig.PAGE_SIZE, config.warmFlushPages());
         MappedFileQueue logFiles = new MappedFileQueue(root.resolve("commitlog"), allocator,
                 new FileAllocator.Spec(config.commitLogFileSize(), config.warmFiles(), config.mlock(),
-                        pool != null, true));
+                        pool != null, true, true));
         logFiles.load();
         this.commitLog = new CommitLog(logFiles, clock, config.appendIntoMapping());
+        // ConsumeQueues are written 32 bytes at a time, through their mappings: no read-around (see Spec).
         this.partitions = new Partitions(root, allocator, new FileAllocator.Spec(
-                config.consumeQueueEntriesPerFile() * ConsumeQueue.ENTRY_SIZE, false, false, false, false));
+                config.consumeQueueEntriesPerFile() * ConsumeQueue.ENTRY_SIZE, false, false, false, false, false));
         partitions.load(cp);
         this.recovery = Recovery.run(commitLog, partitions, cp);
         // What recovery re-indexed, and CommitLog bytes it found only in the page cache, go to disk before a

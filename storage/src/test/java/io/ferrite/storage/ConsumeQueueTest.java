@@ -16,7 +16,7 @@ class ConsumeQueueTest {
     private ConsumeQueue open(long commitLogLimit) throws Exception {
         FileAllocator allocator = new FileAllocator(BlockAllocator.DEFAULT, null, 4096, 0);
         ConsumeQueue q = new ConsumeQueue(new MappedFileQueue(dir, allocator,
-                new FileAllocator.Spec(ENTRIES * ConsumeQueue.ENTRY_SIZE, false, false, false, false)));
+                new FileAllocator.Spec(ENTRIES * ConsumeQueue.ENTRY_SIZE, false, false, false, false, false)));
         q.load(commitLogLimit);
         return q;
     }

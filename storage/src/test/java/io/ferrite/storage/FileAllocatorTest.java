@@ -13,7 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class FileAllocatorTest {
-    private static final FileAllocator.Spec SPEC = new FileAllocator.Spec(64 * 1024, true, false, false, true);
+    private static final FileAllocator.Spec SPEC = new FileAllocator.Spec(64 * 1024, true, false, false, true, true);
 
     @TempDir
     Path dir;

@@ -21,7 +21,30 @@ class MappedFileQueueTest {
 
     private MappedFileQueue queue(boolean ahead) {
         FileAllocator allocator = new FileAllocator(BlockAllocator.DEFAULT, null, 4096, 0);
-        return new MappedFileQueue(dir, allocator, new FileAllocator.Spec(SIZE, false, false, false, ahead));
+        return new MappedFileQueue(dir, allocator, new FileAllocator.Spec(SIZE, false, false, false, ahead, true));
+    }
+
+    /**
+     * A first write into a new file through its mapping: with read-around the fault fills a read-ahead window
+     * around the page (zeroes, for blocks never written); without, only the page written.
+     */
+    @Test
+    void withoutReadAroundAFirstWriteBringsInOnlyItsPage() throws Exception {
+        int[] resident = new int[2];
+        for (boolean readAround : new boolean[] {true, false}) {
+            Path sub = Files.createDirectory(dir.resolve("read-around-" + readAround));
+            FileAllocator allocator = new FileAllocator(BlockAllocator.DEFAULT, null, 4096, 0);
+            MappedFileQueue q = new MappedFileQueue(sub, allocator,
+                    new FileAllocator.Spec(1 << 20, false, false, false, false, readAround));
+            q.load();
+            MappedFile f = q.lastForAppend(0);
+            f.putLong(512 * 1024, 42L);
+            resident[readAround ? 0 : 1] = f.residentPages();
+            q.close();
+        }
+        assertTrue(resident[1] >= 0, "mincore answers");
+        assertEquals(1, resident[1], "without read-around");
+        assertTrue(resident[0] > 4, "with read-around, the kernel's default: " + resident[0] + " pages");
     }
 
     private static void fill(MappedFile f) {

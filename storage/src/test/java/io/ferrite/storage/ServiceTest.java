@@ -33,10 +33,10 @@ class ServiceTest {
     private void open(TransientStorePool pool) throws Exception {
         FileAllocator allocator = new FileAllocator(BlockAllocator.DEFAULT, pool, 4096, 0);
         MappedFileQueue files = new MappedFileQueue(dir.resolve("commitlog"), allocator,
-                new FileAllocator.Spec(64 * 1024, false, false, pool != null, false));
+                new FileAllocator.Spec(64 * 1024, false, false, pool != null, false, true));
         files.load();
         partitions = new Partitions(dir, allocator,
-                new FileAllocator.Spec(256 * ConsumeQueue.ENTRY_SIZE, false, false, false, false));
+                new FileAllocator.Spec(256 * ConsumeQueue.ENTRY_SIZE, false, false, false, false, false));
         partitions.load(Checkpoint.EMPTY);
         PartitionKey key = new PartitionKey("t", 0);
         partitions.create(List.of(key));

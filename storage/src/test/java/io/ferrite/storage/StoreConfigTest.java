@@ -22,10 +22,10 @@ class StoreConfigTest {
     }
 
     @Test
-    void poolWarmingAndMappingAreOffInBothModesUnlessSet() {
+    void thePoolFollowsTheFlushModeUnlessSetWhileWarmingAndMappingAreOff() {
         StoreConfig sync = StoreConfig.fromProperties(DIR, Map.of("store.flush.mode", "sync"));
         assertFalse(sync.warmFiles());
-        assertFalse(sync.transientStorePoolEnabled());
+        assertTrue(sync.transientStorePoolEnabled());
         assertFalse(sync.appendIntoMapping());
         StoreConfig async = StoreConfig.defaults(DIR);
         assertFalse(async.warmFiles());

@@ -87,7 +87,7 @@ public final class BrokerBenchmark {
                     List.of("1")),
             new Variant("pool-on", Contender.FERRITE, Map.of("store.transient.pool.enable", "true"), List.of(),
                     List.of("1")),
-            new Variant("sync-pool-on", FERRITE_SYNC, Map.of("store.transient.pool.enable", "true"), List.of(),
+            new Variant("sync-pool-off", FERRITE_SYNC, Map.of("store.transient.pool.enable", "false"), List.of(),
                     List.of("7")),
             new Variant("mlock-on", Contender.FERRITE, Map.of("store.mlock.enable", "true"), List.of(),
                     List.of("1", "4")),
