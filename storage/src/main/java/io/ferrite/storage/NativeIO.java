@@ -121,29 +121,24 @@ public final class NativeIO {
 
     /** madvise(RANDOM) over a mapped buffer: page faults read no pages around their own. Returns false if refused. */
     public static boolean randomAccess(ByteBuffer buffer) {
-        if (!AVAILABLE) {
-            return false;
-        }
-        try {
-            madvise(Native.getDirectBufferPointer(buffer), new NativeLong(buffer.capacity()), MADV_RANDOM);
-            return true;
-        } catch (LastErrorException e) {
-            LOG.debug("madvise(RANDOM) refused with errno {}", e.getErrorCode());
-            return false;
-        }
+        return advise(buffer, MADV_RANDOM);
     }
 
     /** madvise(WILLNEED) over a mapped buffer: read-ahead of its pages. Returns false if refused. */
     public static boolean willNeed(ByteBuffer buffer) {
+        return advise(buffer, MADV_WILLNEED);
+    }
+
+    private static boolean advise(ByteBuffer buffer, int advice) {
         if (!AVAILABLE) {
             return false;
         }
         try {
-            madvise(Native.getDirectBufferPointer(buffer), new NativeLong(buffer.capacity()), MADV_WILLNEED);
+            madvise(Native.getDirectBufferPointer(buffer), new NativeLong(buffer.capacity()), advice);
             return true;
         } catch (LastErrorException e) {
             if (ADVISE_WARNED.compareAndSet(false, true)) {
-                LOG.warn("madvise refused (errno {}); this warning is logged once", e.getErrorCode());
+                LOG.warn("madvise({}) refused (errno {}); this warning is logged once", advice, e.getErrorCode());
             }
             return false;
         }
