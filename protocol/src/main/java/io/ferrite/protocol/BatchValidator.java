@@ -156,15 +156,10 @@ public final class BatchValidator {
      * record reader would give, without making an object per record.
      */
     private static void checkRecords(MutableRecordBatch batch, ByteBuffer bytes, Rules rules, long nowMs) {
-        boolean createTime = rules.timestampType() == TimestampType.CREATE_TIME;
-        // Saturating: the limits default to Long.MAX_VALUE, which must mean "no limit", not overflow.
-        long earliest = rules.timestampBeforeMaxMs() >= nowMs ? Long.MIN_VALUE : nowMs - rules.timestampBeforeMaxMs();
-        long latest = rules.timestampAfterMaxMs() > Long.MAX_VALUE - nowMs ? Long.MAX_VALUE
-                : nowMs + rules.timestampAfterMaxMs();
         if (batch.timestampType() == TimestampType.LOG_APPEND_TIME) {
             throw new InvalidBatchException(Errors.INVALID_TIMESTAMP, "clients may not send LogAppendTime batches");
         }
-        RecordChecks checks = new RecordChecks(rules.compacted(), createTime, earliest, latest, rules);
+        RecordChecks checks = new RecordChecks(rules, nowMs);
         int seen;
         try {
             seen = batch.isCompressed() ? checkEachRecord(batch, checks) : UncompressedRecords.walk(bytes, checks);
@@ -174,10 +169,9 @@ public final class BatchValidator {
             throw new InvalidBatchException(Errors.CORRUPT_MESSAGE, "records do not parse: " + e.getMessage());
         }
         List<RecordError> errors = checks.errors;
-        boolean badTimestamp = checks.badTimestamp;
         if (!errors.isEmpty()) {
             // As in Kafka, one bad timestamp makes the whole answer INVALID_TIMESTAMP.
-            throw new InvalidBatchException(badTimestamp ? Errors.INVALID_TIMESTAMP : Errors.INVALID_RECORD,
+            throw new InvalidBatchException(checks.badTimestamp ? Errors.INVALID_TIMESTAMP : Errors.INVALID_RECORD,
                     errors.size() + " record(s) refused; the first: " + errors.get(0).message(), errors);
         }
         if (seen != batch.countOrNull()) {
@@ -199,26 +193,27 @@ public final class BatchValidator {
         return seen;
     }
 
-    /** The per-record rules, and the refusals found so far. */
+    /** The per-record rules at one moment, and the refusals found so far. */
     static final class RecordChecks {
-        private final boolean compacted;
+        private final Rules rules;
         private final boolean createTime;
         private final long earliest;
         private final long latest;
-        private final Rules rules;
         final List<RecordError> errors = new ArrayList<>(0);
         boolean badTimestamp;
 
-        RecordChecks(boolean compacted, boolean createTime, long earliest, long latest, Rules rules) {
-            this.compacted = compacted;
-            this.createTime = createTime;
-            this.earliest = earliest;
-            this.latest = latest;
+        RecordChecks(Rules rules, long nowMs) {
             this.rules = rules;
+            this.createTime = rules.timestampType() == TimestampType.CREATE_TIME;
+            // Saturating: the limits default to Long.MAX_VALUE, which must mean "no limit", not overflow.
+            this.earliest = rules.timestampBeforeMaxMs() >= nowMs ? Long.MIN_VALUE
+                    : nowMs - rules.timestampBeforeMaxMs();
+            this.latest = rules.timestampAfterMaxMs() > Long.MAX_VALUE - nowMs ? Long.MAX_VALUE
+                    : nowMs + rules.timestampAfterMaxMs();
         }
 
         void check(int index, boolean hasKey, long timestamp, long offset) {
-            if (compacted && !hasKey) {
+            if (rules.compacted() && !hasKey) {
                 errors.add(new RecordError(index, "a compacted topic cannot take a record without a key"));
             }
             // A record without a timestamp (-1) is exempt, as in Kafka.

@@ -57,7 +57,7 @@ class UncompressedRecordsTest {
     }
 
     private static BatchValidator.RecordChecks checks() {
-        return new BatchValidator.RecordChecks(true, true, NOW - 3_600_000, NOW + 3_600_000, RULES);
+        return new BatchValidator.RecordChecks(RULES, NOW);
     }
 
     private static void assertSameOutcome(ByteBuffer batch, Map<String, Integer> tally) {

@@ -97,7 +97,7 @@ final class CommitLog implements AutoCloseable {
             long now = clock.millis();
             ByteBuffer records = batch.slice(batch.position() + RecordBatchHeader.HEADER_SIZE,
                     batch.remaining() - RecordBatchHeader.HEADER_SIZE);
-            ByteBuffer head = this.head.clear();
+            head.clear();
             CommitLogEntry.writeHead(head, p.id(), batch);
             ByteBuffer stored = head.slice(CommitLogEntry.HEADER_SIZE, RecordBatchHeader.HEADER_SIZE);
             RecordBatchHeader.assignOffset(stored, baseOffset, leaderEpoch);

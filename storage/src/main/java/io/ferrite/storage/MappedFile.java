@@ -241,7 +241,7 @@ final class MappedFile extends ReferenceCounted {
                 left -= channel.write(parts);
             }
         }
-        wrotePosition += size;
+        advance(size);
     }
 
     /** A read-only view of file bytes, without taking a reference: for the owner's single-threaded recovery. */

@@ -89,7 +89,7 @@ public record StoreConfig(
      * The defaults for a flush mode, as measured against stock clients (docs/PERFORMANCE.md). Appends are written
      * with pwrite straight from the request buffer. The write-buffer pool is on in sync mode only: there the
      * network thread copies into a pooled buffer and the group-commit thread does the pwrite next to its fsync
-     * (1.17 times the throughput of the direct write); in async mode it gains nothing over the direct write, and
+     * (1.06 and 1.17 times the throughput of the direct write in two runs); in async mode it gains nothing over the direct write, and
      * an acknowledged append still in a pooled buffer would be lost to a kill -9. Warming is off in both: the
      * store alone fsyncs faster over warmed blocks, but writing every 1 GiB file twice costs more than that saves.
      */
