@@ -2,22 +2,35 @@ package io.ferrite.protocol;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import java.nio.ByteBuffer;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.ApiMessageType;
+import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.MessageSizeAccumulator;
+import org.apache.kafka.common.protocol.MessageUtil;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.requests.AbstractRequest;
+import org.apache.kafka.common.requests.AbstractResponse;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Request and response bodies through kafka-clients' generated message classes: never a hand-written
- * parser. Decoding reads the header at the version its API and version call for, then the body; the
- * whole frame must be consumed. Encoding sizes header and body first, then writes both into one buffer
- * of exactly that size, sharing one serialization cache between the two passes.
+ * parser. Decoding reads the header at the version its API and version call for, then the body. Bytes
+ * after the body are skipped, as Kafka skips them: some clients send them (librdkafka 2.12 puts three
+ * after a Metadata v13 body), and they can do no harm, since the frame was bounded before it was read.
+ * Encoding sizes header and body first, then writes both into one buffer of exactly that size, sharing
+ * one serialization cache between the two passes.
  */
 public final class RequestCodec {
+    private static final Logger LOG = LogManager.getLogger(RequestCodec.class);
+
     private RequestCodec() {
     }
 
@@ -48,7 +61,7 @@ public final class RequestCodec {
      * Decodes one frame (without its size prefix).
      *
      * @throws InvalidRequestException for an unknown API key, a version outside what kafka-clients can parse,
-     *                                 a malformed body, or bytes left over
+     *                                 or a malformed or truncated header or body
      */
     public static DecodedRequest decode(ByteBuf frame) {
         if (frame.readableBytes() < 4) {
@@ -73,8 +86,9 @@ public final class RequestCodec {
             ApiMessage body = type.newRequest();
             body.read(in, version);
             if (frame.isReadable()) {
-                throw new InvalidRequestException(api + " v" + version + " request has " + frame.readableBytes()
-                        + " bytes after its body");
+                LOG.debug("{} v{} request from client {} has {} bytes after its body; skipped", api, version,
+                        header.clientId(), frame.readableBytes());
+                frame.skipBytes(frame.readableBytes());
             }
             return new DecodedRequest(header, api, headerVersion, body, "");
         } catch (InvalidRequestException e) {
@@ -82,6 +96,42 @@ public final class RequestCodec {
         } catch (RuntimeException e) { // the generated readers throw plain runtime exceptions on bad input
             throw new InvalidRequestException("malformed " + api + " v" + version + " request: " + e, e);
         }
+    }
+
+    /**
+     * The response Kafka gives a request whose handling failed with {@code cause}: kafka-clients' own
+     * {@code getErrorResponse} for the API, which maps an {@code ApiException} to its code and anything else to
+     * UNKNOWN_SERVER_ERROR, and names every topic, partition or resource the request did. Null for a request
+     * that gets no response. kafka-clients' request classes re-read the body from a copy written here, with
+     * any produce records left out: they may be views of a frame already released, and no error needs them.
+     */
+    public static ApiMessage errorResponse(DecodedRequest request, Throwable cause) {
+        ApiMessage body = request.body();
+        if (body instanceof ProduceRequestData produce) {
+            body = withoutRecords(produce);
+        }
+        ByteBuffer written = MessageUtil.toByteBufferAccessor(body, request.apiVersion()).buffer();
+        if (written.position() != 0) {
+            written.flip(); // still in writing position: read what was written
+        }
+        AbstractRequest parsed = AbstractRequest.parseRequest(request.apiKey(), request.apiVersion(),
+                new ByteBufferAccessor(written)).request;
+        AbstractResponse response = parsed.getErrorResponse(0, cause);
+        return response == null ? null : response.data();
+    }
+
+    /** A copy of a produce request with no records in its partitions, which stay named. */
+    private static ProduceRequestData withoutRecords(ProduceRequestData produce) {
+        ProduceRequestData bare = new ProduceRequestData().setAcks(produce.acks()).setTimeoutMs(produce.timeoutMs())
+                .setTransactionalId(produce.transactionalId());
+        for (ProduceRequestData.TopicProduceData t : produce.topicData()) {
+            ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName(t.name())
+                    .setTopicId(t.topicId());
+            t.partitionData().forEach(p -> topic.partitionData().add(new ProduceRequestData.PartitionProduceData()
+                    .setIndex(p.index()).setRecords(MemoryRecords.EMPTY)));
+            bare.topicData().add(topic);
+        }
+        return bare;
     }
 
     /** Encodes a response frame, size prefix included, for a request of {@code apiKey} at {@code version}. */

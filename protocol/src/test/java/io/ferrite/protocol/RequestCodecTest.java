@@ -2,6 +2,7 @@ package io.ferrite.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.netty.buffer.ByteBuf;
@@ -13,11 +14,19 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.ApiMessageType;
+import org.apache.kafka.common.message.DescribeAclsRequestData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.RequestHeaderData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.MessageUtil;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -81,12 +90,64 @@ class RequestCodecTest {
         }
     }
 
+    @ParameterizedTest(name = "{0} v{1}")
+    @MethodSource("everyApiAndVersion")
+    void bytesAfterTheBodyAreSkippedAsKafkaSkipsThem(ApiKeys api, short version) {
+        ApiMessage body = api.messageType.newRequest();
+        ByteBuf frame = Unpooled.wrappedBuffer(requestFrame(api, version, body),
+                Unpooled.wrappedBuffer(new byte[] {0, 1, 0}));
+        RequestCodec.DecodedRequest r = RequestCodec.decode(frame);
+        assertEquals(body, r.body());
+        assertEquals(42, r.correlationId());
+        assertEquals(0, frame.readableBytes());
+    }
+
     @Test
-    void bytesAfterTheBodyAreRefused() {
+    void librdkafkasMetadataV13WithThreeTrailingBytesDecodesToItsTopics() {
         ApiKeys api = ApiKeys.METADATA;
-        ByteBuf frame = Unpooled.wrappedBuffer(requestFrame(api, (short) 12, api.messageType.newRequest()),
-                Unpooled.wrappedBuffer(new byte[] {0}));
-        assertThrows(InvalidRequestException.class, () -> RequestCodec.decode(frame));
+        MetadataRequestData body = new MetadataRequestData().setAllowAutoTopicCreation(true);
+        body.topics().add(new MetadataRequestData.MetadataRequestTopic().setName("orders"));
+        ByteBuf frame = Unpooled.wrappedBuffer(requestFrame(api, (short) 13, body),
+                Unpooled.wrappedBuffer(new byte[] {0, 0, 0}));
+        RequestCodec.DecodedRequest r = RequestCodec.decode(frame);
+        assertEquals(body, r.body());
+        assertEquals("orders", ((MetadataRequestData) r.body()).topics().get(0).name());
+    }
+
+    @ParameterizedTest(name = "{0} v{1}")
+    @MethodSource("everyApiAndVersion")
+    void everyRequestHasKafkasErrorResponseForAFailure(ApiKeys api, short version) {
+        ApiMessage body = api.messageType.newRequest();
+        if (body instanceof ProduceRequestData produce) {
+            produce.setAcks((short) -1); // acks=0 has no response, error or not
+        } else if (body instanceof DescribeAclsRequestData acls) {
+            acls.setResourceTypeFilter((byte) 1).setPatternTypeFilter((byte) 1).setOperation((byte) 1)
+                    .setPermissionType((byte) 1); // ANY for each: Kafka refuses to parse UNKNOWN filters
+        }
+        RequestCodec.DecodedRequest r = RequestCodec.decode(requestFrame(api, version, body));
+        ApiMessage error = RequestCodec.errorResponse(r, new IllegalStateException("a bug"));
+        assertEquals(api.messageType.newResponse().getClass(), error.getClass());
+        RequestCodec.encodeResponse(ByteBufAllocator.DEFAULT, api, version, 42, error).release();
+    }
+
+    @Test
+    void aProduceErrorResponseNamesEveryPartitionWithoutReadingTheRecords() {
+        ProduceRequestData produce = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(1000);
+        ProduceRequestData.TopicProduceData topic = new ProduceRequestData.TopicProduceData().setName("t");
+        for (int p = 0; p < 3; p++) {
+            topic.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(p)
+                    .setRecords(MemoryRecords.withRecords(Compression.NONE, new SimpleRecord("v".getBytes()))));
+        }
+        produce.topicData().add(topic);
+        RequestCodec.DecodedRequest r = RequestCodec.decode(requestFrame(ApiKeys.PRODUCE, (short) 11, produce));
+        ProduceResponseData error = (ProduceResponseData) RequestCodec.errorResponse(r,
+                new org.apache.kafka.common.errors.NotLeaderOrFollowerException("moved"));
+        List<Short> codes = new ArrayList<>();
+        error.responses().forEach(t -> t.partitionResponses().forEach(p -> codes.add(p.errorCode())));
+        assertEquals(List.of(Errors.NOT_LEADER_OR_FOLLOWER.code(), Errors.NOT_LEADER_OR_FOLLOWER.code(),
+                Errors.NOT_LEADER_OR_FOLLOWER.code()), codes);
+        assertNotNull(((ProduceRequestData) r.body()).topicData().iterator().next().partitionData().get(0).records(),
+                "the decoded request keeps its records");
     }
 
     @Test

@@ -99,7 +99,8 @@ final class ProduceHandler implements RequestDispatcher.Handler {
             }
             if (acks == 0) {
                 if (failed) {
-                    throw new IllegalStateException("acks=0 produce failed; closing the connection as Kafka does");
+                    throw new RequestDispatcher.CloseConnection("acks=0 produce failed; closing the connection"
+                            + " as Kafka does");
                 }
                 return null;
             }

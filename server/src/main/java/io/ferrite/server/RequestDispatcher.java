@@ -9,6 +9,7 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -25,6 +26,11 @@ import org.apache.logging.log4j.Logger;
  * connection with one log line, as Kafka's broker does. The exception is ApiVersions newer than known: it
  * gets a v0 answer with UNSUPPORTED_VERSION and the supported ranges, so the client can downgrade.
  *
+ * <p>A handler that fails (throws, or completes its future exceptionally) gets its request answered with
+ * Kafka's error response for the failure and the connection stays open, as in Kafka; only a
+ * {@link CloseConnection} failure closes it (a failed produce with acks=0, which has no response to carry
+ * the error).
+ *
  * <p>Handlers must be done with the request's buffers when {@code handle} returns: the frame is released then.
  */
 final class RequestDispatcher extends ChannelInboundHandlerAdapter {
@@ -36,7 +42,19 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         CompletableFuture<ApiMessage> handle(DecodedRequest request);
     }
 
-    private record Pending(ApiKeys api, short version, int correlationId, CompletableFuture<ApiMessage> response) {
+    /**
+     * The failure of a request that Kafka answers by closing the connection. Expected, so logged without a
+     * stack trace.
+     */
+    static final class CloseConnection extends RuntimeException {
+        CloseConnection(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A request read and not yet answered; {@code request} is null for one answered without decoding. */
+    private record Pending(ApiKeys api, short version, int correlationId, DecodedRequest request,
+                           CompletableFuture<ApiMessage> response) {
     }
 
     private final ApiVersionsTable table;
@@ -87,7 +105,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             ApiVersionsTable.Range r = table.range(ApiKeys.API_VERSIONS);
             if (key == ApiKeys.API_VERSIONS.id && r != null && version > r.max()) {
                 int correlationId = frame.getInt(frame.readerIndex() + 4);
-                return new Pending(ApiKeys.API_VERSIONS, (short) 0, correlationId,
+                return new Pending(ApiKeys.API_VERSIONS, (short) 0, correlationId, null,
                         CompletableFuture.completedFuture(table.response(Errors.UNSUPPORTED_VERSION)));
             }
         }
@@ -102,7 +120,36 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
-        return new Pending(request.apiKey(), request.apiVersion(), request.correlationId(), response);
+        return new Pending(request.apiKey(), request.apiVersion(), request.correlationId(), request, response);
+    }
+
+    /**
+     * Kafka's error response for a request whose handler failed, or null if the connection must close instead:
+     * the failure asks for it, or no error response can be made.
+     */
+    private static ApiMessage errorResponse(ChannelHandlerContext ctx, Pending p) {
+        Throwable cause = p.response.handle((r, e) -> e).getNow(null);
+        while (cause instanceof CompletionException && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        if (cause instanceof CloseConnection) {
+            LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
+            return null;
+        }
+        LOG.error("{} v{} from {} failed; answering with an error", p.api, p.version,
+                ctx.channel().remoteAddress(), cause);
+        try {
+            ApiMessage body = p.request == null ? null : RequestCodec.errorResponse(p.request, cause);
+            if (body == null) {
+                LOG.warn("closing connection from {}: {} v{} has no error response", ctx.channel().remoteAddress(),
+                        p.api, p.version);
+            }
+            return body;
+        } catch (RuntimeException e) {
+            LOG.error("{} v{} error response cannot be made; closing connection from {}", p.api, p.version,
+                    ctx.channel().remoteAddress(), e);
+            return null;
+        }
     }
 
     /** The peer as Kafka names it in group descriptions: "/" and its IP address. */
@@ -116,13 +163,15 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         boolean wrote = false;
         while (!inOrder.isEmpty() && inOrder.peek().response.isDone()) {
             Pending p = inOrder.poll();
-            ApiMessage body = p.response.getNow(null);
+            ApiMessage body;
             if (p.response.isCompletedExceptionally()) {
-                Throwable cause = p.response.handle((r, e) -> e).getNow(null);
-                LOG.error("{} v{} failed; closing connection from {}", p.api, p.version,
-                        ctx.channel().remoteAddress(), cause);
-                close(ctx);
-                return;
+                body = errorResponse(ctx, p);
+                if (body == null) {
+                    close(ctx);
+                    return;
+                }
+            } else {
+                body = p.response.getNow(null);
             }
             if (body != null) {
                 try {

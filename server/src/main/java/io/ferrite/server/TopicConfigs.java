@@ -4,6 +4,7 @@ import io.ferrite.server.TopicConfigDef.BrokerSynonym;
 import io.ferrite.storage.Retention;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -136,9 +137,15 @@ final class TopicConfigs {
         return ALL.get(name);
     }
 
-    /** The value parsed as its config's type (a List for LIST), checked by Kafka's validator. */
+    /**
+     * The value parsed as its config's type (a List for LIST), checked by Kafka's validator. A list loses
+     * repeated items first, as Kafka's parsing drops them: {@code delete,delete} is {@code delete}.
+     */
     static Object parse(TopicConfigDef def, String value) throws ConfigException {
         Object parsed = ConfigDef.parseType(def.name(), value, def.type());
+        if (parsed instanceof List<?> items) {
+            parsed = List.copyOf(new LinkedHashSet<>(items));
+        }
         if (def.validator() != null) {
             def.validator().ensureValid(def.name(), parsed);
         }

@@ -39,7 +39,8 @@ class TopicConfigsTest {
     void valuesAreCheckedAsKafkaChecksThem() {
         assertNull(TopicConfigs.problem("cleanup.policy", "compact, delete"));
         assertNull(TopicConfigs.problem("cleanup.policy", ""), "an empty policy keeps everything");
-        assertNotNull(TopicConfigs.problem("cleanup.policy", "delete,delete"));
+        assertNull(TopicConfigs.problem("cleanup.policy", "delete,delete"), "Kafka drops repeated items");
+        assertEquals("delete", TopicConfigs.canonical(TopicConfigs.get("cleanup.policy"), "delete,delete"));
         assertNotNull(TopicConfigs.problem("cleanup.policy", "shred"));
         assertNotNull(TopicConfigs.problem("segment.bytes", "1048575"));
         assertNull(TopicConfigs.problem("segment.bytes", "1048576"));
