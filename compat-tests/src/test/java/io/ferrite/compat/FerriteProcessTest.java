@@ -19,7 +19,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The launcher itself: a clean SIGTERM stop, a SIGKILL, and restarts on the same port and data. */
+/**
+ * The launcher itself: a clean SIGTERM stop, a SIGKILL, and restarts on the same port and data; and the broker
+ * it starts, as bin/broker does, says nothing of SLF4J.
+ */
 @Timeout(120)
 class FerriteProcessTest {
     @TempDir
@@ -47,6 +50,8 @@ class FerriteProcessTest {
             admin.createTopics(List.of(new NewTopic("kept", 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
         }
         long firstPid = broker.pid();
+        // kafka-clients' classes log through slf4j; the broker binds it to log4j2, so nothing is lost or warned.
+        assertFalse(broker.process().logTail(1_000_000).contains("SLF4J"), broker.process().logTail(10_000));
 
         broker.stop();
         assertFalse(Files.exists(data.resolve("abort")), "a clean stop removes the abort file");

@@ -4,8 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.IOException;
-import java.nio.file.Files;
+import io.ferrite.storage.LiveTree;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -160,7 +158,8 @@ class DeleteRecordsTest {
         fill();
         assertEquals(12, deleteBefore(12));
         Path crashed = dir.resolve("crashed");
-        copyTree(dir.resolve("data"), crashed.resolve("data")); // the files as a power cut would leave them
+        // The files as a power cut would leave them, copied while the broker runs.
+        LiveTree.copy(dir.resolve("data"), crashed.resolve("data"));
         try (Broker recovered = Wire.startBroker(crashed, props);
              Admin other = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                      "127.0.0.1:" + recovered.port()))) {
@@ -168,19 +167,6 @@ class DeleteRecordsTest {
                     .get(15, TimeUnit.SECONDS).offset());
             assertEquals(15, other.listOffsets(Map.of(TP, OffsetSpec.latest())).partitionResult(TP)
                     .get(15, TimeUnit.SECONDS).offset());
-        }
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(target);
-                } else {
-                    Files.copy(f, target);
-                }
-            }
         }
     }
 

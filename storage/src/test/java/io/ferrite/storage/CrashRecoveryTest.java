@@ -29,7 +29,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
@@ -92,7 +91,7 @@ class CrashRecoveryTest {
                 addAck(acked.get(a.partition()), a, cycle);
             }
             // Check a copy while later cycles still have to recover the original; the last state is checked in place.
-            Path check = cycle == CYCLES ? data : copyTree(data, tmp.resolve("check-" + cycle));
+            Path check = cycle == CYCLES ? data : LiveTree.copy(data, tmp.resolve("check-" + cycle));
             verifiedEnds = verifyAndContinue(check, acked, cycle);
         }
     }
@@ -341,19 +340,5 @@ class CrashRecoveryTest {
         assertEquals(b.lastOffset() - b.baseOffset() + 1, i, at + ": record count");
         assertNotNull(tag, at + ": empty batch");
         return tag;
-    }
-
-    private static Path copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> all = Files.walk(from)) {
-            for (Path src : (Iterable<Path>) all::iterator) {
-                Path dst = to.resolve(from.relativize(src).toString());
-                if (Files.isDirectory(src)) {
-                    Files.createDirectories(dst);
-                } else {
-                    Files.copy(src, dst);
-                }
-            }
-        }
-        return to;
     }
 }

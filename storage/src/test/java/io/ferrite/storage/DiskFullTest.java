@@ -169,10 +169,10 @@ class DiskFullTest {
         }
     }
 
+    /** Half-created files; the store is live, so files may vanish while this looks (see {@link LiveTree}). */
     private static List<String> leftovers(Path dir) throws IOException {
-        try (Stream<Path> s = Files.walk(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".allocating")).toList();
-        }
+        return LiveTree.files(dir).stream().map(p -> p.getFileName().toString())
+                .filter(n -> n.endsWith(".allocating")).toList();
     }
 
     private static Path commitLogFile(Path dataDir, long from) {

@@ -92,7 +92,7 @@ class StoreFaultTest {
             fill(store, 30);
             p1 = readAll(store, P1);
             // A copy of the files taken while the store runs is what a crash leaves: abort file, old checkpoint.
-            copyTree(dir.resolve("live"), copy);
+            LiveTree.copy(dir.resolve("live"), copy);
         }
         // Cut the last entry in half, as a crash mid-append would. The newest file may be an empty one made ahead.
         Path last = null;
@@ -384,22 +384,5 @@ class StoreFaultTest {
             }
         }
         return out;
-    }
-
-    private static void copyTree(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path p : s.toList()) {
-                Path target = to.resolve(from.relativize(p).toString());
-                if (Files.isDirectory(p)) {
-                    Files.createDirectories(target);
-                } else {
-                    try {
-                        Files.copy(p, target);
-                    } catch (java.nio.file.NoSuchFileException gone) {
-                        // a file the allocator was renaming at that moment: a crash could miss it too
-                    }
-                }
-            }
-        }
     }
 }
