@@ -29,14 +29,17 @@ final class ClientVersions {
         this.root = root;
     }
 
-    /** The version of {@code family} in this JVM, or null for a family whose tests must state it themselves. */
+    /**
+     * The version of {@code family} in this JVM: looked up here for the families every build has, else as its
+     * tests recorded it with {@link CompatVersions#record}; null if they did not.
+     */
     String of(String family) {
         return switch (family) {
             case Compat.JAVA -> AppInfoParser.getVersion();
             case Compat.KCAT -> known.computeIfAbsent(family, f -> kcat());
             case Compat.KAFKAJS -> known.computeIfAbsent(family, f -> kafkajsPin());
             case Compat.CLI -> referenceKafka();
-            default -> null;
+            default -> CompatVersions.of(family).orElse(null);
         };
     }
 

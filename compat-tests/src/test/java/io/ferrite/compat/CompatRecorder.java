@@ -39,9 +39,6 @@ public final class CompatRecorder implements TestExecutionListener {
     public static final String FERRITE_VERSION_PROPERTY = "compat.ferrite.version";
     private static final int MESSAGE_LIMIT = 300;
 
-    /** For the current test only: see {@link #statesClientVersion}. */
-    private static volatile String statedClientVersion;
-
     private final Path resultsFile;
     private final String execution;
     private final ClientVersions versions = new ClientVersions(FerriteProcess.rootDir());
@@ -63,24 +60,9 @@ public final class CompatRecorder implements TestExecutionListener {
         this.execution = execution;
     }
 
-    /**
-     * For a test whose client family {@link ClientVersions} does not know: the version of the client the
-     * running test drives. It holds for the current test only.
-     */
-    public static void statesClientVersion(String version) {
-        statedClientVersion = version;
-    }
-
     @Override
     public void testPlanExecutionStarted(TestPlan testPlan) {
         plan = testPlan;
-    }
-
-    @Override
-    public void executionStarted(TestIdentifier id) {
-        if (id.isTest()) {
-            statedClientVersion = null;
-        }
     }
 
     @Override
@@ -124,8 +106,7 @@ public final class CompatRecorder implements TestExecutionListener {
             }
         }
         String family = compat.get().family();
-        String stated = statedClientVersion;
-        String version = stated != null ? stated : versions.of(family);
+        String version = versions.of(family);
         BrokerKind broker = brokerOf(id);
         String status = switch (result.getStatus()) {
             case SUCCESSFUL -> CompatResult.PASS;
@@ -134,7 +115,7 @@ public final class CompatRecorder implements TestExecutionListener {
         };
         String message = result.getThrowable().map(CompatRecorder::firstLine).orElse("");
         CompatResult r = new CompatResult(execution, family,
-                version != null ? version : "unstated (the test must call CompatRecorder.statesClientVersion)",
+                version != null ? version : "unstated (the test must call CompatVersions.record)",
                 compat.get().feature(), broker.name(), brokerVersion(broker), status, path(id), message,
                 Instant.now().toString());
         synchronized (results) {

@@ -51,7 +51,7 @@ class CompatRecorderTest {
         @Test
         @Compat(family = "fixture client", feature = "fixture: own feature")
         void statesItsClientVersion() {
-            CompatRecorder.statesClientVersion("9.9.9");
+            CompatVersions.record("fixture client", "9.9.9");
         }
     }
 

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.fail;
 import io.ferrite.launcher.BrokerUnderTest;
 import io.ferrite.launcher.Command;
 import io.ferrite.launcher.FerriteProcess;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -86,16 +85,6 @@ class KafkajsTest {
         return FerriteProcess.rootDir().resolve("compat-tests/kafkajs");
     }
 
-    private static String node() {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path p = Path.of(d, "node");
-            if (Files.isExecutable(p)) {
-                return p.toString();
-            }
-        }
-        return fail("node is not installed (apt-get install -y nodejs npm); these tests need it");
-    }
-
     /** What one run of groups.js reported. */
     private record Run(List<String[]> produced, List<String[]> consumed, Map<Integer, Long> committed) {
     }
@@ -109,8 +98,9 @@ class KafkajsTest {
         Matcher version = Pattern.compile("\"version\"\\s*:\\s*\"([^\"]+)\"").matcher(Files.readString(installed));
         assertTrue(version.find() && version.group(1).equals(KAFKAJS_VERSION),
                 "the installed kafkajs is the pinned " + KAFKAJS_VERSION + ": " + installed);
-        List<String> command = List.of(node(), scriptDir().resolve("groups.js").toString(), broker.bootstrap(), topic,
-                group, Integer.toString(produce), Integer.toString(consume), tag);
+        List<String> command = List.of(Programs.onPath("node", "apt-get install -y nodejs npm"),
+                scriptDir().resolve("groups.js").toString(), broker.bootstrap(), topic, group,
+                Integer.toString(produce), Integer.toString(consume), tag);
         Command.Result r = Command.run("KafkajsTest-" + broker.name() + "-" + name, command, "", RUN_TIMEOUT).ok();
         List<String[]> produced = new ArrayList<>();
         List<String[]> consumed = new ArrayList<>();

@@ -46,14 +46,6 @@ final class PythonClient {
         return new PythonClient(script, debianPackage, logPrefix);
     }
 
-    /** What one run printed, fact by fact. */
-    record Facts(List<List<String>> lines) {
-        /** The fields after the kind of every fact of kind {@code kind}, in the order printed. */
-        List<List<String>> of(String kind) {
-            return lines.stream().filter(l -> l.get(0).equals(kind)).map(l -> l.subList(1, l.size())).toList();
-        }
-    }
-
     /** Runs {@code command} with {@code args}; fails with everything it printed unless it exits 0. */
     Facts run(String name, String command, String... args) throws Exception {
         List<String> line = new ArrayList<>(List.of(INTERPRETER.toString(), "-B", script.toString(), command));
@@ -63,11 +55,6 @@ final class PythonClient {
             fail("the client is not installed (apt-get install -y " + debianPackage + "); these tests need it\n"
                     + r.stderr());
         }
-        r.ok();
-        List<List<String>> facts = new ArrayList<>();
-        for (String l : r.lines()) {
-            facts.add(List.of(l.split("\t", -1)));
-        }
-        return new Facts(facts);
+        return Facts.parse(r.ok().lines());
     }
 }

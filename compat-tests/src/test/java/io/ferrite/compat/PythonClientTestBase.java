@@ -188,13 +188,13 @@ abstract class PythonClientTestBase {
         String group = "py-group-1";
         createTopic(topic, 2);
         Set<List<String>> first = produceToBoth(topic, 10, "first");
-        PythonClient.Facts firstRun = python.run("group-first", "group", broker.bootstrap(), topic, group, "20");
+        Facts firstRun = python.run("group-first", "group", broker.bootstrap(), topic, group, "20");
         assertEquals(first, new HashSet<>(firstRun.of("consumed")));
         assertEquals(Map.of(0, 10L, 1, 10L), committedFacts(firstRun), "the client's own view of its commits");
         assertEquals(Map.of(0, 10L, 1, 10L), committed(group), "the Java admin sees the Python client's commits");
 
         Set<List<String>> second = produceToBoth(topic, 3, "second");
-        PythonClient.Facts secondRun = python.run("group-second", "group", broker.bootstrap(), topic, group, "6");
+        Facts secondRun = python.run("group-second", "group", broker.bootstrap(), topic, group, "6");
         assertEquals(second, new HashSet<>(secondRun.of("consumed")), "only what came after the committed offsets");
         assertEquals(Map.of(0, 13L, 1, 13L), committedFacts(secondRun));
         assertEquals(Map.of(0, 13L, 1, 13L), committed(group));
@@ -216,7 +216,7 @@ abstract class PythonClientTestBase {
         return sent;
     }
 
-    private static Map<Integer, Long> committedFacts(PythonClient.Facts run) {
+    private static Map<Integer, Long> committedFacts(Facts run) {
         return run.of("committed").stream().collect(Collectors.toMap(c -> Integer.parseInt(c.get(0)),
                 c -> Long.parseLong(c.get(1))));
     }
@@ -232,7 +232,7 @@ abstract class PythonClientTestBase {
      */
     void topicsAreCreatedListedAndDeleted() throws Exception {
         String topic = "py-admin";
-        PythonClient.Facts created = python.run("create", "create", broker.bootstrap(), topic, "3");
+        Facts created = python.run("create", "create", broker.bootstrap(), topic, "3");
         assertEquals(List.of(List.of(topic)), created.of("created"));
         assertTrue(List.of(created.of("topics").get(0).get(0).split(",")).contains(topic), created.toString());
         TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
@@ -241,7 +241,7 @@ abstract class PythonClientTestBase {
         assertEquals("3600000", admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS)
                 .get(resource).get("retention.ms").value());
 
-        PythonClient.Facts deleted = python.run("delete", "delete", broker.bootstrap(), topic);
+        Facts deleted = python.run("delete", "delete", broker.bootstrap(), topic);
         assertEquals(List.of(List.of(topic)), deleted.of("deleted"));
         assertFalse(List.of(deleted.of("topics").get(0).get(0).split(",")).contains(topic), deleted.toString());
         assertFalse(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic));
