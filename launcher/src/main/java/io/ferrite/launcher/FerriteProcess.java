@@ -31,6 +31,8 @@ public final class FerriteProcess implements BrokerUnderTest {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final String name;
+    /** The checkout whose build and configuration this broker runs: this one, or another to compare with. */
+    private final Path root;
     private final Path dataDir;
     private final int port;
     private final Map<String, String> overrides;
@@ -38,9 +40,10 @@ public final class FerriteProcess implements BrokerUnderTest {
     private ChildProcess child;
     private int launches;
 
-    private FerriteProcess(String name, Path dataDir, int port, Map<String, String> overrides,
+    private FerriteProcess(String name, Path root, Path dataDir, int port, Map<String, String> overrides,
             List<String> jvmOptions) {
         this.name = name;
+        this.root = root;
         this.dataDir = dataDir;
         this.port = port;
         this.overrides = overrides;
@@ -65,8 +68,18 @@ public final class FerriteProcess implements BrokerUnderTest {
      */
     public static FerriteProcess start(String name, Path dataDir, Map<String, String> overrides,
             List<String> jvmOptions) throws IOException, InterruptedException {
+        return start(name, rootDir(), dataDir, overrides, jvmOptions);
+    }
+
+    /**
+     * Starts a broker as the checkout {@code root} builds and configures it (its server jar, runtime classpath,
+     * {@code config/server.properties} and {@code config/log4j2.xml}), with {@code overrides} on top, in a JVM
+     * with {@code jvmOptions}: for comparing another revision with this one.
+     */
+    public static FerriteProcess start(String name, Path root, Path dataDir, Map<String, String> overrides,
+            List<String> jvmOptions) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
-            FerriteProcess p = new FerriteProcess(name, dataDir, freePort(), Map.copyOf(overrides),
+            FerriteProcess p = new FerriteProcess(name, root, dataDir, freePort(), Map.copyOf(overrides),
                     List.copyOf(jvmOptions));
             try {
                 p.launch();
@@ -90,10 +103,9 @@ public final class FerriteProcess implements BrokerUnderTest {
     }
 
     private void launch() throws IOException, InterruptedException {
-        Path root = rootDir();
         Path server = root.resolve("server");
         Path classpathFile = server.resolve("target/runtime-classpath.txt");
-        Path jar = serverJar();
+        Path jar = serverJar(root);
         if (jar == null || !Files.isRegularFile(classpathFile)) {
             throw new IllegalStateException("the server module is not packaged (no jar or no " + classpathFile
                     + "); run these tests through the reactor, e.g. mvn -pl compat-tests -am verify");
@@ -156,8 +168,8 @@ public final class FerriteProcess implements BrokerUnderTest {
      * The server module's jar, as bin/broker runs it (a class-data archive can only cover classes from jars),
      * or null if the module is not packaged.
      */
-    static Path serverJar() throws IOException {
-        Path target = rootDir().resolve("server/target");
+    static Path serverJar(Path root) throws IOException {
+        Path target = root.resolve("server/target");
         if (!Files.isDirectory(target)) {
             return null;
         }

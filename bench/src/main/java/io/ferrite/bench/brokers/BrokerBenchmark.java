@@ -4,6 +4,7 @@ import io.ferrite.bench.Machine;
 import io.ferrite.bench.Options;
 import io.ferrite.launcher.BrokerUnderTest;
 import io.ferrite.launcher.ChildProcess;
+import io.ferrite.launcher.FerriteProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,8 +40,9 @@ import org.apache.kafka.common.utils.AppInfoParser;
  * <p>Phases: (1) start-up: a fresh broker of each kind is started and sent one record, once per round;
  * (2) workloads 1 to 6 on one running broker of each kind, with resident memory read after the first round
  * of workload 1; (3) workload 7: Ferrite restarted in sync flush mode against the same Kafka; (4) with
- * {@code --ablations}, each variant of {@link #VARIANTS} against a default Ferrite beside it. Every broker's
- * data lives under {@code --data-dir} and is deleted once that broker stops.
+ * {@code --ablations}, each variant of {@link #VARIANTS} against a default Ferrite beside it; with
+ * {@code --before DIR}, likewise Ferrite as another checkout (an earlier revision) builds it, on the produce workloads. Every
+ * broker's data lives under {@code --data-dir} and is deleted once that broker stops.
  */
 public final class BrokerBenchmark {
     private static final String USAGE = """
@@ -50,6 +52,9 @@ public final class BrokerBenchmark {
               --only LIST       comma-separated workload numbers to run (default all: 1,...,8; none: only ablations)
               --ablations       also run the store and JVM variants against default Ferrite
               --variants LIST   comma-separated variant names: run just these ablations (implies --ablations)
+              --before DIR      also run Ferrite as the checkout DIR builds it (an earlier revision, packaged
+                                there with mvn -DskipTests -pl server -am package) against this one, as the
+                                variant "before" on workloads 1-3
               --data-dir DIR    where the brokers keep their data while they run (default bench-results/brokers-data)
               --out DIR         where the raw results go, brokers-<timestamp>.tsv (default bench-results)
               --markdown FILE   also write the generated part of this doc (e.g. docs/PERFORMANCE.md)
@@ -63,7 +68,7 @@ public final class BrokerBenchmark {
      * mode), on the workloads it affects.
      */
     record Variant(String name, Contender base, Map<String, String> overrides, List<String> jvm,
-            List<String> workloads) {
+            List<String> workloads, Path root) {
         Variant {
             // Workload 4 reads the topic workload 1 wrote in the same round.
             int one = workloads.indexOf("1");
@@ -72,10 +77,21 @@ public final class BrokerBenchmark {
             }
         }
 
+        /** A variant of this checkout's Ferrite. */
+        Variant(String name, Contender base, Map<String, String> overrides, List<String> jvm,
+                List<String> workloads) {
+            this(name, base, overrides, jvm, workloads, FerriteProcess.rootDir());
+        }
+
+        /** Ferrite as the checkout {@code root} (an earlier revision) builds it, on the produce workloads. */
+        static Variant before(Path root) {
+            return new Variant("before", Contender.FERRITE, Map.of(), List.of(), List.of("1", "2", "3"), root);
+        }
+
         Contender contender() {
             Map<String, String> all = new LinkedHashMap<>(base.overrides());
             all.putAll(overrides);
-            return new Contender("ferrite-" + name, false, all, jvm);
+            return new Contender("ferrite-" + name, false, all, jvm, root);
         }
     }
 
@@ -154,6 +170,17 @@ public final class BrokerBenchmark {
                 variants.add(v);
             }
         }
+        if (opts.containsKey("--before")) {
+            Path other = Path.of(opts.get("--before")).toAbsolutePath().normalize();
+            if (!Files.isDirectory(other.resolve("server/target"))
+                    || !Files.isRegularFile(other.resolve("bin/class-archive"))) {
+                System.err.println("--before " + other + ": not a packaged Ferrite checkout (no server/target or"
+                        + " bin/class-archive)\n" + USAGE);
+                return 2;
+            }
+            variants = new ArrayList<>(variants);
+            variants.add(Variant.before(other));
+        }
         Path dataRoot = Path.of(opts.getOrDefault("--data-dir", "bench-results/brokers-data")).toAbsolutePath();
         // The launcher keeps the brokers' and tools' logs here unless the script says otherwise.
         if (System.getProperty("ferrite.logs.dir") == null) {
@@ -169,7 +196,7 @@ public final class BrokerBenchmark {
                 + String.join(" ", args), dataRoot);
         meta.put("rounds", rounds + " (each workload alternates Ferrite, Kafka; tables show medians)");
         meta.put("scale", Double.toString(scale));
-        meta.put("Ferrite JVM", String.join(" ", Contender.ferriteJvmOptions()));
+        meta.put("Ferrite JVM", String.join(" ", Contender.ferriteJvmOptions(FerriteProcess.rootDir())));
         meta.put("Kafka JVM", String.join(" ", Contender.KAFKA_JVM));
         // The reference broker and the tools are resolved at the same pinned version as the bench's kafka-clients.
         meta.put("Kafka", "Apache Kafka " + AppInfoParser.getVersion() + " (kafka_2.13 from Maven Central, single-node KRaft)");

@@ -18,8 +18,9 @@ import java.util.Map;
  * JVM options of {@code config/jvm.options}, {@code config/server.properties}) with some overrides, or Apache
  * Kafka as {@code kafka-server-start.sh} runs it (its 1 GiB heap and its script's G1 flags). Both get the
  * same heap size. {@code extraJvm} goes after the defaults, so a variant can replace a flag (a GC, say).
+ * {@code root} is the checkout a Ferrite runs from: this one, or another revision's to compare with.
  */
-record Contender(String label, boolean kafka, Map<String, String> overrides, List<String> extraJvm) {
+record Contender(String label, boolean kafka, Map<String, String> overrides, List<String> extraJvm, Path root) {
     /**
      * kafka-server-start.sh's heap and kafka-run-class.sh's default performance options in Kafka 4.x; the
      * heap equals Ferrite's in config/jvm.options.
@@ -38,6 +39,11 @@ record Contender(String label, boolean kafka, Map<String, String> overrides, Lis
         extraJvm = List.copyOf(extraJvm);
     }
 
+    /** A broker run from this checkout. */
+    Contender(String label, boolean kafka, Map<String, String> overrides, List<String> extraJvm) {
+        this(label, kafka, overrides, extraJvm, FerriteProcess.rootDir());
+    }
+
     static Contender ferrite(String label, Map<String, String> overrides) {
         return new Contender(label, false, overrides, List.of());
     }
@@ -52,25 +58,25 @@ record Contender(String label, boolean kafka, Map<String, String> overrides, Lis
             jvm.addAll(extraJvm);
             return KafkaProcess.start(name, dir, overrides, jvm);
         }
-        List<String> jvm = new ArrayList<>(ferriteJvmOptions());
-        jvm.add("-XX:SharedArchiveFile=" + classArchive());
+        List<String> jvm = new ArrayList<>(ferriteJvmOptions(root));
+        jvm.add("-XX:SharedArchiveFile=" + classArchive(root));
         jvm.addAll(extraJvm);
-        return FerriteProcess.start(name, dir.resolve("data"), overrides, jvm);
+        return FerriteProcess.start(name, root, dir.resolve("data"), overrides, jvm);
     }
 
     /**
      * The class-data archive bin/broker starts with, made by the same script (once, when missing or older
      * than the server jar), so a Ferrite started here starts as bin/broker's does.
      */
-    static synchronized String classArchive() throws IOException, InterruptedException {
-        Command.Result r = Command.run("class-archive",
-                List.of(FerriteProcess.rootDir().resolve("bin/class-archive").toString()), "", Duration.ofMinutes(2)).ok();
+    static synchronized String classArchive(Path root) throws IOException, InterruptedException {
+        Command.Result r = Command.run("class-archive", List.of(root.resolve("bin/class-archive").toString()), "",
+                Duration.ofMinutes(2)).ok();
         return r.stdout().strip();
     }
 
     /** The options bin/broker reads from config/jvm.options. */
-    static List<String> ferriteJvmOptions() throws IOException {
-        Path file = FerriteProcess.rootDir().resolve("config/jvm.options");
+    static List<String> ferriteJvmOptions(Path root) throws IOException {
+        Path file = root.resolve("config/jvm.options");
         return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip)
                 .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
     }
@@ -80,6 +86,9 @@ record Contender(String label, boolean kafka, Map<String, String> overrides, Lis
         List<String> parts = new ArrayList<>();
         overrides.forEach((k, v) -> parts.add(k + "=" + v));
         parts.addAll(extraJvm);
+        if (!kafka && !root.equals(FerriteProcess.rootDir())) {
+            parts.add("built in " + root);
+        }
         return parts.isEmpty() ? label : label + " (" + String.join(" ", parts) + ")";
     }
 }

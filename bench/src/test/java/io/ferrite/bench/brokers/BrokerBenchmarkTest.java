@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferrite.launcher.FerriteProcess;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,6 +94,28 @@ class BrokerBenchmarkTest {
     }
 
     @Test
+    void anotherCheckoutRunsAsTheVariantBefore(@TempDir Path dir) throws Exception {
+        assertEquals(2, BrokerBenchmark.run(new String[] {"--before", dir.toString()}), "not a packaged checkout");
+        // This checkout against itself: the harness runs the other root's build and config as "before".
+        Path out = dir.resolve("out");
+        assertEquals(0, BrokerBenchmark.run(new String[] {"--rounds", "1", "--scale", "0.002", "--only", "none",
+            "--before", FerriteProcess.rootDir().toString(), "--data-dir", dir.resolve("data").toString(),
+            "--out", out.toString()}));
+        Path tsv;
+        try (Stream<Path> files = Files.list(out)) {
+            tsv = files.filter(p -> p.toString().endsWith(".tsv")).findFirst().orElseThrow();
+        }
+        BrokerReport report = BrokerReport.read(tsv);
+        for (String workload : List.of("before/1", "before/2", "before/3")) {
+            for (String broker : List.of("ferrite-before", BrokerReport.BASELINE)) {
+                assertTrue(report.samples.stream().anyMatch(s -> s.workload().equals(workload)
+                        && s.broker().equals(broker) && s.metric().equals("records_per_sec") && s.value() > 0),
+                        "no figures for " + workload + " on " + broker);
+            }
+        }
+    }
+
+    @Test
     void anAblationThatConsumesMustProduceFirst() {
         assertEquals(10, BrokerBenchmark.VARIANTS.stream().map(BrokerBenchmark.Variant::name).distinct().count());
         assertThrows(IllegalArgumentException.class, () -> new BrokerBenchmark.Variant(
@@ -106,7 +129,7 @@ class BrokerBenchmarkTest {
     void scenariosAreTheIssuesEightWorkloads() throws IOException {
         assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8"), Scenario.ALL.stream().map(Scenario::id).toList());
         assertEquals(1, Scenario.byId("1").scaled(0.0000001).records(), "a scaled run sends at least one record");
-        assertTrue(Contender.ferriteJvmOptions().stream().anyMatch(o -> o.startsWith("-Xmx")),
+        assertTrue(Contender.ferriteJvmOptions(FerriteProcess.rootDir()).stream().anyMatch(o -> o.startsWith("-Xmx")),
                 "Ferrite runs with the heap config/jvm.options gives bin/broker");
     }
 }
