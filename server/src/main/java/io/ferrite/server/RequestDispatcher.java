@@ -10,6 +10,7 @@ import java.util.ArrayDeque;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -136,8 +137,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
             return null;
         }
-        LOG.error("{} v{} from {} failed; answering with an error", p.api, p.version,
-                ctx.channel().remoteAddress(), cause);
+        if (cause instanceof ApiException) { // a failure with its own Kafka error code: expected, so no trace
+            LOG.warn("{} v{} from {} failed; answering with its error: {}", p.api, p.version,
+                    ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            LOG.error("{} v{} from {} failed; answering with UNKNOWN_SERVER_ERROR", p.api, p.version,
+                    ctx.channel().remoteAddress(), cause);
+        }
         try {
             ApiMessage body = p.request == null ? null : RequestCodec.errorResponse(p.request, cause);
             if (body == null) {
