@@ -133,13 +133,9 @@ function printConsumed (m, prefix = []) {
   fact('consumed', ...prefix, m.partition, m.offset, text(m.key), text(m.value), headersText(m.headers), m.timestamp)
 }
 
-// Reads <count> records from partitions 0..n-1 of <topic>, from the beginning, without a group.
-async function assign ([bootstrap, topic, partitionsArg, countArg]) {
-  const count = Number(countArg)
-  const c = consumer(bootstrap, 'ferrite-compat-assign-' + process.pid)
-  await call(c, 'connect', {})
-  c.assign([...Array(Number(partitionsArg)).keys()].map(p => ({ topic, partition: p, offset: 0 })))
-  const check = deadline('assign consume')
+// Prints the next <count> records <c> hands out; fails if they do not come in time.
+async function printNext (c, count, what) {
+  const check = deadline(what)
   let seen = 0
   while (seen < count) {
     check()
@@ -148,6 +144,15 @@ async function assign ([bootstrap, topic, partitionsArg, countArg]) {
       seen++
     }
   }
+}
+
+// Reads <count> records from partitions 0..n-1 of <topic>, from the beginning, without a group.
+async function assign ([bootstrap, topic, partitionsArg, countArg]) {
+  const count = Number(countArg)
+  const c = consumer(bootstrap, 'ferrite-compat-assign-' + process.pid)
+  await call(c, 'connect', {})
+  c.assign([...Array(Number(partitionsArg)).keys()].map(p => ({ topic, partition: p, offset: 0 })))
+  await printNext(c, count, 'assign consume')
   await call(c, 'disconnect')
 }
 
@@ -158,7 +163,7 @@ async function seek ([bootstrap, topic, partitionArg, offsetArg, countArg]) {
   const c = consumer(bootstrap, 'ferrite-compat-seek-' + process.pid)
   await call(c, 'connect', {})
   c.assign([{ topic, partition, offset: 0 }])
-  const check = deadline('seek')
+  const check = deadline('first record')
   let first = []
   while (first.length === 0) {
     check()
@@ -166,14 +171,7 @@ async function seek ([bootstrap, topic, partitionArg, offsetArg, countArg]) {
   }
   fact('first', first[0].offset)
   await call(c, 'seek', { topic, partition, offset: Number(offsetArg) }, 10000)
-  let seen = 0
-  while (seen < count) {
-    check()
-    for (const m of await consumeSome(c, count - seen)) {
-      printConsumed(m)
-      seen++
-    }
-  }
+  await printNext(c, count, 'consume after the seek')
   await call(c, 'disconnect')
 }
 

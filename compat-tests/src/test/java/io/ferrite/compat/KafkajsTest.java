@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import io.ferrite.launcher.BrokerUnderTest;
 import io.ferrite.launcher.Command;
 import io.ferrite.launcher.FerriteProcess;
 import java.nio.charset.StandardCharsets;
@@ -21,10 +20,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -59,25 +54,18 @@ class KafkajsTest {
 
     @TempDir
     static Path dir;
-    private static BrokerUnderTest broker;
-    private static Admin admin;
+    private static SharedBroker shared;
 
     @BeforeParameterizedClassInvocation
     static void start(BrokerKind kind) throws Exception {
-        broker = kind.start("KafkajsTest", dir.resolve(kind.name()), Map.of("group.initial.rebalance.delay.ms", "0"));
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
+        shared = SharedBroker.start(kind, "KafkajsTest", dir);
     }
 
     @AfterParameterizedClassInvocation
     static void stop() {
-        try {
-            if (admin != null) {
-                admin.close();
-            }
-        } finally {
-            if (broker != null) {
-                broker.close();
-            }
+        if (shared != null) {
+            shared.close();
+            shared = null;
         }
     }
 
@@ -99,9 +87,9 @@ class KafkajsTest {
         assertTrue(version.find() && version.group(1).equals(KAFKAJS_VERSION),
                 "the installed kafkajs is the pinned " + KAFKAJS_VERSION + ": " + installed);
         List<String> command = List.of(Programs.onPath("node", "apt-get install -y nodejs npm"),
-                scriptDir().resolve("groups.js").toString(), broker.bootstrap(), topic, group,
+                scriptDir().resolve("groups.js").toString(), shared.bootstrap(), topic, group,
                 Integer.toString(produce), Integer.toString(consume), tag);
-        Command.Result r = Command.run("KafkajsTest-" + broker.name() + "-" + name, command, "", RUN_TIMEOUT).ok();
+        Command.Result r = Command.run("KafkajsTest-" + shared.broker.name() + "-" + name, command, "", RUN_TIMEOUT).ok();
         List<String[]> produced = new ArrayList<>();
         List<String[]> consumed = new ArrayList<>();
         Map<Integer, Long> committed = new HashMap<>();
@@ -122,9 +110,8 @@ class KafkajsTest {
     void aKafkajsGroupConsumesCommitsAndResumesWhatKafkajsAndJavaProduced() throws Exception {
         String topic = "kafkajs-group";
         String group = "kafkajs-group-1";
-        admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        List<TopicPartition> partitions = IntStream.range(0, PARTITIONS).mapToObj(p -> new TopicPartition(topic, p))
-                .toList();
+        shared.createTopic(topic, PARTITIONS);
+        List<TopicPartition> partitions = SharedBroker.partitions(topic, PARTITIONS);
 
         Run first = groups("first", topic, group, 30, 30, "js");
         assertEquals(30, first.produced().size());
@@ -138,7 +125,7 @@ class KafkajsTest {
         assertEquals(produced, consumedSet(first), "kafkajs consumed what it produced");
 
         // The Java consumer reads the same records at the offsets kafkajs was given.
-        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), Map.of())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(shared.bootstrap(), Map.of())) {
             Set<String> read = new HashSet<>();
             for (List<ConsumerRecord<byte[], byte[]>> records : Clients.readAll(consumer, partitions, 30,
                     Duration.ofSeconds(30)).values()) {
@@ -149,13 +136,13 @@ class KafkajsTest {
             }
             assertEquals(produced, read);
         }
-        Map<Integer, Long> ends = endOffsets(partitions);
+        Map<Integer, Long> ends = shared.endOffsets(partitions);
         assertEquals(ends, first.committed(), "kafkajs's admin sees its commits");
-        assertEquals(ends, committed(group), "the Java admin sees kafkajs's commits");
+        assertEquals(ends, shared.committed(group), "the Java admin sees kafkajs's commits");
 
         // Java produces more; the group's next kafkajs member reads exactly those.
         Set<String> more = new HashSet<>();
-        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.bootstrap(), Map.of())) {
+        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(shared.bootstrap(), Map.of())) {
             for (int i = 0; i < 9; i++) {
                 var m = producer.send(new ProducerRecord<>(topic, i % PARTITIONS, Clients.bytes("java-key-" + i),
                         Clients.bytes("java-value-" + i))).get(30, TimeUnit.SECONDS);
@@ -165,8 +152,8 @@ class KafkajsTest {
         }
         Run second = groups("second", topic, group, 0, 9, "none");
         assertEquals(more, consumedSet(second), "only what came after the committed offsets");
-        assertEquals(endOffsets(partitions), second.committed());
-        assertEquals(endOffsets(partitions), committed(group));
+        assertEquals(shared.endOffsets(partitions), second.committed());
+        assertEquals(shared.endOffsets(partitions), shared.committed(group));
         assertEquals(0, second.produced().size(), "the second run only consumes");
     }
 
@@ -176,17 +163,5 @@ class KafkajsTest {
             assertTrue(s.add(String.join("\t", c[1], c[2], c[3], c[4])), "consumed twice: " + String.join(" ", c));
         }
         return s;
-    }
-
-    private static Map<Integer, Long> endOffsets(List<TopicPartition> partitions) {
-        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), Map.of())) {
-            return consumer.endOffsets(partitions, Duration.ofSeconds(30)).entrySet().stream()
-                    .collect(Collectors.toMap(e -> e.getKey().partition(), Map.Entry::getValue));
-        }
-    }
-
-    private static Map<Integer, Long> committed(String group) throws Exception {
-        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
-                .entrySet().stream().collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset()));
     }
 }

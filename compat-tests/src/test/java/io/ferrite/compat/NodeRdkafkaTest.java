@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ferrite.launcher.BrokerUnderTest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,17 +18,11 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.GroupType;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
@@ -65,40 +58,22 @@ class NodeRdkafkaTest {
 
     @TempDir
     static Path dir;
-    private static BrokerUnderTest broker;
-    private static Admin admin;
+    private static SharedBroker shared;
     private static NodeRdkafka client;
 
     @BeforeParameterizedClassInvocation
     static void start(BrokerKind kind) throws Exception {
         client = NodeRdkafka.installed("NodeRdkafkaTest-" + kind.name().toLowerCase());
         CompatVersions.record(FAMILY, client.version());
-        broker = kind.start("NodeRdkafkaTest", dir.resolve(kind.name()),
-                Map.of("group.initial.rebalance.delay.ms", "0"));
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
+        shared = SharedBroker.start(kind, "NodeRdkafkaTest", dir);
     }
 
     @AfterParameterizedClassInvocation
     static void stop() {
-        try {
-            if (admin != null) {
-                admin.close();
-            }
-        } finally {
-            if (broker != null) {
-                broker.close();
-            }
-            admin = null;
-            broker = null;
+        if (shared != null) {
+            shared.close();
+            shared = null;
         }
-    }
-
-    private static void createTopic(String topic, int partitions) throws Exception {
-        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-    }
-
-    private static List<TopicPartition> partitions(String topic, int count) {
-        return IntStream.range(0, count).mapToObj(p -> new TopicPartition(topic, p)).toList();
     }
 
     /**
@@ -113,9 +88,9 @@ class NodeRdkafkaTest {
     void idempotentRecordsOfEveryCodecAreReadBackInOrder(String codec) throws Exception {
         String topic = "rdk-produce-" + codec;
         int count = 60;
-        createTopic(topic, PARTITIONS);
+        shared.createTopic(topic, PARTITIONS);
         long t0 = (System.currentTimeMillis() - 3_600_000) / 1000 * 1000;
-        List<List<String>> produced = client.client("produce-" + codec, "produce", broker.bootstrap(), topic,
+        List<List<String>> produced = client.client("produce-" + codec, "produce", shared.bootstrap(), topic,
                 Integer.toString(count), "rdk", codec, Long.toString(t0)).of("produced");
         assertEquals(count, produced.size());
 
@@ -133,15 +108,15 @@ class NodeRdkafkaTest {
         }
 
         Map<Integer, List<List<String>>> readByLibrdkafka = new TreeMap<>();
-        for (List<String> c : client.client("assign-" + codec, "assign", broker.bootstrap(), topic,
+        for (List<String> c : client.client("assign-" + codec, "assign", shared.bootstrap(), topic,
                 Integer.toString(PARTITIONS), Integer.toString(count)).of("consumed")) {
             readByLibrdkafka.computeIfAbsent(Integer.parseInt(c.get(0)), x -> new ArrayList<>()).add(c);
         }
         assertEquals(expected, readByLibrdkafka, "librdkafka reads its records back in order");
 
         Map<Integer, List<List<String>>> readByJava = new TreeMap<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), Map.of())) {
-            Clients.readAll(consumer, partitions(topic, PARTITIONS), count, Duration.ofSeconds(30)).forEach((p, rs) -> {
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(shared.bootstrap(), Map.of())) {
+            Clients.readAll(consumer, SharedBroker.partitions(topic, PARTITIONS), count, Duration.ofSeconds(30)).forEach((p, rs) -> {
                 for (ConsumerRecord<byte[], byte[]> r : rs) {
                     List<String> headers = new ArrayList<>();
                     r.headers().forEach(h -> headers.add(h.key() + "="
@@ -156,7 +131,7 @@ class NodeRdkafkaTest {
         assertEquals(expected, readByJava, "the Java consumer reads them in the same order");
 
         for (int p = 0; p < PARTITIONS; p++) {
-            for (RecordBatch b : StoredBatches.of(broker.bootstrap(), topic, p)) {
+            for (RecordBatch b : StoredBatches.of(shared.bootstrap(), topic, p)) {
                 assertEquals(CompressionType.forName(codec), b.compressionType(), "batch " + b);
                 assertTrue(b.producerId() >= 0, "an idempotent producer's id in batch " + b);
             }
@@ -175,10 +150,10 @@ class NodeRdkafkaTest {
         String topic = "rdk-group-" + protocol;
         String group = "rdk-group-" + protocol;
         int partitions = 4;
-        createTopic(topic, partitions);
-        Set<List<String>> first = produceWithJava(topic, partitions, 10, "first");
+        shared.createTopic(topic, partitions);
+        Set<List<String>> first = shared.produceWithJava(topic, partitions, 10, "first");
 
-        Facts run = client.client("group-" + protocol + "-first", "group", broker.bootstrap(), topic, group, protocol,
+        Facts run = client.client("group-" + protocol + "-first", "group", shared.bootstrap(), topic, group, protocol,
                 "2", Integer.toString(first.size()), Integer.toString(partitions));
         Set<List<String>> consumed = new HashSet<>();
         for (List<String> c : run.of("consumed")) {
@@ -195,21 +170,21 @@ class NodeRdkafkaTest {
             }
         }
         assertEquals(Set.of("0", "1", "2", "3"), owned);
-        Map<Integer, Long> ends = endOffsets(topic, partitions);
-        assertEquals(ends, committedFacts(run), "librdkafka's view of its commits");
-        assertEquals(ends, committed(group), "the Java admin sees librdkafka's commits");
+        Map<Integer, Long> ends = shared.endOffsets(SharedBroker.partitions(topic, partitions));
+        assertEquals(ends, SharedBroker.committedFacts(run), "librdkafka's view of its commits");
+        assertEquals(ends, shared.committed(group), "the Java admin sees librdkafka's commits");
         assertEquals(protocol.equals("consumer") ? GroupType.CONSUMER : GroupType.CLASSIC,
-                admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get(30, TimeUnit.SECONDS)
+                shared.admin.describeConsumerGroups(List.of(group)).describedGroups().get(group).get(30, TimeUnit.SECONDS)
                         .type());
 
-        Set<List<String>> second = produceWithJava(topic, partitions, 3, "second");
-        Facts resumed = client.client("group-" + protocol + "-second", "group", broker.bootstrap(), topic, group,
+        Set<List<String>> second = shared.produceWithJava(topic, partitions, 3, "second");
+        Facts resumed = client.client("group-" + protocol + "-second", "group", shared.bootstrap(), topic, group,
                 protocol, "1", Integer.toString(second.size()), Integer.toString(partitions));
         assertEquals(second, resumed.of("consumed").stream().map(c -> c.subList(1, 5)).collect(Collectors.toSet()),
                 "only what came after the committed offsets");
         assertEquals(second.size(), resumed.of("consumed").size());
-        assertEquals(endOffsets(topic, partitions), committedFacts(resumed));
-        assertEquals(endOffsets(topic, partitions), committed(group));
+        assertEquals(shared.endOffsets(SharedBroker.partitions(topic, partitions)), SharedBroker.committedFacts(resumed));
+        assertEquals(shared.endOffsets(SharedBroker.partitions(topic, partitions)), shared.committed(group));
     }
 
     /**
@@ -222,21 +197,21 @@ class NodeRdkafkaTest {
     @Compat(family = FAMILY, feature = "admin: create, describe, delete topics; describe and alter configs")
     void topicsAndConfigsAreAdministered() throws Exception {
         String topic = "rdk-admin";
-        assertEquals(List.of(List.of(topic)), client.client("create", "create", broker.bootstrap(), topic, "3",
+        assertEquals(List.of(List.of(topic)), client.client("create", "create", shared.bootstrap(), topic, "3",
                 "retention.ms=3600000").of("created"));
-        AdminWaits.describe(admin, List.of(topic));
-        assertTrue(client.client("topics", "topics", broker.bootstrap()).of("topic").contains(List.of(topic, "3")));
+        AdminWaits.describe(shared.admin, List.of(topic));
+        assertTrue(client.client("topics", "topics", shared.bootstrap()).of("topic").contains(List.of(topic, "3")));
 
-        List<String> described = client.admin("describe-topics", "describe-topics", broker.bootstrap(), topic)
+        List<String> described = client.admin("describe-topics", "describe-topics", shared.bootstrap(), topic)
                 .of("topic").get(0);
-        String javaId = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
+        String javaId = shared.admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic)
                 .topicId().toString();
         // librdkafka prints standard base64, Kafka's Uuid URL-safe base64; both without padding.
         assertEquals(List.of(topic, "NO_ERROR", "3", javaId), List.of(described.get(0), described.get(1),
                 described.get(2), described.get(3).replace('/', '_').replace('+', '-')));
 
         assertEquals(List.of("3600000", "DYNAMIC_TOPIC_CONFIG", "0"), topicConfigs(topic).get("retention.ms"));
-        assertEquals(List.of(List.of(topic, "NO_ERROR")), client.admin("alter", "alter-configs", broker.bootstrap(),
+        assertEquals(List.of(List.of(topic, "NO_ERROR")), client.admin("alter", "alter-configs", shared.bootstrap(),
                 "topic", topic, "set:retention.ms=7200000", "set:cleanup.policy=compact,delete").of("altered"));
         Map<String, List<String>> altered = topicConfigs(topic);
         assertEquals(List.of("7200000", "DYNAMIC_TOPIC_CONFIG", "0"), altered.get("retention.ms"));
@@ -246,17 +221,17 @@ class NodeRdkafkaTest {
         assertEquals("compact,delete", java.get("cleanup.policy").value());
 
         assertEquals(List.of(List.of(topic, "NO_ERROR")), client.admin("alter-delete", "alter-configs",
-                broker.bootstrap(), "topic", topic, "delete:retention.ms").of("altered"));
+                shared.bootstrap(), "topic", topic, "delete:retention.ms").of("altered"));
         List<String> reverted = topicConfigs(topic).get("retention.ms");
         assertEquals("604800000", reverted.get(0), "back to the broker's retention");
         assertNotEquals("DYNAMIC_TOPIC_CONFIG", reverted.get(1));
         assertEquals(ConfigEntry.ConfigSource.DYNAMIC_TOPIC_CONFIG,
                 describeWithJava(new ConfigResource(ConfigResource.Type.TOPIC, topic)).get("cleanup.policy").source());
 
-        String nodeId = Integer.toString(admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).iterator().next()
+        String nodeId = Integer.toString(shared.admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).iterator().next()
                 .id());
         Map<String, String> brokerByLibrdkafka = new TreeMap<>();
-        for (List<String> c : client.admin("describe-broker", "describe-configs", broker.bootstrap(), "broker", nodeId)
+        for (List<String> c : client.admin("describe-broker", "describe-configs", shared.bootstrap(), "broker", nodeId)
                 .of("config")) {
             brokerByLibrdkafka.put(c.get(0), c.get(1));
         }
@@ -267,12 +242,12 @@ class NodeRdkafkaTest {
         assertFalse(brokerByJava.isEmpty());
         assertEquals(brokerByJava, brokerByLibrdkafka, "the broker's configs, as the Java admin describes them");
 
-        assertEquals(List.of(List.of(topic)), client.client("delete", "delete", broker.bootstrap(), topic)
+        assertEquals(List.of(List.of(topic)), client.client("delete", "delete", shared.bootstrap(), topic)
                 .of("deleted"));
-        AdminWaits.listing(admin, names -> !names.contains(topic), "the topic gone");
-        assertFalse(client.client("topics-after", "topics", broker.bootstrap()).of("topic").stream()
+        AdminWaits.listing(shared.admin, names -> !names.contains(topic), "the topic gone");
+        assertFalse(client.client("topics-after", "topics", shared.bootstrap()).of("topic").stream()
                 .anyMatch(t -> t.get(0).equals(topic)), "node-rdkafka's metadata no longer lists the topic");
-        assertEquals("UNKNOWN_TOPIC_OR_PART", client.admin("describe-deleted", "describe-topics", broker.bootstrap(),
+        assertEquals("UNKNOWN_TOPIC_OR_PART", client.admin("describe-deleted", "describe-topics", shared.bootstrap(),
                 topic).of("topic").get(0).get(1));
     }
 
@@ -285,18 +260,18 @@ class NodeRdkafkaTest {
     @Compat(family = FAMILY, feature = "offsets for times; seek into a compressed batch")
     void offsetsAreListedByTimeAndASeekLandsOnItsOffset() throws Exception {
         String topic = "rdk-times";
-        createTopic(topic, 1);
+        shared.createTopic(topic, 1);
         long t0 = (System.currentTimeMillis() - 3_600_000) / 1000 * 1000;
-        client.client("produce-times", "produce", broker.bootstrap(), topic, "10", "t", "gzip", Long.toString(t0));
+        client.client("produce-times", "produce", shared.bootstrap(), topic, "10", "t", "gzip", Long.toString(t0));
         long[] times = {t0 - 1, t0, t0 + 2500, t0 + 9000, t0 + 9001};
         long[] offsets = {0, 0, 3, 9, -1};
-        List<String> args = new ArrayList<>(List.of(broker.bootstrap(), topic, "0"));
+        List<String> args = new ArrayList<>(List.of(shared.bootstrap(), topic, "0"));
         for (long t : times) {
             args.add(Long.toString(t));
         }
         List<List<String>> found = client.client("times", "times", args.toArray(String[]::new)).of("time");
         TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), Map.of())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(shared.bootstrap(), Map.of())) {
             for (int i = 0; i < times.length; i++) {
                 assertEquals(List.of("0", Long.toString(times[i]), Long.toString(offsets[i])), found.get(i));
                 OffsetAndTimestamp java = consumer.offsetsForTimes(Map.of(tp, times[i]), Duration.ofSeconds(30))
@@ -308,61 +283,27 @@ class NodeRdkafkaTest {
                 }
             }
         }
-        List<RecordBatch> batches = StoredBatches.of(broker.bootstrap(), topic, 0);
+        List<RecordBatch> batches = StoredBatches.of(shared.bootstrap(), topic, 0);
         assertTrue(batches.stream().anyMatch(b -> b.baseOffset() < 6 && b.lastOffset() >= 6),
                 "offset 6 is inside a batch: " + batches);
 
-        Facts seek = client.client("seek", "seek", broker.bootstrap(), topic, "0", "6", "3");
+        Facts seek = client.client("seek", "seek", shared.bootstrap(), topic, "0", "6", "3");
         assertEquals(List.of(List.of("0")), seek.of("first"));
         assertEquals(List.of(List.of("0", "6", "t-key-6"), List.of("0", "7", "t-key-7"), List.of("0", "8", "t-key-8")),
                 seek.of("consumed").stream().map(c -> c.subList(0, 3)).toList());
-    }
-
-    private static Set<List<String>> produceWithJava(String topic, int partitions, int perPartition, String tag)
-            throws Exception {
-        Set<List<String>> sent = new HashSet<>();
-        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.bootstrap(), Map.of())) {
-            for (int p = 0; p < partitions; p++) {
-                for (int i = 0; i < perPartition; i++) {
-                    String key = tag + "-key-" + p + "-" + i;
-                    String value = tag + "-value-" + p + "-" + i;
-                    var m = producer.send(new ProducerRecord<>(topic, p, Clients.bytes(key), Clients.bytes(value)))
-                            .get(30, TimeUnit.SECONDS);
-                    sent.add(List.of(Integer.toString(m.partition()), Long.toString(m.offset()), key, value));
-                }
-            }
-        }
-        return sent;
     }
 
     /** A topic's configs as librdkafka describes them: name to value, source and read-only flag. */
     private static Map<String, List<String>> topicConfigs(String topic) throws Exception {
         Map<String, List<String>> out = new HashMap<>();
         for (List<String> c : client.admin("describe-configs-" + System.nanoTime(), "describe-configs",
-                broker.bootstrap(), "topic", topic).of("config")) {
+                shared.bootstrap(), "topic", topic).of("config")) {
             out.put(c.get(0), c.subList(1, 4));
         }
         return out;
     }
 
     private static Config describeWithJava(ConfigResource resource) throws Exception {
-        return admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
-    }
-
-    private static Map<Integer, Long> endOffsets(String topic, int partitions) {
-        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), Map.of())) {
-            return consumer.endOffsets(partitions(topic, partitions), Duration.ofSeconds(30)).entrySet().stream()
-                    .collect(Collectors.toMap(e -> e.getKey().partition(), Map.Entry::getValue));
-        }
-    }
-
-    private static Map<Integer, Long> committedFacts(Facts run) {
-        return run.of("committed").stream().collect(Collectors.toMap(c -> Integer.parseInt(c.get(0)),
-                c -> Long.parseLong(c.get(1))));
-    }
-
-    private static Map<Integer, Long> committed(String group) throws Exception {
-        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
-                .entrySet().stream().collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset()));
+        return shared.admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
     }
 }

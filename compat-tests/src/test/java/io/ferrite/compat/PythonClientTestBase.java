@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ferrite.launcher.BrokerUnderTest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,17 +15,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.IntStream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.header.Header;
@@ -55,8 +48,7 @@ abstract class PythonClientTestBase {
     @TempDir
     static Path dir;
     static Flavour flavour;
-    static BrokerUnderTest broker;
-    static Admin admin;
+    static SharedBroker shared;
     static PythonClient python;
 
     /**
@@ -73,31 +65,15 @@ abstract class PythonClientTestBase {
             v.append(" (").append(underneath.get(0)).append(' ').append(underneath.get(1)).append(')');
         }
         CompatVersions.record(f.family(), v.toString());
-        broker = kind.start(testName, dir.resolve(kind.name()), Map.of("group.initial.rebalance.delay.ms", "0"));
-        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
+        shared = SharedBroker.start(kind, testName, dir);
     }
 
     @AfterParameterizedClassInvocation
     static void stop() {
-        try {
-            if (admin != null) {
-                admin.close();
-            }
-        } finally {
-            if (broker != null) {
-                broker.close();
-            }
-            admin = null;
-            broker = null;
+        if (shared != null) {
+            shared.close();
+            shared = null;
         }
-    }
-
-    private static void createTopic(String topic, int partitions) throws Exception {
-        admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(30, TimeUnit.SECONDS);
-    }
-
-    private static List<TopicPartition> partitions(String topic, int count) {
-        return IntStream.range(0, count).mapToObj(p -> new TopicPartition(topic, p)).toList();
     }
 
     /** A "consumed" fact as the scripts print it. */
@@ -122,9 +98,9 @@ abstract class PythonClientTestBase {
     void producedRecordsAreReadBackByJavaAndPython() throws Exception {
         String topic = "py-records";
         int count = 60;
-        createTopic(topic, 3);
+        shared.createTopic(topic, 3);
         long firstTimestamp = (System.currentTimeMillis() - 3_600_000) / 1000 * 1000;
-        List<List<String>> produced = python.run("produce", "produce", broker.bootstrap(), topic,
+        List<List<String>> produced = python.run("produce", "produce", shared.bootstrap(), topic,
                 Integer.toString(count), "py", flavour.compression(), Long.toString(firstTimestamp)).of("produced");
         assertEquals(count, produced.size());
 
@@ -142,10 +118,10 @@ abstract class PythonClientTestBase {
             expected.add(consumedFact(partition, offset, p.get(2), p.get(3), "seq=" + i + "," + emptyHeader));
         }
 
-        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), Map.of())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(shared.bootstrap(), Map.of())) {
             Set<List<String>> read = new HashSet<>();
-            for (List<ConsumerRecord<byte[], byte[]>> records : Clients.readAll(consumer, partitions(topic, 3), count,
-                    Duration.ofSeconds(30)).values()) {
+            for (List<ConsumerRecord<byte[], byte[]>> records : Clients.readAll(consumer,
+                    SharedBroker.partitions(topic, 3), count, Duration.ofSeconds(30)).values()) {
                 for (ConsumerRecord<byte[], byte[]> r : records) {
                     String value = new String(r.value(), StandardCharsets.UTF_8);
                     int i = Integer.parseInt(value.substring("py-value-".length()));
@@ -156,26 +132,26 @@ abstract class PythonClientTestBase {
             }
             assertEquals(expected, read, "the Java consumer reads what Python produced");
         }
-        assertEquals(expected, new HashSet<>(python.run("assign", "assign", broker.bootstrap(), topic, "3",
+        assertEquals(expected, new HashSet<>(python.run("assign", "assign", shared.bootstrap(), topic, "3",
                 Integer.toString(count)).of("consumed")), "the Python consumer reads what it produced");
 
         for (int p = 0; p < 3; p++) {
-            for (RecordBatch b : StoredBatches.of(broker.bootstrap(), topic, p)) {
+            for (RecordBatch b : StoredBatches.of(shared.bootstrap(), topic, p)) {
                 assertEquals(CompressionType.forName(flavour.compression()), b.compressionType(), "batch " + b);
                 assertEquals(flavour.idempotent(), b.producerId() >= 0, "idempotent producer id of batch " + b);
             }
         }
 
         String javaTopic = "py-java-records";
-        createTopic(javaTopic, 2);
+        shared.createTopic(javaTopic, 2);
         Set<List<String>> sent = new HashSet<>();
-        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.bootstrap(), Map.of())) {
+        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(shared.bootstrap(), Map.of())) {
             for (Clients.Sent s : Clients.sendKeyed(producer, javaTopic, 40, "java")) {
                 sent.add(consumedFact(s.partition(), s.offset(), new String(s.key(), StandardCharsets.UTF_8),
                         new String(s.value(), StandardCharsets.UTF_8), headersText(s.headers())));
             }
         }
-        assertEquals(sent, new HashSet<>(python.run("assign-java", "assign", broker.bootstrap(), javaTopic, "2", "40")
+        assertEquals(sent, new HashSet<>(python.run("assign-java", "assign", shared.bootstrap(), javaTopic, "2", "40")
                 .of("consumed")), "the Python consumer reads what Java produced, null header values included");
     }
 
@@ -186,44 +162,27 @@ abstract class PythonClientTestBase {
     void aGroupConsumesCommitsAndResumes() throws Exception {
         String topic = "py-group";
         String group = "py-group-1";
-        createTopic(topic, 2);
+        shared.createTopic(topic, 2);
         Set<List<String>> first = produceToBoth(topic, 10, "first");
-        Facts firstRun = python.run("group-first", "group", broker.bootstrap(), topic, group, "20");
+        Facts firstRun = python.run("group-first", "group", shared.bootstrap(), topic, group, "20");
         assertEquals(first, new HashSet<>(firstRun.of("consumed")));
-        assertEquals(Map.of(0, 10L, 1, 10L), committedFacts(firstRun), "the client's own view of its commits");
-        assertEquals(Map.of(0, 10L, 1, 10L), committed(group), "the Java admin sees the Python client's commits");
+        assertEquals(Map.of(0, 10L, 1, 10L), SharedBroker.committedFacts(firstRun), "the client's own view of its commits");
+        assertEquals(Map.of(0, 10L, 1, 10L), shared.committed(group), "the Java admin sees the Python client's commits");
 
         Set<List<String>> second = produceToBoth(topic, 3, "second");
-        Facts secondRun = python.run("group-second", "group", broker.bootstrap(), topic, group, "6");
+        Facts secondRun = python.run("group-second", "group", shared.bootstrap(), topic, group, "6");
         assertEquals(second, new HashSet<>(secondRun.of("consumed")), "only what came after the committed offsets");
-        assertEquals(Map.of(0, 13L, 1, 13L), committedFacts(secondRun));
-        assertEquals(Map.of(0, 13L, 1, 13L), committed(group));
+        assertEquals(Map.of(0, 13L, 1, 13L), SharedBroker.committedFacts(secondRun));
+        assertEquals(Map.of(0, 13L, 1, 13L), shared.committed(group));
     }
 
+    /** What {@link SharedBroker#produceWithJava} sent, as the scripts print a record consumed (no headers). */
     private static Set<List<String>> produceToBoth(String topic, int perPartition, String tag) throws Exception {
         Set<List<String>> sent = new HashSet<>();
-        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.bootstrap(), Map.of())) {
-            for (int p = 0; p < 2; p++) {
-                for (int i = 0; i < perPartition; i++) {
-                    String key = tag + "-key-" + p + "-" + i;
-                    String value = tag + "-value-" + p + "-" + i;
-                    var m = producer.send(new ProducerRecord<>(topic, p, Clients.bytes(key), Clients.bytes(value)))
-                            .get(30, TimeUnit.SECONDS);
-                    sent.add(consumedFact(m.partition(), m.offset(), key, value, ""));
-                }
-            }
+        for (List<String> r : shared.produceWithJava(topic, 2, perPartition, tag)) {
+            sent.add(consumedFact(Integer.parseInt(r.get(0)), Long.parseLong(r.get(1)), r.get(2), r.get(3), ""));
         }
         return sent;
-    }
-
-    private static Map<Integer, Long> committedFacts(Facts run) {
-        return run.of("committed").stream().collect(Collectors.toMap(c -> Integer.parseInt(c.get(0)),
-                c -> Long.parseLong(c.get(1))));
-    }
-
-    private static Map<Integer, Long> committed(String group) throws Exception {
-        return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
-                .entrySet().stream().collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset()));
     }
 
     /**
@@ -232,19 +191,19 @@ abstract class PythonClientTestBase {
      */
     void topicsAreCreatedListedAndDeleted() throws Exception {
         String topic = "py-admin";
-        Facts created = python.run("create", "create", broker.bootstrap(), topic, "3");
+        Facts created = python.run("create", "create", shared.bootstrap(), topic, "3");
         assertEquals(List.of(List.of(topic)), created.of("created"));
         assertTrue(List.of(created.of("topics").get(0).get(0).split(",")).contains(topic), created.toString());
-        TopicDescription d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
+        TopicDescription d = shared.admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS).get(topic);
         assertEquals(3, d.partitions().size(), d.toString());
         ConfigResource resource = new ConfigResource(ConfigResource.Type.TOPIC, topic);
-        assertEquals("3600000", admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS)
+        assertEquals("3600000", shared.admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS)
                 .get(resource).get("retention.ms").value());
 
-        Facts deleted = python.run("delete", "delete", broker.bootstrap(), topic);
+        Facts deleted = python.run("delete", "delete", shared.bootstrap(), topic);
         assertEquals(List.of(List.of(topic)), deleted.of("deleted"));
         assertFalse(List.of(deleted.of("topics").get(0).get(0).split(",")).contains(topic), deleted.toString());
-        assertFalse(admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic));
+        assertFalse(shared.admin.listTopics().names().get(30, TimeUnit.SECONDS).contains(topic));
     }
 
     /**
@@ -253,19 +212,19 @@ abstract class PythonClientTestBase {
      */
     void offsetsAreListedByTime() throws Exception {
         String topic = "py-times";
-        createTopic(topic, 1);
+        shared.createTopic(topic, 1);
         long t0 = (System.currentTimeMillis() - 3_600_000) / 1000 * 1000;
-        python.run("produce-times", "produce", broker.bootstrap(), topic, "10", "t", flavour.compression(),
+        python.run("produce-times", "produce", shared.bootstrap(), topic, "10", "t", flavour.compression(),
                 Long.toString(t0));
         long[] times = {t0 - 1, t0, t0 + 2500, t0 + 9000, t0 + 9001};
         long[] offsets = {0, 0, 3, 9, -1};
-        List<String> args = new ArrayList<>(List.of(broker.bootstrap(), topic, "0"));
+        List<String> args = new ArrayList<>(List.of(shared.bootstrap(), topic, "0"));
         for (long t : times) {
             args.add(Long.toString(t));
         }
         List<List<String>> found = python.run("times", "times", args.toArray(String[]::new)).of("time");
         TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.bootstrap(), Map.of())) {
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(shared.bootstrap(), Map.of())) {
             for (int i = 0; i < times.length; i++) {
                 assertEquals(List.of("0", Long.toString(times[i]), Long.toString(offsets[i])), found.get(i));
                 OffsetAndTimestamp java = consumer.offsetsForTimes(Map.of(tp, times[i]), Duration.ofSeconds(30)).get(tp);
