@@ -6,6 +6,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -28,14 +30,14 @@ final class AdminExecutor implements AutoCloseable {
      * The handler, run on this thread. Only for APIs whose requests carry no records: their decoded bodies
      * own all their data, so they outlive the frame the dispatcher releases when {@code handle} returns.
      */
-    RequestDispatcher.Handler offload(RequestDispatcher.Handler handler) {
-        return request -> run(() -> handler.handle(request));
+    <Q extends ApiMessage> ApiHandler<Q> offload(ApiHandler<Q> handler) {
+        return (context, request) -> run(() -> handler.handle(context, request));
     }
 
     /** Runs {@code work} here; the result completes when the future {@code work} returns does. */
-    <T> CompletableFuture<T> run(java.util.function.Supplier<CompletableFuture<T>> work) {
+    <T> CompletableFuture<T> run(Supplier<? extends CompletableFuture<? extends T>> work) {
         try {
-            return CompletableFuture.supplyAsync(work, thread).thenCompose(f -> f);
+            return CompletableFuture.supplyAsync(work, thread).thenCompose(f -> f.<T>thenApply(r -> r));
         } catch (RejectedExecutionException e) { // closing: the request fails, its connection closes
             return CompletableFuture.failedFuture(new IllegalStateException("the broker is shutting down", e));
         }

@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -22,7 +21,7 @@ import org.apache.kafka.common.protocol.Errors;
  * named twice in one request, a config named twice for one resource, or a config without a value gets
  * INVALID_REQUEST. Broker configs cannot change while the broker runs (see {@link ConfigResources}).
  */
-final class AlterConfigsHandler implements RequestDispatcher.Handler {
+final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequestData> {
     private final TopicConfigChanger changer;
     private final int nodeId;
 
@@ -32,8 +31,7 @@ final class AlterConfigsHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        AlterConfigsRequestData req = (AlterConfigsRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, AlterConfigsRequestData req) {
         AlterConfigsResponseData resp = new AlterConfigsResponseData();
         List<AlterConfigsResource> resources = new ArrayList<>(req.resources());
         List<ApiException> results = ConfigResources.alterEach(resources,

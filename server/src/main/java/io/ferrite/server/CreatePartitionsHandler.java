@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -21,7 +20,7 @@ import org.apache.kafka.common.protocol.Errors;
  * added partition, each naming only this broker. validateOnly checks without changing anything. The work
  * runs on the {@link AdminExecutor} (see {@code Broker}): growing a topic fsyncs the topics file and the store's checkpoint.
  */
-final class CreatePartitionsHandler implements RequestDispatcher.Handler {
+final class CreatePartitionsHandler implements ApiHandler<CreatePartitionsRequestData> {
     private final TopicRegistry topics;
     private final int nodeId;
 
@@ -31,8 +30,7 @@ final class CreatePartitionsHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        CreatePartitionsRequestData req = (CreatePartitionsRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, CreatePartitionsRequestData req) {
         return CompletableFuture.completedFuture(answer(req));
     }
 

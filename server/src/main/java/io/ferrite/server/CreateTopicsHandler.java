@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -24,7 +23,7 @@ import org.apache.kafka.common.protocol.Errors;
  * CreateTopics v2-7 on a single broker: a replication factor above 1, or an assignment naming another
  * broker, cannot be met; -1 takes the defaults. validateOnly checks without creating.
  */
-final class CreateTopicsHandler implements RequestDispatcher.Handler {
+final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequestData> {
     private final TopicRegistry topics;
     private final TopicDefaults defaults;
     private final int nodeId;
@@ -38,8 +37,7 @@ final class CreateTopicsHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        CreateTopicsRequestData req = (CreateTopicsRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, CreateTopicsRequestData req) {
         CreateTopicsResponseData resp = new CreateTopicsResponseData();
         Set<String> seen = new HashSet<>();
         Set<String> repeated = new HashSet<>();

@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Store;
 import io.ferrite.storage.StoreException;
@@ -26,7 +25,7 @@ import org.apache.kafka.common.protocol.Errors;
  * request), so deleted records never come back after a crash. That write fsyncs, so the request runs on
  * the {@link AdminExecutor} (see {@code Broker}).
  */
-final class DeleteRecordsHandler implements RequestDispatcher.Handler {
+final class DeleteRecordsHandler implements ApiHandler<DeleteRecordsRequestData> {
     private static final long HIGH_WATERMARK = -1;
     private static final long NO_LOW_WATERMARK = -1;
 
@@ -39,8 +38,7 @@ final class DeleteRecordsHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        DeleteRecordsRequestData req = (DeleteRecordsRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, DeleteRecordsRequestData req) {
         return CompletableFuture.completedFuture(answer(req));
     }
 

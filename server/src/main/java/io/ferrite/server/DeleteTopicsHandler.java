@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
@@ -10,7 +9,7 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 /** DeleteTopics v1-6: by name, or by topic id from v6. The data is gone when the answer is sent. */
-final class DeleteTopicsHandler implements RequestDispatcher.Handler {
+final class DeleteTopicsHandler implements ApiHandler<DeleteTopicsRequestData> {
     private final TopicRegistry topics;
 
     DeleteTopicsHandler(TopicRegistry topics) {
@@ -18,10 +17,9 @@ final class DeleteTopicsHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        DeleteTopicsRequestData req = (DeleteTopicsRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, DeleteTopicsRequestData req) {
         DeleteTopicsResponseData resp = new DeleteTopicsResponseData();
-        if (request.apiVersion() >= 6) {
+        if (context.apiVersion() >= 6) {
             for (DeleteTopicsRequestData.DeleteTopicState t : req.topics()) {
                 boolean byId = t.name() == null;
                 Topic topic = byId ? topics.get(t.topicId()) : topics.get(t.name());

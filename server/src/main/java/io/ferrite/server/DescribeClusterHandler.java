@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
 import org.apache.kafka.clients.admin.EndpointType;
@@ -17,7 +16,7 @@ import org.apache.kafka.common.protocol.Errors;
  * is this broker. Only the broker endpoint type is served: asking this endpoint for controllers is
  * MISMATCHED_ENDPOINT_TYPE, an unknown type UNSUPPORTED_ENDPOINT_TYPE.
  */
-final class DescribeClusterHandler implements RequestDispatcher.Handler {
+final class DescribeClusterHandler implements ApiHandler<DescribeClusterRequestData> {
     private final ClusterIdentity identity;
     private final String advertisedHost;
     private final IntSupplier advertisedPort;
@@ -29,8 +28,7 @@ final class DescribeClusterHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        DescribeClusterRequestData req = (DescribeClusterRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, DescribeClusterRequestData req) {
         return CompletableFuture.completedFuture(answer(req));
     }
 

@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.config.ConfigResource;
@@ -22,7 +21,7 @@ import org.apache.kafka.common.protocol.Errors;
  * BROKER_LOGGER, and the resource types this broker does not serve (GROUP, CLIENT_METRICS), get
  * INVALID_REQUEST. Errors are per resource; {@code configurationKeys} null or empty means every config.
  */
-final class DescribeConfigsHandler implements RequestDispatcher.Handler {
+final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequestData> {
     private final TopicRegistry topics;
     private final BrokerConfig config;
 
@@ -32,8 +31,7 @@ final class DescribeConfigsHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        DescribeConfigsRequestData req = (DescribeConfigsRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, DescribeConfigsRequestData req) {
         DescribeConfigsResponseData resp = new DescribeConfigsResponseData();
         for (DescribeConfigsResource r : req.resources()) {
             DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(r.resourceType())

@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Store;
 import io.ferrite.storage.StoreException;
@@ -32,7 +31,7 @@ import org.apache.kafka.common.protocol.Errors;
  * left with no partition too, as Kafka does. v4 adds the file system's total and usable bytes, v5 whether
  * the directory is cordoned (never, here).
  */
-final class DescribeLogDirsHandler implements RequestDispatcher.Handler {
+final class DescribeLogDirsHandler implements ApiHandler<DescribeLogDirsRequestData> {
     private final TopicRegistry topics;
     private final Store store;
     private final Path dir;
@@ -44,10 +43,9 @@ final class DescribeLogDirsHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        DescribeLogDirsRequestData req = (DescribeLogDirsRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, DescribeLogDirsRequestData req) {
         return CompletableFuture.completedFuture(new DescribeLogDirsResponseData()
-                .setResults(List.of(describe(wanted(req), request.apiVersion()))));
+                .setResults(List.of(describe(wanted(req), context.apiVersion()))));
     }
 
     /** The existing partitions the request names (null topics: all of them), grouped by topic. */

@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeSet;
@@ -25,7 +24,7 @@ import org.apache.kafka.common.protocol.Errors;
  * cost nothing against the limit; when every topic is asked for, none is unknown. A cursor whose partition
  * is negative, or whose topic is not among the named ones, makes the whole request INVALID_REQUEST.
  */
-final class DescribeTopicPartitionsHandler implements RequestDispatcher.Handler {
+final class DescribeTopicPartitionsHandler implements ApiHandler<DescribeTopicPartitionsRequestData> {
     /** Kafka's {@code max.request.partition.size.limit} default. */
     static final int MAX_LIMIT = 2000;
 
@@ -38,8 +37,7 @@ final class DescribeTopicPartitionsHandler implements RequestDispatcher.Handler 
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        DescribeTopicPartitionsRequestData req = (DescribeTopicPartitionsRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, DescribeTopicPartitionsRequestData req) {
         return CompletableFuture.completedFuture(answer(req));
     }
 

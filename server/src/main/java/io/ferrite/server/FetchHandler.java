@@ -1,7 +1,6 @@
 package io.ferrite.server;
 
 import io.ferrite.protocol.HeldRecords;
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.ReadResult;
 import io.ferrite.storage.Slice;
@@ -30,7 +29,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * <p>Records are never copied: the response carries the store's slices of the mapped files as
  * {@link HeldRecords}, the frame gathers them, and the files are let go once the socket write is done.
  */
-final class FetchHandler implements RequestDispatcher.Handler {
+final class FetchHandler implements ApiHandler<FetchRequestData> {
     private final TopicRegistry topics;
     private final Store store;
     private final FetchWaiters waiters;
@@ -42,13 +41,12 @@ final class FetchHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        FetchRequestData req = (FetchRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, FetchRequestData req) {
         if (req.sessionId() != 0) {
             return CompletableFuture.completedFuture(new FetchResponseData().setSessionId(0)
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()));
         }
-        Read first = read(req, request.apiVersion());
+        Read first = read(req, context.apiVersion());
         if (first.bytes >= req.minBytes() || req.maxWaitMs() <= 0 || first.keys.isEmpty() || first.anyError) {
             return CompletableFuture.completedFuture(first.response);
         }
@@ -56,7 +54,7 @@ final class FetchHandler implements RequestDispatcher.Handler {
         CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
         FetchWaiters.Waiter w = new FetchWaiters.Waiter(() -> {
             try {
-                answer.complete(read(req, request.apiVersion()).response);
+                answer.complete(read(req, context.apiVersion()).response);
             } catch (RuntimeException e) {
                 answer.completeExceptionally(e);
             }

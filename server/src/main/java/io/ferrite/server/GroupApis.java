@@ -1,10 +1,8 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.server.group.GroupCoordinator;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
 import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
@@ -55,46 +53,40 @@ final class GroupApis {
         this.port = port;
     }
 
-    /** Adds the group APIs to the broker's handlers and their version ranges (Kafka 4.3's) to its table. */
-    void register(Map<ApiKeys, RequestDispatcher.Handler> handlers, ApiVersionsTable table) {
-        add(handlers, table, ApiKeys.FIND_COORDINATOR, this::findCoordinator);
-        add(handlers, table, ApiKeys.JOIN_GROUP, this::joinGroup);
-        add(handlers, table, ApiKeys.SYNC_GROUP, this::syncGroup);
-        add(handlers, table, ApiKeys.HEARTBEAT, r -> widen(coordinator.heartbeat((HeartbeatRequestData) r.body())));
-        add(handlers, table, ApiKeys.LEAVE_GROUP, r -> widen(coordinator.leaveGroup(
-                (LeaveGroupRequestData) r.body(), r.apiVersion())));
-        add(handlers, table, ApiKeys.OFFSET_COMMIT, r -> widen(coordinator.commitOffsets(
-                (OffsetCommitRequestData) r.body(), r.apiVersion())));
-        add(handlers, table, ApiKeys.OFFSET_FETCH, this::fetchOffsets);
-        add(handlers, table, ApiKeys.OFFSET_DELETE, r -> widen(coordinator.deleteOffsets(
-                (OffsetDeleteRequestData) r.body())));
-        add(handlers, table, ApiKeys.LIST_GROUPS, r -> widen(coordinator.listGroups((ListGroupsRequestData) r.body())));
-        add(handlers, table, ApiKeys.DESCRIBE_GROUPS, this::describeGroups);
-        add(handlers, table, ApiKeys.DELETE_GROUPS, r -> widen(coordinator.deleteGroups(
-                (DeleteGroupsRequestData) r.body())));
-        add(handlers, table, ApiKeys.CONSUMER_GROUP_HEARTBEAT, r -> widen(coordinator.consumerGroupHeartbeat(
-                (ConsumerGroupHeartbeatRequestData) r.body(), r.apiVersion(), r.clientId(), r.clientHost())));
-        add(handlers, table, ApiKeys.CONSUMER_GROUP_DESCRIBE, this::describeConsumerGroups);
+    /** Registers the group APIs at Kafka 4.3's version ranges, and the feature that turns on KIP-848. */
+    void register(ApiRegistry apis) {
+        apis.register(ApiKeys.FIND_COORDINATOR, this::findCoordinator);
+        apis.register(ApiKeys.JOIN_GROUP, this::joinGroup);
+        apis.register(ApiKeys.SYNC_GROUP, this::syncGroup);
+        apis.register(ApiKeys.HEARTBEAT, (RequestContext c, HeartbeatRequestData q) -> coordinator.heartbeat(q));
+        apis.register(ApiKeys.LEAVE_GROUP,
+                (RequestContext c, LeaveGroupRequestData q) -> coordinator.leaveGroup(q, c.apiVersion()));
+        apis.register(ApiKeys.OFFSET_COMMIT,
+                (RequestContext c, OffsetCommitRequestData q) -> coordinator.commitOffsets(q, c.apiVersion()));
+        apis.register(ApiKeys.OFFSET_FETCH, this::fetchOffsets);
+        apis.register(ApiKeys.OFFSET_DELETE,
+                (RequestContext c, OffsetDeleteRequestData q) -> coordinator.deleteOffsets(q));
+        apis.register(ApiKeys.LIST_GROUPS, (RequestContext c, ListGroupsRequestData q) -> coordinator.listGroups(q));
+        apis.register(ApiKeys.DESCRIBE_GROUPS, this::describeGroups);
+        apis.register(ApiKeys.DELETE_GROUPS,
+                (RequestContext c, DeleteGroupsRequestData q) -> coordinator.deleteGroups(q));
+        apis.register(ApiKeys.CONSUMER_GROUP_HEARTBEAT, (RequestContext c, ConsumerGroupHeartbeatRequestData q) ->
+                coordinator.consumerGroupHeartbeat(q, c.apiVersion(), c.clientId(), c.clientHost()));
+        apis.register(ApiKeys.CONSUMER_GROUP_DESCRIBE, this::describeConsumerGroups);
         // Java clients use the consumer group protocol only where the cluster has finalized group.version 1.
-        table.feature(GROUP_VERSION, 0, 1, 1);
+        apis.feature(GROUP_VERSION, 0, 1, 1);
     }
 
     /** The feature that says the consumer group protocol (KIP-848) is on, as Kafka 4.x names it. */
     static final String GROUP_VERSION = "group.version";
 
-    private CompletableFuture<ApiMessage> describeConsumerGroups(DecodedRequest r) {
-        ConsumerGroupDescribeRequestData req = (ConsumerGroupDescribeRequestData) r.body();
+    private CompletableFuture<ApiMessage> describeConsumerGroups(RequestContext r,
+                                                                 ConsumerGroupDescribeRequestData req) {
         return coordinator.consumerGroupDescribe(req.groupIds()).thenApply(groups -> {
             groups.forEach(g -> g.setAuthorizedOperations(req.includeAuthorizedOperations() && g.errorCode() == 0
                     ? AuthorizedOperations.GROUP : AuthorizedOperations.NOT_ASKED));
             return new ConsumerGroupDescribeResponseData().setGroups(groups);
         });
-    }
-
-    private static void add(Map<ApiKeys, RequestDispatcher.Handler> handlers, ApiVersionsTable table, ApiKeys api,
-                            RequestDispatcher.Handler h) {
-        handlers.put(api, h);
-        table.add(api, api.oldestVersion(), api.latestVersion());
     }
 
     @SuppressWarnings("unchecked")
@@ -103,9 +95,9 @@ final class GroupApis {
     }
 
     /** Before v7 the protocol name is not nullable: none is "" there; from v7 "" is sent as null. */
-    private CompletableFuture<ApiMessage> joinGroup(DecodedRequest r) {
+    private CompletableFuture<ApiMessage> joinGroup(RequestContext r, JoinGroupRequestData req) {
         short version = r.apiVersion();
-        return coordinator.joinGroup((JoinGroupRequestData) r.body(), version, r.clientId(), r.clientHost())
+        return coordinator.joinGroup(req, version, r.clientId(), r.clientHost())
                 .thenApply(resp -> {
                     if (version < 7 && resp.protocolName() == null) {
                         resp.setProtocolName("");
@@ -117,8 +109,7 @@ final class GroupApis {
     }
 
     /** From v5 a SyncGroup must name the protocol type and name; without them Kafka refuses it. */
-    private CompletableFuture<ApiMessage> syncGroup(DecodedRequest r) {
-        SyncGroupRequestData req = (SyncGroupRequestData) r.body();
+    private CompletableFuture<ApiMessage> syncGroup(RequestContext r, SyncGroupRequestData req) {
         if (r.apiVersion() >= 5 && (req.protocolType() == null || req.protocolName() == null)) {
             return CompletableFuture.completedFuture(new SyncGroupResponseData()
                     .setErrorCode(Errors.INCONSISTENT_GROUP_PROTOCOL.code()).setAssignment(new byte[0]));
@@ -130,8 +121,7 @@ final class GroupApis {
      * Group keys: this broker. Transaction (and share) keys: not served yet, answered with a non-retriable
      * INVALID_REQUEST so a transactional producer fails at once instead of retrying until its timeout.
      */
-    private CompletableFuture<ApiMessage> findCoordinator(DecodedRequest r) {
-        FindCoordinatorRequestData req = (FindCoordinatorRequestData) r.body();
+    private CompletableFuture<ApiMessage> findCoordinator(RequestContext r, FindCoordinatorRequestData req) {
         FindCoordinatorResponseData resp = new FindCoordinatorResponseData();
         boolean group = req.keyType() == CoordinatorType.GROUP.id();
         Errors error = group ? Errors.NONE : Errors.INVALID_REQUEST;
@@ -152,8 +142,7 @@ final class GroupApis {
     }
 
     /** v8+ ask for several groups; v1-7 for one, answered in the older shape. */
-    private CompletableFuture<ApiMessage> fetchOffsets(DecodedRequest r) {
-        OffsetFetchRequestData req = (OffsetFetchRequestData) r.body();
+    private CompletableFuture<ApiMessage> fetchOffsets(RequestContext r, OffsetFetchRequestData req) {
         short version = r.apiVersion();
         if (version >= 8) {
             return coordinator.fetchOffsets(req.groups(), version)
@@ -185,8 +174,7 @@ final class GroupApis {
         });
     }
 
-    private CompletableFuture<ApiMessage> describeGroups(DecodedRequest r) {
-        DescribeGroupsRequestData req = (DescribeGroupsRequestData) r.body();
+    private CompletableFuture<ApiMessage> describeGroups(RequestContext r, DescribeGroupsRequestData req) {
         return coordinator.describeGroups(req, r.apiVersion()).thenApply(resp -> {
             for (DescribeGroupsResponseData.DescribedGroup g : resp.groups()) {
                 g.setAuthorizedOperations(req.includeAuthorizedOperations() && g.errorCode() == 0

@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,7 +26,7 @@ import org.apache.kafka.common.protocol.Errors;
  * resource, or a non-DELETE without a value gets INVALID_REQUEST. Broker configs cannot change while the
  * broker runs; BROKER_LOGGER is not served (see {@link ConfigResources}).
  */
-final class IncrementalAlterConfigsHandler implements RequestDispatcher.Handler {
+final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlterConfigsRequestData> {
     private final TopicConfigChanger changer;
     private final int nodeId;
 
@@ -37,8 +36,7 @@ final class IncrementalAlterConfigsHandler implements RequestDispatcher.Handler 
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        IncrementalAlterConfigsRequestData req = (IncrementalAlterConfigsRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, IncrementalAlterConfigsRequestData req) {
         IncrementalAlterConfigsResponseData resp = new IncrementalAlterConfigsResponseData();
         List<AlterConfigsResource> resources = new ArrayList<>(req.resources());
         List<ApiException> results = ConfigResources.alterEach(resources,

@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
@@ -11,7 +10,7 @@ import org.apache.kafka.common.protocol.Errors;
  * InitProducerId for idempotent producers: as in Kafka, every call without a transactional id gets a fresh
  * producer id at epoch 0. Transactional ids need the transaction coordinator, which does not exist yet.
  */
-final class InitProducerIdHandler implements RequestDispatcher.Handler {
+final class InitProducerIdHandler implements ApiHandler<InitProducerIdRequestData> {
     private final ProducerIds ids;
 
     InitProducerIdHandler(ProducerIds ids) {
@@ -19,8 +18,7 @@ final class InitProducerIdHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        InitProducerIdRequestData req = (InitProducerIdRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, InitProducerIdRequestData req) {
         InitProducerIdResponseData resp = new InitProducerIdResponseData().setProducerId(-1).setProducerEpoch((short) -1);
         if (req.transactionalId() != null) {
             return CompletableFuture.completedFuture(resp.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()));

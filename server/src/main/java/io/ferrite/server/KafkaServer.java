@@ -11,9 +11,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -25,16 +23,14 @@ final class KafkaServer implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(KafkaServer.class);
 
     private final BrokerConfig config;
-    private final ApiVersionsTable table;
-    private final Map<ApiKeys, RequestDispatcher.Handler> handlers;
+    private final ApiRegistry apis;
     private EventLoopGroup acceptor;
     private EventLoopGroup workers;
     private Channel listener;
 
-    KafkaServer(BrokerConfig config, ApiVersionsTable table, Map<ApiKeys, RequestDispatcher.Handler> handlers) {
+    KafkaServer(BrokerConfig config, ApiRegistry apis) {
         this.config = config;
-        this.table = table;
-        this.handlers = handlers;
+        this.apis = apis;
     }
 
     /** Binds and starts accepting. */
@@ -50,7 +46,7 @@ final class KafkaServer implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         ch.pipeline()
                                 .addLast("frameDecoder", new KafkaFrameDecoder(config.maxRequestBytes()))
-                                .addLast("dispatcher", new RequestDispatcher(table, handlers));
+                                .addLast("dispatcher", new RequestDispatcher(apis));
                     }
                 });
         InetSocketAddress at = config.host().isEmpty()

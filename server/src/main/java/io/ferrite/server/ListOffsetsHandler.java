@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.ReadResult;
 import io.ferrite.storage.Slice;
@@ -25,7 +24,7 @@ import org.apache.kafka.common.record.internal.Record;
  * no transactions yet), -3 the first record holding the largest timestamp, -5 nothing (no tiered storage),
  * and a timestamp the first record at or after it. The store finds the batch; the record is found here.
  */
-final class ListOffsetsHandler implements RequestDispatcher.Handler {
+final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestData> {
     private static final long LATEST = -1;
     private static final long EARLIEST = -2;
     private static final long MAX_TIMESTAMP = -3;
@@ -40,14 +39,13 @@ final class ListOffsetsHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        ListOffsetsRequestData req = (ListOffsetsRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, ListOffsetsRequestData req) {
         List<ListOffsetsTopicResponse> out = new ArrayList<>();
         for (ListOffsetsRequestData.ListOffsetsTopic t : req.topics()) {
             Topic topic = topics.get(t.name());
             List<ListOffsetsPartitionResponse> parts = new ArrayList<>();
             for (ListOffsetsRequestData.ListOffsetsPartition p : t.partitions()) {
-                parts.add(answer(topic, p, request.apiVersion()));
+                parts.add(answer(topic, p, context.apiVersion()));
             }
             out.add(new ListOffsetsTopicResponse().setName(t.name()).setPartitions(parts));
         }

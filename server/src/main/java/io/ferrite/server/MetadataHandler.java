@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +22,7 @@ import org.apache.kafka.common.protocol.Errors;
  * partition. Unknown topics are created when {@code auto.create.topics.enable} and the request allow it;
  * such a request is answered on the admin thread, since creating a topic writes and fsyncs files.
  */
-final class MetadataHandler implements RequestDispatcher.Handler {
+final class MetadataHandler implements ApiHandler<MetadataRequestData> {
     private final TopicRegistry topics;
     private final ClusterIdentity identity;
     private final String advertisedHost;
@@ -44,9 +43,8 @@ final class MetadataHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        MetadataRequestData req = (MetadataRequestData) request.body();
-        short version = request.apiVersion();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, MetadataRequestData req) {
+        short version = context.apiVersion();
         boolean all = req.topics() == null || (version == 0 && req.topics().isEmpty());
         boolean create = !all && autoCreate && (version < 4 || req.allowAutoTopicCreation())
                 && req.topics().stream().anyMatch(t -> !byId(t) && topics.get(t.name()) == null);

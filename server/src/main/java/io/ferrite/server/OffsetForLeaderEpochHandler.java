@@ -1,6 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Store;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +19,7 @@ import org.apache.kafka.common.protocol.Errors;
  * ends at the log end; an older epoch "ends" where the current one starts (the log start); a newer one,
  * or -1, is unknown (epoch -1, offset -1).
  */
-final class OffsetForLeaderEpochHandler implements RequestDispatcher.Handler {
+final class OffsetForLeaderEpochHandler implements ApiHandler<OffsetForLeaderEpochRequestData> {
     private static final int UNDEFINED_EPOCH = -1;
     private static final long UNDEFINED_OFFSET = -1;
 
@@ -33,8 +32,7 @@ final class OffsetForLeaderEpochHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        OffsetForLeaderEpochRequestData req = (OffsetForLeaderEpochRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, OffsetForLeaderEpochRequestData req) {
         OffsetForLeaderEpochResponseData resp = new OffsetForLeaderEpochResponseData();
         for (OffsetForLeaderTopic t : req.topics()) {
             Topic topic = topics.get(t.topic());

@@ -1,7 +1,6 @@
 package io.ferrite.server;
 
 import io.ferrite.protocol.BatchValidator;
-import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.storage.AppendResult;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.RecordBatchHeader;
@@ -30,7 +29,7 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * a refusal that is the fault of particular records names them (record errors), so the producer fails
  * just those records with their reason.
  */
-final class ProduceHandler implements RequestDispatcher.Handler {
+final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private static final int COMPRESSION_MASK = 0x07;
     private static final int ZSTD = 4;
 
@@ -54,8 +53,7 @@ final class ProduceHandler implements RequestDispatcher.Handler {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(DecodedRequest request) {
-        ProduceRequestData req = (ProduceRequestData) request.body();
+    public CompletableFuture<ApiMessage> handle(RequestContext context, ProduceRequestData req) {
         short acks = req.acks();
         ProduceResponseData resp = new ProduceResponseData();
         List<Part> parts = new ArrayList<>();
@@ -69,12 +67,12 @@ final class ProduceHandler implements RequestDispatcher.Handler {
                 if (acks != 0 && acks != 1 && acks != -1) {
                     pr.setErrorCode(Errors.INVALID_REQUIRED_ACKS.code());
                 } else if (topic == null) {
-                    pr.setErrorCode(request.apiVersion() >= 13 && (td.name() == null || td.name().isEmpty())
+                    pr.setErrorCode(context.apiVersion() >= 13 && (td.name() == null || td.name().isEmpty())
                             ? Errors.UNKNOWN_TOPIC_ID.code() : Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                 } else if (pd.index() < 0 || pd.index() >= topic.partitions()) {
                     pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                 } else {
-                    parts.add(new Part(tr, pr, append(topic, pd, pr, request.apiVersion(), req.transactionalId())));
+                    parts.add(new Part(tr, pr, append(topic, pd, pr, context.apiVersion(), req.transactionalId())));
                 }
             }
         }
@@ -146,18 +144,9 @@ final class ProduceHandler implements RequestDispatcher.Handler {
         }
     }
 
+    /** A refusal, carried through the append future as Kafka's exception for {@code error}. */
     private static CompletableFuture<AppendResult> failed(PartitionProduceResponse pr, Errors error, String message) {
         pr.setErrorMessage(message);
-        return CompletableFuture.failedFuture(new ProduceError(error));
-    }
-
-    /** A validation failure carried through the append future. */
-    static final class ProduceError extends RuntimeException {
-        final Errors error;
-
-        ProduceError(Errors error) {
-            super(error.message(), null, false, false);
-            this.error = error;
-        }
+        return CompletableFuture.failedFuture(error.exception(message));
     }
 }

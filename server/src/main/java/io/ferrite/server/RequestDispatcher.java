@@ -7,7 +7,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import java.util.ArrayDeque;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.errors.ApiException;
@@ -37,10 +36,10 @@ import org.apache.logging.log4j.Logger;
 final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LogManager.getLogger(RequestDispatcher.class);
 
-    /** Serves one API. A response of null means the request gets none (produce with acks=0). */
+    /** One API as the registry wraps it: the decoded request in, the response (null: none) out. */
     @FunctionalInterface
     interface Handler {
-        CompletableFuture<ApiMessage> handle(DecodedRequest request);
+        CompletableFuture<? extends ApiMessage> handle(DecodedRequest request);
     }
 
     /**
@@ -55,20 +54,18 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     /** A request read and not yet answered; {@code request} is null for one answered without decoding. */
     private record Pending(ApiKeys api, short version, int correlationId, DecodedRequest request,
-                           CompletableFuture<ApiMessage> response) {
+                           CompletableFuture<? extends ApiMessage> response) {
     }
 
-    private final ApiVersionsTable table;
-    private final Map<ApiKeys, Handler> handlers;
+    private final ApiRegistry apis;
     /** Requests read ahead of their responses before the connection stops being read (Kafka reads one at a time). */
     static final int MAX_IN_FLIGHT = 16;
 
     private final ArrayDeque<Pending> inOrder = new ArrayDeque<>();
     private boolean closing;
 
-    RequestDispatcher(ApiVersionsTable table, Map<ApiKeys, Handler> handlers) {
-        this.table = table;
-        this.handlers = handlers;
+    RequestDispatcher(ApiRegistry apis) {
+        this.apis = apis;
     }
 
     @Override
@@ -103,19 +100,19 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         if (frame.readableBytes() >= 8) {
             short key = frame.getShort(frame.readerIndex());
             short version = frame.getShort(frame.readerIndex() + 2);
-            ApiVersionsTable.Range r = table.range(ApiKeys.API_VERSIONS);
+            ApiVersionsTable.Range r = apis.versions().range(ApiKeys.API_VERSIONS);
             if (key == ApiKeys.API_VERSIONS.id && r != null && version > r.max()) {
                 int correlationId = frame.getInt(frame.readerIndex() + 4);
                 return new Pending(ApiKeys.API_VERSIONS, (short) 0, correlationId, null,
-                        CompletableFuture.completedFuture(table.response(Errors.UNSUPPORTED_VERSION)));
+                        CompletableFuture.completedFuture(apis.versions().response(Errors.UNSUPPORTED_VERSION)));
             }
         }
         DecodedRequest request = RequestCodec.decode(frame).withClientHost(clientHost(ctx));
-        Handler handler = handlers.get(request.apiKey());
-        if (handler == null || !table.supports(request.apiKey(), request.apiVersion())) {
+        Handler handler = apis.handler(request.apiKey());
+        if (handler == null || !apis.versions().supports(request.apiKey(), request.apiVersion())) {
             throw new InvalidRequestException(request.apiKey() + " v" + request.apiVersion() + " is not supported");
         }
-        CompletableFuture<ApiMessage> response;
+        CompletableFuture<? extends ApiMessage> response;
         try {
             response = handler.handle(request);
         } catch (RuntimeException e) {

@@ -1,17 +1,22 @@
 package io.ferrite.server;
 
 import io.ferrite.storage.StoreException;
+import java.util.concurrent.CompletionException;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
 
-/** The Kafka error a client gets for each way the store can refuse. */
+/**
+ * The Kafka error a client gets for a failure: a Kafka {@code ApiException}'s own code (how handlers signal
+ * an error), each way the store can refuse mapped here once, and UNKNOWN_SERVER_ERROR for anything else.
+ */
 final class StoreErrors {
     private StoreErrors() {
     }
 
     static Errors of(Throwable t) {
-        Throwable c = t instanceof java.util.concurrent.CompletionException && t.getCause() != null ? t.getCause() : t;
-        if (c instanceof ProduceHandler.ProduceError p) {
-            return p.error;
+        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (c instanceof ApiException) {
+            return Errors.forException(c);
         }
         if (!(c instanceof StoreException e)) {
             return Errors.UNKNOWN_SERVER_ERROR;

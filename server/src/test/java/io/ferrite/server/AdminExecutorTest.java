@@ -9,7 +9,9 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.junit.jupiter.api.Test;
 
 class AdminExecutorTest {
@@ -18,12 +20,12 @@ class AdminExecutorTest {
         List<String> ran = new ArrayList<>();
         List<CompletableFuture<?>> done = new ArrayList<>();
         try (AdminExecutor admin = new AdminExecutor()) {
-            RequestDispatcher.Handler h = admin.offload(request -> {
+            ApiHandler<MetadataRequestData> h = admin.offload((context, request) -> {
                 ran.add(Thread.currentThread().getName());
                 return CompletableFuture.completedFuture(new MetadataResponseData());
             });
             for (int i = 0; i < 5; i++) {
-                done.add(h.handle(null));
+                done.add(h.handle(RequestContext.of(ApiKeys.METADATA, 12), new MetadataRequestData()));
             }
             CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get(5, TimeUnit.SECONDS);
         }

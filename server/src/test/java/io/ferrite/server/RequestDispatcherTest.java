@@ -9,7 +9,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
@@ -30,10 +29,6 @@ import org.junit.jupiter.api.Test;
 
 /** The dispatcher on an in-memory channel: what a failed handler, a failed acks=0 produce and extra bytes get. */
 class RequestDispatcherTest {
-    private final ApiVersionsTable table = new ApiVersionsTable()
-            .add(ApiKeys.METADATA, 0, 13)
-            .add(ApiKeys.LIST_OFFSETS, 1, 11)
-            .add(ApiKeys.PRODUCE, 3, 13);
 
     private static ByteBuf frame(ApiKeys api, short version, int correlationId, ApiMessage body, int extraBytes) {
         byte[] framed = Wire.frame(api, version, correlationId, body);
@@ -70,14 +65,14 @@ class RequestDispatcherTest {
     void aFailedHandlerIsAnsweredWithKafkasErrorResponseAndTheConnectionStaysOpen() {
         AtomicInteger calls = new AtomicInteger();
         CompletableFuture<ApiMessage> later = new CompletableFuture<>();
-        EmbeddedChannel ch = new EmbeddedChannel(new RequestDispatcher(table, Map.of(
-                ApiKeys.METADATA, r -> {
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestDispatcher(new ApiRegistry()
+                .register(ApiKeys.METADATA, 0, 13, (c, r) -> {
                     if (calls.incrementAndGet() == 1) {
                         throw new IllegalStateException("a bug");
                     }
                     return CompletableFuture.completedFuture(new MetadataResponseData().setClusterId("c"));
-                },
-                ApiKeys.LIST_OFFSETS, r -> later)));
+                })
+                .register(ApiKeys.LIST_OFFSETS, 1, 11, (c, r) -> later)));
 
         // A pending ListOffsets first, so the failed Metadata must wait its turn; then it fails with an ApiException.
         ListOffsetsRequestData listOffsets = new ListOffsetsRequestData().setReplicaId(-1).setTopics(List.of(
@@ -105,8 +100,8 @@ class RequestDispatcherTest {
 
     @Test
     void aFailedProduceWithAcksZeroClosesTheConnection() {
-        EmbeddedChannel ch = new EmbeddedChannel(new RequestDispatcher(table, Map.of(ApiKeys.PRODUCE,
-                r -> CompletableFuture.failedFuture(new RequestDispatcher.CloseConnection("acks=0 produce failed")))));
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestDispatcher(new ApiRegistry().register(ApiKeys.PRODUCE,
+                3, 13, (c, r) -> CompletableFuture.failedFuture(new RequestDispatcher.CloseConnection("acks=0 failed")))));
         ch.writeInbound(frame(ApiKeys.PRODUCE, (short) 9, 1, new ProduceRequestData().setAcks((short) 0), 0));
         ch.runPendingTasks();
         assertNull(ch.readOutbound(), "acks=0 has no response");
@@ -115,9 +110,9 @@ class RequestDispatcherTest {
 
     @Test
     void bytesAfterARequestBodyAreSkippedAndTheRequestAnswered() {
-        EmbeddedChannel ch = new EmbeddedChannel(new RequestDispatcher(table, Map.of(ApiKeys.METADATA,
-                r -> CompletableFuture.completedFuture(new MetadataResponseData().setClusterId(
-                        ((MetadataRequestData) r.body()).topics().get(0).name())))));
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestDispatcher(new ApiRegistry().register(ApiKeys.METADATA,
+                0, 13, (RequestContext c, MetadataRequestData r) -> CompletableFuture.completedFuture(
+                        new MetadataResponseData().setClusterId(r.topics().get(0).name())))));
         // librdkafka 2.12's first request: Metadata v13 with three bytes after the body.
         ch.writeInbound(frame(ApiKeys.METADATA, (short) 13, 7, metadataFor("orders"), 3));
         assertEquals("orders", response(ch, ApiKeys.METADATA, (short) 13, 7, new MetadataResponseData()).clusterId());

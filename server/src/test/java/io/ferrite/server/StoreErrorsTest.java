@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.ferrite.storage.StoreException;
 import io.ferrite.storage.StoreException.Category;
+import java.util.List;
 import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.Test;
@@ -29,7 +30,16 @@ class StoreErrorsTest {
             assertEquals(of(c), StoreErrors.of(new CompletionException(new StoreException(c, "y"))), "unwrapped " + c);
         }
         assertEquals(Errors.UNKNOWN_SERVER_ERROR, StoreErrors.of(new IllegalStateException("bug")));
-        assertEquals(Errors.UNSUPPORTED_COMPRESSION_TYPE,
-                StoreErrors.of(new ProduceHandler.ProduceError(Errors.UNSUPPORTED_COMPRESSION_TYPE)));
+    }
+
+    @Test
+    void aKafkaExceptionKeepsItsCode() {
+        // The refusals a produce carries through its append future, as Kafka's own exceptions.
+        for (Errors e : List.of(Errors.UNSUPPORTED_COMPRESSION_TYPE, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+                Errors.INVALID_TXN_STATE, Errors.INVALID_RECORD, Errors.CORRUPT_MESSAGE, Errors.MESSAGE_TOO_LARGE,
+                Errors.INVALID_TIMESTAMP)) {
+            assertEquals(e, StoreErrors.of(e.exception("refused")), e.name());
+            assertEquals(e, StoreErrors.of(new CompletionException(e.exception("refused"))), "unwrapped " + e.name());
+        }
     }
 }
