@@ -5,6 +5,7 @@ import static io.ferrite.server.GroupWire.joinRequest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferrite.storage.MutableClock;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -8,7 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.ferrite.server.MutableClock;
+import io.ferrite.storage.MutableClock;
 import io.ferrite.storage.Store;
 import io.ferrite.storage.StoreConfig;
 import java.nio.file.Path;
