@@ -79,8 +79,9 @@ public final class BatchValidator {
     public record Rules(int maxMessageBytes, TimestampType timestampType, long timestampBeforeMaxMs,
                         long timestampAfterMaxMs, boolean compacted) {
         public Rules {
-            if (maxMessageBytes <= 0 || timestampBeforeMaxMs < 0 || timestampAfterMaxMs < 0) {
-                throw new IllegalArgumentException("limits must be positive");
+            // 0 is a limit Kafka accepts (every batch is then too large), so it is one here too.
+            if (maxMessageBytes < 0 || timestampBeforeMaxMs < 0 || timestampAfterMaxMs < 0) {
+                throw new IllegalArgumentException("limits must not be negative");
             }
             if (timestampType != TimestampType.CREATE_TIME && timestampType != TimestampType.LOG_APPEND_TIME) {
                 throw new IllegalArgumentException("message.timestamp.type is CreateTime or LogAppendTime");

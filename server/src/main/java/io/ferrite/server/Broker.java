@@ -56,8 +56,7 @@ public final class Broker implements AutoCloseable {
                     .register(ApiKeys.METADATA, 0, 13, new MetadataHandler(topics, identity, config.advertisedHost(),
                             advertisedPort, config.autoCreateTopics(), config.numPartitions(), admin))
                     // 0-2 advertised as Kafka does, for old librdkafka's feature checks; served from 3
-                    .register(ApiKeys.PRODUCE, 0, 13, new ProduceHandler(topics, config.topicDefaults(), store, clock,
-                            fetches))
+                    .register(ApiKeys.PRODUCE, 0, 13, new ProduceHandler(topics, store, clock, fetches))
                     .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(topics, store))
                     .register(ApiKeys.FETCH, 4, 18, new FetchHandler(topics, store, fetches))
                     .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(topics, store))

@@ -9,7 +9,6 @@ import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -34,15 +33,13 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private static final int ZSTD = 4;
 
     private final TopicRegistry topics;
-    private final TopicDefaults defaults;
     private final Store store;
     private final Clock clock;
     private final FetchWaiters fetches;
 
     /** Topics are looked up per request, so a changed config applies from the next produce on. */
-    ProduceHandler(TopicRegistry topics, TopicDefaults defaults, Store store, Clock clock, FetchWaiters fetches) {
+    ProduceHandler(TopicRegistry topics, Store store, Clock clock, FetchWaiters fetches) {
         this.topics = topics;
-        this.defaults = defaults;
         this.store = store;
         this.clock = clock;
         this.fetches = fetches;
@@ -109,14 +106,8 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     /** Validates and appends one partition's batch; failures come back as an already failed future. */
     private CompletableFuture<AppendResult> append(Topic topic, ProduceRequestData.PartitionProduceData pd,
                                                    PartitionProduceResponse pr, short version, String transactionalId) {
-        Map<String, String> configs = topic.configs();
-        boolean logAppendTime = "LogAppendTime".equals(defaults.effective(configs, "message.timestamp.type"));
-        BatchValidator.Rules rules = new BatchValidator.Rules(
-                defaults.intValue(configs, "max.message.bytes"),
-                logAppendTime ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME,
-                defaults.longValue(configs, "message.timestamp.before.max.ms"),
-                defaults.longValue(configs, "message.timestamp.after.max.ms"),
-                defaults.effective(configs, "cleanup.policy").contains("compact"));
+        BatchValidator.Rules rules = topic.produceRules();
+        boolean logAppendTime = rules.timestampType() == TimestampType.LOG_APPEND_TIME;
         try {
             ByteBuffer records = pd.records() instanceof MemoryRecords m ? m.buffer() : ByteBuffer.allocate(0);
             ByteBuffer batch = BatchValidator.validate(records, rules, clock.millis());

@@ -1,5 +1,6 @@
 package io.ferrite.server;
 
+import io.ferrite.protocol.BatchValidator;
 import io.ferrite.server.TopicConfigDef.BrokerSynonym;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.Objects;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
 
 /**
@@ -83,6 +85,16 @@ final class TopicDefaults {
     String effective(Map<String, String> topicConfigs, String name) {
         String own = topicConfigs.get(name);
         return own != null ? TopicConfigs.canonical(TopicConfigs.get(name), own) : value(name);
+    }
+
+    /** What a batch produced to a topic with {@code topicConfigs} is checked against. */
+    BatchValidator.Rules produceRules(Map<String, String> topicConfigs) {
+        boolean logAppendTime = "LogAppendTime".equals(effective(topicConfigs, "message.timestamp.type"));
+        return new BatchValidator.Rules(intValue(topicConfigs, "max.message.bytes"),
+                logAppendTime ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME,
+                longValue(topicConfigs, "message.timestamp.before.max.ms"),
+                longValue(topicConfigs, "message.timestamp.after.max.ms"),
+                effective(topicConfigs, "cleanup.policy").contains("compact"));
     }
 
     int intValue(Map<String, String> topicConfigs, String name) {

@@ -63,13 +63,18 @@ final class TopicRegistry {
         this.defaults = defaults;
     }
 
+    /** A topic record, with its configs typed over the broker's defaults. */
+    private Topic topic(String name, Uuid id, int partitions, int leaderEpoch, Map<String, String> configs) {
+        return new Topic(name, id, partitions, leaderEpoch, configs, defaults.produceRules(configs));
+    }
+
     /**
      * Loads the topics of {@code dir} and makes sure the store has every partition they name, with the retention
      * their configs ask for over the broker's {@code defaults}.
      */
     static TopicRegistry open(Path dir, Store store, TopicDefaults defaults) {
         TopicRegistry r = new TopicRegistry(dir, store, defaults);
-        for (Topic t : read(dir.resolve(FILE))) {
+        for (Topic t : r.read(dir.resolve(FILE))) {
             r.byName.put(t.name(), t);
             r.byId.put(t.id(), t);
             store.createPartitions(keys(t));
@@ -149,7 +154,7 @@ final class TopicRegistry {
                         + "': '.' and '_' may not be the only difference");
             }
         }
-        Topic t = new Topic(name, Uuid.randomUuid(), partitions, 0, configs);
+        Topic t = topic(name, Uuid.randomUuid(), partitions, 0, configs);
         Map<String, Topic> next = new LinkedHashMap<>(byName);
         next.put(name, t);
         write(next.values());
@@ -178,7 +183,7 @@ final class TopicRegistry {
             throw new InvalidPartitionsException("topic '" + name + "' has " + t.partitions()
                     + " partitions; it can only grow");
         }
-        Topic grown = new Topic(t.name(), t.id(), count, t.leaderEpoch(), t.configs());
+        Topic grown = topic(t.name(), t.id(), count, t.leaderEpoch(), t.configs());
         Map<String, Topic> next = new LinkedHashMap<>(byName);
         next.put(name, grown);
         write(next.values());
@@ -202,7 +207,7 @@ final class TopicRegistry {
         if (old == null) {
             throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
         }
-        Topic t = new Topic(old.name(), old.id(), old.partitions(), old.leaderEpoch(), change.apply(old.configs()));
+        Topic t = topic(old.name(), old.id(), old.partitions(), old.leaderEpoch(), change.apply(old.configs()));
         Map<String, Topic> next = new LinkedHashMap<>(byName);
         next.put(name, t);
         write(next.values());
@@ -275,7 +280,7 @@ final class TopicRegistry {
         }
     }
 
-    private static List<Topic> read(Path file) {
+    private List<Topic> read(Path file) {
         if (!Files.exists(file)) {
             return List.of();
         }
@@ -300,7 +305,7 @@ final class TopicRegistry {
                 for (int j = 0; j < c; j++) {
                     configs.put(getString(b), getString(b));
                 }
-                out.add(new Topic(name, id, partitions, epoch, configs));
+                out.add(topic(name, id, partitions, epoch, configs));
             }
             return out;
         } catch (IOException | RuntimeException e) {

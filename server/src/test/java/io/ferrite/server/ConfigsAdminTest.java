@@ -261,6 +261,22 @@ class ConfigsAdminTest {
     }
 
     @Test
+    void maxMessageBytesOfZeroRefusesEveryBatchAndSurvivesARestart() throws Exception {
+        start(Map.of());
+        createTopic("t", Map.of());
+        alter(topic("t"), op("max.message.bytes", "0", OpType.SET)); // Kafka's lower bound: nothing fits
+        stopBroker();
+        start(Map.of());
+        try (KafkaProducer<String, String> producer = producer()) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> producer.send(new ProducerRecord<>("t", "small")).get(15, TimeUnit.SECONDS));
+            assertInstanceOf(RecordTooLargeException.class, e.getCause());
+            alter(topic("t"), op("max.message.bytes", null, OpType.DELETE));
+            producer.send(new ProducerRecord<>("t", "small")).get(15, TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void retentionChangesReachTheStore() throws Exception {
         start(Map.of("log.retention.check.interval.ms", "50"));
         createTopic("t", Map.of());
