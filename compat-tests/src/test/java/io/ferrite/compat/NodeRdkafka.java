@@ -7,6 +7,7 @@ import io.ferrite.launcher.Command;
 import io.ferrite.launcher.FerriteProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,10 +71,12 @@ final class NodeRdkafka {
         }
         Files.createDirectories(out.getParent());
         String cc = Programs.onPath("cc", "apt-get install -y build-essential");
-        Command.run(logPrefix + "-compile-admin", List.of(cc, "-std=c99", "-O1", "-w", "-o", out.toString(),
+        // Built beside, then moved into place: a compile cut short never leaves a program that looks current.
+        Path building = out.resolveSibling("admin.building");
+        Command.run(logPrefix + "-compile-admin", List.of(cc, "-std=c99", "-O1", "-w", "-o", building.toString(),
                 source.toString(), "-I" + MODULE.resolve("deps/librdkafka/src"), "-L" + LIBRARY_DIR,
                 "-l:librdkafka.so.1", "-Wl,-rpath," + LIBRARY_DIR), "", RUN_TIMEOUT).ok();
-        return out;
+        return Files.move(building, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
     /** "3.6.1 (librdkafka 2.12.0)", as the running library reports itself. */

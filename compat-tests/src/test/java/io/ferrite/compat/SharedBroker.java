@@ -27,15 +27,22 @@ final class SharedBroker implements AutoCloseable {
     final BrokerUnderTest broker;
     final Admin admin;
 
-    private SharedBroker(BrokerUnderTest broker) {
+    private SharedBroker(BrokerUnderTest broker, Admin admin) {
         this.broker = broker;
-        this.admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
+        this.admin = admin;
     }
 
     /** A fresh broker of {@code kind} under {@code dir}, with groups that rebalance without delay. */
     static SharedBroker start(BrokerKind kind, String testName, Path dir) throws Exception {
-        return new SharedBroker(kind.start(testName, dir.resolve(kind.name()),
-                Map.of("group.initial.rebalance.delay.ms", "0")));
+        BrokerUnderTest broker = kind.start(testName, dir.resolve(kind.name()),
+                Map.of("group.initial.rebalance.delay.ms", "0"));
+        try {
+            return new SharedBroker(broker, Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                    broker.bootstrap())));
+        } catch (RuntimeException e) {
+            broker.close(); // no child broker outlives a failed start
+            throw e;
+        }
     }
 
     String bootstrap() {

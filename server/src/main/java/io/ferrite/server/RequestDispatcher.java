@@ -27,9 +27,9 @@ import org.apache.logging.log4j.Logger;
  * gets a v0 answer with UNSUPPORTED_VERSION and the supported ranges, so the client can downgrade.
  *
  * <p>A handler that fails (throws, or completes its future exceptionally) gets its request answered with
- * Kafka's error response for the failure and the connection stays open, as in Kafka; only a
- * {@link CloseConnection} failure closes it (a failed produce with acks=0, which has no response to carry
- * the error).
+ * Kafka's error response for the failure and the connection stays open, as in Kafka. A
+ * {@link CloseConnection} failure closes it instead (a failed produce with acks=0, which has no response to
+ * carry the error), and so does a failure no error response can be made for.
  *
  * <p>Handlers must be done with the request's buffers when {@code handle} returns: the frame is released then.
  */

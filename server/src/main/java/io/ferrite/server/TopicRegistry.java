@@ -1,5 +1,6 @@
 package io.ferrite.server;
 
+import io.ferrite.protocol.BatchValidator;
 import io.ferrite.server.group.TopicLookup;
 import io.ferrite.storage.AtomicFiles;
 import io.ferrite.storage.PartitionKey;
@@ -65,7 +66,14 @@ final class TopicRegistry {
 
     /** A topic record, with its configs typed over the broker's defaults. */
     private Topic topic(String name, Uuid id, int partitions, int leaderEpoch, Map<String, String> configs) {
-        return new Topic(name, id, partitions, leaderEpoch, configs, defaults.produceRules(configs));
+        BatchValidator.Rules rules;
+        try {
+            rules = defaults.produceRules(configs);
+        } catch (RuntimeException e) { // the configs were validated when set: say which topic, not just "invalid"
+            throw new IllegalStateException("topic '" + name + "' has configs " + configs
+                    + " that produce cannot apply: " + e.getMessage(), e);
+        }
+        return new Topic(name, id, partitions, leaderEpoch, configs, rules);
     }
 
     /**

@@ -172,10 +172,10 @@ public final class BrokerBenchmark {
         }
         if (opts.containsKey("--before")) {
             Path other = Path.of(opts.get("--before")).toAbsolutePath().normalize();
-            if (!Files.isDirectory(other.resolve("server/target"))
+            if (!Files.isRegularFile(other.resolve("server/target/runtime-classpath.txt"))
                     || !Files.isRegularFile(other.resolve("bin/class-archive"))) {
-                System.err.println("--before " + other + ": not a packaged Ferrite checkout (no server/target or"
-                        + " bin/class-archive)\n" + USAGE);
+                System.err.println("--before " + other + ": not a packaged Ferrite checkout (run mvn -DskipTests"
+                        + " -pl server -am package there)\n" + USAGE);
                 return 2;
             }
             variants = new ArrayList<>(variants);

@@ -86,7 +86,8 @@ record Contender(String label, boolean kafka, Map<String, String> overrides, Lis
         List<String> parts = new ArrayList<>();
         overrides.forEach((k, v) -> parts.add(k + "=" + v));
         parts.addAll(extraJvm);
-        if (!kafka && !root.equals(FerriteProcess.rootDir())) {
+        Path here = FerriteProcess.rootDir().toAbsolutePath().normalize();
+        if (!kafka && !root.toAbsolutePath().normalize().equals(here)) {
             parts.add("built in " + root);
         }
         return parts.isEmpty() ? label : label + " (" + String.join(" ", parts) + ")";
