@@ -19,7 +19,6 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -28,10 +27,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -44,29 +40,14 @@ import org.junit.jupiter.params.provider.MethodSource;
 @ParameterizedClass(name = "{0}")
 @MethodSource("io.ferrite.compat.BrokerKind#selected")
 @Timeout(300)
-class KafkajsTest {
+class KafkajsTest extends SharedBrokerTest {
     private static final String KAFKAJS_VERSION = "2.2.4";
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
     private static final int PARTITIONS = 3;
 
-    @Parameter
-    BrokerKind kind;
-
-    @TempDir
-    static Path dir;
-    private static SharedBroker shared;
-
     @BeforeParameterizedClassInvocation
     static void start(BrokerKind kind) throws Exception {
-        shared = SharedBroker.start(kind, "KafkajsTest", dir);
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stop() {
-        if (shared != null) {
-            shared.close();
-            shared = null;
-        }
+        startBroker(kind, "KafkajsTest");
     }
 
     private static Path scriptDir() {

@@ -3,11 +3,9 @@ package io.ferrite.compat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -23,19 +21,14 @@ import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.common.GroupType;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
 import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
 import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -50,31 +43,17 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ParameterizedClass(name = "{0}")
 @MethodSource("io.ferrite.compat.BrokerKind#selected")
 @Timeout(300)
-class NodeRdkafkaTest {
+class NodeRdkafkaTest extends SharedBrokerTest {
     static final String FAMILY = "node-rdkafka (librdkafka)";
     private static final int PARTITIONS = 3;
 
-    @Parameter
-    BrokerKind kind;
-
-    @TempDir
-    static Path dir;
-    private static SharedBroker shared;
     private static NodeRdkafka client;
 
     @BeforeParameterizedClassInvocation
     static void start(BrokerKind kind) throws Exception {
         client = NodeRdkafka.installed("NodeRdkafkaTest-" + kind.name().toLowerCase());
         CompatVersions.record(FAMILY, client.version());
-        shared = SharedBroker.start(kind, "NodeRdkafkaTest", dir);
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stop() {
-        if (shared != null) {
-            shared.close();
-            shared = null;
-        }
+        startBroker(kind, "NodeRdkafkaTest");
     }
 
     /**
@@ -270,26 +249,8 @@ class NodeRdkafkaTest {
         shared.createTopic(topic, 1);
         long t0 = (System.currentTimeMillis() - 3_600_000) / 1000 * 1000;
         client.client("produce-times", "produce", shared.bootstrap(), topic, "10", "t", "gzip", Long.toString(t0));
-        long[] times = {t0 - 1, t0, t0 + 2500, t0 + 9000, t0 + 9001};
-        long[] offsets = {0, 0, 3, 9, -1};
-        List<String> args = new ArrayList<>(List.of(shared.bootstrap(), topic, "0"));
-        for (long t : times) {
-            args.add(Long.toString(t));
-        }
-        List<List<String>> found = client.client("times", "times", args.toArray(String[]::new)).of("time");
-        TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(shared.bootstrap(), Map.of())) {
-            for (int i = 0; i < times.length; i++) {
-                assertEquals(List.of("0", Long.toString(times[i]), Long.toString(offsets[i])), found.get(i));
-                OffsetAndTimestamp java = consumer.offsetsForTimes(Map.of(tp, times[i]), Duration.ofSeconds(30))
-                        .get(tp);
-                if (offsets[i] < 0) {
-                    assertNull(java, "nothing at or after " + times[i]);
-                } else {
-                    assertEquals(offsets[i], java.offset(), "Java at " + times[i]);
-                }
-            }
-        }
+        shared.assertOffsetsForTimes(topic, t0,
+                client.client("times", "times", shared.timesArgs(topic, t0)).of("time"));
         List<RecordBatch> batches = StoredBatches.of(shared.bootstrap(), topic, 0);
         assertTrue(batches.stream().anyMatch(b -> b.baseOffset() < 6 && b.lastOffset() >= 6),
                 "offset 6 is inside a batch: " + batches);

@@ -2,11 +2,9 @@ package io.ferrite.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -18,16 +16,11 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.record.internal.RecordBatch;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.AfterParameterizedClassInvocation;
-import org.junit.jupiter.params.Parameter;
 
 /**
  * The scenarios every Python client runs against a child broker, each checked with the Java clients: keyed,
@@ -36,19 +29,13 @@ import org.junit.jupiter.params.Parameter;
  * per client, starts the broker with its {@link Flavour} and names its tests for the compatibility matrix.
  * Test classes run one at a time, so the shared fields are safe.
  */
-abstract class PythonClientTestBase {
+abstract class PythonClientTestBase extends SharedBrokerTest {
     /** What differs between the Python clients. */
     record Flavour(String family, String script, String debianPackage, String compression, boolean idempotent,
                    boolean sendsNullHeaderValues) {
     }
 
-    @Parameter
-    BrokerKind kind;
-
-    @TempDir
-    static Path dir;
     static Flavour flavour;
-    static SharedBroker shared;
     static PythonClient python;
 
     /**
@@ -65,15 +52,7 @@ abstract class PythonClientTestBase {
             v.append(" (").append(underneath.get(0)).append(' ').append(underneath.get(1)).append(')');
         }
         CompatVersions.record(f.family(), v.toString());
-        shared = SharedBroker.start(kind, testName, dir);
-    }
-
-    @AfterParameterizedClassInvocation
-    static void stop() {
-        if (shared != null) {
-            shared.close();
-            shared = null;
-        }
+        startBroker(kind, testName);
     }
 
     /** A "consumed" fact as the scripts print it. */
@@ -216,25 +195,7 @@ abstract class PythonClientTestBase {
         long t0 = (System.currentTimeMillis() - 3_600_000) / 1000 * 1000;
         python.run("produce-times", "produce", shared.bootstrap(), topic, "10", "t", flavour.compression(),
                 Long.toString(t0));
-        long[] times = {t0 - 1, t0, t0 + 2500, t0 + 9000, t0 + 9001};
-        long[] offsets = {0, 0, 3, 9, -1};
-        List<String> args = new ArrayList<>(List.of(shared.bootstrap(), topic, "0"));
-        for (long t : times) {
-            args.add(Long.toString(t));
-        }
-        List<List<String>> found = python.run("times", "times", args.toArray(String[]::new)).of("time");
-        TopicPartition tp = new TopicPartition(topic, 0);
-        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(shared.bootstrap(), Map.of())) {
-            for (int i = 0; i < times.length; i++) {
-                assertEquals(List.of("0", Long.toString(times[i]), Long.toString(offsets[i])), found.get(i));
-                OffsetAndTimestamp java = consumer.offsetsForTimes(Map.of(tp, times[i]), Duration.ofSeconds(30)).get(tp);
-                if (offsets[i] < 0) {
-                    assertNull(java, "nothing at or after " + times[i]);
-                } else {
-                    assertEquals(offsets[i], java.offset(), "Java at " + times[i]);
-                    assertEquals(t0 + 1000 * offsets[i], java.timestamp());
-                }
-            }
-        }
+        shared.assertOffsetsForTimes(topic, t0,
+                python.run("times", "times", shared.timesArgs(topic, t0)).of("time"));
     }
 }

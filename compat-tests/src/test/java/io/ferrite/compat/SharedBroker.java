@@ -1,8 +1,12 @@
 package io.ferrite.compat;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
 import io.ferrite.launcher.BrokerUnderTest;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +18,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
@@ -89,6 +94,44 @@ final class SharedBroker implements AutoCloseable {
     Map<Integer, Long> committed(String group) throws Exception {
         return admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get(30, TimeUnit.SECONDS)
                 .entrySet().stream().collect(Collectors.toMap(e -> e.getKey().partition(), e -> e.getValue().offset()));
+    }
+
+    /** When the offsets-for-times scenarios ask, from the first of ten records stamped a second apart... */
+    private static final long[] ASKED_AFTER_FIRST = {-1, 0, 2500, 9000, 9001};
+    /** ...and the offset each must find; -1: none at or after it. */
+    private static final long[] FOUND = {0, 0, 3, 9, -1};
+
+    /**
+     * A client script's arguments for listing offsets by time in partition 0 of {@code topic}, whose ten
+     * records are stamped a second apart from {@code t0}: the bootstrap, the topic, the partition, the times.
+     */
+    String[] timesArgs(String topic, long t0) {
+        List<String> args = new ArrayList<>(List.of(bootstrap(), topic, "0"));
+        for (long after : ASKED_AFTER_FIRST) {
+            args.add(Long.toString(t0 + after));
+        }
+        return args.toArray(String[]::new);
+    }
+
+    /**
+     * The "time" facts a client printed for {@link #timesArgs} name the offset each time must find, and the
+     * Java consumer's offsetsForTimes finds the same, with the producer's timestamp.
+     */
+    void assertOffsetsForTimes(String topic, long t0, List<List<String>> found) {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(bootstrap(), Map.of())) {
+            for (int i = 0; i < FOUND.length; i++) {
+                long time = t0 + ASKED_AFTER_FIRST[i];
+                assertEquals(List.of("0", Long.toString(time), Long.toString(FOUND[i])), found.get(i));
+                OffsetAndTimestamp java = consumer.offsetsForTimes(Map.of(tp, time), Duration.ofSeconds(30)).get(tp);
+                if (FOUND[i] < 0) {
+                    assertNull(java, "nothing at or after " + time);
+                } else {
+                    assertEquals(FOUND[i], java.offset(), "Java at " + time);
+                    assertEquals(t0 + 1000 * FOUND[i], java.timestamp());
+                }
+            }
+        }
     }
 
     /** "committed" facts, as the client scripts print them, by partition. */
