@@ -1,9 +1,8 @@
 package io.ferrite.server;
 
-import io.ferrite.server.group.ConsumerGroupConfig;
-import io.ferrite.server.group.CoordinatorLog;
-import io.ferrite.server.group.GroupConfig;
-import io.ferrite.server.group.GroupCoordinator;
+import io.ferrite.group.ConsumerGroupConfig;
+import io.ferrite.group.GroupCoordinator;
+import io.ferrite.group.GroupConfig;
 import io.ferrite.storage.Store;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -38,7 +37,7 @@ public final class Broker implements AutoCloseable {
     /** Opens the store (recovering it if needed) and the topic registry, and starts listening. */
     public static Broker start(BrokerConfig config, Clock clock) throws Exception {
         GroupConfig groupConfig = GroupConfig.fromProperties(config.properties());
-        Store store = Store.open(config.store(), clock, List.of(CoordinatorLog.PARTITION));
+        Store store = Store.open(config.store(), clock, List.of(GroupCoordinator.LOG_PARTITION));
         FetchWaiters fetches = new FetchWaiters();
         AdminExecutor admin = new AdminExecutor();
         GroupCoordinator groups = null;

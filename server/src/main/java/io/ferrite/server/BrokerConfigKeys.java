@@ -1,8 +1,8 @@
 package io.ferrite.server;
 
 import io.ferrite.server.TopicConfigDef.BrokerSynonym;
-import io.ferrite.server.group.ConsumerGroupConfig;
-import io.ferrite.server.group.GroupConfig;
+import io.ferrite.group.ConsumerGroupConfig;
+import io.ferrite.group.GroupConfig;
 import io.ferrite.storage.StoreConfig;
 import java.util.ArrayList;
 import java.util.HashSet;

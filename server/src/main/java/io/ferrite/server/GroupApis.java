@@ -1,6 +1,6 @@
 package io.ferrite.server;
 
-import io.ferrite.server.group.GroupCoordinator;
+import io.ferrite.group.GroupCoordinator;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;

@@ -1,6 +1,6 @@
 package io.ferrite.server;
 
-import io.ferrite.server.group.CoordinatorLog;
+import io.ferrite.group.GroupCoordinator;
 import java.util.regex.Pattern;
 
 /** Kafka's rules for topic names. */
@@ -25,7 +25,7 @@ final class TopicNames {
         if (!LEGAL.matcher(name).matches()) {
             return "topic name '" + name + "' has characters other than ASCII letters, digits, '.', '_' and '-'";
         }
-        if (name.equals(CoordinatorLog.PARTITION.topic())) {
+        if (name.equals(GroupCoordinator.LOG_PARTITION.topic())) {
             return "topic name '" + name + "' is reserved for the group coordinator's log";
         }
         return null;

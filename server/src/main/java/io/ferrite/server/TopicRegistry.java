@@ -1,7 +1,7 @@
 package io.ferrite.server;
 
 import io.ferrite.protocol.BatchValidator;
-import io.ferrite.server.group.TopicLookup;
+import io.ferrite.group.TopicLookup;
 import io.ferrite.storage.AtomicFiles;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Retention;

@@ -1,0 +1,182 @@
+package io.ferrite.group;
+
+import io.ferrite.group.assignor.Assignment;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * A change to the group coordinator's state, as written to its log and replayed on start. Each record has a
+ * key (what it is about) and a value (its new state); a tombstone has no value and removes the key. Replaying
+ * the log in order, last write wins per key, rebuilds the state exactly. Byte layouts: {@link GroupRecordSerde}.
+ */
+public sealed interface GroupRecord {
+    /** Identifies what a record is about: records with equal keys replace one another. */
+    Object key();
+
+    /** A committed offset of one partition for one group. */
+    record OffsetCommit(String group, String topic, int partition, long offset, int leaderEpoch, String metadata,
+                        long commitTimestamp, long expireTimestamp) implements GroupRecord {
+        public OffsetCommit {
+            Objects.requireNonNull(group, "group");
+            Objects.requireNonNull(topic, "topic");
+        }
+
+        @Override
+        public Object key() {
+            return new OffsetKey(group, topic, partition);
+        }
+    }
+
+    /** The committed offset of one partition for one group is gone. */
+    record OffsetTombstone(String group, String topic, int partition) implements GroupRecord {
+        @Override
+        public Object key() {
+            return new OffsetKey(group, topic, partition);
+        }
+    }
+
+    /** The key of an offset record. */
+    record OffsetKey(String group, String topic, int partition) {
+    }
+
+    /**
+     * A classic group as of its last completed rebalance (written when the leader's assignment arrives, and
+     * when the group empties), as Kafka stores it.
+     */
+    record ClassicGroupMetadata(String group, String protocolType, int generation, String protocolName,
+                                String leader, long stateTimestamp, List<ClassicMember> members)
+            implements GroupRecord {
+        public ClassicGroupMetadata {
+            Objects.requireNonNull(group, "group");
+            members = List.copyOf(members);
+        }
+
+        @Override
+        public Object key() {
+            return new GroupKey(group);
+        }
+    }
+
+    /** One member of a classic group, with its subscription (metadata of the chosen protocol) and assignment. */
+    record ClassicMember(String memberId, String groupInstanceId, String clientId, String clientHost,
+                         int rebalanceTimeoutMs, int sessionTimeoutMs, byte[] subscription, byte[] assignment) {
+        public ClassicMember {
+            Objects.requireNonNull(memberId, "memberId");
+            subscription = subscription == null ? new byte[0] : subscription;
+            assignment = assignment == null ? new byte[0] : assignment;
+        }
+    }
+
+    /** The group (of any type) is gone, with its offsets already tombstoned before this. */
+    record GroupTombstone(String group) implements GroupRecord {
+        @Override
+        public Object key() {
+            return new GroupKey(group);
+        }
+    }
+
+    /** The key of a group metadata record. */
+    record GroupKey(String group) {
+    }
+
+    // ---- consumer groups (KIP-848), split as Kafka splits them: what changes together is written together ----
+
+    /** The parts of a consumer group that have records of their own; the numbers are the record key types. */
+    enum ConsumerPart {
+        GROUP_EPOCH(3), MEMBER_SUBSCRIPTION(5), TARGET_EPOCH(6), TARGET_MEMBER(7), CURRENT_ASSIGNMENT(8);
+
+        final short type;
+
+        ConsumerPart(int type) {
+            this.type = (short) type;
+        }
+    }
+
+    /** The key of a consumer group record; {@code memberId} is null for the group-wide parts. */
+    record ConsumerKey(ConsumerPart part, String group, String memberId) {
+        public ConsumerKey {
+            Objects.requireNonNull(part, "part");
+            Objects.requireNonNull(group, "group");
+        }
+    }
+
+    /** The group epoch, and the hash of the subscribed topics' metadata it was computed for. */
+    record ConsumerGroupEpoch(String group, int epoch, long metadataHash) implements GroupRecord {
+        @Override
+        public Object key() {
+            return new ConsumerKey(ConsumerPart.GROUP_EPOCH, group, null);
+        }
+    }
+
+    /** What a member told of itself and what it subscribes to. */
+    record ConsumerMemberSubscription(String group, String memberId, String instanceId, String rackId,
+                                      String clientId, String clientHost, int rebalanceTimeoutMs,
+                                      List<String> topicNames, String topicRegex, String serverAssignor)
+            implements GroupRecord {
+        public ConsumerMemberSubscription {
+            Objects.requireNonNull(memberId, "memberId");
+            topicNames = List.copyOf(topicNames);
+        }
+
+        @Override
+        public Object key() {
+            return new ConsumerKey(ConsumerPart.MEMBER_SUBSCRIPTION, group, memberId);
+        }
+    }
+
+    /** The epoch of the group's target assignment (the members' parts are {@link ConsumerTargetMember}s). */
+    record ConsumerTargetEpoch(String group, int epoch) implements GroupRecord {
+        @Override
+        public Object key() {
+            return new ConsumerKey(ConsumerPart.TARGET_EPOCH, group, null);
+        }
+    }
+
+    /** One member's part of the target assignment: topic id to partitions. */
+    record ConsumerTargetMember(String group, String memberId, Map<Uuid, Set<Integer>> partitions)
+            implements GroupRecord {
+        public ConsumerTargetMember {
+            Objects.requireNonNull(memberId, "memberId");
+            partitions = Assignment.copyOf(partitions);
+        }
+
+        @Override
+        public Object key() {
+            return new ConsumerKey(ConsumerPart.TARGET_MEMBER, group, memberId);
+        }
+    }
+
+    /**
+     * Where a member is in its reconciliation: its epochs, its state, the partitions it may use, those it must
+     * give up before others get them, and for each of them the epoch it was given to the member at (KIP-1251:
+     * a commit one epoch behind is still good for what the member has held since then).
+     */
+    record ConsumerCurrentAssignment(String group, String memberId, int memberEpoch, int previousMemberEpoch,
+                                     MemberState state, Map<Uuid, Set<Integer>> assigned,
+                                     Map<Uuid, Set<Integer>> pendingRevocation,
+                                     Map<Uuid, Map<Integer, Integer>> assignmentEpochs) implements GroupRecord {
+        public ConsumerCurrentAssignment {
+            Objects.requireNonNull(memberId, "memberId");
+            Objects.requireNonNull(state, "state");
+            assigned = Assignment.copyOf(assigned);
+            pendingRevocation = Assignment.copyOf(pendingRevocation);
+            assignmentEpochs = Assignment.copyOfEpochs(assignmentEpochs);
+        }
+
+        @Override
+        public Object key() {
+            return new ConsumerKey(ConsumerPart.CURRENT_ASSIGNMENT, group, memberId);
+        }
+    }
+
+    /** A consumer group part is gone (a member left, or the group was converted or deleted). */
+    record ConsumerTombstone(ConsumerKey consumerKey) implements GroupRecord {
+        @Override
+        public Object key() {
+            return consumerKey;
+        }
+    }
+}

@@ -1,0 +1,360 @@
+package io.ferrite.group;
+
+import io.ferrite.group.assignor.Assignment;
+import io.ferrite.coordinator.CoordinatorSerde;
+import io.ferrite.group.GroupRecord.ClassicGroupMetadata;
+import io.ferrite.group.GroupRecord.ClassicMember;
+import io.ferrite.group.GroupRecord.ConsumerCurrentAssignment;
+import io.ferrite.group.GroupRecord.ConsumerGroupEpoch;
+import io.ferrite.group.GroupRecord.ConsumerKey;
+import io.ferrite.group.GroupRecord.ConsumerMemberSubscription;
+import io.ferrite.group.GroupRecord.ConsumerPart;
+import io.ferrite.group.GroupRecord.ConsumerTargetEpoch;
+import io.ferrite.group.GroupRecord.ConsumerTargetMember;
+import io.ferrite.group.GroupRecord.ConsumerTombstone;
+import io.ferrite.group.GroupRecord.GroupTombstone;
+import io.ferrite.group.GroupRecord.OffsetCommit;
+import io.ferrite.group.GroupRecord.OffsetTombstone;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.apache.kafka.common.Uuid;
+
+/**
+ * Coordinator records as the key and value of one Kafka record each, in the coordinator's partition.
+ *
+ * <pre>
+ * key:    int16 type, then
+ *           1 offset:  string group, string topic, int32 partition
+ *           2 group:   string group
+ *           3 consumer group epoch:         string group
+ *           5 consumer member subscription: string group, string member id
+ *           6 consumer target epoch:        string group
+ *           7 consumer target member:       string group, string member id
+ *           8 consumer current assignment:  string group, string member id
+ * value:  absent (null) for a tombstone; else int16 version (0), then
+ *           offset:    int64 offset, int32 leader epoch (-1 none), nullable string metadata,
+ *                      int64 commit timestamp, int64 expire timestamp (-1 none)
+ *           group:     int8 group type (0 classic), then for classic:
+ *                      nullable string protocol type, int32 generation, nullable string protocol name,
+ *                      nullable string leader, int64 state timestamp, int32 member count M,
+ *                      M times: string member id, nullable string group instance id, string client id,
+ *                      string client host, int32 rebalance timeout ms, int32 session timeout ms,
+ *                      bytes subscription, bytes assignment
+ *           3:         int32 group epoch, int64 subscribed topics' metadata hash
+ *           5:         nullable string instance id, nullable string rack id, string client id,
+ *                      string client host, int32 rebalance timeout ms, int32 topic count N, N strings,
+ *                      nullable string topic regex, nullable string server assignor
+ *           6:         int32 target assignment epoch
+ *           7:         partitions
+ *           8:         int32 member epoch, int32 previous member epoch, int8 state (0 stable,
+ *                      1 unrevoked partitions, 2 unreleased partitions), partitions assigned,
+ *                      partitions pending revocation, epochs (of those partitions: the epoch each was
+ *                      given to the member at)
+ * partitions: int32 topic count T, T times: int64 topic id (most significant), int64 topic id (least
+ *             significant), int32 partition count P, P times int32 partition; topics and partitions in order
+ * epochs:     as partitions, with int32 partition, int32 epoch for each partition
+ * string: int16 length (-1 = null), then UTF-8 bytes; bytes: int32 length, then the bytes
+ * </pre>
+ *
+ * No checksum here: the record batch holding them has its CRC-32C, checked on every read.
+ */
+final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
+    static final GroupRecordSerde INSTANCE = new GroupRecordSerde();
+    static final short OFFSET = 1;
+    static final short GROUP = 2;
+    private static final short VERSION = 0;
+    private static final byte CLASSIC = 0;
+
+    private GroupRecordSerde() {
+    }
+
+    @Override
+    public Encoded encode(GroupRecord r) {
+        Writer k = new Writer();
+        Writer v = new Writer();
+        if (r instanceof OffsetCommit o) {
+            k.int16(OFFSET).string(o.group()).string(o.topic()).int32(o.partition());
+            v.int16(VERSION).int64(o.offset()).int32(o.leaderEpoch()).string(o.metadata())
+                    .int64(o.commitTimestamp()).int64(o.expireTimestamp());
+        } else if (r instanceof OffsetTombstone t) {
+            k.int16(OFFSET).string(t.group()).string(t.topic()).int32(t.partition());
+            v = null;
+        } else if (r instanceof ClassicGroupMetadata g) {
+            k.int16(GROUP).string(g.group());
+            v.int16(VERSION).int8(CLASSIC).string(g.protocolType()).int32(g.generation())
+                    .string(g.protocolName()).string(g.leader()).int64(g.stateTimestamp())
+                    .int32(g.members().size());
+            for (ClassicMember m : g.members()) {
+                v.string(m.memberId()).string(m.groupInstanceId()).string(m.clientId()).string(m.clientHost())
+                        .int32(m.rebalanceTimeoutMs()).int32(m.sessionTimeoutMs()).bytes(m.subscription())
+                        .bytes(m.assignment());
+            }
+        } else if (r instanceof GroupTombstone t) {
+            k.int16(GROUP).string(t.group());
+            v = null;
+        } else if (!encodeConsumer(r, k, v)) {
+            throw new IllegalArgumentException("no encoding for " + r.getClass().getSimpleName());
+        }
+        return new Encoded(k.toArray(), v == null || r instanceof ConsumerTombstone ? null : v.toArray());
+    }
+
+    /** The consumer group records; false if {@code r} is none of them. */
+    private static boolean encodeConsumer(GroupRecord r, Writer k, Writer v) {
+        if (r instanceof ConsumerTombstone t) {
+            key(k, t.consumerKey());
+            return true;
+        }
+        if (!(r.key() instanceof ConsumerKey key)) {
+            return false;
+        }
+        key(k, key);
+        v.int16(VERSION);
+        if (r instanceof ConsumerGroupEpoch e) {
+            v.int32(e.epoch()).int64(e.metadataHash());
+        } else if (r instanceof ConsumerMemberSubscription m) {
+            v.string(m.instanceId()).string(m.rackId()).string(m.clientId()).string(m.clientHost())
+                    .int32(m.rebalanceTimeoutMs()).int32(m.topicNames().size());
+            m.topicNames().forEach(v::string);
+            v.string(m.topicRegex()).string(m.serverAssignor());
+        } else if (r instanceof ConsumerTargetEpoch e) {
+            v.int32(e.epoch());
+        } else if (r instanceof ConsumerTargetMember t) {
+            partitions(v, t.partitions());
+        } else if (r instanceof ConsumerCurrentAssignment c) {
+            v.int32(c.memberEpoch()).int32(c.previousMemberEpoch()).int8(c.state().value);
+            partitions(v, c.assigned());
+            partitions(v, c.pendingRevocation());
+            epochs(v, c.assignmentEpochs());
+        } else {
+            return false;
+        }
+        return true;
+    }
+
+    private static void key(Writer k, ConsumerKey key) {
+        k.int16(key.part().type).string(key.group());
+        if (key.memberId() != null) {
+            k.string(key.memberId());
+        }
+    }
+
+    private static void partitions(Writer v, Map<Uuid, Set<Integer>> partitions) {
+        Map<Uuid, List<Integer>> sorted = Assignment.sorted(partitions);
+        v.int32(sorted.size());
+        sorted.forEach((topic, ps) -> {
+            v.int64(topic.getMostSignificantBits()).int64(topic.getLeastSignificantBits()).int32(ps.size());
+            ps.forEach(v::int32);
+        });
+    }
+
+    private static void epochs(Writer v, Map<Uuid, Map<Integer, Integer>> epochs) {
+        Map<Uuid, Map<Integer, Integer>> sorted = new TreeMap<>();
+        epochs.forEach((topic, ps) -> sorted.put(topic, new TreeMap<>(ps)));
+        v.int32(sorted.size());
+        sorted.forEach((topic, ps) -> {
+            v.int64(topic.getMostSignificantBits()).int64(topic.getLeastSignificantBits()).int32(ps.size());
+            ps.forEach((p, e) -> v.int32(p).int32(e));
+        });
+    }
+
+    private static Map<Uuid, Map<Integer, Integer>> epochs(ByteBuffer b) {
+        int topics = b.getInt();
+        Map<Uuid, Map<Integer, Integer>> out = new HashMap<>();
+        for (int t = 0; t < topics; t++) {
+            Uuid topic = new Uuid(b.getLong(), b.getLong());
+            int n = b.getInt();
+            Map<Integer, Integer> ps = new HashMap<>();
+            for (int i = 0; i < n; i++) {
+                ps.put(b.getInt(), b.getInt());
+            }
+            out.put(topic, ps);
+        }
+        return out;
+    }
+
+    private static GroupRecord decodeConsumer(ConsumerPart part, ByteBuffer key, ByteBuffer value) {
+        String group = string(key);
+        boolean perMember = part == ConsumerPart.MEMBER_SUBSCRIPTION || part == ConsumerPart.TARGET_MEMBER
+                || part == ConsumerPart.CURRENT_ASSIGNMENT;
+        String memberId = perMember ? string(key) : null;
+        if (value == null) {
+            return new ConsumerTombstone(new ConsumerKey(part, group, memberId));
+        }
+        version(value);
+        return switch (part) {
+            case GROUP_EPOCH -> new ConsumerGroupEpoch(group, value.getInt(), value.getLong());
+            case MEMBER_SUBSCRIPTION -> {
+                String instanceId = string(value);
+                String rackId = string(value);
+                String clientId = string(value);
+                String clientHost = string(value);
+                int rebalanceTimeoutMs = value.getInt();
+                int n = value.getInt();
+                List<String> topics = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    topics.add(string(value));
+                }
+                yield new ConsumerMemberSubscription(group, memberId, instanceId, rackId, clientId, clientHost,
+                        rebalanceTimeoutMs, topics, string(value), string(value));
+            }
+            case TARGET_EPOCH -> new ConsumerTargetEpoch(group, value.getInt());
+            case TARGET_MEMBER -> new ConsumerTargetMember(group, memberId, partitions(value));
+            case CURRENT_ASSIGNMENT -> new ConsumerCurrentAssignment(group, memberId, value.getInt(), value.getInt(),
+                    MemberState.of(value.get()), partitions(value), partitions(value), epochs(value));
+        };
+    }
+
+    private static Map<Uuid, Set<Integer>> partitions(ByteBuffer b) {
+        int topics = b.getInt();
+        Map<Uuid, Set<Integer>> out = new HashMap<>();
+        for (int t = 0; t < topics; t++) {
+            Uuid topic = new Uuid(b.getLong(), b.getLong());
+            int n = b.getInt();
+            Integer[] ps = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                ps[i] = b.getInt();
+            }
+            out.put(topic, Set.of(ps));
+        }
+        return out;
+    }
+
+    /** Decodes one record; {@code value} null is a tombstone. */
+    @Override
+    public GroupRecord decode(ByteBuffer key, ByteBuffer value) {
+        short type = key.getShort();
+        switch (type) {
+            case OFFSET -> {
+                String group = string(key);
+                String topic = string(key);
+                int partition = key.getInt();
+                if (value == null) {
+                    return new OffsetTombstone(group, topic, partition);
+                }
+                version(value);
+                return new OffsetCommit(group, topic, partition, value.getLong(), value.getInt(), string(value),
+                        value.getLong(), value.getLong());
+            }
+            case GROUP -> {
+                String group = string(key);
+                if (value == null) {
+                    return new GroupTombstone(group);
+                }
+                version(value);
+                byte groupType = value.get();
+                if (groupType != CLASSIC) {
+                    throw new IllegalStateException("unknown group type " + groupType + " for group " + group);
+                }
+                String protocolType = string(value);
+                int generation = value.getInt();
+                String protocolName = string(value);
+                String leader = string(value);
+                long stateTimestamp = value.getLong();
+                int n = value.getInt();
+                List<ClassicMember> members = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    members.add(new ClassicMember(string(value), string(value), string(value), string(value),
+                            value.getInt(), value.getInt(), bytes(value), bytes(value)));
+                }
+                return new ClassicGroupMetadata(group, protocolType, generation, protocolName, leader,
+                        stateTimestamp, members);
+            }
+            default -> {
+                for (ConsumerPart part : ConsumerPart.values()) {
+                    if (part.type == type) {
+                        return decodeConsumer(part, key, value);
+                    }
+                }
+                throw new IllegalStateException("unknown coordinator record type " + type);
+            }
+        }
+    }
+
+    private static void version(ByteBuffer value) {
+        short v = value.getShort();
+        if (v != VERSION) {
+            throw new IllegalStateException("coordinator record value version " + v + " is newer than this broker");
+        }
+    }
+
+    private static String string(ByteBuffer b) {
+        short n = b.getShort();
+        if (n < 0) {
+            return null;
+        }
+        byte[] bytes = new byte[n];
+        b.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] bytes = new byte[b.getInt()];
+        b.get(bytes);
+        return bytes;
+    }
+
+    /** A growing big-endian buffer. */
+    private static final class Writer {
+        private ByteBuffer buf = ByteBuffer.allocate(128);
+
+        private Writer ensure(int n) {
+            if (buf.remaining() < n) {
+                ByteBuffer bigger = ByteBuffer.allocate(Math.max(buf.capacity() * 2, buf.position() + n));
+                bigger.put(buf.flip());
+                buf = bigger;
+            }
+            return this;
+        }
+
+        Writer int8(byte v) {
+            ensure(1).buf.put(v);
+            return this;
+        }
+
+        Writer int16(short v) {
+            ensure(2).buf.putShort(v);
+            return this;
+        }
+
+        Writer int32(int v) {
+            ensure(4).buf.putInt(v);
+            return this;
+        }
+
+        Writer int64(long v) {
+            ensure(8).buf.putLong(v);
+            return this;
+        }
+
+        Writer string(String s) {
+            if (s == null) {
+                return int16((short) -1);
+            }
+            byte[] b = s.getBytes(StandardCharsets.UTF_8);
+            if (b.length > Short.MAX_VALUE) {
+                throw new IllegalArgumentException("string of " + b.length + " bytes is too long to store");
+            }
+            int16((short) b.length);
+            ensure(b.length).buf.put(b);
+            return this;
+        }
+
+        Writer bytes(byte[] b) {
+            int32(b.length);
+            ensure(b.length).buf.put(b);
+            return this;
+        }
+
+        byte[] toArray() {
+            byte[] out = new byte[buf.position()];
+            buf.flip().get(out);
+            return out;
+        }
+    }
+}
