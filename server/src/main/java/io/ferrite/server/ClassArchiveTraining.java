@@ -1,5 +1,6 @@
 package io.ferrite.server;
 
+import io.ferrite.server.config.BrokerConfig;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;

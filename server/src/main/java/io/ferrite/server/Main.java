@@ -1,5 +1,6 @@
 package io.ferrite.server;
 
+import io.ferrite.server.config.BrokerConfig;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;

@@ -1,5 +1,6 @@
 package io.ferrite.server;
 
+import io.ferrite.server.config.BrokerConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;

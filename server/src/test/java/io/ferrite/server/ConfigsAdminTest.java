@@ -1,5 +1,7 @@
 package io.ferrite.server;
 
+import io.ferrite.server.config.TopicConfigDef;
+import io.ferrite.server.config.TopicConfigs;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;

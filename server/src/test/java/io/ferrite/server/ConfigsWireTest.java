@@ -1,5 +1,6 @@
 package io.ferrite.server;
 
+import io.ferrite.server.config.TopicConfigs;
 import static io.ferrite.server.Wire.frame;
 import static io.ferrite.server.Wire.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;

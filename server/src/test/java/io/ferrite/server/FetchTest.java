@@ -96,7 +96,7 @@ class FetchTest {
             }
         }
         assertEquals(sent, got);
-        assertTrue(java.nio.file.Files.exists(dir.resolve("data").resolve(ProducerIds.FILE)),
+        assertTrue(java.nio.file.Files.exists(dir.resolve("data").resolve("producer-ids")),
                 "the producer asked for a producer id: it really was idempotent");
     }
 

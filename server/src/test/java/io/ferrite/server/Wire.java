@@ -1,5 +1,6 @@
 package io.ferrite.server;
 
+import io.ferrite.server.config.BrokerConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import java.io.DataInputStream;
@@ -20,7 +21,7 @@ import org.apache.kafka.common.protocol.Message;
 import org.apache.kafka.common.protocol.MessageUtil;
 
 /** Requests and responses on a real socket, in the bytes kafka-clients' own serializers write. */
-final class Wire {
+public final class Wire {
     private Wire() {
     }
 
@@ -51,7 +52,7 @@ final class Wire {
     }
 
     /** A whole request frame, size prefix included. */
-    static byte[] frame(ApiKeys api, short version, int correlationId, ApiMessage body) {
+    public static byte[] frame(ApiKeys api, short version, int correlationId, ApiMessage body) {
         RequestHeaderData h = new RequestHeaderData().setRequestApiKey(api.id).setRequestApiVersion(version)
                 .setCorrelationId(correlationId).setClientId("test");
         ByteBuffer header = bytes(h, api.messageType.requestHeaderVersion(version));

@@ -1,0 +1,38 @@
+package io.ferrite.server.admin;
+
+import io.ferrite.server.config.BrokerConfig;
+import io.ferrite.server.metadata.ClusterIdentity;
+import io.ferrite.server.metadata.TopicConfigChanger;
+import io.ferrite.server.metadata.TopicRegistry;
+import io.ferrite.server.network.AdminExecutor;
+import io.ferrite.server.network.ApiRegistry;
+import java.util.function.IntSupplier;
+import org.apache.kafka.common.protocol.ApiKeys;
+
+/** The topic, config and cluster APIs. What changes the registry or creates files runs on the admin thread. */
+public final class AdminApis {
+    private AdminApis() {
+    }
+
+    /** Registers them at their versions; this broker is reached at the advertised host and {@code port}. */
+    public static void register(ApiRegistry apis, TopicRegistry topics, ClusterIdentity identity, BrokerConfig config,
+                                IntSupplier port, AdminExecutor admin) {
+        TopicConfigChanger configChanger = new TopicConfigChanger(topics, config.topicDefaults());
+        apis.register(ApiKeys.METADATA, 0, 13, new MetadataHandler(topics, identity, config.advertisedHost(), port,
+                        config.autoCreateTopics(), config.numPartitions(), admin))
+                .register(ApiKeys.CREATE_TOPICS, 2, 7, admin.offload(new CreateTopicsHandler(topics,
+                        config.topicDefaults(), config.nodeId(), config.numPartitions())))
+                .register(ApiKeys.DELETE_TOPICS, 1, 6, admin.offload(new DeleteTopicsHandler(topics)))
+                .register(ApiKeys.CREATE_PARTITIONS, 0, 3,
+                        admin.offload(new CreatePartitionsHandler(topics, config.nodeId())))
+                .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(identity,
+                        config.advertisedHost(), port))
+                .register(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0,
+                        new DescribeTopicPartitionsHandler(topics, config.nodeId()))
+                .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(topics, config))
+                .register(ApiKeys.ALTER_CONFIGS, 0, 2,
+                        admin.offload(new AlterConfigsHandler(configChanger, config.nodeId())))
+                .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1,
+                        admin.offload(new IncrementalAlterConfigsHandler(configChanger, config.nodeId())));
+    }
+}

@@ -1,0 +1,135 @@
+package io.ferrite.server.admin;
+
+import io.ferrite.server.config.TopicConfigDef;
+import io.ferrite.server.config.TopicConfigs;
+import io.ferrite.server.metadata.TopicConfigChanger;
+import io.ferrite.server.network.ApiHandler;
+import io.ferrite.server.network.RequestContext;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.clients.admin.AlterConfigOp.OpType;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterConfigsResource;
+import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData.AlterableConfig;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
+import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData.AlterConfigsResourceResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * IncrementalAlterConfigs v0-1: SET, DELETE, APPEND and SUBTRACT on a topic's dynamic configs, applied in
+ * request order. APPEND and SUBTRACT work on LIST configs only (starting from Kafka's default when the topic sets
+ * none), anything else gets INVALID_CONFIG as in Kafka. A resource named twice, a config named twice for one
+ * resource, or a non-DELETE without a value gets INVALID_REQUEST. Broker configs cannot change while the
+ * broker runs; BROKER_LOGGER is not served (see {@link ConfigResources}).
+ */
+final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlterConfigsRequestData> {
+    private final TopicConfigChanger changer;
+    private final int nodeId;
+
+    IncrementalAlterConfigsHandler(TopicConfigChanger changer, int nodeId) {
+        this.changer = changer;
+        this.nodeId = nodeId;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext context, IncrementalAlterConfigsRequestData req) {
+        IncrementalAlterConfigsResponseData resp = new IncrementalAlterConfigsResponseData();
+        List<AlterConfigsResource> resources = new ArrayList<>(req.resources());
+        List<ApiException> results = ConfigResources.alterEach(resources,
+                r -> new ConfigResources.Key(r.resourceType(), r.resourceName()), r -> alter(r, req.validateOnly()));
+        for (int i = 0; i < results.size(); i++) {
+            AlterConfigsResource r = resources.get(i);
+            ApiException e = results.get(i);
+            AlterConfigsResourceResponse out = new AlterConfigsResourceResponse().setResourceType(r.resourceType())
+                    .setResourceName(r.resourceName());
+            if (e != null) {
+                out.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
+            }
+            resp.responses().add(out);
+        }
+        return CompletableFuture.completedFuture(resp);
+    }
+
+    private void alter(AlterConfigsResource r, boolean validateOnly) {
+        List<String> names = new ArrayList<>();
+        List<String> nulls = new ArrayList<>();
+        List<String> setting = new ArrayList<>();
+        for (AlterableConfig c : r.configs()) {
+            names.add(c.name());
+            OpType op = OpType.forId(c.configOperation());
+            if (op == null) {
+                throw new InvalidRequestException("unknown operation " + c.configOperation() + " on " + c.name());
+            }
+            if (op != OpType.DELETE) {
+                setting.add(c.name());
+                if (c.value() == null) {
+                    nulls.add(c.name());
+                }
+            }
+        }
+        if (!ConfigResources.repeated(names).isEmpty()) {
+            throw new InvalidRequestException("configs named more than once: " + ConfigResources.repeated(names));
+        }
+        if (!nulls.isEmpty()) {
+            throw new InvalidRequestException("configs without a value: " + nulls);
+        }
+        switch (ConfigResource.Type.forId(r.resourceType())) {
+            case TOPIC -> changer.change(r.resourceName(), current -> apply(current, r), validateOnly);
+            case BROKER -> ConfigResources.refuseBrokerChange(r.resourceName(), nodeId, setting);
+            case BROKER_LOGGER -> {
+                ConfigResources.checkNamesThisBroker(r.resourceName(), nodeId);
+                throw ConfigResources.noBrokerLoggers();
+            }
+            default -> throw new InvalidRequestException("resource type " + r.resourceType()
+                    + " cannot be altered here");
+        }
+    }
+
+    /** The topic's configs after the resource's operations, in order. */
+    private static Map<String, String> apply(Map<String, String> current, AlterConfigsResource r) {
+        Map<String, String> next = new LinkedHashMap<>(current);
+        for (AlterableConfig c : r.configs()) {
+            OpType op = OpType.forId(c.configOperation());
+            switch (op) {
+                case SET -> next.put(c.name(), c.value());
+                case DELETE -> next.remove(c.name());
+                case APPEND, SUBTRACT -> {
+                    TopicConfigDef def = TopicConfigs.get(c.name());
+                    if (def == null || def.type() != ConfigDef.Type.LIST) {
+                        throw new InvalidConfigurationException("cannot " + op + " to " + c.name()
+                                + ": only LIST configs take APPEND and SUBTRACT");
+                    }
+                    List<String> items = items(next.getOrDefault(c.name(), def.kafkaDefault()));
+                    for (String v : c.value().split(",")) {
+                        if (op == OpType.SUBTRACT) {
+                            items.remove(v);
+                        } else if (!items.contains(v)) {
+                            items.add(v);
+                        }
+                    }
+                    next.put(c.name(), String.join(",", items));
+                }
+            }
+        }
+        return next;
+    }
+
+    private static List<String> items(String list) {
+        List<String> out = new ArrayList<>();
+        for (String s : list.split(",")) {
+            if (!s.isEmpty()) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+}

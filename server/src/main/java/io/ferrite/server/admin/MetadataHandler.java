@@ -1,0 +1,127 @@
+package io.ferrite.server.admin;
+
+import io.ferrite.server.metadata.ClusterIdentity;
+import io.ferrite.server.metadata.Topic;
+import io.ferrite.server.metadata.TopicNames;
+import io.ferrite.server.metadata.TopicRegistry;
+import io.ferrite.server.network.AdminExecutor;
+import io.ferrite.server.network.ApiHandler;
+import io.ferrite.server.network.RequestContext;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBrokerCollection;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponsePartition;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopic;
+import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopicCollection;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * Metadata v0-13: this broker is the only broker, the controller, and the leader and only replica of every
+ * partition. Unknown topics are created when {@code auto.create.topics.enable} and the request allow it;
+ * such a request is answered on the admin thread, since creating a topic writes and fsyncs files.
+ */
+final class MetadataHandler implements ApiHandler<MetadataRequestData> {
+    private final TopicRegistry topics;
+    private final ClusterIdentity identity;
+    private final String advertisedHost;
+    private final IntSupplier advertisedPort;
+    private final boolean autoCreate;
+    private final int defaultPartitions;
+    private final AdminExecutor admin;
+
+    MetadataHandler(TopicRegistry topics, ClusterIdentity identity, String advertisedHost, IntSupplier advertisedPort,
+                    boolean autoCreate, int defaultPartitions, AdminExecutor admin) {
+        this.topics = topics;
+        this.admin = admin;
+        this.identity = identity;
+        this.advertisedHost = advertisedHost;
+        this.advertisedPort = advertisedPort;
+        this.autoCreate = autoCreate;
+        this.defaultPartitions = defaultPartitions;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext context, MetadataRequestData req) {
+        short version = context.apiVersion();
+        boolean all = req.topics() == null || (version == 0 && req.topics().isEmpty());
+        boolean create = !all && autoCreate && (version < 4 || req.allowAutoTopicCreation())
+                && req.topics().stream().anyMatch(t -> !byId(t) && topics.get(t.name()) == null);
+        return create ? admin.run(() -> CompletableFuture.completedFuture(answer(req, version, true)))
+                : CompletableFuture.completedFuture(answer(req, version, false));
+    }
+
+    private MetadataResponseData answer(MetadataRequestData req, short version, boolean create) {
+        MetadataResponseTopicCollection out = new MetadataResponseTopicCollection();
+        // v0: an empty list means every topic; v1 and later: null means every topic, empty means none.
+        if (req.topics() == null || (version == 0 && req.topics().isEmpty())) {
+            topics.all().forEach(t -> out.add(describe(t)));
+        } else {
+            for (MetadataRequestData.MetadataRequestTopic wanted : req.topics()) {
+                out.add(lookUp(wanted, create));
+            }
+        }
+        MetadataResponseBrokerCollection brokers = new MetadataResponseBrokerCollection();
+        brokers.add(new MetadataResponseBroker().setNodeId(identity.nodeId()).setHost(advertisedHost)
+                .setPort(advertisedPort.getAsInt()).setRack(null));
+        return new MetadataResponseData().setBrokers(brokers).setClusterId(identity.clusterId())
+                .setControllerId(identity.nodeId()).setTopics(out);
+    }
+
+    /**
+     * A lookup by topic id (v12+): the name is null, or empty as the Java client's id-only requests leave it
+     * (the consumer of KIP-848 resolves the topic ids of its assignment this way).
+     */
+    private static boolean byId(MetadataRequestData.MetadataRequestTopic wanted) {
+        return wanted.name() == null || (wanted.name().isEmpty() && !Uuid.ZERO_UUID.equals(wanted.topicId()));
+    }
+
+    private MetadataResponseTopic lookUp(MetadataRequestData.MetadataRequestTopic wanted, boolean create) {
+        if (byId(wanted)) {
+            Topic t = topics.get(wanted.topicId());
+            return t != null ? describe(t) : new MetadataResponseTopic().setTopicId(wanted.topicId())
+                    .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());
+        }
+        Topic t = topics.get(wanted.name());
+        if (t == null && TopicNames.problem(wanted.name()) != null) {
+            return error(wanted.name(), Errors.INVALID_TOPIC_EXCEPTION);
+        }
+        if (t == null && create) {
+            try {
+                t = topics.create(wanted.name(), defaultPartitions, Map.of());
+            } catch (ApiException e) { // raced another creation, or collides on '.' and '_'
+                t = topics.get(wanted.name());
+                if (t == null) {
+                    return error(wanted.name(), Errors.forException(e));
+                }
+            } catch (RuntimeException e) { // the registry file or the store could not be written
+                return error(wanted.name(), Errors.KAFKA_STORAGE_ERROR);
+            }
+        }
+        return t == null ? error(wanted.name(), Errors.UNKNOWN_TOPIC_OR_PARTITION) : describe(t);
+    }
+
+    private static MetadataResponseTopic error(String name, Errors error) {
+        return new MetadataResponseTopic().setName(name).setTopicId(Uuid.ZERO_UUID).setErrorCode(error.code());
+    }
+
+    private MetadataResponseTopic describe(Topic t) {
+        List<MetadataResponsePartition> parts = new ArrayList<>(t.partitions());
+        List<Integer> self = List.of(identity.nodeId());
+        for (int p = 0; p < t.partitions(); p++) {
+            parts.add(new MetadataResponsePartition().setPartitionIndex(p).setLeaderId(identity.nodeId())
+                    .setLeaderEpoch(t.leaderEpoch()).setReplicaNodes(self).setIsrNodes(self)
+                    .setOfflineReplicas(List.of()));
+        }
+        return new MetadataResponseTopic().setName(t.name()).setTopicId(t.id()).setIsInternal(false)
+                .setPartitions(parts);
+    }
+}

@@ -1,0 +1,197 @@
+package io.ferrite.server.group;
+
+import io.ferrite.server.network.ApiRegistry;
+import io.ferrite.server.network.RequestContext;
+import io.ferrite.server.security.AuthorizedOperations;
+import io.ferrite.group.GroupCoordinator;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.IntSupplier;
+import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
+import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
+import org.apache.kafka.common.message.FindCoordinatorRequestData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData;
+import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
+import org.apache.kafka.common.message.HeartbeatRequestData;
+import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
+import org.apache.kafka.common.message.ListGroupsRequestData;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
+import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartition;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopic;
+import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
+import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
+
+/**
+ * The group APIs: FindCoordinator (this broker coordinates every group), then each group and offset API
+ * handed to the {@link GroupCoordinator}, with the version differences of the wire formats sorted out here.
+ */
+public final class GroupApis {
+    private final GroupCoordinator coordinator;
+    private final int nodeId;
+    private final String host;
+    private final IntSupplier port;
+
+    private GroupApis(GroupCoordinator coordinator, int nodeId, String host, IntSupplier port) {
+        this.coordinator = coordinator;
+        this.nodeId = nodeId;
+        this.host = host;
+        this.port = port;
+    }
+
+    /**
+     * Registers the group APIs at Kafka 4.3's version ranges, and the feature that turns on KIP-848; this
+     * broker, at {@code host} and {@code port}, answers FindCoordinator for every group.
+     */
+    public static void register(ApiRegistry apis, GroupCoordinator coordinator, int nodeId, String host,
+                                IntSupplier port) {
+        new GroupApis(coordinator, nodeId, host, port).register(apis);
+    }
+
+    private void register(ApiRegistry apis) {
+        apis.register(ApiKeys.FIND_COORDINATOR, this::findCoordinator);
+        apis.register(ApiKeys.JOIN_GROUP, this::joinGroup);
+        apis.register(ApiKeys.SYNC_GROUP, this::syncGroup);
+        apis.register(ApiKeys.HEARTBEAT, (RequestContext c, HeartbeatRequestData q) -> coordinator.heartbeat(q));
+        apis.register(ApiKeys.LEAVE_GROUP,
+                (RequestContext c, LeaveGroupRequestData q) -> coordinator.leaveGroup(q, c.apiVersion()));
+        apis.register(ApiKeys.OFFSET_COMMIT,
+                (RequestContext c, OffsetCommitRequestData q) -> coordinator.commitOffsets(q, c.apiVersion()));
+        apis.register(ApiKeys.OFFSET_FETCH, this::fetchOffsets);
+        apis.register(ApiKeys.OFFSET_DELETE,
+                (RequestContext c, OffsetDeleteRequestData q) -> coordinator.deleteOffsets(q));
+        apis.register(ApiKeys.LIST_GROUPS, (RequestContext c, ListGroupsRequestData q) -> coordinator.listGroups(q));
+        apis.register(ApiKeys.DESCRIBE_GROUPS, this::describeGroups);
+        apis.register(ApiKeys.DELETE_GROUPS,
+                (RequestContext c, DeleteGroupsRequestData q) -> coordinator.deleteGroups(q));
+        apis.register(ApiKeys.CONSUMER_GROUP_HEARTBEAT, (RequestContext c, ConsumerGroupHeartbeatRequestData q) ->
+                coordinator.consumerGroupHeartbeat(q, c.apiVersion(), c.clientId(), c.clientHost()));
+        apis.register(ApiKeys.CONSUMER_GROUP_DESCRIBE, this::describeConsumerGroups);
+        // Java clients use the consumer group protocol only where the cluster has finalized group.version 1.
+        apis.feature(GROUP_VERSION, 0, 1, 1);
+    }
+
+    /** The feature that says the consumer group protocol (KIP-848) is on, as Kafka 4.x names it. */
+    static final String GROUP_VERSION = "group.version";
+
+    private CompletableFuture<ApiMessage> describeConsumerGroups(RequestContext r,
+                                                                 ConsumerGroupDescribeRequestData req) {
+        return coordinator.consumerGroupDescribe(req.groupIds()).thenApply(groups -> {
+            groups.forEach(g -> g.setAuthorizedOperations(req.includeAuthorizedOperations() && g.errorCode() == 0
+                    ? AuthorizedOperations.GROUP : AuthorizedOperations.NOT_ASKED));
+            return new ConsumerGroupDescribeResponseData().setGroups(groups);
+        });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static CompletableFuture<ApiMessage> widen(CompletableFuture<? extends ApiMessage> f) {
+        return (CompletableFuture<ApiMessage>) f;
+    }
+
+    /** Before v7 the protocol name is not nullable: none is "" there; from v7 "" is sent as null. */
+    private CompletableFuture<ApiMessage> joinGroup(RequestContext r, JoinGroupRequestData req) {
+        short version = r.apiVersion();
+        return coordinator.joinGroup(req, version, r.clientId(), r.clientHost())
+                .thenApply(resp -> {
+                    if (version < 7 && resp.protocolName() == null) {
+                        resp.setProtocolName("");
+                    } else if (version >= 7 && "".equals(resp.protocolName())) {
+                        resp.setProtocolName(null);
+                    }
+                    return resp;
+                });
+    }
+
+    /** From v5 a SyncGroup must name the protocol type and name; without them Kafka refuses it. */
+    private CompletableFuture<ApiMessage> syncGroup(RequestContext r, SyncGroupRequestData req) {
+        if (r.apiVersion() >= 5 && (req.protocolType() == null || req.protocolName() == null)) {
+            return CompletableFuture.completedFuture(new SyncGroupResponseData()
+                    .setErrorCode(Errors.INCONSISTENT_GROUP_PROTOCOL.code()).setAssignment(new byte[0]));
+        }
+        return widen(coordinator.syncGroup(req, r.apiVersion()));
+    }
+
+    /**
+     * Group keys: this broker. Transaction (and share) keys: not served yet, answered with a non-retriable
+     * INVALID_REQUEST so a transactional producer fails at once instead of retrying until its timeout.
+     */
+    private CompletableFuture<ApiMessage> findCoordinator(RequestContext r, FindCoordinatorRequestData req) {
+        FindCoordinatorResponseData resp = new FindCoordinatorResponseData();
+        boolean group = req.keyType() == CoordinatorType.GROUP.id();
+        Errors error = group ? Errors.NONE : Errors.INVALID_REQUEST;
+        String message = group ? null : req.keyType() == CoordinatorType.TRANSACTION.id()
+                ? "transactions are not supported by this broker yet" : "coordinator type " + req.keyType()
+                + " is not supported";
+        if (r.apiVersion() < 4) {
+            return CompletableFuture.completedFuture(group
+                    ? resp.setNodeId(nodeId).setHost(host).setPort(port.getAsInt())
+                    : resp.setErrorCode(error.code()).setErrorMessage(message).setNodeId(-1).setHost("").setPort(-1));
+        }
+        for (String key : req.coordinatorKeys()) {
+            Coordinator c = new Coordinator().setKey(key);
+            resp.coordinators().add(group ? c.setNodeId(nodeId).setHost(host).setPort(port.getAsInt())
+                    : c.setErrorCode(error.code()).setErrorMessage(message).setNodeId(-1).setHost("").setPort(-1));
+        }
+        return CompletableFuture.completedFuture(resp);
+    }
+
+    /** v8+ ask for several groups; v1-7 for one, answered in the older shape. */
+    private CompletableFuture<ApiMessage> fetchOffsets(RequestContext r, OffsetFetchRequestData req) {
+        short version = r.apiVersion();
+        if (version >= 8) {
+            return coordinator.fetchOffsets(req.groups(), version)
+                    .thenApply(groups -> new OffsetFetchResponseData().setGroups(groups));
+        }
+        OffsetFetchRequestGroup one = new OffsetFetchRequestGroup().setGroupId(req.groupId()).setMemberEpoch(-1)
+                .setMemberId(null).setTopics(null);
+        if (req.topics() != null) {
+            List<OffsetFetchRequestTopics> topics = new ArrayList<>();
+            req.topics().forEach(t -> topics.add(new OffsetFetchRequestTopics().setName(t.name())
+                    .setPartitionIndexes(t.partitionIndexes())));
+            one.setTopics(topics);
+        }
+        return coordinator.fetchOffsets(List.of(one), version).thenApply(groups -> {
+            OffsetFetchResponseGroup g = groups.get(0);
+            OffsetFetchResponseData resp = new OffsetFetchResponseData().setErrorCode(g.errorCode());
+            for (OffsetFetchResponseTopics t : g.topics()) {
+                OffsetFetchResponseTopic out = new OffsetFetchResponseTopic().setName(t.name());
+                for (OffsetFetchResponsePartitions p : t.partitions()) {
+                    // v1 has no group-level error: each partition carries it.
+                    out.partitions().add(new OffsetFetchResponsePartition().setPartitionIndex(p.partitionIndex())
+                            .setCommittedOffset(p.committedOffset()).setCommittedLeaderEpoch(p.committedLeaderEpoch())
+                            .setMetadata(p.metadata()).setErrorCode(version < 2 && p.errorCode() == 0
+                                    ? g.errorCode() : p.errorCode()));
+                }
+                resp.topics().add(out);
+            }
+            return resp;
+        });
+    }
+
+    private CompletableFuture<ApiMessage> describeGroups(RequestContext r, DescribeGroupsRequestData req) {
+        return coordinator.describeGroups(req, r.apiVersion()).thenApply(resp -> {
+            for (DescribeGroupsResponseData.DescribedGroup g : resp.groups()) {
+                g.setAuthorizedOperations(req.includeAuthorizedOperations() && g.errorCode() == 0
+                        ? AuthorizedOperations.GROUP : AuthorizedOperations.NOT_ASKED);
+            }
+            return resp;
+        });
+    }
+}

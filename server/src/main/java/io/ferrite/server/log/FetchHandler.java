@@ -1,0 +1,162 @@
+package io.ferrite.server.log;
+
+import io.ferrite.server.metadata.Topic;
+import io.ferrite.server.metadata.TopicRegistry;
+import io.ferrite.server.network.ApiHandler;
+import io.ferrite.server.network.RequestContext;
+import io.ferrite.protocol.HeldRecords;
+import io.ferrite.storage.PartitionKey;
+import io.ferrite.storage.ReadResult;
+import io.ferrite.storage.Slice;
+import io.ferrite.storage.Store;
+import io.ferrite.storage.StoreException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
+import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+
+/**
+ * Fetch v4-18, sessions declined (every answer carries session id 0, so clients send full fetches).
+ *
+ * <p>Each partition is read from its fetch offset up to its {@code partitionMaxBytes} while the response's
+ * {@code maxBytes} lasts; the first batch of the response is returned even if larger, so a consumer always
+ * moves on. When fewer than {@code minBytes} are found the fetch waits, off the event loop, until an append
+ * to one of its partitions or {@code maxWaitMs}, then reads once more and answers whatever it has.
+ *
+ * <p>Records are never copied: the response carries the store's slices of the mapped files as
+ * {@link HeldRecords}, the frame gathers them, and the files are let go once the socket write is done.
+ */
+final class FetchHandler implements ApiHandler<FetchRequestData> {
+    private final TopicRegistry topics;
+    private final Store store;
+    private final FetchWaiters waiters;
+
+    FetchHandler(TopicRegistry topics, Store store, FetchWaiters waiters) {
+        this.topics = topics;
+        this.store = store;
+        this.waiters = waiters;
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext context, FetchRequestData req) {
+        if (req.sessionId() != 0) {
+            return CompletableFuture.completedFuture(new FetchResponseData().setSessionId(0)
+                    .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()));
+        }
+        Read first = read(req, context.apiVersion());
+        if (first.bytes >= req.minBytes() || req.maxWaitMs() <= 0 || first.keys.isEmpty() || first.anyError) {
+            return CompletableFuture.completedFuture(first.response);
+        }
+        HeldRecords.releaseAll(first.response); // too little: read again after the wait
+        CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
+        FetchWaiters.Waiter w = new FetchWaiters.Waiter(() -> {
+            try {
+                answer.complete(read(req, context.apiVersion()).response);
+            } catch (RuntimeException e) {
+                answer.completeExceptionally(e);
+            }
+        });
+        waiters.await(w, first.keys, req.maxWaitMs());
+        // An append between the first read and the registration above would have been missed: look again.
+        if (changedSince(first)) {
+            w.fire();
+        }
+        return answer;
+    }
+
+    private boolean changedSince(Read r) {
+        for (int i = 0; i < r.keys.size(); i++) {
+            if (store.logEndOffset(r.keys.get(i)) != r.endOffsets.get(i)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private record Read(FetchResponseData response, int bytes, List<PartitionKey> keys, List<Long> endOffsets,
+                        boolean anyError) {
+    }
+
+    private Read read(FetchRequestData req, short version, FetchResponseData resp) {
+        int budget = req.maxBytes() > 0 ? req.maxBytes() : Integer.MAX_VALUE;
+        int total = 0;
+        boolean anyError = false;
+        List<PartitionKey> keys = new ArrayList<>();
+        List<Long> ends = new ArrayList<>();
+        for (FetchRequestData.FetchTopic ft : req.topics()) {
+            boolean byId = version >= 13;
+            Topic topic = byId ? topics.get(ft.topicId()) : topics.get(ft.topic());
+            FetchableTopicResponse tr = new FetchableTopicResponse().setTopic(byId ? "" : ft.topic())
+                    .setTopicId(ft.topicId());
+            resp.responses().add(tr);
+            for (FetchRequestData.FetchPartition fp : ft.partitions()) {
+                PartitionData pd = new PartitionData().setPartitionIndex(fp.partition()).setHighWatermark(-1)
+                        .setLastStableOffset(-1).setLogStartOffset(-1).setRecords(MemoryRecords.EMPTY);
+                tr.partitions().add(pd);
+                if (topic == null || fp.partition() < 0 || fp.partition() >= topic.partitions()) {
+                    pd.setErrorCode(byId && topic == null ? Errors.UNKNOWN_TOPIC_ID.code()
+                            : Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                    anyError = true;
+                    continue;
+                }
+                if (fp.currentLeaderEpoch() >= 0 && fp.currentLeaderEpoch() != topic.leaderEpoch()) {
+                    pd.setErrorCode(fp.currentLeaderEpoch() > topic.leaderEpoch()
+                            ? Errors.UNKNOWN_LEADER_EPOCH.code() : Errors.FENCED_LEADER_EPOCH.code());
+                    anyError = true;
+                    continue;
+                }
+                PartitionKey key = new PartitionKey(topic.name(), fp.partition());
+                int limit = total == 0 ? Math.min(fp.partitionMaxBytes(), budget)
+                        : Math.min(fp.partitionMaxBytes(), budget - total);
+                ReadResult r = null;
+                try {
+                    r = store.read(key, fp.fetchOffset(), Math.max(limit, 1));
+                    pd.setHighWatermark(r.highWatermark()).setLastStableOffset(r.highWatermark())
+                            .setLogStartOffset(r.logStartOffset());
+                    keys.add(key);
+                    ends.add(r.highWatermark());
+                    // Only the response's first data may exceed the limits; later partitions must fit, as in Kafka.
+                    boolean take = total == 0 || r.sizeInBytes() <= limit;
+                    if (take && !r.batches().isEmpty()) {
+                        List<ByteBuffer> views = new ArrayList<>(r.batches().size());
+                        for (Slice s : r.batches()) {
+                            views.add(s.buffer());
+                        }
+                        pd.setRecords(new HeldRecords(views, r)); // the response holds the files now
+                        total += r.sizeInBytes();
+                        r = null;
+                    }
+                } catch (StoreException e) {
+                    pd.setErrorCode(StoreErrors.of(e).code());
+                    if (e.category() == StoreException.Category.OFFSET_OUT_OF_RANGE) {
+                        pd.setHighWatermark(store.logEndOffset(key)).setLastStableOffset(store.logEndOffset(key))
+                                .setLogStartOffset(store.logStartOffset(key));
+                    }
+                    anyError = true;
+                } finally {
+                    if (r != null) {
+                        r.close(); // read but not sent
+                    }
+                }
+            }
+        }
+        return new Read(resp, total, keys, ends, anyError);
+    }
+
+    private Read read(FetchRequestData req, short version) {
+        FetchResponseData resp = new FetchResponseData().setSessionId(0);
+        try {
+            return read(req, version, resp);
+        } catch (RuntimeException e) {
+            HeldRecords.releaseAll(resp); // no answer: let go of what was read so far
+            throw e;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+package io.ferrite.server.log;
+
+import io.ferrite.server.metadata.Topic;
+import io.ferrite.server.metadata.TopicRegistry;
+import io.ferrite.server.network.ApiHandler;
+import io.ferrite.server.network.RequestContext;
+import io.ferrite.server.network.CloseConnection;
+import io.ferrite.protocol.BatchValidator;
+import io.ferrite.storage.AppendResult;
+import io.ferrite.storage.PartitionKey;
+import io.ferrite.storage.RecordBatchHeader;
+import io.ferrite.storage.Store;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
+import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+
+/**
+ * Produce: each partition's records are validated as Kafka validates them, then appended to the store
+ * before this method returns (the store copies them, so the request buffer may go). The response waits for
+ * every append to count as done: at once in async flush mode, after the group fsync in sync mode.
+ * acks=0 gets no response; if anything failed the connection is closed instead, as Kafka does. From v8
+ * a refusal that is the fault of particular records names them (record errors), so the producer fails
+ * just those records with their reason.
+ */
+final class ProduceHandler implements ApiHandler<ProduceRequestData> {
+    private static final int COMPRESSION_MASK = 0x07;
+    private static final int ZSTD = 4;
+
+    private final TopicRegistry topics;
+    private final Store store;
+    private final Clock clock;
+    private final FetchWaiters fetches;
+
+    /** Topics are looked up per request, so a changed config applies from the next produce on. */
+    ProduceHandler(TopicRegistry topics, Store store, Clock clock, FetchWaiters fetches) {
+        this.topics = topics;
+        this.store = store;
+        this.clock = clock;
+        this.fetches = fetches;
+    }
+
+    private record Part(TopicProduceResponse topic, PartitionProduceResponse response,
+                        CompletableFuture<AppendResult> append) {
+    }
+
+    @Override
+    public CompletableFuture<ApiMessage> handle(RequestContext context, ProduceRequestData req) {
+        short acks = req.acks();
+        ProduceResponseData resp = new ProduceResponseData();
+        List<Part> parts = new ArrayList<>();
+        for (ProduceRequestData.TopicProduceData td : req.topicData()) {
+            Topic topic = td.name() == null || td.name().isEmpty() ? topics.get(td.topicId()) : topics.get(td.name());
+            TopicProduceResponse tr = new TopicProduceResponse().setName(td.name()).setTopicId(td.topicId());
+            resp.responses().add(tr);
+            for (ProduceRequestData.PartitionProduceData pd : td.partitionData()) {
+                PartitionProduceResponse pr = new PartitionProduceResponse().setIndex(pd.index());
+                tr.partitionResponses().add(pr);
+                if (acks != 0 && acks != 1 && acks != -1) {
+                    pr.setErrorCode(Errors.INVALID_REQUIRED_ACKS.code());
+                } else if (topic == null) {
+                    pr.setErrorCode(context.apiVersion() >= 13 && (td.name() == null || td.name().isEmpty())
+                            ? Errors.UNKNOWN_TOPIC_ID.code() : Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                } else if (pd.index() < 0 || pd.index() >= topic.partitions()) {
+                    pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                } else {
+                    parts.add(new Part(tr, pr, append(topic, pd, pr, context.apiVersion(), req.transactionalId())));
+                }
+            }
+        }
+        CompletableFuture<?>[] all = parts.stream().map(Part::append).toArray(CompletableFuture[]::new);
+        return CompletableFuture.allOf(all).handle((v, e) -> null).thenApply(v -> {
+            boolean failed = false;
+            for (Part p : parts) {
+                AppendResult r = p.append.handle((ok, err) -> ok).join();
+                if (r == null) {
+                    Errors error = StoreErrors.of(p.append.handle((ok, err) -> err).join());
+                    p.response.setErrorCode(error.code()).setBaseOffset(-1).setLogAppendTimeMs(-1)
+                            .setLogStartOffset(-1);
+                } else {
+                    p.response.setBaseOffset(r.baseOffset()).setLogAppendTimeMs(r.logAppendTime())
+                            .setLogStartOffset(r.logStartOffset());
+                }
+            }
+            for (TopicProduceResponse t : resp.responses()) {
+                for (PartitionProduceResponse p : t.partitionResponses()) {
+                    failed |= p.errorCode() != Errors.NONE.code();
+                }
+            }
+            if (acks == 0) {
+                if (failed) {
+                    throw new CloseConnection("acks=0 produce failed; closing the connection"
+                            + " as Kafka does");
+                }
+                return null;
+            }
+            return resp;
+        });
+    }
+
+    /** Validates and appends one partition's batch; failures come back as an already failed future. */
+    private CompletableFuture<AppendResult> append(Topic topic, ProduceRequestData.PartitionProduceData pd,
+                                                   PartitionProduceResponse pr, short version, String transactionalId) {
+        BatchValidator.Rules rules = topic.produceRules();
+        boolean logAppendTime = rules.timestampType() == TimestampType.LOG_APPEND_TIME;
+        try {
+            ByteBuffer records = pd.records() instanceof MemoryRecords m ? m.buffer() : ByteBuffer.allocate(0);
+            ByteBuffer batch = BatchValidator.validate(records, rules, clock.millis());
+            short attributes = RecordBatchHeader.attributes(batch);
+            if ((attributes & COMPRESSION_MASK) == ZSTD && version < 7) {
+                return failed(pr, Errors.UNSUPPORTED_COMPRESSION_TYPE, "zstd needs produce v7 or later");
+            }
+            if (RecordBatchHeader.isTransactional(batch)) {
+                // Transactions are not served yet: nothing may leave an open transaction in the log.
+                return failed(pr, transactionalId == null ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+                        : Errors.INVALID_TXN_STATE, "transactional batches are not accepted");
+            }
+            PartitionKey key = new PartitionKey(topic.name(), pd.index());
+            CompletableFuture<AppendResult> appended = store.append(key, batch, topic.leaderEpoch(), logAppendTime);
+            fetches.appended(key); // readable now: fetches waiting on it answer
+            return appended;
+        } catch (BatchValidator.InvalidBatchException e) {
+            for (BatchValidator.RecordError r : e.recordErrors()) { // sent from v8; older versions drop them
+                pr.recordErrors().add(new BatchIndexAndErrorMessage().setBatchIndex(r.batchIndex())
+                        .setBatchIndexErrorMessage(r.message()));
+            }
+            return failed(pr, e.error(), e.getMessage());
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    /** A refusal, carried through the append future as Kafka's exception for {@code error}. */
+    private static CompletableFuture<AppendResult> failed(PartitionProduceResponse pr, Errors error, String message) {
+        pr.setErrorMessage(message);
+        return CompletableFuture.failedFuture(error.exception(message));
+    }
+}

@@ -1,0 +1,345 @@
+package io.ferrite.server.metadata;
+
+import io.ferrite.server.config.TopicConfigs;
+import io.ferrite.server.config.TopicDefaults;
+import io.ferrite.protocol.BatchValidator;
+import io.ferrite.group.TopicLookup;
+import io.ferrite.storage.AtomicFiles;
+import io.ferrite.storage.PartitionKey;
+import io.ferrite.storage.Retention;
+import io.ferrite.storage.Store;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
+import java.util.zip.CRC32C;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidPartitionsException;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * The topics, persisted in the file {@code topics} next to the store's files, and their partitions in the
+ * store. Every change rewrites the file whole: written to {@code topics.tmp}, fsynced, renamed over the old
+ * one, directory fsynced, so a crash leaves the old list or the new one.
+ *
+ * <pre>
+ *  0  int32  magic 0xFE77709C
+ *  4  int32  version 1
+ *  8  int32  topic count N
+ * 12  N times: string name, int64 id (most significant), int64 id (least significant), int32 partitions,
+ *              int32 leader epoch, int32 config count C, C times (string key, string value)
+ * ..  int32  CRC-32C of every byte before it
+ * string: int16 length, then UTF-8 bytes
+ * </pre>
+ *
+ * A topic is written to the file before its partitions exist in the store, and its partitions go from the
+ * store before it leaves the file, so a crash can leave only empty partitions behind, never a topic without
+ * its partitions; open creates any that are missing.
+ */
+public final class TopicRegistry {
+    public static final String FILE = "topics";
+    private static final int MAGIC = 0xFE77709C;
+    private static final int VERSION = 1;
+
+    private final Path dir;
+    private final Store store;
+    private final TopicDefaults defaults;
+    private final Map<String, Topic> byName = new ConcurrentHashMap<>();
+    private final Map<Uuid, Topic> byId = new ConcurrentHashMap<>();
+    private volatile Consumer<String> deleted = name -> { };
+
+    private TopicRegistry(Path dir, Store store, TopicDefaults defaults) {
+        this.dir = dir;
+        this.store = store;
+        this.defaults = defaults;
+    }
+
+    /** A topic record, with its configs typed over the broker's defaults. */
+    private Topic topic(String name, Uuid id, int partitions, int leaderEpoch, Map<String, String> configs) {
+        BatchValidator.Rules rules;
+        try {
+            rules = defaults.produceRules(configs);
+        } catch (RuntimeException e) { // the configs were validated when set: say which topic, not just "invalid"
+            throw new IllegalStateException("topic '" + name + "' has configs " + configs
+                    + " that produce cannot apply: " + e.getMessage(), e);
+        }
+        return new Topic(name, id, partitions, leaderEpoch, configs, rules);
+    }
+
+    /**
+     * Loads the topics of {@code dir} and makes sure the store has every partition they name, with the retention
+     * their configs ask for over the broker's {@code defaults}.
+     */
+    public static TopicRegistry open(Path dir, Store store, TopicDefaults defaults) {
+        TopicRegistry r = new TopicRegistry(dir, store, defaults);
+        for (Topic t : r.read(dir.resolve(FILE))) {
+            r.byName.put(t.name(), t);
+            r.byId.put(t.id(), t);
+            store.createPartitions(keys(t));
+            r.applyRetention(t);
+        }
+        return r;
+    }
+
+    /** Who hears of a topic deletion (its committed offsets go too); called before the topic's data goes. */
+    public void onDelete(Consumer<String> listener) {
+        this.deleted = listener;
+    }
+
+    /** These topics as the group coordinator needs them. */
+    public TopicLookup lookup() {
+        return new TopicLookup() {
+            @Override
+            public int partitions(String topic) {
+                Topic t = byName.get(topic);
+                return t == null ? -1 : t.partitions();
+            }
+
+            @Override
+            public String name(Uuid id) {
+                Topic t = byId.get(id);
+                return t == null ? null : t.name();
+            }
+
+            @Override
+            public Uuid id(String topic) {
+                Topic t = byName.get(topic);
+                return t == null ? Uuid.ZERO_UUID : t.id();
+            }
+
+            @Override
+            public Collection<String> names() {
+                return List.copyOf(byName.keySet());
+            }
+        };
+    }
+
+    public Topic get(String name) {
+        return byName.get(name);
+    }
+
+    public Topic get(Uuid id) {
+        return byId.get(id);
+    }
+
+    public Collection<Topic> all() {
+        return byName.values();
+    }
+
+    /** Kafka's message for creating a topic that exists, which kafka-topics prints as it is. */
+    public static String alreadyExists(String name) {
+        return "Topic '" + name + "' already exists.";
+    }
+
+    /**
+     * Creates a topic, durably.
+     *
+     * @throws InvalidTopicException for an illegal name, or one that collides with another on '.' and '_'
+     * @throws TopicExistsException  if it exists
+     */
+    public synchronized Topic create(String name, int partitions, Map<String, String> configs) {
+        String problem = TopicNames.problem(name);
+        if (problem != null) {
+            throw new InvalidTopicException(problem);
+        }
+        if (byName.containsKey(name)) {
+            throw new TopicExistsException(alreadyExists(name));
+        }
+        String unified = TopicNames.unifyCollisionChars(name);
+        for (String other : byName.keySet()) {
+            if (TopicNames.unifyCollisionChars(other).equals(unified)) {
+                throw new InvalidTopicException("topic '" + name + "' collides with existing topic '" + other
+                        + "': '.' and '_' may not be the only difference");
+            }
+        }
+        Topic t = topic(name, Uuid.randomUuid(), partitions, 0, configs);
+        Map<String, Topic> next = new LinkedHashMap<>(byName);
+        next.put(name, t);
+        write(next.values());
+        byName.put(name, t);
+        byId.put(t.id(), t);
+        store.createPartitions(keys(t));
+        applyRetention(t);
+        return t;
+    }
+
+    /**
+     * Raises a topic's partition count to {@code count}, durably. The grown topic is written to the file first,
+     * then its new partitions are made in the store, and only then is it visible here: a crash in between
+     * leaves a file naming partitions the store lacks, which open creates, and a store failure leaves the old
+     * count here, so a retry finishes the job.
+     *
+     * @throws UnknownTopicOrPartitionException if the topic does not exist
+     * @throws InvalidPartitionsException       if {@code count} is not more than it has
+     */
+    public synchronized Topic addPartitions(String name, int count) {
+        Topic t = byName.get(name);
+        if (t == null) {
+            throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
+        }
+        if (count <= t.partitions()) {
+            throw new InvalidPartitionsException("topic '" + name + "' has " + t.partitions()
+                    + " partitions; it can only grow");
+        }
+        Topic grown = topic(t.name(), t.id(), count, t.leaderEpoch(), t.configs());
+        Map<String, Topic> next = new LinkedHashMap<>(byName);
+        next.put(name, grown);
+        write(next.values());
+        store.createPartitions(keys(grown));
+        applyRetention(grown);
+        byName.put(name, grown);
+        byId.put(grown.id(), grown);
+        return grown;
+    }
+
+    /**
+     * Replaces a topic's whole config set, durably, the way {@link #create} writes, and applies it at once:
+     * retention goes to the store here; produce reads the new record on its next request. {@code change} gets
+     * the current configs and returns the new ones, or throws to change nothing; it runs under the registry's
+     * lock, so concurrent changes to one topic never lose each other.
+     *
+     * @throws UnknownTopicOrPartitionException if there is no such topic
+     */
+    public synchronized Topic replaceConfigs(String name, UnaryOperator<Map<String, String>> change) {
+        Topic old = byName.get(name);
+        if (old == null) {
+            throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
+        }
+        Topic t = topic(old.name(), old.id(), old.partitions(), old.leaderEpoch(), change.apply(old.configs()));
+        Map<String, Topic> next = new LinkedHashMap<>(byName);
+        next.put(name, t);
+        write(next.values());
+        byName.put(name, t);
+        byId.put(t.id(), t);
+        applyRetention(t);
+        return t;
+    }
+
+    /** The topic's retention, from its configs over the broker's, for each of its partitions. */
+    private void applyRetention(Topic t) {
+        Retention r = TopicConfigs.retention(defaults, t.configs());
+        for (PartitionKey k : keys(t)) {
+            store.setRetention(k, r);
+        }
+    }
+
+    /**
+     * Deletes a topic and its data, durably. Its partitions leave the store first, then the topic leaves the
+     * file: a crash between the two leaves the topic, empty, never a topic file entry without its partitions.
+     * A topic created later under the same name gets a new id and none of the old data.
+     */
+    public synchronized void delete(Topic t) {
+        if (byName.get(t.name()) != t) {
+            return;
+        }
+        deleted.accept(t.name());
+        for (PartitionKey k : keys(t)) {
+            if (store.hasPartition(k)) {
+                store.deletePartition(k);
+            }
+        }
+        Map<String, Topic> next = new LinkedHashMap<>(byName);
+        next.remove(t.name());
+        write(next.values());
+        byName.remove(t.name());
+        byId.remove(t.id());
+    }
+
+    private static List<PartitionKey> keys(Topic t) {
+        List<PartitionKey> keys = new ArrayList<>(t.partitions());
+        for (int p = 0; p < t.partitions(); p++) {
+            keys.add(new PartitionKey(t.name(), p));
+        }
+        return keys;
+    }
+
+    private void write(Collection<Topic> topics) {
+        ByteBuffer b = ByteBuffer.allocate(1 << 16);
+        b.putInt(MAGIC).putInt(VERSION).putInt(topics.size());
+        for (Topic t : topics) {
+            b = ensure(b, 64 + t.name().length() * 3);
+            putString(b, t.name());
+            b.putLong(t.id().getMostSignificantBits()).putLong(t.id().getLeastSignificantBits())
+                    .putInt(t.partitions()).putInt(t.leaderEpoch()).putInt(t.configs().size());
+            for (Map.Entry<String, String> c : t.configs().entrySet()) {
+                b = ensure(b, 4 + (c.getKey().length() + c.getValue().length()) * 3);
+                putString(b, c.getKey());
+                putString(b, c.getValue());
+            }
+        }
+        b = ensure(b, 4);
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 0, b.position());
+        b.putInt((int) crc.getValue()).flip();
+        try {
+            AtomicFiles.replace(dir.resolve(FILE), b);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + dir.resolve(FILE), e);
+        }
+    }
+
+    private List<Topic> read(Path file) {
+        if (!Files.exists(file)) {
+            return List.of();
+        }
+        try {
+            ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file));
+            CRC32C crc = new CRC32C();
+            crc.update(b.array(), 0, b.limit() - 4);
+            if (b.limit() < 16 || b.getInt(0) != MAGIC || b.getInt(4) != VERSION
+                    || (int) crc.getValue() != b.getInt(b.limit() - 4)) {
+                throw new IOException("not a valid version " + VERSION + " topics file");
+            }
+            b.position(8);
+            int n = b.getInt();
+            List<Topic> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+                String name = getString(b);
+                Uuid id = new Uuid(b.getLong(), b.getLong());
+                int partitions = b.getInt();
+                int epoch = b.getInt();
+                int c = b.getInt();
+                Map<String, String> configs = new LinkedHashMap<>();
+                for (int j = 0; j < c; j++) {
+                    configs.put(getString(b), getString(b));
+                }
+                out.add(topic(name, id, partitions, epoch, configs));
+            }
+            return out;
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalStateException("the topics file " + file + " is unreadable: " + e.getMessage(), e);
+        }
+    }
+
+    private static ByteBuffer ensure(ByteBuffer b, int more) {
+        if (b.remaining() >= more) {
+            return b;
+        }
+        ByteBuffer bigger = ByteBuffer.allocate(Math.max(b.capacity() * 2, b.position() + more));
+        bigger.put(b.flip());
+        return bigger;
+    }
+
+    private static void putString(ByteBuffer b, String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        b.putShort((short) bytes.length).put(bytes);
+    }
+
+    private static String getString(ByteBuffer b) {
+        byte[] bytes = new byte[b.getShort() & 0xFFFF];
+        b.get(bytes);
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,10 @@
+/**
+ * Connections and dispatch: the Netty server ({@link io.ferrite.server.network.KafkaServer}, threads
+ * {@code ferrite-acceptor} and {@code ferrite-network-*}), one {@code RequestDispatcher} per connection that
+ * answers in request order, the {@link io.ferrite.server.network.ApiRegistry} where every API is registered
+ * once with its versions and typed handler, the {@link io.ferrite.server.network.RequestContext} handlers
+ * receive, and the {@link io.ferrite.server.network.AdminExecutor} (thread {@code ferrite-admin}) for
+ * handlers that must not run on a network thread. Knows no API's meaning; later also the TLS and SASL
+ * connection states.
+ */
+package io.ferrite.server.network;
