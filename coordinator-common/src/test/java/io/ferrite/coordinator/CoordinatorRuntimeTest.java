@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferrite.storage.FlushMode;
 import io.ferrite.storage.MutableClock;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Store;
@@ -104,7 +105,7 @@ class CoordinatorRuntimeTest {
 
     @BeforeEach
     void open() {
-        store = Store.open(StoreConfig.fromProperties(dir, Map.of("store.commitlog.file.bytes", "1048576")), clock,
+        store = Store.open(StoreConfig.builder(dir, FlushMode.ASYNC).commitLogFileSize(1 << 20).build(), clock,
                 List.of(PARTITION));
         log = new FaultyLog<>(new StoreCoordinatorLog<>(store, PARTITION, new PutSerde(), clock));
         runtime = new CoordinatorRuntime<>("test-coordinator", log, clock, 64L << 20);

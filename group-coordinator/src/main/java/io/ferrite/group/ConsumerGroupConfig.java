@@ -1,10 +1,12 @@
 package io.ferrite.group;
 
 import io.ferrite.group.assignor.Assignors;
-import io.ferrite.storage.ConfigValues;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
  * The settings of consumer groups (the KIP-848 protocol), under Kafka's names and with its defaults and
@@ -53,21 +55,42 @@ public record ConsumerGroupConfig(int sessionTimeoutMs, int minSessionTimeoutMs,
         }
     }
 
+    /** Each key once, with Kafka's name, type, default and bounds (merged into the broker's definition). */
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define("group.consumer.session.timeout.ms", Type.INT, 45_000, Range.atLeast(1), Importance.MEDIUM,
+                    "How long a consumer-protocol member may go without a heartbeat before it is removed.")
+            .define("group.consumer.min.session.timeout.ms", Type.INT, 45_000, Range.atLeast(1), Importance.MEDIUM,
+                    "The lower bound of group.consumer.session.timeout.ms.")
+            .define("group.consumer.max.session.timeout.ms", Type.INT, 60_000, Range.atLeast(1), Importance.MEDIUM,
+                    "The upper bound of group.consumer.session.timeout.ms.")
+            .define("group.consumer.heartbeat.interval.ms", Type.INT, 5_000, Range.atLeast(1), Importance.MEDIUM,
+                    "How often consumer-protocol members are told to heartbeat.")
+            .define("group.consumer.min.heartbeat.interval.ms", Type.INT, 5_000, Range.atLeast(1),
+                    Importance.MEDIUM, "The lower bound of group.consumer.heartbeat.interval.ms.")
+            .define("group.consumer.max.heartbeat.interval.ms", Type.INT, 15_000, Range.atLeast(1),
+                    Importance.MEDIUM, "The upper bound of group.consumer.heartbeat.interval.ms.")
+            .define("group.consumer.max.size", Type.INT, Integer.MAX_VALUE, Range.atLeast(1), Importance.MEDIUM,
+                    "The most members a consumer group may have.")
+            .define("group.consumer.assignors", Type.LIST, "uniform,range", Importance.MEDIUM,
+                    "The server assignors a member may name (uniform, range, or Kafka's class names of them); "
+                            + "the first is used when a member names none.");
+
     public static ConsumerGroupConfig defaults() {
         return fromProperties(Map.of());
     }
 
-    public static ConsumerGroupConfig fromProperties(Map<String, String> props) {
-        String assignors = props.getOrDefault("group.consumer.assignors", "uniform,range");
-        return new ConsumerGroupConfig(
-                ConfigValues.intOf(props, "group.consumer.session.timeout.ms", 45_000),
-                ConfigValues.intOf(props, "group.consumer.min.session.timeout.ms", 45_000),
-                ConfigValues.intOf(props, "group.consumer.max.session.timeout.ms", 60_000),
-                ConfigValues.intOf(props, "group.consumer.heartbeat.interval.ms", 5_000),
-                ConfigValues.intOf(props, "group.consumer.min.heartbeat.interval.ms", 5_000),
-                ConfigValues.intOf(props, "group.consumer.max.heartbeat.interval.ms", 15_000),
-                ConfigValues.intOf(props, "group.consumer.max.size", Integer.MAX_VALUE),
-                Arrays.stream(assignors.split(",")).map(String::trim).filter(s -> !s.isEmpty())
+    /** The settings of these properties (keys not defined here are ignored); a bad value names its key. */
+    @SuppressWarnings("unchecked")
+    public static ConsumerGroupConfig fromProperties(Map<String, ?> props) {
+        Map<String, Object> v = CONFIG_DEF.parse(props);
+        return new ConsumerGroupConfig((Integer) v.get("group.consumer.session.timeout.ms"),
+                (Integer) v.get("group.consumer.min.session.timeout.ms"),
+                (Integer) v.get("group.consumer.max.session.timeout.ms"),
+                (Integer) v.get("group.consumer.heartbeat.interval.ms"),
+                (Integer) v.get("group.consumer.min.heartbeat.interval.ms"),
+                (Integer) v.get("group.consumer.max.heartbeat.interval.ms"),
+                (Integer) v.get("group.consumer.max.size"),
+                ((List<String>) v.get("group.consumer.assignors")).stream()
                         .map(ConsumerGroupConfig::assignorName).toList());
     }
 

@@ -1,7 +1,10 @@
 package io.ferrite.group;
 
-import io.ferrite.storage.ConfigValues;
 import java.util.Map;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
 
 /**
  * The group coordinator's settings, under Kafka's names.
@@ -35,16 +38,44 @@ public record GroupConfig(int minSessionTimeoutMs, int maxSessionTimeoutMs, int 
         }
     }
 
-    public static GroupConfig fromProperties(Map<String, String> props) {
-        return new GroupConfig(
-                ConfigValues.intOf(props, "group.min.session.timeout.ms", 6_000),
-                ConfigValues.intOf(props, "group.max.session.timeout.ms", 1_800_000),
-                ConfigValues.intOf(props, "group.initial.rebalance.delay.ms", 3_000),
-                ConfigValues.intOf(props, "group.max.size", Integer.MAX_VALUE),
-                ConfigValues.longOf(props, "offsets.retention.minutes", 7 * 24 * 60) * 60_000L,
-                ConfigValues.longOf(props, "offsets.retention.check.interval.ms", 600_000),
-                ConfigValues.intOf(props, "offset.metadata.max.bytes", 4096),
-                300_000,
-                ConfigValues.longOf(props, "store.coordinator.compact.bytes", 64L << 20));
+    /**
+     * Each key once, with Kafka's name, type, default and bounds; the broker merges these into its own
+     * definition, from which its properties are parsed, DescribeConfigs answers and docs/CONFIG.md is made.
+     */
+    public static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define("group.min.session.timeout.ms", Type.INT, 6_000, Range.atLeast(1), Importance.MEDIUM,
+                    "The shortest session timeout a classic-group member may ask for.")
+            .define("group.max.session.timeout.ms", Type.INT, 1_800_000, Range.atLeast(1), Importance.MEDIUM,
+                    "The longest session timeout a classic-group member may ask for.")
+            .define("group.initial.rebalance.delay.ms", Type.INT, 3_000, Range.atLeast(0), Importance.MEDIUM,
+                    "How long a new classic group waits for more members before its first rebalance completes.")
+            .define("group.max.size", Type.INT, Integer.MAX_VALUE, Range.atLeast(1), Importance.MEDIUM,
+                    "The most members a classic group may have.")
+            .define("offsets.retention.minutes", Type.INT, 7 * 24 * 60, Range.atLeast(1), Importance.HIGH,
+                    "How long the committed offsets of a group without members are kept.")
+            .define("offsets.retention.check.interval.ms", Type.LONG, 600_000L, Range.atLeast(1), Importance.HIGH,
+                    "How often offset expiry runs.")
+            .define("offset.metadata.max.bytes", Type.INT, 4096, Range.atLeast(0), Importance.HIGH,
+                    "The longest metadata string an offset commit may carry.")
+            .define("store.coordinator.compact.bytes", Type.LONG, 64L << 20, Range.atLeast(1), Importance.LOW,
+                    "CommitLog bytes the coordinator log may hold back from deletion before the coordinator "
+                            + "compacts it (writes what is live again and moves its start).");
+
+    /** Kafka's fixed time a member that joined a rebalance as new may take to join again. */
+    private static final int NEW_MEMBER_JOIN_TIMEOUT_MS = 300_000;
+
+    /** The settings of these properties (keys not defined here are ignored); a bad value names its key. */
+    public static GroupConfig fromProperties(Map<String, ?> props) {
+        Map<String, Object> v = CONFIG_DEF.parse(props);
+        return new GroupConfig((Integer) v.get("group.min.session.timeout.ms"),
+                (Integer) v.get("group.max.session.timeout.ms"), (Integer) v.get("group.initial.rebalance.delay.ms"),
+                (Integer) v.get("group.max.size"), (Integer) v.get("offsets.retention.minutes") * 60_000L,
+                (Long) v.get("offsets.retention.check.interval.ms"), (Integer) v.get("offset.metadata.max.bytes"),
+                NEW_MEMBER_JOIN_TIMEOUT_MS, (Long) v.get("store.coordinator.compact.bytes"));
+    }
+
+    /** Kafka's defaults. */
+    public static GroupConfig defaults() {
+        return fromProperties(Map.of());
     }
 }

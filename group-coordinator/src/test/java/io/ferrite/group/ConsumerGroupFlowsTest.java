@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferrite.coordinator.CoordinatorRuntime;
 import io.ferrite.coordinator.StoreCoordinatorLog;
+import io.ferrite.storage.FlushMode;
 import io.ferrite.storage.MutableClock;
 import io.ferrite.storage.Store;
 import io.ferrite.storage.StoreConfig;
@@ -62,7 +63,7 @@ class ConsumerGroupFlowsTest {
     }
 
     private void open() {
-        store = Store.open(StoreConfig.fromProperties(dir, Map.of("store.commitlog.file.bytes", "1048576")), clock,
+        store = Store.open(StoreConfig.builder(dir, FlushMode.ASYNC).commitLogFileSize(1 << 20).build(), clock,
                 List.of(GroupCoordinator.LOG_PARTITION));
         runtime = new CoordinatorRuntime<>("group-coordinator", new StoreCoordinatorLog<>(store,
                 GroupCoordinator.LOG_PARTITION, GroupRecordSerde.INSTANCE, clock), clock, compactAfterBytes);

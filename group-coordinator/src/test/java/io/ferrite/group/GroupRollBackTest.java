@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 
 import io.ferrite.coordinator.FaultyLog;
 import io.ferrite.coordinator.StoreCoordinatorLog;
+import io.ferrite.storage.FlushMode;
 import io.ferrite.storage.MutableClock;
 import io.ferrite.storage.Store;
 import io.ferrite.storage.StoreConfig;
@@ -46,7 +47,7 @@ class GroupRollBackTest {
     @BeforeEach
     void start() {
         topics.create("orders", 3);
-        store = Store.open(StoreConfig.fromProperties(dir, Map.of("store.commitlog.file.bytes", "1048576")), clock,
+        store = Store.open(StoreConfig.builder(dir, FlushMode.ASYNC).commitLogFileSize(1 << 20).build(), clock,
                 List.of(GroupCoordinator.LOG_PARTITION));
         log = new FaultyLog<>(new StoreCoordinatorLog<>(store, GroupCoordinator.LOG_PARTITION,
                 GroupRecordSerde.INSTANCE, clock));

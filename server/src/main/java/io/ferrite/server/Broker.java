@@ -1,7 +1,5 @@
 package io.ferrite.server;
 
-import io.ferrite.group.ConsumerGroupConfig;
-import io.ferrite.group.GroupConfig;
 import io.ferrite.group.GroupCoordinator;
 import io.ferrite.server.admin.AdminApis;
 import io.ferrite.server.config.BrokerConfig;
@@ -52,8 +50,7 @@ public final class Broker implements AutoCloseable {
             Path dataDir = config.store().dataDir();
             ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
             TopicRegistry topics = TopicRegistry.open(dataDir, store, config.topicDefaults());
-            groups = GroupCoordinator.start(store, clock, GroupConfig.fromProperties(config.properties()),
-                    ConsumerGroupConfig.fromProperties(config.properties()), topics.lookup());
+            groups = GroupCoordinator.start(store, clock, config.group(), config.consumerGroups(), topics.lookup());
             topics.onDelete(groups::onTopicDeleted);
             KafkaServer[] server = new KafkaServer[1];
             IntSupplier port = () -> config.advertisedPort() > 0 ? config.advertisedPort() : server[0].port();

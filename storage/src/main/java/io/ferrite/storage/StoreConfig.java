@@ -1,13 +1,12 @@
 package io.ferrite.storage;
 
 import java.nio.file.Path;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Objects;
 
 /**
- * The store's settings, validated once when built. Property names (for {@link #fromProperties}) are the
- * {@code store.*} keys documented in {@code config/server.properties}.
+ * The store's settings, validated once when built. The broker reads them from its properties (the
+ * {@code store.*} keys, defined in the server's {@code StoreConfigs}, documented in docs/CONFIG.md); the
+ * defaults are {@link #defaults(Path, FlushMode)}.
  *
  * @param dataDir                      root of the store's files
  * @param commitLogFileSize            bytes per CommitLog file ({@code store.commitlog.file.bytes}, 1 GiB)
@@ -97,36 +96,6 @@ public record StoreConfig(
         boolean sync = mode == FlushMode.SYNC;
         return new StoreConfig(dataDir, 1 << 30, 65536, mode, 500, 100, false, 4096, false, false, sync, 3, 200,
                 true, true, 0.90, -1, 300_000, Retention.KAFKA_DEFAULT);
-    }
-
-    /** Reads {@code store.*} keys (and Kafka's retention keys) over the defaults; unknown keys are ignored here. */
-    public static StoreConfig fromProperties(Path dataDir, Map<String, String> props) {
-        FlushMode mode = flushModeOf(props.get("store.flush.mode"), FlushMode.ASYNC);
-        StoreConfig d = defaults(dataDir, mode);
-        return d.toBuilder()
-                .commitLogFileSize(ConfigValues.intOf(props, "store.commitlog.file.bytes", d.commitLogFileSize))
-                .consumeQueueEntriesPerFile(
-                        ConfigValues.intOf(props, "store.consumequeue.file.entries", d.consumeQueueEntriesPerFile))
-                .flushIntervalMs(ConfigValues.longOf(props, "store.flush.interval.ms", d.flushIntervalMs))
-                .groupCommitGatherMicros(
-                        ConfigValues.longOf(props, "store.group.commit.gather.us", d.groupCommitGatherMicros))
-                .warmFiles(ConfigValues.boolOf(props, "store.warm.enable", d.warmFiles))
-                .warmFlushPages(ConfigValues.intOf(props, "store.warm.flush.pages", d.warmFlushPages))
-                .mlock(ConfigValues.boolOf(props, "store.mlock.enable", d.mlock))
-                .appendIntoMapping(ConfigValues.boolOf(props, "store.append.into.mapping", d.appendIntoMapping))
-                .transientStorePoolEnabled(ConfigValues.boolOf(props, "store.transient.pool.enable", d.transientStorePoolEnabled))
-                .transientStorePoolBuffers(ConfigValues.intOf(props, "store.transient.pool.buffers", d.transientStorePoolBuffers))
-                .commitIntervalMs(ConfigValues.longOf(props, "store.commit.interval.ms", d.commitIntervalMs))
-                .readVerifyCrc(ConfigValues.boolOf(props, "store.read.verify.crc", d.readVerifyCrc))
-                .releaseFlushedPages(ConfigValues.boolOf(props, "store.release.flushed.pages", d.releaseFlushedPages))
-                .maxDiskUsedRatio(ConfigValues.doubleOf(props, "store.max.disk.used.ratio", d.maxDiskUsedRatio))
-                .fileMaxAgeMs(ConfigValues.longOf(props, "store.file.max.age.ms", d.fileMaxAgeMs))
-                .retentionCheckIntervalMs(ConfigValues.longOf(props, "log.retention.check.interval.ms", d.retentionCheckIntervalMs))
-                // Any negative limit means none, as in Kafka.
-                .defaultRetention(new Retention(
-                        Math.max(-1, ConfigValues.longOf(props, "log.retention.ms", d.defaultRetention.retentionMs())),
-                        Math.max(-1, ConfigValues.longOf(props, "log.retention.bytes", d.defaultRetention.retentionBytes()))))
-                .build();
     }
 
     /** A builder starting from the defaults of {@code mode}; {@link Builder#build()} validates. */
@@ -294,17 +263,6 @@ public record StoreConfig(
     private static void require(boolean ok, String message) {
         if (!ok) {
             throw new IllegalArgumentException(message);
-        }
-    }
-
-    private static FlushMode flushModeOf(String v, FlushMode d) {
-        if (v == null) {
-            return d;
-        }
-        try {
-            return FlushMode.valueOf(v.trim().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("store.flush.mode must be sync or async, not '" + v + "'");
         }
     }
 }

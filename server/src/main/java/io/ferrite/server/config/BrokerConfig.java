@@ -1,66 +1,116 @@
 package io.ferrite.server.config;
 
+import io.ferrite.group.ConsumerGroupConfig;
+import io.ferrite.group.GroupConfig;
 import io.ferrite.protocol.KafkaFrameDecoder;
-import io.ferrite.storage.ConfigValues;
 import io.ferrite.storage.StoreConfig;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
- * The broker's settings, validated once at start. Keys are Kafka's where Kafka has them; the store's own
- * keys ({@code store.*}) are read by {@link StoreConfig#fromProperties}.
+ * The broker's settings, validated once at start. Every key it reads is defined once, in {@link #CONFIG_DEF}:
+ * its own below, the store's ({@code StoreConfigs}) and the group coordinator's ({@link GroupConfig},
+ * {@link ConsumerGroupConfig}), with Kafka's names where Kafka has them. Parsing, DescribeConfigs and
+ * docs/CONFIG.md all come from that definition; topic configs and their broker defaults come from
+ * {@link TopicConfigs}.
  *
  * @param host            {@code listeners}: address to bind (default every address)
  * @param port            {@code listeners}: port (default 9092; 0 picks a free one)
  * @param advertisedHost  {@code advertised.listeners}: the address clients are told (default: the listener's
  *                        host, or this machine's canonical host name when that is empty or a wildcard)
  * @param advertisedPort  {@code advertised.listeners}: the port clients are told (default: the bound one)
- * @param nodeId          {@code node.id} (default 1)
- * @param maxRequestBytes {@code socket.request.max.bytes} (default 100 MiB)
+ * @param nodeId          {@code node.id}
+ * @param maxRequestBytes {@code socket.request.max.bytes}
  * @param networkThreads  {@code num.network.threads}: event-loop threads (default: one per core)
- * @param autoCreateTopics {@code auto.create.topics.enable}: Metadata creates unknown topics (default true)
- * @param numPartitions   {@code num.partitions}: partitions of an auto-created topic (default 1)
- * @param store           the store, under the first of {@code log.dirs} (default {@code data}); its default
- *                        retention is the topic defaults' retention
+ * @param autoCreateTopics {@code auto.create.topics.enable}: Metadata creates unknown topics
+ * @param numPartitions   {@code num.partitions}: partitions of an auto-created topic
+ * @param store           the store, under the first of {@code log.dirs}; its default retention is the topic
+ *                        defaults' retention
  * @param topicDefaults   what topics run with for the configs they do not set: the broker synonyms set here
  *                        ({@code message.max.bytes}, {@code log.retention.hours}, ...) over Kafka's defaults
+ * @param group           the group coordinator's settings
+ * @param consumerGroups  the settings of consumer groups (KIP-848)
+ * @param values          every defined key's value as the broker runs with it (set, or its default), typed
  * @param properties      every property as given, for DescribeConfigs to tell what was set from what was not
  */
 public record BrokerConfig(String host, int port, String advertisedHost, int advertisedPort, int nodeId,
                            int maxRequestBytes, int networkThreads, boolean autoCreateTopics, int numPartitions,
-                           StoreConfig store, TopicDefaults topicDefaults, Map<String, String> properties) {
+                           StoreConfig store, TopicDefaults topicDefaults, GroupConfig group,
+                           ConsumerGroupConfig consumerGroups, Map<String, Object> values,
+                           Map<String, String> properties) {
     private static final Pattern LISTENER = Pattern.compile("(?:PLAINTEXT://)?\\[?([^\\]]*)]?:(\\d+)");
+
+    /** The broker's own keys. */
+    static final ConfigDef OWN = new ConfigDef()
+            .define("listeners", Type.STRING, "PLAINTEXT://:9092", Importance.HIGH,
+                    "The address and port to listen on, as PLAINTEXT://host:port (an empty host: every address).")
+            .define("advertised.listeners", Type.STRING, null, Importance.HIGH,
+                    "The address and port clients are told to connect to. Default: the listener's, with this "
+                            + "machine's host name for a wildcard address.")
+            .define("node.id", Type.INT, 1, Range.atLeast(0), Importance.HIGH, "This broker's id.")
+            .define("log.dirs", Type.STRING, null, Importance.HIGH,
+                    "Where the store keeps its files (the first directory listed). Default: log.dir.")
+            .define("log.dir", Type.STRING, "data", Importance.HIGH,
+                    "Where the store keeps its files, when log.dirs is not set.")
+            .define("socket.request.max.bytes", Type.INT, KafkaFrameDecoder.DEFAULT_MAX_FRAME_BYTES,
+                    Range.atLeast(1), Importance.HIGH, "The largest request accepted; a larger one closes the connection.")
+            .define("num.network.threads", Type.INT, null, Importance.HIGH,
+                    "Event-loop threads serving connections. Default: one per core.")
+            .define("auto.create.topics.enable", Type.BOOLEAN, true, Importance.HIGH,
+                    "Whether Metadata creates the topics it is asked for and that do not exist.")
+            .define("num.partitions", Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
+                    "Partitions of a topic created without a count.");
+
+    /** Every key the broker reads: its own, the store's and the group coordinator's. */
+    public static final ConfigDef CONFIG_DEF = merge(OWN, StoreConfigs.CONFIG_DEF, GroupConfig.CONFIG_DEF,
+            ConsumerGroupConfig.CONFIG_DEF);
+
+    /** The parts of {@link #CONFIG_DEF}, in the order docs/CONFIG.md lists them. */
+    public static final Map<String, ConfigDef> SECTIONS = sections();
 
     public BrokerConfig {
         Objects.requireNonNull(host, "host");
         Objects.requireNonNull(advertisedHost, "advertisedHost");
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(topicDefaults, "topicDefaults");
+        Objects.requireNonNull(group, "group");
+        Objects.requireNonNull(consumerGroups, "consumerGroups");
+        values = Collections.unmodifiableMap(new HashMap<>(values)); // values may be null, unlike Map.copyOf's
         properties = Map.copyOf(properties);
         if (port < 0 || port > 65535 || advertisedPort < 0 || advertisedPort > 65535) {
             throw new IllegalArgumentException("ports are 0 to 65535");
         }
-        if (nodeId < 0) {
-            throw new IllegalArgumentException("node.id must not be negative");
-        }
-        if (maxRequestBytes <= 0) {
-            throw new IllegalArgumentException("socket.request.max.bytes must be positive");
-        }
         if (networkThreads <= 0) {
             throw new IllegalArgumentException("num.network.threads must be positive");
         }
-        if (numPartitions <= 0) {
-            throw new IllegalArgumentException("num.partitions must be positive");
+    }
+
+    /**
+     * Kafka's property names over the defaults. A value that does not parse or is out of bounds fails with
+     * an {@link IllegalArgumentException} naming its key; keys not defined here are kept for DescribeConfigs.
+     */
+    public static BrokerConfig fromProperties(Map<String, String> props) {
+        try {
+            return parse(props);
+        } catch (ConfigException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
     }
 
-    /** Kafka's property names over the defaults; {@code store.*} keys go to the store. */
-    public static BrokerConfig fromProperties(Map<String, String> props) {
-        String listeners = props.getOrDefault("listeners", "PLAINTEXT://:9092");
-        Matcher bind = listener("listeners", listeners);
+    private static BrokerConfig parse(Map<String, String> props) {
+        Map<String, Object> v = new HashMap<>(CONFIG_DEF.parse(props));
+        Matcher bind = listener("listeners", (String) v.get("listeners"));
         String host = bind.group(1);
         int port = Integer.parseInt(bind.group(2));
         String advertisedHost = host;
@@ -68,7 +118,7 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
             advertisedHost = canonicalHostName();
         }
         int advertisedPort = 0; // the bound port, once known
-        String advertised = props.get("advertised.listeners");
+        String advertised = (String) v.get("advertised.listeners");
         if (advertised != null) {
             Matcher a = listener("advertised.listeners", advertised);
             advertisedHost = a.group(1);
@@ -78,19 +128,37 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
                         + advertised + "'");
             }
         }
-        String logDirs = props.getOrDefault("log.dirs", props.getOrDefault("log.dir", "data"));
+        String logDirs = v.get("log.dirs") != null ? (String) v.get("log.dirs") : (String) v.get("log.dir");
         Path dataDir = Path.of(logDirs.split(",")[0].trim());
+        v.put("log.dirs", dataDir.toString());
+        if (v.get("num.network.threads") == null) {
+            v.put("num.network.threads", Runtime.getRuntime().availableProcessors());
+        }
         TopicDefaults topicDefaults = TopicDefaults.of(props);
         // One source for the default retention: the store's matches what DescribeConfigs reports for topics.
-        StoreConfig store = StoreConfig.fromProperties(dataDir, props).toBuilder()
-                .defaultRetention(TopicConfigs.retention(topicDefaults, Map.of())).build();
-        return new BrokerConfig(host, port, advertisedHost, advertisedPort,
-                ConfigValues.intOf(props, "node.id", 1),
-                ConfigValues.intOf(props, "socket.request.max.bytes", KafkaFrameDecoder.DEFAULT_MAX_FRAME_BYTES),
-                ConfigValues.intOf(props, "num.network.threads", Runtime.getRuntime().availableProcessors()),
-                ConfigValues.boolOf(props, "auto.create.topics.enable", true),
-                ConfigValues.intOf(props, "num.partitions", 1),
-                store, topicDefaults, props);
+        StoreConfig store = StoreConfigs.from(dataDir, v, TopicConfigs.retention(topicDefaults, Map.of()));
+        v.put("store.transient.pool.enable", store.transientStorePoolEnabled());
+        return new BrokerConfig(host, port, advertisedHost, advertisedPort, (Integer) v.get("node.id"),
+                (Integer) v.get("socket.request.max.bytes"), (Integer) v.get("num.network.threads"),
+                (Boolean) v.get("auto.create.topics.enable"), (Integer) v.get("num.partitions"), store, topicDefaults,
+                GroupConfig.fromProperties(props), ConsumerGroupConfig.fromProperties(props), v, props);
+    }
+
+    private static ConfigDef merge(ConfigDef... parts) {
+        ConfigDef all = new ConfigDef();
+        for (ConfigDef part : parts) {
+            part.configKeys().values().forEach(all::define); // define refuses a key defined twice
+        }
+        return all;
+    }
+
+    private static Map<String, ConfigDef> sections() {
+        Map<String, ConfigDef> s = new LinkedHashMap<>();
+        s.put("Broker", OWN);
+        s.put("Store", StoreConfigs.CONFIG_DEF);
+        s.put("Group coordinator", GroupConfig.CONFIG_DEF);
+        s.put("Consumer groups (KIP-848)", ConsumerGroupConfig.CONFIG_DEF);
+        return Collections.unmodifiableMap(s);
     }
 
     private static String canonicalHostName() {

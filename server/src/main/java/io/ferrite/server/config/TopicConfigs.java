@@ -235,6 +235,11 @@ public final class TopicConfigs {
                 throw new ConfigException(name, value, "a gzip level is 1 to 9, or -1");
             }
         }
+
+        @Override
+        public String toString() {
+            return "-1, or [1,...,9]";
+        }
     }
 
     /** A list of partition:broker pairs, or the single wildcard {@code *}. */
@@ -253,6 +258,11 @@ public final class TopicConfigs {
                     throw new ConfigException(name, value, "expected '*' or a list of partition:broker pairs");
                 }
             }
+        }
+
+        @Override
+        public String toString() {
+            return "*, or partition:broker pairs";
         }
     }
 }

@@ -1,0 +1,94 @@
+package io.ferrite.server.config;
+
+import io.ferrite.storage.FlushMode;
+import io.ferrite.storage.Retention;
+import io.ferrite.storage.StoreConfig;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.CaseInsensitiveValidString;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+
+/**
+ * The store's keys ({@code store.*}, and Kafka's {@code log.retention.check.interval.ms}), each defined once
+ * with its type, bounds and documentation. The values they default to are {@link StoreConfig#defaults}', the
+ * measured defaults the store itself starts from; the two defaults that depend on the flush mode are left
+ * unset here and follow it. The store module has no Kafka dependency, so its keys are defined on this side.
+ */
+final class StoreConfigs {
+    private static final StoreConfig D = StoreConfig.defaults(Path.of("data"), FlushMode.ASYNC);
+
+    static final ConfigDef CONFIG_DEF = new ConfigDef()
+            .define("store.flush.mode", Type.STRING, "async", CaseInsensitiveValidString.in("sync", "async"),
+                    Importance.HIGH, "sync: a produce is acknowledged after the group fsync that covers it; async: "
+                            + "once in the page cache, flushed every store.flush.interval.ms.")
+            .define("store.flush.interval.ms", Type.LONG, D.flushIntervalMs(), Range.atLeast(1), Importance.HIGH,
+                    "The period of the background flush and checkpoint.")
+            .define("store.group.commit.gather.us", Type.LONG, D.groupCommitGatherMicros(), Range.between(0, 100_000),
+                    Importance.MEDIUM, "Sync mode: the longest wait to gather as many appends as the last fsync "
+                            + "served before the next one; 0 never waits.")
+            .define("store.commitlog.file.bytes", Type.INT, D.commitLogFileSize(),
+                    Range.atLeast(StoreConfig.MIN_FILE_SIZE), Importance.MEDIUM,
+                    "Bytes per CommitLog file, a multiple of 4096.")
+            .define("store.consumequeue.file.entries", Type.INT, D.consumeQueueEntriesPerFile(), Range.atLeast(256),
+                    Importance.LOW, "Entries per ConsumeQueue file, a multiple of 256.")
+            .define("store.warm.enable", Type.BOOLEAN, D.warmFiles(), Importance.LOW,
+                    "Write every page of a new CommitLog file before it is used.")
+            .define("store.warm.flush.pages", Type.INT, D.warmFlushPages(), Range.atLeast(0), Importance.LOW,
+                    "While warming, flush every so many pages; 0 never.")
+            .define("store.mlock.enable", Type.BOOLEAN, D.mlock(), Importance.LOW,
+                    "Lock CommitLog files in memory (needs RLIMIT_MEMLOCK).")
+            .define("store.append.into.mapping", Type.BOOLEAN, D.appendIntoMapping(), Importance.LOW,
+                    "Copy appends into the CommitLog mapping instead of writing them from the request buffer with "
+                            + "one gathering pwrite.")
+            .define("store.transient.pool.enable", Type.BOOLEAN, null, Importance.LOW,
+                    "Write appends through a pool of off-heap buffers. Default: on in sync mode, off in async.")
+            .define("store.transient.pool.buffers", Type.INT, D.transientStorePoolBuffers(), Range.atLeast(1),
+                    Importance.LOW, "Buffers in that pool.")
+            .define("store.commit.interval.ms", Type.LONG, D.commitIntervalMs(), Range.atLeast(1), Importance.LOW,
+                    "How often the pool's bytes move into the files.")
+            .define("store.read.verify.crc", Type.BOOLEAN, D.readVerifyCrc(), Importance.LOW,
+                    "Check the CRCs of every batch read.")
+            .define("store.release.flushed.pages", Type.BOOLEAN, D.releaseFlushedPages(), Importance.LOW,
+                    "Drop this process's mappings of flushed CommitLog pages after each flush (the pages stay in "
+                            + "the page cache).")
+            .define("store.max.disk.used.ratio", Type.DOUBLE, D.maxDiskUsedRatio(), Range.between(0.01, 1.0),
+                    Importance.MEDIUM, "Above this share of the disk used, the oldest CommitLog file goes, "
+                            + "whatever the partitions' retention.")
+            .define("store.file.max.age.ms", Type.LONG, D.fileMaxAgeMs(), Range.atLeast(-1), Importance.LOW,
+                    "A CommitLog file older than this goes, whatever the partitions' retention; -1 never.")
+            .define("log.retention.check.interval.ms", Type.LONG, D.retentionCheckIntervalMs(), Range.atLeast(1),
+                    Importance.MEDIUM, "How often retention runs.");
+
+    private StoreConfigs() {
+    }
+
+    /** The store under {@code dataDir}, from parsed values of {@link #CONFIG_DEF}; checks what spans keys. */
+    static StoreConfig from(Path dataDir, Map<String, Object> v, Retention defaultRetention) {
+        FlushMode mode = FlushMode.valueOf(((String) v.get("store.flush.mode")).toUpperCase(Locale.ROOT));
+        StoreConfig.Builder b = StoreConfig.builder(dataDir, mode)
+                .flushIntervalMs((Long) v.get("store.flush.interval.ms"))
+                .groupCommitGatherMicros((Long) v.get("store.group.commit.gather.us"))
+                .commitLogFileSize((Integer) v.get("store.commitlog.file.bytes"))
+                .consumeQueueEntriesPerFile((Integer) v.get("store.consumequeue.file.entries"))
+                .warmFiles((Boolean) v.get("store.warm.enable"))
+                .warmFlushPages((Integer) v.get("store.warm.flush.pages"))
+                .mlock((Boolean) v.get("store.mlock.enable"))
+                .appendIntoMapping((Boolean) v.get("store.append.into.mapping"))
+                .transientStorePoolBuffers((Integer) v.get("store.transient.pool.buffers"))
+                .commitIntervalMs((Long) v.get("store.commit.interval.ms"))
+                .readVerifyCrc((Boolean) v.get("store.read.verify.crc"))
+                .releaseFlushedPages((Boolean) v.get("store.release.flushed.pages"))
+                .maxDiskUsedRatio((Double) v.get("store.max.disk.used.ratio"))
+                .fileMaxAgeMs((Long) v.get("store.file.max.age.ms"))
+                .retentionCheckIntervalMs((Long) v.get("log.retention.check.interval.ms"))
+                .defaultRetention(defaultRetention);
+        if (v.get("store.transient.pool.enable") != null) {
+            b.transientStorePoolEnabled((Boolean) v.get("store.transient.pool.enable"));
+        }
+        return b.build();
+    }
+}
