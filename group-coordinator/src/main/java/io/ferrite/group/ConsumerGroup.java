@@ -1,6 +1,5 @@
 package io.ferrite.group;
 
-import io.ferrite.group.assignor.Assignment;
 import io.ferrite.group.GroupRecord.ConsumerCurrentAssignment;
 import io.ferrite.group.GroupRecord.ConsumerGroupEpoch;
 import io.ferrite.group.GroupRecord.ConsumerKey;
@@ -8,6 +7,7 @@ import io.ferrite.group.GroupRecord.ConsumerMemberSubscription;
 import io.ferrite.group.GroupRecord.ConsumerTargetEpoch;
 import io.ferrite.group.GroupRecord.ConsumerTargetMember;
 import io.ferrite.group.GroupRecord.ConsumerTombstone;
+import io.ferrite.group.assignor.Assignment;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;

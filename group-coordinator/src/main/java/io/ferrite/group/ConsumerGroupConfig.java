@@ -3,10 +3,10 @@ package io.ferrite.group;
 import io.ferrite.group.assignor.Assignors;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * The settings of consumer groups (the KIP-848 protocol), under Kafka's names and with its defaults and

@@ -1,8 +1,8 @@
 package io.ferrite.group;
 
-import io.ferrite.group.assignor.Assignment;
 import io.ferrite.group.GroupRecord.ConsumerCurrentAssignment;
 import io.ferrite.group.GroupRecord.ConsumerMemberSubscription;
+import io.ferrite.group.assignor.Assignment;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,7 +1,5 @@
 package io.ferrite.group;
 
-import io.ferrite.group.assignor.Assignment;
-import io.ferrite.group.assignor.Assignors;
 import io.ferrite.coordinator.CoordinatorRuntime;
 import io.ferrite.coordinator.CoordinatorState;
 import io.ferrite.group.GroupRecord.ConsumerGroupEpoch;
@@ -9,6 +7,8 @@ import io.ferrite.group.GroupRecord.ConsumerKey;
 import io.ferrite.group.GroupRecord.ConsumerPart;
 import io.ferrite.group.GroupRecord.ConsumerTargetMember;
 import io.ferrite.group.GroupRecord.ConsumerTombstone;
+import io.ferrite.group.assignor.Assignment;
+import io.ferrite.group.assignor.Assignors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +23,8 @@ import org.apache.kafka.common.errors.GroupMaxSizeReachedException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.UnreleasedInstanceIdException;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData.DescribedGroup;
-import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData.TopicPartitions;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.logging.log4j.LogManager;

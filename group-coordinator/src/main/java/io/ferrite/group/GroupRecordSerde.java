@@ -1,6 +1,5 @@
 package io.ferrite.group;
 
-import io.ferrite.group.assignor.Assignment;
 import io.ferrite.coordinator.CoordinatorSerde;
 import io.ferrite.group.GroupRecord.ClassicGroupMetadata;
 import io.ferrite.group.GroupRecord.ClassicMember;
@@ -15,6 +14,7 @@ import io.ferrite.group.GroupRecord.ConsumerTombstone;
 import io.ferrite.group.GroupRecord.GroupTombstone;
 import io.ferrite.group.GroupRecord.OffsetCommit;
 import io.ferrite.group.GroupRecord.OffsetTombstone;
+import io.ferrite.group.assignor.Assignment;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;

@@ -12,8 +12,8 @@ import org.apache.kafka.common.errors.FencedMemberEpochException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.UnsupportedAssignorException;
-import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData.TopicPartitions;
+import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 
 /**
  * The checks of a ConsumerGroupHeartbeat before it changes anything, with Kafka's errors: INVALID_REQUEST for

@@ -1,9 +1,9 @@
 package io.ferrite.group;
 
-import io.ferrite.group.assignor.Assignment;
-import io.ferrite.group.assignor.Assignors;
 import io.ferrite.group.GroupRecord.ConsumerTargetEpoch;
 import io.ferrite.group.GroupRecord.ConsumerTargetMember;
+import io.ferrite.group.assignor.Assignment;
+import io.ferrite.group.assignor.Assignors;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

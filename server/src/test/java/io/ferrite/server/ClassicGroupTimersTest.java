@@ -14,8 +14,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.message.DeleteTopicsRequestData;
 import org.apache.kafka.common.message.DeleteTopicsResponseData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
-import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupRequestData.MemberIdentity;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -39,14 +39,14 @@ class ClassicGroupTimersTest {
     @TempDir
     Path dir;
     private final MutableClock clock = new MutableClock(1_700_000_000_000L);
-    private Broker broker;
+    private Handlers handlers;
     private final List<GroupWire> connections = new ArrayList<>();
-    /** A connection that never waits in a rebalance: the broker answers a connection's requests in order. */
+    /** A client that never waits in a rebalance, to look at groups while others wait. */
     private GroupWire observer;
 
     @BeforeEach
     void start() throws Exception {
-        broker = Wire.startBroker(dir, Map.of("group.initial.rebalance.delay.ms", Integer.toString(DELAY),
+        handlers = Handlers.open(dir, Map.of("group.initial.rebalance.delay.ms", Integer.toString(DELAY),
                 "group.min.session.timeout.ms", "1000", "offsets.retention.minutes", "1",
                 "offsets.retention.check.interval.ms", "1000"), clock);
         observer = connect();
@@ -59,11 +59,11 @@ class ClassicGroupTimersTest {
         for (GroupWire c : connections) {
             c.close();
         }
-        broker.close();
+        handlers.close();
     }
 
     private GroupWire connect() throws Exception {
-        GroupWire c = new GroupWire(broker.port());
+        GroupWire c = new GroupWire(handlers);
         connections.add(c);
         return c;
     }
@@ -71,7 +71,7 @@ class ClassicGroupTimersTest {
     /** Moves the clock and runs what fell due. */
     private void advance(long ms) throws Exception {
         clock.advance(ms);
-        broker.groupCoordinator().runDueTimers().get(10, TimeUnit.SECONDS);
+        handlers.groupCoordinator().runDueTimers().get(10, TimeUnit.SECONDS);
     }
 
     /** Members on their own connections joining a new group together: after the initial delay, one generation. */

@@ -1,31 +1,24 @@
 package io.ferrite.server;
 
-import io.ferrite.server.config.TopicConfigs;
-import static io.ferrite.server.Wire.frame;
-import static io.ferrite.server.Wire.receive;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
-import java.net.Socket;
+import io.ferrite.server.config.TopicConfigs;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp.OpType;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.message.AlterConfigsRequestData;
-import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.AlterConfigsResponseData.AlterConfigsResourceResponse;
-import org.apache.kafka.common.message.DescribeConfigsRequestData;
+import org.apache.kafka.common.message.AlterConfigsResponseData;
 import org.apache.kafka.common.message.DescribeConfigsRequestData.DescribeConfigsResource;
-import org.apache.kafka.common.message.DescribeConfigsResponseData;
+import org.apache.kafka.common.message.DescribeConfigsRequestData;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResult;
+import org.apache.kafka.common.message.DescribeConfigsResponseData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsRequestData;
 import org.apache.kafka.common.message.IncrementalAlterConfigsResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -49,30 +42,21 @@ class ConfigsWireTest {
 
     @TempDir
     Path dir;
-    private Broker broker;
-    private Socket socket;
-    private int correlationId;
+    private Handlers handlers;
 
     @BeforeEach
     void start() throws Exception {
-        broker = Wire.startBroker(dir, Map.of());
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                "127.0.0.1:" + broker.port()))) {
-            admin.createTopics(List.of(new NewTopic("t", 1, (short) 1))).all().get(15, TimeUnit.SECONDS);
-        }
-        socket = Wire.connect(broker.port());
+        handlers = Handlers.open(dir, Map.of());
+        new GroupWire(handlers).createTopic("t", 1);
     }
 
     @AfterEach
-    void stop() throws Exception {
-        socket.close();
-        broker.close();
+    void stop() {
+        handlers.close();
     }
 
     private ByteBufferAccessor call(ApiKeys api, short version, ApiMessage body) throws Exception {
-        int id = ++correlationId;
-        socket.getOutputStream().write(frame(api, version, id, body));
-        return receive(socket, api, version, id);
+        return handlers.exchange(api, version, body);
     }
 
     private DescribeConfigsResponseData describe(short v, DescribeConfigsRequestData req) throws Exception {

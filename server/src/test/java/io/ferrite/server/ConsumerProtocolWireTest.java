@@ -8,9 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
 import java.util.List;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
@@ -20,24 +17,24 @@ import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
-import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection;
+import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.message.ListGroupsRequestData;
 import org.apache.kafka.common.message.ListGroupsResponseData;
-import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
-import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestPartition;
 import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopic;
 import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopicCollection;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
-import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
@@ -52,30 +49,27 @@ import org.junit.jupiter.api.io.TempDir;
 class ConsumerProtocolWireTest {
     @TempDir
     Path dir;
-    private Broker broker;
+    private Handlers handlers;
 
     @BeforeEach
     void start() throws Exception {
-        broker = Wire.startBroker(dir, ConsumerProtocolTest.FAST_GROUPS);
-        try (Admin a = Admin.create(java.util.Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-                "127.0.0.1:" + broker.port()))) {
-            a.createTopics(List.of(new NewTopic("orders", 2, (short) 1))).all().get();
-        }
+        handlers = Handlers.open(dir, ConsumerProtocolTest.FAST_GROUPS);
+        new GroupWire(handlers).createTopic("orders", 2);
     }
 
     @AfterEach
     void stop() {
-        broker.close();
+        handlers.close();
     }
 
     private ApiVersionsResponseData apiVersions(short v) throws Exception {
-        return new ApiVersionsResponseData(Wire.exchange(broker.port(), ApiKeys.API_VERSIONS, v,
+        return new ApiVersionsResponseData(handlers.exchange(ApiKeys.API_VERSIONS, v,
                 new ApiVersionsRequestData().setClientSoftwareName("t").setClientSoftwareVersion("1")), v);
     }
 
     private ConsumerGroupHeartbeatResponseData heartbeat(short v, ConsumerGroupHeartbeatRequestData req)
             throws Exception {
-        return new ConsumerGroupHeartbeatResponseData(Wire.exchange(broker.port(), ApiKeys.CONSUMER_GROUP_HEARTBEAT,
+        return new ConsumerGroupHeartbeatResponseData(handlers.exchange(ApiKeys.CONSUMER_GROUP_HEARTBEAT,
                 v, req), v);
     }
 
@@ -90,7 +84,7 @@ class ConsumerProtocolWireTest {
                 .setGenerationIdOrMemberEpoch(epoch).setTopics(List.of(new OffsetCommitRequestTopic()
                         .setName("orders").setPartitions(List.of(new OffsetCommitRequestPartition()
                                 .setPartitionIndex(0).setCommittedOffset(5)))));
-        return new OffsetCommitResponseData(Wire.exchange(broker.port(), ApiKeys.OFFSET_COMMIT, v, req), v);
+        return new OffsetCommitResponseData(handlers.exchange(ApiKeys.OFFSET_COMMIT, v, req), v);
     }
 
     private short commitError(short v, String group, String memberId, int epoch) throws Exception {
@@ -103,7 +97,7 @@ class ConsumerProtocolWireTest {
         OffsetFetchRequestData req = new OffsetFetchRequestData().setGroups(List.of(new OffsetFetchRequestGroup()
                 .setGroupId(group).setMemberId(memberId).setMemberEpoch(epoch).setTopics(List.of(
                         new OffsetFetchRequestTopics().setName("orders").setPartitionIndexes(List.of(0))))));
-        return new OffsetFetchResponseData(Wire.exchange(broker.port(), ApiKeys.OFFSET_FETCH, v, req), v).groups()
+        return new OffsetFetchResponseData(handlers.exchange(ApiKeys.OFFSET_FETCH, v, req), v).groups()
                 .get(0);
     }
 
@@ -161,8 +155,7 @@ class ConsumerProtocolWireTest {
         assertEquals(Errors.UNKNOWN_MEMBER_ID.code(), fetch("readers", "someone", epoch).errorCode());
 
         short dv = 0;
-        OffsetDeleteResponseData deleted = new OffsetDeleteResponseData(Wire.exchange(broker.port(),
-                ApiKeys.OFFSET_DELETE, dv, new OffsetDeleteRequestData().setGroupId("readers").setTopics(
+        OffsetDeleteResponseData deleted = new OffsetDeleteResponseData(handlers.exchange(ApiKeys.OFFSET_DELETE, dv, new OffsetDeleteRequestData().setGroupId("readers").setTopics(
                         new OffsetDeleteRequestTopicCollection(List.of(new OffsetDeleteRequestTopic()
                                 .setName("orders").setPartitions(List.of(new OffsetDeleteRequestPartition()
                                         .setPartitionIndex(0)))).iterator()))), dv);
@@ -177,28 +170,26 @@ class ConsumerProtocolWireTest {
         heartbeat((short) 1, join("modern", id));
 
         short lv = 5;
-        ListGroupsResponseData listed = new ListGroupsResponseData(Wire.exchange(broker.port(), ApiKeys.LIST_GROUPS,
+        ListGroupsResponseData listed = new ListGroupsResponseData(handlers.exchange(ApiKeys.LIST_GROUPS,
                 lv, new ListGroupsRequestData().setTypesFilter(List.of("Consumer"))), lv);
         ListGroupsResponseData.ListedGroup g = listed.groups().stream().filter(x -> x.groupId().equals("modern"))
                 .findFirst().orElseThrow();
         assertEquals("consumer", g.groupType());
         assertEquals("consumer", g.protocolType());
         assertEquals("Stable", g.groupState());
-        ListGroupsResponseData empty = new ListGroupsResponseData(Wire.exchange(broker.port(), ApiKeys.LIST_GROUPS,
+        ListGroupsResponseData empty = new ListGroupsResponseData(handlers.exchange(ApiKeys.LIST_GROUPS,
                 lv, new ListGroupsRequestData().setStatesFilter(List.of("assigning"))), lv);
         assertTrue(empty.groups().isEmpty());
 
         for (short v : new short[]{5, 6}) {
-            DescribeGroupsResponseData.DescribedGroup d = new DescribeGroupsResponseData(Wire.exchange(broker.port(),
-                    ApiKeys.DESCRIBE_GROUPS, v, new DescribeGroupsRequestData().setGroups(List.of("modern"))), v)
+            DescribeGroupsResponseData.DescribedGroup d = new DescribeGroupsResponseData(handlers.exchange(ApiKeys.DESCRIBE_GROUPS, v, new DescribeGroupsRequestData().setGroups(List.of("modern"))), v)
                     .groups().get(0);
             assertEquals("Dead", d.groupState(), "DescribeGroups describes classic groups only");
             assertEquals(v >= 6 ? Errors.GROUP_ID_NOT_FOUND.code() : 0, d.errorCode());
         }
 
         for (short v : new short[]{0, 1}) {
-            ConsumerGroupDescribeResponseData described = new ConsumerGroupDescribeResponseData(Wire.exchange(
-                    broker.port(), ApiKeys.CONSUMER_GROUP_DESCRIBE, v, new ConsumerGroupDescribeRequestData()
+            ConsumerGroupDescribeResponseData described = new ConsumerGroupDescribeResponseData(handlers.exchange(ApiKeys.CONSUMER_GROUP_DESCRIBE, v, new ConsumerGroupDescribeRequestData()
                             .setGroupIds(List.of("modern", "nobody", ""))), v);
             ConsumerGroupDescribeResponseData.DescribedGroup modern = described.groups().get(0);
             assertEquals(0, modern.errorCode());
@@ -222,7 +213,7 @@ class ConsumerProtocolWireTest {
         JoinGroupRequestProtocolCollection protocols = new JoinGroupRequestProtocolCollection();
         protocols.add(new JoinGroupRequestProtocol().setName("range").setMetadata(new byte[0]));
         short jv = 3; // before member ids were required: the member is in at once
-        JoinGroupResponseData joined = new JoinGroupResponseData(Wire.exchange(broker.port(), ApiKeys.JOIN_GROUP, jv,
+        JoinGroupResponseData joined = new JoinGroupResponseData(handlers.exchange(ApiKeys.JOIN_GROUP, jv,
                 new JoinGroupRequestData().setGroupId("classic").setMemberId("").setSessionTimeoutMs(10_000)
                         .setRebalanceTimeoutMs(10_000).setProtocolType("consumer").setProtocols(protocols)), jv);
         assertEquals(0, joined.errorCode());
@@ -234,23 +225,22 @@ class ConsumerProtocolWireTest {
         JoinGroupRequestData classicJoin = new JoinGroupRequestData().setGroupId("modern").setMemberId("")
                 .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(10_000).setProtocolType("consumer")
                 .setProtocols(protocols);
-        JoinGroupResponseData refused = new JoinGroupResponseData(Wire.exchange(broker.port(), ApiKeys.JOIN_GROUP, jv,
+        JoinGroupResponseData refused = new JoinGroupResponseData(handlers.exchange(ApiKeys.JOIN_GROUP, jv,
                 classicJoin), jv);
         assertEquals(Errors.INCONSISTENT_GROUP_PROTOCOL.code(), refused.errorCode());
 
         // Once empty, the consumer group gives its id up to a classic member.
         assertEquals(0, heartbeat((short) 1, new ConsumerGroupHeartbeatRequestData().setGroupId("modern")
                 .setMemberId(modern).setMemberEpoch(-1)).errorCode());
-        assertEquals(0, new JoinGroupResponseData(Wire.exchange(broker.port(), ApiKeys.JOIN_GROUP, jv, classicJoin),
+        assertEquals(0, new JoinGroupResponseData(handlers.exchange(ApiKeys.JOIN_GROUP, jv, classicJoin),
                 jv).errorCode());
         short lv = 5;
-        ListGroupsResponseData listed = new ListGroupsResponseData(Wire.exchange(broker.port(), ApiKeys.LIST_GROUPS,
+        ListGroupsResponseData listed = new ListGroupsResponseData(handlers.exchange(ApiKeys.LIST_GROUPS,
                 lv, new ListGroupsRequestData()), lv);
         assertEquals("classic", listed.groups().stream().filter(x -> x.groupId().equals("modern")).findFirst()
                 .orElseThrow().groupType());
 
-        ConsumerGroupDescribeResponseData.DescribedGroup d = new ConsumerGroupDescribeResponseData(Wire.exchange(
-                broker.port(), ApiKeys.CONSUMER_GROUP_DESCRIBE, (short) 0, new ConsumerGroupDescribeRequestData()
+        ConsumerGroupDescribeResponseData.DescribedGroup d = new ConsumerGroupDescribeResponseData(handlers.exchange(ApiKeys.CONSUMER_GROUP_DESCRIBE, (short) 0, new ConsumerGroupDescribeRequestData()
                         .setGroupIds(List.of("classic"))), (short) 0).groups().get(0);
         assertEquals(Errors.GROUP_ID_NOT_FOUND.code(), d.errorCode());
         assertTrue(d.errorMessage().contains("not a consumer group"), d.errorMessage());

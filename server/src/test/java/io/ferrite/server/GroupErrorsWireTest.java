@@ -11,27 +11,27 @@ import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
-import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection;
+import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
-import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupRequestData.MemberIdentity;
+import org.apache.kafka.common.message.LeaveGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupResponseData;
-import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
-import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestPartition;
 import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopic;
 import org.apache.kafka.common.message.OffsetDeleteRequestData.OffsetDeleteRequestTopicCollection;
+import org.apache.kafka.common.message.OffsetDeleteRequestData;
 import org.apache.kafka.common.message.OffsetDeleteResponseData;
-import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
-import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -47,15 +47,15 @@ import org.junit.jupiter.api.io.TempDir;
 class GroupErrorsWireTest {
     @TempDir
     Path dir;
-    private Broker broker;
+    private Handlers handlers;
     private GroupWire wire;
 
     @BeforeEach
     void start() throws Exception {
         Map<String, String> props = new HashMap<>(GroupsWireTest.GROUPS);
         props.put("group.max.size", "2");
-        broker = Wire.startBroker(dir, props);
-        wire = new GroupWire(broker.port());
+        handlers = Handlers.open(dir, props);
+        wire = new GroupWire(handlers);
         wire.createTopic("t", 2);
         wire.createTopic("u", 1);
     }
@@ -63,7 +63,7 @@ class GroupErrorsWireTest {
     @AfterEach
     void stop() throws Exception {
         wire.close();
-        broker.close();
+        handlers.close();
     }
 
     /** A member of a Stable group of one, subscribed to "t". */
@@ -187,7 +187,7 @@ class GroupErrorsWireTest {
         assertEquals(Errors.UNKNOWN_MEMBER_ID, wire.commit("g", "nobody", null, 1, "t", 0, 1));
 
         // A second member makes the group rebalance; once the join phase is over it is CompletingRebalance.
-        try (GroupWire other = new GroupWire(broker.port())) {
+        try (GroupWire other = new GroupWire(handlers)) {
             JoinGroupResponseData[] both = secondGeneration(m, other, "g");
             assertEquals(2, both[0].generationId());
             assertEquals(Errors.REBALANCE_IN_PROGRESS, wire.commit("g", m.memberId(), null, 2, "t", 0, 1));
@@ -266,7 +266,7 @@ class GroupErrorsWireTest {
     @Test
     void groupMaxSizeTurnsAwayTheThirdMember() throws Exception {
         JoinGroupResponseData a = stableMember("full");
-        try (GroupWire b = new GroupWire(broker.port()); GroupWire c = new GroupWire(broker.port())) {
+        try (GroupWire b = new GroupWire(handlers); GroupWire c = new GroupWire(handlers)) {
             assertEquals(2, secondGeneration(a, b, "full")[1].generationId());
             JoinGroupResponseData third = c.joinNew("full", 10_000, 20_000, "t");
             assertEquals(Errors.GROUP_MAX_SIZE_REACHED.code(), third.errorCode());
@@ -293,9 +293,9 @@ class GroupErrorsWireTest {
         assertEquals(30, wire.committed("doomed", "t", 1));
 
         wire.close();
-        broker.close();
-        broker = Wire.startBroker(dir, GroupsWireTest.GROUPS);
-        wire = new GroupWire(broker.port());
+        handlers.close();
+        handlers = Handlers.open(dir, GroupsWireTest.GROUPS);
+        wire = new GroupWire(handlers);
         assertEquals(-1, wire.committed("doomed", "t", 0), "the delete replays before the later commit");
         assertEquals(30, wire.committed("doomed", "t", 1));
         // And the broker serves a new group as usual.

@@ -6,64 +6,80 @@ import static io.ferrite.server.Wire.receive;
 import java.io.IOException;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor.Subscription;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
-import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.CreateTopicsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.HeartbeatResponseData;
-import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection;
+import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
-import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestPartition;
 import org.apache.kafka.common.message.OffsetCommitRequestData.OffsetCommitRequestTopic;
+import org.apache.kafka.common.message.OffsetCommitRequestData;
 import org.apache.kafka.common.message.OffsetCommitResponseData;
-import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestGroup;
 import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequestTopics;
-import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.OffsetFetchRequestData;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
-import org.apache.kafka.common.message.SyncGroupRequestData;
+import org.apache.kafka.common.message.OffsetFetchResponseData;
 import org.apache.kafka.common.message.SyncGroupRequestData.SyncGroupRequestAssignment;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
 import org.apache.kafka.common.protocol.Errors;
 
-/** The group APIs on one connection, in kafka-clients' bytes: what a classic consumer sends, by hand. */
+/**
+ * The group APIs as a classic consumer sends them, by hand, in kafka-clients' bytes: on one connection to a
+ * broker, or straight to a broker's registry ({@link Handlers}).
+ */
 final class GroupWire implements AutoCloseable {
     static final String TYPE = "consumer";
     static final String PROTOCOL = "range";
 
     private final Socket socket;
+    private final Handlers handlers;
+    private final Map<Integer, CompletableFuture<ByteBufferAccessor>> sent = new HashMap<>();
     private int correlationId;
 
     GroupWire(int port) throws IOException {
         this.socket = Wire.connect(port);
+        this.handlers = null;
+    }
+
+    GroupWire(Handlers handlers) {
+        this.socket = null;
+        this.handlers = handlers;
     }
 
     ByteBufferAccessor call(ApiKeys api, short version, ApiMessage body) throws IOException {
-        int id = ++correlationId;
-        socket.getOutputStream().write(frame(api, version, id, body));
-        return receive(socket, api, version, id);
+        return await(api, version, send(api, version, body));
     }
 
     /** Sends a request without reading its answer, for a JoinGroup that waits for others. */
     int send(ApiKeys api, short version, ApiMessage body) throws IOException {
         int id = ++correlationId;
-        socket.getOutputStream().write(frame(api, version, id, body));
+        if (handlers != null) {
+            sent.put(id, handlers.send(api, version, body));
+        } else {
+            socket.getOutputStream().write(frame(api, version, id, body));
+        }
         return id;
     }
 
     ByteBufferAccessor await(ApiKeys api, short version, int id) throws IOException {
-        return receive(socket, api, version, id);
+        return handlers != null ? Handlers.await(sent.remove(id)) : receive(socket, api, version, id);
     }
 
     /** A consumer-protocol subscription to {@code topics}, as the member metadata of protocol "range". */
@@ -166,6 +182,8 @@ final class GroupWire implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        socket.close();
+        if (socket != null) {
+            socket.close();
+        }
     }
 }

@@ -7,9 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection;
+import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
@@ -25,16 +25,16 @@ import org.junit.jupiter.api.io.TempDir;
 class JoinGroupVersionsTest {
     @TempDir
     Path dir;
-    private Broker broker;
+    private Handlers handlers;
 
     @BeforeEach
     void start() throws Exception {
-        broker = Wire.startBroker(dir, Map.of("group.initial.rebalance.delay.ms", "0"));
+        handlers = Handlers.open(dir, Map.of("group.initial.rebalance.delay.ms", "0"));
     }
 
     @AfterEach
     void stop() {
-        broker.close();
+        handlers.close();
     }
 
     private JoinGroupResponseData join(short version, String group) throws Exception {
@@ -42,7 +42,7 @@ class JoinGroupVersionsTest {
         protocols.add(new JoinGroupRequestProtocol().setName("range").setMetadata(new byte[] {0, 1}));
         JoinGroupRequestData req = new JoinGroupRequestData().setGroupId(group).setSessionTimeoutMs(10_000)
                 .setRebalanceTimeoutMs(10_000).setMemberId("").setProtocolType("consumer").setProtocols(protocols);
-        return new JoinGroupResponseData(Wire.exchange(broker.port(), ApiKeys.JOIN_GROUP, version, req), version);
+        return new JoinGroupResponseData(handlers.exchange(ApiKeys.JOIN_GROUP, version, req), version);
     }
 
     @Test

@@ -1,10 +1,10 @@
 package io.ferrite.server;
 
-import io.ferrite.server.config.BrokerConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.ReadResult;
 import io.ferrite.storage.Slice;

@@ -7,14 +7,14 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
-import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData.DescribedGroup;
-import org.apache.kafka.common.message.JoinGroupRequestData;
+import org.apache.kafka.common.message.DescribeGroupsResponseData;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocol;
 import org.apache.kafka.common.message.JoinGroupRequestData.JoinGroupRequestProtocolCollection;
+import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.JoinGroupResponseData;
-import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData.SyncGroupRequestAssignment;
+import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.Errors;
@@ -35,16 +35,16 @@ class StaticMemberRejoinTest {
 
     @TempDir
     Path dir;
-    private Broker broker;
+    private Handlers handlers;
 
     @BeforeEach
     void start() throws Exception {
-        broker = Wire.startBroker(dir, Map.of("group.initial.rebalance.delay.ms", "0"));
+        handlers = Handlers.open(dir, Map.of("group.initial.rebalance.delay.ms", "0"));
     }
 
     @AfterEach
     void stop() {
-        broker.close();
+        handlers.close();
     }
 
     /** A join as instance-a, offering {@code names} in order of preference, each with {@code metadata}. */
@@ -56,7 +56,7 @@ class StaticMemberRejoinTest {
         JoinGroupRequestData req = new JoinGroupRequestData().setGroupId(GROUP).setMemberId("")
                 .setGroupInstanceId("instance-a").setProtocolType("consumer").setProtocols(protocols)
                 .setSessionTimeoutMs(10_000).setRebalanceTimeoutMs(10_000);
-        return new JoinGroupResponseData(Wire.exchange(broker.port(), ApiKeys.JOIN_GROUP, JOIN_VERSION, req),
+        return new JoinGroupResponseData(handlers.exchange(ApiKeys.JOIN_GROUP, JOIN_VERSION, req),
                 JOIN_VERSION);
     }
 
@@ -65,14 +65,14 @@ class StaticMemberRejoinTest {
                 .setGroupInstanceId("instance-a").setGenerationId(joined.generationId()).setProtocolType("consumer")
                 .setProtocolName(joined.protocolName()).setAssignments(List.of(new SyncGroupRequestAssignment()
                         .setMemberId(joined.memberId()).setAssignment(new byte[] {7})));
-        SyncGroupResponseData r = new SyncGroupResponseData(Wire.exchange(broker.port(), ApiKeys.SYNC_GROUP,
+        SyncGroupResponseData r = new SyncGroupResponseData(handlers.exchange(ApiKeys.SYNC_GROUP,
                 SYNC_VERSION, req), SYNC_VERSION);
         assertEquals(Errors.NONE.code(), r.errorCode());
     }
 
     private DescribedGroup describe() throws Exception {
         short v = 5;
-        return new DescribeGroupsResponseData(Wire.exchange(broker.port(), ApiKeys.DESCRIBE_GROUPS, v,
+        return new DescribeGroupsResponseData(handlers.exchange(ApiKeys.DESCRIBE_GROUPS, v,
                 new DescribeGroupsRequestData().setGroups(List.of(GROUP))), v).groups().get(0);
     }
 

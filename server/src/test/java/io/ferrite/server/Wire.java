@@ -1,8 +1,8 @@
 package io.ferrite.server;
 
-import io.ferrite.server.config.BrokerConfig;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.ferrite.server.config.BrokerConfig;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;

@@ -1,18 +1,18 @@
 package io.ferrite.server.admin;
 
 import io.ferrite.server.config.BrokerConfig;
+import io.ferrite.server.config.TopicConfigDef.BrokerSynonym;
 import io.ferrite.server.config.TopicConfigDef;
 import io.ferrite.server.config.TopicConfigs;
 import io.ferrite.server.config.TopicDefaults;
-import io.ferrite.server.config.TopicConfigDef.BrokerSynonym;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.ConfigKey;
+import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfigsResourceResult;
 import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
 

@@ -3,8 +3,8 @@ package io.ferrite.server.config;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.ConfigKey;
+import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * docs/CONFIG.md, made from the definitions the broker parses with ({@link BrokerConfig#SECTIONS} and

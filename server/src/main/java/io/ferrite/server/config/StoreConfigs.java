@@ -6,11 +6,11 @@ import io.ferrite.storage.StoreConfig;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
-import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.CaseInsensitiveValidString;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigDef;
 
 /**
  * The store's keys ({@code store.*}, and Kafka's {@code log.retention.check.interval.ms}), each defined once

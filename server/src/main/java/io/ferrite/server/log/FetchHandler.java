@@ -1,10 +1,10 @@
 package io.ferrite.server.log;
 
+import io.ferrite.protocol.HeldRecords;
 import io.ferrite.server.metadata.Topic;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.ApiHandler;
 import io.ferrite.server.network.RequestContext;
-import io.ferrite.protocol.HeldRecords;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.ReadResult;
 import io.ferrite.storage.Slice;
@@ -15,9 +15,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.FetchRequestData;
-import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
+import org.apache.kafka.common.message.FetchResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;

@@ -1,11 +1,11 @@
 package io.ferrite.server.log;
 
+import io.ferrite.protocol.BatchValidator;
 import io.ferrite.server.metadata.Topic;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.ApiHandler;
-import io.ferrite.server.network.RequestContext;
 import io.ferrite.server.network.CloseConnection;
-import io.ferrite.protocol.BatchValidator;
+import io.ferrite.server.network.RequestContext;
 import io.ferrite.storage.AppendResult;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.RecordBatchHeader;
@@ -16,10 +16,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.ProduceRequestData;
-import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
 import org.apache.kafka.common.message.ProduceResponseData.TopicProduceResponse;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.TimestampType;

@@ -1,9 +1,9 @@
 package io.ferrite.server.metadata;
 
+import io.ferrite.group.TopicLookup;
+import io.ferrite.protocol.BatchValidator;
 import io.ferrite.server.config.TopicConfigs;
 import io.ferrite.server.config.TopicDefaults;
-import io.ferrite.protocol.BatchValidator;
-import io.ferrite.group.TopicLookup;
 import io.ferrite.storage.AtomicFiles;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Retention;

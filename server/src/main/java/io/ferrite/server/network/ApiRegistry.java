@@ -3,6 +3,7 @@ package io.ferrite.server.network;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -16,7 +17,7 @@ import org.apache.kafka.common.protocol.Errors;
  */
 public final class ApiRegistry {
     private final ApiVersionsTable versions = new ApiVersionsTable();
-    private final Map<ApiKeys, RequestDispatcher.Handler> handlers = new EnumMap<>(ApiKeys.class);
+    private final Map<ApiKeys, ApiHandler<ApiMessage>> handlers = new EnumMap<>(ApiKeys.class);
 
     public ApiRegistry() {
         register(ApiKeys.API_VERSIONS, 0, 4, (RequestContext context, ApiVersionsRequestData request) ->
@@ -37,7 +38,7 @@ public final class ApiRegistry {
             throw new IllegalArgumentException(api + " versions " + min + " to " + max + " cannot be served");
         }
         versions.add(api, min, max);
-        handlers.put(api, request -> handler.handle(RequestContext.of(request), asRequest(request.body())));
+        handlers.put(api, (context, request) -> handler.handle(context, asRequest(request)));
         return this;
     }
 
@@ -65,8 +66,21 @@ public final class ApiRegistry {
         return (Q) body;
     }
 
-    /** The handler of {@code api}, or null if this broker does not serve it. */
-    public RequestDispatcher.Handler handler(ApiKeys api) {
-        return handlers.get(api);
+    /**
+     * Hands a decoded request to its API's handler, as a network thread does. An API or version this broker
+     * does not serve fails with UnsupportedVersionException (the dispatcher answers those before this).
+     */
+    public CompletableFuture<? extends ApiMessage> handle(RequestContext context, ApiMessage request) {
+        ApiHandler<ApiMessage> handler = handlers.get(context.api());
+        if (handler == null || !versions.supports(context.api(), context.apiVersion())) {
+            return CompletableFuture.failedFuture(new UnsupportedVersionException(context.api() + " v"
+                    + context.apiVersion() + " is not served"));
+        }
+        return handler.handle(context, request);
+    }
+
+    /** Whether this broker serves {@code api}. */
+    public boolean serves(ApiKeys api) {
+        return handlers.containsKey(api);
     }
 }

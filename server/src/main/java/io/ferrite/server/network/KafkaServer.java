@@ -1,7 +1,7 @@
 package io.ferrite.server.network;
 
-import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.protocol.KafkaFrameDecoder;
+import io.ferrite.server.config.BrokerConfig;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;

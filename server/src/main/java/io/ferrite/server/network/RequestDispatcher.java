@@ -1,8 +1,8 @@
 package io.ferrite.server.network;
 
 import io.ferrite.protocol.HeldRecords;
-import io.ferrite.protocol.RequestCodec;
 import io.ferrite.protocol.RequestCodec.DecodedRequest;
+import io.ferrite.protocol.RequestCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
@@ -35,12 +35,6 @@ import org.apache.logging.log4j.Logger;
  */
 final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LogManager.getLogger(RequestDispatcher.class);
-
-    /** One API as the registry wraps it: the decoded request in, the response (null: none) out. */
-    @FunctionalInterface
-    interface Handler {
-        CompletableFuture<? extends ApiMessage> handle(DecodedRequest request);
-    }
 
     /** A request read and not yet answered; {@code request} is null for one answered without decoding. */
     private record Pending(ApiKeys api, short version, int correlationId, DecodedRequest request,
@@ -98,13 +92,12 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             }
         }
         DecodedRequest request = RequestCodec.decode(frame).withClientHost(clientHost(ctx));
-        Handler handler = apis.handler(request.apiKey());
-        if (handler == null || !apis.versions().supports(request.apiKey(), request.apiVersion())) {
+        if (!apis.serves(request.apiKey()) || !apis.versions().supports(request.apiKey(), request.apiVersion())) {
             throw new InvalidRequestException(request.apiKey() + " v" + request.apiVersion() + " is not supported");
         }
         CompletableFuture<? extends ApiMessage> response;
         try {
-            response = handler.handle(request);
+            response = apis.handle(RequestContext.of(request), request.body());
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }

@@ -2,8 +2,8 @@ package io.ferrite.server.log;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.ferrite.storage.StoreException;
 import io.ferrite.storage.StoreException.Category;
+import io.ferrite.storage.StoreException;
 import java.util.List;
 import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.protocol.Errors;
