@@ -52,14 +52,17 @@ class LayeringTest {
     static final List<ArchRule> MODULES = List.of(
             noClasses().that().resideInAPackage("io.ferrite.storage..").should().dependOnClassesThat()
                     .resideInAnyPackage("io.ferrite.protocol..", "io.ferrite.coordinator..", "io.ferrite.group..",
-                            "io.ferrite.server.."),
+                            "io.ferrite.txn..", "io.ferrite.server.."),
             noClasses().that().resideInAPackage("io.ferrite.protocol..").should().dependOnClassesThat()
                     .resideInAnyPackage("io.ferrite.storage..", "io.ferrite.coordinator..", "io.ferrite.group..",
-                            "io.ferrite.server.."),
+                            "io.ferrite.txn..", "io.ferrite.server.."),
             noClasses().that().resideInAPackage("io.ferrite.coordinator..").should().dependOnClassesThat()
-                    .resideInAnyPackage("io.ferrite.protocol..", "io.ferrite.group..", "io.ferrite.server.."),
+                    .resideInAnyPackage("io.ferrite.protocol..", "io.ferrite.group..", "io.ferrite.txn..",
+                            "io.ferrite.server.."),
             noClasses().that().resideInAPackage("io.ferrite.group..").should().dependOnClassesThat()
-                    .resideInAnyPackage("io.ferrite.protocol..", "io.ferrite.server.."),
+                    .resideInAnyPackage("io.ferrite.protocol..", "io.ferrite.txn..", "io.ferrite.server.."),
+            noClasses().that().resideInAPackage("io.ferrite.txn..").should().dependOnClassesThat()
+                    .resideInAnyPackage("io.ferrite.protocol..", "io.ferrite.group..", "io.ferrite.server.."),
             noClasses().that().resideInAPackage("io.ferrite.group.assignor..").should().dependOnClassesThat()
                     .resideInAnyPackage("io.ferrite.group", "io.ferrite.coordinator..", "io.ferrite.storage.."));
 

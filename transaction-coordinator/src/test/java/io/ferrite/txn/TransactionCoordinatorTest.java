@@ -1,0 +1,201 @@
+package io.ferrite.txn;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ferrite.coordinator.FaultyLog;
+import io.ferrite.coordinator.StoreCoordinatorLog;
+import io.ferrite.storage.FlushMode;
+import io.ferrite.storage.MutableClock;
+import io.ferrite.storage.Store;
+import io.ferrite.storage.StoreConfig;
+import io.ferrite.txn.TransactionRecord.Metadata;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.InitProducerIdResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** InitProducerId for transactional ids, on a real log: epochs, fencing, recovery, restarts and refusals. */
+class TransactionCoordinatorTest {
+    private static final short V = 5;
+
+    @TempDir
+    Path dir;
+    private final MutableClock clock = new MutableClock(1_700_000_000_000L);
+    private final AtomicLong nextProducerId = new AtomicLong(1000);
+    private Store store;
+    private FaultyLog<TransactionRecord> log;
+    private TransactionCoordinator coordinator;
+
+    @BeforeEach
+    void open() {
+        store = Store.open(StoreConfig.builder(dir, FlushMode.ASYNC).commitLogFileSize(1 << 20).build(), clock,
+                List.of(TransactionCoordinator.LOG_PARTITION));
+        log = new FaultyLog<>(new StoreCoordinatorLog<>(store, TransactionCoordinator.LOG_PARTITION,
+                TransactionRecordSerde.INSTANCE, clock));
+    }
+
+    private void start() {
+        coordinator = TransactionCoordinator.start(log, clock,
+                TransactionConfig.fromProperties(Map.of(), 64L << 20), nextProducerId::getAndIncrement);
+    }
+
+    private void restart() {
+        coordinator.close();
+        store.close();
+        open();
+        start();
+    }
+
+    @AfterEach
+    void close() {
+        if (coordinator != null) {
+            coordinator.close();
+        }
+        store.close();
+    }
+
+    /** Writes records to the log as an earlier run of the coordinator would have, before it starts. */
+    private void earlier(Metadata... records) throws Exception {
+        log.append(List.of(records)).get(10, TimeUnit.SECONDS);
+    }
+
+    private static Metadata held(String id, long producerId, int epoch, TransactionState state,
+                                 TopicPartition... partitions) {
+        return new Metadata(id, producerId, -1, -1, (short) epoch, (short) -1, 60_000, state, Set.of(partitions),
+                partitions.length == 0 ? -1 : 1_600_000_000_000L, 1_600_000_000_000L, (short) 0);
+    }
+
+    private InitProducerIdResponseData init(String id, long producerId, int epoch, short version) throws Exception {
+        return coordinator.initProducerId(new InitProducerIdRequestData().setTransactionalId(id)
+                .setTransactionTimeoutMs(60_000).setProducerId(producerId).setProducerEpoch((short) epoch), version)
+                .get(10, TimeUnit.SECONDS);
+    }
+
+    private InitProducerIdResponseData init(String id) throws Exception {
+        return init(id, -1, -1, V);
+    }
+
+    private Optional<Metadata> state(String id) throws Exception {
+        return coordinator.describe(id).get(10, TimeUnit.SECONDS);
+    }
+
+    private static void assertProducer(long producerId, int epoch, InitProducerIdResponseData r) {
+        assertEquals(Errors.NONE.code(), r.errorCode(), Errors.forCode(r.errorCode()).name());
+        assertEquals(producerId, r.producerId());
+        assertEquals(epoch, r.producerEpoch());
+    }
+
+    private static void assertError(Errors error, InitProducerIdResponseData r) {
+        assertEquals(error, Errors.forCode(r.errorCode()));
+        assertEquals(-1, r.producerId());
+        assertEquals(-1, r.producerEpoch());
+    }
+
+    @Test
+    void aNewIdGetsAProducerIdAtEpochZeroAndEachNewProducerTheNextEpochAcrossRestarts() throws Exception {
+        start();
+        assertProducer(1000, 0, init("tx"));
+        assertProducer(1000, 1, init("tx"));
+        assertProducer(1001, 0, init("other"));
+        restart();
+        assertProducer(1000, 2, init("tx"));
+        Metadata m = state("tx").orElseThrow();
+        assertEquals(TransactionState.EMPTY, m.state());
+        assertEquals(60_000, m.timeoutMs());
+        assertEquals(clock.millis(), m.lastUpdateTimestamp());
+    }
+
+    @Test
+    void anOlderProducerIsFencedAndToldSoInItsVersionsWords() throws Exception {
+        start();
+        assertProducer(1000, 0, init("tx"));
+        assertProducer(1000, 1, init("tx")); // a second producer took the id over
+        assertError(Errors.PRODUCER_FENCED, init("tx", 1000, 0, V));
+        assertError(Errors.INVALID_PRODUCER_EPOCH, init("tx", 1000, 0, (short) 3));
+        assertError(Errors.PRODUCER_FENCED, init("tx", 4242, 1, V)); // not even this id's producer id
+        assertEquals(1, state("tx").orElseThrow().producerEpoch()); // the refusals changed nothing
+        assertProducer(1000, 2, init("tx", 1000, 1, V)); // the current producer still bumps its own epoch
+    }
+
+    @Test
+    void aProducerBumpsItsOwnEpochAndARetriedBumpGetsTheSameAnswer() throws Exception {
+        start();
+        assertProducer(1000, 0, init("tx"));
+        assertProducer(1000, 1, init("tx", 1000, 0, V)); // KIP-360: after an abortable error
+        assertProducer(1000, 1, init("tx", 1000, 0, V)); // the answer was lost; the retry gets it again
+        assertProducer(1000, 2, init("tx", 1000, 1, V));
+    }
+
+    @Test
+    void anExhaustedEpochMovesToANewProducerId() throws Exception {
+        earlier(held("tx", 7, TransactionCoordinator.EXHAUSTED_EPOCH, TransactionState.COMPLETE_COMMIT));
+        start();
+        assertProducer(1000, 0, init("tx", 7, TransactionCoordinator.EXHAUSTED_EPOCH, V));
+        Metadata m = state("tx").orElseThrow();
+        assertEquals(7, m.previousProducerId());
+        // The answer was lost: the producer asks again with its old id and epoch, and gets the same new one.
+        assertProducer(1000, 0, init("tx", 7, TransactionCoordinator.EXHAUSTED_EPOCH, V));
+    }
+
+    @Test
+    void aTransactionThePreviousProducerLeftOpenIsAbortedBeforeTheNewOneGetsItsEpoch() throws Exception {
+        TopicPartition t0 = new TopicPartition("t", 0);
+        earlier(held("tx", 7, 3, TransactionState.ONGOING, t0));
+        start();
+        assertError(Errors.CONCURRENT_TRANSACTIONS, init("tx"));
+        Metadata aborting = state("tx").orElseThrow();
+        assertEquals(TransactionState.PREPARE_ABORT, aborting.state());
+        assertEquals(4, aborting.producerEpoch()); // the old producer is fenced by the markers' epoch
+        assertEquals(Set.of(t0), aborting.partitions());
+        assertError(Errors.CONCURRENT_TRANSACTIONS, init("tx")); // until the markers are written
+
+        restart(); // the decision is durable
+        assertEquals(TransactionState.PREPARE_ABORT, state("tx").orElseThrow().state());
+        coordinator.completeTransaction("tx").get(10, TimeUnit.SECONDS);
+        Metadata done = state("tx").orElseThrow();
+        assertEquals(TransactionState.COMPLETE_ABORT, done.state());
+        assertEquals(Set.of(), done.partitions());
+        assertProducer(7, 5, init("tx"));
+    }
+
+    @Test
+    void badRequestsAreRefusedWithKafkasErrorsAndChangeNothing() throws Exception {
+        start();
+        assertError(Errors.INVALID_REQUEST, init(""));
+        assertError(Errors.INVALID_REQUEST, init("tx", 1000, -1, V)); // a producer id without its epoch
+        for (int timeout : new int[] {0, -1, 900_001}) {
+            assertError(Errors.INVALID_TRANSACTION_TIMEOUT, coordinator.initProducerId(new InitProducerIdRequestData()
+                    .setTransactionalId("tx").setTransactionTimeoutMs(timeout), V).get(10, TimeUnit.SECONDS));
+        }
+        assertEquals(Optional.empty(), state("tx"));
+        assertEquals(Optional.empty(), state(""));
+        assertTrue(coordinator.completeTransaction("tx").handle((v, e) -> e != null).get(10, TimeUnit.SECONDS));
+    }
+
+    @Test
+    void aFailedWriteIsAnsweredCoordinatorNotAvailableAndLeavesTheIdAsTheLogHasIt() throws Exception {
+        start();
+        assertProducer(1000, 0, init("tx"));
+        log.fail = true;
+        assertError(Errors.COORDINATOR_NOT_AVAILABLE, init("tx"));
+        assertError(Errors.COORDINATOR_NOT_AVAILABLE, init("new"));
+        assertEquals(0, state("tx").orElseThrow().producerEpoch());
+        assertEquals(Optional.empty(), state("new"));
+        log.fail = false;
+        assertProducer(1000, 1, init("tx"));
+        assertNotEquals(1000, init("new").producerId());
+    }
+}
