@@ -3,11 +3,13 @@ package io.ferrite.txn;
 import io.ferrite.coordinator.CoordinatorLog;
 import io.ferrite.coordinator.CoordinatorResult;
 import io.ferrite.coordinator.CoordinatorRuntime;
+import io.ferrite.coordinator.CoordinatorState;
 import io.ferrite.coordinator.StoreCoordinatorLog;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Store;
 import io.ferrite.txn.TransactionRecord.Metadata;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -25,7 +27,8 @@ import org.apache.kafka.common.protocol.Errors;
  * <p>So far it serves InitProducerId for transactional ids (epoch bumps, fencing of an older producer, a new
  * producer id when the epoch is exhausted, KIP-360 recovery with the producer's own id and epoch, and the abort
  * of a transaction the previous producer left open) and the completion of a transaction once its markers are
- * written. It is not yet wired to the network: transactions are advertised when partitions, offsets, markers
+ * written. Its timers abort transactions open longer than their timeout and remove transactional ids unused for
+ * {@code transactional.id.expiration.ms}. It is not yet wired to the network: transactions are advertised when partitions, offsets, markers
  * and the read side are in.
  */
 public final class TransactionCoordinator implements AutoCloseable {
@@ -56,7 +59,7 @@ public final class TransactionCoordinator implements AutoCloseable {
     static TransactionCoordinator start(CoordinatorLog<TransactionRecord> log, Clock clock, TransactionConfig config,
                                         ProducerIdSource producerIds) {
         TransactionCoordinator c = new TransactionCoordinator(log, clock, config, producerIds);
-        c.runtime.start(List.of(c.ids));
+        c.runtime.start(List.of(c.ids, c.timers()));
         return c;
     }
 
@@ -140,11 +143,15 @@ public final class TransactionCoordinator implements AutoCloseable {
      * The new producer is told CONCURRENT_TRANSACTIONS and retries once the abort is complete, as in Kafka.
      */
     private CompletableFuture<InitProducerIdResponseData> abortForNewProducer(Metadata m, long now) {
-        short fenced = m.producerEpoch() == Short.MAX_VALUE ? m.producerEpoch() : (short) (m.producerEpoch() + 1);
-        Metadata written = m.withProducer(m.producerId(), m.previousProducerId(), fenced, (short) -1)
-                .transitionTo(TransactionState.PREPARE_ABORT, now);
-        return write(written, error(Errors.CONCURRENT_TRANSACTIONS))
+        return write(fenceAndAbort(m, now), error(Errors.CONCURRENT_TRANSACTIONS))
                 .exceptionally(e -> error(Errors.COORDINATOR_NOT_AVAILABLE));
+    }
+
+    /** The open transaction's abort, prepared under an epoch one above its producer's, which fences it. */
+    private static Metadata fenceAndAbort(Metadata m, long now) {
+        short fenced = m.producerEpoch() == Short.MAX_VALUE ? m.producerEpoch() : (short) (m.producerEpoch() + 1);
+        return m.withProducer(m.producerId(), m.previousProducerId(), fenced, (short) -1)
+                .transitionTo(TransactionState.PREPARE_ABORT, now);
     }
 
     /**
@@ -168,6 +175,74 @@ public final class TransactionCoordinator implements AutoCloseable {
         });
     }
 
+    /** The timers, armed whenever the state is (re)loaded; they hold no state of their own. */
+    private CoordinatorState<TransactionRecord> timers() {
+        return new CoordinatorState<>() {
+            @Override
+            public void replay(TransactionRecord record) {
+            }
+
+            @Override
+            public void loaded() {
+                every("abort-timed-out", config.abortCheckIntervalMs(), TransactionCoordinator.this::abortTimedOut);
+                every("expire-ids", config.expiryCheckIntervalMs(), TransactionCoordinator.this::expireIds);
+            }
+
+            @Override
+            public void unload() {
+            }
+
+            @Override
+            public void snapshot(List<TransactionRecord> out) {
+            }
+        };
+    }
+
+    private void every(String key, long intervalMs, Runnable task) {
+        runtime.schedule(key, intervalMs, () -> {
+            task.run();
+            every(key, intervalMs, task);
+        });
+    }
+
+    /**
+     * Transactions open longer than their producer's transaction.timeout.ms are aborted: their producer is fenced
+     * (one epoch up) and the abort prepared, as Kafka's coordinator does; the producer's next request is refused.
+     */
+    private void abortTimedOut() {
+        long now = runtime.now();
+        List<TransactionRecord> records = new ArrayList<>();
+        for (Metadata m : ids.all()) {
+            if (m.state() == TransactionState.ONGOING && m.startTimestamp() + m.timeoutMs() < now) {
+                records.add(fenceAndAbort(m, now));
+            }
+        }
+        write(records);
+    }
+
+    /** Ids with no transaction open, unused for transactional.id.expiration.ms, are removed (a tombstone each). */
+    private void expireIds() {
+        long now = runtime.now();
+        List<TransactionRecord> records = new ArrayList<>();
+        for (Metadata m : ids.all()) {
+            if (m.state().isIdle() && m.lastUpdateTimestamp() <= now - config.idExpirationMs()) {
+                records.add(new TransactionRecord.Tombstone(m.transactionalId()));
+            }
+        }
+        write(records);
+    }
+
+    /**
+     * Runs the timers due by the coordinator's clock now. The coordinator wakes itself up for them; this is for a
+     * clock that is moved by hand.
+     */
+    public CompletableFuture<Void> runDueTimers() {
+        return runtime.call(() -> {
+            runtime.runDueTimers();
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
     /** The state of a transactional id, if it has one. */
     public CompletableFuture<Optional<Metadata>> describe(String transactionalId) {
         return runtime.call(() -> CompletableFuture.completedFuture(Optional.ofNullable(ids.get(transactionalId))));
@@ -177,6 +252,11 @@ public final class TransactionCoordinator implements AutoCloseable {
     private <T> CompletableFuture<T> write(Metadata record, T response) {
         ids.apply(record);
         return runtime.write(new CoordinatorResult<TransactionRecord, T>(List.of(record), response));
+    }
+
+    private void write(List<TransactionRecord> records) {
+        records.forEach(ids::apply);
+        runtime.write(records);
     }
 
     private static InitProducerIdResponseData answer(Metadata m) {

@@ -14,6 +14,11 @@ final class TransactionalIds implements CoordinatorState<TransactionRecord> {
         return byId.get(transactionalId);
     }
 
+    /** Every id's state, as a copy (the caller may write while going through it). */
+    List<Metadata> all() {
+        return List.copyOf(byId.values());
+    }
+
     /** Applies a record the coordinator itself made, as replay would. */
     void apply(TransactionRecord r) {
         replay(r);

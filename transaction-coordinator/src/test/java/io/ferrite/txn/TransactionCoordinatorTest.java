@@ -198,4 +198,46 @@ class TransactionCoordinatorTest {
         assertProducer(1000, 1, init("tx"));
         assertNotEquals(1000, init("new").producerId());
     }
+
+    /** Moves the clock and runs what fell due. */
+    private void advance(long ms) throws Exception {
+        clock.advance(ms);
+        coordinator.runDueTimers().get(10, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aTransactionOpenPastItsTimeoutIsAbortedAndItsProducerFenced() throws Exception {
+        TopicPartition t0 = new TopicPartition("t", 0);
+        Metadata open = new Metadata("slow", 7, -1, -1, (short) 2, (short) -1, 60_000, TransactionState.ONGOING,
+                Set.of(t0), clock.millis(), clock.millis(), (short) 0);
+        Metadata young = new Metadata("quick", 8, -1, -1, (short) 0, (short) -1, 60_000, TransactionState.ONGOING,
+                Set.of(t0), clock.millis() + 30_000, clock.millis(), (short) 0);
+        earlier(open, young);
+        start();
+        advance(10_000);
+        assertEquals(TransactionState.ONGOING, state("slow").orElseThrow().state());
+        advance(55_000); // 65 s after it started: past its 60 s
+        Metadata aborting = state("slow").orElseThrow();
+        assertEquals(TransactionState.PREPARE_ABORT, aborting.state());
+        assertEquals(3, aborting.producerEpoch());
+        assertEquals(TransactionState.ONGOING, state("quick").orElseThrow().state());
+        restart();
+        assertEquals(TransactionState.PREPARE_ABORT, state("slow").orElseThrow().state());
+    }
+
+    @Test
+    void anIdUnusedForItsExpirationIsRemovedButNotOneWithATransactionOpen() throws Exception {
+        start();
+        assertProducer(1000, 0, init("idle"));
+        assertProducer(1001, 0, init("busy"));
+        advance(6 * 24 * 3_600_000L); // six days: kept
+        assertTrue(state("idle").isPresent());
+        assertProducer(1001, 1, init("busy")); // used again: its seven days start over
+        advance(24 * 3_600_000L + 3_600_000L);
+        assertEquals(Optional.empty(), state("idle"));
+        assertTrue(state("busy").isPresent());
+        restart();
+        assertEquals(Optional.empty(), state("idle"));
+        assertProducer(1002, 0, init("idle")); // a removed id starts over with a new producer id
+    }
 }
