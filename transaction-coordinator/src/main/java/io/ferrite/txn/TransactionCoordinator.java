@@ -14,9 +14,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The transaction coordinator: every transactional id of this broker (which coordinates all of them), its
@@ -24,41 +28,47 @@ import org.apache.kafka.common.protocol.Errors;
  * {@code ferrite-transaction-coordinator} ({@link CoordinatorRuntime}) and answers once what it changed is
  * durable in the coordinator's log, from which the state is rebuilt on start.
  *
- * <p>So far it serves InitProducerId for transactional ids (epoch bumps, fencing of an older producer, a new
- * producer id when the epoch is exhausted, KIP-360 recovery with the producer's own id and epoch, and the abort
- * of a transaction the previous producer left open) and the completion of a transaction once its markers are
- * written. Its timers abort transactions open longer than their timeout and remove transactional ids unused for
- * {@code transactional.id.expiration.ms}. It is not yet wired to the network: transactions are advertised when partitions, offsets, markers
- * and the read side are in.
+ * <p>So far it serves, in version 1 of Kafka's transaction protocol: InitProducerId for transactional ids
+ * (epoch bumps, fencing of an older producer, a new producer id when the epoch is exhausted, KIP-360 recovery
+ * with the producer's own id and epoch, and the abort of a transaction the previous producer left open),
+ * AddPartitionsToTxn, AddOffsetsToTxn and EndTxn. A decision, once durable, has its markers written through
+ * {@link TransactionMarkers} (again after a failure or a restart) and then completes the transaction. Its
+ * timers abort transactions open longer than their timeout and remove transactional ids unused for
+ * {@code transactional.id.expiration.ms}. It is not yet wired to the network: transactions are advertised
+ * once markers, transactional produce and the read side are in.
  */
 public final class TransactionCoordinator implements AutoCloseable {
     /** The pinned store partition holding the coordinator's log ({@link TransactionRecordSerde}); not a topic. */
     public static final PartitionKey LOG_PARTITION = new PartitionKey("__ferrite_transactions", 0);
     /** From this epoch on a producer gets a new producer id rather than another bump, as in Kafka. */
     static final short EXHAUSTED_EPOCH = Short.MAX_VALUE - 1;
+    private static final Logger LOG = LogManager.getLogger(TransactionCoordinator.class);
+    private static final long MARKER_RETRY_MS = 1_000;
 
     private final CoordinatorRuntime<TransactionRecord> runtime;
     private final TransactionalIds ids = new TransactionalIds();
     private final TransactionConfig config;
     private final ProducerIdSource producerIds;
+    private final TransactionMarkers markers;
 
     private TransactionCoordinator(CoordinatorLog<TransactionRecord> log, Clock clock, TransactionConfig config,
-                                   ProducerIdSource producerIds) {
+                                   ProducerIdSource producerIds, TransactionMarkers markers) {
         this.runtime = new CoordinatorRuntime<>("transaction-coordinator", log, clock, config.compactAfterBytes());
         this.config = config;
         this.producerIds = producerIds;
+        this.markers = markers;
     }
 
     /** Loads the coordinator's state from its log in {@code store} (open it with {@link #LOG_PARTITION} pinned). */
     public static TransactionCoordinator start(Store store, Clock clock, TransactionConfig config,
-                                               ProducerIdSource producerIds) {
+                                               ProducerIdSource producerIds, TransactionMarkers markers) {
         return start(new StoreCoordinatorLog<>(store, LOG_PARTITION, TransactionRecordSerde.INSTANCE, clock), clock,
-                config, producerIds);
+                config, producerIds, markers);
     }
 
     static TransactionCoordinator start(CoordinatorLog<TransactionRecord> log, Clock clock, TransactionConfig config,
-                                        ProducerIdSource producerIds) {
-        TransactionCoordinator c = new TransactionCoordinator(log, clock, config, producerIds);
+                                        ProducerIdSource producerIds, TransactionMarkers markers) {
+        TransactionCoordinator c = new TransactionCoordinator(log, clock, config, producerIds, markers);
         c.runtime.start(List.of(c.ids, c.timers()));
         return c;
     }
@@ -73,9 +83,7 @@ public final class TransactionCoordinator implements AutoCloseable {
             try {
                 return init(req);
             } catch (Refused r) {
-                Errors error = r.error == Errors.PRODUCER_FENCED && version < 4 ? Errors.INVALID_PRODUCER_EPOCH
-                        : r.error;
-                return CompletableFuture.completedFuture(error(error));
+                return CompletableFuture.completedFuture(error(r.forVersion(version, 4)));
             }
         });
     }
@@ -143,36 +151,75 @@ public final class TransactionCoordinator implements AutoCloseable {
      * The new producer is told CONCURRENT_TRANSACTIONS and retries once the abort is complete, as in Kafka.
      */
     private CompletableFuture<InitProducerIdResponseData> abortForNewProducer(Metadata m, long now) {
-        return write(fenceAndAbort(m, now), error(Errors.CONCURRENT_TRANSACTIONS))
+        return write(Transitions.fenceAndAbort(m, now), error(Errors.CONCURRENT_TRANSACTIONS))
                 .exceptionally(e -> error(Errors.COORDINATOR_NOT_AVAILABLE));
     }
 
-    /** The open transaction's abort, prepared under an epoch one above its producer's, which fences it. */
-    private static Metadata fenceAndAbort(Metadata m, long now) {
-        short fenced = m.producerEpoch() == Short.MAX_VALUE ? m.producerEpoch() : (short) (m.producerEpoch() + 1);
-        return m.withProducer(m.producerId(), m.previousProducerId(), fenced, (short) -1)
-                .transitionTo(TransactionState.PREPARE_ABORT, now);
+    /** AddPartitionsToTxn from a client (v0-3): one error for all the partitions. */
+    public CompletableFuture<Errors> addPartitions(String transactionalId, long producerId, short epoch,
+                                                   Set<TopicPartition> partitions, short version) {
+        return change(transactionalId, version, 2, m -> Transitions.addPartitions(m, producerId, epoch, partitions,
+                (short) 0, runtime.now()));
+    }
+
+    /** AddOffsetsToTxn: the transaction will commit offsets of a group (v0-4). */
+    public CompletableFuture<Errors> addOffsets(String transactionalId, long producerId, short epoch, short version) {
+        return change(transactionalId, version, 2, m -> Transitions.addPartitions(m, producerId, epoch,
+                Set.of(Transitions.GROUP_OFFSETS), (short) 0, runtime.now()));
     }
 
     /**
-     * Every marker of the transaction is written: it is complete (CompleteCommit or CompleteAbort), with no
-     * partitions, and a producer id set aside for an exhausted epoch takes over.
+     * EndTxn (v0-4): answered once the decision is durable, as in Kafka; the markers are written after it, and
+     * until they are the producer's next requests are told CONCURRENT_TRANSACTIONS.
      */
-    public CompletableFuture<Void> completeTransaction(String transactionalId) {
+    public CompletableFuture<Errors> endTransaction(String transactionalId, long producerId, short epoch,
+                                                    boolean commit, short version) {
+        return change(transactionalId, version, 2, m -> Transitions.end(m, producerId, epoch, commit, runtime.now()));
+    }
+
+    /**
+     * Runs a transition on the coordinator thread and writes what it returns; its refusal is the answer, and a
+     * failed write is answered COORDINATOR_NOT_AVAILABLE (the runtime rolls the state back).
+     */
+    private CompletableFuture<Errors> change(String transactionalId, short version, int fencedSince,
+                                             Function<Metadata, Metadata> transition) {
         return runtime.call(() -> {
-            Metadata m = ids.get(transactionalId);
-            if (m == null || !m.state().isPreparing()) {
-                return CompletableFuture.failedFuture(new IllegalStateException(transactionalId
-                        + " has no transaction being completed"));
+            if (transactionalId == null || transactionalId.isEmpty()) {
+                return CompletableFuture.completedFuture(Errors.INVALID_REQUEST);
             }
-            TransactionState done = m.state() == TransactionState.PREPARE_COMMIT ? TransactionState.COMPLETE_COMMIT
-                    : TransactionState.COMPLETE_ABORT;
-            Metadata next = m.transitionTo(done, runtime.now()).cleared();
-            if (m.nextProducerId() != -1) {
-                next = next.withProducer(m.nextProducerId(), m.producerId(), (short) 0, (short) -1);
+            Metadata next;
+            try {
+                next = transition.apply(ids.get(transactionalId));
+            } catch (Refused r) {
+                return CompletableFuture.completedFuture(r.forVersion(version, fencedSince));
             }
-            return write(next, null);
+            if (next == null) {
+                return CompletableFuture.completedFuture(Errors.NONE);
+            }
+            return write(next, Errors.NONE).exceptionally(e -> Errors.COORDINATOR_NOT_AVAILABLE);
         });
+    }
+
+    /**
+     * Writes the decided transaction's markers, then completes it; a failure is retried a second later, as long
+     * as the transaction is still waiting for these markers.
+     */
+    private void sendMarkers(Metadata prepared) {
+        String key = "markers-" + prepared.transactionalId();
+        runtime.cancel(key);
+        markers.write(prepared).whenComplete((v, e) -> runtime.call(() -> {
+            Metadata now = ids.get(prepared.transactionalId());
+            if (now == null || !now.state().isPreparing() || now.producerEpoch() != prepared.producerEpoch()) {
+                return CompletableFuture.completedFuture(null); // completed meanwhile, or rolled back
+            }
+            if (e != null) {
+                LOG.warn("the markers of transaction {} could not be written; trying again", prepared.transactionalId(),
+                        e);
+                runtime.schedule(key, MARKER_RETRY_MS, () -> sendMarkers(now));
+                return CompletableFuture.completedFuture(null);
+            }
+            return write(Transitions.complete(now, runtime.now()), null);
+        }));
     }
 
     /** The timers, armed whenever the state is (re)loaded; they hold no state of their own. */
@@ -184,6 +231,8 @@ public final class TransactionCoordinator implements AutoCloseable {
 
             @Override
             public void loaded() {
+                // A decision durable before a restart (or a roll-back) still needs its markers.
+                ids.all().stream().filter(m -> m.state().isPreparing()).forEach(TransactionCoordinator.this::sendMarkers);
                 every("abort-timed-out", config.abortCheckIntervalMs(), TransactionCoordinator.this::abortTimedOut);
                 every("expire-ids", config.expiryCheckIntervalMs(), TransactionCoordinator.this::expireIds);
             }
@@ -214,7 +263,7 @@ public final class TransactionCoordinator implements AutoCloseable {
         List<TransactionRecord> records = new ArrayList<>();
         for (Metadata m : ids.all()) {
             if (m.state() == TransactionState.ONGOING && m.startTimestamp() + m.timeoutMs() < now) {
-                records.add(fenceAndAbort(m, now));
+                records.add(Transitions.fenceAndAbort(m, now));
             }
         }
         write(records);
@@ -251,12 +300,23 @@ public final class TransactionCoordinator implements AutoCloseable {
     /** Applies the record and answers once it is durable; if the write fails, the runtime rolls the state back. */
     private <T> CompletableFuture<T> write(Metadata record, T response) {
         ids.apply(record);
-        return runtime.write(new CoordinatorResult<TransactionRecord, T>(List.of(record), response));
+        return runtime.write(new CoordinatorResult<TransactionRecord, T>(List.of(record), response))
+                .thenApply(r -> {
+                    markersIfDecided(record);
+                    return r;
+                });
     }
 
     private void write(List<TransactionRecord> records) {
         records.forEach(ids::apply);
-        runtime.write(records);
+        runtime.write(records).thenRun(() -> records.forEach(this::markersIfDecided));
+    }
+
+    /** A decision just made durable: its markers go out. */
+    private void markersIfDecided(TransactionRecord r) {
+        if (r instanceof Metadata m && m.state().isPreparing()) {
+            sendMarkers(m);
+        }
     }
 
     private static InitProducerIdResponseData answer(Metadata m) {
@@ -265,16 +325,6 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     private static InitProducerIdResponseData error(Errors error) {
         return new InitProducerIdResponseData().setErrorCode(error.code()).setProducerId(-1).setProducerEpoch((short) -1);
-    }
-
-    /** A request refused with a Kafka error before anything changed. */
-    private static final class Refused extends RuntimeException {
-        final Errors error;
-
-        Refused(Errors error) {
-            super(error.name(), null, false, false);
-            this.error = error;
-        }
     }
 
     @Override

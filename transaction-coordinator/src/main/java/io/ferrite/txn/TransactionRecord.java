@@ -63,6 +63,13 @@ public sealed interface TransactionRecord {
                     clientVersion);
         }
 
+        /** The open transaction's partitions and start, and the transaction version of its client. */
+        Metadata withTransaction(Set<TopicPartition> partitions, long startTimestamp, short clientVersion) {
+            return new Metadata(transactionalId, producerId, previousProducerId, nextProducerId, producerEpoch,
+                    lastProducerEpoch, timeoutMs, state, partitions, startTimestamp, lastUpdateTimestamp,
+                    clientVersion);
+        }
+
         /** No open transaction: no partitions, no start time. */
         Metadata cleared() {
             return new Metadata(transactionalId, producerId, previousProducerId, -1, producerEpoch,

@@ -2,6 +2,7 @@ package io.ferrite.txn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferrite.coordinator.FaultyLog;
@@ -16,6 +17,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
@@ -47,9 +51,44 @@ class TransactionCoordinatorTest {
                 TransactionRecordSerde.INSTANCE, clock));
     }
 
+    /** Markers as the coordinator asks for them; each is written when the test says so. */
+    static final class Markers implements TransactionMarkers {
+        record Sent(Metadata prepared, CompletableFuture<Void> done) {
+        }
+
+        final BlockingQueue<Sent> sent = new LinkedBlockingQueue<>();
+
+        @Override
+        public CompletableFuture<Void> write(Metadata prepared) {
+            CompletableFuture<Void> done = new CompletableFuture<>();
+            sent.add(new Sent(prepared, done));
+            return done;
+        }
+
+        Sent next() throws InterruptedException {
+            Sent s = sent.poll(10, TimeUnit.SECONDS);
+            assertNotNull(s, "no markers were asked for");
+            return s;
+        }
+    }
+
+    private Markers markers;
+
     private void start() {
+        markers = new Markers();
         coordinator = TransactionCoordinator.start(log, clock,
-                TransactionConfig.fromProperties(Map.of(), 64L << 20), nextProducerId::getAndIncrement);
+                TransactionConfig.fromProperties(Map.of(), 64L << 20), nextProducerId::getAndIncrement, markers);
+    }
+
+    /** Waits (bounded) until the id reaches {@code state}: completion follows the markers asynchronously. */
+    private Metadata awaitState(String id, TransactionState state) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        Optional<Metadata> m;
+        while ((m = state(id)).isEmpty() || m.get().state() != state) {
+            assertTrue(System.nanoTime() < deadline, id + " is " + m.map(x -> x.state().name()).orElse("gone"));
+            Thread.sleep(5);
+        }
+        return m.get();
     }
 
     private void restart() {
@@ -162,11 +201,15 @@ class TransactionCoordinatorTest {
         assertEquals(Set.of(t0), aborting.partitions());
         assertError(Errors.CONCURRENT_TRANSACTIONS, init("tx")); // until the markers are written
 
-        restart(); // the decision is durable
+        Markers.Sent abort = markers.next();
+        assertEquals(TransactionState.PREPARE_ABORT, abort.prepared().state());
+        assertEquals(4, abort.prepared().producerEpoch());
+        assertEquals(Set.of(t0), abort.prepared().partitions());
+
+        restart(); // the decision is durable, and its markers are asked for again
         assertEquals(TransactionState.PREPARE_ABORT, state("tx").orElseThrow().state());
-        coordinator.completeTransaction("tx").get(10, TimeUnit.SECONDS);
-        Metadata done = state("tx").orElseThrow();
-        assertEquals(TransactionState.COMPLETE_ABORT, done.state());
+        markers.next().done().complete(null);
+        Metadata done = awaitState("tx", TransactionState.COMPLETE_ABORT);
         assertEquals(Set.of(), done.partitions());
         assertProducer(7, 5, init("tx"));
     }
@@ -182,7 +225,6 @@ class TransactionCoordinatorTest {
         }
         assertEquals(Optional.empty(), state("tx"));
         assertEquals(Optional.empty(), state(""));
-        assertTrue(coordinator.completeTransaction("tx").handle((v, e) -> e != null).get(10, TimeUnit.SECONDS));
     }
 
     @Test
@@ -239,5 +281,85 @@ class TransactionCoordinatorTest {
         restart();
         assertEquals(Optional.empty(), state("idle"));
         assertProducer(1002, 0, init("idle")); // a removed id starts over with a new producer id
+    }
+
+    @Test
+    void aTransactionAddsPartitionsAndOffsetsCommitsOnceItsMarkersAreWrittenAndAnswersRetries() throws Exception {
+        start();
+        assertProducer(1000, 0, init("tx"));
+        TopicPartition t0 = new TopicPartition("t", 0);
+        TopicPartition t1 = new TopicPartition("t", 1);
+        clock.advance(1_000);
+        assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0, Set.of(t0, t1), (short) 3).get());
+        Metadata open = state("tx").orElseThrow();
+        assertEquals(TransactionState.ONGOING, open.state());
+        assertEquals(clock.millis(), open.startTimestamp());
+        clock.advance(1_000);
+        assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0, Set.of(t1), (short) 3).get());
+        assertEquals(Errors.NONE, coordinator.addOffsets("tx", 1000, (short) 0, (short) 3).get());
+        assertEquals(Set.of(t0, t1, Transitions.GROUP_OFFSETS), state("tx").orElseThrow().partitions());
+        assertEquals(open.startTimestamp(), state("tx").orElseThrow().startTimestamp());
+
+        assertEquals(Errors.NONE, coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
+        Markers.Sent commit = markers.next();
+        assertEquals(TransactionState.PREPARE_COMMIT, commit.prepared().state());
+        assertEquals(Set.of(t0, t1, Transitions.GROUP_OFFSETS), commit.prepared().partitions());
+        // Until the markers are written, the producer waits.
+        assertEquals(Errors.CONCURRENT_TRANSACTIONS,
+                coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
+        assertEquals(Errors.CONCURRENT_TRANSACTIONS,
+                coordinator.addPartitions("tx", 1000, (short) 0, Set.of(t0), (short) 3).get());
+        assertEquals(Errors.INVALID_TXN_STATE,
+                coordinator.endTransaction("tx", 1000, (short) 0, false, (short) 3).get());
+        commit.done().complete(null);
+        assertEquals(Set.of(), awaitState("tx", TransactionState.COMPLETE_COMMIT).partitions());
+        // A retried EndTxn of the same result is answered NONE; the other result is refused.
+        assertEquals(Errors.NONE, coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
+        assertEquals(Errors.INVALID_TXN_STATE,
+                coordinator.endTransaction("tx", 1000, (short) 0, false, (short) 3).get());
+        // The next transaction starts from the completed one.
+        assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0, Set.of(t1), (short) 3).get());
+        assertEquals(Set.of(t1), state("tx").orElseThrow().partitions());
+        assertEquals(Errors.NONE, coordinator.endTransaction("tx", 1000, (short) 0, false, (short) 3).get());
+        assertEquals(TransactionState.PREPARE_ABORT, markers.next().prepared().state());
+    }
+
+    @Test
+    void transactionRequestsFromTheWrongProducerOrInTheWrongStateAreRefused() throws Exception {
+        start();
+        TopicPartition t0 = new TopicPartition("t", 0);
+        assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING,
+                coordinator.addPartitions("unknown", 1000, (short) 0, Set.of(t0), (short) 3).get());
+        assertProducer(1000, 0, init("tx"));
+        assertProducer(1000, 1, init("tx"));
+        assertEquals(Errors.INVALID_REQUEST, coordinator.addPartitions("", 1000, (short) 1, Set.of(t0), (short) 3).get());
+        assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING,
+                coordinator.addPartitions("tx", 999, (short) 1, Set.of(t0), (short) 3).get());
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.addPartitions("tx", 1000, (short) 0, Set.of(t0), (short) 3).get());
+        assertEquals(Errors.INVALID_PRODUCER_EPOCH,
+                coordinator.addPartitions("tx", 1000, (short) 0, Set.of(t0), (short) 1).get());
+        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("tx", 1000, (short) 1, true, (short) 3).get());
+        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("tx", 1000, (short) 1, false, (short) 3).get());
+        Metadata m = state("tx").orElseThrow();
+        assertEquals(TransactionState.EMPTY, m.state());
+        assertEquals(Set.of(), m.partitions());
+        assertTrue(markers.sent.isEmpty());
+    }
+
+    @Test
+    void markersThatFailAreAskedForAgain() throws Exception {
+        start();
+        assertProducer(1000, 0, init("tx"));
+        assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0,
+                Set.of(new TopicPartition("t", 0)), (short) 3).get());
+        assertEquals(Errors.NONE, coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
+        markers.next().done().completeExceptionally(new IllegalStateException("disk full"));
+        // The coordinator thread takes the failure before this look (its queue is in order) and sets a retry.
+        assertEquals(TransactionState.PREPARE_COMMIT, state("tx").orElseThrow().state());
+        assertTrue(markers.sent.isEmpty());
+        advance(1_000);
+        markers.next().done().complete(null);
+        awaitState("tx", TransactionState.COMPLETE_COMMIT);
     }
 }

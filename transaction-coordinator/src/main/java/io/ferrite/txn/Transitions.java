@@ -1,0 +1,87 @@
+package io.ferrite.txn;
+
+import io.ferrite.txn.TransactionRecord.Metadata;
+import java.util.HashSet;
+import java.util.Set;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * How a transactional id's state changes for the requests of a transaction (version 1 of Kafka's transaction
+ * protocol), as functions of its state: each returns the state to write, or null when the request is answered
+ * without a change, or throws {@link Refused} with Kafka's error, checked in Kafka's order.
+ */
+final class Transitions {
+    /**
+     * Stands for a transaction's group offsets among its partitions: their marker commits or drops the offsets
+     * the producer committed in the transaction (Kafka writes it to the group's offsets partition).
+     */
+    static final TopicPartition GROUP_OFFSETS = new TopicPartition("__consumer_offsets", 0);
+
+    private Transitions() {
+    }
+
+    /** The producer's id and epoch must be the id's own. */
+    private static void checkProducer(Metadata m, long producerId, short epoch) {
+        if (m == null || producerId != m.producerId()) {
+            throw new Refused(Errors.INVALID_PRODUCER_ID_MAPPING);
+        }
+        if (epoch != m.producerEpoch()) {
+            throw new Refused(Errors.PRODUCER_FENCED);
+        }
+    }
+
+    /** AddPartitionsToTxn (and AddOffsetsToTxn, with {@link #GROUP_OFFSETS}): the transaction holds them. */
+    static Metadata addPartitions(Metadata m, long producerId, short epoch, Set<TopicPartition> partitions,
+                                  short clientVersion, long now) {
+        checkProducer(m, producerId, epoch);
+        if (m.state().isPreparing()) {
+            throw new Refused(Errors.CONCURRENT_TRANSACTIONS);
+        }
+        boolean open = m.state() == TransactionState.ONGOING;
+        if (open && m.partitions().containsAll(partitions)) {
+            return null;
+        }
+        Set<TopicPartition> all = new HashSet<>(m.partitions());
+        all.addAll(partitions);
+        return m.transitionTo(TransactionState.ONGOING, now)
+                .withTransaction(all, open ? m.startTimestamp() : now, clientVersion);
+    }
+
+    /**
+     * EndTxn before version 5: an open transaction is decided (its markers follow); a retry of a decision
+     * already completed is answered NONE, one still being completed CONCURRENT_TRANSACTIONS; the other result,
+     * or no transaction, INVALID_TXN_STATE.
+     */
+    static Metadata end(Metadata m, long producerId, short epoch, boolean commit, long now) {
+        checkProducer(m, producerId, epoch);
+        TransactionState same = commit ? TransactionState.COMPLETE_COMMIT : TransactionState.COMPLETE_ABORT;
+        TransactionState deciding = commit ? TransactionState.PREPARE_COMMIT : TransactionState.PREPARE_ABORT;
+        if (m.state() == TransactionState.ONGOING) {
+            return m.transitionTo(deciding, now);
+        }
+        if (m.state() == same) {
+            return null;
+        }
+        throw new Refused(m.state() == deciding ? Errors.CONCURRENT_TRANSACTIONS : Errors.INVALID_TXN_STATE);
+    }
+
+    /** The open transaction's abort, prepared under an epoch one above its producer's, which fences it. */
+    static Metadata fenceAndAbort(Metadata m, long now) {
+        short fenced = m.producerEpoch() == Short.MAX_VALUE ? m.producerEpoch() : (short) (m.producerEpoch() + 1);
+        return m.withProducer(m.producerId(), m.previousProducerId(), fenced, (short) -1)
+                .transitionTo(TransactionState.PREPARE_ABORT, now);
+    }
+
+    /**
+     * Every marker is written: the transaction is complete, with no partitions, and a producer id set aside
+     * for an exhausted epoch takes over.
+     */
+    static Metadata complete(Metadata m, long now) {
+        TransactionState done = m.state() == TransactionState.PREPARE_COMMIT ? TransactionState.COMPLETE_COMMIT
+                : TransactionState.COMPLETE_ABORT;
+        Metadata next = m.transitionTo(done, now).cleared();
+        return m.nextProducerId() == -1 ? next
+                : next.withProducer(m.nextProducerId(), m.producerId(), (short) 0, (short) -1);
+    }
+}
