@@ -11,6 +11,9 @@ import java.util.concurrent.CompletableFuture;
  */
 @FunctionalInterface
 public interface TransactionMarkers {
-    /** Completes once every marker is durable; fails if any could not be written (the coordinator retries). */
+    /**
+     * Completes once every marker is durable; fails if any could not be written (the coordinator retries).
+     * Called on the coordinator's thread, so it must hand the writing off rather than wait for it.
+     */
     CompletableFuture<Void> write(Metadata prepared);
 }
