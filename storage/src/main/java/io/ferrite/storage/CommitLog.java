@@ -113,7 +113,8 @@ final class CommitLog implements AutoCloseable {
             }
             int delta = RecordBatchHeader.lastOffsetDelta(stored);
             p.onAppended(baseOffset, delta, position, entrySize, RecordBatchHeader.maxTimestamp(stored));
-            p.producers().update(stored, baseOffset);
+            p.producers().update(stored, baseOffset,
+                    RecordBatchHeader.isControl(batch) ? RecordBatchHeader.controlType(batch) : -1);
             confirmedPosition = position + entrySize;
             return new AppendResult(baseOffset, baseOffset + delta, logAppendTime ? now : -1, position,
                     p.logStartOffset(), false);

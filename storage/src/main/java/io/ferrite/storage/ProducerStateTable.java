@@ -8,8 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Idempotent-producer state of one partition: per producer id, the epoch and the last five batches
- * written, rebuilt from the log on open and updated under the append lock.
+ * Idempotent-producer and transaction state of one partition: per producer id, the epoch and the last five
+ * batches written; the transactions open here; and the transactions aborted after writing here. Rebuilt from
+ * the log on open and updated under the append lock. (The aborted transactions are held in memory only, for
+ * now: rebuilt with the rest, and trimmed with the log start.)
  *
  * <p>The checks follow Kafka's: a retried batch identical to one of the last five gets that batch's offsets
  * back; an older epoch is INVALID_PRODUCER_EPOCH; a new epoch starts at sequence 0; within an epoch each
@@ -20,6 +22,13 @@ public final class ProducerStateTable {
 
     /** One remembered batch. */
     public record BatchMetadata(int firstSequence, int lastSequence, long firstOffset, long lastOffset, long timestamp) {
+    }
+
+    /**
+     * A transaction aborted after writing to this partition: its producer, its first offset here, and the
+     * offset of its abort marker. Records of that producer between the two are not to be read committed.
+     */
+    public record AbortedTransaction(long producerId, long firstOffset, long lastOffset) {
     }
 
     /** What the partition knows of one producer. */
@@ -39,6 +48,10 @@ public final class ProducerStateTable {
     }
 
     private final Map<Long, Entry> producers = new HashMap<>();
+    /** Producer id to the first offset of its transaction open in this partition. */
+    private final Map<Long, Long> openTransactions = new HashMap<>();
+    /** Transactions aborted after writing here, in the order of their abort markers (so by last offset). */
+    private final ArrayDeque<AbortedTransaction> aborted = new ArrayDeque<>();
 
     /**
      * Checks a batch about to be appended. Returns the earlier batch it duplicates, or null if it is new.
@@ -83,11 +96,26 @@ public final class ProducerStateTable {
         return null;
     }
 
-    /** Records a batch written at {@code baseOffset}. Append lock (or recovery) only. */
-    synchronized void update(ByteBuffer batch, long baseOffset) {
+    /**
+     * Records a batch written at {@code baseOffset}, given its header and, for a control batch, its record's type
+     * ({@link RecordBatchHeader#controlType}). A transactional batch opens its producer's transaction here if
+     * none is open; a marker closes it, and an abort marker of a transaction that wrote here is kept as aborted.
+     * Append lock (or recovery) only.
+     */
+    synchronized void update(ByteBuffer batch, long baseOffset, int controlType) {
         long pid = RecordBatchHeader.producerId(batch);
-        if (pid == RecordBatchHeader.NO_PRODUCER_ID || RecordBatchHeader.isControl(batch)) {
+        if (pid == RecordBatchHeader.NO_PRODUCER_ID) {
             return;
+        }
+        if (RecordBatchHeader.isControl(batch)) {
+            Long first = openTransactions.remove(pid);
+            if (first != null && controlType == RecordBatchHeader.CONTROL_ABORT) {
+                aborted.addLast(new AbortedTransaction(pid, first, baseOffset));
+            }
+            return;
+        }
+        if (RecordBatchHeader.isTransactional(batch)) {
+            openTransactions.putIfAbsent(pid, baseOffset);
         }
         short epoch = RecordBatchHeader.producerEpoch(batch);
         int delta = RecordBatchHeader.lastOffsetDelta(batch);
@@ -104,9 +132,38 @@ public final class ProducerStateTable {
                 RecordBatchHeader.maxTimestamp(batch)));
     }
 
-    /** Forgets producers whose last batch lies wholly before the log start, as retention removed it. */
+    /**
+     * Forgets producers whose last batch lies wholly before the log start, as retention removed it, and aborted
+     * transactions that ended before it. A transaction still open stays, wherever it started.
+     */
     synchronized void removeBefore(long logStartOffset) {
         producers.values().removeIf(e -> e.batches.isEmpty() || e.batches.peekLast().lastOffset < logStartOffset);
+        while (!aborted.isEmpty() && aborted.peekFirst().lastOffset() < logStartOffset) {
+            aborted.removeFirst();
+        }
+    }
+
+    /** The first offset of the earliest transaction still open, or -1 if none is: the last stable offset's bound. */
+    synchronized long firstUnstableOffset() {
+        long first = -1;
+        for (long offset : openTransactions.values()) {
+            first = first < 0 ? offset : Math.min(first, offset);
+        }
+        return first;
+    }
+
+    /**
+     * The aborted transactions that may hold records in {@code [fromOffset, upToOffset)}, in the order their
+     * aborts were written, as a read_committed fetch of that range must be told.
+     */
+    synchronized List<AbortedTransaction> abortedTransactions(long fromOffset, long upToOffset) {
+        List<AbortedTransaction> out = new ArrayList<>();
+        for (AbortedTransaction a : aborted) {
+            if (a.lastOffset() >= fromOffset && a.firstOffset() < upToOffset) {
+                out.add(a);
+            }
+        }
+        return out;
     }
 
     synchronized ProducerState get(long producerId) {
@@ -122,6 +179,8 @@ public final class ProducerStateTable {
 
     synchronized void clear() {
         producers.clear();
+        openTransactions.clear();
+        aborted.clear();
     }
 
     /** Sequences wrap from Integer.MAX_VALUE to 0. */

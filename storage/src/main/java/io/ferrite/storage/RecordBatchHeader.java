@@ -109,6 +109,51 @@ public final class RecordBatchHeader {
         return (attributes(b) & TRANSACTIONAL_BIT) != 0;
     }
 
+    /** A control batch's record type: abort. */
+    public static final int CONTROL_ABORT = 0;
+    /** A control batch's record type: commit. */
+    public static final int CONTROL_COMMIT = 1;
+    /** Bytes of a control batch enough to read its record's type: the header and the record up to its key. */
+    public static final int CONTROL_TYPE_BYTES = HEADER_SIZE + 32;
+
+    /**
+     * The type of a control batch's record ({@link #CONTROL_ABORT}, {@link #CONTROL_COMMIT}, or another
+     * Kafka type), read from its first record's key: varint length, int8 attributes, varlong timestamp delta,
+     * varint offset delta, varint key length, then the key (int16 version, int16 type). Control batches are
+     * never compressed. -1 if the bytes given end before the type, or the record has no key.
+     */
+    public static int controlType(ByteBuffer b) {
+        int[] at = {b.position() + HEADER_SIZE};
+        int limit = b.limit();
+        if (readVarlong(b, at, limit) == null || at[0] + 1 > limit) { // record length, then attributes
+            return -1;
+        }
+        at[0]++;
+        Long timestampDelta = readVarlong(b, at, limit);
+        Long offsetDelta = timestampDelta == null ? null : readVarlong(b, at, limit);
+        Long keyLength = offsetDelta == null ? null : readVarlong(b, at, limit);
+        if (keyLength == null || keyLength < 4 || at[0] + 4 > limit) {
+            return -1;
+        }
+        return b.getShort(at[0] + 2);
+    }
+
+    /** A zigzag varint (as Kafka's records use) at {@code at[0]}, moving it on; null if it runs past the limit. */
+    private static Long readVarlong(ByteBuffer b, int[] at, int limit) {
+        long raw = 0;
+        for (int shift = 0; shift < 64; shift += 7) {
+            if (at[0] >= limit) {
+                return null;
+            }
+            byte x = b.get(at[0]++);
+            raw |= (long) (x & 0x7f) << shift;
+            if ((x & 0x80) == 0) {
+                return (raw >>> 1) ^ -(raw & 1);
+            }
+        }
+        return null;
+    }
+
     /** CRC-32C over attributes..end, the range the stored CRC covers. */
     public static int computeCrc(ByteBuffer b) {
         CRC32C crc = new CRC32C();

@@ -136,9 +136,14 @@ final class Recovery {
             if (f == null) {
                 continue;
             }
-            ByteBuffer batch = f.view((int) (e.position() - f.fileFromOffset()) + CommitLogEntry.HEADER_SIZE,
-                    RecordBatchHeader.HEADER_SIZE);
-            p.producers().update(batch, e.baseOffset());
+            int at = (int) (e.position() - f.fileFromOffset()) + CommitLogEntry.HEADER_SIZE;
+            ByteBuffer batch = f.view(at, RecordBatchHeader.HEADER_SIZE);
+            int controlType = -1;
+            if (RecordBatchHeader.isControl(batch)) { // a marker: its type lies in its record, past the header
+                controlType = RecordBatchHeader.controlType(f.view(at, Math.min(RecordBatchHeader.CONTROL_TYPE_BYTES,
+                        e.size() - CommitLogEntry.HEADER_SIZE)));
+            }
+            p.producers().update(batch, e.baseOffset(), controlType);
             size += e.size() - CommitLogEntry.HEADER_SIZE;
         }
         p.addSize(size - p.sizeInBytes());

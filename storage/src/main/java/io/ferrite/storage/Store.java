@@ -285,6 +285,23 @@ public final class Store implements AutoCloseable {
         return partitions.require(key).producers().all();
     }
 
+    /**
+     * The last stable offset: the first offset of the earliest transaction still open in the partition, or its
+     * log end if none is (a single node's high watermark). A read_committed fetch reads up to it.
+     */
+    public long lastStableOffset(PartitionKey key) {
+        PartitionLog p = partitions.require(key);
+        long end = p.logEndOffset(); // read first: a transaction opened after this read lies past it anyway
+        long unstable = p.producers().firstUnstableOffset();
+        return unstable < 0 ? end : Math.min(unstable, end);
+    }
+
+    /** The aborted transactions that may hold records in {@code [fromOffset, upToOffset)} of the partition. */
+    public List<ProducerStateTable.AbortedTransaction> abortedTransactions(PartitionKey key, long fromOffset,
+                                                                           long upToOffset) {
+        return partitions.require(key).producers().abortedTransactions(fromOffset, upToOffset);
+    }
+
     /** Runs one retention pass now, on the caller's thread; returns the CommitLog files deleted. */
     int runRetention() throws IOException {
         checkNotClosed();

@@ -14,7 +14,7 @@ class ProducerStateTableTest {
 
     private void write(ByteBuffer batch) {
         assertNull(table.check(batch));
-        table.update(batch, nextOffset);
+        table.update(batch, nextOffset, -1);
         nextOffset += RecordBatchHeader.lastOffsetDelta(batch) + 1;
     }
 
