@@ -40,6 +40,11 @@ import org.apache.logging.log4j.Logger;
 public final class TransactionCoordinator implements AutoCloseable {
     /** The pinned store partition holding the coordinator's log ({@link TransactionRecordSerde}); not a topic. */
     public static final PartitionKey LOG_PARTITION = new PartitionKey("__ferrite_transactions", 0);
+    /**
+     * Stands for a transaction's group offsets among its partitions: their marker commits or drops the offsets
+     * the producer committed in the transaction (Kafka writes it to the group's offsets partition).
+     */
+    public static final TopicPartition GROUP_OFFSETS = new TopicPartition("__consumer_offsets", 0);
     /** From this epoch on a producer gets a new producer id rather than another bump, as in Kafka. */
     static final short EXHAUSTED_EPOCH = Short.MAX_VALUE - 1;
     private static final Logger LOG = LogManager.getLogger(TransactionCoordinator.class);
@@ -165,7 +170,7 @@ public final class TransactionCoordinator implements AutoCloseable {
     /** AddOffsetsToTxn: the transaction will commit offsets of a group (v0-4). */
     public CompletableFuture<Errors> addOffsets(String transactionalId, long producerId, short epoch, short version) {
         return change(transactionalId, version, 2, m -> Transitions.addPartitions(m, producerId, epoch,
-                Set.of(Transitions.GROUP_OFFSETS), (short) 0, runtime.now()));
+                Set.of(GROUP_OFFSETS), (short) 0, runtime.now()));
     }
 
     /**

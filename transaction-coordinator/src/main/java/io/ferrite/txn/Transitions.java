@@ -12,12 +12,6 @@ import org.apache.kafka.common.protocol.Errors;
  * without a change, or throws {@link Refused} with Kafka's error, checked in Kafka's order.
  */
 final class Transitions {
-    /**
-     * Stands for a transaction's group offsets among its partitions: their marker commits or drops the offsets
-     * the producer committed in the transaction (Kafka writes it to the group's offsets partition).
-     */
-    static final TopicPartition GROUP_OFFSETS = new TopicPartition("__consumer_offsets", 0);
-
     private Transitions() {
     }
 

@@ -297,13 +297,13 @@ class TransactionCoordinatorTest {
         clock.advance(1_000);
         assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0, Set.of(t1), (short) 3).get());
         assertEquals(Errors.NONE, coordinator.addOffsets("tx", 1000, (short) 0, (short) 3).get());
-        assertEquals(Set.of(t0, t1, Transitions.GROUP_OFFSETS), state("tx").orElseThrow().partitions());
+        assertEquals(Set.of(t0, t1, TransactionCoordinator.GROUP_OFFSETS), state("tx").orElseThrow().partitions());
         assertEquals(open.startTimestamp(), state("tx").orElseThrow().startTimestamp());
 
         assertEquals(Errors.NONE, coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
         Markers.Sent commit = markers.next();
         assertEquals(TransactionState.PREPARE_COMMIT, commit.prepared().state());
-        assertEquals(Set.of(t0, t1, Transitions.GROUP_OFFSETS), commit.prepared().partitions());
+        assertEquals(Set.of(t0, t1, TransactionCoordinator.GROUP_OFFSETS), commit.prepared().partitions());
         // Until the markers are written, the producer waits.
         assertEquals(Errors.CONCURRENT_TRANSACTIONS,
                 coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
