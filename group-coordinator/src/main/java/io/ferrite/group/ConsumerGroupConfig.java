@@ -80,9 +80,13 @@ public record ConsumerGroupConfig(int sessionTimeoutMs, int minSessionTimeoutMs,
     }
 
     /** The settings of these properties (keys not defined here are ignored); a bad value names its key. */
-    @SuppressWarnings("unchecked")
     public static ConsumerGroupConfig fromProperties(Map<String, ?> props) {
-        Map<String, Object> v = CONFIG_DEF.parse(props);
+        return fromValues(CONFIG_DEF.parse(props));
+    }
+
+    /** The settings of values already parsed by a definition holding {@link #CONFIG_DEF}'s keys (the broker's). */
+    @SuppressWarnings("unchecked")
+    public static ConsumerGroupConfig fromValues(Map<String, ?> v) {
         return new ConsumerGroupConfig((Integer) v.get("group.consumer.session.timeout.ms"),
                 (Integer) v.get("group.consumer.min.session.timeout.ms"),
                 (Integer) v.get("group.consumer.max.session.timeout.ms"),

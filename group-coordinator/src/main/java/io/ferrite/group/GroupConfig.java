@@ -66,7 +66,11 @@ public record GroupConfig(int minSessionTimeoutMs, int maxSessionTimeoutMs, int 
 
     /** The settings of these properties (keys not defined here are ignored); a bad value names its key. */
     public static GroupConfig fromProperties(Map<String, ?> props) {
-        Map<String, Object> v = CONFIG_DEF.parse(props);
+        return fromValues(CONFIG_DEF.parse(props));
+    }
+
+    /** The settings of values already parsed by a definition holding {@link #CONFIG_DEF}'s keys (the broker's). */
+    public static GroupConfig fromValues(Map<String, ?> v) {
         return new GroupConfig((Integer) v.get("group.min.session.timeout.ms"),
                 (Integer) v.get("group.max.session.timeout.ms"), (Integer) v.get("group.initial.rebalance.delay.ms"),
                 (Integer) v.get("group.max.size"), (Integer) v.get("offsets.retention.minutes") * 60_000L,

@@ -304,7 +304,7 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     /** Applies the record and answers once it is durable; if the write fails, the runtime rolls the state back. */
     private <T> CompletableFuture<T> write(Metadata record, T response) {
-        ids.apply(record);
+        ids.replay(record); // applied now, as replay would; rolled back if the write fails
         return runtime.write(new CoordinatorResult<TransactionRecord, T>(List.of(record), response))
                 .thenApply(r -> {
                     markersIfDecided(record);
@@ -313,7 +313,7 @@ public final class TransactionCoordinator implements AutoCloseable {
     }
 
     private void write(List<TransactionRecord> records) {
-        records.forEach(ids::apply);
+        records.forEach(ids::replay);
         runtime.write(records).thenRun(() -> records.forEach(this::markersIfDecided));
     }
 

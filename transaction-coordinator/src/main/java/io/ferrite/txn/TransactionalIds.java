@@ -19,11 +19,6 @@ final class TransactionalIds implements CoordinatorState<TransactionRecord> {
         return List.copyOf(byId.values());
     }
 
-    /** Applies a record the coordinator itself made, as replay would. */
-    void apply(TransactionRecord r) {
-        replay(r);
-    }
-
     @Override
     public void replay(TransactionRecord r) {
         if (r instanceof Metadata m) {

@@ -141,7 +141,7 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
         return new BrokerConfig(host, port, advertisedHost, advertisedPort, (Integer) v.get("node.id"),
                 (Integer) v.get("socket.request.max.bytes"), (Integer) v.get("num.network.threads"),
                 (Boolean) v.get("auto.create.topics.enable"), (Integer) v.get("num.partitions"), store, topicDefaults,
-                GroupConfig.fromProperties(props), ConsumerGroupConfig.fromProperties(props), v, props);
+                GroupConfig.fromValues(v), ConsumerGroupConfig.fromValues(v), v, props);
     }
 
     private static ConfigDef merge(ConfigDef... parts) {

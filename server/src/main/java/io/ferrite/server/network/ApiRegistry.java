@@ -71,12 +71,18 @@ public final class ApiRegistry {
      * does not serve fails with UnsupportedVersionException (the dispatcher answers those before this).
      */
     public CompletableFuture<? extends ApiMessage> handle(RequestContext context, ApiMessage request) {
-        ApiHandler<ApiMessage> handler = handlers.get(context.api());
-        if (handler == null || !versions.supports(context.api(), context.apiVersion())) {
+        ApiHandler<ApiMessage> handler = handler(context.api(), context.apiVersion());
+        if (handler == null) {
             return CompletableFuture.failedFuture(new UnsupportedVersionException(context.api() + " v"
                     + context.apiVersion() + " is not served"));
         }
         return handler.handle(context, request);
+    }
+
+    /** The handler serving {@code api} at {@code version}, or null if this broker does not serve that. */
+    ApiHandler<ApiMessage> handler(ApiKeys api, short version) {
+        ApiHandler<ApiMessage> handler = handlers.get(api);
+        return handler != null && versions.supports(api, version) ? handler : null;
     }
 
     /** Whether this broker serves {@code api}. */

@@ -92,12 +92,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             }
         }
         DecodedRequest request = RequestCodec.decode(frame).withClientHost(clientHost(ctx));
-        if (!apis.serves(request.apiKey()) || !apis.versions().supports(request.apiKey(), request.apiVersion())) {
+        ApiHandler<ApiMessage> handler = apis.handler(request.apiKey(), request.apiVersion());
+        if (handler == null) {
             throw new InvalidRequestException(request.apiKey() + " v" + request.apiVersion() + " is not supported");
         }
         CompletableFuture<? extends ApiMessage> response;
         try {
-            response = apis.handle(RequestContext.of(request), request.body());
+            response = handler.handle(RequestContext.of(request), request.body());
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
