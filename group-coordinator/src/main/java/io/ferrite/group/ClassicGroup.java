@@ -290,6 +290,20 @@ final class ClassicGroup implements Group {
     }
 
     @Override
+    public void validateTransactionalOffsetCommit(String memberId, String groupInstanceId, int generation) {
+        if (is(State.DEAD)) {
+            throw Errors.COORDINATOR_NOT_AVAILABLE.exception();
+        }
+        if (generation < 0 && memberId.isEmpty() && groupInstanceId == null) {
+            return;
+        }
+        requireMember(memberId, groupInstanceId);
+        if (generation != generationId) {
+            throw new IllegalGenerationException("generation " + generation + " is not the group's " + generationId);
+        }
+    }
+
+    @Override
     public void validateOffsetFetch(String memberId, int memberEpoch) {
         // Classic groups do not check the fetching member.
     }

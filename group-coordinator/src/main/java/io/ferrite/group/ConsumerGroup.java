@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.IllegalGenerationException;
 import org.apache.kafka.common.errors.StaleMemberEpochException;
 import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
@@ -157,6 +158,18 @@ final class ConsumerGroup implements Group {
                         + " was not held by the member at it");
             }
         }));
+    }
+
+    @Override
+    public void validateTransactionalOffsetCommit(String memberId, String groupInstanceId, int memberEpoch) {
+        if (memberEpoch < 0 && members.isEmpty()) {
+            return;
+        }
+        try {
+            requireEpoch(requireMember(memberId), memberEpoch);
+        } catch (StaleMemberEpochException e) {
+            throw new IllegalGenerationException(e.getMessage());
+        }
     }
 
     @Override

@@ -45,6 +45,13 @@ interface Group {
         validateOffsetCommit(memberId, groupInstanceId, generationOrEpoch, apiVersion);
     }
 
+    /**
+     * As {@link #validateOffsetCommit}, for offsets committed in a transaction (TxnOffsetCommit): a request
+     * without member (v0-2 carry none) is taken, a named member must be there at its generation or epoch (a
+     * stale one is ILLEGAL_GENERATION), and a rebalance in progress is no reason to refuse, as in Kafka.
+     */
+    void validateTransactionalOffsetCommit(String memberId, String groupInstanceId, int generationOrEpoch);
+
     /** As {@link #validateOffsetCommit}, for an OffsetFetch that names its member (v9+). */
     void validateOffsetFetch(String memberId, int memberEpoch);
 }

@@ -44,6 +44,8 @@ import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequest
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
@@ -155,11 +157,31 @@ public final class GroupCoordinator implements AutoCloseable {
         return runtime.call(() -> offsetRequests.commit(req, version));
     }
 
-    /** The committed offsets of each group asked for, in request order. */
+    /**
+     * TxnOffsetCommit: offsets pending in the producer's transaction until {@link #endTransaction}. The caller
+     * has checked with the transaction coordinator that the transaction holds the group's offsets.
+     */
+    public CompletableFuture<TxnOffsetCommitResponseData> commitOffsetsInTransaction(TxnOffsetCommitRequestData req) {
+        return runtime.call(() -> offsetRequests.commitInTransaction(req));
+    }
+
+    /**
+     * The marker of a producer's transaction, for the offsets it committed: they become committed offsets, or
+     * are dropped. Completes once that is durable. Calls made from one thread run in the order made, so a
+     * transaction's offsets, committed before its end was decided, are always applied by it.
+     */
+    public CompletableFuture<Void> endTransaction(long producerId, boolean commit) {
+        return runtime.call(() -> offsetRequests.endTransaction(producerId, commit));
+    }
+
+    /**
+     * The committed offsets of each group asked for, in request order. With {@code requireStable}, a partition
+     * whose offset a transaction holds uncommitted is answered UNSTABLE_OFFSET_COMMIT.
+     */
     public CompletableFuture<List<OffsetFetchResponseGroup>> fetchOffsets(List<OffsetFetchRequestGroup> wanted,
-                                                                          short version) {
+                                                                          short version, boolean requireStable) {
         return runtime.call(() -> CompletableFuture.completedFuture(wanted.stream()
-                .map(g -> offsetRequests.fetch(g, version)).collect(Collectors.toList())));
+                .map(g -> offsetRequests.fetch(g, version, requireStable)).collect(Collectors.toList())));
     }
 
     public CompletableFuture<OffsetDeleteResponseData> deleteOffsets(OffsetDeleteRequestData req) {

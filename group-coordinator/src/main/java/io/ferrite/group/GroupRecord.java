@@ -179,4 +179,35 @@ public sealed interface GroupRecord {
             return consumerKey;
         }
     }
+
+    /**
+     * An offset committed inside a transaction (TxnOffsetCommit): pending, invisible to OffsetFetch, until the
+     * producer's transaction ends. A commit makes it the group's committed offset; an abort drops it.
+     */
+    record PendingOffset(long producerId, OffsetCommit offset) implements GroupRecord {
+        public PendingOffset {
+            Objects.requireNonNull(offset, "offset");
+        }
+
+        @Override
+        public Object key() {
+            return new PendingKey(producerId, offset.group(), offset.topic(), offset.partition());
+        }
+    }
+
+    /** The key of a pending offset. */
+    record PendingKey(long producerId, String group, String topic, int partition) {
+    }
+
+    /** The producer's transaction ended: its pending offsets, in every group, are committed or dropped. */
+    record TransactionEnd(long producerId, boolean commit) implements GroupRecord {
+        @Override
+        public Object key() {
+            return new TransactionKey(producerId);
+        }
+    }
+
+    /** The key of a transaction's end. */
+    record TransactionKey(long producerId) {
+    }
 }

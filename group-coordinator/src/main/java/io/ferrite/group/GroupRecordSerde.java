@@ -14,6 +14,8 @@ import io.ferrite.group.GroupRecord.ConsumerTombstone;
 import io.ferrite.group.GroupRecord.GroupTombstone;
 import io.ferrite.group.GroupRecord.OffsetCommit;
 import io.ferrite.group.GroupRecord.OffsetTombstone;
+import io.ferrite.group.GroupRecord.PendingOffset;
+import io.ferrite.group.GroupRecord.TransactionEnd;
 import io.ferrite.group.assignor.Assignment;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -37,9 +39,12 @@ import org.apache.kafka.common.Uuid;
  *           6 consumer target epoch:        string group
  *           7 consumer target member:       string group, string member id
  *           8 consumer current assignment:  string group, string member id
+ *           9 pending offset:  int64 producer id, string group, string topic, int32 partition
+ *          10 transaction end: int64 producer id
  * value:  absent (null) for a tombstone; else int16 version (0), then
- *           offset:    int64 offset, int32 leader epoch (-1 none), nullable string metadata,
+ *           offset, and 9: int64 offset, int32 leader epoch (-1 none), nullable string metadata,
  *                      int64 commit timestamp, int64 expire timestamp (-1 none)
+ *           10:        int8 result (1 commit, 0 abort)
  *           group:     int8 group type (0 classic), then for classic:
  *                      nullable string protocol type, int32 generation, nullable string protocol name,
  *                      nullable string leader, int64 state timestamp, int32 member count M,
@@ -68,6 +73,8 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
     static final GroupRecordSerde INSTANCE = new GroupRecordSerde();
     static final short OFFSET = 1;
     static final short GROUP = 2;
+    static final short PENDING_OFFSET = 9;
+    static final short TRANSACTION_END = 10;
     private static final short VERSION = 0;
     private static final byte CLASSIC = 0;
 
@@ -80,8 +87,14 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
         Writer v = new Writer();
         if (r instanceof OffsetCommit o) {
             k.int16(OFFSET).string(o.group()).string(o.topic()).int32(o.partition());
-            v.int16(VERSION).int64(o.offset()).int32(o.leaderEpoch()).string(o.metadata())
-                    .int64(o.commitTimestamp()).int64(o.expireTimestamp());
+            offsetValue(v, o);
+        } else if (r instanceof PendingOffset p) {
+            OffsetCommit o = p.offset();
+            k.int16(PENDING_OFFSET).int64(p.producerId()).string(o.group()).string(o.topic()).int32(o.partition());
+            offsetValue(v, o);
+        } else if (r instanceof TransactionEnd e) {
+            k.int16(TRANSACTION_END).int64(e.producerId());
+            v.int16(VERSION).int8((byte) (e.commit() ? 1 : 0));
         } else if (r instanceof OffsetTombstone t) {
             k.int16(OFFSET).string(t.group()).string(t.topic()).int32(t.partition());
             v = null;
@@ -102,6 +115,17 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
             throw new IllegalArgumentException("no encoding for " + r.getClass().getSimpleName());
         }
         return new Encoded(k.toArray(), v == null || r instanceof ConsumerTombstone ? null : v.toArray());
+    }
+
+    private static void offsetValue(Writer v, OffsetCommit o) {
+        v.int16(VERSION).int64(o.offset()).int32(o.leaderEpoch()).string(o.metadata())
+                .int64(o.commitTimestamp()).int64(o.expireTimestamp());
+    }
+
+    private static OffsetCommit offset(String group, String topic, int partition, ByteBuffer value) {
+        version(value);
+        return new OffsetCommit(group, topic, partition, value.getLong(), value.getInt(), string(value),
+                value.getLong(), value.getLong());
     }
 
     /** The consumer group records; false if {@code r} is none of them. */
@@ -237,9 +261,16 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
                 if (value == null) {
                     return new OffsetTombstone(group, topic, partition);
                 }
+                return offset(group, topic, partition, value);
+            }
+            case PENDING_OFFSET -> {
+                long producerId = key.getLong();
+                return new PendingOffset(producerId, offset(string(key), string(key), key.getInt(), value));
+            }
+            case TRANSACTION_END -> {
+                long producerId = key.getLong();
                 version(value);
-                return new OffsetCommit(group, topic, partition, value.getLong(), value.getInt(), string(value),
-                        value.getLong(), value.getLong());
+                return new TransactionEnd(producerId, value.get() == 1);
             }
             case GROUP -> {
                 String group = string(key);

@@ -2,6 +2,8 @@ package io.ferrite.group;
 
 import io.ferrite.coordinator.CoordinatorRuntime;
 import io.ferrite.group.GroupRecord.OffsetCommit;
+import io.ferrite.group.GroupRecord.PendingOffset;
+import io.ferrite.group.GroupRecord.TransactionEnd;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -28,10 +30,16 @@ import org.apache.kafka.common.message.OffsetFetchRequestData.OffsetFetchRequest
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseGroup;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponsePartitions;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestPartition;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData.TxnOffsetCommitRequestTopic;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * OffsetCommit, OffsetFetch and OffsetDelete against the coordinator's state, with Kafka's checks: the
+ * OffsetCommit, TxnOffsetCommit, OffsetFetch and OffsetDelete against the coordinator's state, with Kafka's checks: the
  * group's member and generation (or member epoch), topics that exist, metadata size. A commit is answered once
  * its records are durable. Coordinator thread only.
  */
@@ -112,6 +120,88 @@ final class OffsetRequests {
         });
     }
 
+    /**
+     * TxnOffsetCommit: the offsets are written as pending under the producer's id and applied when its
+     * transaction ends ({@link #endTransaction}). Unknown partitions and oversized metadata are answered per
+     * partition; a group error (member, generation) answers every partition. The caller has checked with the
+     * transaction coordinator that the transaction is open and holds the group's offsets.
+     */
+    CompletableFuture<TxnOffsetCommitResponseData> commitInTransaction(TxnOffsetCommitRequestData req) {
+        long now = runtime.now();
+        TxnOffsetCommitResponseData resp = new TxnOffsetCommitResponseData();
+        List<GroupRecord> records = new ArrayList<>();
+        List<TxnOffsetCommitResponsePartition> written = new ArrayList<>();
+        for (TxnOffsetCommitRequestTopic t : req.topics()) {
+            TxnOffsetCommitResponseTopic rt = new TxnOffsetCommitResponseTopic().setName(t.name());
+            resp.topics().add(rt);
+            int partitions = topics.partitions(t.name());
+            for (TxnOffsetCommitRequestPartition p : t.partitions()) {
+                TxnOffsetCommitResponsePartition rp = new TxnOffsetCommitResponsePartition()
+                        .setPartitionIndex(p.partitionIndex());
+                rt.partitions().add(rp);
+                if (p.partitionIndex() < 0 || p.partitionIndex() >= partitions) {
+                    rp.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
+                } else if (p.committedMetadata() != null
+                        && p.committedMetadata().length() > config.offsetMetadataMaxBytes()) {
+                    rp.setErrorCode(Errors.OFFSET_METADATA_TOO_LARGE.code());
+                } else {
+                    records.add(new PendingOffset(req.producerId(), new OffsetCommit(req.groupId(), t.name(),
+                            p.partitionIndex(), p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(),
+                            now, -1)));
+                    written.add(rp);
+                }
+            }
+        }
+        Errors groupError = validateTransactionalCommit(req);
+        if (groupError != Errors.NONE) {
+            resp.topics().forEach(t -> t.partitions().forEach(p -> p.setErrorCode(groupError.code())));
+            return CompletableFuture.completedFuture(resp);
+        }
+        if (records.isEmpty()) {
+            return CompletableFuture.completedFuture(resp);
+        }
+        records.forEach(offsets::apply);
+        return runtime.write(records).handle((v, e) -> {
+            if (e != null) {
+                written.forEach(rp -> rp.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()));
+            }
+            return resp;
+        });
+    }
+
+    private Errors validateTransactionalCommit(TxnOffsetCommitRequestData req) {
+        if (req.groupId() == null || req.groupId().isEmpty()) {
+            return Errors.INVALID_GROUP_ID;
+        }
+        Group group = groups.get(req.groupId());
+        if (group == null) {
+            if (req.generationId() >= 0) {
+                return Errors.ILLEGAL_GENERATION;
+            }
+            group = classic.getOrCreate(req.groupId());
+        }
+        try {
+            group.validateTransactionalOffsetCommit(req.memberId() == null ? "" : req.memberId(),
+                    req.groupInstanceId(), req.generationId());
+        } catch (ApiException e) {
+            return Errors.forException(e);
+        }
+        return Errors.NONE;
+    }
+
+    /**
+     * The producer's transaction ended: its pending offsets become the groups' committed offsets, or are
+     * dropped. Nothing is written if it committed none here. Answered once durable.
+     */
+    CompletableFuture<Void> endTransaction(long producerId, boolean commit) {
+        if (!offsets.hasPending(producerId)) {
+            return CompletableFuture.completedFuture(null);
+        }
+        GroupRecord end = new TransactionEnd(producerId, commit);
+        offsets.apply(end);
+        return runtime.write(List.of(end));
+    }
+
     /** The error every partition of the commit gets, or NONE. An empty group id is a group, as in Kafka. */
     private Errors validateCommit(OffsetCommitRequestData req, short version) {
         if (req.groupId() == null) {
@@ -149,7 +239,7 @@ final class OffsetRequests {
     }
 
     /** One group of an OffsetFetch; {@code wanted.topics()} null means every committed offset of the group. */
-    OffsetFetchResponseGroup fetch(OffsetFetchRequestGroup wanted, short version) {
+    OffsetFetchResponseGroup fetch(OffsetFetchRequestGroup wanted, short version, boolean requireStable) {
         OffsetFetchResponseGroup out = new OffsetFetchResponseGroup().setGroupId(wanted.groupId());
         if (wanted.groupId() == null) {
             return out.setErrorCode(Errors.INVALID_GROUP_ID.code());
@@ -170,7 +260,7 @@ final class OffsetRequests {
             for (OffsetCommit o : offsets.all(wanted.groupId())) {
                 byTopic.computeIfAbsent(o.topic(), t -> new OffsetFetchResponseTopics()
                         .setName(byId ? "" : t).setTopicId(byId ? topics.id(t) : Uuid.ZERO_UUID))
-                        .partitions().add(partition(o.partition(), o));
+                        .partitions().add(stable(wanted.groupId(), o.topic(), o.partition(), o, requireStable));
             }
             out.topics().addAll(byTopic.values());
             return out;
@@ -184,11 +274,24 @@ final class OffsetRequests {
                 if (name == null) {
                     rt.partitions().add(partition(p, null).setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
                 } else {
-                    rt.partitions().add(partition(p, offsets.get(wanted.groupId(), name, p)));
+                    rt.partitions().add(stable(wanted.groupId(), name, p, offsets.get(wanted.groupId(), name, p),
+                            requireStable));
                 }
             }
         }
         return out;
+    }
+
+    /**
+     * The committed offset, unless a stable one is required and a transaction holds a newer one it has not
+     * committed yet: then UNSTABLE_OFFSET_COMMIT, and the client asks again.
+     */
+    private OffsetFetchResponsePartitions stable(String group, String topic, int partition, OffsetCommit o,
+                                                 boolean requireStable) {
+        if (requireStable && offsets.hasPending(group, topic, partition)) {
+            return partition(partition, null).setErrorCode(Errors.UNSTABLE_OFFSET_COMMIT.code());
+        }
+        return partition(partition, o);
     }
 
     private static OffsetFetchResponsePartitions partition(int index, OffsetCommit o) {

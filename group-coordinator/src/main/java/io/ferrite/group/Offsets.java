@@ -5,6 +5,9 @@ import io.ferrite.group.GroupRecord.GroupTombstone;
 import io.ferrite.group.GroupRecord.OffsetCommit;
 import io.ferrite.group.GroupRecord.OffsetKey;
 import io.ferrite.group.GroupRecord.OffsetTombstone;
+import io.ferrite.group.GroupRecord.PendingKey;
+import io.ferrite.group.GroupRecord.PendingOffset;
+import io.ferrite.group.GroupRecord.TransactionEnd;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -16,10 +19,13 @@ import java.util.function.ToLongFunction;
 
 /**
  * Committed offsets, per group, per partition: what OffsetCommit writes and OffsetFetch reads. Also the
- * offset expiry Kafka runs ({@code offsets.retention.minutes}, see {@link #expire}). Coordinator thread only.
+ * offsets committed inside transactions, pending per producer until its transaction ends, and the offset expiry
+ * Kafka runs ({@code offsets.retention.minutes}, see {@link #expire}). Coordinator thread only.
  */
 final class Offsets implements CoordinatorState<GroupRecord> {
     private final Map<String, Map<PartitionRef, OffsetCommit>> byGroup = new HashMap<>();
+    /** Producer id to its transaction's pending offsets, by group and partition. */
+    private final Map<Long, Map<PendingKey, PendingOffset>> pending = new HashMap<>();
     private final Map<String, Group> groups;
     private final ClassicGroups classic;
 
@@ -46,6 +52,35 @@ final class Offsets implements CoordinatorState<GroupRecord> {
     boolean hasOffsets(String group) {
         Map<PartitionRef, OffsetCommit> offsets = byGroup.get(group);
         return offsets != null && !offsets.isEmpty();
+    }
+
+    /** Whether a transaction holds an offset of the partition for the group that it has not committed yet. */
+    boolean hasPending(String group, String topic, int partition) {
+        for (Map<PendingKey, PendingOffset> offsets : pending.values()) {
+            for (PendingKey k : offsets.keySet()) {
+                if (k.partition() == partition && k.group().equals(group) && k.topic().equals(topic)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Whether a transaction holds any offset of the group that it has not committed yet. */
+    boolean hasPending(String group) {
+        for (Map<PendingKey, PendingOffset> offsets : pending.values()) {
+            for (PendingKey k : offsets.keySet()) {
+                if (k.group().equals(group)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Whether the producer's transaction holds offsets here. */
+    boolean hasPending(long producerId) {
+        return pending.containsKey(producerId);
     }
 
     /** Applies a record this coordinator just wrote, the same way a replay would. */
@@ -137,12 +172,23 @@ final class Offsets implements CoordinatorState<GroupRecord> {
             }
         } else if (record instanceof GroupTombstone t) {
             byGroup.remove(t.group());
+            pending.values().forEach(offsets -> offsets.keySet().removeIf(k -> k.group().equals(t.group())));
+            pending.values().removeIf(Map::isEmpty);
+        } else if (record instanceof PendingOffset p) {
+            pending.computeIfAbsent(p.producerId(), k -> new LinkedHashMap<>()).put((PendingKey) p.key(), p);
+            classic.getOrCreate(p.offset().group()); // as a plain commit makes a simple group
+        } else if (record instanceof TransactionEnd e) {
+            Map<PendingKey, PendingOffset> offsets = pending.remove(e.producerId());
+            if (e.commit() && offsets != null) {
+                offsets.values().forEach(p -> replay(p.offset()));
+            }
         }
     }
 
     @Override
     public void unload() {
         byGroup.clear();
+        pending.clear();
     }
 
     @Override
@@ -150,6 +196,7 @@ final class Offsets implements CoordinatorState<GroupRecord> {
         for (Map<PartitionRef, OffsetCommit> offsets : byGroup.values()) {
             out.addAll(offsets.values());
         }
+        pending.values().forEach(offsets -> out.addAll(offsets.values()));
     }
 
     /** Groups that hold offsets. */

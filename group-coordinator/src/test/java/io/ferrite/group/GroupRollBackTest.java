@@ -72,7 +72,7 @@ class GroupRollBackTest {
     private long committed(String group) throws Exception {
         OffsetFetchRequestGroup g = new OffsetFetchRequestGroup().setGroupId(group).setTopics(List.of(
                 new OffsetFetchRequestTopics().setName("orders").setPartitionIndexes(List.of(0))));
-        return coordinator.fetchOffsets(List.of(g), (short) 8).get(10, TimeUnit.SECONDS).get(0).topics().get(0)
+        return coordinator.fetchOffsets(List.of(g), (short) 8, false).get(10, TimeUnit.SECONDS).get(0).topics().get(0)
                 .partitions().get(0).committedOffset();
     }
 

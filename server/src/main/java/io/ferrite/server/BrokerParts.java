@@ -11,15 +11,16 @@ import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.ApiRegistry;
 import io.ferrite.server.txn.TxnApis;
 import io.ferrite.storage.Store;
+import io.ferrite.txn.TransactionCoordinator;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import java.util.function.IntSupplier;
 
 /**
- * Everything the broker runs but its network server: the store, the topic registry, the group coordinator,
- * the admin thread, and the registry of every API, which each package fills through its {@code register}.
- * The broker puts a {@code KafkaServer} in front; tests call the registry directly.
+ * Everything the broker runs but its network server: the store, the topic registry, the group and transaction
+ * coordinators, the admin thread, and the registry of every API, which each package fills through its
+ * {@code register}. The broker puts a {@code KafkaServer} in front; tests call the registry directly.
  */
 final class BrokerParts implements AutoCloseable {
     final Store store;
@@ -28,25 +29,29 @@ final class BrokerParts implements AutoCloseable {
     final ApiRegistry apis;
     private final AdminExecutor admin;
     private final GroupCoordinator groups;
+    private final TxnApis txns;
     private final LogApis logs;
 
     private BrokerParts(Store store, TopicRegistry topics, ClusterIdentity identity, ApiRegistry apis,
-                        AdminExecutor admin, GroupCoordinator groups, LogApis logs) {
+                        AdminExecutor admin, GroupCoordinator groups, TxnApis txns, LogApis logs) {
         this.store = store;
         this.topics = topics;
         this.identity = identity;
         this.apis = apis;
         this.admin = admin;
         this.groups = groups;
+        this.txns = txns;
         this.logs = logs;
     }
 
-    /** Opens the store (recovering it if needed), the registry and the coordinator; {@code port} is advertised. */
+    /** Opens the store (recovering it if needed), the registry and the coordinators; {@code port} is advertised. */
     static BrokerParts open(BrokerConfig config, Clock clock, IntSupplier port) {
-        Store store = Store.open(config.store(), clock, List.of(GroupCoordinator.LOG_PARTITION));
+        Store store = Store.open(config.store(), clock,
+                List.of(GroupCoordinator.LOG_PARTITION, TransactionCoordinator.LOG_PARTITION));
         AdminExecutor admin = new AdminExecutor();
         GroupCoordinator groups = null;
-        LogApis logs = null;
+        TxnApis txns = null;
+        LogApis logs = new LogApis();
         try {
             Path dataDir = config.store().dataDir();
             ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
@@ -54,13 +59,13 @@ final class BrokerParts implements AutoCloseable {
             groups = GroupCoordinator.start(store, clock, config.group(), config.consumerGroups(), topics.lookup());
             topics.onDelete(groups::onTopicDeleted);
             ApiRegistry apis = new ApiRegistry();
-            logs = LogApis.register(apis, topics, store, clock, admin);
+            txns = TxnApis.register(apis, config, store, topics, groups, clock, admin, logs::appended);
+            logs.register(apis, topics, store, clock, admin, txns.coordinator());
             AdminApis.register(apis, topics, identity, config, port, admin);
-            GroupApis.register(apis, groups, config.nodeId(), config.advertisedHost(), port);
-            TxnApis.register(apis, dataDir, admin);
-            return new BrokerParts(store, topics, identity, apis, admin, groups, logs);
+            GroupApis.register(apis, groups);
+            return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs);
         } catch (RuntimeException e) {
-            closeAll(admin, groups, logs, store);
+            closeAll(admin, txns, groups, logs, store);
             throw e;
         }
     }
@@ -71,17 +76,22 @@ final class BrokerParts implements AutoCloseable {
     }
 
     /**
-     * Closes in order: an admin change already running finishes, and the coordinator's last writes land,
-     * before the store closes (final flush and checkpoint, abort file removed), even if another part fails.
+     * Closes in order: an admin change already running finishes, and the coordinators' last writes land (the
+     * transaction coordinator's first, since its markers reach the group coordinator), before the store closes
+     * (final flush and checkpoint, abort file removed), even if another part fails.
      */
     @Override
     public void close() {
-        closeAll(admin, groups, logs, store);
+        closeAll(admin, txns, groups, logs, store);
     }
 
-    private static void closeAll(AdminExecutor admin, GroupCoordinator groups, LogApis logs, Store store) {
+    private static void closeAll(AdminExecutor admin, TxnApis txns, GroupCoordinator groups, LogApis logs,
+                                 Store store) {
         try {
             admin.close();
+            if (txns != null) {
+                txns.close();
+            }
             if (groups != null) {
                 groups.close();
             }

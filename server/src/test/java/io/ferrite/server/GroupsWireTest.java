@@ -83,7 +83,8 @@ class GroupsWireTest {
     }
 
     @Test
-    void findCoordinatorNamesThisBrokerForGroupsInEveryVersionAndRefusesTransactionKeys() throws Exception {
+    void findCoordinatorNamesThisBrokerForGroupsAndTransactionsInEveryVersionAndRefusesShareKeys()
+            throws Exception {
         for (short v = 0; v <= 6; v++) {
             FindCoordinatorRequestData req = new FindCoordinatorRequestData();
             if (v < 4) {
@@ -114,9 +115,17 @@ class GroupsWireTest {
                 FindCoordinatorResponseData t = new FindCoordinatorResponseData(
                         wire.call(ApiKeys.FIND_COORDINATOR, v, txn), v);
                 short error = v < 4 ? t.errorCode() : t.coordinators().get(0).errorCode();
-                int node = v < 4 ? t.nodeId() : t.coordinators().get(0).nodeId();
-                assertEquals(Errors.INVALID_REQUEST.code(), error, "transactions are not served, v" + v);
-                assertEquals(-1, node);
+                int port = v < 4 ? t.port() : t.coordinators().get(0).port();
+                assertEquals(0, error, "transactional ids are coordinated here, v" + v);
+                assertEquals(handlers.port(), port);
+            }
+            if (v >= 6) { // share groups' key type (2) exists from v6
+                FindCoordinatorRequestData share = new FindCoordinatorRequestData().setKeyType((byte) 2)
+                        .setCoordinatorKeys(List.of("s:t:0"));
+                Coordinator c = new FindCoordinatorResponseData(wire.call(ApiKeys.FIND_COORDINATOR, v, share), v)
+                        .coordinators().get(0);
+                assertEquals(Errors.INVALID_REQUEST.code(), c.errorCode(), "share groups are not served");
+                assertEquals(-1, c.nodeId());
             }
         }
     }

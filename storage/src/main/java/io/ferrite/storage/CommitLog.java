@@ -58,6 +58,11 @@ final class CommitLog implements AutoCloseable {
      * @param logAppendTime if true, the batch becomes LogAppendTime with the current time
      */
     AppendResult append(PartitionLog p, ByteBuffer batch, int leaderEpoch, boolean logAppendTime) {
+        return append(p, batch, leaderEpoch, logAppendTime, false);
+    }
+
+    /** As above; with {@code verified} a transactional batch may open its producer's transaction here. */
+    AppendResult append(PartitionLog p, ByteBuffer batch, int leaderEpoch, boolean logAppendTime, boolean verified) {
         RecordBatchHeader.checkFraming(batch);
         int entrySize = CommitLogEntry.HEADER_SIZE + batch.remaining();
         if (entrySize > maxEntrySize()) {
@@ -72,7 +77,7 @@ final class CommitLog implements AutoCloseable {
             if (p.isDeleted()) {
                 throw new StoreException(StoreException.Category.UNKNOWN_PARTITION, "partition " + p.key() + " was deleted");
             }
-            ProducerStateTable.BatchMetadata dup = p.producers().check(batch);
+            ProducerStateTable.BatchMetadata dup = p.producers().check(batch, verified);
             if (dup != null) {
                 return new AppendResult(dup.firstOffset(), dup.lastOffset(), -1, -1, p.logStartOffset(), true);
             }

@@ -26,6 +26,11 @@ final class LogReader {
      * returned even if it alone is larger, as Kafka does, so a consumer can always make progress.
      */
     ReadResult read(PartitionLog p, long offset, int maxBytes) {
+        return read(p, offset, maxBytes, Long.MAX_VALUE);
+    }
+
+    /** As {@link #read(PartitionLog, long, int)}, with no batch starting at or after {@code upToOffset}. */
+    ReadResult read(PartitionLog p, long offset, int maxBytes, long upToOffset) {
         long start = p.logStartOffset();
         long end = p.logEndOffset();
         if (offset < start || offset > end) {
@@ -39,8 +44,8 @@ final class LogReader {
         try {
             for (long i = index; i >= 0 && i < q.endIndex(); i++) {
                 ConsumeQueue.Entry e = q.entry(i);
-                if (e == null || e.baseOffset() >= end) {
-                    break; // appended after this read began: beyond the high watermark it reports
+                if (e == null || e.baseOffset() >= end || e.baseOffset() >= upToOffset) {
+                    break; // appended after this read began (beyond the high watermark it reports), or past the bound
                 }
                 int batchSize = e.size() - CommitLogEntry.HEADER_SIZE;
                 if (!out.isEmpty() && bytes + batchSize > maxBytes) {

@@ -54,20 +54,37 @@ public final class ProducerStateTable {
     private final ArrayDeque<AbortedTransaction> aborted = new ArrayDeque<>();
 
     /**
-     * Checks a batch about to be appended. Returns the earlier batch it duplicates, or null if it is new.
+     * Checks a batch about to be appended. Returns the earlier batch it duplicates, or null if it is new. A
+     * transactional batch that would open its producer's transaction here is refused unless {@code verified}:
+     * the transaction coordinator has confirmed that the transaction is open and holds this partition (KIP-890),
+     * so that a late batch cannot open a transaction nobody will end.
      *
-     * @throws StoreException OUT_OF_ORDER_SEQUENCE or INVALID_PRODUCER_EPOCH
+     * @throws StoreException OUT_OF_ORDER_SEQUENCE, INVALID_PRODUCER_EPOCH or TRANSACTION_NOT_VERIFIED
      */
-    synchronized BatchMetadata check(ByteBuffer batch) {
+    synchronized BatchMetadata check(ByteBuffer batch, boolean verified) {
         long pid = RecordBatchHeader.producerId(batch);
-        if (pid == RecordBatchHeader.NO_PRODUCER_ID || RecordBatchHeader.isControl(batch)) {
-            return null; // transaction markers carry no sequence
-        }
-        Entry e = producers.get(pid);
-        if (e == null) {
+        if (pid == RecordBatchHeader.NO_PRODUCER_ID) {
             return null;
         }
+        Entry e = producers.get(pid);
         short epoch = RecordBatchHeader.producerEpoch(batch);
+        if (RecordBatchHeader.isControl(batch)) { // a marker carries no sequence, but an older one is fenced
+            if (e != null && epoch < e.epoch) {
+                throw new StoreException(StoreException.Category.INVALID_PRODUCER_EPOCH,
+                        "marker of producer " + pid + " epoch " + epoch + " is older than " + e.epoch);
+            }
+            return null;
+        }
+        BatchMetadata dup = e == null ? null : checkSequence(e, pid, epoch, batch);
+        if (dup == null && RecordBatchHeader.isTransactional(batch) && !verified
+                && !openTransactions.containsKey(pid)) {
+            throw new StoreException(StoreException.Category.TRANSACTION_NOT_VERIFIED,
+                    "producer " + pid + " has no transaction open in this partition");
+        }
+        return dup;
+    }
+
+    private static BatchMetadata checkSequence(Entry e, long pid, short epoch, ByteBuffer batch) {
         int first = RecordBatchHeader.baseSequence(batch);
         int last = lastSequence(first, RecordBatchHeader.lastOffsetDelta(batch));
         if (epoch == e.epoch) {
@@ -107,17 +124,23 @@ public final class ProducerStateTable {
         if (pid == RecordBatchHeader.NO_PRODUCER_ID) {
             return;
         }
+        short epoch = RecordBatchHeader.producerEpoch(batch);
         if (RecordBatchHeader.isControl(batch)) {
             Long first = openTransactions.remove(pid);
             if (first != null && controlType == RecordBatchHeader.CONTROL_ABORT) {
                 aborted.addLast(new AbortedTransaction(pid, first, baseOffset));
+            }
+            // A marker under a newer epoch (the coordinator fenced the producer) fences the older one here too.
+            Entry e = producers.computeIfAbsent(pid, k -> new Entry());
+            if (epoch > e.epoch) {
+                e.batches.clear();
+                e.epoch = epoch;
             }
             return;
         }
         if (RecordBatchHeader.isTransactional(batch)) {
             openTransactions.putIfAbsent(pid, baseOffset);
         }
-        short epoch = RecordBatchHeader.producerEpoch(batch);
         int delta = RecordBatchHeader.lastOffsetDelta(batch);
         int first = RecordBatchHeader.baseSequence(batch);
         Entry e = producers.computeIfAbsent(pid, k -> new Entry());

@@ -198,8 +198,19 @@ public final class Store implements AutoCloseable {
      */
     public CompletableFuture<AppendResult> append(PartitionKey key, ByteBuffer batch, int leaderEpoch,
                                                   boolean logAppendTime) {
+        return append(key, batch, leaderEpoch, logAppendTime, false);
+    }
+
+    /**
+     * As {@link #append(PartitionKey, ByteBuffer, int, boolean)}; with {@code transactionVerified} a transactional
+     * batch may open its producer's transaction in the partition. Without it such a batch is refused with
+     * TRANSACTION_NOT_VERIFIED, and the caller asks the transaction coordinator before it tries again.
+     */
+    public CompletableFuture<AppendResult> append(PartitionKey key, ByteBuffer batch, int leaderEpoch,
+                                                  boolean logAppendTime, boolean transactionVerified) {
         checkOpen();
-        AppendResult r = commitLog.append(partitions.require(key), batch, leaderEpoch, logAppendTime);
+        AppendResult r = commitLog.append(partitions.require(key), batch, leaderEpoch, logAppendTime,
+                transactionVerified);
         if (commitRunner != null && !r.duplicate()) {
             commitRunner.wakeUp();
         }
@@ -216,6 +227,15 @@ public final class Store implements AutoCloseable {
     public ReadResult read(PartitionKey key, long offset, int maxBytes) {
         checkNotClosed();
         return reader.read(partitions.require(key), offset, maxBytes);
+    }
+
+    /**
+     * As {@link #read(PartitionKey, long, int)}, without batches that start at or after {@code upToOffset}: a
+     * read_committed fetch reads up to the last stable offset.
+     */
+    public ReadResult read(PartitionKey key, long offset, int maxBytes, long upToOffset) {
+        checkNotClosed();
+        return reader.read(partitions.require(key), offset, maxBytes, upToOffset);
     }
 
     /** The first batch whose max timestamp is at or after {@code timestamp}; empty if none. */

@@ -29,6 +29,11 @@ public final class StoreException extends RuntimeException {
         OUT_OF_ORDER_SEQUENCE,
         /** An idempotent producer's epoch is older than the one the log has seen. */
         INVALID_PRODUCER_EPOCH,
+        /**
+         * A transactional batch would open its producer's transaction in the partition, and the append was not
+         * told that the transaction coordinator confirmed the transaction holds it.
+         */
+        TRANSACTION_NOT_VERIFIED,
         /** The store is closed, or went offline after an I/O failure. */
         CLOSED
     }

@@ -13,7 +13,7 @@ class ProducerStateTableTest {
     private long nextOffset;
 
     private void write(ByteBuffer batch) {
-        assertNull(table.check(batch));
+        assertNull(table.check(batch, false));
         table.update(batch, nextOffset, -1);
         nextOffset += RecordBatchHeader.lastOffsetDelta(batch) + 1;
     }
@@ -23,30 +23,30 @@ class ProducerStateTableTest {
         for (int i = 0; i < 6; i++) {
             write(TestBatches.idempotent(7, (short) 0, i * 2, 2));
         }
-        ProducerStateTable.BatchMetadata dup = table.check(TestBatches.idempotent(7, (short) 0, 4, 2));
+        ProducerStateTable.BatchMetadata dup = table.check(TestBatches.idempotent(7, (short) 0, 4, 2), false);
         assertNotNull(dup);
         assertEquals(4, dup.firstOffset());
         assertEquals(5, dup.lastOffset());
         // The first batch fell out of the window of five: no longer a duplicate, and out of order.
-        StoreException e = assertThrows(StoreException.class, () -> table.check(TestBatches.idempotent(7, (short) 0, 0, 2)));
+        StoreException e = assertThrows(StoreException.class, () -> table.check(TestBatches.idempotent(7, (short) 0, 0, 2), false));
         assertEquals(StoreException.Category.OUT_OF_ORDER_SEQUENCE, e.category());
     }
 
     @Test
     void aGapInSequencesIsOutOfOrder() {
         write(TestBatches.idempotent(1, (short) 0, 0, 3));
-        StoreException e = assertThrows(StoreException.class, () -> table.check(TestBatches.idempotent(1, (short) 0, 4, 1)));
+        StoreException e = assertThrows(StoreException.class, () -> table.check(TestBatches.idempotent(1, (short) 0, 4, 1), false));
         assertEquals(StoreException.Category.OUT_OF_ORDER_SEQUENCE, e.category());
-        assertNull(table.check(TestBatches.idempotent(1, (short) 0, 3, 1)));
+        assertNull(table.check(TestBatches.idempotent(1, (short) 0, 3, 1), false));
     }
 
     @Test
     void epochsMoveForwardOnlyAndANewEpochStartsAtZero() {
         write(TestBatches.idempotent(1, (short) 3, 0, 1));
         assertEquals(StoreException.Category.INVALID_PRODUCER_EPOCH, assertThrows(StoreException.class,
-                () -> table.check(TestBatches.idempotent(1, (short) 2, 1, 1))).category());
+                () -> table.check(TestBatches.idempotent(1, (short) 2, 1, 1), false)).category());
         assertEquals(StoreException.Category.OUT_OF_ORDER_SEQUENCE, assertThrows(StoreException.class,
-                () -> table.check(TestBatches.idempotent(1, (short) 4, 5, 1))).category());
+                () -> table.check(TestBatches.idempotent(1, (short) 4, 5, 1), false)).category());
         write(TestBatches.idempotent(1, (short) 4, 0, 1));
         assertEquals(4, table.get(1).epoch());
         assertEquals(0, table.get(1).lastSequence());
@@ -54,7 +54,7 @@ class ProducerStateTableTest {
 
     @Test
     void anUnknownProducerMayStartAtAnySequence() {
-        assertNull(table.check(TestBatches.idempotent(9, (short) 0, 42, 1)));
+        assertNull(table.check(TestBatches.idempotent(9, (short) 0, 42, 1), false));
     }
 
     @Test

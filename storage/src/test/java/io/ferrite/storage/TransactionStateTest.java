@@ -1,6 +1,7 @@
 package io.ferrite.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.ferrite.storage.ProducerStateTable.AbortedTransaction;
 import java.nio.ByteBuffer;
@@ -27,20 +28,54 @@ class TransactionStateTest {
     Path dir;
 
     private static ByteBuffer transactional(long producerId, int sequence, int records) {
+        return transactional(producerId, (short) 0, sequence, records);
+    }
+
+    private static ByteBuffer transactional(long producerId, short epoch, int sequence, int records) {
         SimpleRecord[] r = new SimpleRecord[records];
         for (int i = 0; i < records; i++) {
             r[i] = new SimpleRecord(1_700_000_000_000L, null, ("v" + i).getBytes(StandardCharsets.UTF_8));
         }
-        return MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, (short) 0, sequence, r).buffer();
+        return MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, epoch, sequence, r).buffer();
     }
 
     private static ByteBuffer marker(long producerId, ControlRecordType type) {
-        return MemoryRecords.withEndTransactionMarker(1_700_000_000_000L, producerId, (short) 0,
+        return marker(producerId, (short) 0, type);
+    }
+
+    private static ByteBuffer marker(long producerId, short epoch, ControlRecordType type) {
+        return MemoryRecords.withEndTransactionMarker(1_700_000_000_000L, producerId, epoch,
                 new EndTransactionMarker(type, 0)).buffer();
     }
 
+    /** Appended as the broker does once the coordinator has confirmed the transaction. */
     private static long append(Store store, ByteBuffer batch) throws Exception {
-        return store.append(P, batch, 0, false).get().baseOffset();
+        return store.append(P, batch, 0, false, true).get().baseOffset();
+    }
+
+    private static StoreException.Category refusal(Store store, ByteBuffer batch) {
+        return assertThrows(StoreException.class, () -> store.append(P, batch, 0, false)).category();
+    }
+
+    @Test
+    void onlyAConfirmedTransactionOpensInAPartitionAndANewerMarkerFencesTheOlderEpoch() throws Exception {
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            store.createPartition(P);
+            assertEquals(StoreException.Category.TRANSACTION_NOT_VERIFIED, refusal(store, transactional(7, 0, 1)));
+            assertEquals(0, store.logEndOffset(P)); // nothing written
+            append(store, transactional(7, 0, 1));
+            // The transaction is open here: its next batches need no confirmation.
+            assertEquals(1, store.append(P, transactional(7, 1, 1), 0, false).get().baseOffset());
+            store.append(P, marker(7, ControlRecordType.COMMIT), 0, false).get();
+            assertEquals(StoreException.Category.TRANSACTION_NOT_VERIFIED, refusal(store, transactional(7, 2, 1)));
+            // The coordinator fences epoch 0 with an abort at epoch 1: epoch 0 can write no more.
+            append(store, transactional(7, 2, 1));
+            append(store, marker(7, (short) 1, ControlRecordType.ABORT));
+            assertEquals(StoreException.Category.INVALID_PRODUCER_EPOCH, refusal(store, transactional(7, 3, 1)));
+            assertEquals(StoreException.Category.INVALID_PRODUCER_EPOCH,
+                    refusal(store, marker(7, (short) 0, ControlRecordType.COMMIT)));
+            assertEquals(5, store.append(P, transactional(7, (short) 2, 0, 1), 0, false, true).get().baseOffset());
+        }
     }
 
     @Test

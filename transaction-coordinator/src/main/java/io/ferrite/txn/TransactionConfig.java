@@ -19,7 +19,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
  */
 public record TransactionConfig(int maxTimeoutMs, long idExpirationMs, long abortCheckIntervalMs,
                                 long expiryCheckIntervalMs, long compactAfterBytes) {
-    /** Each key once, merged into the broker's definition when the coordinator is wired in. */
+    /** Each key once; the broker's definition merges them in. */
     public static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define("transaction.max.timeout.ms", Type.INT, 900_000, Range.atLeast(1), Importance.HIGH,
                     "The longest transaction.timeout.ms a producer may ask for; a longer one is refused with "
@@ -40,7 +40,11 @@ public record TransactionConfig(int maxTimeoutMs, long idExpirationMs, long abor
 
     /** The settings of these properties (keys not defined here are ignored); a bad value names its key. */
     public static TransactionConfig fromProperties(Map<String, ?> props, long compactAfterBytes) {
-        Map<String, Object> v = CONFIG_DEF.parse(props);
+        return fromValues(CONFIG_DEF.parse(props), compactAfterBytes);
+    }
+
+    /** The settings of values already parsed by a definition holding {@link #CONFIG_DEF}'s keys (the broker's). */
+    public static TransactionConfig fromValues(Map<String, ?> v, long compactAfterBytes) {
         return new TransactionConfig((Integer) v.get("transaction.max.timeout.ms"),
                 (Long) v.get("transactional.id.expiration.ms"),
                 (Long) v.get("transaction.abort.timed.out.transaction.cleanup.interval.ms"),

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
@@ -180,6 +181,28 @@ public final class TransactionCoordinator implements AutoCloseable {
     public CompletableFuture<Errors> endTransaction(String transactionalId, long producerId, short epoch,
                                                     boolean commit, short version) {
         return change(transactionalId, version, 2, m -> Transitions.end(m, producerId, epoch, commit, runtime.now()));
+    }
+
+    /**
+     * Runs {@code action} on the coordinator's thread once it has checked that the producer's transaction is open
+     * and holds every one of {@code partitions} (KIP-890's verification, for a transactional batch that would
+     * open the transaction in a partition, or offsets committed in it). Markers are started from this thread
+     * too, so whatever the action starts there (an append, a call queued to another coordinator) comes before
+     * the markers of any decision taken after the check. Otherwise the future fails with Kafka's exception for
+     * INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED, CONCURRENT_TRANSACTIONS or INVALID_TXN_STATE.
+     */
+    public <T> CompletableFuture<T> inTransaction(String transactionalId, long producerId, short epoch,
+                                                  Set<TopicPartition> partitions,
+                                                  Supplier<CompletableFuture<T>> action) {
+        return runtime.call(() -> {
+            try {
+                Metadata m = transactionalId == null ? null : ids.get(transactionalId);
+                Transitions.verify(m, producerId, epoch, partitions);
+            } catch (Refused r) {
+                return CompletableFuture.failedFuture(r.error.exception());
+            }
+            return action.get();
+        });
     }
 
     /**

@@ -43,6 +43,20 @@ final class Transitions {
     }
 
     /**
+     * KIP-890's check that a producer's transaction is open and already holds {@code partitions}, before it may
+     * write to them (or commit a group's offsets in it): nothing changes either way.
+     */
+    static void verify(Metadata m, long producerId, short epoch, Set<TopicPartition> partitions) {
+        checkProducer(m, producerId, epoch);
+        if (m.state().isPreparing()) {
+            throw new Refused(Errors.CONCURRENT_TRANSACTIONS);
+        }
+        if (m.state() != TransactionState.ONGOING || !m.partitions().containsAll(partitions)) {
+            throw new Refused(Errors.INVALID_TXN_STATE);
+        }
+    }
+
+    /**
      * EndTxn before version 5: an open transaction is decided (its markers follow); a retry of a decision
      * already completed is answered NONE, one still being completed CONCURRENT_TRANSACTIONS; the other result,
      * or no transaction, INVALID_TXN_STATE.

@@ -9,7 +9,10 @@ import io.ferrite.server.network.ApiRegistry;
 import java.util.function.IntSupplier;
 import org.apache.kafka.common.protocol.ApiKeys;
 
-/** The topic, config and cluster APIs. What changes the registry or creates files runs on the admin thread. */
+/**
+ * The topic, config and cluster APIs, and FindCoordinator. What changes the registry or creates files runs on the
+ * admin thread.
+ */
 public final class AdminApis {
     private AdminApis() {
     }
@@ -25,6 +28,8 @@ public final class AdminApis {
                 .register(ApiKeys.DELETE_TOPICS, 1, 6, admin.offload(new DeleteTopicsHandler(topics)))
                 .register(ApiKeys.CREATE_PARTITIONS, 0, 3,
                         admin.offload(new CreatePartitionsHandler(topics, config.nodeId())))
+                .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(config.nodeId(),
+                        config.advertisedHost(), port))
                 .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(identity,
                         config.advertisedHost(), port))
                 .register(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0,

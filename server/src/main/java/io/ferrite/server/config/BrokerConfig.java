@@ -4,6 +4,7 @@ import io.ferrite.group.ConsumerGroupConfig;
 import io.ferrite.group.GroupConfig;
 import io.ferrite.protocol.KafkaFrameDecoder;
 import io.ferrite.storage.StoreConfig;
+import io.ferrite.txn.TransactionConfig;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashMap;
@@ -20,8 +21,8 @@ import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The broker's settings, validated once at start. Every key it reads is defined once, in {@link #CONFIG_DEF}:
- * its own below, the store's ({@code StoreConfigs}) and the group coordinator's ({@link GroupConfig},
- * {@link ConsumerGroupConfig}), with Kafka's names where Kafka has them. Parsing, DescribeConfigs and
+ * its own below, the store's ({@code StoreConfigs}), the group coordinator's ({@link GroupConfig},
+ * {@link ConsumerGroupConfig}) and the transaction coordinator's ({@link TransactionConfig}), with Kafka's names where Kafka has them. Parsing, DescribeConfigs and
  * docs/CONFIG.md all come from that definition; topic configs and their broker defaults come from
  * {@link TopicConfigs}.
  *
@@ -41,13 +42,15 @@ import org.apache.kafka.common.config.ConfigException;
  *                        ({@code message.max.bytes}, {@code log.retention.hours}, ...) over Kafka's defaults
  * @param group           the group coordinator's settings
  * @param consumerGroups  the settings of consumer groups (KIP-848)
+ * @param transactions    the transaction coordinator's settings
  * @param values          every defined key's value as the broker runs with it (set, or its default), typed
  * @param properties      every property as given, for DescribeConfigs to tell what was set from what was not
  */
 public record BrokerConfig(String host, int port, String advertisedHost, int advertisedPort, int nodeId,
                            int maxRequestBytes, int networkThreads, boolean autoCreateTopics, int numPartitions,
                            StoreConfig store, TopicDefaults topicDefaults, GroupConfig group,
-                           ConsumerGroupConfig consumerGroups, Map<String, Object> values,
+                           ConsumerGroupConfig consumerGroups, TransactionConfig transactions,
+                           Map<String, Object> values,
                            Map<String, String> properties) {
     private static final Pattern LISTENER = Pattern.compile("(?:PLAINTEXT://)?\\[?([^\\]]*)]?:(\\d+)");
 
@@ -72,9 +75,9 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
             .define("num.partitions", Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
                     "Partitions of a topic created without a count.");
 
-    /** Every key the broker reads: its own, the store's and the group coordinator's. */
+    /** Every key the broker reads: its own, the store's and the coordinators'. */
     public static final ConfigDef CONFIG_DEF = merge(OWN, StoreConfigs.CONFIG_DEF, GroupConfig.CONFIG_DEF,
-            ConsumerGroupConfig.CONFIG_DEF);
+            ConsumerGroupConfig.CONFIG_DEF, TransactionConfig.CONFIG_DEF);
 
     /** The parts of {@link #CONFIG_DEF}, in the order docs/CONFIG.md lists them. */
     public static final Map<String, ConfigDef> SECTIONS = sections();
@@ -86,6 +89,7 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
         Objects.requireNonNull(topicDefaults, "topicDefaults");
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(consumerGroups, "consumerGroups");
+        Objects.requireNonNull(transactions, "transactions");
         values = Collections.unmodifiableMap(new HashMap<>(values)); // values may be null, unlike Map.copyOf's
         properties = Map.copyOf(properties);
         if (port < 0 || port > 65535 || advertisedPort < 0 || advertisedPort > 65535) {
@@ -141,7 +145,8 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
         return new BrokerConfig(host, port, advertisedHost, advertisedPort, (Integer) v.get("node.id"),
                 (Integer) v.get("socket.request.max.bytes"), (Integer) v.get("num.network.threads"),
                 (Boolean) v.get("auto.create.topics.enable"), (Integer) v.get("num.partitions"), store, topicDefaults,
-                GroupConfig.fromValues(v), ConsumerGroupConfig.fromValues(v), v, props);
+                GroupConfig.fromValues(v), ConsumerGroupConfig.fromValues(v),
+                TransactionConfig.fromValues(v, (Long) v.get("store.coordinator.compact.bytes")), v, props);
     }
 
     private static ConfigDef merge(ConfigDef... parts) {
@@ -158,6 +163,7 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
         s.put("Store", StoreConfigs.CONFIG_DEF);
         s.put("Group coordinator", GroupConfig.CONFIG_DEF);
         s.put("Consumer groups (KIP-848)", ConsumerGroupConfig.CONFIG_DEF);
+        s.put("Transaction coordinator", TransactionConfig.CONFIG_DEF);
         return Collections.unmodifiableMap(s);
     }
 

@@ -7,16 +7,12 @@ import io.ferrite.server.security.AuthorizedOperations;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.IntSupplier;
 import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
 import org.apache.kafka.common.message.DescribeGroupsResponseData;
-import org.apache.kafka.common.message.FindCoordinatorRequestData;
-import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
-import org.apache.kafka.common.message.FindCoordinatorResponseData;
 import org.apache.kafka.common.message.HeartbeatRequestData;
 import org.apache.kafka.common.message.JoinGroupRequestData;
 import org.apache.kafka.common.message.LeaveGroupRequestData;
@@ -37,36 +33,24 @@ import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
-import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
 
 /**
- * The group APIs: FindCoordinator (this broker coordinates every group), then each group and offset API
+ * The group APIs: each group and offset API
  * handed to the {@link GroupCoordinator}, with the version differences of the wire formats sorted out here.
  */
 public final class GroupApis {
     private final GroupCoordinator coordinator;
-    private final int nodeId;
-    private final String host;
-    private final IntSupplier port;
 
-    private GroupApis(GroupCoordinator coordinator, int nodeId, String host, IntSupplier port) {
+    private GroupApis(GroupCoordinator coordinator) {
         this.coordinator = coordinator;
-        this.nodeId = nodeId;
-        this.host = host;
-        this.port = port;
     }
 
-    /**
-     * Registers the group APIs at Kafka 4.3's version ranges, and the feature that turns on KIP-848; this
-     * broker, at {@code host} and {@code port}, answers FindCoordinator for every group.
-     */
-    public static void register(ApiRegistry apis, GroupCoordinator coordinator, int nodeId, String host,
-                                IntSupplier port) {
-        new GroupApis(coordinator, nodeId, host, port).register(apis);
+    /** Registers the group APIs at Kafka 4.3's version ranges, and the feature that turns on KIP-848. */
+    public static void register(ApiRegistry apis, GroupCoordinator coordinator) {
+        new GroupApis(coordinator).register(apis);
     }
 
     private void register(ApiRegistry apis) {
-        apis.register(ApiKeys.FIND_COORDINATOR, this::findCoordinator);
         apis.register(ApiKeys.JOIN_GROUP, this::joinGroup);
         apis.register(ApiKeys.SYNC_GROUP, this::syncGroup);
         apis.register(ApiKeys.HEARTBEAT, (RequestContext c, HeartbeatRequestData q) -> coordinator.heartbeat(q));
@@ -128,35 +112,11 @@ public final class GroupApis {
         return widen(coordinator.syncGroup(req, r.apiVersion()));
     }
 
-    /**
-     * Group keys: this broker. Transaction (and share) keys: not served yet, answered with a non-retriable
-     * INVALID_REQUEST so a transactional producer fails at once instead of retrying until its timeout.
-     */
-    private CompletableFuture<ApiMessage> findCoordinator(RequestContext r, FindCoordinatorRequestData req) {
-        FindCoordinatorResponseData resp = new FindCoordinatorResponseData();
-        boolean group = req.keyType() == CoordinatorType.GROUP.id();
-        Errors error = group ? Errors.NONE : Errors.INVALID_REQUEST;
-        String message = group ? null : req.keyType() == CoordinatorType.TRANSACTION.id()
-                ? "transactions are not supported by this broker yet" : "coordinator type " + req.keyType()
-                + " is not supported";
-        if (r.apiVersion() < 4) {
-            return CompletableFuture.completedFuture(group
-                    ? resp.setNodeId(nodeId).setHost(host).setPort(port.getAsInt())
-                    : resp.setErrorCode(error.code()).setErrorMessage(message).setNodeId(-1).setHost("").setPort(-1));
-        }
-        for (String key : req.coordinatorKeys()) {
-            Coordinator c = new Coordinator().setKey(key);
-            resp.coordinators().add(group ? c.setNodeId(nodeId).setHost(host).setPort(port.getAsInt())
-                    : c.setErrorCode(error.code()).setErrorMessage(message).setNodeId(-1).setHost("").setPort(-1));
-        }
-        return CompletableFuture.completedFuture(resp);
-    }
-
     /** v8+ ask for several groups; v1-7 for one, answered in the older shape. */
     private CompletableFuture<ApiMessage> fetchOffsets(RequestContext r, OffsetFetchRequestData req) {
         short version = r.apiVersion();
         if (version >= 8) {
-            return coordinator.fetchOffsets(req.groups(), version)
+            return coordinator.fetchOffsets(req.groups(), version, req.requireStable())
                     .thenApply(groups -> new OffsetFetchResponseData().setGroups(groups));
         }
         OffsetFetchRequestGroup one = new OffsetFetchRequestGroup().setGroupId(req.groupId()).setMemberEpoch(-1)
@@ -167,7 +127,7 @@ public final class GroupApis {
                     .setPartitionIndexes(t.partitionIndexes())));
             one.setTopics(topics);
         }
-        return coordinator.fetchOffsets(List.of(one), version).thenApply(groups -> {
+        return coordinator.fetchOffsets(List.of(one), version, req.requireStable()).thenApply(groups -> {
             OffsetFetchResponseGroup g = groups.get(0);
             OffsetFetchResponseData resp = new OffsetFetchResponseData().setErrorCode(g.errorCode());
             for (OffsetFetchResponseTopics t : g.topics()) {

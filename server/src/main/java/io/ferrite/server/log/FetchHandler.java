@@ -6,6 +6,7 @@ import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.ApiHandler;
 import io.ferrite.server.network.RequestContext;
 import io.ferrite.storage.PartitionKey;
+import io.ferrite.storage.ProducerStateTable;
 import io.ferrite.storage.ReadResult;
 import io.ferrite.storage.Slice;
 import io.ferrite.storage.Store;
@@ -15,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.IsolationLevel;
+import org.apache.kafka.common.message.FetchResponseData.AbortedTransaction;
 import org.apache.kafka.common.message.FetchResponseData.FetchableTopicResponse;
 import org.apache.kafka.common.message.FetchResponseData.PartitionData;
 import org.apache.kafka.common.message.FetchResponseData;
@@ -24,6 +27,9 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 
 /**
  * Fetch v4-18, sessions declined (every answer carries session id 0, so clients send full fetches).
+ *
+ * <p>Every partition's answer carries its last stable offset. A read_committed fetch reads no batch at or past
+ * it and is told the aborted transactions in the range it may read, whose records the consumer drops.
  *
  * <p>Each partition is read from its fetch offset up to its {@code partitionMaxBytes} while the response's
  * {@code maxBytes} lasts; the first batch of the response is returned even if larger, so a consumer always
@@ -84,7 +90,17 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
                         boolean anyError) {
     }
 
+    /** The aborted transactions a read_committed consumer must skip in {@code [from, upTo)}, in Kafka's form. */
+    private List<AbortedTransaction> aborted(PartitionKey key, long from, long upTo) {
+        List<AbortedTransaction> out = new ArrayList<>();
+        for (ProducerStateTable.AbortedTransaction a : store.abortedTransactions(key, from, upTo)) {
+            out.add(new AbortedTransaction().setProducerId(a.producerId()).setFirstOffset(a.firstOffset()));
+        }
+        return out;
+    }
+
     private Read read(FetchRequestData req, short version, FetchResponseData resp) {
+        boolean readCommitted = req.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
         int budget = req.maxBytes() > 0 ? req.maxBytes() : Integer.MAX_VALUE;
         int total = 0;
         boolean anyError = false;
@@ -117,9 +133,14 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
                         : Math.min(fp.partitionMaxBytes(), budget - total);
                 ReadResult r = null;
                 try {
-                    r = store.read(key, fp.fetchOffset(), Math.max(limit, 1));
-                    pd.setHighWatermark(r.highWatermark()).setLastStableOffset(r.highWatermark())
+                    long lso = store.lastStableOffset(key);
+                    r = readCommitted ? store.read(key, fp.fetchOffset(), Math.max(limit, 1), lso)
+                            : store.read(key, fp.fetchOffset(), Math.max(limit, 1));
+                    pd.setHighWatermark(r.highWatermark()).setLastStableOffset(Math.min(lso, r.highWatermark()))
                             .setLogStartOffset(r.logStartOffset());
+                    if (readCommitted) {
+                        pd.setAbortedTransactions(aborted(key, fp.fetchOffset(), lso));
+                    }
                     keys.add(key);
                     ends.add(r.highWatermark());
                     // Only the response's first data may exceed the limits; later partitions must fit, as in Kafka.
@@ -136,7 +157,7 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
                 } catch (StoreException e) {
                     pd.setErrorCode(StoreErrors.of(e).code());
                     if (e.category() == StoreException.Category.OFFSET_OUT_OF_RANGE) {
-                        pd.setHighWatermark(store.logEndOffset(key)).setLastStableOffset(store.logEndOffset(key))
+                        pd.setHighWatermark(store.logEndOffset(key)).setLastStableOffset(store.lastStableOffset(key))
                                 .setLogStartOffset(store.logStartOffset(key));
                     }
                     anyError = true;

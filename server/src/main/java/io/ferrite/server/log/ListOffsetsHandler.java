@@ -12,6 +12,7 @@ import io.ferrite.storage.StoreException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsTopicResponse;
@@ -49,15 +50,33 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestData> {
             Topic topic = topics.get(t.name());
             List<ListOffsetsPartitionResponse> parts = new ArrayList<>();
             for (ListOffsetsRequestData.ListOffsetsPartition p : t.partitions()) {
-                parts.add(answer(topic, p, context.apiVersion()));
+                parts.add(answer(topic, p, context.apiVersion(),
+                        req.isolationLevel() == IsolationLevel.READ_COMMITTED.id()));
             }
             out.add(new ListOffsetsTopicResponse().setName(t.name()).setPartitions(parts));
         }
         return CompletableFuture.completedFuture(new ListOffsetsResponseData().setTopics(out));
     }
 
+    /**
+     * One partition's answer. Under read_committed the latest offset is the last stable offset, and an offset
+     * found by timestamp at or past it is no answer, as in Kafka.
+     */
     private ListOffsetsPartitionResponse answer(Topic topic, ListOffsetsRequestData.ListOffsetsPartition p,
-                                                short version) {
+                                                short version, boolean readCommitted) {
+        ListOffsetsPartitionResponse r = find(topic, p, version, readCommitted);
+        if (readCommitted && r.errorCode() == 0 && p.timestamp() != LATEST && r.offset() >= 0) {
+            PartitionKey key = new PartitionKey(topic.name(), p.partitionIndex());
+            if (r.offset() >= store.lastStableOffset(key) && p.timestamp() != EARLIEST
+                    && p.timestamp() != EARLIEST_LOCAL) {
+                r.setOffset(-1).setTimestamp(-1);
+            }
+        }
+        return r;
+    }
+
+    private ListOffsetsPartitionResponse find(Topic topic, ListOffsetsRequestData.ListOffsetsPartition p,
+                                              short version, boolean readCommitted) {
         ListOffsetsPartitionResponse r = new ListOffsetsPartitionResponse().setPartitionIndex(p.partitionIndex())
                 .setTimestamp(-1).setOffset(-1);
         if (topic == null || p.partitionIndex() < 0 || p.partitionIndex() >= topic.partitions()) {
@@ -73,7 +92,7 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestData> {
         PartitionKey key = new PartitionKey(topic.name(), p.partitionIndex());
         long ts = p.timestamp();
         if (ts == LATEST) {
-            return r.setOffset(store.logEndOffset(key));
+            return r.setOffset(readCommitted ? store.lastStableOffset(key) : store.logEndOffset(key));
         }
         if (ts == EARLIEST || ts == EARLIEST_LOCAL) {
             return r.setOffset(store.logStartOffset(key));

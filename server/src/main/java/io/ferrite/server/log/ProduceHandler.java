@@ -10,11 +10,18 @@ import io.ferrite.storage.AppendResult;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.RecordBatchHeader;
 import io.ferrite.storage.Store;
+import io.ferrite.storage.StoreException;
+import io.ferrite.txn.TransactionCoordinator;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ConcurrentTransactionsException;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData.BatchIndexAndErrorMessage;
 import org.apache.kafka.common.message.ProduceResponseData.PartitionProduceResponse;
@@ -31,7 +38,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * every append to count as done: at once in async flush mode, after the group fsync in sync mode.
  * acks=0 gets no response; if anything failed the connection is closed instead, as Kafka does. From v8
  * a refusal that is the fault of particular records names them (record errors), so the producer fails
- * just those records with their reason.
+ * just those records with their reason. A transactional batch that would open its producer's transaction in a
+ * partition is first confirmed by the transaction coordinator ({@link #appendVerified}).
  */
 final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private static final int COMPRESSION_MASK = 0x07;
@@ -41,13 +49,16 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private final Store store;
     private final Clock clock;
     private final FetchWaiters fetches;
+    private final TransactionCoordinator transactions;
 
     /** Topics are looked up per request, so a changed config applies from the next produce on. */
-    ProduceHandler(TopicRegistry topics, Store store, Clock clock, FetchWaiters fetches) {
+    ProduceHandler(TopicRegistry topics, Store store, Clock clock, FetchWaiters fetches,
+                   TransactionCoordinator transactions) {
         this.topics = topics;
         this.store = store;
         this.clock = clock;
         this.fetches = fetches;
+        this.transactions = transactions;
     }
 
     private record Part(TopicProduceResponse topic, PartitionProduceResponse response,
@@ -120,13 +131,20 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
             if ((attributes & COMPRESSION_MASK) == ZSTD && version < 7) {
                 return failed(pr, Errors.UNSUPPORTED_COMPRESSION_TYPE, "zstd needs produce v7 or later");
             }
-            if (RecordBatchHeader.isTransactional(batch)) {
-                // Transactions are not served yet: nothing may leave an open transaction in the log.
-                return failed(pr, transactionalId == null ? Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
-                        : Errors.INVALID_TXN_STATE, "transactional batches are not accepted");
+            if (RecordBatchHeader.isTransactional(batch) && transactionalId == null) {
+                return failed(pr, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+                        "a transactional batch needs the request's transactional id");
             }
             PartitionKey key = new PartitionKey(topic.name(), pd.index());
-            CompletableFuture<AppendResult> appended = store.append(key, batch, topic.leaderEpoch(), logAppendTime);
+            CompletableFuture<AppendResult> appended;
+            try {
+                appended = store.append(key, batch, topic.leaderEpoch(), logAppendTime);
+            } catch (StoreException e) {
+                if (e.category() != StoreException.Category.TRANSACTION_NOT_VERIFIED) {
+                    throw e;
+                }
+                return appendVerified(topic, key, batch, logAppendTime, transactionalId);
+            }
             fetches.appended(key); // readable now: fetches waiting on it answer
             return appended;
         } catch (BatchValidator.InvalidBatchException e) {
@@ -138,6 +156,40 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+    }
+
+    /**
+     * A transactional batch that would open its transaction in the partition: appended on the transaction
+     * coordinator's thread once it has confirmed that the transaction is open and holds the partition (KIP-890),
+     * so that no marker of a later decision can come before it. The batch is copied, since the request's
+     * buffer is released when the handler returns. The coordinator's refusals are told in Produce's words:
+     * a fenced producer as INVALID_PRODUCER_EPOCH, a transaction being completed as the retriable
+     * NOT_ENOUGH_REPLICAS, as Kafka does.
+     */
+    private CompletableFuture<AppendResult> appendVerified(Topic topic, PartitionKey key, ByteBuffer batch,
+                                                           boolean logAppendTime, String transactionalId) {
+        ByteBuffer copy = ByteBuffer.allocate(batch.remaining()).put(batch.duplicate()).flip();
+        TopicPartition tp = new TopicPartition(key.topic(), key.partition());
+        return transactions.inTransaction(transactionalId, RecordBatchHeader.producerId(copy),
+                RecordBatchHeader.producerEpoch(copy), Set.of(tp), () -> {
+                    CompletableFuture<AppendResult> appended = store.append(key, copy, topic.leaderEpoch(),
+                            logAppendTime, true);
+                    fetches.appended(key);
+                    return appended;
+                }).handle((r, e) -> e == null ? CompletableFuture.completedFuture(r)
+                        : CompletableFuture.<AppendResult>failedFuture(inProduceWords(e)))
+                .thenCompose(f -> f);
+    }
+
+    private static Throwable inProduceWords(Throwable t) {
+        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        if (c instanceof ProducerFencedException) {
+            return Errors.INVALID_PRODUCER_EPOCH.exception(c.getMessage());
+        }
+        if (c instanceof ConcurrentTransactionsException) {
+            return Errors.NOT_ENOUGH_REPLICAS.exception("the producer's transaction is being completed; retry");
+        }
+        return c;
     }
 
     /** A refusal, carried through the append future as Kafka's exception for {@code error}. */

@@ -10,7 +10,7 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * InitProducerId for idempotent producers: as in Kafka, every call without a transactional id gets a fresh
- * producer id at epoch 0. Transactional ids need the transaction coordinator, which does not exist yet.
+ * producer id at epoch 0. A transactional id is the transaction coordinator's ({@link TxnApis}).
  */
 final class InitProducerIdHandler implements ApiHandler<InitProducerIdRequestData> {
     private final ProducerIds ids;
@@ -22,9 +22,6 @@ final class InitProducerIdHandler implements ApiHandler<InitProducerIdRequestDat
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, InitProducerIdRequestData req) {
         InitProducerIdResponseData resp = new InitProducerIdResponseData().setProducerId(-1).setProducerEpoch((short) -1);
-        if (req.transactionalId() != null) {
-            return CompletableFuture.completedFuture(resp.setErrorCode(Errors.COORDINATOR_NOT_AVAILABLE.code()));
-        }
         try {
             return CompletableFuture.completedFuture(resp.setProducerId(ids.next()).setProducerEpoch((short) 0));
         } catch (RuntimeException e) { // the reservation could not be written: no id may be handed out

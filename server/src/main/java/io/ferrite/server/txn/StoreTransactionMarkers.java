@@ -1,5 +1,6 @@
 package io.ferrite.server.txn;
 
+import io.ferrite.group.GroupCoordinator;
 import io.ferrite.server.metadata.Topic;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.storage.PartitionKey;
@@ -13,6 +14,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.record.internal.ControlRecordType;
 import org.apache.kafka.common.record.internal.EndTransactionMarker;
@@ -22,9 +24,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * A decided transaction's markers, written straight into this broker's store (one node: no WriteTxnMarkers
  * round trip): a commit or abort control batch, under the prepared producer id and epoch, in every partition
  * the transaction wrote to. A partition whose topic is gone gets none, as Kafka skips a partition without a
- * leader. Appends only start here; the future completes once every marker is durable. The transaction's group
- * offsets ({@link TransactionCoordinator#GROUP_OFFSETS}) are the group coordinator's, once it holds pending
- * transactional offsets.
+ * leader. The transaction's group offsets ({@link TransactionCoordinator#GROUP_OFFSETS}) are the group
+ * coordinator's to commit or drop. Appends only start here; the future completes once every marker is durable.
  */
 final class StoreTransactionMarkers implements TransactionMarkers {
     /** The coordinator epoch markers carry; one node, one coordinator, never moved. */
@@ -33,11 +34,17 @@ final class StoreTransactionMarkers implements TransactionMarkers {
     private final TopicRegistry topics;
     private final Store store;
     private final Clock clock;
+    private final GroupCoordinator groups;
+    private final Consumer<PartitionKey> appended;
 
-    StoreTransactionMarkers(TopicRegistry topics, Store store, Clock clock) {
+    /** {@code appended} is told of every partition a marker was written to (fetches waiting on it answer). */
+    StoreTransactionMarkers(TopicRegistry topics, Store store, Clock clock, GroupCoordinator groups,
+                            Consumer<PartitionKey> appended) {
         this.topics = topics;
         this.store = store;
         this.clock = clock;
+        this.groups = groups;
+        this.appended = appended;
     }
 
     @Override
@@ -46,15 +53,21 @@ final class StoreTransactionMarkers implements TransactionMarkers {
                 : ControlRecordType.ABORT;
         List<CompletableFuture<?>> writes = new ArrayList<>();
         for (TopicPartition tp : prepared.partitions()) {
+            if (tp.equals(TransactionCoordinator.GROUP_OFFSETS)) {
+                // Queued from the coordinator's thread, after any TxnOffsetCommit it let through: applied after them.
+                writes.add(groups.endTransaction(prepared.producerId(), type == ControlRecordType.COMMIT));
+                continue;
+            }
             Topic topic = topics.get(tp.topic());
-            if (tp.equals(TransactionCoordinator.GROUP_OFFSETS) || topic == null || tp.partition() >= topic.partitions()) {
+            if (topic == null || tp.partition() >= topic.partitions()) {
                 continue;
             }
             ByteBuffer marker = MemoryRecords.withEndTransactionMarker(clock.millis(), prepared.producerId(),
                     prepared.producerEpoch(), new EndTransactionMarker(type, COORDINATOR_EPOCH)).buffer();
+            PartitionKey key = new PartitionKey(tp.topic(), tp.partition());
             try {
-                writes.add(store.append(new PartitionKey(tp.topic(), tp.partition()), marker, topic.leaderEpoch(),
-                        false));
+                writes.add(store.append(key, marker, topic.leaderEpoch(), false));
+                appended.accept(key);
             } catch (RuntimeException e) { // deleted meanwhile, or the store refused: the coordinator retries
                 writes.add(CompletableFuture.failedFuture(e));
             }

@@ -1,20 +1,115 @@
 package io.ferrite.server.txn;
 
+import io.ferrite.group.GroupCoordinator;
+import io.ferrite.server.config.BrokerConfig;
+import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
+import io.ferrite.server.network.ApiHandler;
 import io.ferrite.server.network.ApiRegistry;
-import java.nio.file.Path;
+import io.ferrite.server.network.RequestContext;
+import io.ferrite.storage.PartitionKey;
+import io.ferrite.storage.Store;
+import io.ferrite.txn.TransactionCoordinator;
+import java.time.Clock;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
+import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
+import org.apache.kafka.common.message.EndTxnRequestData;
+import org.apache.kafka.common.message.EndTxnResponseData;
+import org.apache.kafka.common.message.InitProducerIdRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponseTopic;
+import org.apache.kafka.common.message.TxnOffsetCommitResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.kafka.common.protocol.Errors;
 
-/** Producer ids, and (once they are built) transactions. */
-public final class TxnApis {
-    private TxnApis() {
+/**
+ * Producer ids and transactions: InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and
+ * TxnOffsetCommit, in version 1 of Kafka's transaction protocol (the feature {@code transaction.version} is
+ * finalized at 1, so clients add partitions and offsets explicitly). Owns the {@link TransactionCoordinator}
+ * (thread {@code ferrite-transaction-coordinator}), stopped by {@link #close}.
+ */
+public final class TxnApis implements AutoCloseable {
+    /** The feature naming the transaction protocol in force, as Kafka 4.x names it. */
+    static final String TRANSACTION_VERSION = "transaction.version";
+
+    private final TransactionCoordinator coordinator;
+
+    private TxnApis(TransactionCoordinator coordinator) {
+        this.coordinator = coordinator;
     }
 
     /**
-     * Registers InitProducerId, which hands out idempotent producer ids from a block file in {@code dataDir};
-     * it runs on the admin thread, since a new block is fsynced.
+     * Starts the transaction coordinator on its log in {@code store} (which must have
+     * {@link TransactionCoordinator#LOG_PARTITION} pinned) and registers the APIs. Idempotent producer ids come
+     * from a block file in the data directory, handed out on the admin thread since a new block is fsynced;
+     * markers are written straight into the store, and {@code appended} is told of each partition they reach.
      */
-    public static void register(ApiRegistry apis, Path dataDir, AdminExecutor admin) {
-        apis.register(ApiKeys.INIT_PRODUCER_ID, 0, 6, admin.offload(new InitProducerIdHandler(new ProducerIds(dataDir))));
+    public static TxnApis register(ApiRegistry apis, BrokerConfig config, Store store, TopicRegistry topics,
+                                   GroupCoordinator groups, Clock clock, AdminExecutor admin,
+                                   Consumer<PartitionKey> appended) {
+        ProducerIds ids = new ProducerIds(config.store().dataDir());
+        TransactionCoordinator coordinator = TransactionCoordinator.start(store, clock, config.transactions(),
+                ids::next, new StoreTransactionMarkers(topics, store, clock, groups, appended));
+        ApiHandler<InitProducerIdRequestData> idempotent = admin.offload(new InitProducerIdHandler(ids));
+        // InitProducerId v6 (two-phase commit, KIP-939) is unstable in Kafka 4.3 and not advertised there either.
+        apis.register(ApiKeys.INIT_PRODUCER_ID, 0, 5, (RequestContext c, InitProducerIdRequestData q) ->
+                        q.transactionalId() == null ? idempotent.handle(c, q)
+                                : coordinator.initProducerId(q, c.apiVersion()))
+                .register(ApiKeys.ADD_PARTITIONS_TO_TXN, 0, 5, new AddPartitionsToTxnHandler(coordinator, topics))
+                .register(ApiKeys.ADD_OFFSETS_TO_TXN, 0, 4, (RequestContext c, AddOffsetsToTxnRequestData q) ->
+                        coordinator.addOffsets(q.transactionalId(), q.producerId(), q.producerEpoch(), c.apiVersion())
+                                .thenApply(e -> new AddOffsetsToTxnResponseData().setErrorCode(e.code())))
+                .register(ApiKeys.END_TXN, 0, 4, (RequestContext c, EndTxnRequestData q) ->
+                        coordinator.endTransaction(q.transactionalId(), q.producerId(), q.producerEpoch(),
+                                q.committed(), c.apiVersion())
+                                .thenApply(e -> new EndTxnResponseData().setErrorCode(e.code())))
+                .register(ApiKeys.TXN_OFFSET_COMMIT, 0, 4,
+                        (RequestContext c, TxnOffsetCommitRequestData q) -> commitOffsets(coordinator, groups, q))
+                // Level 2 (KIP-890 part 2) is not built: clients speak level 1.
+                .feature(TRANSACTION_VERSION, 0, 1, 1);
+        return new TxnApis(coordinator);
+    }
+
+    /**
+     * TxnOffsetCommit: the group coordinator takes the offsets as pending once the transaction coordinator has
+     * confirmed that the transaction holds the group's offsets (AddOffsetsToTxn); its refusal answers every
+     * partition, a fenced producer as INVALID_PRODUCER_EPOCH, which every client version knows.
+     */
+    private static CompletableFuture<ApiMessage> commitOffsets(TransactionCoordinator coordinator,
+                                                               GroupCoordinator groups, TxnOffsetCommitRequestData q) {
+        return coordinator.inTransaction(q.transactionalId(), q.producerId(), q.producerEpoch(),
+                Set.of(TransactionCoordinator.GROUP_OFFSETS), () -> groups.commitOffsetsInTransaction(q))
+                .handle((resp, e) -> {
+                    if (e == null) {
+                        return resp;
+                    }
+                    Errors error = Errors.forException(e instanceof java.util.concurrent.CompletionException
+                            && e.getCause() != null ? e.getCause() : e);
+                    Errors told = error == Errors.PRODUCER_FENCED ? Errors.INVALID_PRODUCER_EPOCH : error;
+                    TxnOffsetCommitResponseData out = new TxnOffsetCommitResponseData();
+                    q.topics().forEach(t -> {
+                        TxnOffsetCommitResponseTopic rt = new TxnOffsetCommitResponseTopic().setName(t.name());
+                        t.partitions().forEach(p -> rt.partitions().add(new TxnOffsetCommitResponsePartition()
+                                .setPartitionIndex(p.partitionIndex()).setErrorCode(told.code())));
+                        out.topics().add(rt);
+                    });
+                    return out;
+                });
+    }
+
+    /** The coordinator, which Produce asks before a transactional batch opens its transaction in a partition. */
+    public TransactionCoordinator coordinator() {
+        return coordinator;
+    }
+
+    /** Stops the coordinator; its last writes land first. */
+    @Override
+    public void close() {
+        coordinator.close();
     }
 }

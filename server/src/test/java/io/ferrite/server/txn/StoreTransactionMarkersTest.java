@@ -2,6 +2,8 @@ package io.ferrite.server.txn;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.ferrite.group.GroupConfig;
+import io.ferrite.group.GroupCoordinator;
 import io.ferrite.server.config.TopicDefaults;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.storage.FlushMode;
@@ -18,6 +20,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
@@ -37,18 +40,23 @@ class StoreTransactionMarkersTest {
     Path dir;
     private final MutableClock clock = new MutableClock(1_700_000_000_000L);
     private Store store;
+    private GroupCoordinator groups;
     private StoreTransactionMarkers markers;
+    private final List<PartitionKey> woken = new CopyOnWriteArrayList<>();
 
     @BeforeEach
     void open() {
-        store = Store.open(StoreConfig.builder(dir, FlushMode.SYNC).commitLogFileSize(1 << 20).build(), clock);
+        store = Store.open(StoreConfig.builder(dir, FlushMode.SYNC).commitLogFileSize(1 << 20).build(), clock,
+                List.of(GroupCoordinator.LOG_PARTITION));
         TopicRegistry topics = TopicRegistry.open(dir, store, TopicDefaults.of(Map.of()));
         topics.create("t", 2, Map.of());
-        markers = new StoreTransactionMarkers(topics, store, clock);
+        groups = GroupCoordinator.start(store, clock, GroupConfig.defaults(), topics.lookup());
+        markers = new StoreTransactionMarkers(topics, store, clock, groups, woken::add);
     }
 
     @AfterEach
     void close() {
+        groups.close();
         store.close();
     }
 
@@ -58,7 +66,7 @@ class StoreTransactionMarkersTest {
             r[i] = new SimpleRecord(clock.millis(), null, ("v" + i).getBytes(StandardCharsets.UTF_8));
         }
         store.append(p, MemoryRecords.withTransactionalRecords(Compression.NONE, producerId, (short) 3, 0, r).buffer(),
-                0, false).get(10, TimeUnit.SECONDS);
+                0, false, true).get(10, TimeUnit.SECONDS);
     }
 
     private static Metadata prepared(TransactionState state, TopicPartition... partitions) {
@@ -77,6 +85,7 @@ class StoreTransactionMarkersTest {
         assertEquals(List.of(new AbortedTransaction(7, 0, 2)), store.abortedTransactions(T0, 0, 3));
         assertEquals(1, store.logEndOffset(T1)); // a marker even where the transaction wrote nothing, as in Kafka
         assertEquals(List.of(), store.abortedTransactions(T1, 0, 1));
+        assertEquals(List.of(T0, T1), woken);
     }
 
     @Test
