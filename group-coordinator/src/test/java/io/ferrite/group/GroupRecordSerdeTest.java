@@ -53,6 +53,19 @@ class GroupRecordSerdeTest {
     }
 
     @Test
+    void transactionRecordsReadBackAsWritten() {
+        List<GroupRecord> records = List.of(
+                new GroupRecord.PendingOffset(7, new GroupRecord.OffsetCommit("g", "t", 3, 42, 5, "meta", 1000, -1)),
+                new GroupRecord.PendingOffset(Long.MAX_VALUE, new GroupRecord.OffsetCommit("g", "t", 0, 0, -1, null,
+                        1, -1)),
+                new GroupRecord.TransactionEnd(7, true),
+                new GroupRecord.TransactionEnd(8, false));
+        for (GroupRecord r : records) {
+            assertEquals(r, roundTrip(r));
+        }
+    }
+
+    @Test
     void theSameAssignmentIsTheSameBytesWhateverItsOrder() {
         byte[] one = GroupRecordSerde.INSTANCE.encode(new ConsumerTargetMember("g", "m", Map.of(A, Set.of(3, 1, 2), B, Set.of(9))))
                 .value();

@@ -362,4 +362,42 @@ class TransactionCoordinatorTest {
         markers.next().done().complete(null);
         awaitState("tx", TransactionState.COMPLETE_COMMIT);
     }
+
+    private Errors verified(String id, long producerId, int epoch, TopicPartition... partitions) throws Exception {
+        AtomicLong ran = new AtomicLong();
+        try {
+            coordinator.inTransaction(id, producerId, (short) epoch, Set.of(partitions), () -> {
+                ran.incrementAndGet();
+                return CompletableFuture.completedFuture(null);
+            }).get(10, TimeUnit.SECONDS);
+            assertEquals(1, ran.get());
+            return Errors.NONE;
+        } catch (java.util.concurrent.ExecutionException e) {
+            assertEquals(0, ran.get(), "a refused action does not run");
+            return Errors.forException(e.getCause());
+        }
+    }
+
+    @Test
+    void anActionRunsOnlyInsideTheProducersOpenTransactionOnItsPartitions() throws Exception {
+        start();
+        TopicPartition t0 = new TopicPartition("t", 0);
+        TopicPartition t1 = new TopicPartition("t", 1);
+        assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, verified("tx", 1000, 0, t0), "no InitProducerId yet");
+        assertProducer(1000, 0, init("tx"));
+        assertEquals(Errors.INVALID_TXN_STATE, verified("tx", 1000, 0, t0), "no transaction open");
+        assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0, Set.of(t0), (short) 3).get());
+        assertEquals(Errors.NONE, verified("tx", 1000, 0, t0));
+        assertEquals(Errors.INVALID_TXN_STATE, verified("tx", 1000, 0, t0, t1), "t1 was not added");
+        assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, verified("tx", 999, 0, t0));
+        assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, verified(null, 1000, 0, t0));
+        assertEquals(Errors.NONE, coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
+        Markers.Sent commit = markers.next();
+        assertEquals(Errors.CONCURRENT_TRANSACTIONS, verified("tx", 1000, 0, t0), "being completed");
+        commit.done().complete(null);
+        awaitState("tx", TransactionState.COMPLETE_COMMIT);
+        assertEquals(Errors.INVALID_TXN_STATE, verified("tx", 1000, 0, t0), "completed");
+        assertProducer(1000, 1, init("tx"));
+        assertEquals(Errors.PRODUCER_FENCED, verified("tx", 1000, 0, t0), "an older epoch");
+    }
 }

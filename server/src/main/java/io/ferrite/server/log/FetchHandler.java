@@ -114,7 +114,8 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
             resp.responses().add(tr);
             for (FetchRequestData.FetchPartition fp : ft.partitions()) {
                 PartitionData pd = new PartitionData().setPartitionIndex(fp.partition()).setHighWatermark(-1)
-                        .setLastStableOffset(-1).setLogStartOffset(-1).setRecords(MemoryRecords.EMPTY);
+                        .setLastStableOffset(-1).setLogStartOffset(-1).setRecords(MemoryRecords.EMPTY)
+                        .setAbortedTransactions(null); // as Kafka: null unless read_committed
                 tr.partitions().add(pd);
                 if (topic == null || fp.partition() < 0 || fp.partition() >= topic.partitions()) {
                     pd.setErrorCode(byId && topic == null ? Errors.UNKNOWN_TOPIC_ID.code()
