@@ -1,6 +1,7 @@
 package io.ferrite.server.metadata;
 
 import io.ferrite.group.GroupCoordinator;
+import io.ferrite.txn.TransactionCoordinator;
 import java.util.regex.Pattern;
 
 /** Kafka's rules for topic names. */
@@ -25,8 +26,9 @@ public final class TopicNames {
         if (!LEGAL.matcher(name).matches()) {
             return "topic name '" + name + "' has characters other than ASCII letters, digits, '.', '_' and '-'";
         }
-        if (name.equals(GroupCoordinator.LOG_PARTITION.topic())) {
-            return "topic name '" + name + "' is reserved for the group coordinator's log";
+        if (name.equals(GroupCoordinator.LOG_PARTITION.topic())
+                || name.equals(TransactionCoordinator.LOG_PARTITION.topic())) {
+            return "topic name '" + name + "' is reserved for a coordinator's log";
         }
         return null;
     }
