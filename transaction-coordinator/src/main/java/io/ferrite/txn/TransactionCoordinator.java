@@ -260,7 +260,11 @@ public final class TransactionCoordinator implements AutoCloseable {
             @Override
             public void loaded() {
                 // A decision durable before a restart (or a roll-back) still needs its markers.
-                ids.all().stream().filter(m -> m.state().isPreparing()).forEach(TransactionCoordinator.this::sendMarkers);
+                ids.all().stream().filter(m -> m.state().isPreparing()).forEach(m -> {
+                    LOG.info("transaction of {} was decided ({}) but not completed; writing its markers",
+                            m.transactionalId(), m.state());
+                    sendMarkers(m);
+                });
                 every("abort-timed-out", config.abortCheckIntervalMs(), TransactionCoordinator.this::abortTimedOut);
                 every("expire-ids", config.expiryCheckIntervalMs(), TransactionCoordinator.this::expireIds);
             }
