@@ -105,7 +105,8 @@ class BrokerTest {
                     ApiKeys.OFFSET_FETCH, ApiKeys.OFFSET_DELETE, ApiKeys.LIST_GROUPS, ApiKeys.DESCRIBE_GROUPS,
                     ApiKeys.DELETE_GROUPS, ApiKeys.CONSUMER_GROUP_HEARTBEAT, ApiKeys.CONSUMER_GROUP_DESCRIBE,
                     ApiKeys.ADD_PARTITIONS_TO_TXN, ApiKeys.ADD_OFFSETS_TO_TXN, ApiKeys.END_TXN,
-                    ApiKeys.TXN_OFFSET_COMMIT);
+                    ApiKeys.TXN_OFFSET_COMMIT, ApiKeys.WRITE_TXN_MARKERS, ApiKeys.DESCRIBE_TRANSACTIONS,
+                    ApiKeys.LIST_TRANSACTIONS, ApiKeys.DESCRIBE_PRODUCERS);
             // The versions only transaction protocol 2 uses are not served (transaction.version is finalized at 1).
             java.util.Map<ApiKeys, Integer> belowLatest = java.util.Map.of(ApiKeys.END_TXN, 4,
                     ApiKeys.TXN_OFFSET_COMMIT, 4);

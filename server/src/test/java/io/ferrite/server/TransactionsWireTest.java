@@ -18,6 +18,14 @@ import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitio
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData;
 import org.apache.kafka.common.message.AddPartitionsToTxnResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
+import org.apache.kafka.common.message.DescribeTransactionsRequestData;
+import org.apache.kafka.common.message.DescribeTransactionsResponseData;
+import org.apache.kafka.common.message.ListTransactionsRequestData;
+import org.apache.kafka.common.message.ListTransactionsResponseData;
+import org.apache.kafka.common.message.WriteTxnMarkersRequestData;
+import org.apache.kafka.common.message.WriteTxnMarkersResponseData;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicCollection;
 import org.apache.kafka.common.message.CreateTopicsRequestData;
 import org.apache.kafka.common.message.EndTxnRequestData;
@@ -226,5 +234,79 @@ class TransactionsWireTest {
         assertEquals(Errors.NONE.code(), r.resultsByTransaction().find("t3").topicResults().find(TOPIC)
                 .resultsByPartition().find(1).partitionErrorCode());
         assertEquals(Errors.NONE.code(), end("t3", p.producerId(), p.producerEpoch(), true));
+    }
+
+    private ListTransactionsResponseData list(ListTransactionsRequestData req) throws Exception {
+        return new ListTransactionsResponseData(handlers.exchange(ApiKeys.LIST_TRANSACTIONS, (short) 2, req), (short) 2);
+    }
+
+    private static List<String> ids(ListTransactionsResponseData r) {
+        return r.transactionStates().stream().map(ListTransactionsResponseData.TransactionState::transactionalId)
+                .sorted().toList();
+    }
+
+    @Test
+    void transactionsAreListedByTheirFiltersAndDescribed() throws Exception {
+        InitProducerIdResponseData a = init("alpha");
+        InitProducerIdResponseData b = init("beta");
+        assertEquals(Errors.NONE.code(), only(add("alpha", a.producerId(), a.producerEpoch(), (short) 3, TOPIC, 1, 0),
+                TOPIC, 0));
+        assertEquals(List.of("alpha", "beta"), ids(list(new ListTransactionsRequestData())));
+        assertEquals(List.of("alpha"), ids(list(new ListTransactionsRequestData().setStateFilters(List.of("Ongoing")))));
+        assertEquals(List.of("beta"), ids(list(new ListTransactionsRequestData().setProducerIdFilters(
+                List.of(b.producerId())))));
+        assertEquals(List.of("beta"), ids(list(new ListTransactionsRequestData().setTransactionalIdPattern("b.*"))));
+        ListTransactionsResponseData unknown = list(new ListTransactionsRequestData()
+                .setStateFilters(List.of("Sleeping")));
+        assertEquals(List.of("Sleeping"), unknown.unknownStateFilters());
+        assertEquals(List.of(), ids(unknown), "an unknown state matches nothing");
+        assertEquals(List.of(), ids(list(new ListTransactionsRequestData().setStateFilters(List.of("Ongoing"))
+                .setDurationFilter(3_600_000))), "none open for an hour");
+        assertEquals(Errors.INVALID_REGULAR_EXPRESSION.code(), list(new ListTransactionsRequestData()
+                .setTransactionalIdPattern("(")).errorCode());
+
+        DescribeTransactionsResponseData d = new DescribeTransactionsResponseData(handlers.exchange(
+                ApiKeys.DESCRIBE_TRANSACTIONS, (short) 0, new DescribeTransactionsRequestData()
+                        .setTransactionalIds(List.of("alpha", "nobody"))), (short) 0);
+        DescribeTransactionsResponseData.TransactionState alpha = d.transactionStates().get(0);
+        assertEquals("Ongoing", alpha.transactionState());
+        assertEquals(a.producerId(), alpha.producerId());
+        assertEquals(60_000, alpha.transactionTimeoutMs());
+        assertEquals(List.of(0, 1), alpha.topics().find(TOPIC).partitions());
+        assertEquals(Errors.TRANSACTIONAL_ID_NOT_FOUND.code(), d.transactionStates().get(1).errorCode());
+    }
+
+    @Test
+    void producersAreDescribedAndAMarkerCanBeWrittenByHand() throws Exception {
+        init("hanging");
+        InitProducerIdResponseData p = init("hanging"); // epoch 1, so that an older one exists
+        add("hanging", p.producerId(), p.producerEpoch(), (short) 3, TOPIC, 0);
+        produce("hanging", p.producerId(), p.producerEpoch(), 0, 0, "a", "b");
+        DescribeProducersRequestData req = new DescribeProducersRequestData().setTopics(List.of(
+                new DescribeProducersRequestData.TopicRequest().setName(TOPIC).setPartitionIndexes(List.of(0, 9))));
+        DescribeProducersResponseData r = new DescribeProducersResponseData(handlers.exchange(
+                ApiKeys.DESCRIBE_PRODUCERS, (short) 0, req), (short) 0);
+        DescribeProducersResponseData.PartitionResponse p0 = r.topics().get(0).partitions().get(0);
+        assertEquals(1, p0.activeProducers().size());
+        DescribeProducersResponseData.ProducerState s = p0.activeProducers().get(0);
+        assertEquals(p.producerId(), s.producerId());
+        assertEquals(1, s.lastSequence());
+        assertEquals(0, s.currentTxnStartOffset());
+        assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION.code(), r.topics().get(0).partitions().get(1).errorCode());
+
+        // As kafka-transactions abort does it: an abort marker for the hanging transaction.
+        WriteTxnMarkersRequestData.WritableTxnMarker marker = new WriteTxnMarkersRequestData.WritableTxnMarker()
+                .setProducerId(p.producerId()).setProducerEpoch(p.producerEpoch()).setTransactionResult(false)
+                .setCoordinatorEpoch(0).setTopics(List.of(new WriteTxnMarkersRequestData.WritableTxnMarkerTopic()
+                        .setName(TOPIC).setPartitionIndexes(List.of(0))));
+        WriteTxnMarkersResponseData w = new WriteTxnMarkersResponseData(handlers.exchange(ApiKeys.WRITE_TXN_MARKERS,
+                (short) 1, new WriteTxnMarkersRequestData().setMarkers(List.of(marker))), (short) 1);
+        assertEquals(0, w.markers().get(0).topics().get(0).partitions().get(0).errorCode());
+        assertEquals(3, latest(IsolationLevel.READ_COMMITTED), "the transaction is closed");
+        marker.setProducerEpoch((short) (p.producerEpoch() - 1));
+        w = new WriteTxnMarkersResponseData(handlers.exchange(ApiKeys.WRITE_TXN_MARKERS, (short) 1,
+                new WriteTxnMarkersRequestData().setMarkers(List.of(marker))), (short) 1);
+        assertEquals(Errors.INVALID_PRODUCER_EPOCH.code(), w.markers().get(0).topics().get(0).partitions().get(0)
+                .errorCode(), "an older epoch's marker");
     }
 }

@@ -189,6 +189,11 @@ public final class ProducerStateTable {
         return out;
     }
 
+    /** Producer id to the first offset of its transaction open in this partition. */
+    synchronized Map<Long, Long> openTransactions() {
+        return Map.copyOf(openTransactions);
+    }
+
     synchronized ProducerState get(long producerId) {
         Entry e = producers.get(producerId);
         return e == null ? null : new ProducerState(producerId, e.epoch, List.copyOf(e.batches));

@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -303,6 +304,11 @@ public final class Store implements AutoCloseable {
     /** Every producer the partition remembers, as rebuilt from the log on open and kept since. */
     public List<ProducerStateTable.ProducerState> producerStates(PartitionKey key) {
         return partitions.require(key).producers().all();
+    }
+
+    /** The transactions open in the partition: producer id to the first offset of its transaction here. */
+    public Map<Long, Long> openTransactions(PartitionKey key) {
+        return partitions.require(key).producers().openTransactions();
     }
 
     /**

@@ -324,6 +324,11 @@ public final class TransactionCoordinator implements AutoCloseable {
         });
     }
 
+    /** Every transactional id's state, as ListTransactions sees them. */
+    public CompletableFuture<List<Metadata>> all() {
+        return runtime.call(() -> CompletableFuture.completedFuture(ids.all()));
+    }
+
     /** The state of a transactional id, if it has one. */
     public CompletableFuture<Optional<Metadata>> describe(String transactionalId) {
         return runtime.call(() -> CompletableFuture.completedFuture(Optional.ofNullable(ids.get(transactionalId))));

@@ -43,6 +43,16 @@ public enum TransactionState {
         return kafkaName;
     }
 
+    /** The state Kafka calls {@code name} (case-sensitive, as ListTransactions filters take it), or null. */
+    public static TransactionState ofKafkaName(String name) {
+        for (TransactionState s : values()) {
+            if (s.kafkaName.equals(name)) {
+                return s;
+            }
+        }
+        return null;
+    }
+
     public static TransactionState of(byte id) {
         for (TransactionState s : values()) {
             if (s.id == id) {

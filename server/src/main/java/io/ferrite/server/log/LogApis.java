@@ -10,8 +10,8 @@ import java.time.Clock;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
- * The data plane's APIs: Produce, Fetch, ListOffsets, OffsetForLeaderEpoch, DeleteRecords and DescribeLogDirs,
- * on the store. Owns the fetches waiting for data ({@link FetchWaiters}, thread {@code ferrite-fetch-timer}),
+ * The data plane's APIs: Produce, Fetch, ListOffsets, OffsetForLeaderEpoch, DeleteRecords, DescribeLogDirs,
+ * DescribeProducers and WriteTxnMarkers, on the store. Owns the fetches waiting for data ({@link FetchWaiters}, thread {@code ferrite-fetch-timer}),
  * stopped by {@link #close}. Made before its APIs are registered, so that the transaction coordinator's markers
  * can wake fetches ({@link #appended}) while Produce asks that coordinator.
  */
@@ -35,7 +35,9 @@ public final class LogApis implements AutoCloseable {
                 .register(ApiKeys.FETCH, 4, 18, new FetchHandler(topics, store, fetches))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(topics, store))
                 .register(ApiKeys.DELETE_RECORDS, 0, 2, admin.offload(new DeleteRecordsHandler(topics, store)))
-                .register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(topics, store));
+                .register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(topics, store))
+                .register(ApiKeys.DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(topics, store))
+                .register(ApiKeys.WRITE_TXN_MARKERS, 1, 2, new WriteTxnMarkersHandler(topics, store, clock, fetches));
         return this;
     }
 

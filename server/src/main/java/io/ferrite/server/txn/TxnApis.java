@@ -29,7 +29,7 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * Producer ids and transactions: InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and
- * TxnOffsetCommit, in version 1 of Kafka's transaction protocol (the feature {@code transaction.version} is
+ * TxnOffsetCommit, DescribeTransactions and ListTransactions, in version 1 of Kafka's transaction protocol (the feature {@code transaction.version} is
  * finalized at 1, so clients add partitions and offsets explicitly). Owns the {@link TransactionCoordinator}
  * (thread {@code ferrite-transaction-coordinator}), stopped by {@link #close}.
  */
@@ -56,6 +56,7 @@ public final class TxnApis implements AutoCloseable {
         TransactionCoordinator coordinator = TransactionCoordinator.start(store, clock, config.transactions(),
                 ids::next, new StoreTransactionMarkers(topics, store, clock, groups, appended));
         ApiHandler<InitProducerIdRequestData> idempotent = admin.offload(new InitProducerIdHandler(ids));
+        TransactionAdminHandlers admins = new TransactionAdminHandlers(coordinator, clock);
         // InitProducerId v6 (two-phase commit, KIP-939) is unstable in Kafka 4.3 and not advertised there either.
         apis.register(ApiKeys.INIT_PRODUCER_ID, 0, 5, (RequestContext c, InitProducerIdRequestData q) ->
                         q.transactionalId() == null ? idempotent.handle(c, q)
@@ -70,6 +71,8 @@ public final class TxnApis implements AutoCloseable {
                                 .thenApply(e -> new EndTxnResponseData().setErrorCode(e.code())))
                 .register(ApiKeys.TXN_OFFSET_COMMIT, 0, 4,
                         (RequestContext c, TxnOffsetCommitRequestData q) -> commitOffsets(coordinator, groups, q))
+                .register(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0, admins::describe)
+                .register(ApiKeys.LIST_TRANSACTIONS, 0, 2, admins::list)
                 // Level 2 (KIP-890 part 2) is not built: clients speak level 1.
                 .feature(TRANSACTION_VERSION, 0, 1, 1);
         return new TxnApis(coordinator);
