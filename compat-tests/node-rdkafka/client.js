@@ -3,7 +3,8 @@
 // NodeRdkafkaTest:
 //   node client.js version
 //   node client.js produce  <bootstrap> <topic> <count> <tag> <codec> <first-timestamp>
-//   node client.js assign   <bootstrap> <topic> <partitions> <count>
+//   node client.js assign   <bootstrap> <topic> <partitions> <count> [<isolation.level>]
+//   node client.js transact <bootstrap> <topic> <partitions> <transactional.id>
 //   node client.js seek     <bootstrap> <topic> <partition> <offset> <count>
 //   node client.js group    <bootstrap> <topic> <group> <group.protocol> <members> <count> <partitions>
 //   node client.js times    <bootstrap> <topic> <partition> <timestamp>...
@@ -18,6 +19,7 @@
 //   committed <partition> <offset>
 //   time      <partition> <timestamp> <offset>     (-1: no record at or after the timestamp)
 //   created / deleted <topic>; topic <name> <partitions>
+//   ended     <commit|abort> <tag> <records>          (transact: a transaction, once its end is acknowledged)
 // Headers print as name=value pairs joined by commas. librdkafka's log goes to stderr. Any failure exits
 // non-zero; every wait is bounded.
 const Kafka = require('node-rdkafka')
@@ -147,9 +149,9 @@ async function printNext (c, count, what) {
 }
 
 // Reads <count> records from partitions 0..n-1 of <topic>, from the beginning, without a group.
-async function assign ([bootstrap, topic, partitionsArg, countArg]) {
+async function assign ([bootstrap, topic, partitionsArg, countArg, isolation = 'read_uncommitted']) {
   const count = Number(countArg)
-  const c = consumer(bootstrap, 'ferrite-compat-assign-' + process.pid)
+  const c = consumer(bootstrap, 'ferrite-compat-assign-' + process.pid, { 'isolation.level': isolation })
   await call(c, 'connect', {})
   c.assign([...Array(Number(partitionsArg)).keys()].map(p => ({ topic, partition: p, offset: 0 })))
   await printNext(c, count, 'assign consume')
@@ -215,6 +217,34 @@ async function group ([bootstrap, topic, groupId, protocol, membersArg, countArg
   for (const c of members) await call(c, 'disconnect')
 }
 
+// A transactional producer writes three transactions of 10 records over partitions 0..n-1 of <topic>:
+// "c1" committed, "a" written and then aborted, "c2" committed.
+async function transact ([bootstrap, topic, partitionsArg, transactionalId]) {
+  const partitions = Number(partitionsArg)
+  const producer = logTo(new Kafka.Producer({
+    ...common(bootstrap),
+    'transactional.id': transactionalId,
+    'linger.ms': 5,
+    dr_msg_cb: true
+  }), 'producer')
+  producer.on('delivery-report', (err, r) => {
+    if (err) fail(`record ${r.opaque} not delivered: ${err.message}`)
+  })
+  await call(producer, 'connect', {})
+  producer.setPollInterval(10)
+  await call(producer, 'initTransactions', TIMEOUT_MS)
+  for (const [tag, commit] of [['c1', true], ['a', false], ['c2', true]]) {
+    await call(producer, 'beginTransaction')
+    for (let i = 0; i < 10; i++) {
+      producer.produce(topic, i % partitions, Buffer.from(`${tag}-${i}`), null, Date.now(), i)
+    }
+    await call(producer, 'flush', TIMEOUT_MS) // written before the end, so an abort has records to hide
+    await call(producer, commit ? 'commitTransaction' : 'abortTransaction', TIMEOUT_MS)
+    fact('ended', commit ? 'commit' : 'abort', tag, 10)
+  }
+  await call(producer, 'disconnect')
+}
+
 async function times ([bootstrap, topic, partitionArg, ...stamps]) {
   const c = consumer(bootstrap, 'ferrite-compat-times-' + process.pid)
   await call(c, 'connect', {})
@@ -262,6 +292,7 @@ const commands = {
   },
   produce,
   assign,
+  transact,
   seek,
   group,
   times,

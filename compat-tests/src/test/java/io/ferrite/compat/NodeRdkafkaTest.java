@@ -14,14 +14,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.GroupType;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -290,5 +293,42 @@ class NodeRdkafkaTest extends SharedBrokerTest {
 
     private static Config describeWithJava(ConfigResource resource) throws Exception {
         return shared.admin.describeConfigs(List.of(resource)).all().get(30, TimeUnit.SECONDS).get(resource);
+    }
+
+    /**
+     * A librdkafka transactional producer commits one transaction, aborts one it has written, and commits a
+     * third; a librdkafka read_committed consumer and the Java one read exactly the committed records, and a
+     * read_uncommitted reader all of them.
+     */
+    @Test
+    @Compat(family = FAMILY, feature = "transactional producer; read_committed consumer")
+    void aTransactionalProducerCommitsAndAbortsAndReadCommittedSeesTheCommitted() throws Exception {
+        String topic = "rdk-tx";
+        shared.createTopic(topic, PARTITIONS);
+        List<List<String>> ended = client.client("transact", "transact", shared.bootstrap(), topic,
+                Integer.toString(PARTITIONS), "rdk-tx-" + kind.name().toLowerCase()).of("ended");
+        assertEquals(List.of(List.of("commit", "c1", "10"), List.of("abort", "a", "10"), List.of("commit", "c2", "10")),
+                ended);
+        Set<String> committed = new TreeSet<>();
+        for (int i = 0; i < 10; i++) {
+            committed.add("c1-" + i);
+            committed.add("c2-" + i);
+        }
+        Set<String> byLibrdkafka = new TreeSet<>();
+        for (List<String> c : client.client("read-committed", "assign", shared.bootstrap(), topic,
+                Integer.toString(PARTITIONS), "20", "read_committed").of("consumed")) {
+            byLibrdkafka.add(c.get(3));
+        }
+        assertEquals(committed, byLibrdkafka, "librdkafka's read_committed consumer");
+        List<TopicPartition> tps = SharedBroker.partitions(topic, PARTITIONS);
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(shared.bootstrap(),
+                Map.of(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"))) {
+            List<String> read = TransactionScenarios.readToEnd(c, tps);
+            assertEquals(committed, new TreeSet<>(read), "Java's read_committed consumer");
+            assertEquals(20, read.size());
+        }
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(shared.bootstrap(), Map.of())) {
+            assertEquals(30, TransactionScenarios.readToEnd(c, tps).size(), "read_uncommitted reads the aborted too");
+        }
     }
 }
