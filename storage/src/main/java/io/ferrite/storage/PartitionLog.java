@@ -12,7 +12,7 @@ final class PartitionLog {
     private final int id;
     private final PartitionKey key;
     private final ConsumeQueue queue;
-    private final ProducerStateTable producers = new ProducerStateTable();
+    private final ProducerStateTable producers;
     private volatile long logStartOffset;
     private volatile long logEndOffset;
     private volatile Retention retention;
@@ -22,10 +22,12 @@ final class PartitionLog {
     /** Bytes of batches from the log start on; the appender adds, retention subtracts. */
     private final java.util.concurrent.atomic.AtomicLong sizeInBytes = new java.util.concurrent.atomic.AtomicLong();
 
-    PartitionLog(int id, PartitionKey key, ConsumeQueue queue, long logStartOffset) {
+    /** {@code aborted}: the partition's aborted-transaction index (in its queue directory). */
+    PartitionLog(int id, PartitionKey key, ConsumeQueue queue, AbortedTransactionIndex aborted, long logStartOffset) {
         this.id = id;
         this.key = key;
         this.queue = queue;
+        this.producers = new ProducerStateTable(aborted);
         this.logStartOffset = logStartOffset;
         this.logEndOffset = logStartOffset;
     }

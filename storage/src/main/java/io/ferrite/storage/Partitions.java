@@ -40,7 +40,7 @@ final class Partitions {
         for (Checkpoint.PartitionRecord r : cp.partitions()) {
             ConsumeQueue q = newQueue(r.id());
             q.load(cp.commitLogPosition());
-            PartitionLog p = new PartitionLog(r.id(), r.key(), q, r.logStartOffset());
+            PartitionLog p = new PartitionLog(r.id(), r.key(), q, abortedIndex(r.id()), r.logStartOffset());
             byKey.put(r.key(), p);
             byId.put(r.id(), p);
         }
@@ -69,6 +69,10 @@ final class Partitions {
 
     private ConsumeQueue newQueue(int id) {
         return new ConsumeQueue(new MappedFileQueue(queueDir(id), allocator, queueSpec));
+    }
+
+    private AbortedTransactionIndex abortedIndex(int id) {
+        return new AbortedTransactionIndex(queueDir(id).resolve(AbortedTransactionIndex.FILE));
     }
 
     private Path queueDir(int id) {
@@ -110,7 +114,7 @@ final class Partitions {
                 Files.createDirectories(queueDir(id));
                 ConsumeQueue q = newQueue(id);
                 q.load(0);
-                added.add(new PartitionLog(id, key, q, 0));
+                added.add(new PartitionLog(id, key, q, abortedIndex(id), 0));
             }
             if (added.isEmpty()) {
                 return;
@@ -148,6 +152,7 @@ final class Partitions {
     private void discard(PartitionLog p) {
         allocator.cancelUnder(queueDir(p.id()));
         p.queue().destroy();
+        p.producers().delete();
         try {
             Files.deleteIfExists(queueDir(p.id()));
         } catch (IOException e) {
@@ -197,6 +202,7 @@ final class Partitions {
     void closeAll() {
         for (PartitionLog p : byKey.values()) {
             p.queue().close();
+            p.producers().close();
         }
     }
 }

@@ -9,9 +9,9 @@ import java.util.Map;
 
 /**
  * Idempotent-producer and transaction state of one partition: per producer id, the epoch and the last five
- * batches written; the transactions open here; and the transactions aborted after writing here. Rebuilt from
- * the log on open and updated under the append lock. (The aborted transactions are held in memory only, for
- * now: rebuilt with the rest, and trimmed with the log start.)
+ * batches written; the transactions open here; and the transactions aborted after writing here, kept on disk
+ * in the partition's {@link AbortedTransactionIndex}. Rebuilt from the log on open (between
+ * {@link #beginRebuild} and {@link #endRebuild}) and updated under the append lock.
  *
  * <p>The checks follow Kafka's: a retried batch identical to one of the last five gets that batch's offsets
  * back; an older epoch is INVALID_PRODUCER_EPOCH; a new epoch starts at sequence 0; within an epoch each
@@ -50,8 +50,15 @@ public final class ProducerStateTable {
     private final Map<Long, Entry> producers = new HashMap<>();
     /** Producer id to the first offset of its transaction open in this partition. */
     private final Map<Long, Long> openTransactions = new HashMap<>();
-    /** Transactions aborted after writing here, in the order of their abort markers (so by last offset). */
-    private final ArrayDeque<AbortedTransaction> aborted = new ArrayDeque<>();
+    /** Transactions aborted after writing here, in the order of their abort markers; null: not recorded. */
+    private final AbortedTransactionIndex aborted;
+    /** While the state is rebuilt from the log: the aborts found, which the index is then made to hold. */
+    private List<AbortedTransactionIndex.Entry> rebuilding;
+
+    /** With {@code aborted} null, aborted transactions are not recorded: for tests of the sequence rules. */
+    ProducerStateTable(AbortedTransactionIndex aborted) {
+        this.aborted = aborted;
+    }
 
     /**
      * Checks a batch about to be appended. Returns the earlier batch it duplicates, or null if it is new. A
@@ -127,8 +134,15 @@ public final class ProducerStateTable {
         short epoch = RecordBatchHeader.producerEpoch(batch);
         if (RecordBatchHeader.isControl(batch)) {
             Long first = openTransactions.remove(pid);
-            if (first != null && controlType == RecordBatchHeader.CONTROL_ABORT) {
-                aborted.addLast(new AbortedTransaction(pid, first, baseOffset));
+            if (first != null && controlType == RecordBatchHeader.CONTROL_ABORT && aborted != null) {
+                long unstable = firstUnstableOffset();
+                AbortedTransactionIndex.Entry e = new AbortedTransactionIndex.Entry(
+                        new AbortedTransaction(pid, first, baseOffset), unstable < 0 ? baseOffset + 1 : unstable);
+                if (rebuilding != null) {
+                    rebuilding.add(e);
+                } else {
+                    aborted.append(e);
+                }
             }
             // A marker under a newer epoch (the coordinator fenced the producer) fences the older one here too.
             Entry e = producers.computeIfAbsent(pid, k -> new Entry());
@@ -156,14 +170,12 @@ public final class ProducerStateTable {
     }
 
     /**
-     * Forgets producers whose last batch lies wholly before the log start, as retention removed it, and aborted
-     * transactions that ended before it. A transaction still open stays, wherever it started.
+     * Forgets producers whose last batch lies wholly before the log start, as retention removed it. A
+     * transaction still open stays, wherever it started. (Aborted transactions before the log start stay in the
+     * index until the next open rewrites it; no read asks for them.)
      */
     synchronized void removeBefore(long logStartOffset) {
         producers.values().removeIf(e -> e.batches.isEmpty() || e.batches.peekLast().lastOffset < logStartOffset);
-        while (!aborted.isEmpty() && aborted.peekFirst().lastOffset() < logStartOffset) {
-            aborted.removeFirst();
-        }
     }
 
     /** The first offset of the earliest transaction still open, or -1 if none is: the last stable offset's bound. */
@@ -179,14 +191,8 @@ public final class ProducerStateTable {
      * The aborted transactions that may hold records in {@code [fromOffset, upToOffset)}, in the order their
      * aborts were written, as a read_committed fetch of that range must be told.
      */
-    synchronized List<AbortedTransaction> abortedTransactions(long fromOffset, long upToOffset) {
-        List<AbortedTransaction> out = new ArrayList<>();
-        for (AbortedTransaction a : aborted) {
-            if (a.lastOffset() >= fromOffset && a.firstOffset() < upToOffset) {
-                out.add(a);
-            }
-        }
-        return out;
+    List<AbortedTransaction> abortedTransactions(long fromOffset, long upToOffset) {
+        return aborted == null ? List.of() : aborted.collect(fromOffset, upToOffset);
     }
 
     /** Producer id to the first offset of its transaction open in this partition. */
@@ -205,10 +211,32 @@ public final class ProducerStateTable {
         return out;
     }
 
-    synchronized void clear() {
+    /** Forgets everything, to be rebuilt from the partition's batches, which recovery passes to {@link #update}. */
+    synchronized void beginRebuild() {
         producers.clear();
         openTransactions.clear();
-        aborted.clear();
+        rebuilding = new ArrayList<>();
+    }
+
+    /** The rebuild is done: the on-disk index is made to hold exactly the aborts found (rewritten if it does not). */
+    synchronized void endRebuild() {
+        if (aborted != null) {
+            aborted.reconcile(rebuilding);
+        }
+        rebuilding = null;
+    }
+
+    /** The partition is gone: its index file too. */
+    synchronized void delete() {
+        if (aborted != null) {
+            aborted.delete();
+        }
+    }
+
+    synchronized void close() {
+        if (aborted != null) {
+            aborted.close();
+        }
     }
 
     /** Sequences wrap from Integer.MAX_VALUE to 0. */

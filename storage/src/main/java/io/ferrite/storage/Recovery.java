@@ -128,7 +128,7 @@ final class Recovery {
                 p.advanceLogStart(first.baseOffset()); // files before it are gone: start where data starts
             }
         }
-        p.producers().clear();
+        p.producers().beginRebuild();
         long size = 0;
         for (long i = p.startIndex(); i < q.endIndex(); i++) {
             ConsumeQueue.Entry e = q.entry(i);
@@ -146,6 +146,7 @@ final class Recovery {
             p.producers().update(batch, e.baseOffset(), controlType);
             size += e.size() - CommitLogEntry.HEADER_SIZE;
         }
+        p.producers().endRebuild();
         p.addSize(size - p.sizeInBytes());
     }
 }

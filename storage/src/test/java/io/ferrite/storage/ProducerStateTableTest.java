@@ -9,7 +9,7 @@ import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
 class ProducerStateTableTest {
-    private final ProducerStateTable table = new ProducerStateTable();
+    private final ProducerStateTable table = new ProducerStateTable(null);
     private long nextOffset;
 
     private void write(ByteBuffer batch) {

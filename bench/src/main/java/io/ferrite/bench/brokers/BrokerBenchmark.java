@@ -49,7 +49,7 @@ public final class BrokerBenchmark {
             usage: BrokerBenchmark [options]
               --rounds N        rounds: each workload runs N times on each broker, alternating (default 3)
               --scale X         multiply every workload's record count (default 1; 0.1 for a smoke run)
-              --only LIST       comma-separated workload numbers to run (default all: 1,...,8; none: only ablations)
+              --only LIST       comma-separated workload numbers to run (default all: 1,...,10; none: only ablations)
               --ablations       also run the store and JVM variants against default Ferrite
               --variants LIST   comma-separated variant names: run just these ablations (implies --ablations)
               --before DIR      also run Ferrite as the checkout DIR builds it (an earlier revision, packaged
@@ -59,8 +59,8 @@ public final class BrokerBenchmark {
               --out DIR         where the raw results go, brokers-<timestamp>.tsv (default bench-results)
               --markdown FILE   also write the generated part of this doc (e.g. docs/PERFORMANCE.md)
               --from-tsv FILE   do not run: print the report (and --markdown) from an earlier results file""";
-    /** Workload 2 onwards in this order, so workload 4 reads what workload 1 wrote. */
-    private static final List<String> SHARED_BROKER_ORDER = List.of("1", "4", "2", "3", "5", "6");
+    /** The shared brokers' workloads in this order, so workload 4 reads what 1 wrote and 10 what 9 wrote. */
+    private static final List<String> SHARED_BROKER_ORDER = List.of("1", "4", "2", "3", "5", "6", "9", "10");
     static final Contender FERRITE_SYNC = Contender.ferrite("ferrite-sync", Map.of("store.flush.mode", "sync"));
 
     /**
@@ -151,10 +151,13 @@ public final class BrokerBenchmark {
         }
         int rounds = Integer.parseInt(opts.getOrDefault("--rounds", "3"));
         double scale = Double.parseDouble(opts.getOrDefault("--scale", "1"));
-        Set<String> only = new LinkedHashSet<>(Arrays.asList(opts.getOrDefault("--only", "1,2,3,4,5,6,7,8").split(",")));
+        Set<String> only = new LinkedHashSet<>(Arrays.asList(opts.getOrDefault("--only", "1,2,3,4,5,6,7,8,9,10")
+                .split(",")));
         if (rounds < 1 || scale <= 0 || (only.contains("4") && !only.contains("1"))
-                || !Set.of("1", "2", "3", "4", "5", "6", "7", "8", "none").containsAll(only)) {
-            System.err.println("--rounds must be at least 1, --scale above 0, and workload 4 needs workload 1\n" + USAGE);
+                || (only.contains("10") && !only.contains("9"))
+                || !Set.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "none").containsAll(only)) {
+            System.err.println("--rounds must be at least 1, --scale above 0, workload 4 needs workload 1 and 10"
+                    + " needs 9\n" + USAGE);
             return 2;
         }
         List<Variant> variants = opts.containsKey("--variants") ? new ArrayList<>()
@@ -259,9 +262,12 @@ public final class BrokerBenchmark {
         }
     }
 
-    /** Workloads 1 to 6 on one Ferrite and one Kafka, then workload 7 on a sync-mode Ferrite and that Kafka. */
+    /**
+     * Workloads 1 to 6, 9 and 10 on one Ferrite and one Kafka, then workload 7 on a sync-mode Ferrite and that
+     * Kafka.
+     */
     private void sharedBrokers() throws IOException, InterruptedException {
-        if (List.of("1", "2", "3", "4", "5", "6", "7").stream().noneMatch(only::contains)) {
+        if (List.of("1", "2", "3", "4", "5", "6", "7", "9", "10").stream().noneMatch(only::contains)) {
             return;
         }
         Path fDir = freshDir("ferrite");
@@ -350,12 +356,14 @@ public final class BrokerBenchmark {
         Map<String, Double> figures = switch (s.kind()) {
             case PRODUCE -> {
                 createTopic(broker, name, s.partitions());
-                yield tools.produce(run, name, s.records(), s.recordSize(), s.throughput());
+                yield tools.produce(run, name, s.records(), s.recordSize(), s.throughput(),
+                        s.mode() == Scenario.Mode.TRANSACTIONAL ? Scenario.TRANSACTION_MS : -1);
             }
             case CONSUME -> {
                 String source = s.id().contains("/") ? s.id().substring(0, s.id().indexOf('/') + 1) + s.source()
                         : s.source();
-                yield tools.consume(run, "w" + source.replace('/', '-') + "-r" + round, s.records());
+                yield tools.consume(run, "w" + source.replace('/', '-') + "-r" + round, s.records(),
+                        s.mode() == Scenario.Mode.READ_COMMITTED);
             }
             case END_TO_END -> {
                 createTopic(broker, name, s.partitions());

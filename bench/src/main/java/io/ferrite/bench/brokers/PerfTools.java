@@ -54,10 +54,24 @@ final class PerfTools {
      */
     Map<String, Double> produce(String name, String topic, long records, int size, int throughput)
             throws IOException, InterruptedException {
-        Command.Result r = run(name, PRODUCER, timeoutFor(records, 10_000), List.of(
+        return produce(name, topic, records, size, throughput, -1);
+    }
+
+    /**
+     * As above; with {@code transactionMs} above 0, in transactions (transactional id {@code name}), each
+     * committed once it has been open that long, as ProducerPerformance's {@code --transaction-duration-ms} does.
+     */
+    Map<String, Double> produce(String name, String topic, long records, int size, int throughput, int transactionMs)
+            throws IOException, InterruptedException {
+        List<String> args = new java.util.ArrayList<>(List.of(
                 "--bootstrap-server", bootstrap, "--topic", topic, "--num-records", Long.toString(records),
                 "--record-size", Integer.toString(size), "--throughput", Integer.toString(throughput),
                 "--producer-props", "acks=all", "batch.size=65536", "linger.ms=5"));
+        if (transactionMs > 0) {
+            args.addAll(List.of("--transactional-id", name, "--transaction-duration-ms",
+                    Integer.toString(transactionMs)));
+        }
+        Command.Result r = run(name, PRODUCER, timeoutFor(records, 10_000), args);
         // The tool prints each failed send's stack trace and carries on, counting only acknowledged records
         // as sent. A broker that drops sends under a workload is a result, so the run is kept, with the
         // records that were never acknowledged as failed_records. (The client's retried errors are log
@@ -91,9 +105,19 @@ final class PerfTools {
      * it), total_mb_per_sec including the join, rebalance_ms.
      */
     Map<String, Double> consume(String name, String topic, long records) throws IOException, InterruptedException {
-        Command.Result r = run(name, CONSUMER, timeoutFor(records, 50_000), List.of(
+        return consume(name, topic, records, false);
+    }
+
+    /** As above; with {@code readCommitted}, at isolation level read_committed. */
+    Map<String, Double> consume(String name, String topic, long records, boolean readCommitted)
+            throws IOException, InterruptedException {
+        List<String> args = new java.util.ArrayList<>(List.of(
                 "--bootstrap-server", bootstrap, "--topic", topic, "--num-records", Long.toString(records),
                 "--timeout", "30000", "--group", "perf-" + name));
+        if (readCommitted) {
+            args.addAll(List.of("--command-property", "isolation.level=read_committed"));
+        }
+        Command.Result r = run(name, CONSUMER, timeoutFor(records, 50_000), args);
         // The header, then one line: start, end, MB, MB/s, records, records/s, rebalance ms, fetch ms,
         // fetch MB/s, fetch records/s.
         String line = r.stdout().lines().filter(l -> l.matches("^\\d{4}-.*")).reduce((a, b) -> b)

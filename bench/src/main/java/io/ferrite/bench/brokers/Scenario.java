@@ -12,7 +12,16 @@ import java.util.Locale;
  * @param source     for a consume workload, the produce workload whose topic it reads
  */
 record Scenario(String id, String title, Kind kind, int recordSize, int partitions, long records, int throughput,
-        String source, List<String> metrics, List<Bar> bars) {
+        String source, List<String> metrics, List<Bar> bars, Mode mode) {
+
+    /** How a produce runs (plain, or in transactions) and how a consume reads (its isolation level). */
+    enum Mode { PLAIN, TRANSACTIONAL, READ_COMMITTED }
+
+    Scenario(String id, String title, Kind kind, int recordSize, int partitions, long records, int throughput,
+             String source, List<String> metrics, List<Bar> bars) {
+        this(id, title, kind, recordSize, partitions, records, throughput, source, metrics, bars, Mode.PLAIN);
+    }
+
 
     enum Kind { PRODUCE, CONSUME, END_TO_END, BROKER }
 
@@ -54,7 +63,13 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
             "broker_cpu_s", "failed_records");
     static final List<String> LATENCY_METRICS = List.of("avg_ms", "p50_ms", "p99_ms", "p999_ms", "broker_cpu_s");
 
-    /** The eight workloads. Workload 7 runs workload 1's producer against Ferrite in sync flush mode. */
+    /** How long each transaction of workload 9 stays open before ProducerPerformance commits it. */
+    static final int TRANSACTION_MS = 100;
+
+    /**
+     * The eight workloads of the first round, then the transactional pair. Workload 7 runs workload 1's producer
+     * against Ferrite in sync flush mode.
+     */
     static final List<Scenario> ALL = List.of(
             new Scenario("1", "produce 1 KiB records, 8 partitions, unthrottled", Kind.PRODUCE, 1024, 8, 1_500_000,
                     -1, null, PRODUCE_METRICS, List.of(Bar.ratioAtLeast("records_per_sec", 1.5))),
@@ -75,7 +90,13 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
             new Scenario("8", "resident memory after workload 1; process start to first acknowledged produce",
                     Kind.BROKER, 0, 1, 0, -1, null,
                     List.of("rss_mb", "rss_anon_mb", "rss_file_mb", "start_to_first_produce_ms"),
-                    List.of(Bar.ratioAtMost("rss_mb", 1.0), Bar.atMost("start_to_first_produce_ms", 1000))));
+                    List.of(Bar.ratioAtMost("rss_mb", 1.0), Bar.atMost("start_to_first_produce_ms", 1000))),
+            new Scenario("9", "produce 1 KiB records, 8 partitions, in transactions committed every " + TRANSACTION_MS
+                    + " ms", Kind.PRODUCE, 1024, 8, 1_500_000, -1, null, PRODUCE_METRICS,
+                    List.of(Bar.ratioAtLeast("records_per_sec", 1.5)), Mode.TRANSACTIONAL),
+            new Scenario("10", "consume workload 9's records read_committed", Kind.CONSUME, 1024, 8, 1_500_000, -1, "9",
+                    List.of("mb_per_sec", "records_per_sec", "total_mb_per_sec", "broker_cpu_s"),
+                    List.of(Bar.ratioAtLeast("mb_per_sec", 0.9)), Mode.READ_COMMITTED));
 
     static Scenario byId(String id) {
         return ALL.stream().filter(s -> s.id.equals(id)).findFirst()
@@ -86,12 +107,12 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
     Scenario scaled(double scale) {
         long n = Math.max(1, Math.round(records * scale));
         return new Scenario(id, title, kind, recordSize, partitions, kind == Kind.BROKER ? records : n, throughput,
-                source, metrics, bars);
+                source, metrics, bars, mode);
     }
 
     /** The same workload as an ablation, {@code <variant>/<id>}, judged by no bar. */
     Scenario asAblation(String variant) {
         return new Scenario(variant + "/" + id, title, kind, recordSize, partitions, records, throughput, source,
-                metrics, List.of());
+                metrics, List.of(), mode);
     }
 }
