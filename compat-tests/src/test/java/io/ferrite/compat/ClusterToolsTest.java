@@ -86,7 +86,7 @@ class ClusterToolsTest extends ToolsTestBase {
                     + Math.min(v.maxVersion(), api.latestVersion()) + "]");
         }
         assertEquals(expected.stream().sorted().toList(), usable.stream().sorted().toList());
-        assertTrue(lines.contains("\tEndTxn(26): 0 to 4 [usable: 4],"), "transactions, protocol 1: " + lines);
+        assertTrue(lines.contains("\tEndTxn(26): 0 to 5 [usable: 5],"), "transactions, protocol 2: " + lines);
     }
 
     @Compat(family = Compat.CLI, feature = "kafka-log-dirs")

@@ -1,5 +1,7 @@
 package io.ferrite.compat;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.ferrite.launcher.BrokerUnderTest;
 import java.nio.file.Path;
 import java.util.List;
@@ -8,6 +10,8 @@ import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +61,11 @@ class TransactionsTest {
     void committedAndAbortedTransactionsAsEachIsolationLevelSeesThem() throws Exception {
         create("tx-commit-abort", 3);
         TransactionScenarios.commitAndAbort(broker.bootstrap(), "tx-commit-abort", 3);
+        // This client speaks transaction protocol 2 with both brokers: each of its four ends bumped the epoch.
+        TransactionDescription d = admin.describeTransactions(List.of("tx-commit-abort-tx"))
+                .description("tx-commit-abort-tx").get(30, TimeUnit.SECONDS);
+        assertEquals(4, d.producerEpoch(), d.toString());
+        assertEquals(TransactionState.COMPLETE_COMMIT, d.state());
     }
 
     @Compat(family = Compat.JAVA, feature = "transactions: consume-transform-produce with group offsets")

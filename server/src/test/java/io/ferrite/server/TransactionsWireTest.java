@@ -101,6 +101,12 @@ class TransactionsWireTest {
 
     private ProduceResponseData.PartitionProduceResponse produce(String id, long pid, short epoch, int sequence,
                                                                  int partition, String... values) throws Exception {
+        return produce((short) 11, id, pid, epoch, sequence, partition, values);
+    }
+
+    private ProduceResponseData.PartitionProduceResponse produce(short version, String id, long pid, short epoch,
+                                                                 int sequence, int partition, String... values)
+            throws Exception {
         SimpleRecord[] records = new SimpleRecord[values.length];
         for (int i = 0; i < values.length; i++) {
             records[i] = new SimpleRecord(System.currentTimeMillis(), null, values[i].getBytes(StandardCharsets.UTF_8));
@@ -110,7 +116,7 @@ class TransactionsWireTest {
         td.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(partition).setRecords(
                 MemoryRecords.withTransactionalRecords(Compression.NONE, pid, epoch, sequence, records)));
         req.topicData().add(td);
-        return new ProduceResponseData(handlers.exchange(ApiKeys.PRODUCE, (short) 11, req), (short) 11)
+        return new ProduceResponseData(handlers.exchange(ApiKeys.PRODUCE, version, req), version)
                 .responses().iterator().next().partitionResponses().get(0);
     }
 
@@ -308,5 +314,44 @@ class TransactionsWireTest {
                 new WriteTxnMarkersRequestData().setMarkers(List.of(marker))), (short) 1);
         assertEquals(Errors.INVALID_PRODUCER_EPOCH.code(), w.markers().get(0).topics().get(0).partitions().get(0)
                 .errorCode(), "an older epoch's marker");
+    }
+
+    /**
+     * Transaction protocol 2: Produce v12 adds its partition itself, EndTxn v5 answers the next epoch and the
+     * marker carries it, so the ended epoch is fenced in the partition, and the next transaction starts at
+     * sequence 0 under the new epoch.
+     */
+    @Test
+    void protocolTwoWritesAddPartitionsAndEachEndBumpsTheEpoch() throws Exception {
+        InitProducerIdResponseData p = init("v2");
+        long pid = p.producerId();
+        short epoch = p.producerEpoch();
+        assertEquals(Errors.INVALID_TXN_STATE.code(), produce((short) 11, "v2", pid, epoch, 0, 0, "x").errorCode(),
+                "before v12 a partition must be added first");
+        assertEquals(Errors.NONE.code(), produce((short) 12, "v2", pid, epoch, 0, 0, "a", "b").errorCode());
+        assertEquals(0, latest(IsolationLevel.READ_COMMITTED));
+        EndTxnResponseData end = new EndTxnResponseData(handlers.exchange(ApiKeys.END_TXN, (short) 5,
+                new EndTxnRequestData().setTransactionalId("v2").setProducerId(pid).setProducerEpoch(epoch)
+                        .setCommitted(true)), (short) 5);
+        assertEquals(Errors.NONE.code(), end.errorCode());
+        assertEquals(pid, end.producerId());
+        assertEquals(epoch + 1, end.producerEpoch());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (latest(IsolationLevel.READ_COMMITTED) != 3) {
+            assertEquals(true, System.nanoTime() < deadline, "the commit marker was written");
+            Thread.sleep(5);
+        }
+        assertEquals(2, records(fetch(IsolationLevel.READ_COMMITTED)));
+        assertEquals(Errors.INVALID_PRODUCER_EPOCH.code(), produce((short) 12, "v2", pid, epoch, 2, 0, "late")
+                .errorCode(), "the ended epoch is fenced");
+        long next = System.nanoTime() + 10_000_000_000L;
+        short error;
+        while ((error = produce((short) 12, "v2", pid, end.producerEpoch(), 0, 0, "c").errorCode())
+                == Errors.CONCURRENT_TRANSACTIONS.code()) { // until the coordinator has completed the commit
+            assertEquals(true, System.nanoTime() < next);
+            Thread.sleep(5);
+        }
+        assertEquals(Errors.NONE.code(), error, "the next transaction, at the new epoch from sequence 0");
+        assertEquals(3, latest(IsolationLevel.READ_COMMITTED), "and it is open");
     }
 }

@@ -17,6 +17,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.EndTxnResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -29,14 +30,15 @@ import org.apache.logging.log4j.Logger;
  * {@code ferrite-transaction-coordinator} ({@link CoordinatorRuntime}) and answers once what it changed is
  * durable in the coordinator's log, from which the state is rebuilt on start.
  *
- * <p>So far it serves, in version 1 of Kafka's transaction protocol: InitProducerId for transactional ids
+ * <p>It serves both versions of Kafka's transaction protocol: InitProducerId for transactional ids
  * (epoch bumps, fencing of an older producer, a new producer id when the epoch is exhausted, KIP-360 recovery
  * with the producer's own id and epoch, and the abort of a transaction the previous producer left open),
- * AddPartitionsToTxn, AddOffsetsToTxn and EndTxn. A decision, once durable, has its markers written through
- * {@link TransactionMarkers} (again after a failure or a restart) and then completes the transaction. Its
+ * AddPartitionsToTxn, AddOffsetsToTxn and EndTxn, and in protocol 2 partitions added by their first write
+ * ({@link #inTransaction} with {@code add}) and an epoch bump at every EndTxn. A decision, once durable, has
+ * its markers written through {@link TransactionMarkers} (again after a failure or a restart) and then
+ * completes the transaction. Its
  * timers abort transactions open longer than their timeout and remove transactional ids unused for
- * {@code transactional.id.expiration.ms}. It is not yet wired to the network: transactions are advertised
- * once markers, transactional produce and the read side are in.
+ * {@code transactional.id.expiration.ms}.
  */
 public final class TransactionCoordinator implements AutoCloseable {
     /** The pinned store partition holding the coordinator's log ({@link TransactionRecordSerde}); not a topic. */
@@ -175,12 +177,43 @@ public final class TransactionCoordinator implements AutoCloseable {
     }
 
     /**
-     * EndTxn (v0-4): answered once the decision is durable, as in Kafka; the markers are written after it, and
-     * until they are the producer's next requests are told CONCURRENT_TRANSACTIONS.
+     * EndTxn: answered once the decision is durable, as in Kafka; the markers are written after it, and until
+     * they are the producer's next requests are told CONCURRENT_TRANSACTIONS. From v5 (transaction protocol 2)
+     * the decision bumps the epoch ({@link Transitions#endBumping}) and the answer carries the producer id and
+     * epoch the producer goes on with.
      */
-    public CompletableFuture<Errors> endTransaction(String transactionalId, long producerId, short epoch,
-                                                    boolean commit, short version) {
-        return change(transactionalId, version, 2, m -> Transitions.end(m, producerId, epoch, commit, runtime.now()));
+    public CompletableFuture<EndTxnResponseData> endTransaction(String transactionalId, long producerId, short epoch,
+                                                                boolean commit, short version) {
+        if (version < 5) {
+            return change(transactionalId, version, 2, m -> Transitions.end(m, producerId, epoch, commit,
+                    runtime.now())).thenApply(e -> new EndTxnResponseData().setErrorCode(e.code()));
+        }
+        return runtime.call(() -> {
+            EndTxnResponseData refused = new EndTxnResponseData().setProducerId(-1).setProducerEpoch((short) -1);
+            if (transactionalId == null || transactionalId.isEmpty()) {
+                return CompletableFuture.completedFuture(refused.setErrorCode(Errors.INVALID_REQUEST.code()));
+            }
+            Metadata m = ids.get(transactionalId);
+            Metadata next;
+            try {
+                next = Transitions.endBumping(m, producerId, epoch, commit, producerIds::nextProducerId,
+                        runtime.now());
+            } catch (Refused r) {
+                return CompletableFuture.completedFuture(refused.setErrorCode(r.error.code()));
+            }
+            if (next == null) { // a retry of the decision: the producer id and epoch it already moved to
+                return CompletableFuture.completedFuture(goOnWith(m));
+            }
+            return write(next, goOnWith(next)).exceptionally(e -> refused.setErrorCode(
+                    Errors.COORDINATOR_NOT_AVAILABLE.code()));
+        });
+    }
+
+    /** The producer id and epoch a producer of protocol 2 goes on with after a decision on {@code m}. */
+    private static EndTxnResponseData goOnWith(Metadata m) {
+        return m.nextProducerId() != -1
+                ? new EndTxnResponseData().setProducerId(m.nextProducerId()).setProducerEpoch((short) 0)
+                : new EndTxnResponseData().setProducerId(m.producerId()).setProducerEpoch(m.producerEpoch());
     }
 
     /**
@@ -192,6 +225,41 @@ public final class TransactionCoordinator implements AutoCloseable {
      * INVALID_PRODUCER_ID_MAPPING, PRODUCER_FENCED, CONCURRENT_TRANSACTIONS or INVALID_TXN_STATE.
      */
     public <T> CompletableFuture<T> inTransaction(String transactionalId, long producerId, short epoch,
+                                                  Set<TopicPartition> partitions,
+                                                  Supplier<CompletableFuture<T>> action) {
+        return inTransaction(transactionalId, producerId, epoch, partitions, false, action);
+    }
+
+    /**
+     * As above; with {@code add} (transaction protocol 2: Produce v12+, TxnOffsetCommit v5), partitions the
+     * transaction does not hold yet are added to it first, opening it if none is, as AddPartitionsToTxn would.
+     * The action then runs on the coordinator's thread once the addition is durable and checked once more, so
+     * that nothing it writes can belong to a transaction the coordinator might forget.
+     */
+    public <T> CompletableFuture<T> inTransaction(String transactionalId, long producerId, short epoch,
+                                                  Set<TopicPartition> partitions, boolean add,
+                                                  Supplier<CompletableFuture<T>> action) {
+        if (!add) {
+            return verifiedThen(transactionalId, producerId, epoch, partitions, action);
+        }
+        return runtime.call(() -> {
+            Metadata next;
+            try {
+                Metadata m = transactionalId == null ? null : ids.get(transactionalId);
+                next = Transitions.addPartitions(m, producerId, epoch, partitions, (short) 2, runtime.now());
+            } catch (Refused r) {
+                return CompletableFuture.failedFuture(r.error.exception());
+            }
+            if (next == null) {
+                return action.get(); // held already: act now, on this thread
+            }
+            return write(next, Boolean.TRUE).exceptionally(e -> {
+                throw Errors.COORDINATOR_NOT_AVAILABLE.exception("the transaction's partitions could not be stored");
+            }).thenCompose(v -> verifiedThen(transactionalId, producerId, epoch, partitions, action));
+        });
+    }
+
+    private <T> CompletableFuture<T> verifiedThen(String transactionalId, long producerId, short epoch,
                                                   Set<TopicPartition> partitions,
                                                   Supplier<CompletableFuture<T>> action) {
         return runtime.call(() -> {

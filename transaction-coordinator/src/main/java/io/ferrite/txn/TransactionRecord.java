@@ -70,6 +70,13 @@ public sealed interface TransactionRecord {
                     clientVersion);
         }
 
+        /** The producer id that takes over, at epoch 0, when the transaction being prepared completes. */
+        Metadata withNextProducerId(long next) {
+            return new Metadata(transactionalId, producerId, previousProducerId, next, producerEpoch,
+                    lastProducerEpoch, timeoutMs, state, partitions, startTimestamp, lastUpdateTimestamp,
+                    clientVersion);
+        }
+
         /** No open transaction: no partitions, no start time. */
         Metadata cleared() {
             return new Metadata(transactionalId, producerId, previousProducerId, -1, producerEpoch,

@@ -3,6 +3,7 @@ package io.ferrite.txn;
 import io.ferrite.txn.TransactionRecord.Metadata;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.LongSupplier;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -72,6 +73,45 @@ final class Transitions {
             return null;
         }
         throw new Refused(m.state() == deciding ? Errors.CONCURRENT_TRANSACTIONS : Errors.INVALID_TXN_STATE);
+    }
+
+    /**
+     * EndTxn from version 5 (KIP-890 part 2, transaction protocol 2): the decision is prepared under the next
+     * epoch, which fences every batch of the ending one, and the markers carry it; once the epoch would reach
+     * {@link TransactionCoordinator#EXHAUSTED_EPOCH}, a new producer id ({@code newProducerId}) takes over at
+     * epoch 0 when the transaction completes. An abort with no transaction open is taken too (the producer may
+     * have written nowhere). Returns the state to write, or null for a retry of a decision already taken with
+     * the epoch before the bump (its answer is the current producer id and epoch, or CONCURRENT_TRANSACTIONS
+     * while the markers are being written).
+     */
+    static Metadata endBumping(Metadata m, long producerId, short epoch, boolean commit, LongSupplier newProducerId,
+                               long now) {
+        TransactionState deciding = commit ? TransactionState.PREPARE_COMMIT : TransactionState.PREPARE_ABORT;
+        TransactionState decided = commit ? TransactionState.COMPLETE_COMMIT : TransactionState.COMPLETE_ABORT;
+        boolean endedOrEnding = m != null && (m.state().isPreparing() || m.state() == TransactionState.COMPLETE_COMMIT
+                || m.state() == TransactionState.COMPLETE_ABORT);
+        if (endedOrEnding && producerId == m.producerId() && epoch == m.producerEpoch() - 1
+                && epoch == m.lastProducerEpoch()) {
+            if (m.state() == decided) {
+                return null;
+            }
+            throw new Refused(m.state() == deciding ? Errors.CONCURRENT_TRANSACTIONS : Errors.INVALID_TXN_STATE);
+        }
+        checkProducer(m, producerId, epoch);
+        if (m.state().isPreparing()) {
+            throw new Refused(Errors.CONCURRENT_TRANSACTIONS);
+        }
+        if (m.state() != TransactionState.ONGOING && commit) {
+            throw new Refused(Errors.INVALID_TXN_STATE);
+        }
+        short bumped = (short) (epoch + 1);
+        Metadata prepared = m.withProducer(producerId, m.previousProducerId(), bumped, epoch)
+                .transitionTo(deciding, now);
+        if (m.state() != TransactionState.ONGOING) { // an abort of nothing: no partitions, started now
+            prepared = prepared.withTransaction(Set.of(), now, (short) 2);
+        }
+        return bumped >= TransactionCoordinator.EXHAUSTED_EPOCH
+                ? prepared.withNextProducerId(newProducerId.getAsLong()) : prepared;
     }
 
     /** The open transaction's abort, prepared under an epoch one above its producer's, which fences it. */

@@ -23,6 +23,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.EndTxnResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.InitProducerIdResponseData;
 import org.apache.kafka.common.protocol.Errors;
@@ -129,6 +130,11 @@ class TransactionCoordinatorTest {
 
     private Optional<Metadata> state(String id) throws Exception {
         return coordinator.describe(id).get(10, TimeUnit.SECONDS);
+    }
+
+    private Errors end(String id, long producerId, short epoch, boolean commit, short version) throws Exception {
+        return Errors.forCode(coordinator.endTransaction(id, producerId, epoch, commit, version)
+                .get(10, TimeUnit.SECONDS).errorCode());
     }
 
     private static void assertProducer(long producerId, int epoch, InitProducerIdResponseData r) {
@@ -300,27 +306,27 @@ class TransactionCoordinatorTest {
         assertEquals(Set.of(t0, t1, TransactionCoordinator.GROUP_OFFSETS), state("tx").orElseThrow().partitions());
         assertEquals(open.startTimestamp(), state("tx").orElseThrow().startTimestamp());
 
-        assertEquals(Errors.NONE, coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
+        assertEquals(Errors.NONE, end("tx", 1000, (short) 0, true, (short) 3));
         Markers.Sent commit = markers.next();
         assertEquals(TransactionState.PREPARE_COMMIT, commit.prepared().state());
         assertEquals(Set.of(t0, t1, TransactionCoordinator.GROUP_OFFSETS), commit.prepared().partitions());
         // Until the markers are written, the producer waits.
         assertEquals(Errors.CONCURRENT_TRANSACTIONS,
-                coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
+                end("tx", 1000, (short) 0, true, (short) 3));
         assertEquals(Errors.CONCURRENT_TRANSACTIONS,
                 coordinator.addPartitions("tx", 1000, (short) 0, Set.of(t0), (short) 3).get());
         assertEquals(Errors.INVALID_TXN_STATE,
-                coordinator.endTransaction("tx", 1000, (short) 0, false, (short) 3).get());
+                end("tx", 1000, (short) 0, false, (short) 3));
         commit.done().complete(null);
         assertEquals(Set.of(), awaitState("tx", TransactionState.COMPLETE_COMMIT).partitions());
         // A retried EndTxn of the same result is answered NONE; the other result is refused.
-        assertEquals(Errors.NONE, coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
+        assertEquals(Errors.NONE, end("tx", 1000, (short) 0, true, (short) 3));
         assertEquals(Errors.INVALID_TXN_STATE,
-                coordinator.endTransaction("tx", 1000, (short) 0, false, (short) 3).get());
+                end("tx", 1000, (short) 0, false, (short) 3));
         // The next transaction starts from the completed one.
         assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0, Set.of(t1), (short) 3).get());
         assertEquals(Set.of(t1), state("tx").orElseThrow().partitions());
-        assertEquals(Errors.NONE, coordinator.endTransaction("tx", 1000, (short) 0, false, (short) 3).get());
+        assertEquals(Errors.NONE, end("tx", 1000, (short) 0, false, (short) 3));
         assertEquals(TransactionState.PREPARE_ABORT, markers.next().prepared().state());
     }
 
@@ -338,9 +344,9 @@ class TransactionCoordinatorTest {
         assertEquals(Errors.PRODUCER_FENCED, coordinator.addPartitions("tx", 1000, (short) 0, Set.of(t0), (short) 3).get());
         assertEquals(Errors.INVALID_PRODUCER_EPOCH,
                 coordinator.addPartitions("tx", 1000, (short) 0, Set.of(t0), (short) 1).get());
-        assertEquals(Errors.PRODUCER_FENCED, coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
-        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("tx", 1000, (short) 1, true, (short) 3).get());
-        assertEquals(Errors.INVALID_TXN_STATE, coordinator.endTransaction("tx", 1000, (short) 1, false, (short) 3).get());
+        assertEquals(Errors.PRODUCER_FENCED, end("tx", 1000, (short) 0, true, (short) 3));
+        assertEquals(Errors.INVALID_TXN_STATE, end("tx", 1000, (short) 1, true, (short) 3));
+        assertEquals(Errors.INVALID_TXN_STATE, end("tx", 1000, (short) 1, false, (short) 3));
         Metadata m = state("tx").orElseThrow();
         assertEquals(TransactionState.EMPTY, m.state());
         assertEquals(Set.of(), m.partitions());
@@ -353,7 +359,7 @@ class TransactionCoordinatorTest {
         assertProducer(1000, 0, init("tx"));
         assertEquals(Errors.NONE, coordinator.addPartitions("tx", 1000, (short) 0,
                 Set.of(new TopicPartition("t", 0)), (short) 3).get());
-        assertEquals(Errors.NONE, coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
+        assertEquals(Errors.NONE, end("tx", 1000, (short) 0, true, (short) 3));
         markers.next().done().completeExceptionally(new IllegalStateException("disk full"));
         // The coordinator thread takes the failure before this look (its queue is in order) and sets a retry.
         assertEquals(TransactionState.PREPARE_COMMIT, state("tx").orElseThrow().state());
@@ -391,7 +397,7 @@ class TransactionCoordinatorTest {
         assertEquals(Errors.INVALID_TXN_STATE, verified("tx", 1000, 0, t0, t1), "t1 was not added");
         assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, verified("tx", 999, 0, t0));
         assertEquals(Errors.INVALID_PRODUCER_ID_MAPPING, verified(null, 1000, 0, t0));
-        assertEquals(Errors.NONE, coordinator.endTransaction("tx", 1000, (short) 0, true, (short) 3).get());
+        assertEquals(Errors.NONE, end("tx", 1000, (short) 0, true, (short) 3));
         Markers.Sent commit = markers.next();
         assertEquals(Errors.CONCURRENT_TRANSACTIONS, verified("tx", 1000, 0, t0), "being completed");
         commit.done().complete(null);
@@ -399,5 +405,83 @@ class TransactionCoordinatorTest {
         assertEquals(Errors.INVALID_TXN_STATE, verified("tx", 1000, 0, t0), "completed");
         assertProducer(1000, 1, init("tx"));
         assertEquals(Errors.PRODUCER_FENCED, verified("tx", 1000, 0, t0), "an older epoch");
+    }
+
+    private EndTxnResponseData endV5(String id, long producerId, int epoch, boolean commit) throws Exception {
+        return coordinator.endTransaction(id, producerId, (short) epoch, commit, (short) 5).get(10, TimeUnit.SECONDS);
+    }
+
+    private Errors addByWrite(String id, long producerId, int epoch, TopicPartition tp) throws Exception {
+        try {
+            coordinator.inTransaction(id, producerId, (short) epoch, Set.of(tp), true,
+                    () -> CompletableFuture.completedFuture(null)).get(10, TimeUnit.SECONDS);
+            return Errors.NONE;
+        } catch (java.util.concurrent.ExecutionException e) {
+            Throwable c = e.getCause() instanceof java.util.concurrent.CompletionException ? e.getCause().getCause()
+                    : e.getCause();
+            return Errors.forException(c);
+        }
+    }
+
+    /**
+     * Transaction protocol 2: a write adds its partition (opening the transaction), every EndTxn prepares the
+     * decision under the next epoch and answers it, a retry with the epoch before the bump gets the same answer,
+     * an abort with nothing open is taken, and the ended epoch is fenced.
+     */
+    @Test
+    void protocolTwoAddsPartitionsByWritingAndBumpsTheEpochAtEveryEnd() throws Exception {
+        start();
+        assertProducer(1000, 0, init("tx"));
+        TopicPartition t0 = new TopicPartition("t", 0);
+        assertEquals(Errors.NONE, addByWrite("tx", 1000, 0, t0));
+        Metadata open = state("tx").orElseThrow();
+        assertEquals(TransactionState.ONGOING, open.state());
+        assertEquals(Set.of(t0), open.partitions());
+        assertEquals(2, open.clientVersion());
+        assertEquals(Errors.NONE, addByWrite("tx", 1000, 0, t0), "held already");
+
+        EndTxnResponseData committed = endV5("tx", 1000, 0, true);
+        assertEquals(Errors.NONE.code(), committed.errorCode());
+        assertEquals(1000, committed.producerId());
+        assertEquals(1, committed.producerEpoch(), "the next epoch");
+        Markers.Sent commit = markers.next();
+        assertEquals(1, commit.prepared().producerEpoch(), "the markers carry it, fencing epoch 0");
+        assertEquals(Errors.CONCURRENT_TRANSACTIONS.code(), endV5("tx", 1000, 0, true).errorCode(),
+                "a retry while the markers are written");
+        assertEquals(Errors.CONCURRENT_TRANSACTIONS, addByWrite("tx", 1000, 1, t0), "the next transaction waits");
+        commit.done().complete(null);
+        awaitState("tx", TransactionState.COMPLETE_COMMIT);
+        EndTxnResponseData retried = endV5("tx", 1000, 0, true);
+        assertEquals(Errors.NONE.code(), retried.errorCode(), "a retry once complete");
+        assertEquals(1, retried.producerEpoch());
+        assertEquals(Errors.INVALID_TXN_STATE.code(), endV5("tx", 1000, 0, false).errorCode(), "the other result");
+        assertEquals(Errors.PRODUCER_FENCED, addByWrite("tx", 1000, 0, t0), "the ended epoch");
+
+        assertEquals(Errors.INVALID_TXN_STATE.code(), endV5("tx", 1000, 1, true).errorCode(), "a commit of nothing");
+        EndTxnResponseData abortedNothing = endV5("tx", 1000, 1, false);
+        assertEquals(Errors.NONE.code(), abortedNothing.errorCode(), "an abort of nothing is taken");
+        assertEquals(2, abortedNothing.producerEpoch());
+        Markers.Sent none = markers.next();
+        assertEquals(Set.of(), none.prepared().partitions());
+        none.done().complete(null);
+        awaitState("tx", TransactionState.COMPLETE_ABORT);
+    }
+
+    @Test
+    void protocolTwoMovesToANewProducerIdWhenTheEpochRunsOut() throws Exception {
+        TopicPartition t0 = new TopicPartition("t", 0);
+        earlier(held("tx", 500, TransactionCoordinator.EXHAUSTED_EPOCH - 1, TransactionState.ONGOING, t0));
+        start();
+        EndTxnResponseData r = endV5("tx", 500, TransactionCoordinator.EXHAUSTED_EPOCH - 1, true);
+        assertEquals(Errors.NONE.code(), r.errorCode());
+        assertEquals(1000, r.producerId(), "a new producer id");
+        assertEquals(0, r.producerEpoch());
+        assertEquals(TransactionCoordinator.EXHAUSTED_EPOCH, state("tx").orElseThrow().producerEpoch(),
+                "the markers carry the bumped epoch of the old id");
+        markers.next().done().complete(null);
+        Metadata done = awaitState("tx", TransactionState.COMPLETE_COMMIT);
+        assertEquals(r.producerId(), done.producerId());
+        assertEquals(0, done.producerEpoch());
+        assertEquals(Errors.NONE, addByWrite("tx", r.producerId(), 0, t0), "the new producer id goes on");
     }
 }

@@ -143,7 +143,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                 if (e.category() != StoreException.Category.TRANSACTION_NOT_VERIFIED) {
                     throw e;
                 }
-                return appendVerified(topic, key, batch, logAppendTime, transactionalId);
+                return appendVerified(topic, key, batch, logAppendTime, transactionalId, version);
             }
             fetches.appended(key); // readable now: fetches waiting on it answer
             return appended;
@@ -163,30 +163,32 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
      * coordinator's thread once it has confirmed that the transaction is open and holds the partition (KIP-890),
      * so that no marker of a later decision can come before it. The batch is copied, since the request's
      * buffer is released when the handler returns. The coordinator's refusals are told in Produce's words:
-     * a fenced producer as INVALID_PRODUCER_EPOCH, a transaction being completed as the retriable
-     * NOT_ENOUGH_REPLICAS, as Kafka does.
+     * a fenced producer as INVALID_PRODUCER_EPOCH, and before v12 a transaction being completed as the
+     * retriable NOT_ENOUGH_REPLICAS, as Kafka does.
      */
     private CompletableFuture<AppendResult> appendVerified(Topic topic, PartitionKey key, ByteBuffer batch,
-                                                           boolean logAppendTime, String transactionalId) {
+                                                           boolean logAppendTime, String transactionalId,
+                                                           short version) {
         ByteBuffer copy = ByteBuffer.allocate(batch.remaining()).put(batch.duplicate()).flip();
         TopicPartition tp = new TopicPartition(key.topic(), key.partition());
+        // From v12 (transaction protocol 2) the batch adds its partition to the transaction, as KIP-890 has it.
         return transactions.inTransaction(transactionalId, RecordBatchHeader.producerId(copy),
-                RecordBatchHeader.producerEpoch(copy), Set.of(tp), () -> {
+                RecordBatchHeader.producerEpoch(copy), Set.of(tp), version >= 12, () -> {
                     CompletableFuture<AppendResult> appended = store.append(key, copy, topic.leaderEpoch(),
                             logAppendTime, true);
                     fetches.appended(key);
                     return appended;
                 }).handle((r, e) -> e == null ? CompletableFuture.completedFuture(r)
-                        : CompletableFuture.<AppendResult>failedFuture(inProduceWords(e)))
+                        : CompletableFuture.<AppendResult>failedFuture(inProduceWords(e, version)))
                 .thenCompose(f -> f);
     }
 
-    private static Throwable inProduceWords(Throwable t) {
+    private static Throwable inProduceWords(Throwable t, short version) {
         Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
         if (c instanceof ProducerFencedException) {
             return Errors.INVALID_PRODUCER_EPOCH.exception(c.getMessage());
         }
-        if (c instanceof ConcurrentTransactionsException) {
+        if (c instanceof ConcurrentTransactionsException && version < 12) { // v12+ clients retry it as it is
             return Errors.NOT_ENOUGH_REPLICAS.exception("the producer's transaction is being completed; retry");
         }
         return c;

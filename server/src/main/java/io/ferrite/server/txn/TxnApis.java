@@ -17,7 +17,6 @@ import java.util.function.Consumer;
 import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
 import org.apache.kafka.common.message.EndTxnRequestData;
-import org.apache.kafka.common.message.EndTxnResponseData;
 import org.apache.kafka.common.message.InitProducerIdRequestData;
 import org.apache.kafka.common.message.TxnOffsetCommitRequestData;
 import org.apache.kafka.common.message.TxnOffsetCommitResponseData.TxnOffsetCommitResponsePartition;
@@ -28,9 +27,10 @@ import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * Producer ids and transactions: InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn and
- * TxnOffsetCommit, DescribeTransactions and ListTransactions, in version 1 of Kafka's transaction protocol (the feature {@code transaction.version} is
- * finalized at 1, so clients add partitions and offsets explicitly). Owns the {@link TransactionCoordinator}
+ * Producer ids and transactions: InitProducerId, AddPartitionsToTxn, AddOffsetsToTxn, EndTxn, TxnOffsetCommit,
+ * DescribeTransactions and ListTransactions, in both versions of Kafka's transaction protocol (the feature
+ * {@code transaction.version} is finalized at 2, as in Kafka 4.3: its clients let their writes add partitions
+ * and bump the epoch at every EndTxn; older clients add partitions and offsets explicitly). Owns the {@link TransactionCoordinator}
  * (thread {@code ferrite-transaction-coordinator}), stopped by {@link #close}.
  */
 public final class TxnApis implements AutoCloseable {
@@ -65,28 +65,29 @@ public final class TxnApis implements AutoCloseable {
                 .register(ApiKeys.ADD_OFFSETS_TO_TXN, 0, 4, (RequestContext c, AddOffsetsToTxnRequestData q) ->
                         coordinator.addOffsets(q.transactionalId(), q.producerId(), q.producerEpoch(), c.apiVersion())
                                 .thenApply(e -> new AddOffsetsToTxnResponseData().setErrorCode(e.code())))
-                .register(ApiKeys.END_TXN, 0, 4, (RequestContext c, EndTxnRequestData q) ->
+                .register(ApiKeys.END_TXN, 0, 5, (RequestContext c, EndTxnRequestData q) ->
                         coordinator.endTransaction(q.transactionalId(), q.producerId(), q.producerEpoch(),
-                                q.committed(), c.apiVersion())
-                                .thenApply(e -> new EndTxnResponseData().setErrorCode(e.code())))
-                .register(ApiKeys.TXN_OFFSET_COMMIT, 0, 4,
-                        (RequestContext c, TxnOffsetCommitRequestData q) -> commitOffsets(coordinator, groups, q))
+                                q.committed(), c.apiVersion()))
+                .register(ApiKeys.TXN_OFFSET_COMMIT, 0, 5, (RequestContext c, TxnOffsetCommitRequestData q) ->
+                        commitOffsets(coordinator, groups, q, c.apiVersion()))
                 .register(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0, admins::describe)
                 .register(ApiKeys.LIST_TRANSACTIONS, 0, 2, admins::list)
-                // Level 2 (KIP-890 part 2) is not built: clients speak level 1.
-                .feature(TRANSACTION_VERSION, 0, 1, 1);
+                // Level 2 (KIP-890 part 2), as Kafka 4.3 finalizes it; clients of protocol 1 go on as before.
+                .feature(TRANSACTION_VERSION, 0, 2, 2);
         return new TxnApis(coordinator);
     }
 
     /**
      * TxnOffsetCommit: the group coordinator takes the offsets as pending once the transaction coordinator has
-     * confirmed that the transaction holds the group's offsets (AddOffsetsToTxn); its refusal answers every
-     * partition, a fenced producer as INVALID_PRODUCER_EPOCH, which every client version knows.
+     * confirmed that the transaction holds the group's offsets (AddOffsetsToTxn; from v5, transaction protocol
+     * 2, it adds them itself); its refusal answers every partition, a fenced producer as INVALID_PRODUCER_EPOCH,
+     * which every client version knows.
      */
     private static CompletableFuture<ApiMessage> commitOffsets(TransactionCoordinator coordinator,
-                                                               GroupCoordinator groups, TxnOffsetCommitRequestData q) {
+                                                               GroupCoordinator groups, TxnOffsetCommitRequestData q,
+                                                               short version) {
         return coordinator.inTransaction(q.transactionalId(), q.producerId(), q.producerEpoch(),
-                Set.of(TransactionCoordinator.GROUP_OFFSETS), () -> groups.commitOffsetsInTransaction(q))
+                Set.of(TransactionCoordinator.GROUP_OFFSETS), version >= 5, () -> groups.commitOffsetsInTransaction(q))
                 .handle((resp, e) -> {
                     if (e == null) {
                         return resp;
