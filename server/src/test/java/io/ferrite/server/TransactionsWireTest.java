@@ -63,7 +63,7 @@ class TransactionsWireTest {
 
     @BeforeEach
     void open() throws Exception {
-        handlers = Handlers.open(dir, Map.of());
+        handlers = Handlers.open(dir, Map.of("store.flush.mode", "sync")); // appends wait for an fsync: wider windows
         CreatableTopicCollection topics = new CreatableTopicCollection();
         topics.add(new CreatableTopic().setName(TOPIC).setNumPartitions(2).setReplicationFactor((short) 1));
         handlers.exchange(ApiKeys.CREATE_TOPICS, (short) 7, new CreateTopicsRequestData().setTopics(topics)
@@ -353,5 +353,48 @@ class TransactionsWireTest {
         }
         assertEquals(Errors.NONE.code(), error, "the next transaction, at the new epoch from sequence 0");
         assertEquals(3, latest(IsolationLevel.READ_COMMITTED), "and it is open");
+    }
+
+    private static ProduceRequestData transactionalProduce(String id, long pid, short epoch, int sequence, String value) {
+        ProduceRequestData req = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(5000).setTransactionalId(id);
+        ProduceRequestData.TopicProduceData td = new ProduceRequestData.TopicProduceData().setName(TOPIC);
+        td.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(
+                MemoryRecords.withTransactionalRecords(Compression.NONE, pid, epoch, sequence,
+                        new SimpleRecord(System.currentTimeMillis(), null, value.getBytes(StandardCharsets.UTF_8)))));
+        req.topicData().add(td);
+        return req;
+    }
+
+    /**
+     * A producer pipelines its batches: the first of a transaction in a partition waits for the coordinator (in
+     * protocol 2, for its partition to be stored), and the ones sent behind it before its answer must not
+     * overtake it, or the partition would see them out of sequence.
+     */
+    @Test
+    void pipelinedBatchesBehindOneTheCoordinatorHoldsKeepTheirOrder() throws Exception {
+        for (short version : new short[] {11, 12}) {
+            String id = "pipelined-" + version;
+            InitProducerIdResponseData p = init(id);
+            if (version < 12) {
+                add(id, p.producerId(), p.producerEpoch(), (short) 3, TOPIC, 0);
+            }
+            List<java.util.concurrent.CompletableFuture<org.apache.kafka.common.protocol.ByteBufferAccessor>> sent =
+                    new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                sent.add(handlers.send(ApiKeys.PRODUCE, version,
+                        transactionalProduce(id, p.producerId(), p.producerEpoch(), i, id + "-" + i)));
+            }
+            long previous = -1;
+            for (var f : sent) {
+                ProduceResponseData.PartitionProduceResponse r = new ProduceResponseData(Handlers.await(f), version)
+                        .responses().iterator().next().partitionResponses().get(0);
+                assertEquals(Errors.NONE.code(), r.errorCode(), "v" + version);
+                assertEquals(true, r.baseOffset() > previous, "in the order sent, v" + version);
+                previous = r.baseOffset();
+            }
+            assertEquals(Errors.NONE.code(), new EndTxnResponseData(handlers.exchange(ApiKeys.END_TXN, (short) 4,
+                    new EndTxnRequestData().setTransactionalId(id).setProducerId(p.producerId())
+                            .setProducerEpoch(p.producerEpoch()).setCommitted(false)), (short) 4).errorCode());
+        }
     }
 }

@@ -10,7 +10,9 @@ import io.ferrite.storage.Store;
 import io.ferrite.txn.TransactionRecord.Metadata;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -55,6 +57,11 @@ public final class TransactionCoordinator implements AutoCloseable {
 
     private final CoordinatorRuntime<TransactionRecord> runtime;
     private final TransactionalIds ids = new TransactionalIds();
+    /**
+     * Per transactional id, the last action of protocol 2 not yet run, which the id's next actions wait for.
+     * Coordinator thread only; empty whenever no addition is being stored.
+     */
+    private final Map<String, CompletableFuture<Void>> waitingActions = new HashMap<>();
     private final TransactionConfig config;
     private final ProducerIdSource producerIds;
     private final TransactionMarkers markers;
@@ -234,7 +241,9 @@ public final class TransactionCoordinator implements AutoCloseable {
      * As above; with {@code add} (transaction protocol 2: Produce v12+, TxnOffsetCommit v5), partitions the
      * transaction does not hold yet are added to it first, opening it if none is, as AddPartitionsToTxn would.
      * The action then runs on the coordinator's thread once the addition is durable and checked once more, so
-     * that nothing it writes can belong to a transaction the coordinator might forget.
+     * that nothing it writes can belong to a transaction the coordinator might forget. Actions of one
+     * transactional id run in the order they came, even when an earlier one waits for its addition and a later
+     * one needs none (a producer's batches to a partition must be appended in their sequence order).
      */
     public <T> CompletableFuture<T> inTransaction(String transactionalId, long producerId, short epoch,
                                                   Set<TopicPartition> partitions, boolean add,
@@ -250,13 +259,43 @@ public final class TransactionCoordinator implements AutoCloseable {
             } catch (Refused r) {
                 return CompletableFuture.failedFuture(r.error.exception());
             }
-            if (next == null) {
-                return action.get(); // held already: act now, on this thread
+            CompletableFuture<Void> before = waitingActions.get(transactionalId);
+            if (next == null && before == null) {
+                return action.get(); // held already, nothing ahead of it: act now, on this thread
             }
-            return write(next, Boolean.TRUE).exceptionally(e -> {
-                throw Errors.COORDINATOR_NOT_AVAILABLE.exception("the transaction's partitions could not be stored");
-            }).thenCompose(v -> verifiedThen(transactionalId, producerId, epoch, partitions, action));
+            CompletableFuture<?> ready = before;
+            if (next != null) {
+                CompletableFuture<Boolean> stored = write(next, Boolean.TRUE).exceptionally(e -> {
+                    throw Errors.COORDINATOR_NOT_AVAILABLE.exception("the transaction's partitions could not be stored");
+                });
+                ready = before == null ? stored : before.thenCombine(stored, (a, b) -> b);
+            }
+            CompletableFuture<Void> ran = new CompletableFuture<>();
+            waitingActions.put(transactionalId, ran);
+            CompletableFuture<T> result = ready.thenCompose(v -> verifiedThen(transactionalId, producerId, epoch,
+                    partitions, () -> {
+                        try {
+                            return action.get();
+                        } finally {
+                            ran(transactionalId, ran);
+                        }
+                    }));
+            result.whenComplete((r, e) -> {
+                if (!ran.isDone()) { // refused, or the addition failed: the next action need not wait
+                    runtime.call(() -> {
+                        ran(transactionalId, ran);
+                        return CompletableFuture.completedFuture(null);
+                    });
+                }
+            });
+            return result;
         });
+    }
+
+    /** An action of protocol 2 has run (or never will): those after it may go. Coordinator thread only. */
+    private void ran(String transactionalId, CompletableFuture<Void> ran) {
+        waitingActions.remove(transactionalId, ran);
+        ran.complete(null);
     }
 
     private <T> CompletableFuture<T> verifiedThen(String transactionalId, long producerId, short epoch,

@@ -484,4 +484,34 @@ class TransactionCoordinatorTest {
         assertEquals(0, done.producerEpoch());
         assertEquals(Errors.NONE, addByWrite("tx", r.producerId(), 0, t0), "the new producer id goes on");
     }
+
+    /**
+     * Protocol 2: a write whose partition is still being added to the transaction is not overtaken by a later
+     * write of the same producer that needs no addition (their batches must land in sequence order).
+     */
+    @Test
+    void protocolTwoActionsRunInTheOrderTheyCameWhileAnAdditionIsStored() throws Exception {
+        start();
+        assertProducer(1000, 0, init("tx"));
+        TopicPartition t0 = new TopicPartition("t", 0);
+        List<Integer> order = new java.util.concurrent.CopyOnWriteArrayList<>();
+        CompletableFuture<Void> gate = new CompletableFuture<>();
+        log.hold = gate;
+        CompletableFuture<Object> first = coordinator.inTransaction("tx", 1000, (short) 0, Set.of(t0), true, () -> {
+            order.add(1);
+            return CompletableFuture.completedFuture(null);
+        });
+        CompletableFuture<Object> second = coordinator.inTransaction("tx", 1000, (short) 0, Set.of(t0), true, () -> {
+            order.add(2);
+            return CompletableFuture.completedFuture(null);
+        });
+        state("tx"); // both calls have run on the coordinator's thread
+        assertEquals(List.of(), order, "the addition is not durable yet: neither may act");
+        log.hold = null;
+        gate.complete(null);
+        first.get(10, TimeUnit.SECONDS);
+        second.get(10, TimeUnit.SECONDS);
+        assertEquals(List.of(1, 2), order);
+        assertEquals(Errors.NONE, addByWrite("tx", 1000, 0, t0), "nothing waits any more");
+    }
 }

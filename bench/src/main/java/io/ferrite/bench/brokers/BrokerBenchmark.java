@@ -49,18 +49,18 @@ public final class BrokerBenchmark {
             usage: BrokerBenchmark [options]
               --rounds N        rounds: each workload runs N times on each broker, alternating (default 3)
               --scale X         multiply every workload's record count (default 1; 0.1 for a smoke run)
-              --only LIST       comma-separated workload numbers to run (default all: 1,...,10; none: only ablations)
+              --only LIST       comma-separated workload numbers to run (default all: 1,...,11; none: only ablations)
               --ablations       also run the store and JVM variants against default Ferrite
               --variants LIST   comma-separated variant names: run just these ablations (implies --ablations)
               --before DIR      also run Ferrite as the checkout DIR builds it (an earlier revision, packaged
                                 there with mvn -DskipTests -pl server -am package) against this one, as the
-                                variant "before" on workloads 1-3
+                                variant "before" on workloads 1-4
               --data-dir DIR    where the brokers keep their data while they run (default bench-results/brokers-data)
               --out DIR         where the raw results go, brokers-<timestamp>.tsv (default bench-results)
               --markdown FILE   also write the generated part of this doc (e.g. docs/PERFORMANCE.md)
               --from-tsv FILE   do not run: print the report (and --markdown) from an earlier results file""";
-    /** The shared brokers' workloads in this order, so workload 4 reads what 1 wrote and 10 what 9 wrote. */
-    private static final List<String> SHARED_BROKER_ORDER = List.of("1", "4", "2", "3", "5", "6", "9", "10");
+    /** The shared brokers' workloads in this order, so workload 4 reads what 1 wrote and 10 and 11 what 9 wrote. */
+    private static final List<String> SHARED_BROKER_ORDER = List.of("1", "4", "2", "3", "5", "6", "9", "10", "11");
     static final Contender FERRITE_SYNC = Contender.ferrite("ferrite-sync", Map.of("store.flush.mode", "sync"));
 
     /**
@@ -85,7 +85,7 @@ public final class BrokerBenchmark {
 
         /** Ferrite as the checkout {@code root} (an earlier revision) builds it, on the produce workloads. */
         static Variant before(Path root) {
-            return new Variant("before", Contender.FERRITE, Map.of(), List.of(), List.of("1", "2", "3"), root);
+            return new Variant("before", Contender.FERRITE, Map.of(), List.of(), List.of("1", "4", "2", "3"), root);
         }
 
         Contender contender() {
@@ -151,13 +151,13 @@ public final class BrokerBenchmark {
         }
         int rounds = Integer.parseInt(opts.getOrDefault("--rounds", "3"));
         double scale = Double.parseDouble(opts.getOrDefault("--scale", "1"));
-        Set<String> only = new LinkedHashSet<>(Arrays.asList(opts.getOrDefault("--only", "1,2,3,4,5,6,7,8,9,10")
+        Set<String> only = new LinkedHashSet<>(Arrays.asList(opts.getOrDefault("--only", "1,2,3,4,5,6,7,8,9,10,11")
                 .split(",")));
         if (rounds < 1 || scale <= 0 || (only.contains("4") && !only.contains("1"))
-                || (only.contains("10") && !only.contains("9"))
-                || !Set.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "none").containsAll(only)) {
-            System.err.println("--rounds must be at least 1, --scale above 0, workload 4 needs workload 1 and 10"
-                    + " needs 9\n" + USAGE);
+                || ((only.contains("10") || only.contains("11")) && !only.contains("9"))
+                || !Set.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "none").containsAll(only)) {
+            System.err.println("--rounds must be at least 1, --scale above 0, workload 4 needs workload 1, and 10"
+                    + " and 11 need 9\n" + USAGE);
             return 2;
         }
         List<Variant> variants = opts.containsKey("--variants") ? new ArrayList<>()
@@ -263,11 +263,11 @@ public final class BrokerBenchmark {
     }
 
     /**
-     * Workloads 1 to 6, 9 and 10 on one Ferrite and one Kafka, then workload 7 on a sync-mode Ferrite and that
+     * Workloads 1 to 6 and 9 to 11 on one Ferrite and one Kafka, then workload 7 on a sync-mode Ferrite and that
      * Kafka.
      */
     private void sharedBrokers() throws IOException, InterruptedException {
-        if (List.of("1", "2", "3", "4", "5", "6", "7", "9", "10").stream().noneMatch(only::contains)) {
+        if (List.of("1", "2", "3", "4", "5", "6", "7", "9", "10", "11").stream().noneMatch(only::contains)) {
             return;
         }
         Path fDir = freshDir("ferrite");

@@ -94,9 +94,13 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
             new Scenario("9", "produce 1 KiB records, 8 partitions, in transactions committed every " + TRANSACTION_MS
                     + " ms", Kind.PRODUCE, 1024, 8, 1_500_000, -1, null, PRODUCE_METRICS,
                     List.of(Bar.ratioAtLeast("records_per_sec", 1.5)), Mode.TRANSACTIONAL),
+            // Its bar is against workload 11 on the same broker (read_committed at least 0.9 of read_uncommitted),
+            // which the report does not compute: docs/PERFORMANCE.md gives the ratio.
             new Scenario("10", "consume workload 9's records read_committed", Kind.CONSUME, 1024, 8, 1_500_000, -1, "9",
-                    List.of("mb_per_sec", "records_per_sec", "total_mb_per_sec", "broker_cpu_s"),
-                    List.of(Bar.ratioAtLeast("mb_per_sec", 0.9)), Mode.READ_COMMITTED));
+                    List.of("mb_per_sec", "records_per_sec", "total_mb_per_sec", "broker_cpu_s"), List.of(),
+                    Mode.READ_COMMITTED),
+            new Scenario("11", "consume workload 9's records read_uncommitted", Kind.CONSUME, 1024, 8, 1_500_000, -1,
+                    "9", List.of("mb_per_sec", "records_per_sec", "total_mb_per_sec", "broker_cpu_s"), List.of()));
 
     static Scenario byId(String id) {
         return ALL.stream().filter(s -> s.id.equals(id)).findFirst()

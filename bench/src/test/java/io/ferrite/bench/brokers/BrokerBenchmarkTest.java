@@ -127,7 +127,7 @@ class BrokerBenchmarkTest {
 
     @Test
     void scenariosAreTheIssuesEightWorkloads() throws IOException {
-        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10"),
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"),
                 Scenario.ALL.stream().map(Scenario::id).toList());
         assertEquals(1, Scenario.byId("1").scaled(0.0000001).records(), "a scaled run sends at least one record");
         assertTrue(Contender.ferriteJvmOptions(FerriteProcess.rootDir()).stream().anyMatch(o -> o.startsWith("-Xmx")),

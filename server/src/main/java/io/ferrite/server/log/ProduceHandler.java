@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ConcurrentTransactionsException;
 import org.apache.kafka.common.errors.ProducerFencedException;
@@ -38,8 +40,8 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * every append to count as done: at once in async flush mode, after the group fsync in sync mode.
  * acks=0 gets no response; if anything failed the connection is closed instead, as Kafka does. From v8
  * a refusal that is the fault of particular records names them (record errors), so the producer fails
- * just those records with their reason. A transactional batch that would open its producer's transaction in a
- * partition is first confirmed by the transaction coordinator ({@link #appendVerified}).
+ * just those records with their reason. A transactional batch that would open its transaction in a partition
+ * is confirmed and appended by the transaction coordinator ({@link #appendVerified}).
  */
 final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private static final int COMPRESSION_MASK = 0x07;
@@ -50,6 +52,15 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private final Clock clock;
     private final FetchWaiters fetches;
     private final TransactionCoordinator transactions;
+    /**
+     * Per producer and partition, how many transactional batches wait in the coordinator's queue. A producer's
+     * requests to this broker come on one connection and are handled one after another, so checking here and
+     * joining the queue cannot race with its own earlier batch leaving it.
+     */
+    private final ConcurrentHashMap<Queued, Integer> queued = new ConcurrentHashMap<>();
+
+    private record Queued(long producerId, PartitionKey key) {
+    }
 
     /** Topics are looked up per request, so a changed config applies from the next produce on. */
     ProduceHandler(TopicRegistry topics, Store store, Clock clock, FetchWaiters fetches,
@@ -136,15 +147,23 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                         "a transactional batch needs the request's transactional id");
             }
             PartitionKey key = new PartitionKey(topic.name(), pd.index());
-            CompletableFuture<AppendResult> appended;
-            try {
-                appended = store.append(key, batch, topic.leaderEpoch(), logAppendTime);
-            } catch (StoreException e) {
-                if (e.category() != StoreException.Category.TRANSACTION_NOT_VERIFIED) {
-                    throw e;
+            if (RecordBatchHeader.isTransactional(batch)) {
+                Queued q = new Queued(RecordBatchHeader.producerId(batch), key);
+                if (!queued.containsKey(q)) { // nothing of this producer waits for the coordinator here
+                    try {
+                        CompletableFuture<AppendResult> appended = store.append(key, batch, topic.leaderEpoch(),
+                                logAppendTime);
+                        fetches.appended(key);
+                        return appended;
+                    } catch (StoreException e) {
+                        if (e.category() != StoreException.Category.TRANSACTION_NOT_VERIFIED) {
+                            throw e;
+                        }
+                    }
                 }
-                return appendVerified(topic, key, batch, logAppendTime, transactionalId, version);
+                return appendVerified(topic, key, q, batch, logAppendTime, transactionalId, version);
             }
+            CompletableFuture<AppendResult> appended = store.append(key, batch, topic.leaderEpoch(), logAppendTime);
             fetches.appended(key); // readable now: fetches waiting on it answer
             return appended;
         } catch (BatchValidator.InvalidBatchException e) {
@@ -161,26 +180,40 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     /**
      * A transactional batch that would open its transaction in the partition: appended on the transaction
      * coordinator's thread once it has confirmed that the transaction is open and holds the partition (KIP-890),
-     * so that no marker of a later decision can come before it. The batch is copied, since the request's
-     * buffer is released when the handler returns. The coordinator's refusals are told in Produce's words:
+     * so that no marker of a later decision can come before it. While it waits there, the producer's next
+     * batches to the partition follow it through the same queue ({@link #queued}) rather than overtaking it.
+     * The batch is copied, since the request's buffer is released when the handler returns. The coordinator's refusals are told in Produce's words:
      * a fenced producer as INVALID_PRODUCER_EPOCH, and before v12 a transaction being completed as the
      * retriable NOT_ENOUGH_REPLICAS, as Kafka does.
      */
-    private CompletableFuture<AppendResult> appendVerified(Topic topic, PartitionKey key, ByteBuffer batch,
+    private CompletableFuture<AppendResult> appendVerified(Topic topic, PartitionKey key, Queued q, ByteBuffer batch,
                                                            boolean logAppendTime, String transactionalId,
                                                            short version) {
         ByteBuffer copy = ByteBuffer.allocate(batch.remaining()).put(batch.duplicate()).flip();
         TopicPartition tp = new TopicPartition(key.topic(), key.partition());
+        queued.merge(q, 1, Integer::sum);
+        AtomicBoolean left = new AtomicBoolean();
+        Runnable leave = () -> {
+            if (left.compareAndSet(false, true)) {
+                queued.computeIfPresent(q, (k, n) -> n == 1 ? null : n - 1);
+            }
+        };
         // From v12 (transaction protocol 2) the batch adds its partition to the transaction, as KIP-890 has it.
-        return transactions.inTransaction(transactionalId, RecordBatchHeader.producerId(copy),
-                RecordBatchHeader.producerEpoch(copy), Set.of(tp), version >= 12, () -> {
-                    CompletableFuture<AppendResult> appended = store.append(key, copy, topic.leaderEpoch(),
-                            logAppendTime, true);
-                    fetches.appended(key);
-                    return appended;
-                }).handle((r, e) -> e == null ? CompletableFuture.completedFuture(r)
-                        : CompletableFuture.<AppendResult>failedFuture(inProduceWords(e, version)))
-                .thenCompose(f -> f);
+        return transactions.inTransaction(transactionalId, q.producerId(), RecordBatchHeader.producerEpoch(copy),
+                Set.of(tp), version >= 12, () -> {
+                    try {
+                        CompletableFuture<AppendResult> appended = store.append(key, copy, topic.leaderEpoch(),
+                                logAppendTime, true);
+                        fetches.appended(key);
+                        return appended;
+                    } finally {
+                        leave.run(); // appended (or refused by the store): later batches may go directly
+                    }
+                }).handle((r, e) -> {
+                    leave.run();
+                    return e == null ? CompletableFuture.completedFuture(r)
+                            : CompletableFuture.<AppendResult>failedFuture(inProduceWords(e, version));
+                }).thenCompose(f -> f);
     }
 
     private static Throwable inProduceWords(Throwable t, short version) {
