@@ -63,7 +63,7 @@ final class PerfTools {
      */
     Map<String, Double> produce(String name, String topic, long records, int size, int throughput, int transactionMs)
             throws IOException, InterruptedException {
-        List<String> args = new java.util.ArrayList<>(List.of(
+        List<String> args = new ArrayList<>(List.of(
                 "--bootstrap-server", bootstrap, "--topic", topic, "--num-records", Long.toString(records),
                 "--record-size", Integer.toString(size), "--throughput", Integer.toString(throughput),
                 "--producer-props", "acks=all", "batch.size=65536", "linger.ms=5"));
@@ -111,7 +111,7 @@ final class PerfTools {
     /** As above; with {@code readCommitted}, at isolation level read_committed. */
     Map<String, Double> consume(String name, String topic, long records, boolean readCommitted)
             throws IOException, InterruptedException {
-        List<String> args = new java.util.ArrayList<>(List.of(
+        List<String> args = new ArrayList<>(List.of(
                 "--bootstrap-server", bootstrap, "--topic", topic, "--num-records", Long.toString(records),
                 "--timeout", "30000", "--group", "perf-" + name));
         if (readCommitted) {

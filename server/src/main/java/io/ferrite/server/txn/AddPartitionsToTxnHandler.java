@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopicCollection;
@@ -85,7 +86,7 @@ final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitionsToTxnRe
     }
 
     private static AddPartitionsToTxnTopicResultCollection answer(AddPartitionsToTxnTopicCollection wanted,
-                                                                  java.util.function.Function<TopicPartition, Errors> error) {
+                                                                  Function<TopicPartition, Errors> error) {
         AddPartitionsToTxnTopicResultCollection out = new AddPartitionsToTxnTopicResultCollection();
         for (AddPartitionsToTxnTopic t : wanted) {
             AddPartitionsToTxnTopicResult rt = new AddPartitionsToTxnTopicResult().setName(t.name());
