@@ -64,7 +64,9 @@ public final class ProducerStateTable {
      * Checks a batch about to be appended. Returns the earlier batch it duplicates, or null if it is new. A
      * transactional batch that would open its producer's transaction here is refused unless {@code verified}:
      * the transaction coordinator has confirmed that the transaction is open and holds this partition (KIP-890),
-     * so that a late batch cannot open a transaction nobody will end.
+     * so that a late batch cannot open a transaction nobody will end. A batch of a newer epoch than the
+     * transaction still open here is refused too: it belongs to the producer's next transaction, and waits for
+     * the marker of this one.
      *
      * @throws StoreException OUT_OF_ORDER_SEQUENCE, INVALID_PRODUCER_EPOCH or TRANSACTION_NOT_VERIFIED
      */
@@ -83,10 +85,19 @@ public final class ProducerStateTable {
             return null;
         }
         BatchMetadata dup = e == null ? null : checkSequence(e, pid, epoch, batch);
-        if (dup == null && RecordBatchHeader.isTransactional(batch) && !verified
-                && !openTransactions.containsKey(pid)) {
-            throw new StoreException(StoreException.Category.TRANSACTION_NOT_VERIFIED,
-                    "producer " + pid + " has no transaction open in this partition");
+        if (dup == null && RecordBatchHeader.isTransactional(batch)) {
+            boolean open = openTransactions.containsKey(pid);
+            if (open && e != null && epoch > e.epoch) {
+                // A new epoch's batch while the old epoch's transaction awaits its marker here (protocol 2 bumps
+                // the epoch at every end): it must not join that transaction, verified or not.
+                throw new StoreException(StoreException.Category.TRANSACTION_NOT_VERIFIED,
+                        "producer " + pid + " epoch " + epoch + " writes before the marker of its transaction at "
+                                + e.epoch);
+            }
+            if (!open && !verified) {
+                throw new StoreException(StoreException.Category.TRANSACTION_NOT_VERIFIED,
+                        "producer " + pid + " has no transaction open in this partition");
+            }
         }
         return dup;
     }

@@ -75,6 +75,12 @@ class TransactionStateTest {
             assertEquals(StoreException.Category.INVALID_PRODUCER_EPOCH,
                     refusal(store, marker(7, (short) 0, ControlRecordType.COMMIT)));
             assertEquals(5, store.append(P, transactional(7, (short) 2, 0, 1), 0, false, true).get().baseOffset());
+            // Protocol 2: the next transaction's epoch writes before this one's marker: it waits, even verified.
+            StoreException early = assertThrows(StoreException.class,
+                    () -> store.append(P, transactional(7, (short) 3, 0, 1), 0, false, true));
+            assertEquals(StoreException.Category.TRANSACTION_NOT_VERIFIED, early.category());
+            append(store, marker(7, (short) 3, ControlRecordType.COMMIT));                   // 6, under epoch 3
+            assertEquals(7, store.append(P, transactional(7, (short) 3, 0, 1), 0, false, true).get().baseOffset());
         }
     }
 
