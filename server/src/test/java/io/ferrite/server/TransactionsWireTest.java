@@ -107,6 +107,13 @@ class TransactionsWireTest {
     private ProduceResponseData.PartitionProduceResponse produce(short version, String id, long pid, short epoch,
                                                                  int sequence, int partition, String... values)
             throws Exception {
+        return new ProduceResponseData(handlers.exchange(ApiKeys.PRODUCE, version,
+                transactionalProduce(id, pid, epoch, sequence, partition, values)), version)
+                .responses().iterator().next().partitionResponses().get(0);
+    }
+
+    private static ProduceRequestData transactionalProduce(String id, long pid, short epoch, int sequence,
+                                                           int partition, String... values) {
         SimpleRecord[] records = new SimpleRecord[values.length];
         for (int i = 0; i < values.length; i++) {
             records[i] = new SimpleRecord(System.currentTimeMillis(), null, values[i].getBytes(StandardCharsets.UTF_8));
@@ -116,8 +123,7 @@ class TransactionsWireTest {
         td.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(partition).setRecords(
                 MemoryRecords.withTransactionalRecords(Compression.NONE, pid, epoch, sequence, records)));
         req.topicData().add(td);
-        return new ProduceResponseData(handlers.exchange(ApiKeys.PRODUCE, version, req), version)
-                .responses().iterator().next().partitionResponses().get(0);
+        return req;
     }
 
     private FetchResponseData.PartitionData fetch(IsolationLevel level) throws Exception {
@@ -270,6 +276,11 @@ class TransactionsWireTest {
                 .setDurationFilter(3_600_000))), "none open for an hour");
         assertEquals(Errors.INVALID_REGULAR_EXPRESSION.code(), list(new ListTransactionsRequestData()
                 .setTransactionalIdPattern("(")).errorCode());
+        // A pattern that backtracks for ages in java.util.regex, against a long id: answered at once.
+        init("a".repeat(5_000));
+        long started = System.nanoTime();
+        assertEquals(List.of(), ids(list(new ListTransactionsRequestData().setTransactionalIdPattern("(a+)+b"))));
+        assertEquals(true, System.nanoTime() - started < 10_000_000_000L, "a hostile pattern is bounded");
 
         DescribeTransactionsResponseData d = new DescribeTransactionsResponseData(handlers.exchange(
                 ApiKeys.DESCRIBE_TRANSACTIONS, (short) 0, new DescribeTransactionsRequestData()
@@ -355,16 +366,6 @@ class TransactionsWireTest {
         assertEquals(3, latest(IsolationLevel.READ_COMMITTED), "and it is open");
     }
 
-    private static ProduceRequestData transactionalProduce(String id, long pid, short epoch, int sequence, String value) {
-        ProduceRequestData req = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(5000).setTransactionalId(id);
-        ProduceRequestData.TopicProduceData td = new ProduceRequestData.TopicProduceData().setName(TOPIC);
-        td.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(0).setRecords(
-                MemoryRecords.withTransactionalRecords(Compression.NONE, pid, epoch, sequence,
-                        new SimpleRecord(System.currentTimeMillis(), null, value.getBytes(StandardCharsets.UTF_8)))));
-        req.topicData().add(td);
-        return req;
-    }
-
     /**
      * A producer pipelines its batches: the first of a transaction in a partition waits for the coordinator (in
      * protocol 2, for its partition to be stored), and the ones sent behind it before its answer must not
@@ -382,7 +383,7 @@ class TransactionsWireTest {
                     new java.util.ArrayList<>();
             for (int i = 0; i < 20; i++) {
                 sent.add(handlers.send(ApiKeys.PRODUCE, version,
-                        transactionalProduce(id, p.producerId(), p.producerEpoch(), i, id + "-" + i)));
+                        transactionalProduce(id, p.producerId(), p.producerEpoch(), i, 0, id + "-" + i)));
             }
             long previous = -1;
             for (var f : sent) {

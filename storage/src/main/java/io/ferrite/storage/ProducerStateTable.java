@@ -146,9 +146,8 @@ public final class ProducerStateTable {
         if (RecordBatchHeader.isControl(batch)) {
             Long first = openTransactions.remove(pid);
             if (first != null && controlType == RecordBatchHeader.CONTROL_ABORT && aborted != null) {
-                long unstable = firstUnstableOffset();
                 AbortedTransactionIndex.Entry e = new AbortedTransactionIndex.Entry(
-                        new AbortedTransaction(pid, first, baseOffset), unstable < 0 ? baseOffset + 1 : unstable);
+                        new AbortedTransaction(pid, first, baseOffset), lastStableOffset(baseOffset + 1));
                 if (rebuilding != null) {
                     rebuilding.add(e);
                 } else {
@@ -189,13 +188,16 @@ public final class ProducerStateTable {
         producers.values().removeIf(e -> e.batches.isEmpty() || e.batches.peekLast().lastOffset < logStartOffset);
     }
 
-    /** The first offset of the earliest transaction still open, or -1 if none is: the last stable offset's bound. */
-    synchronized long firstUnstableOffset() {
-        long first = -1;
+    /**
+     * The last stable offset of a partition ending at {@code logEndOffset}: the first offset of the earliest
+     * transaction still open, or the log end if none is.
+     */
+    synchronized long lastStableOffset(long logEndOffset) {
+        long stable = logEndOffset;
         for (long offset : openTransactions.values()) {
-            first = first < 0 ? offset : Math.min(first, offset);
+            stable = Math.min(stable, offset);
         }
-        return first;
+        return stable;
     }
 
     /**

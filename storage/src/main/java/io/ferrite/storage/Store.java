@@ -318,8 +318,7 @@ public final class Store implements AutoCloseable {
     public long lastStableOffset(PartitionKey key) {
         PartitionLog p = partitions.require(key);
         long end = p.logEndOffset(); // read first: a transaction opened after this read lies past it anyway
-        long unstable = p.producers().firstUnstableOffset();
-        return unstable < 0 ? end : Math.min(unstable, end);
+        return p.producers().lastStableOffset(end);
     }
 
     /** The aborted transactions that may hold records in {@code [fromOffset, upToOffset)} of the partition. */

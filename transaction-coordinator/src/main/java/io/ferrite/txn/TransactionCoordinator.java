@@ -50,6 +50,8 @@ public final class TransactionCoordinator implements AutoCloseable {
      * the producer committed in the transaction (Kafka writes it to the group's offsets partition).
      */
     public static final TopicPartition GROUP_OFFSETS = new TopicPartition("__consumer_offsets", 0);
+    /** The coordinator epoch its markers carry: one node, one coordinator, never moved. */
+    public static final int COORDINATOR_EPOCH = 0;
     /** From this epoch on a producer gets a new producer id rather than another bump, as in Kafka. */
     static final short EXHAUSTED_EPOCH = Short.MAX_VALUE - 1;
     private static final Logger LOG = LogManager.getLogger(TransactionCoordinator.class);

@@ -8,6 +8,7 @@ import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.ProducerStateTable.BatchMetadata;
 import io.ferrite.storage.ProducerStateTable.ProducerState;
 import io.ferrite.storage.Store;
+import io.ferrite.txn.TransactionCoordinator;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.message.DescribeProducersRequestData;
@@ -23,9 +24,6 @@ import org.apache.kafka.common.protocol.Errors;
  * last sequence and timestamp of their last batch and the start of a transaction they have open there.
  */
 final class DescribeProducersHandler implements ApiHandler<DescribeProducersRequestData> {
-    /** The coordinator epoch markers carry here: one node, one coordinator, never moved. */
-    private static final int COORDINATOR_EPOCH = 0;
-
     private final TopicRegistry topics;
     private final Store store;
 
@@ -56,7 +54,7 @@ final class DescribeProducersHandler implements ApiHandler<DescribeProducersRequ
                     rp.activeProducers().add(new DescribeProducersResponseData.ProducerState()
                             .setProducerId(s.producerId()).setProducerEpoch(s.epoch())
                             .setLastSequence(s.lastSequence()).setLastTimestamp(last == null ? -1 : last.timestamp())
-                            .setCoordinatorEpoch(open.containsKey(s.producerId()) ? COORDINATOR_EPOCH : -1)
+                            .setCoordinatorEpoch(open.containsKey(s.producerId()) ? TransactionCoordinator.COORDINATOR_EPOCH : -1)
                             .setCurrentTxnStartOffset(open.getOrDefault(s.producerId(), -1L)));
                 }
             }

@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.TopicPartition;
@@ -217,7 +216,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     }
 
     private static Throwable inProduceWords(Throwable t, short version) {
-        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        Throwable c = Errors.maybeUnwrapException(t);
         if (c instanceof ProducerFencedException) {
             return Errors.INVALID_PRODUCER_EPOCH.exception(c.getMessage());
         }

@@ -1,7 +1,6 @@
 package io.ferrite.server.log;
 
 import io.ferrite.storage.StoreException;
-import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.protocol.Errors;
 
@@ -14,7 +13,7 @@ final class StoreErrors {
     }
 
     static Errors of(Throwable t) {
-        Throwable c = t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+        Throwable c = Errors.maybeUnwrapException(t);
         if (c instanceof ApiException) {
             return Errors.forException(c);
         }

@@ -10,7 +10,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.AddPartitionsToTxnRequestData.AddPartitionsToTxnTopic;
@@ -79,8 +78,7 @@ final class AddPartitionsToTxnHandler implements ApiHandler<AddPartitionsToTxnRe
         CompletableFuture<Errors> outcome = verifyOnly
                 ? coordinator.inTransaction(transactionalId, producerId, epoch, known,
                         () -> CompletableFuture.completedFuture(Errors.NONE))
-                        .exceptionally(e -> Errors.forException(e instanceof CompletionException && e.getCause() != null
-                                ? e.getCause() : e))
+                        .exceptionally(Errors::forException) // which unwraps a CompletionException
                 : coordinator.addPartitions(transactionalId, producerId, epoch, known, version);
         return outcome.thenApply(error -> answer(wanted, tp -> error));
     }

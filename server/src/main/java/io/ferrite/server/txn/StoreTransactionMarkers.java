@@ -28,9 +28,6 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * coordinator's to commit or drop. Appends only start here; the future completes once every marker is durable.
  */
 final class StoreTransactionMarkers implements TransactionMarkers {
-    /** The coordinator epoch markers carry; one node, one coordinator, never moved. */
-    static final int COORDINATOR_EPOCH = 0;
-
     private final TopicRegistry topics;
     private final Store store;
     private final Clock clock;
@@ -63,7 +60,7 @@ final class StoreTransactionMarkers implements TransactionMarkers {
                 continue;
             }
             ByteBuffer marker = MemoryRecords.withEndTransactionMarker(clock.millis(), prepared.producerId(),
-                    prepared.producerEpoch(), new EndTransactionMarker(type, COORDINATOR_EPOCH)).buffer();
+                    prepared.producerEpoch(), new EndTransactionMarker(type, TransactionCoordinator.COORDINATOR_EPOCH)).buffer();
             PartitionKey key = new PartitionKey(tp.topic(), tp.partition());
             try {
                 writes.add(store.append(key, marker, topic.leaderEpoch(), false));

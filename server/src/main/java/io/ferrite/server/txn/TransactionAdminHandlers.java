@@ -1,5 +1,7 @@
 package io.ferrite.server.txn;
 
+import com.google.re2j.Pattern;
+import com.google.re2j.PatternSyntaxException;
 import io.ferrite.server.network.RequestContext;
 import io.ferrite.txn.TransactionCoordinator;
 import io.ferrite.txn.TransactionRecord.Metadata;
@@ -12,8 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.message.DescribeTransactionsRequestData;
 import org.apache.kafka.common.message.DescribeTransactionsResponseData.TopicData;
@@ -70,7 +70,8 @@ final class TransactionAdminHandlers {
      * The ids matching every filter given, as Kafka lists them: states by Kafka's names (unknown names are
      * echoed back and match nothing), producer ids, a transaction started longer ago than the duration (v1+; an
      * id with none open has no start and passes, as in Kafka), and a regular expression the whole id must match
-     * (v2+; one that does not compile is INVALID_REGULAR_EXPRESSION).
+     * (v2+; RE2/J's syntax, as for group subscriptions, matched in time linear in the id, so a hostile pattern
+     * cannot hold the coordinator's thread; one that does not compile is INVALID_REGULAR_EXPRESSION).
      */
     CompletableFuture<ApiMessage> list(RequestContext context, ListTransactionsRequestData req) {
         ListTransactionsResponseData resp = new ListTransactionsResponseData();

@@ -13,7 +13,6 @@ import io.ferrite.txn.TransactionCoordinator;
 import java.time.Clock;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.function.Consumer;
 import org.apache.kafka.common.message.AddOffsetsToTxnRequestData;
 import org.apache.kafka.common.message.AddOffsetsToTxnResponseData;
@@ -93,8 +92,7 @@ public final class TxnApis implements AutoCloseable {
                     if (e == null) {
                         return resp;
                     }
-                    Errors error = Errors.forException(e instanceof CompletionException
-                            && e.getCause() != null ? e.getCause() : e);
+                    Errors error = Errors.forException(e); // unwraps a CompletionException itself
                     Errors told = error == Errors.PRODUCER_FENCED ? Errors.INVALID_PRODUCER_EPOCH : error;
                     TxnOffsetCommitResponseData out = new TxnOffsetCommitResponseData();
                     q.topics().forEach(t -> {
