@@ -8,6 +8,7 @@ import org.apache.kafka.common.InvalidRecordException;
 import org.apache.kafka.common.errors.CorruptRecordException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.DefaultRecordBatch;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
 import org.apache.kafka.common.record.internal.Record;
@@ -32,8 +33,18 @@ import org.apache.kafka.common.utils.CloseableIterator;
  *   <li>on a compacted topic, a record without a key: INVALID_RECORD.</li>
  * </ul>
  * The last two are per record: every offending record is named, with its index, as Kafka names them.
+ *
+ * <p>A compressed batch is decompressed once, as a stream, with keys, values and headers skipped rather than
+ * read (Kafka's broker does the same), so its memory does not grow with what it holds. What it holds is
+ * bounded too: a batch that inflates past {@link Rules#maxUncompressedBytes} is refused with MESSAGE_TOO_LARGE
+ * as soon as the stream shows it (and so is one that holds more records than that could), so a few kilobytes
+ * of a compression bomb cost no more than the bound's worth of inflating.
  */
 public final class BatchValidator {
+    /** Where a v2 batch header keeps its magic byte and its attributes, and the attributes' codec bits. */
+    private static final int MAGIC_OFFSET = 16;
+    private static final int ATTRIBUTES_OFFSET = 21;
+    private static final int COMPRESSION_CODEC_MASK = 0x07;
 
     /** One refused record: its index in the batch and why (Produce v8+ returns these to the client). */
     public record RecordError(int batchIndex, String message) {
@@ -75,12 +86,23 @@ public final class BatchValidator {
      * @param timestampBeforeMaxMs {@code message.timestamp.before.max.ms}
      * @param timestampAfterMaxMs  {@code message.timestamp.after.max.ms}
      * @param compacted            {@code cleanup.policy} includes compact: every record needs a key
+     * @param maxUncompressedBytes the most a compressed batch's records may take once decompressed
      */
     public record Rules(int maxMessageBytes, TimestampType timestampType, long timestampBeforeMaxMs,
-                        long timestampAfterMaxMs, boolean compacted) {
+                        long timestampAfterMaxMs, boolean compacted, long maxUncompressedBytes) {
+        /** The default bound on a compressed batch's records, decompressed. */
+        public static final long DEFAULT_MAX_UNCOMPRESSED_BYTES = 256L << 20;
+
+        public Rules(int maxMessageBytes, TimestampType timestampType, long timestampBeforeMaxMs,
+                     long timestampAfterMaxMs, boolean compacted) {
+            this(maxMessageBytes, timestampType, timestampBeforeMaxMs, timestampAfterMaxMs, compacted,
+                    DEFAULT_MAX_UNCOMPRESSED_BYTES);
+        }
+
         public Rules {
             // 0 is a limit Kafka accepts (every batch is then too large), so it is one here too.
-            if (maxMessageBytes < 0 || timestampBeforeMaxMs < 0 || timestampAfterMaxMs < 0) {
+            if (maxMessageBytes < 0 || timestampBeforeMaxMs < 0 || timestampAfterMaxMs < 0
+                    || maxUncompressedBytes < 0) {
                 throw new IllegalArgumentException("limits must not be negative");
             }
             if (timestampType != TimestampType.CREATE_TIME && timestampType != TimestampType.LOG_APPEND_TIME) {
@@ -163,7 +185,10 @@ public final class BatchValidator {
         RecordChecks checks = new RecordChecks(rules, nowMs);
         int seen;
         try {
-            seen = batch.isCompressed() ? checkEachRecord(batch, checks) : UncompressedRecords.walk(bytes, checks);
+            seen = batch.isCompressed() ? checkEachRecord(batch, checks, rules.maxUncompressedBytes())
+                    : UncompressedRecords.walk(bytes, checks);
+        } catch (InvalidBatchException e) {
+            throw e;
         } catch (InvalidRecordException e) {
             throw new InvalidBatchException(Errors.INVALID_RECORD, "records are invalid: " + e.getMessage());
         } catch (RuntimeException e) { // CorruptRecordException, a codec failing
@@ -181,17 +206,34 @@ public final class BatchValidator {
         }
     }
 
-    /** Reads a compressed batch's records with Kafka's own iterator, as Kafka's broker does. */
-    static int checkEachRecord(MutableRecordBatch batch, RecordChecks checks) {
-        int seen = 0;
-        try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+    /**
+     * Reads a compressed batch's records with Kafka's own iterator that skips keys, values and headers, as
+     * Kafka's broker does, adding up their sizes as they inflate.
+     */
+    static int checkEachRecord(MutableRecordBatch batch, RecordChecks checks, long maxUncompressedBytes) {
+        int seen = 0; // Kafka's iterator reads as many records as the header counts, no more
+        long inflated = 0;
+        try (CloseableIterator<Record> it = batch.skipKeyValueIterator(BufferSupplier.NO_CACHING)) {
             while (it.hasNext()) {
                 Record r = it.next();
+                inflated += r.sizeInBytes();
+                if (inflated > maxUncompressedBytes) {
+                    throw new InvalidBatchException(Errors.MESSAGE_TOO_LARGE, "compressed batch decompresses to "
+                            + "more than " + maxUncompressedBytes + " bytes, the broker's bound");
+                }
                 checks.check(seen, r.hasKey(), r.timestamp(), r.offset());
                 seen++;
             }
         }
         return seen;
+    }
+
+    /** True if the records start with a batch header whose attributes name a codec: validating it inflates it. */
+    public static boolean isCompressed(ByteBuffer records) {
+        int at = records.position();
+        return records.remaining() >= DefaultRecordBatch.RECORD_BATCH_OVERHEAD
+                && records.get(at + MAGIC_OFFSET) == RecordBatch.MAGIC_VALUE_V2
+                && (records.getShort(at + ATTRIBUTES_OFFSET) & COMPRESSION_CODEC_MASK) != 0;
     }
 
     /** The per-record rules at one moment, and the refusals found so far. */

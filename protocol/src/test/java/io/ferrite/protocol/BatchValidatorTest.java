@@ -1,8 +1,11 @@
 package io.ferrite.protocol;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -48,6 +51,44 @@ class BatchValidatorTest {
     void validBatchesPassUncompressedAndCompressedAlike(CompressionType type) {
         ByteBuffer b = batch(Compression.of(type).build(), 5, NOW);
         assertEquals(b.remaining(), BatchValidator.validate(b, RULES, NOW).remaining());
+    }
+
+    /**
+     * A compression bomb: one record of 64 MiB of zeros, a few hundred kilobytes or less on the wire. Checked with
+     * keys and values skipped, it costs the checking thread little memory whatever it inflates to; past the
+     * broker's bound it is refused.
+     */
+    @ParameterizedTest
+    @EnumSource(value = CompressionType.class, names = "NONE", mode = EnumSource.Mode.EXCLUDE)
+    void compressionBombsAreCheckedInBoundedMemoryAndRefusedPastTheBound(CompressionType type) {
+        int inflated = 64 << 20;
+        ByteBuffer bomb = MemoryRecords.withRecords(Compression.of(type).build(),
+                new SimpleRecord(NOW, null, new byte[inflated])).buffer();
+        // Snappy cannot shrink zeros past about 1:20, so the batch's own limit leaves room for it.
+        BatchValidator.Rules roomy = new BatchValidator.Rules(16 << 20, TimestampType.CREATE_TIME, Long.MAX_VALUE,
+                Long.MAX_VALUE, true, 128L << 20);
+        long before = allocatedByThisThread();
+        // Accepted under a roomy bound, and flagged as keyless on a compacted topic: the record was read.
+        BatchValidator.InvalidBatchException keyless = assertThrows(BatchValidator.InvalidBatchException.class,
+                () -> BatchValidator.validate(bomb, roomy, NOW));
+        long allocated = allocatedByThisThread() - before;
+        assertEquals(Errors.INVALID_RECORD, keyless.error());
+        assertTrue(allocated < 16 << 20, type + ": checking allocated " + allocated + " bytes");
+
+        BatchValidator.Rules tight = new BatchValidator.Rules(16 << 20, TimestampType.CREATE_TIME, Long.MAX_VALUE,
+                Long.MAX_VALUE, false, 32L << 20);
+        assertEquals(Errors.MESSAGE_TOO_LARGE, errorOf(bomb, tight));
+    }
+
+    private static long allocatedByThisThread() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getCurrentThreadAllocatedBytes();
+    }
+
+    @Test
+    void isCompressedReadsTheCodecFromTheBatchHeader() {
+        assertTrue(BatchValidator.isCompressed(batch(Compression.lz4().build(), 2, NOW)));
+        assertFalse(BatchValidator.isCompressed(batch(Compression.NONE, 2, NOW)));
+        assertFalse(BatchValidator.isCompressed(ByteBuffer.allocate(10)));
     }
 
     @Test

@@ -64,7 +64,7 @@ class UncompressedRecordsTest {
         MutableRecordBatch kafka = MemoryRecords.readableRecords(batch.duplicate()).batches().iterator().next();
         BatchValidator.RecordChecks theirs = checks();
         int[] theirCount = new int[1];
-        String expected = outcome(() -> theirCount[0] = BatchValidator.checkEachRecord(kafka, theirs), theirs,
+        String expected = outcome(() -> theirCount[0] = BatchValidator.checkEachRecord(kafka, theirs, Long.MAX_VALUE), theirs,
                 theirCount);
         BatchValidator.RecordChecks ours = checks();
         int[] ourCount = new int[1];

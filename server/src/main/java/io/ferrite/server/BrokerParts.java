@@ -55,7 +55,7 @@ final class BrokerParts implements AutoCloseable {
         try {
             Path dataDir = config.store().dataDir();
             ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
-            TopicRegistry topics = TopicRegistry.open(dataDir, store, config.topicDefaults());
+            TopicRegistry topics = TopicRegistry.open(dataDir, store, config.topicDefaults(), config.maxPartitions());
             groups = GroupCoordinator.start(store, clock, config.group(), config.consumerGroups(), topics.lookup());
             topics.onDelete(groups::onTopicDeleted);
             ApiRegistry apis = new ApiRegistry();

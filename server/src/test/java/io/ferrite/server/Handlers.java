@@ -10,6 +10,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
@@ -19,10 +20,16 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.ByteBufferAccessor;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 
 /**
  * The broker's APIs without a network: the same parts a broker runs ({@link BrokerParts}: store, registry,
@@ -103,6 +110,23 @@ final class Handlers implements AutoCloseable {
         } finally {
             out.release();
         }
+    }
+
+    /** Produces one record (acks=-1, produce v9) and returns the partition's error. */
+    Errors produce(String topic, int partition, String value) throws IOException {
+        ProduceRequestData req = new ProduceRequestData().setAcks((short) -1).setTimeoutMs(30_000);
+        ProduceRequestData.TopicProduceData td = new ProduceRequestData.TopicProduceData().setName(topic);
+        td.partitionData().add(new ProduceRequestData.PartitionProduceData().setIndex(partition).setRecords(
+                MemoryRecords.withRecords(Compression.NONE,
+                        new SimpleRecord(value.getBytes(StandardCharsets.UTF_8)))));
+        req.topicData().add(td);
+        ProduceResponseData resp = new ProduceResponseData(exchange(ApiKeys.PRODUCE, (short) 9, req), (short) 9);
+        return Errors.forCode(resp.responses().iterator().next().partitionResponses().get(0).errorCode());
+    }
+
+    /** How many topics the broker has. */
+    int topicCount() {
+        return parts.topics.all().size();
     }
 
     int port() {

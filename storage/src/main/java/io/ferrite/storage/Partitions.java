@@ -126,10 +126,11 @@ final class Partitions {
             added.forEach(this::discard);
             throw StoreException.fromIo("cannot create partitions " + keys, root, e);
         }
+        // No index file yet: the first append makes it, so topics nobody writes to take no disk and no
+        // descriptor (a client can ask for thousands at once).
         for (PartitionLog p : added) {
             byKey.put(p.key(), p);
             byId.put(p.id(), p);
-            p.queue().files().prefetchNext(); // the first index file, made in the background before the first append
         }
     }
 

@@ -51,10 +51,20 @@ final class CreatePartitionsHandler implements ApiHandler<CreatePartitionsReques
         for (String name : repeated) { // Kafka answers these first, once each
             resp.results().add(result(name, Errors.INVALID_REQUEST, "topic " + name + " appears more than once"));
         }
+        long added = 0;
         for (CreatePartitionsTopic t : req.topics()) {
-            if (!repeated.contains(t.name())) {
-                resp.results().add(grow(t, req.validateOnly()));
+            if (repeated.contains(t.name())) {
+                continue;
             }
+            Topic topic = topics.get(t.name());
+            long more = topic == null ? 0 : Math.max(0, (long) t.count() - topic.partitions());
+            if (added + more > TopicRegistry.MAX_PARTITIONS_PER_REQUEST) { // the bound Kafka puts on CreateTopics
+                resp.results().add(result(t.name(), Errors.POLICY_VIOLATION,
+                        TopicRegistry.TOO_MANY_PARTITIONS_PER_REQUEST));
+                continue;
+            }
+            added += more;
+            resp.results().add(grow(t, req.validateOnly()));
         }
         return resp;
     }

@@ -2,7 +2,6 @@ package io.ferrite.server.admin;
 
 import io.ferrite.server.config.TopicConfigs;
 import io.ferrite.server.config.TopicDefaults;
-import io.ferrite.server.metadata.Topic;
 import io.ferrite.server.metadata.TopicNames;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.ApiHandler;
@@ -10,11 +9,11 @@ import io.ferrite.server.network.RequestContext;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableReplicaAssignment;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopic;
 import org.apache.kafka.common.message.CreateTopicsRequestData.CreatableTopicConfig;
@@ -53,6 +52,8 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequestData> {
                 repeated.add(t.name());
             }
         }
+        boolean tooMany = requestedPartitions(req) > TopicRegistry.MAX_PARTITIONS_PER_REQUEST;
+        List<TopicRegistry.NewTopic> valid = new ArrayList<>();
         for (CreatableTopic t : req.topics()) {
             CreatableTopicResult r = new CreatableTopicResult().setName(t.name()).setTopicId(Uuid.ZERO_UUID)
                     .setNumPartitions(-1).setReplicationFactor((short) -1);
@@ -60,48 +61,91 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequestData> {
                 continue; // answered once, below
             }
             resp.topics().add(r);
-            if (repeated.contains(t.name())) {
+            if (tooMany) { // as Kafka's controller: the whole request, before any other check
+                fail(r, Errors.POLICY_VIOLATION, TopicRegistry.TOO_MANY_PARTITIONS_PER_REQUEST);
+            } else if (repeated.contains(t.name())) {
                 fail(r, Errors.INVALID_REQUEST, "topic " + t.name() + " appears more than once in the request");
-                continue;
+            } else {
+                TopicRegistry.NewTopic n = validate(t, r);
+                if (n != null) {
+                    valid.add(n);
+                }
             }
-            create(t, r, req.validateOnly());
+        }
+        if (!req.validateOnly() && !valid.isEmpty()) {
+            create(valid, resp);
         }
         return CompletableFuture.completedFuture(resp);
     }
 
-    private void create(CreatableTopic t, CreatableTopicResult r, boolean validateOnly) {
+    /** Kafka's count: the default for -1, the assignments when given, nothing for an invalid count. */
+    private long requestedPartitions(CreateTopicsRequestData req) {
+        long total = 0;
+        for (CreatableTopic t : req.topics()) {
+            if (!t.assignments().isEmpty()) {
+                total += t.assignments().size();
+            } else if (t.numPartitions() == -1) {
+                total += defaultPartitions;
+            } else if (t.numPartitions() > 0) {
+                total += t.numPartitions();
+            }
+        }
+        return total;
+    }
+
+    /** Creates the topics that passed validation together: one durable write for all of them. */
+    private void create(List<TopicRegistry.NewTopic> valid, CreateTopicsResponseData resp) {
+        try {
+            for (TopicRegistry.Creation c : topics.createAll(valid)) {
+                CreatableTopicResult r = resp.topics().find(c.name());
+                if (c.error() != null) {
+                    fail(r, Errors.forException(c.error()), c.error().getMessage());
+                } else {
+                    r.setTopicId(c.topic().id());
+                }
+            }
+        } catch (RuntimeException e) {
+            for (TopicRegistry.NewTopic n : valid) {
+                fail(resp.topics().find(n.name()), Errors.KAFKA_STORAGE_ERROR,
+                        "the topic could not be written: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The topic to create if the request for it is valid; null after failing {@code r} with Kafka's error. */
+    private TopicRegistry.NewTopic validate(CreatableTopic t, CreatableTopicResult r) {
         // Kafka checks the name and whether the topic exists before anything else in the request.
         String nameProblem = TopicNames.problem(t.name());
         if (nameProblem != null) {
             fail(r, Errors.INVALID_TOPIC_EXCEPTION, nameProblem);
-            return;
+            return null;
         }
         if (topics.get(t.name()) != null) {
             fail(r, Errors.TOPIC_ALREADY_EXISTS, TopicRegistry.alreadyExists(t.name()));
-            return;
+            return null;
         }
         int partitions = t.numPartitions() == -1 ? defaultPartitions : t.numPartitions();
         short replication = t.replicationFactor() == -1 ? 1 : t.replicationFactor();
         if (!t.assignments().isEmpty()) {
             if (t.numPartitions() != -1 || t.replicationFactor() != -1) {
                 fail(r, Errors.INVALID_REQUEST, "give either partitions and replication factor or an assignment");
-                return;
+                return null;
             }
             for (CreatableReplicaAssignment a : t.assignments()) {
-                if (!a.brokerIds().equals(java.util.List.of(nodeId))) {
+                if (!a.brokerIds().equals(List.of(nodeId))) {
                     fail(r, Errors.INVALID_REPLICA_ASSIGNMENT, "this cluster has one broker, node " + nodeId);
-                    return;
+                    return null;
                 }
             }
             partitions = t.assignments().size();
         }
         if (partitions <= 0) {
             fail(r, Errors.INVALID_PARTITIONS, "number of partitions must be larger than 0");
-            return;
+            return null;
         }
         if (replication <= 0) {
             fail(r, Errors.INVALID_REPLICATION_FACTOR, "replication factor must be larger than 0");
-            return;
+            return null;
         }
         if (replication > 1) {
             // Kafka's wording, which kafka-topics prints as it is.
@@ -109,7 +153,7 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequestData> {
                     + " time(s): The target replication factor of " + replication
                     + " cannot be reached because only 1 broker(s) are registered or some brokers have all their"
                     + " log directories cordoned.");
-            return;
+            return null;
         }
         Map<String, String> configs = new LinkedHashMap<>();
         for (CreatableTopicConfig c : t.configs()) {
@@ -118,7 +162,7 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequestData> {
         String problem = TopicConfigs.problem(configs, defaults);
         if (problem != null) {
             fail(r, Errors.INVALID_CONFIG, problem);
-            return;
+            return null;
         }
         r.setNumPartitions(partitions).setReplicationFactor(replication);
         // v5+ answers with the configs the topic runs with, from the table DescribeConfigs uses.
@@ -126,17 +170,7 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequestData> {
             r.configs().add(new CreatableTopicConfigs().setName(e.name()).setValue(e.value())
                     .setReadOnly(e.readOnly()).setConfigSource(e.configSource()).setIsSensitive(e.isSensitive()));
         }
-        if (validateOnly) {
-            return;
-        }
-        try {
-            Topic created = topics.create(t.name(), partitions, configs);
-            r.setTopicId(created.id());
-        } catch (ApiException e) {
-            fail(r, Errors.forException(e), e.getMessage());
-        } catch (RuntimeException e) {
-            fail(r, Errors.KAFKA_STORAGE_ERROR, "the topic could not be written: " + e.getMessage());
-        }
+        return new TopicRegistry.NewTopic(t.name(), partitions, configs);
     }
 
     private static void fail(CreatableTopicResult r, Errors error, String message) {

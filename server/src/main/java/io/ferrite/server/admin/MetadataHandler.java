@@ -8,12 +8,14 @@ import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.ApiHandler;
 import io.ferrite.server.network.RequestContext;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.IntSupplier;
 import org.apache.kafka.common.Uuid;
-import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBrokerCollection;
@@ -23,6 +25,8 @@ import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseTopi
 import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Metadata v0-13: this broker is the only broker, the controller, and the leader and only replica of every
@@ -30,6 +34,8 @@ import org.apache.kafka.common.protocol.Errors;
  * such a request is answered on the admin thread, since creating a topic writes and fsyncs files.
  */
 final class MetadataHandler implements ApiHandler<MetadataRequestData> {
+    private static final Logger LOG = LogManager.getLogger(MetadataHandler.class);
+
     private final TopicRegistry topics;
     private final ClusterIdentity identity;
     private final String advertisedHost;
@@ -65,8 +71,9 @@ final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         if (req.topics() == null || (version == 0 && req.topics().isEmpty())) {
             topics.all().forEach(t -> out.add(describe(t)));
         } else {
+            Map<String, Errors> notCreated = create ? createMissing(req.topics()) : Map.of();
             for (MetadataRequestData.MetadataRequestTopic wanted : req.topics()) {
-                out.add(lookUp(wanted, create));
+                out.add(lookUp(wanted, notCreated));
             }
         }
         MetadataResponseBrokerCollection brokers = new MetadataResponseBrokerCollection();
@@ -77,6 +84,42 @@ final class MetadataHandler implements ApiHandler<MetadataRequestData> {
     }
 
     /**
+     * Creates the named topics that do not exist, all with one durable write, and returns the error each one
+     * not created gets. As in Kafka, whose controller refuses a creation of more than
+     * {@link TopicRegistry#MAX_PARTITIONS_PER_REQUEST} partitions whole, too many new topics in one request
+     * create none: they are answered LEADER_NOT_AVAILABLE, Kafka's answer while a topic is not (yet) there.
+     */
+    private Map<String, Errors> createMissing(List<MetadataRequestData.MetadataRequestTopic> wanted) {
+        Set<String> missing = new LinkedHashSet<>();
+        for (MetadataRequestData.MetadataRequestTopic w : wanted) {
+            if (!byId(w) && topics.get(w.name()) == null && TopicNames.problem(w.name()) == null) {
+                missing.add(w.name());
+            }
+        }
+        Map<String, Errors> notCreated = new HashMap<>();
+        if ((long) missing.size() * defaultPartitions > TopicRegistry.MAX_PARTITIONS_PER_REQUEST) {
+            LOG.warn("not auto-creating {} topics of {} partition(s) each asked for in one Metadata request: {}",
+                    missing.size(), defaultPartitions, TopicRegistry.TOO_MANY_PARTITIONS_PER_REQUEST);
+            missing.forEach(name -> notCreated.put(name, Errors.LEADER_NOT_AVAILABLE));
+            return notCreated;
+        }
+        List<TopicRegistry.NewTopic> creations = missing.stream()
+                .map(name -> new TopicRegistry.NewTopic(name, defaultPartitions, Map.of())).toList();
+        try {
+            for (TopicRegistry.Creation c : topics.createAll(creations)) {
+                if (c.error() != null && topics.get(c.name()) == null) { // not raced by another creation
+                    LOG.warn("auto-creating topic '{}' failed: {}", c.name(), c.error().getMessage());
+                    notCreated.put(c.name(), Errors.forException(c.error()));
+                }
+            }
+        } catch (RuntimeException e) { // the registry file or the store could not be written
+            LOG.error("auto-creating {} topic(s) failed", missing.size(), e);
+            missing.forEach(name -> notCreated.put(name, Errors.KAFKA_STORAGE_ERROR));
+        }
+        return notCreated;
+    }
+
+    /**
      * A lookup by topic id (v12+): the name is null, or empty as the Java client's id-only requests leave it
      * (the consumer of KIP-848 resolves the topic ids of its assignment this way).
      */
@@ -84,29 +127,20 @@ final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         return wanted.name() == null || (wanted.name().isEmpty() && !Uuid.ZERO_UUID.equals(wanted.topicId()));
     }
 
-    private MetadataResponseTopic lookUp(MetadataRequestData.MetadataRequestTopic wanted, boolean create) {
+    private MetadataResponseTopic lookUp(MetadataRequestData.MetadataRequestTopic wanted, Map<String, Errors> notCreated) {
         if (byId(wanted)) {
             Topic t = topics.get(wanted.topicId());
             return t != null ? describe(t) : new MetadataResponseTopic().setTopicId(wanted.topicId())
                     .setErrorCode(Errors.UNKNOWN_TOPIC_ID.code());
         }
         Topic t = topics.get(wanted.name());
-        if (t == null && TopicNames.problem(wanted.name()) != null) {
+        if (t != null) {
+            return describe(t);
+        }
+        if (TopicNames.problem(wanted.name()) != null) {
             return error(wanted.name(), Errors.INVALID_TOPIC_EXCEPTION);
         }
-        if (t == null && create) {
-            try {
-                t = topics.create(wanted.name(), defaultPartitions, Map.of());
-            } catch (ApiException e) { // raced another creation, or collides on '.' and '_'
-                t = topics.get(wanted.name());
-                if (t == null) {
-                    return error(wanted.name(), Errors.forException(e));
-                }
-            } catch (RuntimeException e) { // the registry file or the store could not be written
-                return error(wanted.name(), Errors.KAFKA_STORAGE_ERROR);
-            }
-        }
-        return t == null ? error(wanted.name(), Errors.UNKNOWN_TOPIC_OR_PARTITION) : describe(t);
+        return error(wanted.name(), notCreated.getOrDefault(wanted.name(), Errors.UNKNOWN_TOPIC_OR_PARTITION));
     }
 
     private static MetadataResponseTopic error(String name, Errors error) {

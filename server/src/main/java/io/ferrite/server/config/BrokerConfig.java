@@ -1,10 +1,13 @@
 package io.ferrite.server.config;
 
+import com.sun.management.UnixOperatingSystemMXBean;
 import io.ferrite.group.ConsumerGroupConfig;
 import io.ferrite.group.GroupConfig;
+import io.ferrite.protocol.BatchValidator;
 import io.ferrite.protocol.KafkaFrameDecoder;
 import io.ferrite.storage.StoreConfig;
 import io.ferrite.txn.TransactionConfig;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashMap;
@@ -54,6 +57,8 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
                            Map<String, String> properties) {
     private static final Pattern LISTENER = Pattern.compile("(?:PLAINTEXT://)?\\[?([^\\]]*)]?:(\\d+)");
 
+    static final String MAX_UNCOMPRESSED_BYTES = "produce.batch.max.uncompressed.bytes";
+
     /** The broker's own keys. */
     static final ConfigDef OWN = new ConfigDef()
             .define("listeners", Type.STRING, "PLAINTEXT://:9092", Importance.HIGH,
@@ -73,7 +78,11 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
             .define("auto.create.topics.enable", Type.BOOLEAN, true, Importance.HIGH,
                     "Whether Metadata creates the topics it is asked for and that do not exist.")
             .define("num.partitions", Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
-                    "Partitions of a topic created without a count.");
+                    "Partitions of a topic created without a count.")
+            .define(MAX_UNCOMPRESSED_BYTES, Type.LONG, BatchValidator.Rules.DEFAULT_MAX_UNCOMPRESSED_BYTES,
+                    Range.atLeast(0), Importance.MEDIUM, "The most a compressed batch's records may take once "
+                            + "decompressed; a produced batch past it is refused with MESSAGE_TOO_LARGE (a producer "
+                            + "then splits it). Bounds the work a few kilobytes of a compression bomb can cause.");
 
     /** Every key the broker reads: its own, the store's and the coordinators'. */
     public static final ConfigDef CONFIG_DEF = merge(OWN, StoreConfigs.CONFIG_DEF, GroupConfig.CONFIG_DEF,
@@ -138,7 +147,8 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
         if (v.get("num.network.threads") == null) {
             v.put("num.network.threads", Runtime.getRuntime().availableProcessors());
         }
-        TopicDefaults topicDefaults = TopicDefaults.of(props);
+        TopicDefaults topicDefaults = TopicDefaults.of(props)
+                .withMaxUncompressedBytes((Long) v.get(MAX_UNCOMPRESSED_BYTES));
         // One source for the default retention: the store's matches what DescribeConfigs reports for topics.
         StoreConfig store = StoreConfigs.from(dataDir, v, TopicConfigs.retention(topicDefaults, Map.of()));
         v.put("store.transient.pool.enable", store.transientStorePoolEnabled());
@@ -155,6 +165,20 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
             part.configKeys().values().forEach(all::define); // define refuses a key defined twice
         }
         return all;
+    }
+
+    /**
+     * {@code store.max.partitions}, resolved: when 0, half of this process's open-file limit (the rest is for
+     * connections and CommitLog files), so that topics alone can never use up the descriptors the store needs.
+     */
+    public int maxPartitions() {
+        int set = (Integer) values.get("store.max.partitions");
+        if (set > 0) {
+            return set;
+        }
+        long limit = ManagementFactory.getOperatingSystemMXBean()
+                instanceof UnixOperatingSystemMXBean unix ? unix.getMaxFileDescriptorCount() : -1;
+        return limit <= 0 ? 100_000 : (int) Math.min(Integer.MAX_VALUE, limit / 2);
     }
 
     private static Map<String, ConfigDef> sections() {

@@ -60,6 +60,10 @@ final class StoreConfigs {
                             + "whatever the partitions' retention.")
             .define("store.file.max.age.ms", Type.LONG, D.fileMaxAgeMs(), Range.atLeast(-1), Importance.LOW,
                     "A CommitLog file older than this goes, whatever the partitions' retention; -1 never.")
+            .define("store.max.partitions", Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+                    "Most partitions the broker's topics may have together; a creation past it is refused with "
+                            + "POLICY_VIOLATION. 0: half the process's open-file limit, since a partition holding "
+                            + "data keeps a descriptor open for its index.")
             .define("log.retention.check.interval.ms", Type.LONG, D.retentionCheckIntervalMs(), Range.atLeast(1),
                     Importance.MEDIUM, "How often retention runs.");
 

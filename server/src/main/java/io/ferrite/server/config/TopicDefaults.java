@@ -25,10 +25,17 @@ public final class TopicDefaults {
 
     private final Map<String, String> synonymProps;
     private final Map<String, String> values;
+    private final long maxUncompressedBytes;
 
-    private TopicDefaults(Map<String, String> synonymProps, Map<String, String> values) {
+    private TopicDefaults(Map<String, String> synonymProps, Map<String, String> values, long maxUncompressedBytes) {
         this.synonymProps = synonymProps;
         this.values = values;
+        this.maxUncompressedBytes = maxUncompressedBytes;
+    }
+
+    /** These defaults, with compressed batches bounded by {@code bytes} once decompressed (a broker-wide key). */
+    public TopicDefaults withMaxUncompressedBytes(long bytes) {
+        return new TopicDefaults(synonymProps, values, bytes);
     }
 
     /**
@@ -54,7 +61,8 @@ public final class TopicDefaults {
             }
             values.put(def.name(), value != null ? value : def.kafkaDefault());
         }
-        return new TopicDefaults(Map.copyOf(synonymProps), Map.copyOf(values));
+        return new TopicDefaults(Map.copyOf(synonymProps), Map.copyOf(values),
+                BatchValidator.Rules.DEFAULT_MAX_UNCOMPRESSED_BYTES);
     }
 
     private static String convert(TopicConfigDef def, BrokerSynonym s, String raw) {
@@ -94,7 +102,7 @@ public final class TopicDefaults {
                 logAppendTime ? TimestampType.LOG_APPEND_TIME : TimestampType.CREATE_TIME,
                 longValue(topicConfigs, "message.timestamp.before.max.ms"),
                 longValue(topicConfigs, "message.timestamp.after.max.ms"),
-                effective(topicConfigs, "cleanup.policy").contains("compact"));
+                effective(topicConfigs, "cleanup.policy").contains("compact"), maxUncompressedBytes);
     }
 
     public int intValue(Map<String, String> topicConfigs, String name) {

@@ -6,17 +6,32 @@ import io.ferrite.server.network.ApiRegistry;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Store;
 import io.ferrite.txn.TransactionCoordinator;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The data plane's APIs: Produce, Fetch, ListOffsets, OffsetForLeaderEpoch, DeleteRecords, DescribeLogDirs,
- * DescribeProducers and WriteTxnMarkers, on the store. Owns the fetches waiting for data ({@link FetchWaiters}, thread {@code ferrite-fetch-timer}),
- * stopped by {@link #close}. Made before its APIs are registered, so that the transaction coordinator's markers
+ * DescribeProducers and WriteTxnMarkers, on the store. Owns the fetches waiting for data ({@link FetchWaiters}, thread
+ * {@code ferrite-fetch-timer}) and the threads compressed batches are checked on, both stopped by {@link #close}.
+ * Made before its APIs are registered, so that the transaction coordinator's markers
  * can wake fetches ({@link #appended}) while Produce asks that coordinator.
  */
 public final class LogApis implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(LogApis.class);
+
     private final FetchWaiters fetches = new FetchWaiters();
+    /**
+     * Threads {@code ferrite-validate-N}, one per core: compressed produce batches are inflated and checked
+     * here rather than on an event loop, where a large one would stall every connection of that loop.
+     */
+    private final ExecutorService validators = Executors.newFixedThreadPool(
+            Runtime.getRuntime().availableProcessors(), new DefaultThreadFactory("ferrite-validate", true));
 
     /** Fetches waiting on the partition answer: something was written to it outside Produce. */
     public void appended(PartitionKey key) {
@@ -30,7 +45,8 @@ public final class LogApis implements AutoCloseable {
     public LogApis register(ApiRegistry apis, TopicRegistry topics, Store store, Clock clock, AdminExecutor admin,
                             TransactionCoordinator transactions) {
         // Produce 0-2 advertised as Kafka does, for old librdkafka's feature checks; served from 3.
-        apis.register(ApiKeys.PRODUCE, 0, 13, new ProduceHandler(topics, store, clock, fetches, transactions))
+        apis.register(ApiKeys.PRODUCE, 0, 13, new ProduceHandler(topics, store, clock, fetches, transactions,
+                validators))
                 .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(topics, store))
                 .register(ApiKeys.FETCH, 4, 18, new FetchHandler(topics, store, fetches))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(topics, store))
@@ -41,9 +57,19 @@ public final class LogApis implements AutoCloseable {
         return this;
     }
 
-    /** Releases the waiting fetches and stops their timer thread. */
+    /** Releases the waiting fetches and stops their timer thread; lets batches being checked finish (bounded). */
     @Override
     public void close() {
         fetches.close();
+        validators.shutdown();
+        try {
+            if (!validators.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("produce batches still being validated after 10 s; stopping");
+                validators.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            validators.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 }

@@ -19,6 +19,8 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.ConcurrentTransactionsException;
@@ -61,9 +63,19 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private record Queued(long producerId, PartitionKey key) {
     }
 
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
+    /** Where compressed batches are inflated and checked: {@link LogApis}'s validator threads. */
+    private final Executor validators;
+    /**
+     * Per partition, the last append handed to the validator threads and not yet done (appended, refused, or
+     * queued for the transaction coordinator); the partition's next appends run after it, on those threads.
+     */
+    private final ConcurrentHashMap<PartitionKey, CompletableFuture<?>> ordered = new ConcurrentHashMap<>();
+
     /** Topics are looked up per request, so a changed config applies from the next produce on. */
     ProduceHandler(TopicRegistry topics, Store store, Clock clock, FetchWaiters fetches,
-                   TransactionCoordinator transactions) {
+                   TransactionCoordinator transactions, Executor validators) {
+        this.validators = validators;
         this.topics = topics;
         this.store = store;
         this.clock = clock;
@@ -129,13 +141,41 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         });
     }
 
-    /** Validates and appends one partition's batch; failures come back as an already failed future. */
+    /**
+     * Validates and appends one partition's batch; failures come back as an already failed future. An
+     * uncompressed batch is checked in place on the calling event loop. A compressed one must be inflated to be
+     * checked, which can take long (a bomb inflates up to the broker's bound), so it is copied out of the request
+     * and checked and appended on a validator thread; until that is done, later batches to the partition
+     * follow it there ({@link #ordered}), so appends keep the order the requests came in.
+     */
     private CompletableFuture<AppendResult> append(Topic topic, ProduceRequestData.PartitionProduceData pd,
                                                    PartitionProduceResponse pr, short version, String transactionalId) {
+        ByteBuffer records = pd.records() instanceof MemoryRecords m ? m.buffer() : ByteBuffer.allocate(0);
+        PartitionKey key = new PartitionKey(topic.name(), pd.index());
+        if (!BatchValidator.isCompressed(records) && !ordered.containsKey(key)) {
+            return validateAndAppend(topic, key, records, pr, version, transactionalId);
+        }
+        ByteBuffer copy = ByteBuffer.allocate(records.remaining()).put(records.duplicate()).flip();
+        CompletableFuture<CompletableFuture<AppendResult>> step = new CompletableFuture<>();
+        ordered.compute(key, (k, before) -> {
+            try {
+                (before == null ? DONE : before).whenCompleteAsync((v, e) ->
+                        step.complete(validateAndAppend(topic, key, copy, pr, version, transactionalId)), validators);
+            } catch (RejectedExecutionException e) { // closing
+                step.completeExceptionally(new IllegalStateException("the broker is shutting down", e));
+            }
+            return step;
+        });
+        step.whenComplete((f, e) -> ordered.remove(key, step));
+        return step.thenCompose(f -> f);
+    }
+
+    private CompletableFuture<AppendResult> validateAndAppend(Topic topic, PartitionKey key, ByteBuffer records,
+                                                              PartitionProduceResponse pr, short version,
+                                                              String transactionalId) {
         BatchValidator.Rules rules = topic.produceRules();
         boolean logAppendTime = rules.timestampType() == TimestampType.LOG_APPEND_TIME;
         try {
-            ByteBuffer records = pd.records() instanceof MemoryRecords m ? m.buffer() : ByteBuffer.allocate(0);
             ByteBuffer batch = BatchValidator.validate(records, rules, clock.millis());
             short attributes = RecordBatchHeader.attributes(batch);
             if ((attributes & COMPRESSION_MASK) == ZSTD && version < 7) {
@@ -145,7 +185,6 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                 return failed(pr, Errors.TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
                         "a transactional batch needs the request's transactional id");
             }
-            PartitionKey key = new PartitionKey(topic.name(), pd.index());
             if (RecordBatchHeader.isTransactional(batch)) {
                 Queued q = new Queued(RecordBatchHeader.producerId(batch), key);
                 if (!queued.containsKey(q)) { // nothing of this producer waits for the coordinator here

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -24,8 +25,10 @@ import java.util.function.Consumer;
 import java.util.function.UnaryOperator;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidPartitionsException;
 import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.errors.PolicyViolationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
@@ -58,13 +61,29 @@ public final class TopicRegistry {
     private final TopicDefaults defaults;
     private final Map<String, Topic> byName = new ConcurrentHashMap<>();
     private final Map<Uuid, Topic> byId = new ConcurrentHashMap<>();
+    /** Each topic's name with '.' and '_' made one, to its name: collisions are a lookup, not a scan. */
+    private final Map<String, String> unifiedNames = new HashMap<>();
+    private final int maxPartitions;
+    /** The partitions of every topic together; changed under the registry's lock. */
+    private long partitionCount;
     private volatile Consumer<String> deleted = name -> { };
 
-    private TopicRegistry(Path dir, Store store, TopicDefaults defaults) {
+    private TopicRegistry(Path dir, Store store, TopicDefaults defaults, int maxPartitions) {
         this.dir = dir;
         this.store = store;
         this.defaults = defaults;
+        this.maxPartitions = maxPartitions;
     }
+
+    /**
+     * Kafka's controller refuses a CreateTopics asking for more partitions than this in all, with
+     * POLICY_VIOLATION and this message; the broker applies the same bound to CreatePartitions and to the
+     * topics one Metadata request would create.
+     */
+    /** The key of the broker-wide bound, named in refusals. */
+    public static final String MAX_PARTITIONS_KEY = "store.max.partitions";
+    public static final int MAX_PARTITIONS_PER_REQUEST = 10_000;
+    public static final String TOO_MANY_PARTITIONS_PER_REQUEST = "Excessively large number of partitions per request.";
 
     /** A topic record, with its configs typed over the broker's defaults. */
     private Topic topic(String name, Uuid id, int partitions, int leaderEpoch, Map<String, String> configs) {
@@ -83,10 +102,20 @@ public final class TopicRegistry {
      * their configs ask for over the broker's {@code defaults}.
      */
     public static TopicRegistry open(Path dir, Store store, TopicDefaults defaults) {
-        TopicRegistry r = new TopicRegistry(dir, store, defaults);
+        return open(dir, store, defaults, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #open(Path, Store, TopicDefaults)}; creations and additions that would take the topics past
+     * {@code maxPartitions} partitions in all are refused. Topics already there stay, whatever their count.
+     */
+    public static TopicRegistry open(Path dir, Store store, TopicDefaults defaults, int maxPartitions) {
+        TopicRegistry r = new TopicRegistry(dir, store, defaults, maxPartitions);
         for (Topic t : r.read(dir.resolve(FILE))) {
             r.byName.put(t.name(), t);
             r.byId.put(t.id(), t);
+            r.unifiedNames.put(TopicNames.unifyCollisionChars(t.name()), t.name());
+            r.partitionCount += t.partitions();
             store.createPartitions(keys(t));
             r.applyRetention(t);
         }
@@ -146,33 +175,88 @@ public final class TopicRegistry {
     /**
      * Creates a topic, durably.
      *
-     * @throws InvalidTopicException for an illegal name, or one that collides with another on '.' and '_'
-     * @throws TopicExistsException  if it exists
+     * @throws InvalidTopicException     for an illegal name, or one that collides with another on '.' and '_'
+     * @throws TopicExistsException      if it exists
+     * @throws PolicyViolationException  if the broker would hold more than {@code store.max.partitions}
      */
-    public synchronized Topic create(String name, int partitions, Map<String, String> configs) {
-        String problem = TopicNames.problem(name);
-        if (problem != null) {
-            throw new InvalidTopicException(problem);
+    public Topic create(String name, int partitions, Map<String, String> configs) {
+        Creation c = createAll(List.of(new NewTopic(name, partitions, configs))).get(0);
+        if (c.error() != null) {
+            throw c.error();
         }
-        if (byName.containsKey(name)) {
-            throw new TopicExistsException(alreadyExists(name));
-        }
-        String unified = TopicNames.unifyCollisionChars(name);
-        for (String other : byName.keySet()) {
-            if (TopicNames.unifyCollisionChars(other).equals(unified)) {
-                throw new InvalidTopicException("topic '" + name + "' collides with existing topic '" + other
-                        + "': '.' and '_' may not be the only difference");
-            }
-        }
-        Topic t = topic(name, Uuid.randomUuid(), partitions, 0, configs);
+        return c.topic();
+    }
+
+    /** A topic to create: its name, partition count and configs (already validated). */
+    public record NewTopic(String name, int partitions, Map<String, String> configs) {
+    }
+
+    /** What became of one {@link NewTopic}: the topic created, or why not. */
+    public record Creation(String name, Topic topic, ApiException error) {
+    }
+
+    /**
+     * Creates the topics, in order, with one durable write of the file and one of the store's partition table
+     * for all of them, so that creating many topics at once costs one fsync rather than one per topic (and
+     * not a rewrite of the whole file per topic). Each is refused on its own as {@link #create} would refuse it;
+     * topics past {@code store.max.partitions} are refused with POLICY_VIOLATION. Nothing is created if the
+     * writes fail, which throws.
+     */
+    public synchronized List<Creation> createAll(List<NewTopic> wanted) {
+        List<Creation> out = new ArrayList<>(wanted.size());
         Map<String, Topic> next = new LinkedHashMap<>(byName);
-        next.put(name, t);
+        Map<String, String> unified = new HashMap<>(unifiedNames);
+        List<Topic> created = new ArrayList<>();
+        long total = partitionCount;
+        for (NewTopic n : wanted) {
+            ApiException refusal = refusal(n, next, unified, total);
+            if (refusal != null) {
+                out.add(new Creation(n.name(), null, refusal));
+                continue;
+            }
+            Topic t = topic(n.name(), Uuid.randomUuid(), n.partitions(), 0, n.configs());
+            next.put(t.name(), t);
+            unified.put(TopicNames.unifyCollisionChars(t.name()), t.name());
+            total += t.partitions();
+            created.add(t);
+            out.add(new Creation(t.name(), t, null));
+        }
+        if (created.isEmpty()) {
+            return out;
+        }
         write(next.values());
-        byName.put(name, t);
-        byId.put(t.id(), t);
-        store.createPartitions(keys(t));
-        applyRetention(t);
-        return t;
+        List<PartitionKey> keys = new ArrayList<>();
+        for (Topic t : created) {
+            byName.put(t.name(), t);
+            byId.put(t.id(), t);
+            keys.addAll(keys(t));
+        }
+        unifiedNames.putAll(unified);
+        partitionCount = total;
+        store.createPartitions(keys);
+        created.forEach(this::applyRetention);
+        return out;
+    }
+
+    private ApiException refusal(NewTopic n, Map<String, Topic> next, Map<String, String> unified, long total) {
+        String problem = TopicNames.problem(n.name());
+        if (problem != null) {
+            return new InvalidTopicException(problem);
+        }
+        if (next.containsKey(n.name())) {
+            return new TopicExistsException(alreadyExists(n.name()));
+        }
+        String other = unified.get(TopicNames.unifyCollisionChars(n.name()));
+        if (other != null) {
+            return new InvalidTopicException("topic '" + n.name() + "' collides with existing topic '" + other
+                    + "': '.' and '_' may not be the only difference");
+        }
+        if (total + n.partitions() > maxPartitions) {
+            return new PolicyViolationException("topic '" + n.name() + "' with " + n.partitions()
+                    + " partition(s) would take the broker past " + maxPartitions + " partitions ("
+                    + MAX_PARTITIONS_KEY + "); it has " + total);
+        }
+        return null;
     }
 
     /**
@@ -193,6 +277,11 @@ public final class TopicRegistry {
             throw new InvalidPartitionsException("topic '" + name + "' has " + t.partitions()
                     + " partitions; it can only grow");
         }
+        if (partitionCount + count - t.partitions() > maxPartitions) {
+            throw new PolicyViolationException("adding " + (count - t.partitions()) + " partition(s) to '" + name
+                    + "' would take the broker past " + maxPartitions + " partitions (" + MAX_PARTITIONS_KEY
+                    + "); it has " + partitionCount);
+        }
         Topic grown = topic(t.name(), t.id(), count, t.leaderEpoch(), t.configs());
         Map<String, Topic> next = new LinkedHashMap<>(byName);
         next.put(name, grown);
@@ -201,6 +290,7 @@ public final class TopicRegistry {
         applyRetention(grown);
         byName.put(name, grown);
         byId.put(grown.id(), grown);
+        partitionCount += count - t.partitions();
         return grown;
     }
 
@@ -255,6 +345,8 @@ public final class TopicRegistry {
         write(next.values());
         byName.remove(t.name());
         byId.remove(t.id());
+        unifiedNames.remove(TopicNames.unifyCollisionChars(t.name()));
+        partitionCount -= t.partitions();
     }
 
     private static List<PartitionKey> keys(Topic t) {
