@@ -117,6 +117,7 @@ public final class FerriteProcess implements BrokerUnderTest {
 
         List<String> command = new ArrayList<>();
         command.add(ChildProcess.java());
+        command.add("-XX:+ExitOnOutOfMemoryError"); // fail-stop, as config/jvm.options has bin/broker run it
         command.addAll(jvmOptions);
         command.addAll(List.of(
                 "-Dlog4j2.configurationFile=" + root.resolve("config/log4j2.xml"),

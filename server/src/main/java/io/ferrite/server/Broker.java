@@ -4,6 +4,7 @@ import io.ferrite.group.GroupCoordinator;
 import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.server.network.KafkaServer;
 import java.time.Clock;
+import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -36,6 +37,14 @@ public final class Broker implements AutoCloseable {
         LOG.info("node {} of cluster {} is up with {} topics", parts.identity.nodeId(), parts.identity.clusterId(),
                 parts.topics.all().size());
         return new Broker(parts, server[0]);
+    }
+
+    /**
+     * Who hears, once, that the store went offline (see {@code Store.onFailure}): from then on nothing produced
+     * can be made durable, so {@link Main} stops the broker.
+     */
+    public void onStoreFailure(Consumer<? super Exception> listener) {
+        parts.store.onFailure(listener::accept);
     }
 
     public int port() {

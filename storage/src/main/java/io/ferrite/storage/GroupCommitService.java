@@ -35,6 +35,7 @@ final class GroupCommitService implements Agent {
     private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
     private volatile ServiceRunner runner;
     private volatile boolean stopped;
+    private volatile StoreException failure;
     private int lastRound;
 
     /**
@@ -61,6 +62,11 @@ final class GroupCommitService implements Agent {
     CompletableFuture<AppendResult> submit(AppendResult result, long endPosition) {
         CompletableFuture<AppendResult> f = new CompletableFuture<>();
         requests.add(new Request(endPosition, result, f));
+        StoreException failed = failure;
+        if (failed != null) { // offline: checked after adding, so failPending cannot miss this one
+            failPending(failed);
+            return f;
+        }
         if (stopped) {
             settleAfterStop(); // an append that raced the stop: answered here, never left waiting
             return f;
@@ -93,12 +99,15 @@ final class GroupCommitService implements Agent {
                 log.commit();
             }
             flushed = log.flush();
-        } catch (IOException | RuntimeException e) {
+        } catch (Throwable e) { // an Error too: the appends waiting on this fsync must hear of it
             StoreException failure = e instanceof IOException io
                     ? StoreException.fromIo("fsync failed", log.files().dir(), io)
                     : new StoreException(StoreException.Category.IO, "fsync failed", e);
             onFailure.accept(failure);
             batch.forEach(r -> r.future.completeExceptionally(failure));
+            if (e instanceof Error error) {
+                throw error; // the thread dies (ServiceRunner), and the store is offline already
+            }
             return batch.size();
         }
         for (Request r : batch) {
@@ -126,6 +135,17 @@ final class GroupCommitService implements Agent {
         }
         stopped = true;
         settleAfterStop();
+    }
+
+    /**
+     * The store went offline: what waits is failed with {@code failure}, and so is what comes later, since no
+     * fsync may count for it any more.
+     */
+    void failPending(StoreException failure) {
+        this.failure = failure;
+        for (Request r; (r = requests.poll()) != null; ) {
+            r.future.completeExceptionally(failure);
+        }
     }
 
     /** Completes what is already durable and fails the rest: no fsync will come for it any more. */

@@ -1,6 +1,7 @@
 package io.ferrite.storage;
 
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -11,18 +12,28 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>An exception from {@code doWork()} is logged and the loop goes on after an idle period: a failing
  * disk must not silently end the flush thread. Agents report data-path failures through their own futures.
+ * An {@link Error} (out of memory, a fault in a mapped file, a bug that overflows the stack) ends the thread:
+ * it is logged as the thread's death and handed to {@code onDeath}, whose owner decides what a store without
+ * that service is worth (the store goes offline), rather than leaving a service silently gone.
  */
 public final class ServiceRunner implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(ServiceRunner.class);
 
     private final Agent agent;
     private final long idleNanos;
+    private final Consumer<Throwable> onDeath;
     private final Thread thread;
     private volatile boolean running;
     private volatile boolean woken;
 
     public ServiceRunner(Agent agent, long idleMillis) {
+        this(agent, idleMillis, e -> { });
+    }
+
+    /** As above; {@code onDeath} hears of the {@link Error} that ended the thread, on that thread. */
+    public ServiceRunner(Agent agent, long idleMillis, Consumer<Throwable> onDeath) {
         this.agent = agent;
+        this.onDeath = onDeath;
         this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
         this.thread = new Thread(this::run, agent.roleName());
         this.thread.setDaemon(true);
@@ -54,6 +65,15 @@ public final class ServiceRunner implements AutoCloseable {
             } catch (Exception e) {
                 LOG.error("{} failed; retrying after {} ms", agent.roleName(), idleNanos / 1_000_000, e);
                 work = 0;
+            } catch (Throwable t) {
+                running = false;
+                LOG.fatal("thread {} died and will not run again", agent.roleName(), t);
+                try {
+                    onDeath.accept(t);
+                } catch (Throwable again) {
+                    LOG.fatal("telling of {}'s death failed", agent.roleName(), again);
+                }
+                return; // no onClose: the agent's state is whatever the error left it in
             }
             if (work == 0 && running) {
                 if (!woken) {

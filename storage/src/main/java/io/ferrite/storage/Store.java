@@ -10,6 +10,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -42,6 +43,7 @@ public final class Store implements AutoCloseable {
     private final ServiceRunner commitRunner;
     private final RetentionService retention;
     private volatile StoreException failure;
+    private volatile Consumer<StoreException> failureListener;
     private volatile boolean closed;
 
     private Store(StoreConfig config, Clock clock, BlockAllocator blocks, Collection<PartitionKey> pinned)
@@ -77,30 +79,31 @@ public final class Store implements AutoCloseable {
         this.reader = new LogReader(logFiles, config.readVerifyCrc());
 
         boolean sync = config.flushMode() == FlushMode.SYNC;
-        ServiceRunner allocatorRunner = new ServiceRunner(allocator, 1000);
+        ServiceRunner allocatorRunner = new ServiceRunner(allocator, 1000, this::serviceDied);
         allocator.attach(allocatorRunner);
         services.add(allocatorRunner.start());
         this.groupCommit = sync
                 ? new GroupCommitService(commitLog, pool != null, config.groupCommitGatherMicros(), this::fail) : null;
         if (sync) {
-            ServiceRunner r = new ServiceRunner(groupCommit, 10);
+            ServiceRunner r = new ServiceRunner(groupCommit, 10, this::serviceDied);
             groupCommit.attach(r);
             services.add(r.start());
         }
         this.commitRunner = pool != null && !sync
-                ? new ServiceRunner(new CommitService(commitLog), config.commitIntervalMs()).start() : null;
+                ? new ServiceRunner(new CommitService(commitLog), config.commitIntervalMs(), this::serviceDied).start()
+                : null;
         if (commitRunner != null) {
             services.add(commitRunner);
         }
         services.add(new ServiceRunner(new FlushService(commitLog, partitions, !sync, config.releaseFlushedPages(),
-                this::fail), config.flushIntervalMs()).start());
+                this::fail), config.flushIntervalMs(), this::serviceDied).start());
         // Pinned before retention's first pass, which runs as soon as it starts.
         partitions.create(pinned);
         for (PartitionKey k : pinned) {
             partitions.require(k).pin();
         }
         this.retention = new RetentionService(commitLog, partitions, config, clock);
-        services.add(new ServiceRunner(retention, config.retentionCheckIntervalMs()).start());
+        services.add(new ServiceRunner(retention, config.retentionCheckIntervalMs(), this::serviceDied).start());
     }
 
     /** Opens (creating or recovering) the store under {@code config.dataDir()}. */
@@ -333,10 +336,42 @@ public final class Store implements AutoCloseable {
         return retention.doWork();
     }
 
+    /**
+     * Who hears, once, that the store went offline (a failed fsync, a service thread that died): the broker,
+     * which stops rather than serve what it can no longer make durable. Called on the failing thread.
+     */
+    public void onFailure(Consumer<StoreException> listener) {
+        this.failureListener = listener;
+        StoreException f = failure;
+        if (f != null) {
+            listener.accept(f);
+        }
+    }
+
+    /** Whether the store went offline; null while it serves. */
+    public StoreException failure() {
+        return failure;
+    }
+
+    /** A service without which the store cannot go on: its appends would never be flushed, its files never made. */
+    private void serviceDied(Throwable t) {
+        fail(new StoreException(StoreException.Category.IO, "a store service thread died: " + t, t));
+    }
+
     private void fail(StoreException e) {
-        if (failure == null) {
+        synchronized (this) {
+            if (failure != null) {
+                return;
+            }
             LOG.error("the store at {} is offline: {}", root, e.getMessage(), e);
             failure = e;
+        }
+        if (groupCommit != null) {
+            groupCommit.failPending(e);
+        }
+        Consumer<StoreException> listener = failureListener;
+        if (listener != null) {
+            listener.accept(e);
         }
     }
 

@@ -2,6 +2,7 @@ package io.ferrite.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -266,6 +268,39 @@ class ServiceTest {
         try (ServiceRunner runner = new ServiceRunner(agent, 1).start()) {
             assertTrue(again.await(10, TimeUnit.SECONDS));
             assertTrue(runner.isRunning());
+        }
+    }
+
+    @Test
+    void anErrorEndsTheRunnerAndIsHandedToItsOwner() throws Exception {
+        CompletableFuture<Throwable> death = new CompletableFuture<>();
+        AtomicInteger calls = new AtomicInteger();
+        AtomicBoolean closed = new AtomicBoolean();
+        Agent agent = new Agent() {
+            @Override
+            public String roleName() {
+                return "ferrite-dying-agent";
+            }
+
+            @Override
+            public int doWork() {
+                calls.incrementAndGet();
+                throw new OutOfMemoryError("simulated");
+            }
+
+            @Override
+            public void onClose() {
+                closed.set(true);
+            }
+        };
+        try (ServiceRunner runner = new ServiceRunner(agent, 1, death::complete).start()) {
+            assertInstanceOf(OutOfMemoryError.class, death.get(10, TimeUnit.SECONDS));
+            for (int i = 0; i < 100 && runner.isRunning(); i++) {
+                Thread.sleep(10);
+            }
+            assertFalse(runner.isRunning());
+            assertEquals(1, calls.get(), "a dead service is not run again");
+            assertFalse(closed.get(), "nor closed as if it had stopped cleanly");
         }
     }
 }

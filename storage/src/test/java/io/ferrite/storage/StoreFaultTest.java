@@ -3,6 +3,7 @@ package io.ferrite.storage;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -12,10 +13,17 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -88,7 +96,10 @@ class StoreFaultTest {
     void halfWrittenEntryAfterTheCheckpointIsTruncated() throws Exception {
         Path copy = dir.resolve("crashed");
         List<String> p1;
-        try (Store store = TestBatches.open(dir.resolve("live"), FlushMode.ASYNC)) {
+        // No periodic flush while it runs: the last checkpoint stays the one written when the partitions were
+        // made, so the torn entry lies after it whatever the timing.
+        StoreConfig unflushed = TestBatches.smallConfig(dir.resolve("live"), FlushMode.ASYNC, 3_600_000);
+        try (Store store = Store.open(unflushed, Clock.systemUTC())) {
             fill(store, 30);
             p1 = readAll(store, P1);
             // A copy of the files taken while the store runs is what a crash leaves: abort file, old checkpoint.
@@ -384,5 +395,54 @@ class StoreFaultTest {
             }
         }
         return out;
+    }
+
+    /**
+     * A service thread that dies of an {@link Error} (here the retention thread, through the clock it reads)
+     * takes the store offline at once: the owner hears of it, appends waiting for an fsync are failed rather
+     * than left hanging, and later appends are refused.
+     */
+    @Test
+    void aServiceThreadThatDiesTakesTheStoreOffline() throws Exception {
+        AtomicBoolean poison = new AtomicBoolean();
+        Clock clock = new Clock() {
+            @Override
+            public long millis() {
+                if (poison.get() && Thread.currentThread().getName().equals("ferrite-retention")) {
+                    throw new InternalError("a fault in the retention thread");
+                }
+                return System.currentTimeMillis();
+            }
+
+            @Override
+            public Instant instant() {
+                return Instant.ofEpochMilli(millis());
+            }
+
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+        };
+        StoreConfig config = StoreConfig.builder(dir, FlushMode.SYNC).commitLogFileSize(1 << 20)
+                .retentionCheckIntervalMs(20).build();
+        try (Store store = Store.open(config, clock)) {
+            store.createPartition(P0);
+            assertEquals(0, store.append(P0, TestBatches.batch("before", 1, 1000), 0, false).get().baseOffset());
+            CompletableFuture<StoreException> heard = new CompletableFuture<>();
+            store.onFailure(heard::complete);
+            poison.set(true);
+            StoreException offline = heard.get(10, TimeUnit.SECONDS);
+            assertTrue(offline.getMessage().contains("died"), offline.getMessage());
+            assertSame(offline, store.failure());
+            StoreException refused = assertThrows(StoreException.class,
+                    () -> store.append(P0, TestBatches.batch("after", 1, 1001), 0, false));
+            assertTrue(refused.getMessage().contains("offline"), refused.getMessage());
+        }
     }
 }

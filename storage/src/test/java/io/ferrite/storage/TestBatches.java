@@ -68,10 +68,15 @@ final class TestBatches {
 
     /** Small files so tests roll over often: 64 KiB CommitLog files, 256-entry queue files. */
     static StoreConfig smallConfig(Path dir, FlushMode mode) {
+        return smallConfig(dir, mode, 20);
+    }
+
+    /** As above, flushing (and checkpointing) every {@code flushIntervalMs}. */
+    static StoreConfig smallConfig(Path dir, FlushMode mode, long flushIntervalMs) {
         return StoreConfig.builder(dir, mode)
                 .commitLogFileSize(64 * 1024)
                 .consumeQueueEntriesPerFile(256)
-                .flushIntervalMs(20)
+                .flushIntervalMs(flushIntervalMs)
                 .warmFiles(true)
                 .warmFlushPages(4)
                 .transientStorePoolEnabled(false)
