@@ -1,6 +1,7 @@
 package io.ferrite.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.CompositeByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import org.apache.logging.log4j.LogManager;
@@ -15,6 +16,11 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>The size is checked before anything is allocated or waited for: a negative size, or one above
  * {@code socket.request.max.bytes}, closes the connection with one log line, as Kafka's broker does.
+ *
+ * <p>Each frame's size is taken from the broker's {@link RequestBudget} as soon as it is known; whoever
+ * answers the request gives it back. When the budget is spent, the connection stops being read
+ * ({@link ReadGate#BUDGET}) with the bytes already read after the size field set aside, and goes on when
+ * there is room again.
  */
 public final class KafkaFrameDecoder extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LogManager.getLogger(KafkaFrameDecoder.class);
@@ -25,23 +31,41 @@ public final class KafkaFrameDecoder extends ChannelInboundHandlerAdapter {
     static final int EAGER_BYTES = 1 << 20;
 
     private final int maxFrameBytes;
+    private final RequestBudget budget;
     /** The size field read so far, when a read ended inside it; {@code sizeBytes} of its 4 bytes are in. */
     private int size;
     private int sizeBytes;
-    /** The frame being filled across reads, or null between frames. */
+    /** The frame being filled across reads, or null between frames; its size is taken from the budget. */
     private ByteBuf partial;
+    /** While waiting for the budget: the size of the frame waiting, and the bytes read after its size field. */
+    private int waitingSize = -1;
+    private CompositeByteBuf setAside;
     private boolean closed;
 
     public KafkaFrameDecoder(int maxFrameBytes) {
+        this(maxFrameBytes, RequestBudget.UNBOUNDED);
+    }
+
+    public KafkaFrameDecoder(int maxFrameBytes, RequestBudget budget) {
         if (maxFrameBytes <= 0) {
             throw new IllegalArgumentException("socket.request.max.bytes must be positive");
         }
         this.maxFrameBytes = maxFrameBytes;
+        this.budget = budget;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf in = (ByteBuf) msg;
+        if (setAside != null) { // read in the same read loop as the frame that is waiting: keep it for later
+            setAside.addComponent(true, in);
+            return;
+        }
+        decode(ctx, in);
+    }
+
+    /** Decodes what {@code in} holds and releases it. */
+    private void decode(ChannelHandlerContext ctx, ByteBuf in) {
         try {
             while (in.isReadable() && !closed) {
                 if (partial != null) {
@@ -70,35 +94,76 @@ public final class KafkaFrameDecoder extends ChannelInboundHandlerAdapter {
                     ctx.close();
                     return;
                 }
-                if (in.readableBytes() >= frameSize) {
-                    ctx.fireChannelRead(in.readRetainedSlice(frameSize));
-                } else {
-                    // Sized for what a frame of that size usually is (Kafka's producers send at most 1 MiB by
-                    // default); a bigger one grows as its bytes arrive, so a size field alone never reserves
-                    // more than that.
-                    partial = ctx.alloc().directBuffer(Math.min(frameSize, EAGER_BYTES), frameSize);
+                if (!budget.tryTake(frameSize)) {
+                    waitFor(ctx, frameSize, in);
+                    return;
                 }
+                startFrame(ctx, frameSize, in);
             }
         } finally {
             in.release();
         }
     }
 
+    private void startFrame(ChannelHandlerContext ctx, int frameSize, ByteBuf in) {
+        if (in.readableBytes() >= frameSize) {
+            ctx.fireChannelRead(in.readRetainedSlice(frameSize));
+        } else {
+            // Sized for what a frame of that size usually is (Kafka's producers send at most 1 MiB by default);
+            // a bigger one grows as its bytes arrive, so a size field alone never makes more than that.
+            partial = ctx.alloc().directBuffer(Math.min(frameSize, EAGER_BYTES), frameSize);
+        }
+    }
+
+    private void waitFor(ChannelHandlerContext ctx, int frameSize, ByteBuf in) {
+        waitingSize = frameSize;
+        setAside = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+        setAside.addComponent(true, in.retainedSlice());
+        in.skipBytes(in.readableBytes());
+        ReadGate.of(ctx.channel()).close(ReadGate.BUDGET);
+        budget.whenAvailable(() -> ctx.executor().execute(() -> resume(ctx)));
+    }
+
+    /** On the event loop, once the budget may have room: the waiting frame goes on, then what came after it. */
+    private void resume(ChannelHandlerContext ctx) {
+        if (setAside == null || closed) {
+            return;
+        }
+        if (!budget.tryTake(waitingSize)) { // another connection took it first
+            budget.whenAvailable(() -> ctx.executor().execute(() -> resume(ctx)));
+            return;
+        }
+        ByteBuf rest = setAside;
+        int frameSize = waitingSize;
+        setAside = null;
+        waitingSize = -1;
+        ReadGate.of(ctx.channel()).open(ReadGate.BUDGET);
+        startFrame(ctx, frameSize, rest);
+        decode(ctx, rest);
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-        releasePartial();
+        release();
         super.channelInactive(ctx);
     }
 
     @Override
     public void handlerRemoved(ChannelHandlerContext ctx) {
-        releasePartial();
+        release();
     }
 
-    private void releasePartial() {
+    /** The frame being filled goes, and its size back to the budget; bytes set aside go too. */
+    private void release() {
+        closed = true;
         if (partial != null) {
+            budget.giveBack(partial.maxCapacity());
             partial.release();
             partial = null;
+        }
+        if (setAside != null) {
+            setAside.release();
+            setAside = null;
         }
     }
 }

@@ -113,4 +113,35 @@ class KafkaFrameDecoderTest {
         assertTrue(ch.isOpen(), "exactly the limit waits for its bytes");
         ch.close();
     }
+
+    /**
+     * With the budget spent, a frame waits with the bytes read after its size set aside and the channel not read;
+     * once bytes come back, it and the frames after it go on, whole and in order.
+     */
+    @Test
+    void framesWaitForTheBudgetAndGoOnInOrderOnceItHasRoom() {
+        RequestBudget budget = new RequestBudget(100);
+        assertTrue(budget.tryTake(100)); // spent by other connections
+        EmbeddedChannel ch = new EmbeddedChannel(new KafkaFrameDecoder(1024, budget));
+        ByteBuf both = Unpooled.wrappedBuffer(frame(10, 1), frame(5, 2));
+        ch.writeInbound(both.readRetainedSlice(20)); // the first frame whole and part of the second
+        assertNull(ch.readInbound());
+        assertFalse(ch.config().isAutoRead(), "not read while waiting");
+        ch.writeInbound(both); // read in the same loop anyway: kept behind the waiting frame
+        assertNull(ch.readInbound());
+
+        budget.giveBack(100);
+        ch.runPendingTasks();
+        ByteBuf first = ch.readInbound();
+        ByteBuf second = ch.readInbound();
+        assertEquals(10, first.readableBytes());
+        assertEquals(1, first.getByte(9));
+        assertEquals(5, second.readableBytes());
+        assertEquals(2, second.getByte(4));
+        assertTrue(ch.config().isAutoRead());
+        assertEquals(100 - 15, budget.available(), "both frames hold their sizes until answered");
+        first.release();
+        second.release();
+        assertFalse(ch.finish());
+    }
 }

@@ -29,7 +29,7 @@ public final class Broker implements AutoCloseable {
         BrokerParts parts = BrokerParts.open(config, clock,
                 () -> config.advertisedPort() > 0 ? config.advertisedPort() : server[0].port());
         try {
-            server[0] = new KafkaServer(config, parts.apis).start();
+            server[0] = new KafkaServer(config, parts.apis, clock).start();
         } catch (Exception e) { // includes a BindException Netty rethrows undeclared
             parts.close();
             throw e;

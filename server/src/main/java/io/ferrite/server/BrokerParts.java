@@ -60,7 +60,7 @@ final class BrokerParts implements AutoCloseable {
             topics.onDelete(groups::onTopicDeleted);
             ApiRegistry apis = new ApiRegistry();
             txns = TxnApis.register(apis, config, store, topics, groups, clock, admin, logs::appended);
-            logs.register(apis, topics, store, clock, admin, txns.coordinator());
+            logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes());
             AdminApis.register(apis, topics, identity, config, port, admin);
             GroupApis.register(apis, groups);
             return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs);

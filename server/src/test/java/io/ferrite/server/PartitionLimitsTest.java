@@ -77,7 +77,7 @@ class PartitionLimitsTest {
             return 0;
         }
         try (Stream<Path> s = Files.walk(queues)) {
-            return s.filter(Files::isRegularFile).count();
+            return s.filter(f -> f.getFileName().toString().matches("\\d{20}")).count(); // index files only
         }
     }
 

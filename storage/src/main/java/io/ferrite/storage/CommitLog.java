@@ -28,6 +28,7 @@ final class CommitLog implements AutoCloseable {
     private final ByteBuffer head = ByteBuffer.allocateDirect(CommitLogEntry.HEAD_SIZE); // guarded by appendLock
     private volatile long confirmedPosition;
     private boolean closed; // guarded by appendLock
+    private volatile boolean refusingForDisk;
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
@@ -76,6 +77,10 @@ final class CommitLog implements AutoCloseable {
             }
             if (p.isDeleted()) {
                 throw new StoreException(StoreException.Category.UNKNOWN_PARTITION, "partition " + p.key() + " was deleted");
+            }
+            if (refusingForDisk && !p.pinned() && !RecordBatchHeader.isControl(batch)) {
+                throw new StoreException(StoreException.Category.DISK_FULL, "the disk is fuller than "
+                        + "store.max.disk.used.ratio allows; produce resumes once space is freed");
             }
             ProducerStateTable.BatchMetadata dup = p.producers().check(batch, verified);
             if (dup != null) {
@@ -126,6 +131,15 @@ final class CommitLog implements AutoCloseable {
         } finally {
             appendLock.unlock();
         }
+    }
+
+    /** Whether producers' batches are refused because the disk is too full (see {@link DiskMonitor}). */
+    boolean refusingForDisk() {
+        return refusingForDisk;
+    }
+
+    void refuseForDisk(boolean refuse) {
+        refusingForDisk = refuse;
     }
 
     /** Runs {@code action} with appends held off, for a consistent snapshot of positions and offsets. */

@@ -1,8 +1,10 @@
 package io.ferrite.storage;
 
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
@@ -11,13 +13,22 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The partition table: which partitions exist, their ids in the CommitLog, and the {@link Checkpoint} that
  * persists them. Creating or deleting a partition rewrites the checkpoint before it returns, so an entry
  * is never written for an id that a restart would not know.
+ *
+ * <p>The checkpoint is not the only record of the table: each queue directory holds its partition's identity
+ * ({@link PartitionMetadata}), made durable before the checkpoint names it. So a lost or damaged checkpoint
+ * is rebuilt from the directories ({@link #scan}) rather than taken for an empty store, and a directory the
+ * checkpoint does not name is removed only when it is known to be garbage (marked deleted, or holding no
+ * index file); any other is moved aside to {@code quarantine/} for an operator, never deleted.
  */
 final class Partitions {
+    private static final Logger LOG = LogManager.getLogger(Partitions.class);
     private final Path root;
     private final FileAllocator allocator;
     private final FileAllocator.Spec queueSpec;
@@ -36,18 +47,31 @@ final class Partitions {
     void load(Checkpoint cp) throws IOException {
         nextId = cp.nextPartitionId();
         checkpointedPosition = cp.commitLogPosition();
-        removeUnknownQueues(cp);
+        setAsideUnknownQueues(cp);
+        List<PartitionLog> withoutMetadata = new ArrayList<>();
         for (Checkpoint.PartitionRecord r : cp.partitions()) {
             ConsumeQueue q = newQueue(r.id());
             q.load(cp.commitLogPosition());
             PartitionLog p = new PartitionLog(r.id(), r.key(), q, abortedIndex(r.id()), r.logStartOffset());
             byKey.put(r.key(), p);
             byId.put(r.id(), p);
+            if (PartitionMetadata.readFrom(queueDir(r.id())) == null) { // made before the file existed, or damaged
+                Files.createDirectories(queueDir(r.id()));
+                new PartitionMetadata(r.id(), r.key()).writeInto(queueDir(r.id()));
+                withoutMetadata.add(p);
+            }
+        }
+        if (!withoutMetadata.isEmpty()) {
+            forceMetadata(withoutMetadata);
         }
     }
 
-    /** Queue directories the checkpoint does not name belong to deleted partitions, or to never-finished creations. */
-    private void removeUnknownQueues(Checkpoint cp) throws IOException {
+    /**
+     * Queue directories the checkpoint does not name: a deleted partition's (marked so), a creation that never
+     * finished (no index file yet), or something else (a checkpoint restored from an older copy, a bug), which
+     * is moved to {@code quarantine/<id>} with a warning rather than deleted.
+     */
+    private void setAsideUnknownQueues(Checkpoint cp) throws IOException {
         Path queues = root.resolve("consumequeue");
         if (!Files.isDirectory(queues)) {
             return;
@@ -59,11 +83,68 @@ final class Partitions {
             unknown = s.filter(d -> !known.contains(d.getFileName().toString())).toList();
         }
         for (Path dir : unknown) {
-            try (Stream<Path> files = Files.walk(dir)) {
-                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.delete(f);
-                }
+            if (PartitionMetadata.isMarkedDeleted(dir) || !holdsIndexFiles(dir)) {
+                deleteTree(dir);
+            } else {
+                Path aside = root.resolve("quarantine").resolve(dir.getFileName() + "-" + System.nanoTime());
+                Files.createDirectories(aside.getParent());
+                Files.move(dir, aside);
+                LOG.warn("queue directory {} ({}) is not in the checkpoint: moved to {}", dir,
+                        PartitionMetadata.readFrom(aside), aside);
             }
+        }
+    }
+
+    private static boolean holdsIndexFiles(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.anyMatch(f -> f.getFileName().toString().matches("\\d{20}"));
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(f);
+            }
+        }
+    }
+
+    /**
+     * The partition table as the queue directories record it, for a store whose checkpoint is lost or damaged:
+     * every directory with valid metadata and no deletion mark, at CommitLog position 0 (recovery then scans
+     * the whole log and re-indexes it) and log start 0 (raised to each queue's first batch once recovered).
+     * What DeleteRecords had moved the log start past comes back, if retention has not removed it yet.
+     */
+    static Checkpoint scan(Path root) throws IOException {
+        Path queues = root.resolve("consumequeue");
+        List<Checkpoint.PartitionRecord> found = new ArrayList<>();
+        int nextId = 0;
+        if (Files.isDirectory(queues)) {
+            List<Path> dirs;
+            try (Stream<Path> s = Files.list(queues)) {
+                dirs = s.sorted().toList();
+            }
+            for (Path dir : dirs) {
+                PartitionMetadata m = PartitionMetadata.readFrom(dir);
+                if (m == null || PartitionMetadata.isMarkedDeleted(dir)
+                        || !dir.getFileName().toString().equals(Integer.toString(m.id()))) {
+                    continue; // set aside by load, as a directory the table does not name
+                }
+                found.add(new Checkpoint.PartitionRecord(m.id(), m.key(), 0, 0));
+                nextId = Math.max(nextId, m.id() + 1);
+            }
+        }
+        return new Checkpoint(0, nextId, found);
+    }
+
+    /** Whether partitions were ever made here: a store with queue directories must have a checkpoint. */
+    static boolean hasQueues(Path root) throws IOException {
+        Path queues = root.resolve("consumequeue");
+        if (!Files.isDirectory(queues)) {
+            return false;
+        }
+        try (Stream<Path> s = Files.list(queues)) {
+            return s.findAny().isPresent();
         }
     }
 
@@ -112,6 +193,7 @@ final class Partitions {
                 }
                 int id = nextId++;
                 Files.createDirectories(queueDir(id));
+                new PartitionMetadata(id, key).writeInto(queueDir(id));
                 ConsumeQueue q = newQueue(id);
                 q.load(0);
                 added.add(new PartitionLog(id, key, q, abortedIndex(id), 0));
@@ -119,6 +201,7 @@ final class Partitions {
             if (added.isEmpty()) {
                 return;
             }
+            forceMetadata(added);
             List<PartitionLog> all = new ArrayList<>(byKey.values());
             all.addAll(added);
             writeCheckpoint(checkpointedPosition, all);
@@ -135,6 +218,25 @@ final class Partitions {
     }
 
     /**
+     * Makes the new partitions' metadata files and directories durable before the checkpoint names them: with
+     * one syncfs for many (one journal commit, where a file and directory fsync each would cost two disk round
+     * trips per partition), or one by one where syncfs is not available.
+     */
+    private void forceMetadata(List<PartitionLog> added) throws IOException {
+        if (added.size() > 1 && NativeIO.syncfs(root)) {
+            return;
+        }
+        for (PartitionLog p : added) {
+            try (FileChannel ch = FileChannel.open(queueDir(p.id()).resolve(PartitionMetadata.FILE),
+                    StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            AtomicFiles.fsyncDirectory(queueDir(p.id()));
+        }
+        AtomicFiles.fsyncDirectory(root.resolve("consumequeue"));
+    }
+
+    /**
      * Forgets the partition durably and deletes its queue. Its CommitLog entries stay until retention removes
      * their files; recovery skips them since the id is gone.
      */
@@ -142,6 +244,8 @@ final class Partitions {
         byKey.remove(p.key(), p);
         byId.remove(p.id(), p);
         try {
+            // Not forced: if the mark is lost in a crash, the directory is set aside instead of removed.
+            PartitionMetadata.markDeleted(queueDir(p.id()));
             writeCheckpoint(checkpointedPosition);
         } catch (IOException e) {
             throw StoreException.fromIo("cannot persist deletion of " + p.key(), root, e);
@@ -155,6 +259,8 @@ final class Partitions {
         p.queue().destroy();
         p.producers().delete();
         try {
+            Files.deleteIfExists(queueDir(p.id()).resolve(PartitionMetadata.FILE));
+            Files.deleteIfExists(queueDir(p.id()).resolve(PartitionMetadata.DELETED)); // last: nothing left to mark
             Files.deleteIfExists(queueDir(p.id()));
         } catch (IOException e) {
             // files still held by a reader are deleted when released; the empty directory may remain

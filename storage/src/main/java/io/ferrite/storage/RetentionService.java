@@ -1,7 +1,6 @@
 package io.ferrite.storage;
 
 import java.io.IOException;
-import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.time.Clock;
 import org.apache.logging.log4j.LogManager;
@@ -11,9 +10,10 @@ import org.apache.logging.log4j.Logger;
  * Retention: moves each partition's log start forward by its {@link Retention} limits, drops the queue
  * files wholly before it, and deletes CommitLog files that no partition needs any more.
  *
- * <p>Two global limits override the partitions: when the disk is fuller than {@code store.max.disk.used.ratio},
- * or the oldest CommitLog file is older than {@code store.file.max.age.ms}, the oldest file goes anyway, and
- * partitions whose batches were in it have their log start moved past them. A pinned partition (the group
+ * <p>Two global limits can override the partitions: when the oldest CommitLog file is older than
+ * {@code store.file.max.age.ms}, or (only with {@code store.disk.full.delete.oldest}) the disk is fuller than
+ * {@code store.max.disk.used.ratio}, the oldest file goes anyway, and partitions whose batches were in it have
+ * their log start moved past them. By default a full disk deletes nothing: {@link DiskMonitor} refuses appends. A pinned partition (the group
  * coordinator's) is never trimmed: its owner compacts it by rewriting its live state at the tail, and a
  * forced deletion stops at the first file it still reads from.
  *
@@ -26,6 +26,7 @@ final class RetentionService implements Agent {
     private final Partitions partitions;
     private final Retention defaultRetention;
     private final double maxDiskUsedRatio;
+    private final boolean diskFullDeletesOldest;
     private final long fileMaxAgeMs;
     private final Clock clock;
 
@@ -34,6 +35,7 @@ final class RetentionService implements Agent {
         this.partitions = partitions;
         this.defaultRetention = config.defaultRetention();
         this.maxDiskUsedRatio = config.maxDiskUsedRatio();
+        this.diskFullDeletesOldest = config.diskFullDeletesOldest();
         this.fileMaxAgeMs = config.fileMaxAgeMs();
         this.clock = clock;
     }
@@ -139,7 +141,7 @@ final class RetentionService implements Agent {
     }
 
     private boolean mustForceDelete(long now) throws IOException {
-        if (diskTooFull()) {
+        if (diskFullDeletesOldest && diskTooFull()) {
             return true;
         }
         if (fileMaxAgeMs < 0) {
@@ -150,8 +152,6 @@ final class RetentionService implements Agent {
     }
 
     private boolean diskTooFull() throws IOException {
-        FileStore store = Files.getFileStore(log.files().dir());
-        long total = store.getTotalSpace();
-        return total > 0 && (double) (total - store.getUsableSpace()) / total > maxDiskUsedRatio;
+        return DiskMonitor.usedRatio(log.files().dir()) > maxDiskUsedRatio;
     }
 }

@@ -56,7 +56,8 @@ public final class Store implements AutoCloseable {
         if (recoveredFromCrash) {
             LOG.warn("{} was not closed cleanly: recovering from the last checkpoint", root);
         }
-        Checkpoint cp = Checkpoint.read(root);
+        Checkpoint cp = readPartitionTable(root);
+        boolean tableRebuilt = !cp.partitions().isEmpty() && !Files.exists(root.resolve(Checkpoint.FILE));
         this.pool = config.transientStorePoolEnabled()
                 ? new TransientStorePool(config.transientStorePoolBuffers(), config.commitLogFileSize(), true)
                 : null;
@@ -71,6 +72,15 @@ public final class Store implements AutoCloseable {
                 config.consumeQueueEntriesPerFile() * ConsumeQueue.ENTRY_SIZE, false, false, false, false, false));
         partitions.load(cp);
         this.recovery = Recovery.run(commitLog, partitions, cp);
+        if (tableRebuilt) { // log starts were in the lost checkpoint: each starts at its first batch left
+            for (PartitionLog p : partitions.all()) {
+                ConsumeQueue q = p.queue();
+                ConsumeQueue.Entry first = q.startIndex() < q.endIndex() ? q.entry(q.startIndex()) : null;
+                if (first != null && first.baseOffset() > p.logStartOffset()) {
+                    p.truncateHead(first.baseOffset());
+                }
+            }
+        }
         // What recovery re-indexed, and CommitLog bytes it found only in the page cache, go to disk before a
         // checkpoint may count them.
         flushAllAndCheckpoint();
@@ -104,6 +114,32 @@ public final class Store implements AutoCloseable {
         }
         this.retention = new RetentionService(commitLog, partitions, config, clock);
         services.add(new ServiceRunner(retention, config.retentionCheckIntervalMs(), this::serviceDied).start());
+        if (!config.diskFullDeletesOldest()) {
+            services.add(new ServiceRunner(new DiskMonitor(commitLog, config.maxDiskUsedRatio()), 1000,
+                    this::serviceDied).start());
+        }
+    }
+
+    /**
+     * The checkpoint, or, when it is missing from a store that has partitions or cannot be read, the partition
+     * table as the queue directories record it (see {@link Partitions#scan}): losing one file must not cost
+     * every partition its data, as taking the store for a new one would.
+     */
+    private static Checkpoint readPartitionTable(Path root) throws IOException {
+        try {
+            Checkpoint cp = Checkpoint.read(root);
+            if (cp != Checkpoint.EMPTY || !Partitions.hasQueues(root)) {
+                return cp;
+            }
+            LOG.error("{} has partitions but no checkpoint: rebuilding the partition table from the partitions' "
+                    + "metadata and recovering the whole CommitLog", root);
+        } catch (IOException e) {
+            LOG.error("{}: rebuilding the partition table from the partitions' metadata and recovering the whole "
+                    + "CommitLog", e.getMessage());
+            Path damaged = root.resolve(Checkpoint.FILE);
+            Files.move(damaged, root.resolve(Checkpoint.FILE + ".damaged-" + System.nanoTime()));
+        }
+        return Partitions.scan(root);
     }
 
     /** Opens (creating or recovering) the store under {@code config.dataDir()}. */

@@ -29,8 +29,10 @@ import java.util.Objects;
  * @param readVerifyCrc                check both CRCs of every batch read ({@code store.read.verify.crc}, true)
  * @param releaseFlushedPages          drop this process's mappings of flushed CommitLog pages after each flush; the
  *                                     pages stay in the page cache ({@code store.release.flushed.pages}, true)
- * @param maxDiskUsedRatio             above this share of the disk used, the oldest CommitLog file goes regardless
- *                                     of partition retention ({@code store.max.disk.used.ratio}, 0.90)
+ * @param maxDiskUsedRatio             above this share of the disk used, appends are refused (DISK_FULL) until
+ *                                     retention or the operator frees space ({@code store.max.disk.used.ratio}, 0.90)
+ * @param diskFullDeletesOldest        above that share, delete the oldest CommitLog file instead, whatever the
+ *                                     partitions' retention ({@code store.disk.full.delete.oldest}, false)
  * @param fileMaxAgeMs                 a CommitLog file older than this goes regardless; -1 never ({@code store.file.max.age.ms}, -1)
  * @param retentionCheckIntervalMs     how often retention runs ({@code log.retention.check.interval.ms}, 300000)
  * @param defaultRetention             retention for partitions that set none ({@code log.retention.ms}, {@code log.retention.bytes})
@@ -52,6 +54,7 @@ public record StoreConfig(
         boolean readVerifyCrc,
         boolean releaseFlushedPages,
         double maxDiskUsedRatio,
+        boolean diskFullDeletesOldest,
         long fileMaxAgeMs,
         long retentionCheckIntervalMs,
         Retention defaultRetention) {
@@ -95,7 +98,7 @@ public record StoreConfig(
     public static StoreConfig defaults(Path dataDir, FlushMode mode) {
         boolean sync = mode == FlushMode.SYNC;
         return new StoreConfig(dataDir, 1 << 30, 65536, mode, 500, 100, false, 4096, false, false, sync, 3, 200,
-                true, true, 0.90, -1, 300_000, Retention.KAFKA_DEFAULT);
+                true, true, 0.90, false, -1, 300_000, Retention.KAFKA_DEFAULT);
     }
 
     /** A builder starting from the defaults of {@code mode}; {@link Builder#build()} validates. */
@@ -131,6 +134,7 @@ public record StoreConfig(
         private boolean readVerifyCrc;
         private boolean releaseFlushedPages;
         private double maxDiskUsedRatio;
+        private boolean diskFullDeletesOldest;
         private long fileMaxAgeMs;
         private long retentionCheckIntervalMs;
         private Retention defaultRetention;
@@ -152,6 +156,7 @@ public record StoreConfig(
             readVerifyCrc = c.readVerifyCrc;
             releaseFlushedPages = c.releaseFlushedPages;
             maxDiskUsedRatio = c.maxDiskUsedRatio;
+            diskFullDeletesOldest = c.diskFullDeletesOldest;
             fileMaxAgeMs = c.fileMaxAgeMs;
             retentionCheckIntervalMs = c.retentionCheckIntervalMs;
             defaultRetention = c.defaultRetention;
@@ -237,6 +242,11 @@ public record StoreConfig(
             return this;
         }
 
+        public Builder diskFullDeletesOldest(boolean v) {
+            diskFullDeletesOldest = v;
+            return this;
+        }
+
         public Builder fileMaxAgeMs(long v) {
             fileMaxAgeMs = v;
             return this;
@@ -255,8 +265,8 @@ public record StoreConfig(
         public StoreConfig build() {
             return new StoreConfig(dataDir, commitLogFileSize, consumeQueueEntriesPerFile, flushMode, flushIntervalMs,
                     groupCommitGatherMicros, warmFiles, warmFlushPages, mlock, appendIntoMapping, transientStorePoolEnabled,
-                    transientStorePoolBuffers, commitIntervalMs, readVerifyCrc, releaseFlushedPages, maxDiskUsedRatio, fileMaxAgeMs,
-                    retentionCheckIntervalMs, defaultRetention);
+                    transientStorePoolBuffers, commitIntervalMs, readVerifyCrc, releaseFlushedPages, maxDiskUsedRatio,
+                    diskFullDeletesOldest, fileMaxAgeMs, retentionCheckIntervalMs, defaultRetention);
         }
     }
 

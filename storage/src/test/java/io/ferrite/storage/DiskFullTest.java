@@ -3,6 +3,7 @@ package io.ferrite.storage;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -10,6 +11,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -464,6 +466,62 @@ class DiskFullTest {
             assertDiskFull(tryAppend(store, P1, batch("after-reopen", valueSize), "after-reopen", acked),
                     "after reopening");
             assertHoldsExactly(store, acked, P0, P1);
+        }
+    }
+
+    /**
+     * Above {@code store.max.disk.used.ratio} (here something else fills the disk: a ballast file) producers'
+     * batches are refused with DISK_FULL while the coordinators' pinned partition still takes appends, nothing
+     * written is deleted, and once the space is freed produce resumes by itself.
+     */
+    @Test
+    void aboveTheDiskRatioProduceIsRefusedNothingIsDeletedAndItResumesOnceSpaceIsFreed() throws Exception {
+        Path mnt = mountTmpfs();
+        Path data = mnt.resolve("store");
+        StoreConfig config = tmpfsConfig(data).toBuilder().maxDiskUsedRatio(0.75).build();
+        PartitionKey pinned = new PartitionKey("__coordinator", 0);
+        List<Acked> acked = new ArrayList<>();
+        try (Store store = Store.open(config, Clock.systemUTC(), List.of(pinned))) {
+            store.createPartition(P0);
+            append(store, P0, batch("before", 1000), "before", acked);
+            Path ballast = mnt.resolve("ballast");
+            // The CommitLog file made ahead takes its space first, so the ballast is measured against it.
+            awaitTrue(() -> {
+                try {
+                    return commitLogFilesOf(data).stream().filter(f -> f.getFileName().toString().matches("\\d{20}"))
+                            .count() >= 2;
+                } catch (IOException e) {
+                    return false;
+                }
+            }, "the next CommitLog file is made");
+            FileStore disk = Files.getFileStore(mnt);
+            long toFill = (long) (0.85 * disk.getTotalSpace()) - (disk.getTotalSpace() - disk.getUsableSpace());
+            Files.write(ballast, new byte[(int) Math.max(4096, toFill)]); // to 85% used
+            StoreException refused = null;
+            for (int i = 0; i < 100 && refused == null; i++) { // the monitor looks once a second
+                refused = tryAppend(store, P0, batch("probe" + i, 100), "probe" + i, acked);
+                Thread.sleep(50);
+            }
+            assertNotNull(refused, "never refused above the ratio");
+            assertEquals(StoreException.Category.DISK_FULL, refused.category());
+            append(store, pinned, batch("offsets", 100), "offsets", acked);
+            List<Path> files = commitLogFilesOf(data);
+
+            Files.delete(ballast);
+            StoreException still = refused;
+            for (int i = 0; i < 100 && still != null; i++) {
+                Thread.sleep(50);
+                still = tryAppend(store, P0, batch("after" + i, 100), "after" + i, acked);
+            }
+            assertNull(still, "produce did not resume once space was freed");
+            assertTrue(commitLogFilesOf(data).containsAll(files), "no CommitLog file was deleted for the disk");
+            assertHoldsExactly(store, acked.stream().filter(a -> a.key().equals(P0)).toList(), P0);
+        }
+    }
+
+    private static List<Path> commitLogFilesOf(Path data) throws IOException {
+        try (Stream<Path> s = Files.list(data.resolve("commitlog"))) {
+            return s.toList();
         }
     }
 

@@ -200,7 +200,8 @@ class StoreFaultTest {
         // P1 loses only its last file.
         Path p1Last;
         try (Stream<Path> s = Files.list(queues.resolve("1"))) {
-            p1Last = s.sorted().reduce((a, b) -> b).orElseThrow();
+            p1Last = s.filter(f -> f.getFileName().toString().matches("\\d{20}")).sorted().reduce((a, b) -> b)
+                    .orElseThrow();
         }
         Files.delete(p1Last);
 
@@ -443,6 +444,77 @@ class StoreFaultTest {
             StoreException refused = assertThrows(StoreException.class,
                     () -> store.append(P0, TestBatches.batch("after", 1, 1001), 0, false));
             assertTrue(refused.getMessage().contains("offline"), refused.getMessage());
+        }
+    }
+
+    @Test
+    void aLostCheckpointIsRebuiltFromThePartitionsOwnMetadataAndLosesNothing() throws Exception {
+        List<String> p0;
+        List<String> p1;
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            fill(store, 20);
+            p0 = readAll(store, P0);
+            p1 = readAll(store, P1);
+        }
+        Files.delete(dir.resolve(Checkpoint.FILE));
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            assertEquals(p0, readAll(store, P0));
+            assertEquals(p1, readAll(store, P1));
+            assertEquals(30, store.append(P0, TestBatches.batch("next", 1, 5000), 0, false).get().baseOffset());
+            PartitionKey fresh = new PartitionKey("fresh", 0);
+            store.createPartition(fresh); // a new id: none of the old partitions' entries may show up in it
+            assertEquals(List.of(), readAll(store, fresh));
+        }
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) { // and the rebuilt table was written down
+            assertEquals(31, store.logEndOffset(P0));
+            assertTrue(store.hasPartition(new PartitionKey("fresh", 0)));
+        }
+    }
+
+    @Test
+    void aDamagedCheckpointIsSetAsideAndTheTableRebuilt() throws Exception {
+        List<String> p1;
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            fill(store, 20);
+            p1 = readAll(store, P1);
+        }
+        byte[] cp = Files.readAllBytes(dir.resolve(Checkpoint.FILE));
+        cp[10] ^= 0x40;
+        Files.write(dir.resolve(Checkpoint.FILE), cp);
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            assertEquals(p1, readAll(store, P1));
+        }
+        try (Stream<Path> s = Files.list(dir)) {
+            assertTrue(s.anyMatch(f -> f.getFileName().toString().startsWith("checkpoint.damaged-")),
+                    "the damaged checkpoint is kept for an operator");
+        }
+    }
+
+    @Test
+    void aQueueDirectoryTheCheckpointDoesNotNameIsSetAsideUnlessItIsKnownGarbage() throws Exception {
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            fill(store, 4);
+        }
+        Path queues = dir.resolve("consumequeue");
+        Path stray = queues.resolve("900");
+        Path deleted = queues.resolve("901");
+        Path unfinished = queues.resolve("902");
+        for (Path d : List.of(stray, deleted, unfinished)) {
+            Files.createDirectories(d);
+        }
+        Files.write(stray.resolve("00000000000000000000"), new byte[64]);
+        Files.write(deleted.resolve("00000000000000000000"), new byte[64]);
+        PartitionMetadata.markDeleted(deleted);
+        new PartitionMetadata(902, new PartitionKey("t", 9)).writeInto(unfinished); // no index file yet
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            assertEquals(2, store.logEndOffset(P0) / 3);
+        }
+        assertFalse(Files.exists(stray) || Files.exists(deleted) || Files.exists(unfinished));
+        try (Stream<Path> s = Files.list(dir.resolve("quarantine"))) {
+            List<Path> aside = s.toList();
+            assertEquals(1, aside.size());
+            assertTrue(aside.get(0).getFileName().toString().startsWith("900-"));
+            assertTrue(Files.exists(aside.get(0).resolve("00000000000000000000")), "set aside with its files");
         }
     }
 }

@@ -7,6 +7,7 @@ import io.ferrite.protocol.BatchValidator;
 import io.ferrite.protocol.KafkaFrameDecoder;
 import io.ferrite.storage.StoreConfig;
 import io.ferrite.txn.TransactionConfig;
+import io.netty.util.internal.PlatformDependent;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.Collections;
@@ -79,6 +80,25 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
                     "Whether Metadata creates the topics it is asked for and that do not exist.")
             .define("num.partitions", Type.INT, 1, Range.atLeast(1), Importance.MEDIUM,
                     "Partitions of a topic created without a count.")
+            .define("max.connections", Type.INT, Integer.MAX_VALUE, Range.atLeast(0), Importance.MEDIUM,
+                    "Most connections the broker holds; at the limit it stops accepting until one closes.")
+            .define("max.connections.per.ip", Type.INT, Integer.MAX_VALUE, Range.atLeast(0), Importance.MEDIUM,
+                    "Most connections from one IP address; a connection past it is closed at once.")
+            .define("max.connections.per.ip.overrides", Type.STRING, "", Importance.MEDIUM,
+                    "Per-host exceptions to max.connections.per.ip, as host:count,host:count (a name or an address).")
+            .define("max.connection.creation.rate", Type.INT, Integer.MAX_VALUE, Range.atLeast(0), Importance.MEDIUM,
+                    "Most new connections accepted per second; past it, accepting waits.")
+            .define("connections.max.idle.ms", Type.LONG, 600_000L, Importance.MEDIUM,
+                    "A connection that reads and writes nothing for this long, with no request pending, is closed; "
+                            + "-1 never.")
+            .define("queued.max.request.bytes", Type.LONG, -1L, Importance.MEDIUM,
+                    "Bytes of requests read (from a frame's size on, partial frames included) and not yet answered, "
+                            + "over all connections; at the limit the broker reads no more requests until some are "
+                            + "answered. -1: half the JVM's maximum direct memory, at least socket.request.max.bytes "
+                            + "(Kafka's -1 means no limit).")
+            .define("fetch.max.bytes", Type.INT, 55 * 1024 * 1024, Range.atLeast(1024), Importance.MEDIUM,
+                    "The most one fetch response carries, whatever the request asks (the first batch goes even "
+                            + "if larger, so a consumer always moves on).")
             .define(MAX_UNCOMPRESSED_BYTES, Type.LONG, BatchValidator.Rules.DEFAULT_MAX_UNCOMPRESSED_BYTES,
                     Range.atLeast(0), Importance.MEDIUM, "The most a compressed batch's records may take once "
                             + "decompressed; a produced batch past it is refused with MESSAGE_TOO_LARGE (a producer "
@@ -107,6 +127,12 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
         if (networkThreads <= 0) {
             throw new IllegalArgumentException("num.network.threads must be positive");
         }
+        if ((Long) values.get("queued.max.request.bytes") > 0
+                && (Long) values.get("queued.max.request.bytes") < maxRequestBytes) { // as Kafka: a request must fit
+            throw new IllegalArgumentException("queued.max.request.bytes must be at least socket.request.max.bytes ("
+                    + maxRequestBytes + ")");
+        }
+        connectionLimits(values, maxRequestBytes); // refuses bad overrides at start, naming the key
     }
 
     /**
@@ -165,6 +191,28 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
             part.configKeys().values().forEach(all::define); // define refuses a key defined twice
         }
         return all;
+    }
+
+    /** {@code fetch.max.bytes}. */
+    public int fetchMaxBytes() {
+        return (Integer) values.get("fetch.max.bytes");
+    }
+
+    /** The network's limits, from their keys: {@code max.connections*}, idle time and the request budget. */
+    public ConnectionLimits connectionLimits() {
+        return connectionLimits(values, maxRequestBytes);
+    }
+
+    private static ConnectionLimits connectionLimits(Map<String, Object> values, int maxRequestBytes) {
+        long queued = (Long) values.get("queued.max.request.bytes");
+        if (queued <= 0) {
+            queued = Math.max(maxRequestBytes, PlatformDependent.maxDirectMemory() / 2);
+        }
+        return new ConnectionLimits((Integer) values.get("max.connections"),
+                (Integer) values.get("max.connections.per.ip"),
+                ConnectionLimits.parseOverrides((String) values.get("max.connections.per.ip.overrides")),
+                (Integer) values.get("max.connection.creation.rate"), (Long) values.get("connections.max.idle.ms"),
+                queued);
     }
 
     /**

@@ -56,8 +56,12 @@ final class StoreConfigs {
                     "Drop this process's mappings of flushed CommitLog pages after each flush (the pages stay in "
                             + "the page cache).")
             .define("store.max.disk.used.ratio", Type.DOUBLE, D.maxDiskUsedRatio(), Range.between(0.01, 1.0),
-                    Importance.MEDIUM, "Above this share of the disk used, the oldest CommitLog file goes, "
-                            + "whatever the partitions' retention.")
+                    Importance.MEDIUM, "Above this share of the disk used, produce is refused with "
+                            + "KAFKA_STORAGE_ERROR (producers retry) until retention or the operator frees space; "
+                            + "nothing already written is deleted for it.")
+            .define("store.disk.full.delete.oldest", Type.BOOLEAN, D.diskFullDeletesOldest(), Importance.LOW,
+                    "Above store.max.disk.used.ratio, delete the oldest CommitLog file instead, whatever the "
+                            + "partitions' retention: unexpired data of every topic goes to keep produce working.")
             .define("store.file.max.age.ms", Type.LONG, D.fileMaxAgeMs(), Range.atLeast(-1), Importance.LOW,
                     "A CommitLog file older than this goes, whatever the partitions' retention; -1 never.")
             .define("store.max.partitions", Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
@@ -87,6 +91,7 @@ final class StoreConfigs {
                 .readVerifyCrc((Boolean) v.get("store.read.verify.crc"))
                 .releaseFlushedPages((Boolean) v.get("store.release.flushed.pages"))
                 .maxDiskUsedRatio((Double) v.get("store.max.disk.used.ratio"))
+                .diskFullDeletesOldest((Boolean) v.get("store.disk.full.delete.oldest"))
                 .fileMaxAgeMs((Long) v.get("store.file.max.age.ms"))
                 .retentionCheckIntervalMs((Long) v.get("log.retention.check.interval.ms"))
                 .defaultRetention(defaultRetention);

@@ -33,21 +33,33 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  *
  * <p>Each partition is read from its fetch offset up to its {@code partitionMaxBytes} while the response's
  * {@code maxBytes} lasts; the first batch of the response is returned even if larger, so a consumer always
- * moves on. When fewer than {@code minBytes} are found the fetch waits, off the event loop, until an append
- * to one of its partitions or {@code maxWaitMs}, then reads once more and answers whatever it has.
+ * moves on. The response's {@code maxBytes} is bounded by the broker's {@code fetch.max.bytes}, as in Kafka.
+ * When fewer than {@code minBytes} are found the fetch waits, off the event loop, until an append to one of
+ * its partitions or {@code maxWaitMs} (at most {@link #MAX_WAIT_MS}), then reads once more and answers
+ * whatever it has. A fetch whose connection closes while it waits is cancelled and stops waiting.
  *
  * <p>Records are never copied: the response carries the store's slices of the mapped files as
  * {@link HeldRecords}, the frame gathers them, and the files are let go once the socket write is done.
  */
 final class FetchHandler implements ApiHandler<FetchRequestData> {
+    /**
+     * The longest a fetch waits for data, whatever it asks: an early answer with what there is is legal, and a
+     * longer wait would only hold the broker's memory for a client whose own request timeout (30 s by
+     * default) has given up on it.
+     */
+    static final int MAX_WAIT_MS = 30_000;
+
     private final TopicRegistry topics;
     private final Store store;
     private final FetchWaiters waiters;
+    private final int fetchMaxBytes;
 
-    FetchHandler(TopicRegistry topics, Store store, FetchWaiters waiters) {
+    /** {@code fetchMaxBytes}: the broker's {@code fetch.max.bytes}, the most one response carries. */
+    FetchHandler(TopicRegistry topics, Store store, FetchWaiters waiters, int fetchMaxBytes) {
         this.topics = topics;
         this.store = store;
         this.waiters = waiters;
+        this.fetchMaxBytes = fetchMaxBytes;
     }
 
     @Override
@@ -63,13 +75,24 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
         HeldRecords.releaseAll(first.response); // too little: read again after the wait
         CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
         FetchWaiters.Waiter w = new FetchWaiters.Waiter(() -> {
+            if (answer.isDone()) { // cancelled: its connection closed while it waited
+                return;
+            }
             try {
-                answer.complete(read(req, context.apiVersion()).response);
+                FetchResponseData resp = read(req, context.apiVersion()).response;
+                if (!answer.complete(resp)) {
+                    HeldRecords.releaseAll(resp); // cancelled meanwhile: nobody will write it
+                }
             } catch (RuntimeException e) {
                 answer.completeExceptionally(e);
             }
         });
-        waiters.await(w, first.keys, req.maxWaitMs());
+        waiters.await(w, first.keys, Math.min(req.maxWaitMs(), MAX_WAIT_MS));
+        answer.whenComplete((r, e) -> {
+            if (answer.isCancelled()) {
+                waiters.forget(w);
+            }
+        });
         // An append between the first read and the registration above would have been missed: look again.
         if (changedSince(first)) {
             w.fire();
@@ -101,7 +124,7 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
 
     private Read read(FetchRequestData req, short version, FetchResponseData resp) {
         boolean readCommitted = req.isolationLevel() == IsolationLevel.READ_COMMITTED.id();
-        int budget = req.maxBytes() > 0 ? req.maxBytes() : Integer.MAX_VALUE;
+        int budget = req.maxBytes() > 0 ? Math.min(req.maxBytes(), fetchMaxBytes) : fetchMaxBytes;
         int total = 0;
         boolean anyError = false;
         List<PartitionKey> keys = new ArrayList<>();

@@ -50,6 +50,17 @@ final class FetchWaiters implements AutoCloseable {
         timer.schedule(() -> release(w), maxWaitMs, TimeUnit.MILLISECONDS);
     }
 
+    /** Stops {@code w} waiting, without running its retry: nobody wants its answer any more. */
+    void forget(Waiter w) {
+        w.fired.set(true);
+        for (PartitionKey k : w.keys) {
+            Set<Waiter> ws = byPartition.get(k);
+            if (ws != null) {
+                ws.remove(w);
+            }
+        }
+    }
+
     /** Called after an append: every fetch waiting on the partition retries now. */
     void appended(PartitionKey key) {
         Set<Waiter> ws = byPartition.get(key);

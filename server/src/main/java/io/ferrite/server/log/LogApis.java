@@ -43,12 +43,12 @@ public final class LogApis implements AutoCloseable {
      * {@code transactions} confirm a transactional batch's transaction.
      */
     public LogApis register(ApiRegistry apis, TopicRegistry topics, Store store, Clock clock, AdminExecutor admin,
-                            TransactionCoordinator transactions) {
+                            TransactionCoordinator transactions, int fetchMaxBytes) {
         // Produce 0-2 advertised as Kafka does, for old librdkafka's feature checks; served from 3.
         apis.register(ApiKeys.PRODUCE, 0, 13, new ProduceHandler(topics, store, clock, fetches, transactions,
                 validators))
                 .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(topics, store))
-                .register(ApiKeys.FETCH, 4, 18, new FetchHandler(topics, store, fetches))
+                .register(ApiKeys.FETCH, 4, 18, new FetchHandler(topics, store, fetches, fetchMaxBytes))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(topics, store))
                 .register(ApiKeys.DELETE_RECORDS, 0, 2, admin.offload(new DeleteRecordsHandler(topics, store)))
                 .register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(topics, store))

@@ -1,53 +1,76 @@
 package io.ferrite.server.network;
 
 import io.ferrite.protocol.KafkaFrameDecoder;
+import io.ferrite.protocol.RequestBudget;
 import io.ferrite.server.config.BrokerConfig;
+import io.ferrite.server.config.ConnectionLimits;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
+import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * The Netty server: an acceptor thread, {@code num.network.threads} event loops, and per connection a
- * pipeline of the frame decoder and a {@link RequestDispatcher}.
+ * pipeline of an idle timer ({@code connections.max.idle.ms}), the frame decoder and a
+ * {@link RequestDispatcher}. The acceptor applies Kafka's connection limits ({@link ConnectionQuotas}); every
+ * connection draws its requests' bytes from one {@link RequestBudget} ({@code queued.max.request.bytes}).
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(KafkaServer.class);
 
+    /** Answers queued in a channel past this many bytes stop its reading, until they drain below the low mark. */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+
     private final BrokerConfig config;
     private final ApiRegistry apis;
+    private final Clock clock;
+    private ConnectionQuotas quotas;
+    private RequestBudget budget;
     private EventLoopGroup acceptor;
     private EventLoopGroup workers;
     private Channel listener;
 
-    public KafkaServer(BrokerConfig config, ApiRegistry apis) {
+    public KafkaServer(BrokerConfig config, ApiRegistry apis, Clock clock) {
         this.config = config;
         this.apis = apis;
+        this.clock = clock;
     }
 
     /** Binds and starts accepting. */
     public KafkaServer start() throws Exception {
         acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("ferrite-acceptor"));
         workers = new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("ferrite-network"));
+        ConnectionLimits limits = config.connectionLimits();
+        quotas = new ConnectionQuotas(limits, clock);
+        budget = new RequestBudget(limits.queuedMaxRequestBytes());
         ServerBootstrap b = new ServerBootstrap()
                 .group(acceptor, workers)
                 .channel(NioServerSocketChannel.class)
+                .handler(quotas)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (limits.idleMs() > 0) {
+                            ch.pipeline().addLast("idle",
+                                    new IdleStateHandler(0, 0, limits.idleMs(), TimeUnit.MILLISECONDS));
+                        }
                         ch.pipeline()
-                                .addLast("frameDecoder", new KafkaFrameDecoder(config.maxRequestBytes()))
-                                .addLast("dispatcher", new RequestDispatcher(apis));
+                                .addLast("frameDecoder", new KafkaFrameDecoder(config.maxRequestBytes(), budget))
+                                .addLast("dispatcher", new RequestDispatcher(apis, budget));
                     }
                 });
         InetSocketAddress at = config.host().isEmpty()
@@ -60,6 +83,11 @@ public final class KafkaServer implements AutoCloseable {
         }
         LOG.info("listening on {}", listener.localAddress());
         return this;
+    }
+
+    /** The bytes of requests read and not answered that the budget has room for now (for tests). */
+    long budgetAvailable() {
+        return budget.available();
     }
 
     /** The port bound, which differs from the configured one when that was 0. */

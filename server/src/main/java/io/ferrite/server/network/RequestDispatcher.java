@@ -1,11 +1,14 @@
 package io.ferrite.server.network;
 
 import io.ferrite.protocol.HeldRecords;
+import io.ferrite.protocol.ReadGate;
+import io.ferrite.protocol.RequestBudget;
 import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.protocol.RequestCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.timeout.IdleStateEvent;
 import java.util.ArrayDeque;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -32,38 +35,51 @@ import org.apache.logging.log4j.Logger;
  * carry the error), and so does a failure no error response can be made for.
  *
  * <p>Handlers must be done with the request's buffers when {@code handle} returns: the frame is released then.
+ *
+ * <p>What a connection may hold is bounded three ways, each a reason for its {@link ReadGate}: at most
+ * {@link #MAX_IN_FLIGHT} requests read ahead of their answers; answers not yet taken by the client past the
+ * channel's write-buffer high-water mark (a client that sends fetches and never reads stops being read, so it
+ * cannot make the broker hold ever more responses and the store files they point into); and the broker's
+ * request budget, which each frame's size is given back to once its answer is written. A connection idle past
+ * {@code connections.max.idle.ms} with nothing pending is closed.
  */
 final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LogManager.getLogger(RequestDispatcher.class);
 
     /** A request read and not yet answered; {@code request} is null for one answered without decoding. */
     private record Pending(ApiKeys api, short version, int correlationId, DecodedRequest request,
-                           CompletableFuture<? extends ApiMessage> response) {
+                           CompletableFuture<? extends ApiMessage> response, int budgeted) {
     }
 
     private final ApiRegistry apis;
+    private final RequestBudget budget;
     /** Requests read ahead of their responses before the connection stops being read (Kafka reads one at a time). */
     static final int MAX_IN_FLIGHT = 16;
 
     private final ArrayDeque<Pending> inOrder = new ArrayDeque<>();
     private boolean closing;
 
-    RequestDispatcher(ApiRegistry apis) {
+    RequestDispatcher(ApiRegistry apis, RequestBudget budget) {
         this.apis = apis;
+        this.budget = budget;
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf frame = (ByteBuf) msg;
+        int size = frame.readableBytes(); // what the decoder took from the budget for it
         if (closing || !ctx.channel().isActive()) {
+            budget.giveBack(size);
             frame.release(); // read along with a request that closed the connection: never acted on
             return;
         }
+        boolean queued = false;
         try {
-            Pending p = dispatch(ctx, frame);
+            Pending p = dispatch(ctx, frame, size);
             inOrder.add(p);
+            queued = true; // from here its bytes go back when it is answered or dropped
             if (inOrder.size() >= MAX_IN_FLIGHT) {
-                ctx.channel().config().setAutoRead(false); // a client not reading its answers gets no more read
+                ReadGate.of(ctx.channel()).close(ReadGate.IN_FLIGHT); // a client not reading its answers
             }
             p.response.whenComplete((r, e) -> {
                 if (ctx.executor().inEventLoop()) {
@@ -72,15 +88,22 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                     ctx.executor().execute(() -> drain(ctx));
                 }
             });
-        } catch (InvalidRequestException e) {
-            LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), e.getMessage());
+        } catch (RuntimeException e) {
+            if (e instanceof InvalidRequestException) {
+                LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), e.getMessage());
+            } else {
+                LOG.error("closing connection from {}: its request could not be taken", ctx.channel().remoteAddress(), e);
+            }
+            if (!queued) {
+                budget.giveBack(size);
+            }
             close(ctx);
         } finally {
             frame.release();
         }
     }
 
-    private Pending dispatch(ChannelHandlerContext ctx, ByteBuf frame) {
+    private Pending dispatch(ChannelHandlerContext ctx, ByteBuf frame, int size) {
         if (frame.readableBytes() >= 8) {
             short key = frame.getShort(frame.readerIndex());
             short version = frame.getShort(frame.readerIndex() + 2);
@@ -88,7 +111,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             if (key == ApiKeys.API_VERSIONS.id && r != null && version > r.max()) {
                 int correlationId = frame.getInt(frame.readerIndex() + 4);
                 return new Pending(ApiKeys.API_VERSIONS, (short) 0, correlationId, null,
-                        CompletableFuture.completedFuture(apis.versions().response(Errors.UNSUPPORTED_VERSION)));
+                        CompletableFuture.completedFuture(apis.versions().response(Errors.UNSUPPORTED_VERSION)), size);
             }
         }
         DecodedRequest request = RequestCodec.decode(frame).withClientHost(clientHost(ctx));
@@ -102,7 +125,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
-        return new Pending(request.apiKey(), request.apiVersion(), request.correlationId(), request, response);
+        return new Pending(request.apiKey(), request.apiVersion(), request.correlationId(), request, response, size);
     }
 
     /**
@@ -150,6 +173,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         boolean wrote = false;
         while (!inOrder.isEmpty() && inOrder.peek().response.isDone()) {
             Pending p = inOrder.poll();
+            budget.giveBack(p.budgeted); // answered (or about to close): its bytes leave the budget's count
             ApiMessage body;
             if (p.response.isCompletedExceptionally()) {
                 body = errorResponse(ctx, p);
@@ -175,9 +199,33 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         if (wrote) {
             ctx.flush();
         }
-        if (inOrder.size() < MAX_IN_FLIGHT && !closing && !ctx.channel().config().isAutoRead()) {
-            ctx.channel().config().setAutoRead(true);
+        if (inOrder.size() < MAX_IN_FLIGHT && !closing) {
+            ReadGate.of(ctx.channel()).open(ReadGate.IN_FLIGHT);
         }
+    }
+
+    /** Answers pile up in the channel past its high-water mark: read nothing more until the client takes them. */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.channel().isWritable()) {
+            ReadGate.of(ctx.channel()).open(ReadGate.UNWRITABLE);
+        } else {
+            ReadGate.of(ctx.channel()).close(ReadGate.UNWRITABLE);
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
+    /** {@code connections.max.idle.ms} passed with nothing read or written: closed unless a request is pending. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            if (inOrder.isEmpty()) {
+                LOG.info("closing idle connection from {}", ctx.channel().remoteAddress());
+                close(ctx);
+            }
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     private void close(ChannelHandlerContext ctx) {
@@ -185,11 +233,19 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         ctx.close();
     }
 
-    /** Responses that will never be written still hold store files (Fetch): let them go when they are ready. */
+    /**
+     * Responses that will never be written still hold store files (Fetch): let them go when they are ready. A
+     * fetch still waiting for data is cancelled, so it stops waiting; other requests finish what they began (an
+     * append goes on and is acknowledged to nobody, as in Kafka), since their futures may be shared.
+     */
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closing = true;
         for (Pending p : inOrder) {
+            budget.giveBack(p.budgeted);
+            if (p.api == ApiKeys.FETCH) {
+                p.response.cancel(false); // still waiting for data: it stops waiting
+            }
             p.response.thenAccept(HeldRecords::releaseAll);
         }
         inOrder.clear();

@@ -48,4 +48,18 @@ class FetchWaitersTest {
             assertEquals(0, waiters.waiting(), "released from every partition");
         }
     }
+
+    @Test
+    void aForgottenWaiterStopsWaitingAndNeverRuns() throws Exception {
+        try (FetchWaiters waiters = new FetchWaiters()) {
+            AtomicInteger runs = new AtomicInteger();
+            FetchWaiters.Waiter w = new FetchWaiters.Waiter(runs::incrementAndGet);
+            waiters.await(w, List.of(A, B), 100);
+            waiters.forget(w);
+            assertEquals(0, waiters.waiting());
+            waiters.appended(A);
+            Thread.sleep(300); // past its deadline too
+            assertEquals(0, runs.get());
+        }
+    }
 }

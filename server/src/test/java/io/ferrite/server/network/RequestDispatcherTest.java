@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferrite.protocol.RequestBudget;
 import io.ferrite.server.Wire;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -62,11 +63,15 @@ class RequestDispatcherTest {
         return m;
     }
 
+    private static RequestDispatcher dispatcher(ApiRegistry apis) {
+        return new RequestDispatcher(apis, RequestBudget.UNBOUNDED);
+    }
+
     @Test
     void aFailedHandlerIsAnsweredWithKafkasErrorResponseAndTheConnectionStaysOpen() {
         AtomicInteger calls = new AtomicInteger();
         CompletableFuture<ApiMessage> later = new CompletableFuture<>();
-        EmbeddedChannel ch = new EmbeddedChannel(new RequestDispatcher(new ApiRegistry()
+        EmbeddedChannel ch = new EmbeddedChannel(dispatcher(new ApiRegistry()
                 .register(ApiKeys.METADATA, 0, 13, (c, r) -> {
                     if (calls.incrementAndGet() == 1) {
                         throw new IllegalStateException("a bug");
@@ -101,7 +106,7 @@ class RequestDispatcherTest {
 
     @Test
     void aFailedProduceWithAcksZeroClosesTheConnection() {
-        EmbeddedChannel ch = new EmbeddedChannel(new RequestDispatcher(new ApiRegistry().register(ApiKeys.PRODUCE,
+        EmbeddedChannel ch = new EmbeddedChannel(dispatcher(new ApiRegistry().register(ApiKeys.PRODUCE,
                 3, 13, (c, r) -> CompletableFuture.failedFuture(new CloseConnection("acks=0 failed")))));
         ch.writeInbound(frame(ApiKeys.PRODUCE, (short) 9, 1, new ProduceRequestData().setAcks((short) 0), 0));
         ch.runPendingTasks();
@@ -111,13 +116,57 @@ class RequestDispatcherTest {
 
     @Test
     void bytesAfterARequestBodyAreSkippedAndTheRequestAnswered() {
-        EmbeddedChannel ch = new EmbeddedChannel(new RequestDispatcher(new ApiRegistry().register(ApiKeys.METADATA,
+        EmbeddedChannel ch = new EmbeddedChannel(dispatcher(new ApiRegistry().register(ApiKeys.METADATA,
                 0, 13, (RequestContext c, MetadataRequestData r) -> CompletableFuture.completedFuture(
                         new MetadataResponseData().setClusterId(r.topics().get(0).name())))));
         // librdkafka 2.12's first request: Metadata v13 with three bytes after the body.
         ch.writeInbound(frame(ApiKeys.METADATA, (short) 13, 7, metadataFor("orders"), 3));
         assertEquals("orders", response(ch, ApiKeys.METADATA, (short) 13, 7, new MetadataResponseData()).clusterId());
         assertTrue(ch.isActive());
+        ch.finishAndReleaseAll();
+    }
+
+    /**
+     * Every path a request can take gives its bytes back to the budget exactly once: answered, answered after
+     * its connection closed, pending when it closed, and read after a request that closed it.
+     */
+    @Test
+    void everyRequestGivesItsBytesBackToTheBudgetOnce() {
+        RequestBudget budget = new RequestBudget(1 << 20);
+        CompletableFuture<ApiMessage> later = new CompletableFuture<>();
+        ApiRegistry apis = new ApiRegistry()
+                .register(ApiKeys.METADATA, 0, 13, (c, r) -> CompletableFuture.completedFuture(
+                        new MetadataResponseData().setClusterId("c")))
+                .register(ApiKeys.LIST_OFFSETS, 1, 11, (c, r) -> later);
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestDispatcher(apis, budget));
+        ByteBuf answered = frame(ApiKeys.METADATA, (short) 12, 1, metadataFor("a"), 0);
+        ByteBuf pending = frame(ApiKeys.LIST_OFFSETS, (short) 9, 2, new ListOffsetsRequestData().setReplicaId(-1), 0);
+        ByteBuf unknown = frame(ApiKeys.METADATA, (short) 99, 3, metadataFor(), 0);
+        ByteBuf afterClose = frame(ApiKeys.METADATA, (short) 12, 4, metadataFor(), 0);
+        int taken = answered.readableBytes() + pending.readableBytes() + unknown.readableBytes()
+                + afterClose.readableBytes();
+        assertTrue(budget.tryTake(taken)); // as the frame decoder takes each frame's size
+        ch.writeInbound(answered);
+        ((ByteBuf) ch.readOutbound()).release();
+        ch.writeInbound(pending);
+        // An unsupported version closes the connection; the next frame came in the same read.
+        ch.writeInbound(unknown, afterClose);
+        later.complete(new ListOffsetsResponseData());
+        ch.runPendingTasks();
+        ch.finishAndReleaseAll();
+        assertEquals(budget.total(), budget.available());
+    }
+
+    @Test
+    void aClientNotTakingItsAnswersStopsBeingReadUntilItDoes() {
+        EmbeddedChannel ch = new EmbeddedChannel(dispatcher(new ApiRegistry()));
+        assertTrue(ch.config().isAutoRead());
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(1, false); // as answers past the high-water mark do
+        ch.runPendingTasks();
+        assertFalse(ch.config().isAutoRead());
+        ch.unsafe().outboundBuffer().setUserDefinedWritability(1, true);
+        ch.runPendingTasks();
+        assertTrue(ch.config().isAutoRead());
         ch.finishAndReleaseAll();
     }
 }

@@ -1,0 +1,125 @@
+package io.ferrite.server.network;
+
+import io.ferrite.server.config.ConnectionLimits;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler.Sharable;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * Kafka's connection limits, on the listening channel, where each accepted connection passes before it is
+ * registered with a network thread:
+ * <ul>
+ *   <li>{@code max.connections.per.ip} (and its overrides): a connection past its address's limit is closed
+ *       at once, as Kafka closes it;</li>
+ *   <li>{@code max.connections}: at the limit, accepting stops (connections wait in the listen backlog, as
+ *       with Kafka's acceptor) until one closes;</li>
+ *   <li>{@code max.connection.creation.rate}: past the rate, accepting pauses for as long as the rate asks.</li>
+ * </ul>
+ * Counting happens on the acceptor thread; connections closing on network threads hand their decrement back
+ * to it, so no count is ever read half updated.
+ */
+@Sharable
+final class ConnectionQuotas extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LogManager.getLogger(ConnectionQuotas.class);
+
+    private final ConnectionLimits limits;
+    private final Map<InetAddress, Integer> overrides;
+    private final Clock clock;
+    private final Map<InetAddress, AtomicInteger> perIp = new HashMap<>();
+    private int total;
+    /** The creation rate's window: connections accepted in the current second, which started at windowStart. */
+    private long windowStart;
+    private int inWindow;
+    private long pausedUntil;
+
+    ConnectionQuotas(ConnectionLimits limits, Clock clock) {
+        this.limits = limits;
+        this.clock = clock;
+        this.overrides = resolve(limits.perIpOverrides());
+    }
+
+    /** Kafka resolves the override hosts once, at start; a name that does not resolve stops the broker. */
+    private static Map<InetAddress, Integer> resolve(Map<String, Integer> byHost) {
+        Map<InetAddress, Integer> out = new HashMap<>();
+        byHost.forEach((host, count) -> {
+            try {
+                out.put(InetAddress.getByName(host), count);
+            } catch (UnknownHostException e) {
+                throw new IllegalArgumentException("max.connections.per.ip.overrides: unknown host " + host, e);
+            }
+        });
+        return out;
+    }
+
+    /** The number of connections open now. */
+    int connections() {
+        return total;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        Channel child = (Channel) msg;
+        InetAddress ip = child.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
+        AtomicInteger fromIp = ip == null ? new AtomicInteger() : perIp.computeIfAbsent(ip, k -> new AtomicInteger());
+        int limit = ip == null ? Integer.MAX_VALUE : overrides.getOrDefault(ip, limits.maxConnectionsPerIp());
+        if (fromIp.get() >= limit) {
+            LOG.warn("closing connection from {}: it has {} connections, the most max.connections.per.ip allows",
+                    child.remoteAddress(), fromIp.get());
+            child.unsafe().closeForcibly(); // not registered with any thread yet
+            return;
+        }
+        fromIp.incrementAndGet();
+        total++;
+        Channel listener = ctx.channel();
+        child.closeFuture().addListener(f -> listener.eventLoop().execute(() -> closed(listener, ip, fromIp)));
+        countForRate(ctx.channel());
+        ctx.fireChannelRead(child);
+        updateAccepting(listener);
+    }
+
+    private void closed(Channel listener, InetAddress ip, AtomicInteger fromIp) {
+        total--;
+        if (fromIp.decrementAndGet() == 0 && ip != null) {
+            perIp.remove(ip, fromIp);
+        }
+        updateAccepting(listener);
+    }
+
+    private void countForRate(Channel listener) {
+        if (limits.maxCreationRate() == Integer.MAX_VALUE) {
+            return;
+        }
+        long now = clock.millis();
+        if (now - windowStart >= 1000) {
+            windowStart = now;
+            inWindow = 0;
+        }
+        if (++inWindow >= limits.maxCreationRate()) { // this second's share is used: wait for the next
+            pausedUntil = windowStart + 1000;
+            long delay = Math.max(1, pausedUntil - now);
+            listener.eventLoop().schedule(() -> updateAccepting(listener), delay, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void updateAccepting(Channel listener) {
+        boolean accept = total < limits.maxConnections() && clock.millis() >= pausedUntil;
+        if (listener.config().isAutoRead() != accept) {
+            if (!accept && total >= limits.maxConnections()) {
+                LOG.warn("{} connections, the most max.connections allows: accepting no more until one closes",
+                        total);
+            }
+            listener.config().setAutoRead(accept);
+        }
+    }
+}
