@@ -16,11 +16,11 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.SimpleRecord;
 
 /**
- * The process {@link CrashRecoveryTest} kills: opens a store in sync mode and appends from several threads as
+ * The process {@link CrashRecoveryTest} kills: opens a store (in sync mode unless told otherwise) and appends from several threads as
  * fast as it can until it is killed, printing one line per batch whose append future completed.
  *
  * <pre>
- * usage: CrashAppender dataDir cycle threads maxSeconds
+ * usage: CrashAppender dataDir cycle threads maxSeconds [SYNC|ASYNC [flushIntervalMs]]
  * out:   READY recoveredFromCrash leo(partition 0) .. leo(partition N-1)
  *        ACK partition baseOffset lastOffset contentCrc tag
  * </pre>
@@ -117,7 +117,9 @@ public final class CrashAppender {
         watchdog.setDaemon(true);
         watchdog.start();
 
-        Store store = Store.open(TestBatches.smallConfig(dir, FlushMode.SYNC), Clock.systemUTC());
+        FlushMode mode = args.length > 4 ? FlushMode.valueOf(args[4]) : FlushMode.SYNC;
+        long flushIntervalMs = args.length > 5 ? Long.parseLong(args[5]) : 20;
+        Store store = Store.open(TestBatches.smallConfig(dir, mode, flushIntervalMs), Clock.systemUTC());
         StringBuilder ready = new StringBuilder("READY ").append(store.recoveredFromCrash());
         for (int p = 0; p < PARTITIONS; p++) {
             store.createPartition(key(p));
