@@ -137,7 +137,9 @@ public final class BatchValidator {
                 throw new InvalidBatchException(Errors.INVALID_RECORD,
                         "produce requests may hold exactly one record batch per partition");
             }
-        } catch (CorruptRecordException e) {
+        } catch (InvalidBatchException e) {
+            throw e;
+        } catch (RuntimeException e) { // CorruptRecordException; or a size field past the buffer's end
             throw new InvalidBatchException(Errors.CORRUPT_MESSAGE, "records do not frame: " + e.getMessage());
         }
         if (batch.magic() != RecordBatch.MAGIC_VALUE_V2) {
