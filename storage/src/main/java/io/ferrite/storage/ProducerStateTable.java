@@ -44,6 +44,8 @@ public final class ProducerStateTable {
 
     private static final class Entry {
         short epoch;
+        /** When {@link #expire} first saw it after its last write; -1: written since the last check. */
+        long lastSeenMs = -1;
         final ArrayDeque<BatchMetadata> batches = new ArrayDeque<>(BATCHES_KEPT);
     }
 
@@ -156,6 +158,7 @@ public final class ProducerStateTable {
             }
             // A marker under a newer epoch (the coordinator fenced the producer) fences the older one here too.
             Entry e = producers.computeIfAbsent(pid, k -> new Entry());
+            e.lastSeenMs = -1;
             if (epoch > e.epoch) {
                 e.batches.clear();
                 e.epoch = epoch;
@@ -168,6 +171,7 @@ public final class ProducerStateTable {
         int delta = RecordBatchHeader.lastOffsetDelta(batch);
         int first = RecordBatchHeader.baseSequence(batch);
         Entry e = producers.computeIfAbsent(pid, k -> new Entry());
+        e.lastSeenMs = -1;
         if (epoch != e.epoch) {
             e.batches.clear();
             e.epoch = epoch;
@@ -177,6 +181,26 @@ public final class ProducerStateTable {
         }
         e.batches.addLast(new BatchMetadata(first, lastSequence(first, delta), baseOffset, baseOffset + delta,
                 RecordBatchHeader.maxTimestamp(batch)));
+    }
+
+    /**
+     * Forgets producers that have not written here for {@code expirationMs} ({@code producer.id.expiration.ms})
+     * unless a transaction of theirs is open here, so the table stays bounded however many producers came and
+     * went. "Written" is as seen by these calls (to within one retention interval): Kafka counts from the last
+     * batch's own timestamp instead, which would forget at once a producer writing records with old timestamps,
+     * and so accept its retries twice. A forgotten producer may start again at any sequence. Returns how many
+     * were forgotten.
+     */
+    synchronized int expire(long nowMs, long expirationMs) {
+        int before = producers.size();
+        producers.entrySet().removeIf(en -> {
+            Entry e = en.getValue();
+            if (e.lastSeenMs < 0) {
+                e.lastSeenMs = nowMs;
+            }
+            return !openTransactions.containsKey(en.getKey()) && nowMs - e.lastSeenMs >= expirationMs;
+        });
+        return before - producers.size();
     }
 
     /**

@@ -8,7 +8,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * Retention: moves each partition's log start forward by its {@link Retention} limits, drops the queue
- * files wholly before it, and deletes CommitLog files that no partition needs any more.
+ * files wholly before it, deletes CommitLog files that no partition needs any more, and forgets idempotent
+ * producers not heard from for {@code producer.id.expiration.ms}.
  *
  * <p>Two global limits can override the partitions: when the oldest CommitLog file is older than
  * {@code store.file.max.age.ms}, or (only with {@code store.disk.full.delete.oldest}) the disk is fuller than
@@ -28,6 +29,7 @@ final class RetentionService implements Agent {
     private final double maxDiskUsedRatio;
     private final boolean diskFullDeletesOldest;
     private final long fileMaxAgeMs;
+    private final long producerIdExpirationMs;
     private final Clock clock;
 
     RetentionService(CommitLog log, Partitions partitions, StoreConfig config, Clock clock) {
@@ -37,6 +39,7 @@ final class RetentionService implements Agent {
         this.maxDiskUsedRatio = config.maxDiskUsedRatio();
         this.diskFullDeletesOldest = config.diskFullDeletesOldest();
         this.fileMaxAgeMs = config.fileMaxAgeMs();
+        this.producerIdExpirationMs = config.producerIdExpirationMs();
         this.clock = clock;
     }
 
@@ -53,6 +56,7 @@ final class RetentionService implements Agent {
             if (!p.pinned()) {
                 applyRetention(p, now);
             }
+            p.producers().expire(now, producerIdExpirationMs);
         }
         int deleted = log.files().deleteBefore(minPositionNeeded());
         while (mustForceDelete(now) && log.files().files().size() > 1) {

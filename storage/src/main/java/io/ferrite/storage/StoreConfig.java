@@ -35,6 +35,8 @@ import java.util.Objects;
  *                                     partitions' retention ({@code store.disk.full.delete.oldest}, false)
  * @param fileMaxAgeMs                 a CommitLog file older than this goes regardless; -1 never ({@code store.file.max.age.ms}, -1)
  * @param retentionCheckIntervalMs     how often retention runs ({@code log.retention.check.interval.ms}, 300000)
+ * @param producerIdExpirationMs       idempotent producers not heard from for this long are forgotten, at each
+ *                                     retention pass ({@code producer.id.expiration.ms}, 86400000)
  * @param defaultRetention             retention for partitions that set none ({@code log.retention.ms}, {@code log.retention.bytes})
  */
 public record StoreConfig(
@@ -57,6 +59,7 @@ public record StoreConfig(
         boolean diskFullDeletesOldest,
         long fileMaxAgeMs,
         long retentionCheckIntervalMs,
+        long producerIdExpirationMs,
         Retention defaultRetention) {
 
     public static final int PAGE_SIZE = 4096;
@@ -79,6 +82,7 @@ public record StoreConfig(
         require(commitIntervalMs > 0, "store.commit.interval.ms must be positive");
         require(maxDiskUsedRatio > 0 && maxDiskUsedRatio <= 1, "store.max.disk.used.ratio must be in (0, 1]");
         require(fileMaxAgeMs == -1 || fileMaxAgeMs > 0, "store.file.max.age.ms must be -1 or positive");
+        require(producerIdExpirationMs >= 1, "producer.id.expiration.ms must be positive");
         require(retentionCheckIntervalMs > 0, "log.retention.check.interval.ms must be positive");
     }
 
@@ -98,7 +102,7 @@ public record StoreConfig(
     public static StoreConfig defaults(Path dataDir, FlushMode mode) {
         boolean sync = mode == FlushMode.SYNC;
         return new StoreConfig(dataDir, 1 << 30, 65536, mode, 500, 100, false, 4096, false, false, sync, 3, 200,
-                true, true, 0.90, false, -1, 300_000, Retention.KAFKA_DEFAULT);
+                true, true, 0.90, false, -1, 300_000, 86_400_000, Retention.KAFKA_DEFAULT);
     }
 
     /** A builder starting from the defaults of {@code mode}; {@link Builder#build()} validates. */
@@ -137,6 +141,7 @@ public record StoreConfig(
         private boolean diskFullDeletesOldest;
         private long fileMaxAgeMs;
         private long retentionCheckIntervalMs;
+        private long producerIdExpirationMs;
         private Retention defaultRetention;
 
         private Builder(StoreConfig c) {
@@ -159,6 +164,7 @@ public record StoreConfig(
             diskFullDeletesOldest = c.diskFullDeletesOldest;
             fileMaxAgeMs = c.fileMaxAgeMs;
             retentionCheckIntervalMs = c.retentionCheckIntervalMs;
+            producerIdExpirationMs = c.producerIdExpirationMs;
             defaultRetention = c.defaultRetention;
         }
 
@@ -257,6 +263,11 @@ public record StoreConfig(
             return this;
         }
 
+        public Builder producerIdExpirationMs(long v) {
+            producerIdExpirationMs = v;
+            return this;
+        }
+
         public Builder defaultRetention(Retention v) {
             defaultRetention = v;
             return this;
@@ -266,7 +277,7 @@ public record StoreConfig(
             return new StoreConfig(dataDir, commitLogFileSize, consumeQueueEntriesPerFile, flushMode, flushIntervalMs,
                     groupCommitGatherMicros, warmFiles, warmFlushPages, mlock, appendIntoMapping, transientStorePoolEnabled,
                     transientStorePoolBuffers, commitIntervalMs, readVerifyCrc, releaseFlushedPages, maxDiskUsedRatio,
-                    diskFullDeletesOldest, fileMaxAgeMs, retentionCheckIntervalMs, defaultRetention);
+                    diskFullDeletesOldest, fileMaxAgeMs, retentionCheckIntervalMs, producerIdExpirationMs, defaultRetention);
         }
     }
 

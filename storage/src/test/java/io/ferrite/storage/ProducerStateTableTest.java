@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.common.compress.Compression;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.Test;
 
 class ProducerStateTableTest {
@@ -70,5 +74,27 @@ class ProducerStateTableTest {
         table.removeBefore(2);
         assertNull(table.get(1));
         assertNotNull(table.get(2));
+    }
+
+    @Test
+    void producersExpireOnceTheyHaveNotWrittenForTheIntervalUnlessATransactionOfTheirsIsOpen() {
+        write(TestBatches.idempotent(1, (short) 0, 0, 2)); // record timestamps of 1970: not what counts
+        write(TestBatches.idempotent(2, (short) 0, 0, 1));
+        ByteBuffer txn = MemoryRecords.withTransactionalRecords(Compression.NONE, 3, (short) 0, 0,
+                new SimpleRecord(1000L, null, "t".getBytes(StandardCharsets.UTF_8))).buffer();
+        assertNull(table.check(txn, true)); // as the coordinator confirmed the transaction
+        table.update(txn, nextOffset++, -1);
+        long t0 = 1_700_000_000_000L;
+        assertEquals(0, table.expire(t0, 1000), "first seen now");
+        write(TestBatches.idempotent(1, (short) 0, 2, 1)); // producer 1 writes again
+        assertEquals(0, table.expire(t0 + 999, 1000));
+        assertEquals(1, table.expire(t0 + 1000, 1000), "producer 2 has been silent for the interval");
+        assertNull(table.get(2));
+        assertNotNull(table.get(1), "producer 1 wrote since");
+        assertEquals(1, table.expire(t0 + 999 + 1000, 1000));
+        assertNull(table.get(1));
+        assertNotNull(table.get(3), "its transaction is open here");
+        // A forgotten producer may start again anywhere, as a new one.
+        assertNull(table.check(TestBatches.idempotent(1, (short) 0, 57, 1), false));
     }
 }

@@ -13,7 +13,8 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef;
 
 /**
- * The store's keys ({@code store.*}, and Kafka's {@code log.retention.check.interval.ms}), each defined once
+ * The store's keys ({@code store.*}, and Kafka's {@code log.retention.check.interval.ms} and
+ * {@code producer.id.expiration.ms}), each defined once
  * with its type, bounds and documentation. The values they default to are {@link StoreConfig#defaults}', the
  * measured defaults the store itself starts from; the two defaults that depend on the flush mode are left
  * unset here and follow it. The store module has no Kafka dependency, so its keys are defined on this side.
@@ -69,7 +70,11 @@ final class StoreConfigs {
                             + "POLICY_VIOLATION. 0: half the process's open-file limit, since a partition holding "
                             + "data keeps a descriptor open for its index.")
             .define("log.retention.check.interval.ms", Type.LONG, D.retentionCheckIntervalMs(), Range.atLeast(1),
-                    Importance.MEDIUM, "How often retention runs.");
+                    Importance.MEDIUM, "How often retention runs.")
+            .define("producer.id.expiration.ms", Type.INT, (int) D.producerIdExpirationMs(), Range.atLeast(1),
+                    Importance.LOW, "How long a partition remembers an idempotent producer that has not written to it, "
+                            + "for duplicate and sequence checks; checked at each retention pass (Kafka counts from "
+                            + "the last batch's timestamp). A producer with a transaction open is kept.");
 
     private StoreConfigs() {
     }
@@ -94,6 +99,7 @@ final class StoreConfigs {
                 .diskFullDeletesOldest((Boolean) v.get("store.disk.full.delete.oldest"))
                 .fileMaxAgeMs((Long) v.get("store.file.max.age.ms"))
                 .retentionCheckIntervalMs((Long) v.get("log.retention.check.interval.ms"))
+                .producerIdExpirationMs((Integer) v.get("producer.id.expiration.ms"))
                 .defaultRetention(defaultRetention);
         if (v.get("store.transient.pool.enable") != null) {
             b.transientStorePoolEnabled((Boolean) v.get("store.transient.pool.enable"));
