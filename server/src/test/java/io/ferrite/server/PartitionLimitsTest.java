@@ -140,4 +140,16 @@ class PartitionLimitsTest {
         MetadataResponseData auto = metadata(List.of("one-more"));
         assertEquals(Errors.POLICY_VIOLATION.code(), auto.topics().find("one-more").errorCode());
     }
+
+    @Test
+    void createTopicsMakesFirstIndexFilesAheadAndMetadataAutoCreationDoesNot() throws Exception {
+        handlers = Handlers.open(dir, Map.of());
+        metadata(names("auto-", 10));
+        createTopics(topic("explicit", 10));
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (queueFiles() < 10 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(10, queueFiles(), "the explicit topic's ten partitions, made ahead; none for the auto-created");
+    }
 }

@@ -35,11 +35,16 @@ final class DiskMonitor implements Agent {
         return "ferrite-disk-monitor";
     }
 
-    /** The share of the disk holding {@code dir} in use, as df counts it. */
+    /**
+     * The share of the disk holding {@code dir} in use, as df's Use% counts it: used over used plus available
+     * to this process. Not used over total: blocks reserved for root (and whatever else a filesystem keeps
+     * back) would count as used, and a disk df shows 30% full could read as 70%.
+     */
     static double usedRatio(Path dir) throws IOException {
         FileStore store = Files.getFileStore(dir);
-        long total = store.getTotalSpace();
-        return total <= 0 ? 0 : (double) (total - store.getUsableSpace()) / total;
+        long used = store.getTotalSpace() - store.getUnallocatedSpace();
+        long available = store.getUsableSpace();
+        return used + available <= 0 ? 0 : (double) used / (used + available);
     }
 
     @Override

@@ -185,6 +185,21 @@ final class Partitions {
      * visible only once that write succeeded, so no entry is ever appended for an id a restart would not know.
      */
     synchronized void create(Collection<PartitionKey> keys) {
+        create(keys, false);
+    }
+
+    /**
+     * The most new partitions whose first index file is made ahead, per creation: enough for a topic of a
+     * thousand partitions made to be written to, while a request for thousands of partitions nobody writes to
+     * yet takes no disk for them.
+     */
+    static final int FILES_AHEAD = 1024;
+
+    /**
+     * As {@link #create(Collection)}; with {@code ahead}, the first index files of up to {@link #FILES_AHEAD}
+     * of the new partitions are made in the background.
+     */
+    synchronized void create(Collection<PartitionKey> keys, boolean ahead) {
         List<PartitionLog> added = new ArrayList<>();
         try {
             for (PartitionKey key : keys) {
@@ -209,11 +224,15 @@ final class Partitions {
             added.forEach(this::discard);
             throw StoreException.fromIo("cannot create partitions " + keys, root, e);
         }
-        // No index file yet: the first append makes it, so topics nobody writes to take no disk and no
-        // descriptor (a client can ask for thousands at once).
+        // Without ahead, no index file yet: the first append makes it, so topics nobody writes to (a client can
+        // ask for thousands at once by Metadata) take no disk and no descriptor.
+        int madeAhead = 0;
         for (PartitionLog p : added) {
             byKey.put(p.key(), p);
             byId.put(p.id(), p);
+            if (ahead && madeAhead++ < FILES_AHEAD) {
+                p.queue().files().prefetchNext();
+            }
         }
     }
 

@@ -188,9 +188,18 @@ public final class Store implements AutoCloseable {
     }
 
     /** Creates those of the partitions that do not exist, with one durable write for all. */
-    public void createPartitions(java.util.Collection<PartitionKey> keys) {
+    public void createPartitions(Collection<PartitionKey> keys) {
+        createPartitions(keys, false);
+    }
+
+    /**
+     * As {@link #createPartitions(Collection)}; with {@code writeSoon} (a topic created to be written to) the
+     * first index files of up to {@link Partitions#FILES_AHEAD} new partitions are made in the background now,
+     * so their first appends need not make them. Otherwise a partition's first append makes its first file.
+     */
+    public void createPartitions(Collection<PartitionKey> keys, boolean writeSoon) {
         checkOpen();
-        partitions.create(keys);
+        partitions.create(keys, writeSoon);
     }
 
     public boolean hasPartition(PartitionKey key) {

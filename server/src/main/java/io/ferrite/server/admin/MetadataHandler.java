@@ -106,7 +106,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         List<TopicRegistry.NewTopic> creations = missing.stream()
                 .map(name -> new TopicRegistry.NewTopic(name, defaultPartitions, Map.of())).toList();
         try {
-            for (TopicRegistry.Creation c : topics.createAll(creations)) {
+            for (TopicRegistry.Creation c : topics.createAll(creations, false)) {
                 if (c.error() != null && topics.get(c.name()) == null) { // not raced by another creation
                     LOG.warn("auto-creating topic '{}' failed: {}", c.name(), c.error().getMessage());
                     notCreated.put(c.name(), Errors.forException(c.error()));

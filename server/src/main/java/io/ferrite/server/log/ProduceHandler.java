@@ -159,8 +159,13 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         CompletableFuture<CompletableFuture<AppendResult>> step = new CompletableFuture<>();
         ordered.compute(key, (k, before) -> {
             try {
-                (before == null ? DONE : before).whenCompleteAsync((v, e) ->
-                        step.complete(validateAndAppend(topic, key, copy, pr, version, transactionalId)), validators);
+                (before == null ? DONE : before).whenCompleteAsync((v, e) -> {
+                    try {
+                        step.complete(validateAndAppend(topic, key, copy, pr, version, transactionalId));
+                    } catch (Throwable t) { // never leave the partition's later batches waiting on this one
+                        step.completeExceptionally(t);
+                    }
+                }, validators);
             } catch (RejectedExecutionException e) { // closing
                 step.completeExceptionally(new IllegalStateException("the broker is shutting down", e));
             }

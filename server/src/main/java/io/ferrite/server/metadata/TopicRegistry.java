@@ -202,7 +202,16 @@ public final class TopicRegistry {
      * topics past {@code store.max.partitions} are refused with POLICY_VIOLATION. Nothing is created if the
      * writes fail, which throws.
      */
-    public synchronized List<Creation> createAll(List<NewTopic> wanted) {
+    public List<Creation> createAll(List<NewTopic> wanted) {
+        return createAll(wanted, true);
+    }
+
+    /**
+     * As {@link #createAll(List)}; {@code writeSoon} says the topics are created to be written to (CreateTopics),
+     * so the store makes their partitions' first index files now rather than at their first appends. Topics
+     * auto-created by Metadata are not: a client can name thousands of topics it never writes.
+     */
+    public synchronized List<Creation> createAll(List<NewTopic> wanted, boolean writeSoon) {
         List<Creation> out = new ArrayList<>(wanted.size());
         Map<String, Topic> next = new LinkedHashMap<>(byName);
         Map<String, String> unified = new HashMap<>(unifiedNames);
@@ -233,7 +242,7 @@ public final class TopicRegistry {
         }
         unifiedNames.putAll(unified);
         partitionCount = total;
-        store.createPartitions(keys);
+        store.createPartitions(keys, writeSoon);
         created.forEach(this::applyRetention);
         return out;
     }
@@ -286,7 +295,7 @@ public final class TopicRegistry {
         Map<String, Topic> next = new LinkedHashMap<>(byName);
         next.put(name, grown);
         write(next.values());
-        store.createPartitions(keys(grown));
+        store.createPartitions(keys(grown), true);
         applyRetention(grown);
         byName.put(name, grown);
         byId.put(grown.id(), grown);
