@@ -2,6 +2,8 @@ package io.ferrite.protocol;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * The broker's budget of request bytes read and not yet answered, over every connection
@@ -14,6 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * be read eventually, and nothing waits on a budget that cannot ever cover it.
  */
 public final class RequestBudget {
+    private static final Logger LOG = LogManager.getLogger(RequestBudget.class);
     /** No bound: what a decoder made without a budget uses. */
     public static final RequestBudget UNBOUNDED = new RequestBudget(Long.MAX_VALUE);
 
@@ -49,7 +52,11 @@ public final class RequestBudget {
         }
         if (available.addAndGet(bytes) > 0) {
             for (Runnable r; (r = waiting.poll()) != null; ) {
-                r.run();
+                try {
+                    r.run();
+                } catch (RuntimeException e) { // a waiter whose thread is gone (shutting down): the others still wake
+                    LOG.debug("a connection waiting for the request budget could not be woken: {}", e.toString());
+                }
             }
         }
     }
