@@ -201,9 +201,10 @@ final class Partitions {
      */
     synchronized void create(Collection<PartitionKey> keys, boolean ahead) {
         List<PartitionLog> added = new ArrayList<>();
+        Set<PartitionKey> adding = new HashSet<>(); // a lookup, not a scan of added: requests bring thousands
         try {
             for (PartitionKey key : keys) {
-                if (byKey.containsKey(key) || added.stream().anyMatch(p -> p.key().equals(key))) {
+                if (byKey.containsKey(key) || !adding.add(key)) {
                     continue;
                 }
                 int id = nextId++;

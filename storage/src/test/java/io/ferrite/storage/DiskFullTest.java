@@ -357,37 +357,12 @@ class DiskFullTest {
 
     // ---- a real full filesystem ----
 
-    /** Runs a command; returns null on exit 0, else what it printed and its exit code. */
-    private static String run(String... command) throws InterruptedException {
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException e) {
-            return e.toString();
-        }
-        try {
-            p.getOutputStream().close();
-            if (!p.waitFor(20, TimeUnit.SECONDS)) {
-                return String.join(" ", command) + " did not finish within 20 s";
-            }
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-            return p.exitValue() == 0 ? null : String.join(" ", command) + " exited " + p.exitValue() + ": " + out;
-        } catch (IOException e) {
-            return e.toString();
-        } finally {
-            if (p.isAlive()) {
-                p.destroyForcibly();
-                p.waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-    }
-
     @AfterEach
     void unmount() throws InterruptedException {
         if (mounted != null) {
-            String err = run("umount", mounted.toString());
+            String err = Commands.run("umount", mounted.toString());
             if (err != null) {
-                String lazy = run("umount", "-l", mounted.toString()); // never leave a mount behind
+                String lazy = Commands.run("umount", "-l", mounted.toString()); // never leave a mount behind
                 if (lazy != null) {
                     fail("cannot unmount " + mounted + ": " + err + "; " + lazy);
                 }
@@ -416,7 +391,7 @@ class DiskFullTest {
     private Path mountTmpfs() throws IOException, InterruptedException {
         Path mnt = tmp.resolve("tmpfs");
         Files.createDirectories(mnt);
-        String err = run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt.toString());
+        String err = Commands.run("mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt.toString());
         Assumptions.assumeTrue(err == null, () -> "skipped: cannot mount a tmpfs here (needs root or CAP_SYS_ADMIN): " + err);
         mounted = mnt;
         return mnt;

@@ -44,7 +44,7 @@ final class LoopDisk implements AutoCloseable {
     /** A fresh ext4 filesystem of {@code bytes} (sparse) under {@code dir}, mounted, writeback held off. */
     static LoopDisk create(Path dir, long bytes) throws IOException, InterruptedException {
         Files.createDirectories(dir);
-        String problem = !isRoot() ? "not root" : run("losetup", "--version") != null ? "no losetup" : null;
+        String problem = !isRoot() ? "not root" : Commands.run("losetup", "--version") != null ? "no losetup" : null;
         Assumptions.assumeTrue(problem == null, () -> "skipped: a loop-device disk needs root and losetup: " + problem);
         LoopDisk d = new LoopDisk(dir);
         try {
@@ -52,7 +52,7 @@ final class LoopDisk implements AutoCloseable {
             try (RandomAccessFile f = new RandomAccessFile(image.toFile(), "rw")) {
                 f.setLength(bytes);
             }
-            require(run("mkfs.ext4", "-q", "-F", image.toString()), "mkfs.ext4");
+            require(Commands.run("mkfs.ext4", "-q", "-F", image.toString()), "mkfs.ext4");
             d.attachAndMount(image, d.mountPoint);
             d.holdWriteback();
             return d;
@@ -73,7 +73,7 @@ final class LoopDisk implements AutoCloseable {
     Path powerLoss(Path to) throws IOException, InterruptedException {
         Files.createDirectories(to);
         Path copy = to.resolve("disk.img");
-        require(run("cp", "--sparse=always", dir.resolve("disk.img").toString(), copy.toString()), "cp");
+        require(Commands.run("cp", "--sparse=always", dir.resolve("disk.img").toString(), copy.toString()), "cp");
         restoreWriteback();
         Path at = to.resolve("mnt");
         attachAndMount(copy, at);
@@ -89,7 +89,7 @@ final class LoopDisk implements AutoCloseable {
         }
         devices.add(dev);
         // commit=600: the journal commits when an fsync asks, not every 5 s on its own.
-        String err = run("mount", "-t", "ext4", "-o", "commit=600", dev, at.toString());
+        String err = Commands.run("mount", "-t", "ext4", "-o", "commit=600", dev, at.toString());
         if (err != null) {
             Assumptions.abort("skipped: cannot mount an ext4 loop device here: " + err);
         }
@@ -116,10 +116,10 @@ final class LoopDisk implements AutoCloseable {
     public void close() throws IOException, InterruptedException {
         restoreWriteback();
         for (int i = mounts.size() - 1; i >= 0; i--) {
-            run("umount", "-l", mounts.get(i).toString());
+            Commands.run("umount", "-l", mounts.get(i).toString());
         }
         for (int i = devices.size() - 1; i >= 0; i--) {
-            run("losetup", "-d", devices.get(i));
+            Commands.run("losetup", "-d", devices.get(i));
         }
     }
 
@@ -130,21 +130,6 @@ final class LoopDisk implements AutoCloseable {
     private static void require(String err, String what) throws IOException {
         if (err != null) {
             throw new IOException(what + " failed: " + err);
-        }
-    }
-
-    /** Runs a command; null if it succeeded, else its output (or why it could not run). */
-    private static String run(String... command) throws InterruptedException {
-        try {
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                return "timed out";
-            }
-            return p.exitValue() == 0 ? null : out.isBlank() ? "exit " + p.exitValue() : out.trim();
-        } catch (IOException e) {
-            return e.getMessage();
         }
     }
 }
