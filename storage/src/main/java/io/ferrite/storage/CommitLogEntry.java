@@ -103,6 +103,16 @@ final class CommitLogEntry {
         return Kind.ENTRY;
     }
 
+    /**
+     * Whether the entry at {@code pos} is the one a queue entry says it is: its size, its partition and its
+     * batch's base offset. A mismatch means the index and the log disagree (a bug, or damage the CRCs cannot
+     * see, since each byte range is valid on its own): the batch there must not be served for that offset.
+     */
+    static boolean matches(ByteBuffer file, int pos, int partitionId, ConsumeQueue.Entry e) {
+        return file.getInt(pos) == e.size() && file.getInt(pos + 4) == MAGIC && file.getInt(pos + 8) == partitionId
+                && file.getLong(pos + HEADER_SIZE + RecordBatchHeader.BASE_OFFSET) == e.baseOffset();
+    }
+
     static int size(ByteBuffer file, int pos) {
         return file.getInt(pos);
     }

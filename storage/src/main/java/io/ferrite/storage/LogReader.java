@@ -7,7 +7,8 @@ import java.util.List;
 /**
  * Reads a partition's batches out of the CommitLog through its ConsumeQueue, as held zero-copy slices.
  *
- * <p>Every batch handed out has passed both CRCs (unless {@code verifyCrc} is off). A batch that fails is
+ * <p>Every batch handed out is the one its queue entry names (partition, base offset and size are compared,
+ * always) and has passed both CRCs (unless {@code verifyCrc} is off). A batch that fails is
  * never served: a read stops before it, and a read that starts at it fails with
  * {@link StoreException.Category#CORRUPT}. The partition is thereby fenced at that offset until an
  * operator moves its log start past it; other partitions, and appends, carry on.
@@ -51,7 +52,7 @@ final class LogReader {
                 if (!out.isEmpty() && bytes + batchSize > maxBytes) {
                     break;
                 }
-                Slice s = slice(e, out.isEmpty());
+                Slice s = slice(p, e, out.isEmpty());
                 if (s == null) {
                     break;
                 }
@@ -85,7 +86,7 @@ final class LogReader {
             if (e == null) {
                 continue;
             }
-            Slice s = slice(e, true);
+            Slice s = slice(p, e, true);
             if (s == null) {
                 break;
             }
@@ -106,7 +107,7 @@ final class LogReader {
             return new ReadResult(List.of(), p.logEndOffset(), p.logStartOffset());
         }
         long i = q.firstIndexWithRunningMaxAtLeast(last.runningMaxTimestamp(), from);
-        Slice s = slice(q.entry(i), true);
+        Slice s = slice(p, q.entry(i), true);
         if (s != null && RecordBatchHeader.maxTimestamp(s.buffer()) == last.runningMaxTimestamp()) {
             return new ReadResult(List.of(s), p.logEndOffset(), p.logStartOffset());
         }
@@ -118,7 +119,7 @@ final class LogReader {
         long bestIndex = -1;
         for (long j = from; j < q.endIndex(); j++) {
             ConsumeQueue.Entry e = q.entry(j);
-            Slice b = e == null ? null : slice(e, true);
+            Slice b = e == null ? null : slice(p, e, true);
             if (b == null) {
                 continue;
             }
@@ -129,7 +130,7 @@ final class LogReader {
                 bestIndex = j;
             }
         }
-        Slice found = bestIndex < 0 ? null : slice(q.entry(bestIndex), true);
+        Slice found = bestIndex < 0 ? null : slice(p, q.entry(bestIndex), true);
         return new ReadResult(found == null ? List.of() : List.of(found), p.logEndOffset(), p.logStartOffset());
     }
 
@@ -137,7 +138,7 @@ final class LogReader {
      * A held slice of the batch an entry points at; null if its bytes are not readable yet or the file is
      * gone. A batch failing its CRC ends the read, or fails it when it is the first.
      */
-    private Slice slice(ConsumeQueue.Entry e, boolean first) {
+    private Slice slice(PartitionLog p, ConsumeQueue.Entry e, boolean first) {
         if (e == null) {
             return null;
         }
@@ -154,11 +155,14 @@ final class LogReader {
             return null;
         }
         ByteBuffer entry = whole.buffer();
-        if (verifyCrc && CommitLogEntry.classify(entry, 0, entry.remaining(), true) != CommitLogEntry.Kind.ENTRY) {
+        String fault = !CommitLogEntry.matches(entry, 0, p.id(), e)
+                ? "the index entry for offset " + e.baseOffset() + " of " + p.key() + " points at another batch"
+                : verifyCrc && CommitLogEntry.classify(entry, 0, entry.remaining(), true) != CommitLogEntry.Kind.ENTRY
+                ? "batch at offset " + e.baseOffset() + " fails its CRC" : null;
+        if (fault != null) {
             whole.close();
             if (first) {
-                throw new StoreException(StoreException.Category.CORRUPT, "batch at offset " + e.baseOffset()
-                        + " fails its CRC", f.path(), at, null);
+                throw new StoreException(StoreException.Category.CORRUPT, fault, f.path(), at, null);
             }
             return null;
         }

@@ -28,6 +28,8 @@ import org.apache.logging.log4j.Logger;
  */
 final class MappedFile extends ReferenceCounted {
     private static final Logger LOG = LogManager.getLogger(MappedFile.class);
+    /** Below this, writing the zeros costs less than a system call and a descriptor. */
+    private static final int ZERO_BY_FILESYSTEM_FROM = 1 << 16;
 
     private final Path path;
     private final long fileFromOffset;
@@ -398,18 +400,31 @@ final class MappedFile extends ReferenceCounted {
             }
         }
         if (end > position) {
-            int i = position;
-            for (; i + 8 <= end; i += 8) {
-                mapped.putLong(i, 0L);
-            }
-            for (; i < end; i++) {
-                mapped.put(i, (byte) 0);
-            }
-            mapped.force(position, end - position);
+            zero(position, end);
         }
         wrotePosition = position;
         committedPosition = position;
         flushedPosition = Math.min(Math.max(flushed, 0), position);
+    }
+
+    /** Zeros bytes {@code [from, to)}, durably: by the filesystem where it can (a whole CommitLog tail), else by hand. */
+    private void zero(int from, int to) {
+        try {
+            if (to - from >= ZERO_BY_FILESYSTEM_FROM && NativeIO.zeroRange(path, from, to - from)) {
+                channel.force(false); // the range's new unwritten state is metadata fdatasync writes
+                return;
+            }
+        } catch (IOException e) {
+            throw StoreException.fromIo("zeroing bytes after the recovered end", path, e);
+        }
+        int i = from;
+        for (; i + 8 <= to; i += 8) {
+            mapped.putLong(i, 0L);
+        }
+        for (; i < to; i++) {
+            mapped.put(i, (byte) 0);
+        }
+        mapped.force(from, to - from);
     }
 
     private boolean zeroEntry(int at) {

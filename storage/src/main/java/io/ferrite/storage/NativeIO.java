@@ -28,6 +28,9 @@ public final class NativeIO {
     private static final int O_RDWR = 2;
     private static final int ENOSPC = 28;
     private static final int EOPNOTSUPP = 95;
+    private static final int FALLOC_FL_KEEP_SIZE = 0x01;
+    private static final int FALLOC_FL_PUNCH_HOLE = 0x02;
+    private static final int FALLOC_FL_ZERO_RANGE = 0x10;
 
     private static final boolean AVAILABLE = bind();
     private static final AtomicBoolean LOCK_WARNED = new AtomicBoolean();
@@ -63,6 +66,8 @@ public final class NativeIO {
     private static native int syncfs(int fd) throws LastErrorException;
 
     private static native int mincore(Pointer addr, NativeLong len, byte[] vec) throws LastErrorException;
+
+    private static native int fallocate(int fd, int mode, long offset, long len) throws LastErrorException;
 
     // posix_fallocate returns the error number instead of setting errno.
     private static native int posix_fallocate(int fd, long offset, long len);
@@ -221,6 +226,42 @@ public final class NativeIO {
             } catch (LastErrorException e) {
                 throw new IOException("syncfs failed with errno " + e.getErrorCode() + ": " + path);
             }
+        });
+    }
+
+    /**
+     * Makes {@code [offset, offset + length)} of a file read as zeros while keeping its blocks allocated, without
+     * writing the bytes: the filesystem marks the range unwritten (ZERO_RANGE), or, where it cannot (tmpfs),
+     * the range is punched out and allocated again. Returns false when neither is supported, so the caller
+     * writes zeros itself. Pages of the range in the page cache and in mappings read as zeros afterwards.
+     *
+     * @throws IOException when the range cannot be allocated again (a full disk) or the call fails otherwise
+     */
+    public static boolean zeroRange(Path file, long offset, long length) throws IOException {
+        return AVAILABLE && length > 0 && withFd(file, O_RDWR, fd -> {
+            try {
+                fallocate(fd, FALLOC_FL_ZERO_RANGE | FALLOC_FL_KEEP_SIZE, offset, length);
+                return true;
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() != EOPNOTSUPP) {
+                    throw new IOException("fallocate(ZERO_RANGE) failed with errno " + e.getErrorCode() + ": " + file);
+                }
+            }
+            try {
+                fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, offset, length);
+            } catch (LastErrorException e) {
+                if (e.getErrorCode() == EOPNOTSUPP) {
+                    return false;
+                }
+                throw new IOException("fallocate(PUNCH_HOLE) failed with errno " + e.getErrorCode() + ": " + file);
+            }
+            // A hole would make a later write through the mapping fault on a full disk: take the blocks back.
+            int rc = posix_fallocate(fd, offset, length);
+            if (rc != 0 && rc != EOPNOTSUPP) {
+                throw new IOException("posix_fallocate failed with errno " + rc + " re-allocating zeroed bytes of "
+                        + file);
+            }
+            return true;
         });
     }
 }

@@ -20,7 +20,14 @@ import org.apache.logging.log4j.Logger;
  *       truncated: a batch failing only its own CRC is indexed and readers refuse it (see
  *       {@link LogReader}); an unreadable header makes a rebuild resume at the next file.</li>
  *   <li>Entries for a partition past its queue's end are indexed; entries of deleted partitions skipped.</li>
- *   <li>Sizes and idempotent-producer state are rebuilt from each partition's remaining batches.</li>
+ *   <li>After an unclean stop the rest of the file holding the new end is zeroed, and later files deleted:
+ *       writeback does not go in order, so entries written after the first one lost may have reached the
+ *       disk. Left there, they would be read back as soon as new appends happened to end where one of them
+ *       starts, at offsets given out again since.</li>
+ *   <li>Each partition's log start moves past batches whose CommitLog file is gone (retention deleted it
+ *       after the last checkpoint recorded the old start).</li>
+ *   <li>Sizes and idempotent-producer state are rebuilt from each partition's remaining batches; a queue
+ *       entry that does not match the CommitLog entry it points to (partition, base offset) is left out.</li>
  * </ol>
  * Nothing here reads the clock: the start point is a position.
  */
@@ -34,7 +41,8 @@ final class Recovery {
     private Recovery() {
     }
 
-    static Report run(CommitLog log, Partitions partitions, Checkpoint cp) {
+    /** @param unclean the store was not closed cleanly, so bytes past the recovered end are not to be trusted */
+    static Report run(CommitLog log, Partitions partitions, Checkpoint cp, boolean unclean) {
         MappedFileQueue files = log.files();
         List<PartitionKey> rebuilt = new ArrayList<>();
         for (Checkpoint.PartitionRecord r : cp.partitions()) {
@@ -99,7 +107,7 @@ final class Recovery {
                 pos += size;
             }
         }
-        log.recoverTo(pos, checkpoint, corruptAt >= 0);
+        log.recoverTo(pos, checkpoint, corruptAt >= 0 || unclean);
         if (pos < checkpoint) {
             // CommitLog files are missing: no index may point past what is left.
             LOG.warn("the CommitLog ends at {}, before the checkpoint at {}: CommitLog files are missing", pos,
@@ -125,7 +133,18 @@ final class Recovery {
         if (!q.isEmpty()) {
             ConsumeQueue.Entry first = q.entry(q.startIndex());
             if (first != null && first.baseOffset() > p.logStartOffset()) {
-                p.advanceLogStart(first.baseOffset()); // files before it are gone: start where data starts
+                p.advanceLogStart(first.baseOffset()); // queue files before it are gone: start where data starts
+            }
+            long kept = files.minPosition();
+            long i = p.startIndex();
+            for (ConsumeQueue.Entry e = q.entry(i); e != null && e.position() < kept; e = q.entry(++i)) {
+                // its CommitLog file is gone
+            }
+            long start = i < q.endIndex() ? q.entry(i).baseOffset() : p.logEndOffset();
+            if (start > p.logStartOffset()) {
+                LOG.info("{}: batches before offset {} were deleted from the CommitLog after the last checkpoint;"
+                        + " the log now starts there", p.key(), start);
+                p.truncateHead(start);
             }
         }
         p.producers().beginRebuild();
@@ -136,7 +155,13 @@ final class Recovery {
             if (f == null) {
                 continue;
             }
-            int at = (int) (e.position() - f.fileFromOffset()) + CommitLogEntry.HEADER_SIZE;
+            int entryAt = (int) (e.position() - f.fileFromOffset());
+            if (!CommitLogEntry.matches(f.view(entryAt, CommitLogEntry.HEAD_SIZE), 0, p.id(), e)) {
+                LOG.warn("{}: the queue entry for offset {} points at CommitLog position {}, which holds another"
+                        + " batch; reads of it will fail", p.key(), e.baseOffset(), e.position());
+                continue;
+            }
+            int at = entryAt + CommitLogEntry.HEADER_SIZE;
             ByteBuffer batch = f.view(at, RecordBatchHeader.HEADER_SIZE);
             int controlType = -1;
             if (RecordBatchHeader.isControl(batch)) { // a marker: its type lies in its record, past the header

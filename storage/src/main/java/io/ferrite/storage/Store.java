@@ -71,7 +71,7 @@ public final class Store implements AutoCloseable {
         this.partitions = new Partitions(root, allocator, new FileAllocator.Spec(
                 config.consumeQueueEntriesPerFile() * ConsumeQueue.ENTRY_SIZE, false, false, false, false, false));
         partitions.load(cp);
-        this.recovery = Recovery.run(commitLog, partitions, cp);
+        this.recovery = Recovery.run(commitLog, partitions, cp, recoveredFromCrash);
         if (tableRebuilt) { // log starts were in the lost checkpoint: each starts at its first batch left
             for (PartitionLog p : partitions.all()) {
                 ConsumeQueue q = p.queue();

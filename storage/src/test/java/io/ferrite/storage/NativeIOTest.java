@@ -45,4 +45,33 @@ class NativeIOTest {
         }
         assertEquals(3 * 4096, Files.size(p));
     }
+
+    @Test
+    void zeroRangeZerosTheRangeForMappingsTooAndKeepsTheSize() throws Exception {
+        Path p = Files.createFile(dir.resolve("z"));
+        int size = 1 << 20;
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            BlockAllocator.DEFAULT.allocate(p, ch, size);
+            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, size);
+            for (int i = 0; i < size; i += 8) {
+                map.putLong(i, -1L);
+            }
+            map.force();
+            boolean done = NativeIO.zeroRange(p, 4096, size - 4096);
+            if (!done) { // a filesystem with neither ZERO_RANGE nor PUNCH_HOLE: the caller writes zeros itself
+                assertEquals(-1L, map.getLong(4096));
+                return;
+            }
+            assertEquals(-1L, map.getLong(4088), "bytes before the range stay");
+            for (int i = 4096; i < size; i += 4096) {
+                assertEquals(0L, map.getLong(i), "through the mapping at " + i);
+            }
+            ByteBuffer read = ByteBuffer.allocate(8);
+            ch.read(read, size - 8);
+            assertEquals(0L, read.getLong(0), "through the file");
+            map.putLong(size - 8, 7L); // the blocks are still there to be written
+            Unmapper.unmap(map);
+        }
+        assertEquals(size, Files.size(p));
+    }
 }

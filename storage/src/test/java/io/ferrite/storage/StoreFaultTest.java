@@ -517,4 +517,110 @@ class StoreFaultTest {
             assertTrue(Files.exists(aside.get(0).resolve("00000000000000000000")), "set aside with its files");
         }
     }
+
+    @Test
+    void entriesThatReachedTheDiskPastALostOneNeverComeBack() throws Exception {
+        StoreConfig config = megabyteFiles(dir.resolve("live"));
+        Path crashed = dir.resolve("crashed");
+        List<AppendResult> acked;
+        try (Store store = Store.open(config, Clock.systemUTC())) {
+            acked = fill(store, 30);
+            LiveTree.copy(dir.resolve("live"), crashed);
+        }
+        // Writeback went out of order: batch 20's page never reached the disk, batch 21's (P1's 31st to 33rd
+        // offsets) did.
+        Path file = crashed.resolve("commitlog").resolve(String.format("%020d", 0));
+        AppendResult lost = acked.get(20);
+        write(file, lost.position(), new byte[CommitLogEntry.HEADER_SIZE]);
+        StoreConfig first = megabyteFiles(crashed);
+        Path again = dir.resolve("crashed-again");
+        try (Store store = Store.open(first, Clock.systemUTC())) {
+            assertEquals(30, store.logEndOffset(P0));
+            assertEquals(30, store.logEndOffset(P1), "P1's batch after the lost one is cut with it");
+            // A batch the size of the lost one: the next entry position is where P1's old batch lies.
+            assertEquals(lost.position(), store.append(P0, TestBatches.batch("w20", 3, 1020), 0, false).get()
+                    .position());
+            LiveTree.copy(crashed, again); // and the power goes once more
+        }
+        StoreConfig second = megabyteFiles(again);
+        try (Store store = Store.open(second, Clock.systemUTC())) {
+            assertEquals(33, store.logEndOffset(P0));
+            assertEquals(30, store.logEndOffset(P1), "the old batch at P1's reused offsets stays gone");
+        }
+    }
+
+    /** Files large enough for a recovered tail to be zeroed by the filesystem, not by hand; no periodic flush. */
+    private static StoreConfig megabyteFiles(Path dir) {
+        return StoreConfig.builder(dir, FlushMode.ASYNC).commitLogFileSize(1 << 20).consumeQueueEntriesPerFile(256)
+                .flushIntervalMs(3_600_000).transientStorePoolEnabled(false).maxDiskUsedRatio(0.999)
+                .retentionCheckIntervalMs(3_600_000).defaultRetention(new Retention(-1, -1)).build();
+    }
+
+    @Test
+    void aQueueEntryPointingAtAnotherBatchIsNeverServed() throws Exception {
+        List<AppendResult> acked;
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            acked = fill(store, 20);
+        }
+        // Damage each queue entry's own checks cannot see: P0's third entry claims offsets 7..8 of the batch
+        // holding 6..8, and its fifth points at P1's batch lying between its neighbours.
+        Path queue = dir.resolve("consumequeue").resolve("0").resolve(String.format("%020d", 0));
+        write(queue, 2 * ConsumeQueue.ENTRY_SIZE, ByteBuffer.allocate(8).putLong(0, 7).array());
+        write(queue, 2 * ConsumeQueue.ENTRY_SIZE + 20, ByteBuffer.allocate(4).putInt(0, 1).array());
+        ByteBuffer entry = ByteBuffer.allocate(12);
+        entry.putLong(0, acked.get(9).position()).putInt(8, entrySize(9));
+        write(queue, 4 * ConsumeQueue.ENTRY_SIZE + 8, entry.array());
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            assertEquals(List.of(0L, 3L), baseOffsets(store, 0), "a read stops before the entry that does not match");
+            StoreException e = assertThrows(StoreException.class, () -> store.read(P0, 7, Integer.MAX_VALUE));
+            assertEquals(StoreException.Category.CORRUPT, e.category());
+            assertEquals(List.of(9L), baseOffsets(store, 9));
+            e = assertThrows(StoreException.class, () -> store.read(P0, 12, Integer.MAX_VALUE));
+            assertEquals(StoreException.Category.CORRUPT, e.category());
+            assertEquals(15L, baseOffsets(store, 15).get(0));
+            assertEquals(30, store.append(P0, TestBatches.batch("next", 1, 5000), 0, false).get().baseOffset());
+        }
+    }
+
+    private static List<Long> baseOffsets(Store store, long from) {
+        try (ReadResult r = store.read(P0, from, Integer.MAX_VALUE)) {
+            return r.batches().stream().map(b -> RecordBatchHeader.baseOffset(b.buffer())).toList();
+        }
+    }
+
+    private static int entrySize(int i) {
+        return CommitLogEntry.HEADER_SIZE + TestBatches.batch("v" + i, 3, 1000 + i).remaining();
+    }
+
+    @Test
+    void batchesWhoseCommitLogFileWentAfterTheCheckpointMoveTheLogStart() throws Exception {
+        List<AppendResult> acked;
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            acked = fill(store, 1200); // several 64 KiB CommitLog files
+        }
+        // Retention deleted the first file, and the broker died before a checkpoint recorded the new starts.
+        List<Path> files = commitLogFiles();
+        long secondFile = Long.parseLong(files.get(1).getFileName().toString());
+        Files.delete(files.get(0));
+        Files.write(dir.resolve(Store.ABORT_FILE), new byte[0]);
+        long p0Start = -1;
+        long p1Start = -1;
+        for (AppendResult a : acked) {
+            if (a.position() >= secondFile) {
+                if (acked.indexOf(a) % 2 == 0 && p0Start < 0) {
+                    p0Start = a.baseOffset();
+                } else if (acked.indexOf(a) % 2 == 1 && p1Start < 0) {
+                    p1Start = a.baseOffset();
+                }
+            }
+        }
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            assertEquals(p0Start, store.logStartOffset(P0));
+            assertEquals(p1Start, store.logStartOffset(P1));
+            try (ReadResult r = store.read(P0, store.logStartOffset(P0), Integer.MAX_VALUE)) {
+                assertEquals(p0Start, RecordBatchHeader.baseOffset(r.batches().get(0).buffer()),
+                        "a consumer at the log start gets data, not empty answers forever");
+            }
+        }
+    }
 }
