@@ -102,6 +102,20 @@ final class AbortedTransactionIndex implements AutoCloseable {
         }
     }
 
+    /** Entries written so far. */
+    long count() {
+        return count;
+    }
+
+    /**
+     * The first {@code n} entries on disk, or null if fewer than {@code n} are there and valid (lost with the
+     * page cache, or damaged): what a producer-state snapshot counted must still be there for it to be used.
+     */
+    synchronized List<Entry> validPrefix(int n) {
+        List<Entry> valid = readValid();
+        return valid.size() < n ? null : new ArrayList<>(valid.subList(0, n));
+    }
+
     /** The entries on disk up to the first one that is cut or fails its CRC. */
     private List<Entry> readValid() {
         List<Entry> out = new ArrayList<>();

@@ -122,7 +122,7 @@ final class CommitLog implements AutoCloseable {
                 throw StoreException.fromIo("appending to the CommitLog", f.path(), e);
             }
             int delta = RecordBatchHeader.lastOffsetDelta(stored);
-            p.onAppended(baseOffset, delta, position, entrySize, RecordBatchHeader.maxTimestamp(stored));
+            p.onAppended(stored, position, entrySize);
             p.producers().update(stored, baseOffset,
                     RecordBatchHeader.isControl(batch) ? RecordBatchHeader.controlType(batch) : -1);
             confirmedPosition = position + entrySize;

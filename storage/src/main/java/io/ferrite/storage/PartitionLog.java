@@ -1,5 +1,7 @@
 package io.ferrite.storage;
 
+import java.nio.ByteBuffer;
+
 /**
  * One partition's state in the store: its id in the CommitLog, its ConsumeQueue, its offsets and its
  * idempotent-producer table. Holds no reference to the store; the CommitLog and the reader take it as an
@@ -19,6 +21,10 @@ final class PartitionLog {
     private volatile boolean deleted;
     /** Kept whole: retention never moves its start, and forced file deletion stops before its data. */
     private volatile boolean pinned;
+    /** The CRC of the last batch appended: a producer-state snapshot names its last batch by position and CRC. */
+    private volatile int lastBatchCrc;
+    /** The log end the last producer-state snapshot written covered; -1: none written by this process. */
+    private volatile long snapshotEnd = -1;
     /** Bytes of batches from the log start on; the appender adds, retention subtracts. */
     private final java.util.concurrent.atomic.AtomicLong sizeInBytes = new java.util.concurrent.atomic.AtomicLong();
 
@@ -90,11 +96,31 @@ final class PartitionLog {
         deleted = true;
     }
 
-    /** Records a batch just written to the CommitLog. Append lock (or recovery) only. */
-    void onAppended(long baseOffset, int lastOffsetDelta, long position, int entrySize, long maxTimestamp) {
-        queue.append(baseOffset, position, entrySize, lastOffsetDelta, maxTimestamp);
+    /** Records a batch just written to the CommitLog, given its final header. Append lock (or recovery) only. */
+    void onAppended(ByteBuffer header, long position, int entrySize) {
+        long baseOffset = RecordBatchHeader.baseOffset(header);
+        int lastOffsetDelta = RecordBatchHeader.lastOffsetDelta(header);
+        queue.append(baseOffset, position, entrySize, lastOffsetDelta, RecordBatchHeader.maxTimestamp(header));
+        lastBatchCrc = RecordBatchHeader.crc(header);
         sizeInBytes.addAndGet(entrySize - CommitLogEntry.HEADER_SIZE);
         logEndOffset = baseOffset + lastOffsetDelta + 1;
+    }
+
+    int lastBatchCrc() {
+        return lastBatchCrc;
+    }
+
+    /** Recovery: the last batch may have been appended before this open. */
+    void restoreLastBatchCrc(int crc) {
+        lastBatchCrc = crc;
+    }
+
+    long snapshotEnd() {
+        return snapshotEnd;
+    }
+
+    void snapshotWritten(long end) {
+        snapshotEnd = end;
     }
 
     /** Bytes of the batches still readable, as Kafka's partition size counts them. */

@@ -279,6 +279,8 @@ final class Partitions {
         p.queue().destroy();
         p.producers().delete();
         try {
+            Files.deleteIfExists(queueDir(p.id()).resolve(ProducerSnapshot.FILE));
+            Files.deleteIfExists(queueDir(p.id()).resolve(ProducerSnapshot.FILE + ".tmp"));
             Files.deleteIfExists(queueDir(p.id()).resolve(PartitionMetadata.FILE));
             Files.deleteIfExists(queueDir(p.id()).resolve(PartitionMetadata.DELETED)); // last: nothing left to mark
             Files.deleteIfExists(queueDir(p.id()));

@@ -10,8 +10,9 @@ import java.util.Map;
 /**
  * Idempotent-producer and transaction state of one partition: per producer id, the epoch and the last five
  * batches written; the transactions open here; and the transactions aborted after writing here, kept on disk
- * in the partition's {@link AbortedTransactionIndex}. Rebuilt from the log on open (between
- * {@link #beginRebuild} and {@link #endRebuild}) and updated under the append lock.
+ * in the partition's {@link AbortedTransactionIndex}. Rebuilt on open (between {@link #beginRebuild} and
+ * {@link #endRebuild}) from the log, or from a {@link ProducerSnapshot} and the batches after it; updated under
+ * the append lock.
  *
  * <p>The checks follow Kafka's: a retried batch identical to one of the last five gets that batch's offsets
  * back; an older epoch is INVALID_PRODUCER_EPOCH; a new epoch starts at sequence 0; within an epoch each
@@ -246,6 +247,41 @@ public final class ProducerStateTable {
         List<ProducerState> out = new ArrayList<>(producers.size());
         producers.forEach((pid, e) -> out.add(new ProducerState(pid, e.epoch, List.copyOf(e.batches))));
         return out;
+    }
+
+    /**
+     * The state now, for a snapshot covering the log up to {@code endOffset}, whose last batch lies at
+     * {@code lastBatchPosition} with CRC {@code lastBatchCrc}. Under the append lock, so that it matches the log.
+     */
+    synchronized ProducerSnapshot.State snapshot(long endOffset, long lastBatchPosition, int lastBatchCrc) {
+        return new ProducerSnapshot.State(endOffset, lastBatchPosition, lastBatchCrc,
+                aborted == null ? 0 : (int) aborted.count(), all(), Map.copyOf(openTransactions));
+    }
+
+    /**
+     * Starts a rebuild from a snapshot: recovery then passes only the batches from its end offset on to
+     * {@link #update}. Returns false, changing nothing, if the aborted-transaction index no longer holds the
+     * entries the snapshot counted; the caller then rebuilds from the whole log. Aborts wholly before
+     * {@code logStartOffset} are dropped from the index.
+     */
+    synchronized boolean beginRebuild(ProducerSnapshot.State s, long logStartOffset) {
+        List<AbortedTransactionIndex.Entry> kept =
+                aborted == null ? new ArrayList<>() : aborted.validPrefix(s.abortedEntries());
+        if (kept == null) {
+            return false;
+        }
+        kept.removeIf(e -> e.transaction().lastOffset() < logStartOffset);
+        producers.clear();
+        openTransactions.clear();
+        for (ProducerState p : s.producers()) {
+            Entry e = new Entry();
+            e.epoch = p.epoch();
+            e.batches.addAll(p.lastBatches());
+            producers.put(p.producerId(), e);
+        }
+        openTransactions.putAll(s.openTransactions());
+        rebuilding = kept;
+        return true;
     }
 
     /** Forgets everything, to be rebuilt from the partition's batches, which recovery passes to {@link #update}. */

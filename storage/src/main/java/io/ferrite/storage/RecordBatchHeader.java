@@ -81,6 +81,10 @@ public final class RecordBatchHeader {
         return b.getInt(b.position() + LAST_OFFSET_DELTA);
     }
 
+    public static int crc(ByteBuffer b) {
+        return b.getInt(b.position() + CRC);
+    }
+
     public static long maxTimestamp(ByteBuffer b) {
         return b.getLong(b.position() + MAX_TIMESTAMP);
     }

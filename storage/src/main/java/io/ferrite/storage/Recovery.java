@@ -1,6 +1,8 @@
 package io.ferrite.storage;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.logging.log4j.LogManager;
@@ -26,16 +28,22 @@ import org.apache.logging.log4j.Logger;
  *       starts, at offsets given out again since.</li>
  *   <li>Each partition's log start moves past batches whose CommitLog file is gone (retention deleted it
  *       after the last checkpoint recorded the old start).</li>
- *   <li>Sizes and idempotent-producer state are rebuilt from each partition's remaining batches; a queue
- *       entry that does not match the CommitLog entry it points to (partition, base offset) is left out.</li>
+ *   <li>Sizes are summed from each partition's queue. Idempotent-producer state is read from its
+ *       {@link ProducerSnapshot} where one matches the log, then brought up to date from the batches after it
+ *       (or rebuilt from every remaining batch without one). A queue entry that does not match the CommitLog
+ *       entry it points to (partition, base offset) is left out.</li>
  * </ol>
  * Nothing here reads the clock: the start point is a position.
  */
 final class Recovery {
     private static final Logger LOG = LogManager.getLogger(Recovery.class);
 
-    /** What recovery did, for logs and tests. */
-    record Report(long scannedFrom, long end, long corruptAt, int entriesIndexed, List<PartitionKey> rebuilt) {
+    /**
+     * What recovery did, for logs and tests. {@code batchesRead}: batch headers read to bring producer state
+     * up to date, past the snapshots.
+     */
+    record Report(long scannedFrom, long end, long corruptAt, int entriesIndexed, List<PartitionKey> rebuilt,
+                  long batchesRead) {
     }
 
     private Recovery() {
@@ -98,8 +106,7 @@ final class Recovery {
                     ByteBuffer batch = CommitLogEntry.batch(view, at);
                     long base = RecordBatchHeader.baseOffset(batch);
                     if (base + RecordBatchHeader.lastOffsetDelta(batch) >= p.logEndOffset()) {
-                        p.onAppended(base, RecordBatchHeader.lastOffsetDelta(batch), pos, size,
-                                RecordBatchHeader.maxTimestamp(batch));
+                        p.onAppended(batch, pos, size);
                         indexed++;
                     }
                 }
@@ -117,18 +124,20 @@ final class Recovery {
                 p.recoverEnd(Partitions.endOffsetAt(p, Long.MAX_VALUE));
             }
         }
+        long batchesRead = 0;
         for (PartitionLog p : partitions.all()) {
-            rebuildPartitionState(p, files);
+            batchesRead += rebuildPartitionState(p, files);
         }
-        if (corruptAt >= 0 || indexed > 0 || !rebuilt.isEmpty()) {
-            LOG.info("recovery scanned the CommitLog from {} to {}: {} entries indexed, {} partitions rebuilt",
-                    start, pos, indexed, rebuilt.size());
+        if (corruptAt >= 0 || indexed > 0 || !rebuilt.isEmpty() || batchesRead > 0) {
+            LOG.info("recovery scanned the CommitLog from {} to {}: {} entries indexed, {} partitions rebuilt, {}"
+                    + " batches read for producer state", start, pos, indexed, rebuilt.size(), batchesRead);
         }
-        return new Report(start, pos, corruptAt, indexed, rebuilt);
+        return new Report(start, pos, corruptAt, indexed, rebuilt, batchesRead);
     }
 
     /** Log start, size and producer state from the partition's remaining batches. */
-    private static void rebuildPartitionState(PartitionLog p, MappedFileQueue files) {
+    /** Returns how many batches it read for producer state. */
+    private static long rebuildPartitionState(PartitionLog p, MappedFileQueue files) {
         ConsumeQueue q = p.queue();
         if (!q.isEmpty()) {
             ConsumeQueue.Entry first = q.entry(q.startIndex());
@@ -147,11 +156,23 @@ final class Recovery {
                 p.truncateHead(start);
             }
         }
-        p.producers().beginRebuild();
+        ProducerSnapshot.State snapshot = usableSnapshot(p, files);
+        long replayFrom = p.logStartOffset();
+        if (snapshot != null && p.producers().beginRebuild(snapshot, p.logStartOffset())) {
+            replayFrom = snapshot.endOffset();
+            p.snapshotWritten(snapshot.endOffset());
+        } else {
+            p.producers().beginRebuild();
+        }
         long size = 0;
+        long read = 0;
         for (long i = p.startIndex(); i < q.endIndex(); i++) {
             ConsumeQueue.Entry e = q.entry(i);
-            MappedFile f = e == null ? null : files.find(e.position());
+            if (e == null) {
+                continue;
+            }
+            size += e.size() - CommitLogEntry.HEADER_SIZE;
+            MappedFile f = e.baseOffset() < replayFrom ? null : files.find(e.position());
             if (f == null) {
                 continue;
             }
@@ -169,9 +190,59 @@ final class Recovery {
                         e.size() - CommitLogEntry.HEADER_SIZE)));
             }
             p.producers().update(batch, e.baseOffset(), controlType);
-            size += e.size() - CommitLogEntry.HEADER_SIZE;
+            read++;
         }
         p.producers().endRebuild();
+        p.producers().removeBefore(p.logStartOffset());
         p.addSize(size - p.sizeInBytes());
+        Integer crc = lastBatchCrc(p, files);
+        if (crc != null) {
+            p.restoreLastBatchCrc(crc);
+        }
+        return read;
+    }
+
+    /**
+     * The partition's producer-state snapshot, if the log still holds the batch it names as its last: the queue
+     * entry ending just before its end offset points at the recorded position, and the batch there has the
+     * recorded CRC. Null otherwise; an unusable snapshot is deleted.
+     */
+    private static ProducerSnapshot.State usableSnapshot(PartitionLog p, MappedFileQueue files) {
+        Path dir = p.queue().files().dir();
+        try {
+            ProducerSnapshot.State s = ProducerSnapshot.read(dir);
+            if (s == null) {
+                return null;
+            }
+            ConsumeQueue q = p.queue();
+            long i = s.endOffset() <= p.logEndOffset() ? q.indexOf(s.endOffset() - 1, p.startIndex()) : -1;
+            ConsumeQueue.Entry last = i < 0 ? null : q.entry(i);
+            if (last != null && last.lastOffset() == s.endOffset() - 1 && last.position() == s.lastBatchPosition()
+                    && Integer.valueOf(s.lastBatchCrc()).equals(crcAt(files, last))) {
+                return s;
+            }
+            LOG.info("{}: the producer-state snapshot at offset {} does not match the log; rebuilding from the log",
+                    p.key(), s.endOffset());
+            ProducerSnapshot.delete(dir);
+        } catch (IOException e) {
+            LOG.warn("{}: cannot read the producer-state snapshot; rebuilding from the log: {}", p.key(), e.toString());
+        }
+        return null;
+    }
+
+    /** The CRC of the partition's last batch, or null if it has none left. */
+    private static Integer lastBatchCrc(PartitionLog p, MappedFileQueue files) {
+        ConsumeQueue q = p.queue();
+        return q.endIndex() > p.startIndex() ? crcAt(files, q.entry(q.endIndex() - 1)) : null;
+    }
+
+    /** The CRC field of the batch a queue entry points at, or null if its file is gone. */
+    private static Integer crcAt(MappedFileQueue files, ConsumeQueue.Entry e) {
+        MappedFile f = e == null ? null : files.find(e.position());
+        if (f == null) {
+            return null;
+        }
+        int at = (int) (e.position() - f.fileFromOffset()) + CommitLogEntry.HEADER_SIZE;
+        return RecordBatchHeader.crc(f.view(at, RecordBatchHeader.HEADER_SIZE));
     }
 }

@@ -8,8 +8,10 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * Retention: moves each partition's log start forward by its {@link Retention} limits, drops the queue
- * files wholly before it, deletes CommitLog files that no partition needs any more, and forgets idempotent
- * producers not heard from for {@code producer.id.expiration.ms}.
+ * files wholly before it, deletes CommitLog files that no partition needs any more, forgets idempotent
+ * producers not heard from for {@code producer.id.expiration.ms}, and writes a {@link ProducerSnapshot} of
+ * each partition written to since its last one, so that an open after a crash reads at most one retention
+ * interval of batches to rebuild producer state.
  *
  * <p>Two global limits can override the partitions: when the oldest CommitLog file is older than
  * {@code store.file.max.age.ms}, or (only with {@code store.disk.full.delete.oldest}) the disk is fuller than
@@ -78,7 +80,38 @@ final class RetentionService implements Agent {
             }
             deleted += log.files().deleteBefore(newMin);
         }
+        writeProducerSnapshots();
         return deleted;
+    }
+
+    /**
+     * Snapshots the producer state of every partition whose log end moved since its last snapshot, each taken
+     * under the append lock so that it matches the log exactly. A snapshot that cannot be written is only
+     * logged: without it the next open reads more of the log, nothing else. Returns how many were written.
+     */
+    synchronized int writeProducerSnapshots() {
+        int written = 0;
+        for (PartitionLog p : partitions.all()) {
+            if (p.isDeleted() || p.logEndOffset() == p.snapshotEnd()) {
+                continue;
+            }
+            ProducerSnapshot.State s = log.underAppendLock(() -> {
+                ConsumeQueue q = p.queue();
+                ConsumeQueue.Entry last = q.endIndex() > p.startIndex() ? q.entry(q.endIndex() - 1) : null;
+                return last == null ? null : p.producers().snapshot(p.logEndOffset(), last.position(), p.lastBatchCrc());
+            });
+            if (s == null) {
+                continue; // no batch left: an open has nothing to read
+            }
+            try {
+                ProducerSnapshot.write(p.queue().files().dir(), s);
+                p.snapshotWritten(s.endOffset());
+                written++;
+            } catch (IOException e) {
+                LOG.warn("cannot write the producer-state snapshot of {}: {}", p.key(), e.toString());
+            }
+        }
+        return written;
     }
 
     private void applyRetention(PartitionLog p, long now) {

@@ -461,6 +461,7 @@ public final class Store implements AutoCloseable {
         try {
             flushAllAndCheckpoint();
             if (failure == null) {
+                retention.writeProducerSnapshots(); // so the next open reads no batch to rebuild producer state
                 Files.deleteIfExists(root.resolve(ABORT_FILE));
             }
         } catch (IOException e) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import io.ferrite.storage.ProducerStateTable.AbortedTransaction;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.kafka.common.compress.Compression;
@@ -106,13 +107,22 @@ class TransactionStateTest {
             long c = append(store, transactional(8, 2, 1));                     // 11, producer 8 opens anew
             assertEquals(c, store.lastStableOffset(P));
         }
-        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) { // rebuilt from the log
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) { // from the snapshot the close wrote
+            assertEquals(0, store.recoveryReport().batchesRead());
             assertEquals(11, store.lastStableOffset(P));
             assertEquals(List.of(new AbortedTransaction(7, 2, 8)), store.abortedTransactions(P, 0, 12));
             append(store, marker(8, ControlRecordType.ABORT));                  // 12
             assertEquals(13, store.lastStableOffset(P));
             assertEquals(List.of(new AbortedTransaction(7, 2, 8), new AbortedTransaction(8, 11, 12)),
                     store.abortedTransactions(P, 0, 13));
+            append(store, transactional(7, (short) 1, 0, 1));                   // 13, producer 7 opens anew
+        }
+        Files.delete(dir.resolve("consumequeue").resolve("0").resolve(ProducerSnapshot.FILE));
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) { // rebuilt from the whole log
+            assertEquals(10, store.recoveryReport().batchesRead());
+            assertEquals(13, store.lastStableOffset(P));
+            assertEquals(List.of(new AbortedTransaction(7, 2, 8), new AbortedTransaction(8, 11, 12)),
+                    store.abortedTransactions(P, 0, 14));
         }
     }
 
