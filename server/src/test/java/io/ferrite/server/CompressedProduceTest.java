@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Compressed batches are checked on the validator threads, off the request's thread: appends still keep the
+ * Compressed batches are checked on the off-loop threads (ferrite-log-io), off the request's thread: appends still keep the
  * order of the requests, and a batch inflating past the broker's bound is refused with MESSAGE_TOO_LARGE.
  */
 @Timeout(60)

@@ -8,6 +8,7 @@ import io.ferrite.server.network.RequestContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.buffer.UnpooledByteBufAllocator;
+import io.ferrite.storage.Store;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -131,6 +132,10 @@ final class Handlers implements AutoCloseable {
 
     int port() {
         return PORT;
+    }
+
+    Store store() {
+        return parts.store;
     }
 
     GroupCoordinator groupCoordinator() {

@@ -122,6 +122,12 @@ final class ConsumeQueue implements AutoCloseable {
         return endIndex <= startIndex;
     }
 
+    /** Whether the next {@link #append} has a file to go to without creating one. */
+    boolean hasRoom() {
+        MappedFile f = files.last();
+        return f != null && !f.isFull();
+    }
+
     /** Makes sure the next {@link #append} has a file to go to. Call before writing the CommitLog entry. */
     void ensureCapacity() {
         long pos = endIndex * ENTRY_SIZE;

@@ -20,6 +20,8 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>{@link #prefetch} queues a file and returns at once; {@link #take} returns the file, waiting only if
  * preallocation has not caught up. A full disk fails the request with {@link StoreException.Category#DISK_FULL}.
+ *
+ * <p>The same thread unmaps and unlinks deleted files ({@link #free}) once their last reader lets go.
  */
 final class FileAllocator implements Agent {
     private static final Logger LOG = LogManager.getLogger(FileAllocator.class);
@@ -49,7 +51,10 @@ final class FileAllocator implements Agent {
     private final int warmFlushPages;
     private final ConcurrentHashMap<Path, Request> requests = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Request> pending = new ConcurrentLinkedQueue<>();
+    /** Unmaps and unlinks of deleted files, handed over by whichever thread let go of them last. */
+    private final ConcurrentLinkedQueue<Runnable> frees = new ConcurrentLinkedQueue<>();
     private volatile ServiceRunner runner;
+    private volatile boolean closed;
 
     FileAllocator(BlockAllocator blocks, TransientStorePool pool, int pageSize, int warmFlushPages) {
         this.blocks = blocks;
@@ -129,14 +134,45 @@ final class FileAllocator implements Agent {
         }
     }
 
+    /**
+     * Runs a deleted file's unmap and unlink on the service thread (after any file it is making), not on the
+     * caller's: that may be an event loop. Runs it at once if the service is not running.
+     */
+    void free(Runnable unmapAndDelete) {
+        ServiceRunner sr = runner;
+        if (sr == null || closed) {
+            unmapAndDelete.run();
+            return;
+        }
+        frees.add(unmapAndDelete);
+        sr.wakeUp();
+        if (closed && frees.remove(unmapAndDelete)) { // the service stopped meanwhile, maybe before draining
+            unmapAndDelete.run();
+        }
+    }
+
+    private int drainFrees() {
+        int n = 0;
+        for (Runnable r = frees.poll(); r != null; r = frees.poll()) {
+            try {
+                r.run();
+            } catch (RuntimeException e) {
+                LOG.warn("releasing a deleted file failed", e);
+            }
+            n++;
+        }
+        return n;
+    }
+
     @Override
     public int doWork() {
+        int freed = drainFrees();
         Request r = pending.poll();
         if (r == null) {
-            return 0;
+            return freed;
         }
         serve(r);
-        return 1;
+        return freed + 1;
     }
 
     private void serve(Request r) {
@@ -170,6 +206,8 @@ final class FileAllocator implements Agent {
     /** Closes files created ahead but never taken, and deletes them: they hold nothing. */
     @Override
     public void onClose() {
+        closed = true;
+        drainFrees();
         for (Request r : requests.values()) {
             r.result.thenAccept(MappedFile::destroy);
         }

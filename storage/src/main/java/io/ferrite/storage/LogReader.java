@@ -70,6 +70,28 @@ final class LogReader {
     }
 
     /**
+     * Whether a read from {@code offset} of up to {@code maxBytes} (at least its first batch, within its first
+     * CommitLog file) would find its bytes in the page cache, so that it cannot wait for the disk: a caller on
+     * an event loop reads elsewhere when not. True when it cannot tell (an offset out of range, say: the read
+     * then fails at once).
+     */
+    boolean inMemory(PartitionLog p, long offset, int maxBytes) {
+        if (offset < p.logStartOffset() || offset >= p.logEndOffset()) {
+            return true;
+        }
+        ConsumeQueue q = p.queue();
+        long i = q.indexOf(offset, q.startIndex());
+        ConsumeQueue.Entry e = i < 0 ? null : q.entry(i);
+        MappedFile f = e == null ? null : commitLog.find(e.position());
+        if (f == null) {
+            return true;
+        }
+        int at = (int) (e.position() - f.fileFromOffset());
+        long len = Math.min(Math.max((long) maxBytes, e.size()), (long) f.readablePosition() - at);
+        return len <= 0 || f.resident(at, (int) len);
+    }
+
+    /**
      * The first batch at or after the log start whose max timestamp is >= {@code timestamp}, or an empty
      * result. The ConsumeQueue's running maximum finds it by binary search; only when the running maximum
      * was raised by batches retention already removed does it scan forward from the log start.

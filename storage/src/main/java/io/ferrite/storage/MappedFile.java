@@ -6,6 +6,7 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Executor;
 import java.nio.file.StandardOpenOption;
 import java.util.function.BooleanSupplier;
 import org.apache.logging.log4j.LogManager;
@@ -45,6 +46,8 @@ final class MappedFile extends ReferenceCounted {
     private volatile int committedPosition;
     private volatile int flushedPosition;
     private volatile boolean deleteOnFree;
+    /** Where a deleted file's unmap and unlink run; null: on the thread letting go of the last reference. */
+    private volatile Executor freer;
 
     private MappedFile(Path path, long fileFromOffset, int fileSize, FileChannel channel, MappedByteBuffer mapped,
                        ByteBuffer writeBuffer, TransientStorePool pool, boolean locked) {
@@ -161,6 +164,11 @@ final class MappedFile extends ReferenceCounted {
     }
 
     /** Pages of this file in the page cache, or -1 if unknown: for tests. */
+    /** Whether bytes {@code [position, position + size)} are in the page cache (see {@link NativeIO#allResident}). */
+    boolean resident(int position, int size) {
+        return NativeIO.allResident(mapped, position, size);
+    }
+
     int residentPages() {
         return NativeIO.residentPages(mapped);
     }
@@ -438,12 +446,30 @@ final class MappedFile extends ReferenceCounted {
 
     /** Marks the file to be deleted when its last reference goes, and gives up the owner's reference. */
     void destroy() {
+        destroy(null);
+    }
+
+    /**
+     * As {@link #destroy()}, with the unmap and unlink run by {@code freer}: the last reference may be let go of
+     * on an event loop (a fetch response written), where unmapping a large file and unlinking it must not run.
+     */
+    void destroy(Executor freer) {
+        this.freer = freer;
         deleteOnFree = true;
         shutdown();
     }
 
     @Override
     protected void free() {
+        Executor f = freer;
+        if (f != null) {
+            f.execute(this::unmapAndDelete);
+        } else {
+            unmapAndDelete();
+        }
+    }
+
+    private void unmapAndDelete() {
         if (locked) {
             NativeIO.munlock(mapped);
         }

@@ -260,11 +260,11 @@ final class MappedFileQueue implements AutoCloseable {
      */
     void truncateTo(long position, long flushedUpTo, MappedFile.Zeroing zeroing) {
         for (MappedFile f = last(); f != null && f.fileFromOffset() >= position && files.length > 1; f = last()) {
-            removeLast().destroy();
+            removeLast().destroy(allocator::free);
         }
         MappedFile only = first();
         if (only != null && files.length == 1 && only.fileFromOffset() > position) {
-            removeLast().destroy();
+            removeLast().destroy(allocator::free);
         }
         long flushed = Math.min(flushedUpTo, position);
         for (MappedFile f : files) {
@@ -287,7 +287,7 @@ final class MappedFileQueue implements AutoCloseable {
             if (removed == null) {
                 break; // emptied meanwhile by a partition deletion
             }
-            removed.destroy();
+            removed.destroy(allocator::free);
             deleted++;
         }
         return deleted;
@@ -296,7 +296,7 @@ final class MappedFileQueue implements AutoCloseable {
     /** Deletes every file, each as soon as no reader holds it. */
     void destroyAll() {
         for (MappedFile f = removeLast(); f != null; f = removeLast()) {
-            f.destroy();
+            f.destroy(allocator::free);
         }
     }
 

@@ -105,6 +105,30 @@ public final class NativeIO {
         }
     }
 
+    /**
+     * Whether every page of {@code [offset, offset + length)} of a mapping is in the page cache (mincore), so
+     * touching it cannot wait for the disk; true when that cannot be asked, as if it could not wait.
+     */
+    public static boolean allResident(ByteBuffer mapping, long offset, long length) {
+        if (!AVAILABLE || length <= 0) {
+            return true;
+        }
+        long from = offset - offset % StoreConfig.PAGE_SIZE; // mincore takes a page-aligned address
+        long len = offset + length - from;
+        byte[] vec = new byte[(int) ((len + StoreConfig.PAGE_SIZE - 1) / StoreConfig.PAGE_SIZE)];
+        try {
+            mincore(Native.getDirectBufferPointer(mapping).share(from), new NativeLong(len), vec);
+        } catch (LastErrorException e) {
+            return true;
+        }
+        for (byte b : vec) {
+            if ((b & 1) == 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** Pages of a mapped buffer now in the page cache (mincore), or -1 if that cannot be asked. */
     public static int residentPages(ByteBuffer buffer) {
         if (!AVAILABLE) {

@@ -287,6 +287,24 @@ public final class Store implements AutoCloseable {
         return reader.read(partitions.require(key), offset, maxBytes, upToOffset);
     }
 
+    /**
+     * Whether {@link #read} from {@code offset} of up to {@code maxBytes} would find its bytes in memory; one
+     * that would not may wait for the disk, and belongs off an event loop. True for an unknown partition.
+     */
+    public boolean inMemory(PartitionKey key, long offset, int maxBytes) {
+        PartitionLog p = partitions.get(key);
+        return p == null || closed || reader.inMemory(p, offset, maxBytes);
+    }
+
+    /**
+     * Whether the partition's next append must first create an index file (its first: made at the first append
+     * unless created ahead), which takes a few system calls and may wait for the disk.
+     */
+    public boolean appendCreatesFile(PartitionKey key) {
+        PartitionLog p = partitions.get(key);
+        return p != null && !p.queue().hasRoom();
+    }
+
     /** The first batch whose max timestamp is at or after {@code timestamp}; empty if none. */
     public ReadResult batchForTimestamp(PartitionKey key, long timestamp) {
         checkNotClosed();

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -70,6 +71,34 @@ class FileAllocatorTest {
         Path p = Files.createFile(dir.resolve("f"));
         if (NativeIO.fallocate(p, 1 << 20)) {
             assertEquals(1 << 20, Files.size(p));
+        }
+    }
+
+    @Test
+    void aDeletedFileLetGoOfOnAnotherThreadIsUnmappedAndUnlinkedOnTheServiceThread() throws Exception {
+        FileAllocator a = new FileAllocator(BlockAllocator.DEFAULT, null, 4096, 0);
+        ServiceRunner runner = new ServiceRunner(a, 1000, t -> { });
+        a.attach(runner);
+        runner.start();
+        try {
+            Path p = dir.resolve(MappedFile.fileName(0));
+            MappedFile f = a.take(p, 0, SPEC, true);
+            Slice held = f.slice(0, 0); // a reader's reference, as a fetch response holds one
+            AtomicReference<String> freedOn = new AtomicReference<>();
+            f.destroy(work -> a.free(() -> {
+                freedOn.set(Thread.currentThread().getName());
+                work.run();
+            }));
+            assertTrue(Files.exists(p), "still held");
+            held.close(); // the last reference goes here, on this (an event loop's) thread
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (Files.exists(p) && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertFalse(Files.exists(p));
+            assertEquals(a.roleName(), freedOn.get());
+        } finally {
+            runner.close();
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.ferrite.storage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
@@ -73,5 +74,30 @@ class NativeIOTest {
             Unmapper.unmap(map);
         }
         assertEquals(size, Files.size(p));
+    }
+
+    @Test
+    void residencyTellsPagesInTheCacheFromPagesOnlyOnDisk() throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(NativeIO.available(), "mincore is Linux-only");
+        Path p = Files.createFile(dir.resolve("r"));
+        int size = 64 * 4096;
+        try (FileChannel ch = FileChannel.open(p, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.wrap(new byte[size]).put(0, (byte) 1));
+            ch.force(true); // clean pages can be dropped
+            MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, 0, size);
+            NativeIO.randomAccess(map); // no read-ahead: only the pages touched come back
+            PageCache.evict(p);
+            boolean evicted = !NativeIO.allResident(map, 4096 + 100, 3 * 4096);
+            if (!evicted) {
+                Unmapper.unmap(map);
+            }
+            org.junit.jupiter.api.Assumptions.assumeTrue(evicted, "a filesystem that cannot drop pages (tmpfs)");
+            for (int i = 4096; i < 5 * 4096; i += 4096) {
+                map.get(i); // read back in
+            }
+            assertTrue(NativeIO.allResident(map, 4096 + 100, 3 * 4096), "an unaligned range of pages read back");
+            assertFalse(NativeIO.allResident(map, 4096, 8 * 4096), "one page past them is still on disk only");
+            Unmapper.unmap(map);
+        }
     }
 }

@@ -45,6 +45,21 @@ class StoreTest {
     }
 
     @Test
+    void callersCanTellWhichAppendsCreateFilesAndWhichReadsFindTheirBytesInMemory() throws Exception {
+        try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
+            store.createPartition(P0); // no index file until the first append
+            assertTrue(store.appendCreatesFile(P0));
+            store.append(P0, TestBatches.batch("a", 3, 1000), 0, false).get();
+            assertFalse(store.appendCreatesFile(P0));
+            assertFalse(store.appendCreatesFile(new PartitionKey("none", 0)), "unknown: the append itself refuses");
+            assertTrue(store.inMemory(P0, 0, 1 << 20), "just written");
+            assertTrue(store.inMemory(P0, 3, 1 << 20), "the log end: nothing to read");
+            assertTrue(store.inMemory(P0, 99, 1 << 20), "out of range: the read fails at once");
+            assertTrue(store.inMemory(new PartitionKey("none", 0), 0, 1 << 20));
+        }
+    }
+
+    @Test
     void syncModeCompletesAfterFlush() throws Exception {
         try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
             store.createPartition(P0);

@@ -15,6 +15,8 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.kafka.common.message.FetchRequestData;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.message.FetchResponseData.AbortedTransaction;
@@ -39,7 +41,9 @@ import org.apache.kafka.common.record.internal.MemoryRecords;
  * whatever it has. A fetch whose connection closes while it waits is cancelled and stops waiting.
  *
  * <p>Records are never copied: the response carries the store's slices of the mapped files as
- * {@link HeldRecords}, the frame gathers them, and the files are let go once the socket write is done.
+ * {@link HeldRecords}, the frame gathers them, and the files are let go once the socket write is done. Reading
+ * them touches every byte (the CRC check), so a fetch any of whose data is not in the page cache is read on an
+ * off-loop thread: on an event loop, its wait for the disk would stall every connection of that loop.
  */
 final class FetchHandler implements ApiHandler<FetchRequestData> {
     /**
@@ -53,13 +57,15 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
     private final Store store;
     private final FetchWaiters waiters;
     private final int fetchMaxBytes;
+    private final Executor offLoop;
 
     /** {@code fetchMaxBytes}: the broker's {@code fetch.max.bytes}, the most one response carries. */
-    FetchHandler(TopicRegistry topics, Store store, FetchWaiters waiters, int fetchMaxBytes) {
+    FetchHandler(TopicRegistry topics, Store store, FetchWaiters waiters, int fetchMaxBytes, Executor offLoop) {
         this.topics = topics;
         this.store = store;
         this.waiters = waiters;
         this.fetchMaxBytes = fetchMaxBytes;
+        this.offLoop = offLoop;
     }
 
     @Override
@@ -68,6 +74,34 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
             return CompletableFuture.completedFuture(new FetchResponseData().setSessionId(0)
                     .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()));
         }
+        if (inMemory(req, context.apiVersion())) {
+            return answer(context, req);
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> answer(context, req), offLoop).thenCompose(f -> f);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the broker is shutting down", e));
+        }
+    }
+
+    /** Whether the data each partition would be read from is in the page cache (see {@link Store#inMemory}). */
+    private boolean inMemory(FetchRequestData req, short version) {
+        for (FetchRequestData.FetchTopic ft : req.topics()) {
+            Topic topic = version >= 13 ? topics.get(ft.topicId()) : topics.get(ft.topic());
+            if (topic == null) {
+                continue;
+            }
+            for (FetchRequestData.FetchPartition fp : ft.partitions()) {
+                int limit = Math.min(fp.partitionMaxBytes(), req.maxBytes() > 0 ? req.maxBytes() : fetchMaxBytes);
+                if (!store.inMemory(new PartitionKey(topic.name(), fp.partition()), fp.fetchOffset(), limit)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private CompletableFuture<ApiMessage> answer(RequestContext context, FetchRequestData req) {
         Read first = read(req, context.apiVersion());
         if (first.bytes >= req.minBytes() || req.maxWaitMs() <= 0 || first.keys.isEmpty() || first.anyError) {
             return CompletableFuture.completedFuture(first.response);

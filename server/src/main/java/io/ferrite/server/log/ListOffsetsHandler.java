@@ -12,6 +12,8 @@ import io.ferrite.storage.StoreException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.message.ListOffsetsRequestData;
 import org.apache.kafka.common.message.ListOffsetsResponseData.ListOffsetsPartitionResponse;
@@ -28,6 +30,7 @@ import org.apache.kafka.common.record.internal.Record;
  * ListOffsets v1-11. -2 and -4 give the log start, -1 the log end (also the last stable offset: there are
  * no transactions yet), -3 the first record holding the largest timestamp, -5 nothing (no tiered storage),
  * and a timestamp the first record at or after it. The store finds the batch; the record is found here.
+ * A request with a timestamp look-up (which reads batches, maybe from disk) is answered on an off-loop thread.
  */
 final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestData> {
     private static final long LATEST = -1;
@@ -37,14 +40,29 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestData> {
 
     private final TopicRegistry topics;
     private final Store store;
+    private final Executor offLoop;
 
-    ListOffsetsHandler(TopicRegistry topics, Store store) {
+    ListOffsetsHandler(TopicRegistry topics, Store store, Executor offLoop) {
         this.topics = topics;
         this.store = store;
+        this.offLoop = offLoop;
     }
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, ListOffsetsRequestData req) {
+        boolean readsBatches = req.topics().stream().flatMap(t -> t.partitions().stream())
+                .anyMatch(p -> p.timestamp() >= 0 || p.timestamp() == MAX_TIMESTAMP);
+        if (!readsBatches) {
+            return CompletableFuture.completedFuture(answer(context, req));
+        }
+        try {
+            return CompletableFuture.supplyAsync(() -> answer(context, req), offLoop);
+        } catch (RejectedExecutionException e) {
+            return CompletableFuture.failedFuture(new IllegalStateException("the broker is shutting down", e));
+        }
+    }
+
+    private ApiMessage answer(RequestContext context, ListOffsetsRequestData req) {
         List<ListOffsetsTopicResponse> out = new ArrayList<>();
         for (ListOffsetsRequestData.ListOffsetsTopic t : req.topics()) {
             Topic topic = topics.get(t.name());
@@ -55,7 +73,7 @@ final class ListOffsetsHandler implements ApiHandler<ListOffsetsRequestData> {
             }
             out.add(new ListOffsetsTopicResponse().setName(t.name()).setPartitions(parts));
         }
-        return CompletableFuture.completedFuture(new ListOffsetsResponseData().setTopics(out));
+        return new ListOffsetsResponseData().setTopics(out);
     }
 
     /**

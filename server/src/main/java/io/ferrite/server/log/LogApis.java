@@ -27,11 +27,13 @@ public final class LogApis implements AutoCloseable {
 
     private final FetchWaiters fetches = new FetchWaiters();
     /**
-     * Threads {@code ferrite-validate-N}, one per core: compressed produce batches are inflated and checked
-     * here rather than on an event loop, where a large one would stall every connection of that loop.
+     * Threads {@code ferrite-log-io-N}, one per core, for the data plane's work that may take long or wait for
+     * the disk, which on an event loop would stall every connection of that loop: inflating and checking
+     * compressed produce batches, a partition's first append (it creates an index file), fetches whose data is
+     * not in the page cache, and ListOffsets by timestamp.
      */
-    private final ExecutorService validators = Executors.newFixedThreadPool(
-            Runtime.getRuntime().availableProcessors(), new DefaultThreadFactory("ferrite-validate", true));
+    private final ExecutorService offLoop = Executors.newFixedThreadPool(
+            Runtime.getRuntime().availableProcessors(), new DefaultThreadFactory("ferrite-log-io", true));
 
     /** Fetches waiting on the partition answer: something was written to it outside Produce. */
     public void appended(PartitionKey key) {
@@ -46,9 +48,9 @@ public final class LogApis implements AutoCloseable {
                             TransactionCoordinator transactions, int fetchMaxBytes) {
         // Produce 0-2 advertised as Kafka does, for old librdkafka's feature checks; served from 3.
         apis.register(ApiKeys.PRODUCE, 0, 13, new ProduceHandler(topics, store, clock, fetches, transactions,
-                validators))
-                .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(topics, store))
-                .register(ApiKeys.FETCH, 4, 18, new FetchHandler(topics, store, fetches, fetchMaxBytes))
+                offLoop))
+                .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(topics, store, offLoop))
+                .register(ApiKeys.FETCH, 4, 18, new FetchHandler(topics, store, fetches, fetchMaxBytes, offLoop))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(topics, store))
                 .register(ApiKeys.DELETE_RECORDS, 0, 2, admin.offload(new DeleteRecordsHandler(topics, store)))
                 .register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(topics, store))
@@ -61,14 +63,14 @@ public final class LogApis implements AutoCloseable {
     @Override
     public void close() {
         fetches.close();
-        validators.shutdown();
+        offLoop.shutdown();
         try {
-            if (!validators.awaitTermination(10, TimeUnit.SECONDS)) {
-                LOG.warn("produce batches still being validated after 10 s; stopping");
-                validators.shutdownNow();
+            if (!offLoop.awaitTermination(10, TimeUnit.SECONDS)) {
+                LOG.warn("off-loop produce, fetch or list-offsets work still running after 10 s; stopping");
+                offLoop.shutdownNow();
             }
         } catch (InterruptedException e) {
-            validators.shutdownNow();
+            offLoop.shutdownNow();
             Thread.currentThread().interrupt();
         }
     }

@@ -64,18 +64,18 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     }
 
     private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
-    /** Where compressed batches are inflated and checked: {@link LogApis}'s validator threads. */
-    private final Executor validators;
+    /** Where compressed batches are inflated and checked: {@link LogApis}'s {@code ferrite-log-io} threads. */
+    private final Executor offLoop;
     /**
-     * Per partition, the last append handed to the validator threads and not yet done (appended, refused, or
+     * Per partition, the last append handed to the off-loop threads and not yet done (appended, refused, or
      * queued for the transaction coordinator); the partition's next appends run after it, on those threads.
      */
     private final ConcurrentHashMap<PartitionKey, CompletableFuture<?>> ordered = new ConcurrentHashMap<>();
 
     /** Topics are looked up per request, so a changed config applies from the next produce on. */
     ProduceHandler(TopicRegistry topics, Store store, Clock clock, FetchWaiters fetches,
-                   TransactionCoordinator transactions, Executor validators) {
-        this.validators = validators;
+                   TransactionCoordinator transactions, Executor offLoop) {
+        this.offLoop = offLoop;
         this.topics = topics;
         this.store = store;
         this.clock = clock;
@@ -144,15 +144,17 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     /**
      * Validates and appends one partition's batch; failures come back as an already failed future. An
      * uncompressed batch is checked in place on the calling event loop. A compressed one must be inflated to be
-     * checked, which can take long (a bomb inflates up to the broker's bound), so it is copied out of the request
-     * and checked and appended on a validator thread; until that is done, later batches to the partition
-     * follow it there ({@link #ordered}), so appends keep the order the requests came in.
+     * checked, which can take long (a bomb inflates up to the broker's bound), and a partition's first append
+     * creates its first index file (unless CreateTopics had it made ahead), which may wait for the disk: either
+     * is copied out of the request and checked and appended on an off-loop thread. Until that is done, later
+     * batches to the partition follow it there ({@link #ordered}), so appends keep the order the requests came
+     * in.
      */
     private CompletableFuture<AppendResult> append(Topic topic, ProduceRequestData.PartitionProduceData pd,
                                                    PartitionProduceResponse pr, short version, String transactionalId) {
         ByteBuffer records = pd.records() instanceof MemoryRecords m ? m.buffer() : ByteBuffer.allocate(0);
         PartitionKey key = new PartitionKey(topic.name(), pd.index());
-        if (!BatchValidator.isCompressed(records) && !ordered.containsKey(key)) {
+        if (!BatchValidator.isCompressed(records) && !ordered.containsKey(key) && !store.appendCreatesFile(key)) {
             return validateAndAppend(topic, key, records, pr, version, transactionalId);
         }
         ByteBuffer copy = ByteBuffer.allocate(records.remaining()).put(records.duplicate()).flip();
@@ -165,7 +167,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                     } catch (Throwable t) { // never leave the partition's later batches waiting on this one
                         step.completeExceptionally(t);
                     }
-                }, validators);
+                }, offLoop);
             } catch (RejectedExecutionException e) { // closing
                 step.completeExceptionally(new IllegalStateException("the broker is shutting down", e));
             }
