@@ -6,8 +6,8 @@ import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.Executor;
 import java.nio.file.StandardOpenOption;
+import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -163,12 +163,12 @@ final class MappedFile extends ReferenceCounted {
         NativeIO.randomAccess(mapped);
     }
 
-    /** Pages of this file in the page cache, or -1 if unknown: for tests. */
     /** Whether bytes {@code [position, position + size)} are in the page cache (see {@link NativeIO#allResident}). */
     boolean resident(int position, int size) {
         return NativeIO.allResident(mapped, position, size);
     }
 
+    /** Pages of this file in the page cache, or -1 if unknown: for tests. */
     int residentPages() {
         return NativeIO.residentPages(mapped);
     }
@@ -415,7 +415,7 @@ final class MappedFile extends ReferenceCounted {
         flushedPosition = Math.min(Math.max(flushed, 0), position);
     }
 
-    /** Zeros bytes {@code [from, to)}, durably: by the filesystem where it can (a whole CommitLog tail), else by hand. */
+    /** Zeros bytes {@code [from, to)}, durably: by the filesystem where it can (a CommitLog tail), else by hand. */
     private void zero(int from, int to) {
         try {
             if (to - from >= ZERO_BY_FILESYSTEM_FROM && NativeIO.zeroRange(path, from, to - from)) {

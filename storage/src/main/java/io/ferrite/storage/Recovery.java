@@ -135,8 +135,7 @@ final class Recovery {
         return new Report(start, pos, corruptAt, indexed, rebuilt, batchesRead);
     }
 
-    /** Log start, size and producer state from the partition's remaining batches. */
-    /** Returns how many batches it read for producer state. */
+    /** Log start, size and producer state from the partition's remaining batches; returns how many it read. */
     private static long rebuildPartitionState(PartitionLog p, MappedFileQueue files) {
         ConsumeQueue q = p.queue();
         if (!q.isEmpty()) {

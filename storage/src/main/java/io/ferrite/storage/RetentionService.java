@@ -98,7 +98,8 @@ final class RetentionService implements Agent {
             ProducerSnapshot.State s = log.underAppendLock(() -> {
                 ConsumeQueue q = p.queue();
                 ConsumeQueue.Entry last = q.endIndex() > p.startIndex() ? q.entry(q.endIndex() - 1) : null;
-                return last == null ? null : p.producers().snapshot(p.logEndOffset(), last.position(), p.lastBatchCrc());
+                return last == null ? null
+                        : p.producers().snapshot(p.logEndOffset(), last.position(), p.lastBatchCrc());
             });
             if (s == null) {
                 continue; // no batch left: an open has nothing to read
