@@ -46,8 +46,12 @@ final class MappedFile extends ReferenceCounted {
     private volatile int committedPosition;
     private volatile int flushedPosition;
     private volatile boolean deleteOnFree;
-    /** Where a deleted file's unmap and unlink run; null: on the thread letting go of the last reference. */
+    /**
+     * Where a deleted file's unmap and unlink run when its last reference goes on another thread than the one
+     * that deleted it; null: always on the thread letting go of the last reference.
+     */
     private volatile Executor freer;
+    private volatile Thread destroyer;
 
     private MappedFile(Path path, long fileFromOffset, int fileSize, FileChannel channel, MappedByteBuffer mapped,
                        ByteBuffer writeBuffer, TransientStorePool pool, boolean locked) {
@@ -450,10 +454,12 @@ final class MappedFile extends ReferenceCounted {
     }
 
     /**
-     * As {@link #destroy()}, with the unmap and unlink run by {@code freer}: the last reference may be let go of
-     * on an event loop (a fetch response written), where unmapping a large file and unlinking it must not run.
+     * As {@link #destroy()}, with the unmap and unlink run by {@code freer} if the last reference goes later, on
+     * another thread: that may be an event loop (a fetch response written), where unmapping a large file and
+     * unlinking it must not run. With no reader left, they run here and now, on the deleting thread.
      */
     void destroy(Executor freer) {
+        this.destroyer = Thread.currentThread();
         this.freer = freer;
         deleteOnFree = true;
         shutdown();
@@ -462,7 +468,7 @@ final class MappedFile extends ReferenceCounted {
     @Override
     protected void free() {
         Executor f = freer;
-        if (f != null) {
+        if (f != null && Thread.currentThread() != destroyer) {
             f.execute(this::unmapAndDelete);
         } else {
             unmapAndDelete();
