@@ -130,6 +130,39 @@ class FetchTest {
     }
 
     @Test
+    void theBrokersFetchMaxBytesBoundsAResponseWhateverTheClientAsks() throws Exception {
+        broker.close();
+        broker = Wire.startBroker(dir.resolve("capped"), Map.of("fetch.max.bytes", "3000"));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                "127.0.0.1:" + broker.port()))) {
+            admin.createTopics(List.of(new NewTopic("wide", 3, (short) 1))).all().get(15, TimeUnit.SECONDS);
+        }
+        try (KafkaProducer<String, String> producer = producer()) {
+            for (int p = 0; p < 3; p++) {
+                producer.send(new ProducerRecord<>("wide", p, null, "z".repeat(1200))).get(15, TimeUnit.SECONDS);
+            }
+        }
+        short v = 12;
+        FetchRequestData fetch = new FetchRequestData().setMaxWaitMs(0).setMinBytes(1).setMaxBytes(Integer.MAX_VALUE);
+        FetchRequestData.FetchTopic ft = new FetchRequestData.FetchTopic().setTopic("wide");
+        for (int p = 0; p < 3; p++) {
+            ft.partitions().add(new FetchRequestData.FetchPartition().setPartition(p).setFetchOffset(0)
+                    .setPartitionMaxBytes(Integer.MAX_VALUE));
+        }
+        fetch.topics().add(ft);
+        try (Socket s = Wire.connect(broker.port())) {
+            s.getOutputStream().write(Wire.frame(ApiKeys.FETCH, v, 1, fetch));
+            FetchResponseData r = new FetchResponseData(Wire.receive(s, ApiKeys.FETCH, v, 1), v);
+            List<FetchResponseData.PartitionData> parts = r.responses().get(0).partitions();
+            int total = parts.stream().mapToInt(pd -> pd.records().sizeInBytes()).sum();
+            assertTrue(parts.get(0).records().sizeInBytes() > 1200 && parts.get(1).records().sizeInBytes() > 1200,
+                    "two batches fit in 3,000 bytes");
+            assertEquals(0, parts.get(2).records().sizeInBytes(), "the third would pass fetch.max.bytes");
+            assertTrue(total <= 3000, "response of " + total + " bytes");
+        }
+    }
+
+    @Test
     void aLongPollWaitsForDataAndWakesOnAppend() throws Exception {
         try (Socket s = Wire.connect(broker.port())) {
             MetadataRequestData md = new MetadataRequestData().setAllowAutoTopicCreation(true);
