@@ -27,8 +27,12 @@ public final class KafkaFrameDecoder extends ChannelInboundHandlerAdapter {
     /** Kafka's default {@code socket.request.max.bytes}: 100 MiB. */
     public static final int DEFAULT_MAX_FRAME_BYTES = 100 * 1024 * 1024;
 
-    /** The most a frame's buffer takes before its bytes arrive. */
-    static final int EAGER_BYTES = 1 << 20;
+    /**
+     * The least a frame's buffer starts at; it starts at what has arrived of the frame if that is more, and
+     * doubles as the rest arrives. Memory follows the bytes received, not the size announced: 2,000
+     * connections each sending only a size field of 1 MiB hold 8 MiB, not 2 GiB.
+     */
+    static final int FIRST_BYTES = 4096;
 
     private final int maxFrameBytes;
     private final RequestBudget budget;
@@ -109,9 +113,10 @@ public final class KafkaFrameDecoder extends ChannelInboundHandlerAdapter {
         if (in.readableBytes() >= frameSize) {
             ctx.fireChannelRead(in.readRetainedSlice(frameSize));
         } else {
-            // Sized for what a frame of that size usually is (Kafka's producers send at most 1 MiB by default);
-            // a bigger one grows as its bytes arrive, so a size field alone never makes more than that.
-            partial = ctx.alloc().directBuffer(Math.min(frameSize, EAGER_BYTES), frameSize);
+            // Growing costs one extra copy of the frame's bytes at most (doubling); reserving what the size field
+            // announces would let a client that sends nothing more hold up to the request budget in memory.
+            partial = ctx.alloc().directBuffer(Math.min(frameSize, Math.max(in.readableBytes(), FIRST_BYTES)),
+                    frameSize);
         }
     }
 

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
@@ -38,8 +39,8 @@ class KafkaFrameDecoderTest {
     }
 
     @Test
-    void aFrameLargerThanTheEagerBufferGrowsAcrossManySmallReadsAndKeepsEveryByte() {
-        int size = 3 * KafkaFrameDecoder.EAGER_BYTES + 12_345;
+    void aFrameLargerThanItsFirstBufferGrowsAcrossManySmallReadsAndKeepsEveryByte() {
+        int size = 3 * (1 << 20) + 12_345;
         EmbeddedChannel ch = new EmbeddedChannel(new KafkaFrameDecoder(size));
         ByteBuf whole = Unpooled.buffer(4 + size);
         whole.writeInt(size);
@@ -66,9 +67,22 @@ class KafkaFrameDecoderTest {
     }
 
     @Test
+    void aSizeFieldAloneTakesMemoryForWhatArrivedNotForWhatItAnnounces() {
+        UnpooledByteBufAllocator alloc = new UnpooledByteBufAllocator(true);
+        EmbeddedChannel ch = new EmbeddedChannel(new KafkaFrameDecoder(1 << 24));
+        ch.config().setAllocator(alloc);
+        ch.writeInbound(Unpooled.buffer(4).writeInt(1 << 20));
+        assertTrue(alloc.metric().usedDirectMemory() <= KafkaFrameDecoder.FIRST_BYTES,
+                "held " + alloc.metric().usedDirectMemory() + " bytes for a 4-byte read");
+        ch.close();
+        assertEquals(0, alloc.metric().usedDirectMemory(), "given back when the connection closes");
+        assertFalse(ch.finish());
+    }
+
+    @Test
     void aFrameCutOffByTheConnectionClosingIsDropped() {
         EmbeddedChannel ch = new EmbeddedChannel(new KafkaFrameDecoder(1 << 24));
-        ByteBuf whole = frame(2 * KafkaFrameDecoder.EAGER_BYTES, 1);
+        ByteBuf whole = frame(2 << 20, 1);
         ch.writeInbound(whole.readRetainedSlice(100_000));
         whole.release();
         ch.close();
