@@ -143,9 +143,10 @@ public final class AbuseHarness {
                 e.printStackTrace();
             }
             run.measure("alive after", run.alive());
-            // A JVM can live on with threads lost to an OutOfMemoryError; its log says so.
-            run.measure("OutOfMemoryError in its log",
-                    broker.process().logTail(Integer.MAX_VALUE).contains("OutOfMemoryError") ? "yes" : "no");
+            // A JVM can live on with threads lost to an OutOfMemoryError; its log says so. The class's full name,
+            // since the log's first line, the command, names -XX:+ExitOnOutOfMemoryError.
+            run.measure("OutOfMemoryError in its log", broker.process().logTail(Integer.MAX_VALUE)
+                    .contains("java.lang.OutOfMemoryError") ? "yes" : "no");
             run.measure("SIGTERM stop", stop(broker));
         } catch (IOException | RuntimeException e) {
             // The broker did not start, or its stop failed in a way stop() does not report.
