@@ -237,6 +237,7 @@ final class Scenarios {
                 c.close();
             }
         }
+        memoryAfterClosing(run, "them");
     }
 
     private void unreadFetches(Run run) throws Exception {
@@ -259,9 +260,14 @@ final class Scenarios {
             sleepUntil(holdEnd);
             run.measure("RSS MiB before / peak / end of hold", memory.summary());
         }
+        memoryAfterClosing(run, "it");
+    }
+
+    /** Whether the broker gives back what the abuse made it hold, once the connections are gone. */
+    private static void memoryAfterClosing(Run run, String what) throws InterruptedException {
         Thread.sleep(5_000);
         MemoryWatch.Reading after = MemoryWatch.read(run.pid());
-        run.measure("RSS MiB 5 s after the connection closed", ResultTable.mb(after.rss()) + " (anon "
+        run.measure("RSS MiB 5 s after closing " + what, ResultTable.mb(after.rss()) + " (anon "
                 + ResultTable.mb(after.anon()) + ")");
     }
 
