@@ -80,6 +80,11 @@ public final class ChildProcess implements AutoCloseable {
         return process.isAlive();
     }
 
+    /** The exit status of a process that has ended; fails while it still runs. */
+    public int exitValue() {
+        return process.exitValue();
+    }
+
     /** The last {@code maxChars} characters of the log, for failure messages. */
     public String logTail(int maxChars) {
         try {

@@ -20,21 +20,21 @@ import java.util.Map;
  * same heap size. {@code extraJvm} goes after the defaults, so a variant can replace a flag (a GC, say).
  * {@code root} is the checkout a Ferrite runs from: this one, or another revision's to compare with.
  */
-record Contender(String label, boolean kafka, Map<String, String> overrides, List<String> extraJvm, Path root) {
+public record Contender(String label, boolean kafka, Map<String, String> overrides, List<String> extraJvm, Path root) {
     /**
      * kafka-server-start.sh's heap and kafka-run-class.sh's default performance options in Kafka 4.x; the
      * heap equals Ferrite's in config/jvm.options.
      */
-    static final List<String> KAFKA_JVM = List.of("-Xms1g", "-Xmx1g", "-server", "-XX:+UseG1GC",
+    public static final List<String> KAFKA_JVM = List.of("-Xms1g", "-Xmx1g", "-server", "-XX:+UseG1GC",
             "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",
             "-Djava.awt.headless=true");
 
-    static final Contender FERRITE = ferrite("ferrite", Map.of());
+    public static final Contender FERRITE = ferrite("ferrite", Map.of());
     /** Kafka's own default initial rebalance delay, which the test launcher turns off. */
-    static final Contender KAFKA = new Contender("kafka", true, Map.of("group.initial.rebalance.delay.ms", "3000"),
+    public static final Contender KAFKA = new Contender("kafka", true, Map.of("group.initial.rebalance.delay.ms", "3000"),
             List.of());
 
-    Contender {
+    public Contender {
         overrides = Map.copyOf(overrides);
         extraJvm = List.copyOf(extraJvm);
     }
@@ -52,7 +52,7 @@ record Contender(String label, boolean kafka, Map<String, String> overrides, Lis
      * Starts a fresh broker with its data under {@code dir} and returns once it serves; its log is
      * {@code <name>-1.log} in the logs directory.
      */
-    BrokerUnderTest start(String name, Path dir) throws IOException, InterruptedException {
+    public BrokerUnderTest start(String name, Path dir) throws IOException, InterruptedException {
         if (kafka) {
             List<String> jvm = new ArrayList<>(KAFKA_JVM);
             jvm.addAll(extraJvm);
@@ -75,7 +75,7 @@ record Contender(String label, boolean kafka, Map<String, String> overrides, Lis
     }
 
     /** The options bin/broker reads from config/jvm.options. */
-    static List<String> ferriteJvmOptions(Path root) throws IOException {
+    public static List<String> ferriteJvmOptions(Path root) throws IOException {
         Path file = root.resolve("config/jvm.options");
         return Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip)
                 .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();

@@ -13,11 +13,11 @@ import java.util.Map;
  * ConsumeQueue files); they are page cache the kernel can drop, which Kafka, reading and writing its logs
  * through file channels, also uses without it showing in its own RSS.
  */
-final class ProcessMemory {
+public final class ProcessMemory {
     private ProcessMemory() {
     }
 
-    static Map<String, Double> of(long pid) throws IOException {
+    public static Map<String, Double> of(long pid) throws IOException {
         Map<String, Long> kb = new LinkedHashMap<>();
         for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
             for (String key : List.of("VmRSS", "RssAnon", "RssFile", "RssShmem")) {
