@@ -10,6 +10,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import org.apache.kafka.common.errors.ApiException;
@@ -241,14 +243,17 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         closing = true;
-        for (Pending p : inOrder) {
+        // Taken out of the queue first: a cancelled fetch completes at once, and its drain must find nothing to
+        // answer (or give back a second time).
+        List<Pending> left = new ArrayList<>(inOrder);
+        inOrder.clear();
+        for (Pending p : left) {
             budget.giveBack(p.budgeted);
             if (p.api == ApiKeys.FETCH) {
                 p.response.cancel(false); // still waiting for data: it stops waiting
             }
             p.response.thenAccept(HeldRecords::releaseAll);
         }
-        inOrder.clear();
         super.channelInactive(ctx);
     }
 

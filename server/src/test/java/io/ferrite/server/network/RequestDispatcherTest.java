@@ -157,6 +157,37 @@ class RequestDispatcherTest {
         assertEquals(budget.total(), budget.available());
     }
 
+    /**
+     * Fetches still waiting when their connection closes are cancelled: each gives its bytes back once, and a
+     * cancelled fetch is not logged as a failed request or answered.
+     */
+    @Test
+    void waitingFetchesOfAClosedConnectionGiveTheirBytesBackOnce() {
+        RequestBudget budget = new RequestBudget(1 << 20);
+        List<CompletableFuture<ApiMessage>> waiting = new java.util.ArrayList<>();
+        ApiRegistry apis = new ApiRegistry().register(ApiKeys.FETCH, 4, 17, (c, r) -> {
+            CompletableFuture<ApiMessage> f = new CompletableFuture<>();
+            waiting.add(f);
+            return f;
+        });
+        EmbeddedChannel ch = new EmbeddedChannel(new RequestDispatcher(apis, budget));
+        int taken = 0;
+        for (int i = 0; i < 3; i++) {
+            ByteBuf fetch = frame(ApiKeys.FETCH, (short) 12, i,
+                    new org.apache.kafka.common.message.FetchRequestData().setReplicaId(-1), 0);
+            taken += fetch.readableBytes();
+            assertTrue(budget.tryTake(fetch.readableBytes()));
+            ch.writeInbound(fetch);
+        }
+        assertEquals(3, waiting.size());
+        ch.close();
+        ch.runPendingTasks();
+        assertTrue(waiting.stream().allMatch(CompletableFuture::isCancelled));
+        assertNull(ch.readOutbound());
+        assertEquals(budget.total(), budget.available(), "given back " + taken + " bytes once each");
+        ch.finishAndReleaseAll();
+    }
+
     @Test
     void aClientNotTakingItsAnswersStopsBeingReadUntilItDoes() {
         EmbeddedChannel ch = new EmbeddedChannel(dispatcher(new ApiRegistry()));
