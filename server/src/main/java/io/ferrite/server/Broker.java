@@ -2,8 +2,12 @@ package io.ferrite.server;
 
 import io.ferrite.group.GroupCoordinator;
 import io.ferrite.server.config.BrokerConfig;
+import io.ferrite.server.config.Listener;
+import io.ferrite.server.security.ListenerSecurity;
 import io.ferrite.server.network.KafkaServer;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -15,28 +19,49 @@ import org.apache.logging.log4j.Logger;
 public final class Broker implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(Broker.class);
 
+    private final List<ListenerSecurity> listeners;
     private final BrokerParts parts;
     private final KafkaServer server;
 
-    private Broker(BrokerParts parts, KafkaServer server) {
+    private Broker(List<ListenerSecurity> listeners, BrokerParts parts, KafkaServer server) {
+        this.listeners = listeners;
         this.parts = parts;
         this.server = server;
     }
 
-    /** Opens the store (recovering it if needed) and the topic registry, and starts listening. */
+    /**
+     * Loads the listeners' key and trust stores (a store that cannot be used fails here, with an
+     * {@link IllegalArgumentException}, before the store is opened), opens the store (recovering it if needed)
+     * and the topic registry, and starts listening.
+     */
     public static Broker start(BrokerConfig config, Clock clock) throws Exception {
-        KafkaServer[] server = new KafkaServer[1];
-        BrokerParts parts = BrokerParts.open(config, clock,
-                () -> config.advertisedPort() > 0 ? config.advertisedPort() : server[0].port());
+        List<ListenerSecurity> listeners = new ArrayList<>();
         try {
-            server[0] = new KafkaServer(config, parts.apis, clock).start();
+            for (Listener l : config.listeners()) {
+                listeners.add(ListenerSecurity.configure(l));
+            }
+        } catch (RuntimeException e) {
+            listeners.forEach(ListenerSecurity::close);
+            throw e;
+        }
+        KafkaServer[] server = new KafkaServer[1];
+        BrokerParts parts;
+        try {
+            parts = BrokerParts.open(config, clock, name -> server[0].port(name));
+        } catch (RuntimeException e) {
+            listeners.forEach(ListenerSecurity::close);
+            throw e;
+        }
+        try {
+            server[0] = new KafkaServer(config, listeners, parts.apis, clock).start();
         } catch (Exception e) { // includes a BindException Netty rethrows undeclared
             parts.close();
+            listeners.forEach(ListenerSecurity::close);
             throw e;
         }
         LOG.info("node {} of cluster {} is up with {} topics", parts.identity.nodeId(), parts.identity.clusterId(),
                 parts.topics.all().size());
-        return new Broker(parts, server[0]);
+        return new Broker(listeners, parts, server[0]);
     }
 
     /**
@@ -47,8 +72,14 @@ public final class Broker implements AutoCloseable {
         parts.store.onFailure(listener::accept);
     }
 
+    /** The port the first listener bound. */
     public int port() {
         return server.port();
+    }
+
+    /** The port the named listener bound; -1 if there is none by that name. */
+    public int port(String listener) {
+        return server.port(listener);
     }
 
     /** The group coordinator, for tests that drive its timers by hand. */
@@ -62,5 +93,6 @@ public final class Broker implements AutoCloseable {
         LOG.info("shutting down");
         server.close();
         parts.close();
+        listeners.forEach(ListenerSecurity::close);
     }
 }

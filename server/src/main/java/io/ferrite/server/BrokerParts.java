@@ -5,6 +5,7 @@ import io.ferrite.server.admin.AdminApis;
 import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.server.group.GroupApis;
 import io.ferrite.server.log.LogApis;
+import io.ferrite.server.metadata.BrokerEndpoints;
 import io.ferrite.server.metadata.ClusterIdentity;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
@@ -15,7 +16,7 @@ import io.ferrite.txn.TransactionCoordinator;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
-import java.util.function.IntSupplier;
+import java.util.function.ToIntFunction;
 
 /**
  * Everything the broker runs but its network server: the store, the topic registry, the group and transaction
@@ -44,8 +45,11 @@ final class BrokerParts implements AutoCloseable {
         this.logs = logs;
     }
 
-    /** Opens the store (recovering it if needed), the registry and the coordinators; {@code port} is advertised. */
-    static BrokerParts open(BrokerConfig config, Clock clock, IntSupplier port) {
+    /**
+     * Opens the store (recovering it if needed), the registry and the coordinators; {@code boundPort} gives a
+     * listener's bound port once the broker listens, for listeners that advertise none.
+     */
+    static BrokerParts open(BrokerConfig config, Clock clock, ToIntFunction<String> boundPort) {
         Store store = Store.open(config.store(), clock,
                 List.of(GroupCoordinator.LOG_PARTITION, TransactionCoordinator.LOG_PARTITION));
         AdminExecutor admin = new AdminExecutor();
@@ -61,7 +65,8 @@ final class BrokerParts implements AutoCloseable {
             ApiRegistry apis = new ApiRegistry();
             txns = TxnApis.register(apis, config, store, topics, groups, clock, admin, logs::appended);
             logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes());
-            AdminApis.register(apis, topics, identity, config, port, admin);
+            AdminApis.register(apis, topics, identity, config, new BrokerEndpoints(config.listeners(), boundPort),
+                    admin);
             GroupApis.register(apis, groups);
             return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs);
         } catch (RuntimeException e) {

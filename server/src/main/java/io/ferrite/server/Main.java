@@ -47,7 +47,14 @@ public final class Main {
             return;
         }
         Thread.setDefaultUncaughtExceptionHandler(Main::uncaught);
-        Broker broker = Broker.start(config, Clock.systemUTC());
+        Broker broker;
+        try {
+            broker = Broker.start(config, Clock.systemUTC());
+        } catch (IllegalArgumentException e) { // a listener's key store that cannot be used, say
+            System.err.println("bad configuration: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             broker.close();

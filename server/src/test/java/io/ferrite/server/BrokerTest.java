@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferrite.server.config.BrokerConfig;
+import io.ferrite.server.config.Listener;
 import io.ferrite.storage.FlushMode;
 import io.ferrite.storage.StoreConfig;
 import java.io.EOFException;
@@ -219,23 +220,25 @@ class BrokerTest {
         BrokerConfig c = BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://0.0.0.0:19092",
                 "advertised.listeners", "PLAINTEXT://broker1:29092", "node.id", "3", "log.dirs", "/a,/b",
                 "store.flush.mode", "sync"));
-        assertEquals("0.0.0.0", c.host());
-        assertEquals(19092, c.port());
-        assertEquals("broker1", c.advertisedHost());
-        assertEquals(29092, c.advertisedPort());
+        Listener l = c.listeners().get(0);
+        assertEquals("0.0.0.0", l.host());
+        assertEquals(19092, l.port());
+        assertEquals("broker1", l.advertisedHost());
+        assertEquals(29092, l.advertisedPort());
         assertEquals(3, c.nodeId());
         assertEquals(Path.of("/a"), c.store().dataDir());
         assertEquals(FlushMode.SYNC, c.store().flushMode());
         BrokerConfig d = BrokerConfig.fromProperties(Map.of());
-        assertEquals(9092, d.port());
+        assertEquals(9092, d.listeners().get(0).port());
         assertEquals(Path.of("data"), d.store().dataDir());
         assertEquals(StoreConfig.defaults(Path.of("data")), d.store());
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> BrokerConfig.fromProperties(Map.of("listeners", "nonsense")));
         assertTrue(e.getMessage().contains("listeners"));
         assertEquals("10.1.2.3", BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://10.1.2.3:9092"))
-                .advertisedHost(), "clients are told the listener's host by default");
-        assertFalse(d.advertisedHost().isEmpty(), "a wildcard listener advertises this machine's name");
+                .listeners().get(0).advertisedHost(), "clients are told the listener's host by default");
+        assertFalse(d.listeners().get(0).advertisedHost().isEmpty(),
+                "a wildcard listener advertises this machine's name");
         assertThrows(IllegalArgumentException.class, () -> BrokerConfig.fromProperties(
                 Map.of("advertised.listeners", "PLAINTEXT://0.0.0.0:9092")));
     }

@@ -59,7 +59,7 @@ final class Handlers implements AutoCloseable {
         Map<String, String> props = new HashMap<>(Map.of("listeners", "PLAINTEXT://127.0.0.1:" + PORT,
                 "log.dirs", dir.resolve("data").toString(), "store.commitlog.file.bytes", "1048576"));
         props.putAll(overrides);
-        return new Handlers(BrokerParts.open(BrokerConfig.fromProperties(props), clock, () -> PORT));
+        return new Handlers(BrokerParts.open(BrokerConfig.fromProperties(props), clock, listener -> PORT));
     }
 
     /** Sends a request; the future completes with the response's accessor, left at its body. */

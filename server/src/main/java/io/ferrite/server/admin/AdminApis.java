@@ -1,12 +1,12 @@
 package io.ferrite.server.admin;
 
 import io.ferrite.server.config.BrokerConfig;
+import io.ferrite.server.metadata.BrokerEndpoints;
 import io.ferrite.server.metadata.ClusterIdentity;
 import io.ferrite.server.metadata.TopicConfigChanger;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.ApiRegistry;
-import java.util.function.IntSupplier;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
@@ -17,21 +17,19 @@ public final class AdminApis {
     private AdminApis() {
     }
 
-    /** Registers them at their versions; this broker is reached at the advertised host and {@code port}. */
+    /** Registers them at their versions; clients reach this broker at {@code endpoints}. */
     public static void register(ApiRegistry apis, TopicRegistry topics, ClusterIdentity identity, BrokerConfig config,
-                                IntSupplier port, AdminExecutor admin) {
+                                BrokerEndpoints endpoints, AdminExecutor admin) {
         TopicConfigChanger configChanger = new TopicConfigChanger(topics, config.topicDefaults());
-        apis.register(ApiKeys.METADATA, 0, 13, new MetadataHandler(topics, identity, config.advertisedHost(), port,
+        apis.register(ApiKeys.METADATA, 0, 13, new MetadataHandler(topics, identity, endpoints,
                         config.autoCreateTopics(), config.numPartitions(), admin))
                 .register(ApiKeys.CREATE_TOPICS, 2, 7, admin.offload(new CreateTopicsHandler(topics,
                         config.topicDefaults(), config.nodeId(), config.numPartitions())))
                 .register(ApiKeys.DELETE_TOPICS, 1, 6, admin.offload(new DeleteTopicsHandler(topics)))
                 .register(ApiKeys.CREATE_PARTITIONS, 0, 3,
                         admin.offload(new CreatePartitionsHandler(topics, config.nodeId())))
-                .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(config.nodeId(),
-                        config.advertisedHost(), port))
-                .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(identity,
-                        config.advertisedHost(), port))
+                .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(config.nodeId(), endpoints))
+                .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(identity, endpoints))
                 .register(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0,
                         new DescribeTopicPartitionsHandler(topics, config.nodeId()))
                 .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(topics, config))

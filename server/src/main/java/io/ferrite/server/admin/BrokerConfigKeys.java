@@ -19,8 +19,8 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
 /**
  * This broker's configs as DescribeConfigs lists them for its node id: every key the broker defines
  * ({@link BrokerConfig#CONFIG_DEF}), the broker default of every topic config, and whatever else its properties
- * set. The broker reads its properties once, at start, so every entry is read-only; a property it does not know
- * is listed as sensitive, without its value, as Kafka lists keys it has no definition for.
+ * set. The broker reads its properties once, at start, so every entry is read-only; a password, and a property
+ * it does not know (a per-listener key, say), is listed as sensitive, without its value, as Kafka lists them.
  */
 final class BrokerConfigKeys {
     private BrokerConfigKeys() {
@@ -44,7 +44,8 @@ final class BrokerConfigKeys {
                 synonyms.add(new TopicDefaults.Synonym(k.name, byDefault, ConfigSource.DEFAULT_CONFIG));
             }
             String value = props.containsKey(k.name) ? props.get(k.name) : running;
-            byName.put(k.name, ConfigDescriptions.entry(k.name, value, true, false, synonyms, k.type,
+            boolean sensitive = k.type == ConfigDef.Type.PASSWORD; // as Kafka: a password is never shown
+            byName.put(k.name, ConfigDescriptions.entry(k.name, value, true, sensitive, synonyms, k.type,
                     k.documentation, includeSynonyms, includeDocumentation));
         }
         Set<String> listed = new HashSet<>(byName.keySet());

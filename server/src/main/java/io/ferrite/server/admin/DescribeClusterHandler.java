@@ -1,11 +1,11 @@
 package io.ferrite.server.admin;
 
+import io.ferrite.server.metadata.BrokerEndpoints;
 import io.ferrite.server.metadata.ClusterIdentity;
 import io.ferrite.server.network.ApiHandler;
 import io.ferrite.server.network.RequestContext;
 import io.ferrite.server.security.AuthorizedOperations;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.IntSupplier;
 import org.apache.kafka.clients.admin.EndpointType;
 import org.apache.kafka.common.message.DescribeClusterRequestData;
 import org.apache.kafka.common.message.DescribeClusterResponseData.DescribeClusterBroker;
@@ -22,21 +22,19 @@ import org.apache.kafka.common.protocol.Errors;
  */
 final class DescribeClusterHandler implements ApiHandler<DescribeClusterRequestData> {
     private final ClusterIdentity identity;
-    private final String advertisedHost;
-    private final IntSupplier advertisedPort;
+    private final BrokerEndpoints endpoints;
 
-    DescribeClusterHandler(ClusterIdentity identity, String advertisedHost, IntSupplier advertisedPort) {
+    DescribeClusterHandler(ClusterIdentity identity, BrokerEndpoints endpoints) {
         this.identity = identity;
-        this.advertisedHost = advertisedHost;
-        this.advertisedPort = advertisedPort;
+        this.endpoints = endpoints;
     }
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, DescribeClusterRequestData req) {
-        return CompletableFuture.completedFuture(answer(req));
+        return CompletableFuture.completedFuture(answer(req, endpoints.of(context.listener())));
     }
 
-    private DescribeClusterResponseData answer(DescribeClusterRequestData req) {
+    private DescribeClusterResponseData answer(DescribeClusterRequestData req, BrokerEndpoints.Endpoint at) {
         EndpointType asked = EndpointType.fromId(req.endpointType());
         if (asked != EndpointType.BROKER) { // only v1 and later can ask for another type
             Errors error = asked == EndpointType.UNKNOWN ? Errors.UNSUPPORTED_ENDPOINT_TYPE
@@ -47,8 +45,8 @@ final class DescribeClusterHandler implements ApiHandler<DescribeClusterRequestD
         }
         DescribeClusterResponseData.DescribeClusterBrokerCollection brokers =
                 new DescribeClusterResponseData.DescribeClusterBrokerCollection();
-        brokers.add(new DescribeClusterBroker().setBrokerId(identity.nodeId()).setHost(advertisedHost)
-                .setPort(advertisedPort.getAsInt()).setRack(null).setIsFenced(false));
+        brokers.add(new DescribeClusterBroker().setBrokerId(identity.nodeId()).setHost(at.host())
+                .setPort(at.port()).setRack(null).setIsFenced(false));
         return new DescribeClusterResponseData().setClusterId(identity.clusterId())
                 .setControllerId(identity.nodeId()).setBrokers(brokers)
                 .setEndpointType(EndpointType.BROKER.id())

@@ -1,9 +1,9 @@
 package io.ferrite.server.admin;
 
+import io.ferrite.server.metadata.BrokerEndpoints;
 import io.ferrite.server.network.ApiHandler;
 import io.ferrite.server.network.RequestContext;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.IntSupplier;
 import org.apache.kafka.common.message.FindCoordinatorRequestData;
 import org.apache.kafka.common.message.FindCoordinatorResponseData.Coordinator;
 import org.apache.kafka.common.message.FindCoordinatorResponseData;
@@ -18,13 +18,11 @@ import org.apache.kafka.common.requests.FindCoordinatorRequest.CoordinatorType;
  */
 final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequestData> {
     private final int nodeId;
-    private final String host;
-    private final IntSupplier port;
+    private final BrokerEndpoints endpoints;
 
-    FindCoordinatorHandler(int nodeId, String host, IntSupplier port) {
+    FindCoordinatorHandler(int nodeId, BrokerEndpoints endpoints) {
         this.nodeId = nodeId;
-        this.host = host;
-        this.port = port;
+        this.endpoints = endpoints;
     }
 
     @Override
@@ -32,15 +30,18 @@ final class FindCoordinatorHandler implements ApiHandler<FindCoordinatorRequestD
         FindCoordinatorResponseData resp = new FindCoordinatorResponseData();
         boolean served = req.keyType() == CoordinatorType.GROUP.id() || req.keyType() == CoordinatorType.TRANSACTION.id();
         String message = served ? null : "coordinator type " + req.keyType() + " is not supported";
+        BrokerEndpoints.Endpoint at = endpoints.of(context.listener());
+        String host = at.host();
+        int port = at.port();
         if (context.apiVersion() < 4) {
             return CompletableFuture.completedFuture(served
-                    ? resp.setNodeId(nodeId).setHost(host).setPort(port.getAsInt())
+                    ? resp.setNodeId(nodeId).setHost(host).setPort(port)
                     : resp.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(message).setNodeId(-1)
                             .setHost("").setPort(-1));
         }
         for (String key : req.coordinatorKeys()) {
             Coordinator c = new Coordinator().setKey(key);
-            resp.coordinators().add(served ? c.setNodeId(nodeId).setHost(host).setPort(port.getAsInt())
+            resp.coordinators().add(served ? c.setNodeId(nodeId).setHost(host).setPort(port)
                     : c.setErrorCode(Errors.INVALID_REQUEST.code()).setErrorMessage(message).setNodeId(-1)
                             .setHost("").setPort(-1));
         }

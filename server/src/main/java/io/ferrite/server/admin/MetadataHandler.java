@@ -1,5 +1,6 @@
 package io.ferrite.server.admin;
 
+import io.ferrite.server.metadata.BrokerEndpoints;
 import io.ferrite.server.metadata.ClusterIdentity;
 import io.ferrite.server.metadata.Topic;
 import io.ferrite.server.metadata.TopicNames;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.function.IntSupplier;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
@@ -38,19 +38,17 @@ final class MetadataHandler implements ApiHandler<MetadataRequestData> {
 
     private final TopicRegistry topics;
     private final ClusterIdentity identity;
-    private final String advertisedHost;
-    private final IntSupplier advertisedPort;
+    private final BrokerEndpoints endpoints;
     private final boolean autoCreate;
     private final int defaultPartitions;
     private final AdminExecutor admin;
 
-    MetadataHandler(TopicRegistry topics, ClusterIdentity identity, String advertisedHost, IntSupplier advertisedPort,
+    MetadataHandler(TopicRegistry topics, ClusterIdentity identity, BrokerEndpoints endpoints,
                     boolean autoCreate, int defaultPartitions, AdminExecutor admin) {
         this.topics = topics;
         this.admin = admin;
         this.identity = identity;
-        this.advertisedHost = advertisedHost;
-        this.advertisedPort = advertisedPort;
+        this.endpoints = endpoints;
         this.autoCreate = autoCreate;
         this.defaultPartitions = defaultPartitions;
     }
@@ -58,14 +56,16 @@ final class MetadataHandler implements ApiHandler<MetadataRequestData> {
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, MetadataRequestData req) {
         short version = context.apiVersion();
+        BrokerEndpoints.Endpoint at = endpoints.of(context.listener());
         boolean all = req.topics() == null || (version == 0 && req.topics().isEmpty());
         boolean create = !all && autoCreate && (version < 4 || req.allowAutoTopicCreation())
                 && req.topics().stream().anyMatch(t -> !byId(t) && topics.get(t.name()) == null);
-        return create ? admin.run(() -> CompletableFuture.completedFuture(answer(req, version, true)))
-                : CompletableFuture.completedFuture(answer(req, version, false));
+        return create ? admin.run(() -> CompletableFuture.completedFuture(answer(req, version, true, at)))
+                : CompletableFuture.completedFuture(answer(req, version, false, at));
     }
 
-    private MetadataResponseData answer(MetadataRequestData req, short version, boolean create) {
+    private MetadataResponseData answer(MetadataRequestData req, short version, boolean create,
+                                        BrokerEndpoints.Endpoint at) {
         MetadataResponseTopicCollection out = new MetadataResponseTopicCollection();
         // v0: an empty list means every topic; v1 and later: null means every topic, empty means none.
         if (req.topics() == null || (version == 0 && req.topics().isEmpty())) {
@@ -77,8 +77,8 @@ final class MetadataHandler implements ApiHandler<MetadataRequestData> {
             }
         }
         MetadataResponseBrokerCollection brokers = new MetadataResponseBrokerCollection();
-        brokers.add(new MetadataResponseBroker().setNodeId(identity.nodeId()).setHost(advertisedHost)
-                .setPort(advertisedPort.getAsInt()).setRack(null));
+        brokers.add(new MetadataResponseBroker().setNodeId(identity.nodeId()).setHost(at.host())
+                .setPort(at.port()).setRack(null));
         return new MetadataResponseData().setBrokers(brokers).setClusterId(identity.clusterId())
                 .setControllerId(identity.nodeId()).setTopics(out);
     }

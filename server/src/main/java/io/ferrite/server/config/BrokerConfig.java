@@ -13,10 +13,9 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
@@ -30,11 +29,8 @@ import org.apache.kafka.common.config.ConfigException;
  * docs/CONFIG.md all come from that definition; topic configs and their broker defaults come from
  * {@link TopicConfigs}.
  *
- * @param host            {@code listeners}: address to bind (default every address)
- * @param port            {@code listeners}: port (default 9092; 0 picks a free one)
- * @param advertisedHost  {@code advertised.listeners}: the address clients are told (default: the listener's
- *                        host, or this machine's canonical host name when that is empty or a wildcard)
- * @param advertisedPort  {@code advertised.listeners}: the port clients are told (default: the bound one)
+ * @param listeners       {@code listeners} with their protocols, advertised addresses and TLS settings
+ *                        ({@link SecurityConfigs}); at least one
  * @param nodeId          {@code node.id}
  * @param maxRequestBytes {@code socket.request.max.bytes}
  * @param networkThreads  {@code num.network.threads}: event-loop threads (default: one per core)
@@ -50,23 +46,16 @@ import org.apache.kafka.common.config.ConfigException;
  * @param values          every defined key's value as the broker runs with it (set, or its default), typed
  * @param properties      every property as given, for DescribeConfigs to tell what was set from what was not
  */
-public record BrokerConfig(String host, int port, String advertisedHost, int advertisedPort, int nodeId,
+public record BrokerConfig(List<Listener> listeners, int nodeId,
                            int maxRequestBytes, int networkThreads, boolean autoCreateTopics, int numPartitions,
                            StoreConfig store, TopicDefaults topicDefaults, GroupConfig group,
                            ConsumerGroupConfig consumerGroups, TransactionConfig transactions,
                            Map<String, Object> values,
                            Map<String, String> properties) {
-    private static final Pattern LISTENER = Pattern.compile("(?:PLAINTEXT://)?\\[?([^\\]]*)]?:(\\d+)");
-
     static final String MAX_UNCOMPRESSED_BYTES = "produce.batch.max.uncompressed.bytes";
 
     /** The broker's own keys. */
     static final ConfigDef OWN = new ConfigDef()
-            .define("listeners", Type.STRING, "PLAINTEXT://:9092", Importance.HIGH,
-                    "The address and port to listen on, as PLAINTEXT://host:port (an empty host: every address).")
-            .define("advertised.listeners", Type.STRING, null, Importance.HIGH,
-                    "The address and port clients are told to connect to. Default: the listener's, with this "
-                            + "machine's host name for a wildcard address.")
             .define("node.id", Type.INT, 1, Range.atLeast(0), Importance.HIGH, "This broker's id.")
             .define("log.dirs", Type.STRING, null, Importance.HIGH,
                     "Where the store keeps its files (the first directory listed). Default: log.dir.")
@@ -105,15 +94,17 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
                             + "then splits it). Bounds the work a few kilobytes of a compression bomb can cause.");
 
     /** Every key the broker reads: its own, the store's and the coordinators'. */
-    public static final ConfigDef CONFIG_DEF = merge(OWN, StoreConfigs.CONFIG_DEF, GroupConfig.CONFIG_DEF,
+    public static final ConfigDef CONFIG_DEF = merge(OWN, SecurityConfigs.CONFIG_DEF, StoreConfigs.CONFIG_DEF, GroupConfig.CONFIG_DEF,
             ConsumerGroupConfig.CONFIG_DEF, TransactionConfig.CONFIG_DEF);
 
     /** The parts of {@link #CONFIG_DEF}, in the order docs/CONFIG.md lists them. */
     public static final Map<String, ConfigDef> SECTIONS = sections();
 
     public BrokerConfig {
-        Objects.requireNonNull(host, "host");
-        Objects.requireNonNull(advertisedHost, "advertisedHost");
+        listeners = List.copyOf(listeners);
+        if (listeners.isEmpty()) {
+            throw new IllegalArgumentException("at least one listener is needed");
+        }
         Objects.requireNonNull(store, "store");
         Objects.requireNonNull(topicDefaults, "topicDefaults");
         Objects.requireNonNull(group, "group");
@@ -121,9 +112,6 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
         Objects.requireNonNull(transactions, "transactions");
         values = Collections.unmodifiableMap(new HashMap<>(values)); // values may be null, unlike Map.copyOf's
         properties = Map.copyOf(properties);
-        if (port < 0 || port > 65535 || advertisedPort < 0 || advertisedPort > 65535) {
-            throw new IllegalArgumentException("ports are 0 to 65535");
-        }
         if (networkThreads <= 0) {
             throw new IllegalArgumentException("num.network.threads must be positive");
         }
@@ -149,24 +137,7 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
 
     private static BrokerConfig parse(Map<String, String> props) {
         Map<String, Object> v = new HashMap<>(CONFIG_DEF.parse(props));
-        Matcher bind = listener("listeners", (String) v.get("listeners"));
-        String host = bind.group(1);
-        int port = Integer.parseInt(bind.group(2));
-        String advertisedHost = host;
-        if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::")) {
-            advertisedHost = canonicalHostName();
-        }
-        int advertisedPort = 0; // the bound port, once known
-        String advertised = (String) v.get("advertised.listeners");
-        if (advertised != null) {
-            Matcher a = listener("advertised.listeners", advertised);
-            advertisedHost = a.group(1);
-            advertisedPort = Integer.parseInt(a.group(2));
-            if (advertisedHost.isEmpty() || advertisedHost.equals("0.0.0.0") || advertisedHost.equals("::")) {
-                throw new IllegalArgumentException("advertised.listeners must name a host clients can reach, not '"
-                        + advertised + "'");
-            }
-        }
+        List<Listener> listeners = SecurityConfigs.listeners(v, props);
         String logDirs = v.get("log.dirs") != null ? (String) v.get("log.dirs") : (String) v.get("log.dir");
         Path dataDir = Path.of(logDirs.split(",")[0].trim());
         v.put("log.dirs", dataDir.toString());
@@ -178,7 +149,7 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
         // One source for the default retention: the store's matches what DescribeConfigs reports for topics.
         StoreConfig store = StoreConfigs.from(dataDir, v, TopicConfigs.retention(topicDefaults, Map.of()));
         v.put("store.transient.pool.enable", store.transientStorePoolEnabled());
-        return new BrokerConfig(host, port, advertisedHost, advertisedPort, (Integer) v.get("node.id"),
+        return new BrokerConfig(listeners, (Integer) v.get("node.id"),
                 (Integer) v.get("socket.request.max.bytes"), (Integer) v.get("num.network.threads"),
                 (Boolean) v.get("auto.create.topics.enable"), (Integer) v.get("num.partitions"), store, topicDefaults,
                 GroupConfig.fromValues(v), ConsumerGroupConfig.fromValues(v),
@@ -232,27 +203,11 @@ public record BrokerConfig(String host, int port, String advertisedHost, int adv
     private static Map<String, ConfigDef> sections() {
         Map<String, ConfigDef> s = new LinkedHashMap<>();
         s.put("Broker", OWN);
+        s.put("Listeners and TLS", SecurityConfigs.CONFIG_DEF);
         s.put("Store", StoreConfigs.CONFIG_DEF);
         s.put("Group coordinator", GroupConfig.CONFIG_DEF);
         s.put("Consumer groups (KIP-848)", ConsumerGroupConfig.CONFIG_DEF);
         s.put("Transaction coordinator", TransactionConfig.CONFIG_DEF);
         return Collections.unmodifiableMap(s);
-    }
-
-    private static String canonicalHostName() {
-        try {
-            return java.net.InetAddress.getLocalHost().getCanonicalHostName();
-        } catch (java.net.UnknownHostException e) {
-            return "localhost";
-        }
-    }
-
-    private static Matcher listener(String key, String value) {
-        String first = value.split(",")[0].trim();
-        Matcher m = LISTENER.matcher(first);
-        if (!m.matches()) {
-            throw new IllegalArgumentException(key + " must look like PLAINTEXT://host:port, not '" + value + "'");
-        }
-        return m;
     }
 }

@@ -9,7 +9,9 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -26,8 +28,9 @@ import org.apache.logging.log4j.Logger;
  *       with Kafka's acceptor) until one closes;</li>
  *   <li>{@code max.connection.creation.rate}: past the rate, accepting pauses for as long as the rate asks.</li>
  * </ul>
- * Counting happens on the acceptor thread; connections closing on network threads hand their decrement back
- * to it, so no count is ever read half updated.
+ * Counting happens on the acceptor thread, which every listener shares; connections closing on network threads
+ * hand their decrement back to it, so no count is ever read half updated. The limits count connections over
+ * all listeners, and accepting stops and resumes on all of them together.
  */
 @Sharable
 final class ConnectionQuotas extends ChannelInboundHandlerAdapter {
@@ -37,6 +40,8 @@ final class ConnectionQuotas extends ChannelInboundHandlerAdapter {
     private final Map<InetAddress, Integer> overrides;
     private final Clock clock;
     private final Map<InetAddress, AtomicInteger> perIp = new HashMap<>();
+    /** The listening channels this is the handler of (acceptor thread only). */
+    private final List<Channel> listening = new ArrayList<>();
     private int total;
     /** The creation rate's window: connections accepted in the current second, which started at windowStart. */
     private long windowStart;
@@ -68,6 +73,16 @@ final class ConnectionQuotas extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        listening.add(ctx.channel());
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        listening.remove(ctx.channel());
+    }
+
+    @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         Channel child = (Channel) msg;
         InetAddress ip = child.remoteAddress() instanceof InetSocketAddress a ? a.getAddress() : null;
@@ -82,18 +97,18 @@ final class ConnectionQuotas extends ChannelInboundHandlerAdapter {
         fromIp.incrementAndGet();
         total++;
         Channel listener = ctx.channel();
-        child.closeFuture().addListener(f -> listener.eventLoop().execute(() -> closed(listener, ip, fromIp)));
+        child.closeFuture().addListener(f -> listener.eventLoop().execute(() -> closed(ip, fromIp)));
         countForRate(ctx.channel());
         ctx.fireChannelRead(child);
-        updateAccepting(listener);
+        updateAccepting();
     }
 
-    private void closed(Channel listener, InetAddress ip, AtomicInteger fromIp) {
+    private void closed(InetAddress ip, AtomicInteger fromIp) {
         total--;
         if (fromIp.decrementAndGet() == 0 && ip != null) {
             perIp.remove(ip, fromIp);
         }
-        updateAccepting(listener);
+        updateAccepting();
     }
 
     private void countForRate(Channel listener) {
@@ -108,18 +123,22 @@ final class ConnectionQuotas extends ChannelInboundHandlerAdapter {
         if (++inWindow >= limits.maxCreationRate()) { // this second's share is used: wait for the next
             pausedUntil = windowStart + 1000;
             long delay = Math.max(1, pausedUntil - now);
-            listener.eventLoop().schedule(() -> updateAccepting(listener), delay, TimeUnit.MILLISECONDS);
+            listener.eventLoop().schedule(this::updateAccepting, delay, TimeUnit.MILLISECONDS);
         }
     }
 
-    private void updateAccepting(Channel listener) {
+    private void updateAccepting() {
         boolean accept = total < limits.maxConnections() && clock.millis() >= pausedUntil;
-        if (listener.config().isAutoRead() != accept) {
-            if (!accept && total >= limits.maxConnections()) {
-                LOG.warn("{} connections, the most max.connections allows: accepting no more until one closes",
-                        total);
+        boolean warned = false;
+        for (Channel listener : listening) {
+            if (listener.config().isAutoRead() != accept) {
+                if (!accept && total >= limits.maxConnections() && !warned) {
+                    LOG.warn("{} connections, the most max.connections allows: accepting no more until one closes",
+                            total);
+                    warned = true;
+                }
+                listener.config().setAutoRead(accept);
             }
-            listener.config().setAutoRead(accept);
         }
     }
 }

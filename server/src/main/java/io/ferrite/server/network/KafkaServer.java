@@ -4,6 +4,8 @@ import io.ferrite.protocol.KafkaFrameDecoder;
 import io.ferrite.protocol.RequestBudget;
 import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.server.config.ConnectionLimits;
+import io.ferrite.server.config.Listener;
+import io.ferrite.server.security.ListenerSecurity;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
@@ -13,19 +15,25 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.nio.NioEventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The Netty server: an acceptor thread, {@code num.network.threads} event loops, and per connection a
- * pipeline of an idle timer ({@code connections.max.idle.ms}), the frame decoder and a
- * {@link RequestDispatcher}. The acceptor applies Kafka's connection limits ({@link ConnectionQuotas}); every
- * connection draws its requests' bytes from one {@link RequestBudget} ({@code queued.max.request.bytes}).
+ * The Netty server: one listening socket per listener, one acceptor thread for all of them,
+ * {@code num.network.threads} event loops, and per connection a pipeline of a TLS handler (on a TLS listener,
+ * its engine from the listener's {@link ListenerSecurity}), an idle timer ({@code connections.max.idle.ms}), the
+ * frame decoder and a {@link RequestDispatcher} with the connection's {@link ClientSession}. The acceptor applies
+ * Kafka's connection limits ({@link ConnectionQuotas}) over all listeners; every connection draws its requests'
+ * bytes from one {@link RequestBudget} ({@code queued.max.request.bytes}).
  */
 public final class KafkaServer implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(KafkaServer.class);
@@ -34,16 +42,20 @@ public final class KafkaServer implements AutoCloseable {
     static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
     private final BrokerConfig config;
+    private final List<ListenerSecurity> listeners;
     private final ApiRegistry apis;
     private final Clock clock;
     private ConnectionQuotas quotas;
     private RequestBudget budget;
     private EventLoopGroup acceptor;
     private EventLoopGroup workers;
-    private Channel listener;
+    /** Listener name to its listening channel, in the order configured. */
+    private final Map<String, Channel> bound = new LinkedHashMap<>();
 
-    public KafkaServer(BrokerConfig config, ApiRegistry apis, Clock clock) {
+    /** {@code listeners}: one per configured listener, made (and closed) by the caller. */
+    public KafkaServer(BrokerConfig config, List<ListenerSecurity> listeners, ApiRegistry apis, Clock clock) {
         this.config = config;
+        this.listeners = List.copyOf(listeners);
         this.apis = apis;
         this.clock = clock;
     }
@@ -55,7 +67,24 @@ public final class KafkaServer implements AutoCloseable {
         ConnectionLimits limits = config.connectionLimits();
         quotas = new ConnectionQuotas(limits, clock);
         budget = new RequestBudget(limits.queuedMaxRequestBytes());
-        ServerBootstrap b = new ServerBootstrap()
+        try {
+            for (ListenerSecurity security : listeners) {
+                Listener l = security.listener();
+                InetSocketAddress at = l.host().isEmpty()
+                        ? new InetSocketAddress(l.port()) : new InetSocketAddress(l.host(), l.port());
+                Channel ch = bootstrap(security, limits).bind(at).sync().channel();
+                bound.put(l.name(), ch);
+                LOG.info("listening on {} ({}, {})", ch.localAddress(), l.name(), l.protocol());
+            }
+        } catch (Exception e) { // port in use, bad address: no thread may be left to keep the JVM alive
+            close();
+            throw e;
+        }
+        return this;
+    }
+
+    private ServerBootstrap bootstrap(ListenerSecurity security, ConnectionLimits limits) {
+        return new ServerBootstrap()
                 .group(acceptor, workers)
                 .channel(NioServerSocketChannel.class)
                 .handler(quotas)
@@ -64,25 +93,20 @@ public final class KafkaServer implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (security.tls()) {
+                            InetSocketAddress peer = ch.remoteAddress();
+                            ch.pipeline().addLast("tls", new SslHandler(
+                                    security.newEngine(peer.getHostString(), peer.getPort())));
+                        }
                         if (limits.idleMs() > 0) {
                             ch.pipeline().addLast("idle",
                                     new IdleStateHandler(0, 0, limits.idleMs(), TimeUnit.MILLISECONDS));
                         }
                         ch.pipeline()
                                 .addLast("frameDecoder", new KafkaFrameDecoder(config.maxRequestBytes(), budget))
-                                .addLast("dispatcher", new RequestDispatcher(apis, budget));
+                                .addLast("dispatcher", new RequestDispatcher(apis, budget, new ClientSession(security)));
                     }
                 });
-        InetSocketAddress at = config.host().isEmpty()
-                ? new InetSocketAddress(config.port()) : new InetSocketAddress(config.host(), config.port());
-        try {
-            listener = b.bind(at).sync().channel();
-        } catch (Exception e) { // port in use, bad address: no thread may be left to keep the JVM alive
-            close();
-            throw e;
-        }
-        LOG.info("listening on {}", listener.localAddress());
-        return this;
     }
 
     /** The bytes of requests read and not answered that the budget has room for now (for tests). */
@@ -90,15 +114,21 @@ public final class KafkaServer implements AutoCloseable {
         return budget.available();
     }
 
-    /** The port bound, which differs from the configured one when that was 0. */
+    /** The port the first listener bound, which differs from the configured one when that was 0. */
     public int port() {
-        return ((InetSocketAddress) listener.localAddress()).getPort();
+        return ((InetSocketAddress) bound.values().iterator().next().localAddress()).getPort();
+    }
+
+    /** The port the named listener bound, or -1 if there is no such listener. */
+    public int port(String listener) {
+        Channel ch = bound.get(listener);
+        return ch == null ? -1 : ((InetSocketAddress) ch.localAddress()).getPort();
     }
 
     @Override
     public void close() {
-        if (listener != null) {
-            listener.close().syncUninterruptibly();
+        for (Channel ch : bound.values()) {
+            ch.close().syncUninterruptibly();
         }
         if (workers != null) {
             // The listener is closed already, so no new work arrives: a short quiet period is enough.

@@ -8,12 +8,17 @@ import io.ferrite.protocol.RequestCodec;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -55,15 +60,41 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     private final ApiRegistry apis;
     private final RequestBudget budget;
+    private final ClientSession session;
     /** Requests read ahead of their responses before the connection stops being read (Kafka reads one at a time). */
     static final int MAX_IN_FLIGHT = 16;
 
     private final ArrayDeque<Pending> inOrder = new ArrayDeque<>();
     private boolean closing;
 
-    RequestDispatcher(ApiRegistry apis, RequestBudget budget) {
+    RequestDispatcher(ApiRegistry apis, RequestBudget budget, ClientSession session) {
         this.apis = apis;
         this.budget = budget;
+        this.session = session;
+    }
+
+    /** A plaintext connection acting as ANONYMOUS (tests). */
+    RequestDispatcher(ApiRegistry apis, RequestBudget budget) {
+        this(apis, budget, new ClientSession(null));
+    }
+
+    /** A plaintext connection is established once connected; a TLS one after its handshake. */
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        if (ctx.pipeline().get(SslHandler.class) == null) {
+            established(ctx, null);
+        }
+        super.channelActive(ctx);
+    }
+
+    private void established(ChannelHandlerContext ctx, SSLSession tls) {
+        try {
+            session.established(tls, ctx.channel().remoteAddress());
+        } catch (RuntimeException e) { // a principal builder refusing the peer (no mapping rule matches it)
+            LOG.warn("closing connection from {}: no principal for it: {}", ctx.channel().remoteAddress(),
+                    e.toString());
+            close(ctx);
+        }
     }
 
     @Override
@@ -123,7 +154,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         CompletableFuture<? extends ApiMessage> response;
         try {
-            response = handler.handle(RequestContext.of(request), request.body());
+            response = handler.handle(session.context(request), request.body());
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
@@ -220,6 +251,14 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     /** {@code connections.max.idle.ms} passed with nothing read or written: closed unless a request is pending. */
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent done) {
+            if (done.isSuccess()) {
+                established(ctx, ctx.pipeline().get(SslHandler.class).engine().getSession());
+            } else { // the handler closes the connection
+                LOG.info("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), done.cause().toString());
+            }
+            return;
+        }
         if (evt instanceof IdleStateEvent) {
             if (inOrder.isEmpty()) {
                 LOG.info("closing idle connection from {}", ctx.channel().remoteAddress());
@@ -259,6 +298,12 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException && cause.getCause() instanceof SSLException) {
+            // Told once already, as the handshake's failure, or a client's TLS records that do not decrypt.
+            LOG.debug("closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            close(ctx);
+            return;
+        }
         LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), cause.toString());
         close(ctx);
     }

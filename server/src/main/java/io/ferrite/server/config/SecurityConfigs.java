@@ -1,0 +1,244 @@
+package io.ferrite.server.config;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.ConfigKey;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.SslConfigs;
+import org.apache.kafka.common.config.internals.BrokerSecurityConfigs;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+
+/**
+ * Listeners and their security, with Kafka's keys. The TLS keys are Kafka's own definitions (taken from
+ * kafka-clients' {@link BrokerSecurityConfigs#CONFIG_DEF}, so names, types, defaults and validation are Kafka's),
+ * and each may be set for one listener as {@code listener.name.<name>.<key>}, as in Kafka.
+ *
+ * <p>What this broker cannot do yet is refused at start, with one line, rather than run open under a config
+ * that looks secure: a SASL listener, and {@code authorizer.class.name}.
+ */
+public final class SecurityConfigs {
+    /**
+     * Kafka's listener string: {@code NAME://host:port}, the host possibly in brackets (IPv6). A bare
+     * {@code host:port} is taken as a PLAINTEXT listener, as this broker always took it.
+     */
+    private static final Pattern LISTENER = Pattern.compile("(?:([A-Za-z0-9_]+)://)?\\[?([0-9a-zA-Z\\-%._:]*?)]?:(\\d+)");
+    private static final String DEFAULT_PROTOCOL_MAP =
+            "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL";
+
+    /** The listener keys. */
+    static final ConfigDef LISTENERS = new ConfigDef()
+            .define("listeners", Type.STRING, "PLAINTEXT://:9092", Importance.HIGH,
+                    "The listeners, as NAME://host:port separated by commas (an empty host: every address). Each "
+                            + "name's security protocol is given by listener.security.protocol.map.")
+            .define("advertised.listeners", Type.STRING, null, Importance.HIGH,
+                    "The address and port clients are told for each listener, as NAME://host:port; the names are "
+                            + "some of those in listeners. A listener not named here is advertised as it is bound, "
+                            + "with this machine's host name for a wildcard address.")
+            .define("listener.security.protocol.map", Type.STRING, DEFAULT_PROTOCOL_MAP, Importance.HIGH,
+                    "Each listener name's security protocol, as NAME:PROTOCOL pairs separated by commas. "
+                            + "PLAINTEXT and SSL are served; SASL_PLAINTEXT and SASL_SSL are refused at start.")
+            .define("controller.listener.names", Type.STRING, "", Importance.LOW,
+                    "Listeners Kafka would open for its controller. This broker has none, so listeners named here "
+                            + "are not opened; kept so that a Kafka server.properties runs unchanged.");
+
+    /** Kafka's TLS keys and the principal builder, as kafka-clients defines them for brokers. */
+    public static final ConfigDef TLS = tlsDef();
+
+    /** Both. */
+    static final ConfigDef CONFIG_DEF = merge(LISTENERS, TLS);
+
+    private SecurityConfigs() {
+    }
+
+    private static ConfigDef tlsDef() {
+        ConfigDef def = new ConfigDef();
+        for (ConfigKey k : BrokerSecurityConfigs.CONFIG_DEF.configKeys().values()) {
+            if (k.name.startsWith("ssl.") || k.name.equals(BrokerSecurityConfigs.PRINCIPAL_BUILDER_CLASS_CONFIG)) {
+                def.define(k);
+            }
+        }
+        return def;
+    }
+
+    private static ConfigDef merge(ConfigDef... parts) {
+        ConfigDef all = new ConfigDef();
+        for (ConfigDef part : parts) {
+            part.configKeys().values().forEach(all::define);
+        }
+        return all;
+    }
+
+    /**
+     * The listeners the broker opens, from the parsed {@code values} and, for per-listener keys, the raw
+     * {@code props}. A malformed or inconsistent setting fails with an {@link IllegalArgumentException} naming it.
+     */
+    static List<Listener> listeners(Map<String, Object> values, Map<String, String> props) {
+        if (props.get("authorizer.class.name") != null && !props.get("authorizer.class.name").isBlank()) {
+            throw new IllegalArgumentException("authorizer.class.name is set, but this broker has no authorizer yet: "
+                    + "it would serve every client everything; remove the key to run without one");
+        }
+        Map<String, SecurityProtocol> protocols = protocolMap((String) values.get("listener.security.protocol.map"));
+        List<String> controllers = names((String) values.get("controller.listener.names"));
+        Map<String, String[]> bound = parse("listeners", (String) values.get("listeners"));
+        controllers.forEach(bound::remove);
+        if (bound.isEmpty()) {
+            throw new IllegalArgumentException("listeners names no listener but the controller's");
+        }
+        String advertisedValue = (String) values.get("advertised.listeners");
+        Map<String, String[]> advertised = advertisedValue == null ? Map.of()
+                : parse("advertised.listeners", advertisedValue);
+        for (String name : advertised.keySet()) {
+            if (!bound.containsKey(name) && !controllers.contains(name)) {
+                throw new IllegalArgumentException("advertised.listeners names " + name + ", which listeners does "
+                        + "not: its names must be some of " + bound.keySet());
+            }
+        }
+        List<Integer> ports = new ArrayList<>();
+        List<Listener> out = new ArrayList<>();
+        for (Map.Entry<String, String[]> e : bound.entrySet()) {
+            String name = e.getKey();
+            SecurityProtocol protocol = protocols.get(name);
+            if (protocol == null) {
+                throw new IllegalArgumentException("listener " + name + " has no security protocol in "
+                        + "listener.security.protocol.map " + protocols.keySet());
+            }
+            if (protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL) {
+                throw new IllegalArgumentException("listener " + name + " uses " + protocol
+                        + ", but this broker does not support SASL yet; use PLAINTEXT or SSL listeners");
+            }
+            String host = e.getValue()[0];
+            int port = port("listeners", e.getValue()[1]);
+            if (port != 0 && ports.contains(port)) {
+                throw new IllegalArgumentException("listeners: each listener needs a port of its own, and " + port
+                        + " is taken twice");
+            }
+            ports.add(port);
+            String advertisedHost = host.isEmpty() || isWildcard(host) ? canonicalHostName() : host;
+            int advertisedPort = 0;
+            String[] a = advertised.get(name);
+            if (a != null) {
+                advertisedHost = a[0];
+                advertisedPort = port("advertised.listeners", a[1]);
+                if (advertisedHost.isEmpty() || isWildcard(advertisedHost)) {
+                    throw new IllegalArgumentException("advertised.listeners must name a host clients can reach for "
+                            + name + ", not '" + advertisedValue + "'");
+                }
+            }
+            Map<String, Object> security = security(name, props);
+            Listener l = new Listener(name, protocol, host, port, advertisedHost, advertisedPort, security);
+            if (l.tls() && security.get(SslConfigs.SSL_KEYSTORE_LOCATION_CONFIG) == null
+                    && security.get(SslConfigs.SSL_KEYSTORE_KEY_CONFIG) == null) {
+                throw new IllegalArgumentException("listener " + name + " uses " + protocol + " but has no key store: "
+                        + "set ssl.keystore.location (or listener.name." + name.toLowerCase(Locale.ROOT)
+                        + ".ssl.keystore.location)");
+            }
+            out.add(l);
+        }
+        return out;
+    }
+
+    /** Each TLS key for one listener: its {@code listener.name.<name>.} form over the plain one, parsed. */
+    private static Map<String, Object> security(String listener, Map<String, String> props) {
+        String prefix = "listener.name." + listener.toLowerCase(Locale.ROOT) + ".";
+        Map<String, String> raw = new HashMap<>();
+        for (String key : TLS.names()) {
+            String v = props.containsKey(prefix + key) ? props.get(prefix + key) : props.get(key);
+            if (v != null) {
+                raw.put(key, v);
+            }
+        }
+        try {
+            return TLS.parse(raw);
+        } catch (org.apache.kafka.common.config.ConfigException e) {
+            throw new IllegalArgumentException("listener " + listener + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** NAME -> [host, port], in the order given; a name twice fails. */
+    private static Map<String, String[]> parse(String key, String value) {
+        Map<String, String[]> out = new LinkedHashMap<>();
+        for (String item : value.split(",")) {
+            if (item.isBlank()) {
+                continue;
+            }
+            Matcher m = LISTENER.matcher(item.trim());
+            if (!m.matches()) {
+                throw new IllegalArgumentException(key + " must be NAME://host:port items separated by commas, not '"
+                        + value + "'");
+            }
+            String name = m.group(1) == null ? "PLAINTEXT" : m.group(1).toUpperCase(Locale.ROOT);
+            if (out.put(name, new String[] {m.group(2), m.group(3)}) != null) {
+                throw new IllegalArgumentException(key + ": each listener needs a name of its own, and " + name
+                        + " is given twice in '" + value + "'");
+            }
+        }
+        if (out.isEmpty()) {
+            throw new IllegalArgumentException(key + " names no listener");
+        }
+        return out;
+    }
+
+    private static Map<String, SecurityProtocol> protocolMap(String value) {
+        Map<String, SecurityProtocol> out = new HashMap<>();
+        for (String pair : value.split(",")) {
+            if (pair.isBlank()) {
+                continue;
+            }
+            String[] kv = pair.trim().split(":");
+            SecurityProtocol p;
+            try {
+                p = kv.length == 2 ? SecurityProtocol.forName(kv[1].trim()) : null;
+            } catch (IllegalArgumentException e) {
+                p = null;
+            }
+            if (p == null) {
+                throw new IllegalArgumentException("listener.security.protocol.map must be NAME:PROTOCOL pairs with "
+                        + "a protocol among " + SecurityProtocol.names() + ", not '" + pair.trim() + "'");
+            }
+            out.put(kv[0].trim().toUpperCase(Locale.ROOT), p);
+        }
+        return out;
+    }
+
+    private static List<String> names(String value) {
+        List<String> out = new ArrayList<>();
+        for (String n : value.split(",")) {
+            if (!n.isBlank()) {
+                out.add(n.trim().toUpperCase(Locale.ROOT));
+            }
+        }
+        return out;
+    }
+
+    private static int port(String key, String digits) {
+        try {
+            int p = Integer.parseInt(digits);
+            if (p <= 65535) {
+                return p;
+            }
+        } catch (NumberFormatException e) {
+            // too many digits: refused below
+        }
+        throw new IllegalArgumentException(key + ": port " + digits + " is not between 0 and 65535");
+    }
+
+    private static boolean isWildcard(String host) {
+        return host.equals("0.0.0.0") || host.equals("::");
+    }
+
+    private static String canonicalHostName() {
+        try {
+            return java.net.InetAddress.getLocalHost().getCanonicalHostName();
+        } catch (java.net.UnknownHostException e) {
+            return "localhost";
+        }
+    }
+}
