@@ -20,11 +20,21 @@ public enum BrokerKind {
         public BrokerUnderTest start(String name, Path dir, Map<String, String> overrides) throws Exception {
             return FerriteProcess.start(name + "-ferrite", dir, overrides);
         }
+
+        @Override
+        public BrokerUnderTest startWithTls(String name, Path dir, Map<String, String> overrides) throws Exception {
+            return FerriteProcess.startWithTls(name + "-ferrite", dir, overrides);
+        }
     },
     KAFKA {
         @Override
         public BrokerUnderTest start(String name, Path dir, Map<String, String> overrides) throws Exception {
             return KafkaProcess.start(name + "-kafka", dir, overrides);
+        }
+
+        @Override
+        public BrokerUnderTest startWithTls(String name, Path dir, Map<String, String> overrides) throws Exception {
+            return KafkaProcess.startWithTls(name + "-kafka", dir, overrides);
         }
     };
 
@@ -36,6 +46,10 @@ public enum BrokerKind {
      * are broker configs by Kafka's names, which both take.
      */
     public abstract BrokerUnderTest start(String name, Path dir, Map<String, String> overrides) throws Exception;
+
+    /** As {@link #start}, with an SSL listener beside the plaintext one; {@code overrides} carry its ssl.* keys. */
+    public abstract BrokerUnderTest startWithTls(String name, Path dir, Map<String, String> overrides)
+            throws Exception;
 
     /** Ferrite, and Kafka too under {@code -Dreference=kafka}; any other value is a mistake worth failing on. */
     public static List<BrokerKind> selected() {

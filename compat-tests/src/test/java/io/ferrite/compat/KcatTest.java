@@ -3,13 +3,10 @@ package io.ferrite.compat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 import io.ferrite.launcher.BrokerUnderTest;
 import io.ferrite.launcher.Command;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -64,7 +61,7 @@ class KcatTest {
 
     @BeforeParameterizedClassInvocation
     static void start(BrokerKind kind) throws Exception {
-        kcat = onPath("kcat");
+        kcat = Programs.onPath("kcat", "apt-get install -y kcat");
         broker = kind.start("KcatTest", dir.resolve(kind.name()), Map.of());
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
     }
@@ -80,16 +77,6 @@ class KcatTest {
                 broker.close();
             }
         }
-    }
-
-    private static String onPath(String tool) {
-        for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            Path p = Path.of(d, tool);
-            if (Files.isExecutable(p)) {
-                return p.toString();
-            }
-        }
-        return fail(tool + " is not installed (apt-get install -y " + tool + "); these tests need it");
     }
 
     private static Command.Result kcat(String name, String stdin, String... args) throws Exception {

@@ -16,8 +16,11 @@ public interface BrokerUnderTest extends AutoCloseable {
     /** The name its logs go under, for failure messages. */
     String name();
 
-    /** {@code host:port} of its one plaintext listener, for a client's bootstrap.servers. */
+    /** {@code host:port} of its plaintext listener, for a client's bootstrap.servers. */
     String bootstrap();
+
+    /** {@code host:port} of its SSL listener, if it was started with one. */
+    String tlsBootstrap();
 
     /** The current process's id. */
     default long pid() {

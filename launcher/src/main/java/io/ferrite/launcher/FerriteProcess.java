@@ -35,17 +35,20 @@ public final class FerriteProcess implements BrokerUnderTest {
     private final Path root;
     private final Path dataDir;
     private final int port;
+    /** The SSL listener's port; 0 for none. */
+    private final int tlsPort;
     private final Map<String, String> overrides;
     private final List<String> jvmOptions;
     private ChildProcess child;
     private int launches;
 
-    private FerriteProcess(String name, Path root, Path dataDir, int port, Map<String, String> overrides,
+    private FerriteProcess(String name, Path root, Path dataDir, int port, int tlsPort, Map<String, String> overrides,
             List<String> jvmOptions) {
         this.name = name;
         this.root = root;
         this.dataDir = dataDir;
         this.port = port;
+        this.tlsPort = tlsPort;
         this.overrides = overrides;
         this.jvmOptions = jvmOptions;
     }
@@ -78,9 +81,25 @@ public final class FerriteProcess implements BrokerUnderTest {
      */
     public static FerriteProcess start(String name, Path root, Path dataDir, Map<String, String> overrides,
             List<String> jvmOptions) throws IOException, InterruptedException {
+        return start(name, root, dataDir, overrides, jvmOptions, false);
+    }
+
+    /**
+     * Starts a broker as {@link #start(String, Path, Map)} does, with an SSL listener beside the plaintext one, on
+     * another free port ({@link #tlsBootstrap}); {@code overrides} carry its {@code ssl.*} keys.
+     */
+    public static FerriteProcess startWithTls(String name, Path dataDir, Map<String, String> overrides)
+            throws IOException, InterruptedException {
+        Map<String, String> props = new LinkedHashMap<>(TEST_STORE);
+        props.putAll(overrides);
+        return start(name, rootDir(), dataDir, props, ChildProcess.BROKER_MEMORY, true);
+    }
+
+    private static FerriteProcess start(String name, Path root, Path dataDir, Map<String, String> overrides,
+            List<String> jvmOptions, boolean tls) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
-            FerriteProcess p = new FerriteProcess(name, root, dataDir, freePort(), Map.copyOf(overrides),
-                    List.copyOf(jvmOptions));
+            FerriteProcess p = new FerriteProcess(name, root, dataDir, freePort(), tls ? freePort() : 0,
+                    Map.copyOf(overrides), List.copyOf(jvmOptions));
             try {
                 p.launch();
                 return p;
@@ -111,7 +130,7 @@ public final class FerriteProcess implements BrokerUnderTest {
                     + "); run these tests through the reactor, e.g. mvn -pl compat-tests -am verify");
         }
         Map<String, String> props = new LinkedHashMap<>();
-        props.put("listeners", "PLAINTEXT://" + HOST + ":" + port);
+        props.put("listeners", "PLAINTEXT://" + HOST + ":" + port + (tlsPort > 0 ? ",SSL://" + HOST + ":" + tlsPort : ""));
         props.put("log.dirs", dataDir.toAbsolutePath().toString());
         props.putAll(overrides);
 
@@ -131,6 +150,9 @@ public final class FerriteProcess implements BrokerUnderTest {
         child = ChildProcess.start(command, logsDir().resolve(name + "-" + launches + ".log"));
         try {
             child.awaitPort(HOST, port, START_TIMEOUT);
+            if (tlsPort > 0) {
+                child.awaitPort(HOST, tlsPort, START_TIMEOUT);
+            }
         } catch (RuntimeException | InterruptedException e) {
             child.close();
             throw e;
@@ -152,6 +174,14 @@ public final class FerriteProcess implements BrokerUnderTest {
         return HOST + ":" + port;
     }
 
+    @Override
+    public String tlsBootstrap() {
+        if (tlsPort == 0) {
+            throw new IllegalStateException(name + " has no SSL listener");
+        }
+        return HOST + ":" + tlsPort;
+    }
+
     public int port() {
         return port;
     }
@@ -159,11 +189,6 @@ public final class FerriteProcess implements BrokerUnderTest {
     public Path dataDir() {
         return dataDir;
     }
-
-
-
-
-
 
     /**
      * The server module's jar, as bin/broker runs it (a class-data archive can only cover classes from jars),

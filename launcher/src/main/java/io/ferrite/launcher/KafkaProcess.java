@@ -51,13 +51,16 @@ public final class KafkaProcess implements BrokerUnderTest {
     private final Path dir;
     private final int port;
     private final int controllerPort;
+    /** The SSL listener's port; 0 for none. */
+    private final int tlsPort;
     private final List<String> jvmOptions;
     private ChildProcess child;
     private int launches;
     private Duration formatDuration;
     private Duration lastStartDuration;
 
-    private KafkaProcess(String name, Path dir, int port, int controllerPort, List<String> jvmOptions) {
+    private KafkaProcess(String name, Path dir, int port, int controllerPort, int tlsPort, List<String> jvmOptions) {
+        this.tlsPort = tlsPort;
         this.name = name;
         this.jvmOptions = jvmOptions;
         this.dir = dir;
@@ -78,8 +81,23 @@ public final class KafkaProcess implements BrokerUnderTest {
     /** Starts a broker as {@link #start(String, Path, Map)} does, in a JVM with {@code jvmOptions}. */
     public static KafkaProcess start(String name, Path dir, Map<String, String> overrides, List<String> jvmOptions)
             throws IOException, InterruptedException {
+        return start(name, dir, overrides, jvmOptions, false);
+    }
+
+    /**
+     * Starts a broker as {@link #start(String, Path, Map)} does, with an SSL listener beside the plaintext one on
+     * another free port ({@link #tlsBootstrap}); {@code overrides} carry its {@code ssl.*} keys.
+     */
+    public static KafkaProcess startWithTls(String name, Path dir, Map<String, String> overrides)
+            throws IOException, InterruptedException {
+        return start(name, dir, overrides, ChildProcess.BROKER_MEMORY, true);
+    }
+
+    private static KafkaProcess start(String name, Path dir, Map<String, String> overrides, List<String> jvmOptions,
+                                      boolean tls) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             KafkaProcess p = new KafkaProcess(name, dir, FerriteProcess.freePort(), FerriteProcess.freePort(),
+                    tls ? FerriteProcess.freePort() : 0,
                     List.copyOf(jvmOptions));
             try {
                 p.format(Map.copyOf(overrides));
@@ -101,9 +119,11 @@ public final class KafkaProcess implements BrokerUnderTest {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("process.roles", "broker,controller");
         props.put("node.id", Integer.toString(NODE_ID));
-        props.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort);
-        props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port);
-        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+        String tls = tlsPort > 0 ? ",SSL://" + HOST + ":" + tlsPort : "";
+        props.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort + tls);
+        props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port + tls);
+        props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
+                + (tlsPort > 0 ? ",SSL:SSL" : ""));
         props.put("inter.broker.listener.name", "PLAINTEXT");
         props.put("controller.listener.names", "CONTROLLER");
         props.put("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
@@ -217,6 +237,14 @@ public final class KafkaProcess implements BrokerUnderTest {
     @Override
     public ChildProcess process() {
         return child;
+    }
+
+    @Override
+    public String tlsBootstrap() {
+        if (tlsPort == 0) {
+            throw new IllegalStateException(name + " has no SSL listener");
+        }
+        return HOST + ":" + tlsPort;
     }
 
     @Override

@@ -34,20 +34,30 @@ import org.apache.kafka.common.message.MetadataResponseData;
 import org.apache.kafka.common.message.MetadataResponseData.MetadataResponseBroker;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.security.ssl.DefaultSslEngineFactory;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * TLS listeners with stock kafka-clients: encryption beside a plaintext listener, each sent back to its own
  * port; client certificates required, named through {@code ssl.principal.mapping.rules}, and refused when
  * missing, untrusted or expired; PEM key stores; a plaintext client on the TLS port; a key store that cannot
- * be read.
+ * be read. Each with the JDK's engine and with BoringSSL's.
  */
+@ParameterizedClass(name = "{0}")
+@ValueSource(strings = {"jdk", "openssl"})
 @Timeout(120)
 class TlsListenerTest {
+    /** The engine: the JDK's (Kafka's default factory), or BoringSSL (this broker's default). */
+    @Parameter
+    String engine;
+
     @TempDir
     static Path certs;
     @TempDir
@@ -74,6 +84,9 @@ class TlsListenerTest {
                 "log.dirs", dir.resolve("data").toString(), "store.commitlog.file.bytes", "1048576",
                 "ssl.keystore.location", server.toString(), "ssl.keystore.password", Certificates.PASSWORD,
                 "ssl.keystore.type", "PKCS12"));
+        if (engine.equals("jdk")) { // BoringSSL is the default
+            props.put("ssl.engine.factory.class", DefaultSslEngineFactory.class.getName());
+        }
         for (int i = 0; i < extra.length; i += 2) {
             props.put(extra[i], extra[i + 1]);
         }
@@ -189,6 +202,8 @@ class TlsListenerTest {
     void withoutClientAuthenticationATlsClientIsAnonymous() throws Exception {
         BrokerConfig config = BrokerConfig.fromProperties(brokerProps("listeners", "SSL://127.0.0.1:0"));
         try (ListenerSecurity security = ListenerSecurity.configure(config.listeners().get(0))) {
+            assertEquals(engine.equals("openssl"), security.newEngine("localhost", 1)
+                    instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine, "the engine is the one chosen");
             KafkaServer server = principalEcho(security, config);
             try {
                 assertEquals("User:ANONYMOUS", clusterIdAs(server.port(), alice));
