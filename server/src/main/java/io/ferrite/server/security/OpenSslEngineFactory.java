@@ -96,9 +96,14 @@ public final class OpenSslEngineFactory implements SslEngineFactory {
                 : auth == SslClientAuth.REQUESTED ? ClientAuth.OPTIONAL : ClientAuth.NONE;
     }
 
+    /**
+     * An engine made as Netty makes one for its own handler, outside the JDK's compatibility mode: an
+     * {@code SslHandler} around it then decrypts every TLS record a read brings in one call into one buffer,
+     * instead of one record (16 KiB at most) per call.
+     */
     @Override
     public SSLEngine createServerSslEngine(String peerHost, int peerPort) {
-        return context.newEngine(ByteBufAllocator.DEFAULT, peerHost, peerPort);
+        return context.newHandler(ByteBufAllocator.DEFAULT, peerHost, peerPort).engine();
     }
 
     @Override
