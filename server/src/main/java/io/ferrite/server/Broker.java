@@ -3,11 +3,15 @@ package io.ferrite.server;
 import io.ferrite.group.GroupCoordinator;
 import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.server.config.Listener;
+import io.ferrite.server.config.SecurityConfigs;
+import io.ferrite.server.metadata.DynamicBrokerConfigs;
 import io.ferrite.server.security.ListenerSecurity;
 import io.ferrite.server.network.KafkaServer;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -35,19 +39,25 @@ public final class Broker implements AutoCloseable {
      * and the topic registry, and starts listening.
      */
     public static Broker start(BrokerConfig config, Clock clock) throws Exception {
+        // Configs set while an earlier run ran (a rotated key store) go over the properties file's.
+        DynamicBrokerConfigs dynamic = DynamicBrokerConfigs.load(config.store().dataDir());
+        Map<String, String> props = new HashMap<>(config.properties());
+        props.putAll(dynamic.values());
         List<ListenerSecurity> listeners = new ArrayList<>();
         try {
             for (Listener l : config.listeners()) {
-                listeners.add(ListenerSecurity.configure(l));
+                listeners.add(ListenerSecurity.configure(
+                        l.withSecurity(SecurityConfigs.security(l.name(), props))));
             }
         } catch (RuntimeException e) {
             listeners.forEach(ListenerSecurity::close);
             throw e;
         }
+        dynamic.applyWith(new ListenerChanges(config.properties(), listeners));
         KafkaServer[] server = new KafkaServer[1];
         BrokerParts parts;
         try {
-            parts = BrokerParts.open(config, clock, name -> server[0].port(name));
+            parts = BrokerParts.open(config, clock, name -> server[0].port(name), dynamic);
         } catch (RuntimeException e) {
             listeners.forEach(ListenerSecurity::close);
             throw e;

@@ -7,6 +7,7 @@ import io.ferrite.server.group.GroupApis;
 import io.ferrite.server.log.LogApis;
 import io.ferrite.server.metadata.BrokerEndpoints;
 import io.ferrite.server.metadata.ClusterIdentity;
+import io.ferrite.server.metadata.DynamicBrokerConfigs;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.ApiRegistry;
@@ -47,9 +48,11 @@ final class BrokerParts implements AutoCloseable {
 
     /**
      * Opens the store (recovering it if needed), the registry and the coordinators; {@code boundPort} gives a
-     * listener's bound port once the broker listens, for listeners that advertise none.
+     * listener's bound port once the broker listens, for listeners that advertise none; {@code dynamic}: the
+     * configs set while it runs.
      */
-    static BrokerParts open(BrokerConfig config, Clock clock, ToIntFunction<String> boundPort) {
+    static BrokerParts open(BrokerConfig config, Clock clock, ToIntFunction<String> boundPort,
+                            DynamicBrokerConfigs dynamic) {
         Store store = Store.open(config.store(), clock,
                 List.of(GroupCoordinator.LOG_PARTITION, TransactionCoordinator.LOG_PARTITION));
         AdminExecutor admin = new AdminExecutor();
@@ -66,7 +69,7 @@ final class BrokerParts implements AutoCloseable {
             txns = TxnApis.register(apis, config, store, topics, groups, clock, admin, logs::appended);
             logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes());
             AdminApis.register(apis, topics, identity, config, new BrokerEndpoints(config.listeners(), boundPort),
-                    admin);
+                    dynamic, admin);
             GroupApis.register(apis, groups);
             return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs);
         } catch (RuntimeException e) {

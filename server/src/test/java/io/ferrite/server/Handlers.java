@@ -4,6 +4,7 @@ import io.ferrite.group.GroupCoordinator;
 import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.protocol.RequestCodec;
 import io.ferrite.server.config.BrokerConfig;
+import io.ferrite.server.metadata.DynamicBrokerConfigs;
 import io.ferrite.server.network.RequestContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -59,7 +60,8 @@ final class Handlers implements AutoCloseable {
         Map<String, String> props = new HashMap<>(Map.of("listeners", "PLAINTEXT://127.0.0.1:" + PORT,
                 "log.dirs", dir.resolve("data").toString(), "store.commitlog.file.bytes", "1048576"));
         props.putAll(overrides);
-        return new Handlers(BrokerParts.open(BrokerConfig.fromProperties(props), clock, listener -> PORT));
+        return new Handlers(BrokerParts.open(BrokerConfig.fromProperties(props), clock, listener -> PORT,
+                DynamicBrokerConfigs.load(dir.resolve("data"))));
     }
 
     /** Sends a request; the future completes with the response's accessor, left at its body. */

@@ -3,6 +3,7 @@ package io.ferrite.server.admin;
 import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.server.metadata.BrokerEndpoints;
 import io.ferrite.server.metadata.ClusterIdentity;
+import io.ferrite.server.metadata.DynamicBrokerConfigs;
 import io.ferrite.server.metadata.TopicConfigChanger;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
@@ -19,8 +20,9 @@ public final class AdminApis {
 
     /** Registers them at their versions; clients reach this broker at {@code endpoints}. */
     public static void register(ApiRegistry apis, TopicRegistry topics, ClusterIdentity identity, BrokerConfig config,
-                                BrokerEndpoints endpoints, AdminExecutor admin) {
+                                BrokerEndpoints endpoints, DynamicBrokerConfigs dynamic, AdminExecutor admin) {
         TopicConfigChanger configChanger = new TopicConfigChanger(topics, config.topicDefaults());
+        BrokerConfigChanger brokerChanger = new BrokerConfigChanger(config, dynamic);
         apis.register(ApiKeys.METADATA, 0, 13, new MetadataHandler(topics, identity, endpoints,
                         config.autoCreateTopics(), config.numPartitions(), admin))
                 .register(ApiKeys.CREATE_TOPICS, 2, 7, admin.offload(new CreateTopicsHandler(topics,
@@ -32,10 +34,10 @@ public final class AdminApis {
                 .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(identity, endpoints))
                 .register(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0,
                         new DescribeTopicPartitionsHandler(topics, config.nodeId()))
-                .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(topics, config))
+                .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(topics, config, dynamic))
                 .register(ApiKeys.ALTER_CONFIGS, 0, 2,
-                        admin.offload(new AlterConfigsHandler(configChanger, config.nodeId())))
+                        admin.offload(new AlterConfigsHandler(configChanger, brokerChanger)))
                 .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1,
-                        admin.offload(new IncrementalAlterConfigsHandler(configChanger, config.nodeId())));
+                        admin.offload(new IncrementalAlterConfigsHandler(configChanger, brokerChanger)));
     }
 }

@@ -22,15 +22,16 @@ import org.apache.kafka.common.protocol.Errors;
 /**
  * AlterConfigs v0-2: replaces a topic's whole dynamic config set (configs left out are deleted). A resource
  * named twice in one request, a config named twice for one resource, or a config without a value gets
- * INVALID_REQUEST. Broker configs cannot change while the broker runs (see {@link ConfigResources}).
+ * INVALID_REQUEST. On this broker's BROKER resource, it replaces the configs set while it runs (see
+ * {@link BrokerConfigChanger}).
  */
 final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequestData> {
     private final TopicConfigChanger changer;
-    private final int nodeId;
+    private final BrokerConfigChanger brokerChanger;
 
-    AlterConfigsHandler(TopicConfigChanger changer, int nodeId) {
+    AlterConfigsHandler(TopicConfigChanger changer, BrokerConfigChanger brokerChanger) {
         this.changer = changer;
-        this.nodeId = nodeId;
+        this.brokerChanger = brokerChanger;
     }
 
     @Override
@@ -71,7 +72,7 @@ final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequestData> {
         }
         switch (ConfigResource.Type.forId(r.resourceType())) {
             case TOPIC -> changer.change(r.resourceName(), current -> configs, validateOnly);
-            case BROKER -> ConfigResources.refuseBrokerChange(r.resourceName(), nodeId, names);
+            case BROKER -> brokerChanger.change(r.resourceName(), configs, List.of(), true, validateOnly);
             default -> throw new InvalidRequestException("resource type " + r.resourceType()
                     + " cannot be altered with AlterConfigs here");
         }

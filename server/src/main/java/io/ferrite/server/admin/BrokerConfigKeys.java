@@ -1,6 +1,7 @@
 package io.ferrite.server.admin;
 
 import io.ferrite.server.config.BrokerConfig;
+import io.ferrite.server.config.SecurityConfigs;
 import io.ferrite.server.config.TopicConfigDef.BrokerSynonym;
 import io.ferrite.server.config.TopicConfigDef;
 import io.ferrite.server.config.TopicConfigs;
@@ -17,7 +18,8 @@ import org.apache.kafka.common.message.DescribeConfigsResponseData.DescribeConfi
 import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
 
 /**
- * This broker's configs as DescribeConfigs lists them for its node id: every key the broker defines
+ * This broker's configs as DescribeConfigs lists them for its node id: those set while it runs (a listener's TLS
+ * stores, with source DYNAMIC_BROKER_CONFIG and not read-only), every key the broker defines
  * ({@link BrokerConfig#CONFIG_DEF}), the broker default of every topic config, and whatever else its properties
  * set. The broker reads its properties once, at start, so every entry is read-only; a password, and a property
  * it does not know (a per-listener key, say), is listed as sensitive, without its value, as Kafka lists them.
@@ -27,10 +29,23 @@ final class BrokerConfigKeys {
     }
 
     /** Every entry, in name order. */
-    static List<DescribeConfigsResourceResult> describe(BrokerConfig config, boolean includeSynonyms,
-                                                        boolean includeDocumentation) {
+    static List<DescribeConfigsResourceResult> describe(BrokerConfig config, Map<String, String> dynamic,
+                                                        boolean includeSynonyms, boolean includeDocumentation) {
         Map<String, String> props = config.properties();
         Map<String, DescribeConfigsResourceResult> byName = new TreeMap<>();
+        for (Map.Entry<String, String> d : dynamic.entrySet()) { // set while running: over the file's, as in Kafka
+            List<TopicDefaults.Synonym> synonyms = new ArrayList<>();
+            synonyms.add(new TopicDefaults.Synonym(d.getKey(), d.getValue(), ConfigSource.DYNAMIC_BROKER_CONFIG));
+            if (props.containsKey(d.getKey())) {
+                synonyms.add(new TopicDefaults.Synonym(d.getKey(), props.get(d.getKey()),
+                        ConfigSource.STATIC_BROKER_CONFIG));
+            }
+            ConfigDef.ConfigKey k = SecurityConfigs.TLS.configKeys().get(d.getKey().replaceFirst("^listener\\.name\\.[^.]+\\.", ""));
+            boolean sensitive = k == null || k.type == ConfigDef.Type.PASSWORD;
+            byName.put(d.getKey(), ConfigDescriptions.entry(d.getKey(), d.getValue(), false, sensitive, synonyms,
+                    k == null ? null : k.type, k == null ? null : k.documentation, includeSynonyms,
+                    includeDocumentation));
+        }
         for (ConfigKey k : BrokerConfig.CONFIG_DEF.configKeys().values()) {
             List<TopicDefaults.Synonym> synonyms = new ArrayList<>();
             if (props.containsKey(k.name)) {
@@ -49,6 +64,7 @@ final class BrokerConfigKeys {
                     k.documentation, includeSynonyms, includeDocumentation));
         }
         Set<String> listed = new HashSet<>(byName.keySet());
+        listed.addAll(dynamic.keySet());
         for (TopicConfigDef def : TopicConfigs.all()) {
             for (BrokerSynonym s : def.brokerSynonyms()) {
                 if (!listed.add(s.name())) {

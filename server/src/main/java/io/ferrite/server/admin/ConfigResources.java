@@ -1,11 +1,9 @@
 package io.ferrite.server.admin;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.TreeSet;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.kafka.common.errors.ApiException;
@@ -30,23 +28,6 @@ final class ConfigResources {
         }
         if (id != nodeId) {
             throw new InvalidRequestException("this is broker " + nodeId + ", not broker " + name);
-        }
-    }
-
-    /**
-     * Answers a change to a BROKER resource: this broker reads its properties once, at start, and cannot apply
-     * any of them while it runs, so any config set is refused, as Kafka refuses configs that are not dynamic.
-     * Deleting is a no-op that succeeds: there are no dynamic broker configs to delete.
-     *
-     * @param setting the configs the change would set
-     */
-    static void refuseBrokerChange(String name, int nodeId, Collection<String> setting) {
-        if (!name.isEmpty()) {
-            checkNamesThisBroker(name, nodeId);
-        }
-        if (!setting.isEmpty()) {
-            throw new InvalidRequestException("these broker configs cannot change while the broker runs: "
-                    + new TreeSet<>(setting) + "; set them in its properties file and restart it");
         }
     }
 

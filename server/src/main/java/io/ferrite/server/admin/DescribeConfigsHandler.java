@@ -1,6 +1,7 @@
 package io.ferrite.server.admin;
 
 import io.ferrite.server.config.BrokerConfig;
+import io.ferrite.server.metadata.DynamicBrokerConfigs;
 import io.ferrite.server.metadata.Topic;
 import io.ferrite.server.metadata.TopicNames;
 import io.ferrite.server.metadata.TopicRegistry;
@@ -30,8 +31,10 @@ import org.apache.kafka.common.protocol.Errors;
 final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequestData> {
     private final TopicRegistry topics;
     private final BrokerConfig config;
+    private final DynamicBrokerConfigs dynamic;
 
-    DescribeConfigsHandler(TopicRegistry topics, BrokerConfig config) {
+    DescribeConfigsHandler(TopicRegistry topics, BrokerConfig config, DynamicBrokerConfigs dynamic) {
+        this.dynamic = dynamic;
         this.topics = topics;
         this.config = config;
     }
@@ -76,7 +79,7 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequestD
                     return List.of();
                 }
                 ConfigResources.checkNamesThisBroker(name, config.nodeId());
-                return BrokerConfigKeys.describe(config, synonyms, docs);
+                return BrokerConfigKeys.describe(config, dynamic.values(), synonyms, docs);
             }
             case BROKER_LOGGER -> {
                 ConfigResources.checkNamesThisBroker(name, config.nodeId());

@@ -28,16 +28,17 @@ import org.apache.kafka.common.protocol.Errors;
  * IncrementalAlterConfigs v0-1: SET, DELETE, APPEND and SUBTRACT on a topic's dynamic configs, applied in
  * request order. APPEND and SUBTRACT work on LIST configs only (starting from Kafka's default when the topic sets
  * none), anything else gets INVALID_CONFIG as in Kafka. A resource named twice, a config named twice for one
- * resource, or a non-DELETE without a value gets INVALID_REQUEST. Broker configs cannot change while the
- * broker runs; BROKER_LOGGER is not served (see {@link ConfigResources}).
+ * resource, or a non-DELETE without a value gets INVALID_REQUEST. On this broker's BROKER resource a listener's
+ * TLS stores may be set and deleted ({@link BrokerConfigChanger}); BROKER_LOGGER is not served (see
+ * {@link ConfigResources}).
  */
 final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlterConfigsRequestData> {
     private final TopicConfigChanger changer;
-    private final int nodeId;
+    private final BrokerConfigChanger brokerChanger;
 
-    IncrementalAlterConfigsHandler(TopicConfigChanger changer, int nodeId) {
+    IncrementalAlterConfigsHandler(TopicConfigChanger changer, BrokerConfigChanger brokerChanger) {
         this.changer = changer;
-        this.nodeId = nodeId;
+        this.brokerChanger = brokerChanger;
     }
 
     @Override
@@ -62,7 +63,6 @@ final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlte
     private void alter(AlterConfigsResource r, boolean validateOnly) {
         List<String> names = new ArrayList<>();
         List<String> nulls = new ArrayList<>();
-        List<String> setting = new ArrayList<>();
         for (AlterableConfig c : r.configs()) {
             names.add(c.name());
             OpType op = OpType.forId(c.configOperation());
@@ -70,7 +70,6 @@ final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlte
                 throw new InvalidRequestException("unknown operation " + c.configOperation() + " on " + c.name());
             }
             if (op != OpType.DELETE) {
-                setting.add(c.name());
                 if (c.value() == null) {
                     nulls.add(c.name());
                 }
@@ -84,14 +83,29 @@ final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlte
         }
         switch (ConfigResource.Type.forId(r.resourceType())) {
             case TOPIC -> changer.change(r.resourceName(), current -> apply(current, r), validateOnly);
-            case BROKER -> ConfigResources.refuseBrokerChange(r.resourceName(), nodeId, setting);
+            case BROKER -> alterBroker(r, validateOnly);
             case BROKER_LOGGER -> {
-                ConfigResources.checkNamesThisBroker(r.resourceName(), nodeId);
+                ConfigResources.checkNamesThisBroker(r.resourceName(), brokerChanger.nodeId());
                 throw ConfigResources.noBrokerLoggers();
             }
             default -> throw new InvalidRequestException("resource type " + r.resourceType()
                     + " cannot be altered here");
         }
+    }
+
+    /** SET and DELETE on this broker's dynamic configs; APPEND and SUBTRACT have no list config to work on. */
+    private void alterBroker(AlterConfigsResource r, boolean validateOnly) {
+        Map<String, String> set = new LinkedHashMap<>();
+        List<String> deleted = new ArrayList<>();
+        for (AlterableConfig c : r.configs()) {
+            switch (OpType.forId(c.configOperation())) {
+                case SET -> set.put(c.name(), c.value());
+                case DELETE -> deleted.add(c.name());
+                default -> throw new InvalidConfigurationException(c.name() + " is not a list: "
+                        + OpType.forId(c.configOperation()) + " does not apply to it");
+            }
+        }
+        brokerChanger.change(r.resourceName(), set, deleted, false, validateOnly);
     }
 
     /** The topic's configs after the resource's operations, in order. */

@@ -31,6 +31,11 @@ public record Listener(String name, SecurityProtocol protocol, String host, int 
         }
     }
 
+    /** This listener with its security keys as a change of the dynamic broker configs gives them. */
+    public Listener withSecurity(Map<String, Object> security) {
+        return new Listener(name, protocol, host, port, advertisedHost, advertisedPort, security);
+    }
+
     public ListenerName listenerName() {
         return new ListenerName(name);
     }

@@ -159,8 +159,29 @@ public final class SecurityConfigs {
         return out;
     }
 
+    /**
+     * Whether {@code key} may be set while the broker runs (IncrementalAlterConfigs on this broker): a listener's
+     * TLS stores, named with its prefix, as Kafka takes them ({@code listener.name.<name>.ssl.keystore.location},
+     * ...). The same key without a prefix is not: a store is changed for one listener at a time.
+     */
+    public static boolean dynamic(String key, List<Listener> listeners) {
+        for (Listener l : listeners) {
+            String prefix = "listener.name." + l.name().toLowerCase(Locale.ROOT) + ".";
+            if (l.tls() && key.startsWith(prefix)
+                    && SslConfigs.RECONFIGURABLE_CONFIGS.contains(key.substring(prefix.length()))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether {@code key} is a TLS store key that may change while the broker runs, given with a listener prefix. */
+    public static boolean needsListenerPrefix(String key) {
+        return SslConfigs.RECONFIGURABLE_CONFIGS.contains(key);
+    }
+
     /** Each TLS key for one listener: its {@code listener.name.<name>.} form over the plain one, parsed. */
-    private static Map<String, Object> security(String listener, Map<String, String> props) {
+    public static Map<String, Object> security(String listener, Map<String, String> props) {
         String prefix = "listener.name." + listener.toLowerCase(Locale.ROOT) + ".";
         Map<String, String> raw = new HashMap<>();
         for (String key : TLS.names()) {

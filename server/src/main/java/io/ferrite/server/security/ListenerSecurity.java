@@ -71,6 +71,30 @@ public final class ListenerSecurity implements AutoCloseable {
         return listener;
     }
 
+    /**
+     * Checks that this listener's TLS keys after a change ({@code security}, all of them) can be taken: the
+     * stores load and the key store's certificate keeps its subject and alternative names (unless
+     * {@code ssl.allow.dn.changes} / {@code ssl.allow.san.changes}), as Kafka checks. Throws an
+     * IllegalArgumentException saying why not.
+     */
+    public void validateReconfiguration(Map<String, Object> security) {
+        if (ssl == null) {
+            return;
+        }
+        try {
+            ssl.validateReconfiguration(security);
+        } catch (KafkaException e) {
+            throw new IllegalArgumentException("listener " + listener.name() + ": " + rootMessage(e), e);
+        }
+    }
+
+    /** Takes a checked change: connections made from now on use the new stores; open ones keep theirs. */
+    public void reconfigure(Map<String, Object> security) {
+        if (ssl != null) {
+            ssl.reconfigure(security);
+        }
+    }
+
     /** Whether connections through this listener start with a TLS handshake. */
     public boolean tls() {
         return ssl != null;

@@ -1,6 +1,8 @@
 package io.ferrite.server.network;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +11,17 @@ import io.ferrite.server.Broker;
 import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.server.security.ListenerSecurity;
 import java.io.DataOutputStream;
+import java.nio.file.Files;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.InvalidConfigurationException;
+import org.apache.kafka.common.errors.InvalidRequestException;
 import java.io.InputStream;
 import java.net.Socket;
 import java.nio.file.Path;
@@ -250,6 +263,63 @@ class TlsListenerTest {
             try (Admin admin = Admin.create(tlsClient(broker.port("SSL"), null))) {
                 assertEquals(1, admin.describeCluster().nodes().get().size());
             }
+        }
+    }
+
+    /** The certificate a TLS client is shown on {@code port}. */
+    private static X509Certificate serverCertificate(int port) throws Exception {
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(ca.truststore())) {
+            trust.load(in, Certificates.PASSWORD.toCharArray());
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, tmf.getTrustManagers(), null);
+        try (SSLSocket s = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port)) {
+            s.startHandshake();
+            return (X509Certificate) s.getSession().getPeerCertificates()[0];
+        }
+    }
+
+    private static void alterBroker(Admin admin, String key, String value) throws Exception {
+        admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.BROKER, "1"), List.of(
+                new AlterConfigOp(new ConfigEntry(key, value), AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aKeyStoreRotatedThroughIncrementalAlterConfigsServesNewConnectionsAndOutlivesARestart() throws Exception {
+        Path rotated = ca.keystore("server-" + engine + "-2", "CN=localhost,O=ferrite");
+        Path renamed = ca.keystore("server-" + engine + "-elsewhere", "CN=elsewhere,O=ferrite");
+        BrokerConfig config = BrokerConfig.fromProperties(brokerProps());
+        X509Certificate after;
+        try (Broker broker = Broker.start(config, Clock.systemUTC())) {
+            X509Certificate before = serverCertificate(broker.port("SSL"));
+            Properties plain = new Properties();
+            plain.put("bootstrap.servers", "127.0.0.1:" + broker.port("PLAINTEXT"));
+            try (Admin admin = Admin.create(plain)) {
+                ExecutionException e = assertThrows(ExecutionException.class, () -> alterBroker(admin,
+                        "listener.name.ssl.ssl.keystore.location", renamed.toString()));
+                assertInstanceOf(InvalidConfigurationException.class, e.getCause(), "a new subject is refused");
+                e = assertThrows(ExecutionException.class, () -> alterBroker(admin, "ssl.keystore.location",
+                        rotated.toString()));
+                assertInstanceOf(InvalidRequestException.class, e.getCause(), "one listener at a time");
+                e = assertThrows(ExecutionException.class, () -> alterBroker(admin, "num.partitions", "3"));
+                assertInstanceOf(InvalidRequestException.class, e.getCause(), "not dynamic here");
+                assertEquals(before, serverCertificate(broker.port("SSL")), "nothing changed");
+
+                alterBroker(admin, "listener.name.ssl.ssl.keystore.location", rotated.toString());
+                after = serverCertificate(broker.port("SSL"));
+                assertNotEquals(before, after, "new connections get the new certificate");
+                ConfigEntry entry = admin.describeConfigs(List.of(new ConfigResource(ConfigResource.Type.BROKER,
+                        "1"))).all().get(30, TimeUnit.SECONDS).values().iterator().next()
+                        .get("listener.name.ssl.ssl.keystore.location");
+                assertEquals(ConfigEntry.ConfigSource.DYNAMIC_BROKER_CONFIG, entry.source());
+                assertEquals(rotated.toString(), entry.value());
+            }
+        }
+        try (Broker broker = Broker.start(config, Clock.systemUTC())) {
+            assertEquals(after, serverCertificate(broker.port("SSL")), "kept across a restart");
         }
     }
 
