@@ -34,7 +34,8 @@ public final class KafkaFrameDecoder extends ChannelInboundHandlerAdapter {
      */
     static final int FIRST_BYTES = 4096;
 
-    private final int maxFrameBytes;
+    /** Event loop only: lowered until a SASL client authenticates ({@link #maxFrameBytes(int)}). */
+    private int maxFrameBytes;
     private final RequestBudget budget;
     /** The size field read so far, when a read ended inside it; {@code sizeBytes} of its 4 bytes are in. */
     private int size;
@@ -56,6 +57,17 @@ public final class KafkaFrameDecoder extends ChannelInboundHandlerAdapter {
         }
         this.maxFrameBytes = maxFrameBytes;
         this.budget = budget;
+    }
+
+    /**
+     * The largest frame from now on, for frames whose size is not read yet: {@code sasl.server.max.receive.size}
+     * until a SASL client has authenticated, then {@code socket.request.max.bytes}. Event loop only.
+     */
+    public void maxFrameBytes(int maxFrameBytes) {
+        if (maxFrameBytes <= 0) {
+            throw new IllegalArgumentException("the largest frame must be positive");
+        }
+        this.maxFrameBytes = maxFrameBytes;
     }
 
     @Override

@@ -11,6 +11,7 @@ import io.ferrite.server.metadata.DynamicBrokerConfigs;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.ApiRegistry;
+import io.ferrite.server.network.SaslApis;
 import io.ferrite.server.txn.TxnApis;
 import io.ferrite.storage.Store;
 import io.ferrite.txn.TransactionCoordinator;
@@ -71,6 +72,7 @@ final class BrokerParts implements AutoCloseable {
             AdminApis.register(apis, topics, identity, config, new BrokerEndpoints(config.listeners(), boundPort),
                     dynamic, admin);
             GroupApis.register(apis, groups);
+            SaslApis.register(apis);
             return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs);
         } catch (RuntimeException e) {
             closeAll(admin, txns, groups, logs, store);

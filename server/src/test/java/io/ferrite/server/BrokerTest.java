@@ -107,7 +107,8 @@ class BrokerTest {
                     ApiKeys.DELETE_GROUPS, ApiKeys.CONSUMER_GROUP_HEARTBEAT, ApiKeys.CONSUMER_GROUP_DESCRIBE,
                     ApiKeys.ADD_PARTITIONS_TO_TXN, ApiKeys.ADD_OFFSETS_TO_TXN, ApiKeys.END_TXN,
                     ApiKeys.TXN_OFFSET_COMMIT, ApiKeys.WRITE_TXN_MARKERS, ApiKeys.DESCRIBE_TRANSACTIONS,
-                    ApiKeys.LIST_TRANSACTIONS, ApiKeys.DESCRIBE_PRODUCERS);
+                    ApiKeys.LIST_TRANSACTIONS, ApiKeys.DESCRIBE_PRODUCERS, ApiKeys.SASL_HANDSHAKE,
+                    ApiKeys.SASL_AUTHENTICATE);
             assertEquals(implemented, r.apiKeys().stream().map(k -> ApiKeys.forId(k.apiKey()))
                     .collect(java.util.stream.Collectors.toSet()), "the implemented APIs, nothing more");
             for (ApiVersionsResponseData.ApiVersion k : r.apiKeys()) {

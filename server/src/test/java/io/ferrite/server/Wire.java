@@ -39,7 +39,7 @@ public final class Wire {
         return Broker.start(BrokerConfig.fromProperties(props), clock);
     }
 
-    static Socket connect(int port) throws IOException {
+    public static Socket connect(int port) throws IOException {
         Socket s = new Socket();
         s.connect(new InetSocketAddress("127.0.0.1", port), 5000);
         s.setSoTimeout(10_000);
@@ -62,7 +62,7 @@ public final class Wire {
         return out.array();
     }
 
-    static ByteBuffer readFrame(Socket s) throws IOException {
+    public static ByteBuffer readFrame(Socket s) throws IOException {
         DataInputStream in = new DataInputStream(s.getInputStream());
         byte[] b = new byte[in.readInt()];
         in.readFully(b);
@@ -78,7 +78,8 @@ public final class Wire {
     }
 
     /** Reads a response, checks its correlation id, and leaves the accessor at the body. */
-    static ByteBufferAccessor receive(Socket s, ApiKeys api, short version, int correlationId) throws IOException {
+    public static ByteBufferAccessor receive(Socket s, ApiKeys api, short version, int correlationId)
+            throws IOException {
         ByteBufferAccessor r = new ByteBufferAccessor(readFrame(s));
         assertEquals(correlationId, new ResponseHeaderData(r, api.messageType.responseHeaderVersion(version))
                 .correlationId());

@@ -16,7 +16,8 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  * @param advertisedHost the host clients are told
  * @param advertisedPort the port clients are told; 0 for the port bound
  * @param security       the security keys as this listener runs with them: each {@code listener.name.<name>.<key>}
- *                       over {@code <key>}, typed by their definitions ({@link SecurityConfigs#TLS})
+ *                       over {@code <key>}, typed by their definitions ({@link SecurityConfigs#TLS}), and each
+ *                       mechanism's JAAS config as {@code <mechanism>.sasl.jaas.config}
  */
 public record Listener(String name, SecurityProtocol protocol, String host, int port, String advertisedHost,
                        int advertisedPort, Map<String, Object> security) {
@@ -38,6 +39,11 @@ public record Listener(String name, SecurityProtocol protocol, String host, int 
 
     public ListenerName listenerName() {
         return new ListenerName(name);
+    }
+
+    /** Whether connections through it authenticate with SASL first. */
+    public boolean sasl() {
+        return protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL;
     }
 
     /** Whether connections through it are encrypted. */

@@ -22,7 +22,7 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  * and each may be set for one listener as {@code listener.name.<name>.<key>}, as in Kafka.
  *
  * <p>What this broker cannot do yet is refused at start, with one line, rather than run open under a config
- * that looks secure: a SASL listener, and {@code authorizer.class.name}.
+ * that looks secure: a SASL mechanism other than PLAIN, and {@code authorizer.class.name}.
  */
 public final class SecurityConfigs {
     /**
@@ -44,12 +44,22 @@ public final class SecurityConfigs {
                             + "with this machine's host name for a wildcard address.")
             .define("listener.security.protocol.map", Type.STRING, DEFAULT_PROTOCOL_MAP, Importance.HIGH,
                     "Each listener name's security protocol, as NAME:PROTOCOL pairs separated by commas. "
-                            + "PLAINTEXT and SSL are served; SASL_PLAINTEXT and SASL_SSL are refused at start.")
+                            + "PLAINTEXT, SSL, SASL_PLAINTEXT and SASL_SSL are served.")
             .define("controller.listener.names", Type.STRING, "", Importance.LOW,
                     "Listeners Kafka would open for its controller. This broker has none, so listeners named here "
                             + "are not opened; kept so that a Kafka server.properties runs unchanged.");
 
-    /** Kafka's TLS keys and the principal builder, as kafka-clients defines them for brokers. */
+    /** A mechanism's server JAAS config, without a listener prefix: {@code plain.sasl.jaas.config}. */
+    private static final Pattern JAAS_KEY = Pattern.compile("[a-z0-9-]+\\.sasl\\.jaas\\.config");
+
+    /** The SASL mechanisms served. */
+    public static final List<String> SASL_MECHANISMS = List.of("PLAIN");
+    /** Kafka's SASL keys served so far; a mechanism's JAAS config may also be given per listener and mechanism. */
+    private static final List<String> SASL_KEYS = List.of(BrokerSecurityConfigs.SASL_ENABLED_MECHANISMS_CONFIG,
+            org.apache.kafka.common.config.SaslConfigs.SASL_JAAS_CONFIG,
+            BrokerSecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE_CONFIG);
+
+    /** Kafka's TLS and SASL keys and the principal builder, as kafka-clients defines them for brokers. */
     public static final ConfigDef TLS = tlsDef();
 
     /** Both. */
@@ -75,7 +85,8 @@ public final class SecurityConfigs {
                         + "ARM64); org.apache.kafka.common.security.ssl.DefaultSslEngineFactory uses the JDK's engine, "
                         + "as Kafka does. With BoringSSL, ssl.protocol, ssl.provider and "
                         + "ssl.secure.random.implementation do not apply.");
-            } else if (k.name.startsWith("ssl.") || k.name.equals(BrokerSecurityConfigs.PRINCIPAL_BUILDER_CLASS_CONFIG)) {
+            } else if (k.name.startsWith("ssl.") || SASL_KEYS.contains(k.name)
+                    || k.name.equals(BrokerSecurityConfigs.PRINCIPAL_BUILDER_CLASS_CONFIG)) {
                 def.define(k);
             }
         }
@@ -124,10 +135,6 @@ public final class SecurityConfigs {
                 throw new IllegalArgumentException("listener " + name + " has no security protocol in "
                         + "listener.security.protocol.map " + protocols.keySet());
             }
-            if (protocol == SecurityProtocol.SASL_PLAINTEXT || protocol == SecurityProtocol.SASL_SSL) {
-                throw new IllegalArgumentException("listener " + name + " uses " + protocol
-                        + ", but this broker does not support SASL yet; use PLAINTEXT or SSL listeners");
-            }
             String host = e.getValue()[0];
             int port = port("listeners", e.getValue()[1]);
             if (port != 0 && ports.contains(port)) {
@@ -153,6 +160,16 @@ public final class SecurityConfigs {
                 throw new IllegalArgumentException("listener " + name + " uses " + protocol + " but has no key store: "
                         + "set ssl.keystore.location (or listener.name." + name.toLowerCase(Locale.ROOT)
                         + ".ssl.keystore.location)");
+            }
+            if (l.sasl()) {
+                @SuppressWarnings("unchecked")
+                List<String> mechanisms = (List<String>) security.get(BrokerSecurityConfigs.SASL_ENABLED_MECHANISMS_CONFIG);
+                List<String> unsupported = mechanisms.stream().filter(m -> !SASL_MECHANISMS.contains(m)).toList();
+                if (mechanisms.isEmpty() || !unsupported.isEmpty()) {
+                    throw new IllegalArgumentException("listener " + name + " uses " + protocol + " with SASL "
+                            + "mechanisms " + mechanisms + ", but this broker supports only " + SASL_MECHANISMS
+                            + " so far: set sasl.enabled.mechanisms (Kafka's default is GSSAPI)");
+                }
             }
             out.add(l);
         }
@@ -190,11 +207,23 @@ public final class SecurityConfigs {
                 raw.put(key, v);
             }
         }
+        Map<String, Object> parsed;
         try {
-            return TLS.parse(raw);
+            parsed = new HashMap<>(TLS.parse(raw));
         } catch (org.apache.kafka.common.config.ConfigException e) {
             throw new IllegalArgumentException("listener " + listener + ": " + e.getMessage(), e);
         }
+        // A mechanism's JAAS config, <mechanism>.sasl.jaas.config, the listener's prefixed one over a bare one: where
+        // Kafka's JaasContext looks for it (a broker ignores an unprefixed sasl.jaas.config, as Kafka's does).
+        for (String p : new String[] {"", prefix}) {
+            for (Map.Entry<String, String> e : props.entrySet()) {
+                String rest = e.getKey().startsWith(p) ? e.getKey().substring(p.length()) : null;
+                if (rest != null && JAAS_KEY.matcher(rest).matches()) {
+                    parsed.put(rest, new org.apache.kafka.common.config.types.Password(e.getValue()));
+                }
+            }
+        }
+        return parsed;
     }
 
     /** NAME -> [host, port], in the order given; a name twice fails. */

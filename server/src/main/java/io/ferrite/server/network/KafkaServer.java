@@ -102,9 +102,14 @@ public final class KafkaServer implements AutoCloseable {
                             ch.pipeline().addLast("idle",
                                     new IdleStateHandler(0, 0, limits.idleMs(), TimeUnit.MILLISECONDS));
                         }
+                        ClientSession session = new ClientSession(security);
+                        int firstMax = session.maxReceiveBeforeAuthentication() > 0
+                                ? Math.min(session.maxReceiveBeforeAuthentication(), config.maxRequestBytes())
+                                : config.maxRequestBytes();
                         ch.pipeline()
-                                .addLast("frameDecoder", new KafkaFrameDecoder(config.maxRequestBytes(), budget))
-                                .addLast("dispatcher", new RequestDispatcher(apis, budget, new ClientSession(security)));
+                                .addLast("frameDecoder", new KafkaFrameDecoder(firstMax, budget))
+                                .addLast("dispatcher", new RequestDispatcher(apis, budget, session,
+                                        config.maxRequestBytes()));
                     }
                 });
     }

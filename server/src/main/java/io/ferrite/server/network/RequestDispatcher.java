@@ -1,11 +1,13 @@
 package io.ferrite.server.network;
 
 import io.ferrite.protocol.HeldRecords;
+import io.ferrite.protocol.KafkaFrameDecoder;
 import io.ferrite.protocol.ReadGate;
 import io.ferrite.protocol.RequestBudget;
 import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.protocol.RequestCodec;
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
@@ -21,6 +23,8 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.message.SaslAuthenticateRequestData;
+import org.apache.kafka.common.message.SaslHandshakeRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
@@ -55,27 +59,34 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     /** A request read and not yet answered; {@code request} is null for one answered without decoding. */
     private record Pending(ApiKeys api, short version, int correlationId, DecodedRequest request,
-                           CompletableFuture<? extends ApiMessage> response, int budgeted) {
+                           CompletableFuture<? extends ApiMessage> response, int budgeted, boolean closeAfter) {
+        Pending(ApiKeys api, short version, int correlationId, DecodedRequest request,
+                CompletableFuture<? extends ApiMessage> response, int budgeted) {
+            this(api, version, correlationId, request, response, budgeted, false);
+        }
     }
 
     private final ApiRegistry apis;
     private final RequestBudget budget;
     private final ClientSession session;
+    /** {@code socket.request.max.bytes}: the frame decoder's bound once a SASL client has authenticated. */
+    private final int maxRequestBytes;
     /** Requests read ahead of their responses before the connection stops being read (Kafka reads one at a time). */
     static final int MAX_IN_FLIGHT = 16;
 
     private final ArrayDeque<Pending> inOrder = new ArrayDeque<>();
     private boolean closing;
 
-    RequestDispatcher(ApiRegistry apis, RequestBudget budget, ClientSession session) {
+    RequestDispatcher(ApiRegistry apis, RequestBudget budget, ClientSession session, int maxRequestBytes) {
         this.apis = apis;
         this.budget = budget;
         this.session = session;
+        this.maxRequestBytes = maxRequestBytes;
     }
 
     /** A plaintext connection acting as ANONYMOUS (tests). */
     RequestDispatcher(ApiRegistry apis, RequestBudget budget) {
-        this(apis, budget, new ClientSession(null));
+        this(apis, budget, new ClientSession(null), Integer.MAX_VALUE);
     }
 
     /** A plaintext connection is established once connected; a TLS one after its handshake. */
@@ -104,6 +115,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         if (closing || !ctx.channel().isActive()) {
             budget.giveBack(size);
             frame.release(); // read along with a request that closed the connection: never acted on
+            return;
+        }
+        if (session.expectsBareToken()) {
+            bareToken(ctx, frame, size);
             return;
         }
         boolean queued = false;
@@ -136,6 +151,29 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /** A bare SASL token after SaslHandshake v0: answered with a bare token, or the connection closed. */
+    private void bareToken(ChannelHandlerContext ctx, ByteBuf frame, int size) {
+        try {
+            byte[] token = new byte[frame.readableBytes()];
+            frame.readBytes(token);
+            byte[] answer = session.authenticateBare(token);
+            if (answer == null) {
+                LOG.info("failed authentication from {} on listener {}", ctx.channel().remoteAddress(),
+                        session.listener());
+                close(ctx);
+                return;
+            }
+            if (session.authenticated()) {
+                ctx.pipeline().get(KafkaFrameDecoder.class).maxFrameBytes(maxRequestBytes);
+            }
+            ByteBuf out = ctx.alloc().buffer(4 + answer.length).writeInt(answer.length).writeBytes(answer);
+            ctx.writeAndFlush(out);
+        } finally {
+            budget.giveBack(size);
+            frame.release();
+        }
+    }
+
     private Pending dispatch(ChannelHandlerContext ctx, ByteBuf frame, int size) {
         if (frame.readableBytes() >= 8) {
             short key = frame.getShort(frame.readerIndex());
@@ -151,6 +189,23 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         ApiHandler<ApiMessage> handler = apis.handler(request.apiKey(), request.apiVersion());
         if (handler == null) {
             throw new InvalidRequestException(request.apiKey() + " v" + request.apiVersion() + " is not supported");
+        }
+        if (!session.allows(request.apiKey())) {
+            throw new InvalidRequestException(request.apiKey() + " before SASL authentication");
+        }
+        if (session.takesSasl() && (request.apiKey() == ApiKeys.SASL_HANDSHAKE
+                || request.apiKey() == ApiKeys.SASL_AUTHENTICATE)) {
+            ApiMessage answer = request.body() instanceof SaslHandshakeRequestData h
+                    ? session.handshake(h, request.apiVersion())
+                    : session.authenticate((SaslAuthenticateRequestData) request.body());
+            if (session.authenticated()) { // from here on, frames as large as any client's
+                ctx.pipeline().get(KafkaFrameDecoder.class).maxFrameBytes(maxRequestBytes);
+            } else if (session.failed()) {
+                LOG.info("failed authentication from {} on listener {}", ctx.channel().remoteAddress(),
+                        session.listener());
+            }
+            return new Pending(request.apiKey(), request.apiVersion(), request.correlationId(), request,
+                    CompletableFuture.completedFuture(answer), size, session.failed());
         }
         CompletableFuture<? extends ApiMessage> response;
         try {
@@ -216,6 +271,12 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 }
             } else {
                 body = p.response.getNow(null);
+            }
+            if (body != null && p.closeAfter) { // a failed authentication: the client hears why, then is closed
+                closing = true;
+                ctx.writeAndFlush(RequestCodec.encodeResponse(ctx.alloc(), p.api, p.version, p.correlationId, body))
+                        .addListener(ChannelFutureListener.CLOSE);
+                return;
             }
             if (body != null) {
                 try {

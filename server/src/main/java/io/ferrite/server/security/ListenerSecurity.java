@@ -2,18 +2,27 @@ package io.ferrite.server.security;
 
 import io.ferrite.server.config.Listener;
 import java.net.InetAddress;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import javax.security.sasl.SaslServer;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLSession;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.config.internals.BrokerSecurityConfigs;
 import org.apache.kafka.common.network.ChannelBuilders;
 import org.apache.kafka.common.network.ConnectionMode;
+import org.apache.kafka.common.security.JaasContext;
+import org.apache.kafka.common.security.auth.AuthenticateCallbackHandler;
 import org.apache.kafka.common.security.auth.AuthenticationContext;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.security.auth.KafkaPrincipalBuilder;
 import org.apache.kafka.common.security.auth.PlaintextAuthenticationContext;
+import org.apache.kafka.common.security.auth.SaslAuthenticationContext;
 import org.apache.kafka.common.security.auth.SslAuthenticationContext;
+import org.apache.kafka.common.security.plain.internals.PlainSaslServer;
+import org.apache.kafka.common.security.plain.internals.PlainServerCallbackHandler;
 import org.apache.kafka.common.security.ssl.SslFactory;
 import org.apache.kafka.common.security.ssl.SslPrincipalMapper;
 import org.apache.kafka.common.utils.Utils;
@@ -29,18 +38,26 @@ import org.apache.kafka.common.utils.Utils;
  * certificate's name through {@code ssl.principal.mapping.rules}. So a principal here is what Kafka's broker
  * would make of the same connection, which ACLs written for Kafka rely on.
  *
- * <p>Made once per listener at start; engines and principals are made on the network threads, which both parts
- * allow.
+ * <p>On a SASL listener, each enabled mechanism's credentials come from its JAAS configuration as Kafka reads it
+ * (PLAIN: {@code user_<name>="<password>"} options of {@code PlainLoginModule}), checked by Kafka's own PLAIN
+ * server and callback handler.
+ *
+ * <p>Made once per listener at start; engines, SASL servers and principals are made on the network threads,
+ * which all these parts allow.
  */
 public final class ListenerSecurity implements AutoCloseable {
     private final Listener listener;
     private final SslFactory ssl;
     private final KafkaPrincipalBuilder principals;
+    /** Per enabled SASL mechanism, the callback handler its servers check credentials with; empty if not SASL. */
+    private final Map<String, AuthenticateCallbackHandler> sasl;
 
-    private ListenerSecurity(Listener listener, SslFactory ssl, KafkaPrincipalBuilder principals) {
+    private ListenerSecurity(Listener listener, SslFactory ssl, KafkaPrincipalBuilder principals,
+                             Map<String, AuthenticateCallbackHandler> sasl) {
         this.listener = listener;
         this.ssl = ssl;
         this.principals = principals;
+        this.sasl = sasl;
     }
 
     /**
@@ -58,7 +75,21 @@ public final class ListenerSecurity implements AutoCloseable {
             String rules = (String) configs.get(BrokerSecurityConfigs.SSL_PRINCIPAL_MAPPING_RULES_CONFIG);
             KafkaPrincipalBuilder principals = ChannelBuilders.createPrincipalBuilder(configs, null,
                     SslPrincipalMapper.fromRules(rules));
-            return new ListenerSecurity(listener, ssl, principals);
+            Map<String, AuthenticateCallbackHandler> sasl = new LinkedHashMap<>();
+            if (listener.sasl()) {
+                @SuppressWarnings("unchecked")
+                List<String> mechanisms = (List<String>) configs.get(
+                        BrokerSecurityConfigs.SASL_ENABLED_MECHANISMS_CONFIG);
+                for (String mechanism : mechanisms) {
+                    // JAAS as Kafka reads it: listener.name.<l>.<mechanism>.sasl.jaas.config, then sasl.jaas.config,
+                    // then the java.security.auth.login.config file's entry for the listener.
+                    JaasContext jaas = JaasContext.loadServerContext(listener.listenerName(), mechanism, configs);
+                    AuthenticateCallbackHandler handler = new PlainServerCallbackHandler();
+                    handler.configure(configs, mechanism, jaas.configurationEntries());
+                    sasl.put(mechanism, handler);
+                }
+            }
+            return new ListenerSecurity(listener, ssl, principals, Map.copyOf(sasl));
         } catch (KafkaException | IllegalArgumentException e) {
             if (ssl != null) {
                 ssl.close();
@@ -95,6 +126,35 @@ public final class ListenerSecurity implements AutoCloseable {
         }
     }
 
+    /** The SASL mechanisms a client may choose here, in the configured order; empty on a listener without SASL. */
+    public List<String> saslMechanisms() {
+        @SuppressWarnings("unchecked")
+        List<String> enabled = listener.sasl()
+                ? (List<String>) listener.security().get(BrokerSecurityConfigs.SASL_ENABLED_MECHANISMS_CONFIG)
+                : List.of();
+        return enabled;
+    }
+
+    /** {@code sasl.server.max.receive.size}: the largest frame a client may send before it has authenticated. */
+    public int saslMaxReceiveSize() {
+        return (Integer) listener.security().get(BrokerSecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE_CONFIG);
+    }
+
+    /** A server for one connection's authentication with {@code mechanism}, one of {@link #saslMechanisms}. */
+    public SaslServer newSaslServer(String mechanism) {
+        AuthenticateCallbackHandler handler = sasl.get(mechanism);
+        if (handler == null) {
+            throw new IllegalArgumentException(mechanism + " is not enabled on listener " + listener.name());
+        }
+        return new PlainSaslServer(handler);
+    }
+
+    /** Who a connection that authenticated with {@code server} acts as; {@code tls} its TLS session, if any. */
+    public KafkaPrincipal principal(SaslServer server, SSLSession tls, InetAddress client) {
+        return principals.build(new SaslAuthenticationContext(server, listener.protocol(), client, listener.name(),
+                Optional.ofNullable(tls)));
+    }
+
     /** Whether connections through this listener start with a TLS handshake. */
     public boolean tls() {
         return ssl != null;
@@ -125,6 +185,7 @@ public final class ListenerSecurity implements AutoCloseable {
         if (ssl != null) {
             ssl.close();
         }
+        sasl.values().forEach(h -> Utils.closeQuietly(h::close, "SASL callback handler"));
         if (principals instanceof AutoCloseable c) {
             Utils.closeQuietly(c, "principal builder");
         }

@@ -94,8 +94,10 @@ class ListenersTest {
         assertTrue(refused("listeners", "SSL://:9093").contains("no key store"));
         assertTrue(refused("listeners", "SSL://:9093", "ssl.keystore.location", "/k", "ssl.client.auth", "maybe")
                 .contains("ssl.client.auth"));
-        String sasl = refused("listeners", "SASL_SSL://:9094");
-        assertTrue(sasl.contains("SASL"), sasl);
+        String gssapi = refused("listeners", "SASL_PLAINTEXT://:9094");
+        assertTrue(gssapi.contains("GSSAPI") && gssapi.contains("sasl.enabled.mechanisms"), gssapi);
+        String scram = refused("listeners", "SASL_PLAINTEXT://:9094", "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256");
+        assertTrue(scram.contains("SCRAM-SHA-256"), scram);
         String authorizer = refused("authorizer.class.name",
                 "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
         assertTrue(authorizer.contains("authorizer.class.name"), authorizer);
