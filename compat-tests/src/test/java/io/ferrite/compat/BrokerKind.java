@@ -22,8 +22,9 @@ public enum BrokerKind {
         }
 
         @Override
-        public BrokerUnderTest startWithTls(String name, Path dir, Map<String, String> overrides) throws Exception {
-            return FerriteProcess.startWithTls(name + "-ferrite", dir, overrides);
+        public BrokerUnderTest startSecure(String name, Path dir, String protocol, Map<String, String> overrides)
+                throws Exception {
+            return FerriteProcess.startSecure(name + "-ferrite", dir, protocol, overrides);
         }
     },
     KAFKA {
@@ -33,8 +34,9 @@ public enum BrokerKind {
         }
 
         @Override
-        public BrokerUnderTest startWithTls(String name, Path dir, Map<String, String> overrides) throws Exception {
-            return KafkaProcess.startWithTls(name + "-kafka", dir, overrides);
+        public BrokerUnderTest startSecure(String name, Path dir, String protocol, Map<String, String> overrides)
+                throws Exception {
+            return KafkaProcess.startSecure(name + "-kafka", dir, protocol, overrides);
         }
     };
 
@@ -47,8 +49,11 @@ public enum BrokerKind {
      */
     public abstract BrokerUnderTest start(String name, Path dir, Map<String, String> overrides) throws Exception;
 
-    /** As {@link #start}, with an SSL listener beside the plaintext one; {@code overrides} carry its ssl.* keys. */
-    public abstract BrokerUnderTest startWithTls(String name, Path dir, Map<String, String> overrides)
+    /**
+     * As {@link #start}, with a listener of {@code protocol} (SSL, SASL_PLAINTEXT, SASL_SSL) beside the plaintext
+     * one; {@code overrides} carry its keys.
+     */
+    public abstract BrokerUnderTest startSecure(String name, Path dir, String protocol, Map<String, String> overrides)
             throws Exception;
 
     /** Ferrite, and Kafka too under {@code -Dreference=kafka}; any other value is a mistake worth failing on. */

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.ferrite.launcher.BrokerUnderTest;
 import io.ferrite.launcher.Certificates;
-import io.ferrite.launcher.Command;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -39,8 +37,6 @@ import org.junit.jupiter.params.provider.MethodSource;
 @MethodSource("io.ferrite.compat.BrokerKind#selected")
 @Timeout(180)
 class TlsClientsTest {
-    private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
-
     @Parameter
     BrokerKind kind;
 
@@ -58,7 +54,7 @@ class TlsClientsTest {
             client = ca.keystore("client", "CN=client,O=compat");
         }
         Path certs = dir.resolve("certs");
-        broker = kind.startWithTls("TlsClientsTest", dir.resolve(kind.name()), Map.of(
+        broker = kind.startSecure("TlsClientsTest", dir.resolve(kind.name()), "SSL", Map.of(
                 "ssl.keystore.type", "PKCS12",
                 "ssl.keystore.location", certs.resolve("broker.p12").toString(),
                 "ssl.keystore.password", Certificates.PASSWORD,
@@ -92,12 +88,12 @@ class TlsClientsTest {
     @Test
     void producerAndConsumerWithCertificatesOverTls() throws Exception {
         List<Clients.Sent> sent;
-        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.tlsBootstrap(), tls(client))) {
+        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.secureBootstrap(), tls(client))) {
             sent = Clients.sendKeyed(producer, "tls-java", 500, "tls");
         }
         List<TopicPartition> partitions = sent.stream().map(s -> new TopicPartition("tls-java", s.partition()))
                 .distinct().toList();
-        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.tlsBootstrap(), tls(client))) {
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.secureBootstrap(), tls(client))) {
             Clients.assertReadBackInOrder(sent, Clients.readAll(consumer, partitions, 500, Duration.ofSeconds(60)));
         }
     }
@@ -106,7 +102,7 @@ class TlsClientsTest {
     void aClientWithoutACertificateFailsAuthentication() throws Exception {
         Map<String, Object> p = tls(null);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
-        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.tlsBootstrap(), p)) {
+        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.secureBootstrap(), p)) {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> producer.send(new ProducerRecord<>("tls-refused", new byte[1])).get(30, TimeUnit.SECONDS));
             assertInstanceOf(SslAuthenticationException.class, e.getCause(), e.toString());
@@ -125,19 +121,13 @@ class TlsClientsTest {
         for (int i = 0; i < 20; i++) {
             input.append("k").append(i).append(":v").append(i).append('\n');
         }
-        kcat("produce", input.toString(), ssl, "-P", "-t", "tls-kcat", "-p", "0", "-K:");
-        List<String> lines = kcat("consume", "", ssl, "-C", "-t", "tls-kcat", "-p", "0", "-o", "beginning", "-e",
-                "-f", "%o|%k|%s\\n").lines();
+        Programs.kcat("TlsClientsTest-produce", broker.secureBootstrap(), input.toString(), ssl,
+                "-P", "-t", "tls-kcat", "-p", "0", "-K:");
+        List<String> lines = Programs.kcat("TlsClientsTest-consume", broker.secureBootstrap(), "", ssl, "-C", "-t",
+                "tls-kcat", "-p", "0", "-o", "beginning", "-e", "-f", "%o|%k|%s\\n").lines();
         assertEquals(20, lines.size(), lines.toString());
         for (int i = 0; i < 20; i++) {
             assertEquals(i + "|k" + i + "|v" + i, lines.get(i));
         }
-    }
-
-    private static Command.Result kcat(String name, String stdin, List<String> ssl, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(Programs.onPath("kcat", "apt-get install -y kcat"), "-b", broker.tlsBootstrap()));
-        command.addAll(ssl);
-        command.addAll(List.of(args));
-        return Command.run("TlsClientsTest-" + name, command, stdin, RUN_TIMEOUT).ok();
     }
 }

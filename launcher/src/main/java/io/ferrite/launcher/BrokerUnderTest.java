@@ -19,8 +19,8 @@ public interface BrokerUnderTest extends AutoCloseable {
     /** {@code host:port} of its plaintext listener, for a client's bootstrap.servers. */
     String bootstrap();
 
-    /** {@code host:port} of its SSL listener, if it was started with one. */
-    String tlsBootstrap();
+    /** {@code host:port} of its second listener (SSL or SASL), if it was started with one. */
+    String secureBootstrap();
 
     /** The current process's id. */
     default long pid() {

@@ -35,20 +35,22 @@ public final class FerriteProcess implements BrokerUnderTest {
     private final Path root;
     private final Path dataDir;
     private final int port;
-    /** The SSL listener's port; 0 for none. */
-    private final int tlsPort;
+    /** The second listener's port, 0 for none, and its protocol (SSL, SASL_PLAINTEXT, SASL_SSL). */
+    private final int securePort;
+    private final String secureProtocol;
     private final Map<String, String> overrides;
     private final List<String> jvmOptions;
     private ChildProcess child;
     private int launches;
 
-    private FerriteProcess(String name, Path root, Path dataDir, int port, int tlsPort, Map<String, String> overrides,
-            List<String> jvmOptions) {
+    private FerriteProcess(String name, Path root, Path dataDir, int port, int securePort, String secureProtocol,
+            Map<String, String> overrides, List<String> jvmOptions) {
         this.name = name;
         this.root = root;
         this.dataDir = dataDir;
         this.port = port;
-        this.tlsPort = tlsPort;
+        this.securePort = securePort;
+        this.secureProtocol = secureProtocol;
         this.overrides = overrides;
         this.jvmOptions = jvmOptions;
     }
@@ -81,25 +83,35 @@ public final class FerriteProcess implements BrokerUnderTest {
      */
     public static FerriteProcess start(String name, Path root, Path dataDir, Map<String, String> overrides,
             List<String> jvmOptions) throws IOException, InterruptedException {
-        return start(name, root, dataDir, overrides, jvmOptions, false);
+        return start(name, root, dataDir, overrides, jvmOptions, null);
     }
 
     /**
      * Starts a broker as {@link #start(String, Path, Map)} does, with an SSL listener beside the plaintext one, on
-     * another free port ({@link #tlsBootstrap}); {@code overrides} carry its {@code ssl.*} keys.
+     * another free port ({@link #secureBootstrap}); {@code overrides} carry its {@code ssl.*} keys.
      */
     public static FerriteProcess startWithTls(String name, Path dataDir, Map<String, String> overrides)
             throws IOException, InterruptedException {
+        return startSecure(name, dataDir, "SSL", overrides);
+    }
+
+    /**
+     * As {@link #startWithTls}, with a listener of {@code protocol} (SSL, SASL_PLAINTEXT or SASL_SSL, named as its
+     * protocol) beside the plaintext one; {@code overrides} carry its keys.
+     */
+    public static FerriteProcess startSecure(String name, Path dataDir, String protocol, Map<String, String> overrides)
+            throws IOException, InterruptedException {
         Map<String, String> props = new LinkedHashMap<>(TEST_STORE);
         props.putAll(overrides);
-        return start(name, rootDir(), dataDir, props, ChildProcess.BROKER_MEMORY, true);
+        return start(name, rootDir(), dataDir, props, ChildProcess.BROKER_MEMORY, protocol);
     }
 
     private static FerriteProcess start(String name, Path root, Path dataDir, Map<String, String> overrides,
-            List<String> jvmOptions, boolean tls) throws IOException, InterruptedException {
+            List<String> jvmOptions, String secureProtocol) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
-            FerriteProcess p = new FerriteProcess(name, root, dataDir, freePort(), tls ? freePort() : 0,
-                    Map.copyOf(overrides), List.copyOf(jvmOptions));
+            FerriteProcess p = new FerriteProcess(name, root, dataDir, freePort(),
+                    secureProtocol != null ? freePort() : 0, secureProtocol, Map.copyOf(overrides),
+                    List.copyOf(jvmOptions));
             try {
                 p.launch();
                 return p;
@@ -130,7 +142,8 @@ public final class FerriteProcess implements BrokerUnderTest {
                     + "); run these tests through the reactor, e.g. mvn -pl compat-tests -am verify");
         }
         Map<String, String> props = new LinkedHashMap<>();
-        props.put("listeners", "PLAINTEXT://" + HOST + ":" + port + (tlsPort > 0 ? ",SSL://" + HOST + ":" + tlsPort : ""));
+        props.put("listeners", "PLAINTEXT://" + HOST + ":" + port
+                + (securePort > 0 ? "," + secureProtocol + "://" + HOST + ":" + securePort : ""));
         props.put("log.dirs", dataDir.toAbsolutePath().toString());
         props.putAll(overrides);
 
@@ -150,8 +163,8 @@ public final class FerriteProcess implements BrokerUnderTest {
         child = ChildProcess.start(command, logsDir().resolve(name + "-" + launches + ".log"));
         try {
             child.awaitPort(HOST, port, START_TIMEOUT);
-            if (tlsPort > 0) {
-                child.awaitPort(HOST, tlsPort, START_TIMEOUT);
+            if (securePort > 0) {
+                child.awaitPort(HOST, securePort, START_TIMEOUT);
             }
         } catch (RuntimeException | InterruptedException e) {
             child.close();
@@ -175,11 +188,11 @@ public final class FerriteProcess implements BrokerUnderTest {
     }
 
     @Override
-    public String tlsBootstrap() {
-        if (tlsPort == 0) {
-            throw new IllegalStateException(name + " has no SSL listener");
+    public String secureBootstrap() {
+        if (securePort == 0) {
+            throw new IllegalStateException(name + " has no second listener");
         }
-        return HOST + ":" + tlsPort;
+        return HOST + ":" + securePort;
     }
 
     public int port() {

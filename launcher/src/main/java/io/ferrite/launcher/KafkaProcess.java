@@ -51,16 +51,19 @@ public final class KafkaProcess implements BrokerUnderTest {
     private final Path dir;
     private final int port;
     private final int controllerPort;
-    /** The SSL listener's port; 0 for none. */
-    private final int tlsPort;
+    /** The second listener's port, 0 for none, and its protocol (SSL, SASL_PLAINTEXT, SASL_SSL). */
+    private final int securePort;
+    private final String secureProtocol;
     private final List<String> jvmOptions;
     private ChildProcess child;
     private int launches;
     private Duration formatDuration;
     private Duration lastStartDuration;
 
-    private KafkaProcess(String name, Path dir, int port, int controllerPort, int tlsPort, List<String> jvmOptions) {
-        this.tlsPort = tlsPort;
+    private KafkaProcess(String name, Path dir, int port, int controllerPort, int securePort, String secureProtocol,
+                         List<String> jvmOptions) {
+        this.securePort = securePort;
+        this.secureProtocol = secureProtocol;
         this.name = name;
         this.jvmOptions = jvmOptions;
         this.dir = dir;
@@ -81,23 +84,32 @@ public final class KafkaProcess implements BrokerUnderTest {
     /** Starts a broker as {@link #start(String, Path, Map)} does, in a JVM with {@code jvmOptions}. */
     public static KafkaProcess start(String name, Path dir, Map<String, String> overrides, List<String> jvmOptions)
             throws IOException, InterruptedException {
-        return start(name, dir, overrides, jvmOptions, false);
+        return start(name, dir, overrides, jvmOptions, null);
     }
 
     /**
      * Starts a broker as {@link #start(String, Path, Map)} does, with an SSL listener beside the plaintext one on
-     * another free port ({@link #tlsBootstrap}); {@code overrides} carry its {@code ssl.*} keys.
+     * another free port ({@link #secureBootstrap}); {@code overrides} carry its {@code ssl.*} keys.
      */
     public static KafkaProcess startWithTls(String name, Path dir, Map<String, String> overrides)
             throws IOException, InterruptedException {
-        return start(name, dir, overrides, ChildProcess.BROKER_MEMORY, true);
+        return startSecure(name, dir, "SSL", overrides);
+    }
+
+    /**
+     * As {@link #startWithTls}, with a listener of {@code protocol} (SSL, SASL_PLAINTEXT or SASL_SSL, named as its
+     * protocol) beside the plaintext one; {@code overrides} carry its keys.
+     */
+    public static KafkaProcess startSecure(String name, Path dir, String protocol, Map<String, String> overrides)
+            throws IOException, InterruptedException {
+        return start(name, dir, overrides, ChildProcess.BROKER_MEMORY, protocol);
     }
 
     private static KafkaProcess start(String name, Path dir, Map<String, String> overrides, List<String> jvmOptions,
-                                      boolean tls) throws IOException, InterruptedException {
+                                      String secureProtocol) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {
             KafkaProcess p = new KafkaProcess(name, dir, FerriteProcess.freePort(), FerriteProcess.freePort(),
-                    tls ? FerriteProcess.freePort() : 0,
+                    secureProtocol != null ? FerriteProcess.freePort() : 0, secureProtocol,
                     List.copyOf(jvmOptions));
             try {
                 p.format(Map.copyOf(overrides));
@@ -119,11 +131,11 @@ public final class KafkaProcess implements BrokerUnderTest {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("process.roles", "broker,controller");
         props.put("node.id", Integer.toString(NODE_ID));
-        String tls = tlsPort > 0 ? ",SSL://" + HOST + ":" + tlsPort : "";
+        String tls = securePort > 0 ? "," + secureProtocol + "://" + HOST + ":" + securePort : "";
         props.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort + tls);
         props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port + tls);
         props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT"
-                + (tlsPort > 0 ? ",SSL:SSL" : ""));
+                + (securePort > 0 ? "," + secureProtocol + ":" + secureProtocol : ""));
         props.put("inter.broker.listener.name", "PLAINTEXT");
         props.put("controller.listener.names", "CONTROLLER");
         props.put("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
@@ -240,11 +252,11 @@ public final class KafkaProcess implements BrokerUnderTest {
     }
 
     @Override
-    public String tlsBootstrap() {
-        if (tlsPort == 0) {
-            throw new IllegalStateException(name + " has no SSL listener");
+    public String secureBootstrap() {
+        if (securePort == 0) {
+            throw new IllegalStateException(name + " has no second listener");
         }
-        return HOST + ":" + tlsPort;
+        return HOST + ":" + securePort;
     }
 
     @Override

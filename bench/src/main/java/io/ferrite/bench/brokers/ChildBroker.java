@@ -48,7 +48,7 @@ public final class ChildBroker {
             broker = FerriteProcess.startWithTls("rdkafka-ferrite", Path.of(args[1]), tls);
         }
         try {
-            System.out.println("PID " + broker.pid() + " TLS " + broker.tlsBootstrap() + " PLAIN " + broker.bootstrap()
+            System.out.println("PID " + broker.pid() + " TLS " + broker.secureBootstrap() + " PLAIN " + broker.bootstrap()
                     + " CA " + ca);
             System.out.flush();
             while (System.in.read() >= 0) {

@@ -56,12 +56,12 @@ class LegacyTlsTest {
                 "ssl.keystore.type", "PKCS12", "ssl.keystore.location", client.toString(),
                 "ssl.keystore.password", Certificates.PASSWORD));
         List<Clients.Sent> sent;
-        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.tlsBootstrap(), tls)) {
+        try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.secureBootstrap(), tls)) {
             sent = Clients.sendKeyed(producer, "legacy-tls", 500, "tls");
         }
         List<TopicPartition> partitions = sent.stream().map(s -> new TopicPartition("legacy-tls", s.partition()))
                 .distinct().toList();
-        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.tlsBootstrap(), tls)) {
+        try (KafkaConsumer<byte[], byte[]> consumer = Clients.consumer(broker.secureBootstrap(), tls)) {
             Clients.assertReadBackInOrder(sent, Clients.readAll(consumer, partitions, 500, Duration.ofSeconds(60)));
         }
     }
