@@ -40,7 +40,7 @@ final class BrokerConfigKeys {
                 synonyms.add(new TopicDefaults.Synonym(d.getKey(), props.get(d.getKey()),
                         ConfigSource.STATIC_BROKER_CONFIG));
             }
-            ConfigDef.ConfigKey k = SecurityConfigs.TLS.configKeys().get(d.getKey().replaceFirst("^listener\\.name\\.[^.]+\\.", ""));
+            ConfigDef.ConfigKey k = SecurityConfigs.SECURITY.configKeys().get(d.getKey().replaceFirst("^listener\\.name\\.[^.]+\\.", ""));
             boolean sensitive = k == null || k.type == ConfigDef.Type.PASSWORD;
             byName.put(d.getKey(), ConfigDescriptions.entry(d.getKey(), d.getValue(), false, sensitive, synonyms,
                     k == null ? null : k.type, k == null ? null : k.documentation, includeSynonyms,

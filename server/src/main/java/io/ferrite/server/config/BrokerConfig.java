@@ -203,7 +203,7 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
     private static Map<String, ConfigDef> sections() {
         Map<String, ConfigDef> s = new LinkedHashMap<>();
         s.put("Broker", OWN);
-        s.put("Listeners and TLS", SecurityConfigs.CONFIG_DEF);
+        s.put("Listeners, TLS and SASL", SecurityConfigs.CONFIG_DEF);
         s.put("Store", StoreConfigs.CONFIG_DEF);
         s.put("Group coordinator", GroupConfig.CONFIG_DEF);
         s.put("Consumer groups (KIP-848)", ConsumerGroupConfig.CONFIG_DEF);

@@ -16,7 +16,7 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  * @param advertisedHost the host clients are told
  * @param advertisedPort the port clients are told; 0 for the port bound
  * @param security       the security keys as this listener runs with them: each {@code listener.name.<name>.<key>}
- *                       over {@code <key>}, typed by their definitions ({@link SecurityConfigs#TLS}), and each
+ *                       over {@code <key>}, typed by their definitions ({@link SecurityConfigs#SECURITY}), and each
  *                       mechanism's JAAS config as {@code <mechanism>.sasl.jaas.config}
  */
 public record Listener(String name, SecurityProtocol protocol, String host, int port, String advertisedHost,

@@ -17,7 +17,7 @@ import org.apache.kafka.common.config.internals.BrokerSecurityConfigs;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
- * Listeners and their security, with Kafka's keys. The TLS keys are Kafka's own definitions (taken from
+ * Listeners and their security, with Kafka's keys. The TLS and SASL keys are Kafka's own definitions (taken from
  * kafka-clients' {@link BrokerSecurityConfigs#CONFIG_DEF}, so names, types, defaults and validation are Kafka's),
  * and each may be set for one listener as {@code listener.name.<name>.<key>}, as in Kafka.
  *
@@ -60,10 +60,10 @@ public final class SecurityConfigs {
             BrokerSecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE_CONFIG);
 
     /** Kafka's TLS and SASL keys and the principal builder, as kafka-clients defines them for brokers. */
-    public static final ConfigDef TLS = tlsDef();
+    public static final ConfigDef SECURITY = securityDef();
 
     /** Both. */
-    static final ConfigDef CONFIG_DEF = merge(LISTENERS, TLS);
+    static final ConfigDef CONFIG_DEF = merge(LISTENERS, SECURITY);
 
     private SecurityConfigs() {
     }
@@ -75,7 +75,7 @@ public final class SecurityConfigs {
      */
     static final String OPENSSL_ENGINE_FACTORY = "io.ferrite.server.security.OpenSslEngineFactory";
 
-    private static ConfigDef tlsDef() {
+    private static ConfigDef securityDef() {
         ConfigDef def = new ConfigDef();
         for (ConfigKey k : BrokerSecurityConfigs.CONFIG_DEF.configKeys().values()) {
             if (k.name.equals(SslConfigs.SSL_ENGINE_FACTORY_CLASS_CONFIG)) {
@@ -197,11 +197,11 @@ public final class SecurityConfigs {
         return SslConfigs.RECONFIGURABLE_CONFIGS.contains(key);
     }
 
-    /** Each TLS key for one listener: its {@code listener.name.<name>.} form over the plain one, parsed. */
+    /** Each TLS and SASL key for one listener: its {@code listener.name.<name>.} form over the plain one, parsed. */
     public static Map<String, Object> security(String listener, Map<String, String> props) {
         String prefix = "listener.name." + listener.toLowerCase(Locale.ROOT) + ".";
         Map<String, String> raw = new HashMap<>();
-        for (String key : TLS.names()) {
+        for (String key : SECURITY.names()) {
             String v = props.containsKey(prefix + key) ? props.get(prefix + key) : props.get(key);
             if (v != null) {
                 raw.put(key, v);
@@ -209,7 +209,7 @@ public final class SecurityConfigs {
         }
         Map<String, Object> parsed;
         try {
-            parsed = new HashMap<>(TLS.parse(raw));
+            parsed = new HashMap<>(SECURITY.parse(raw));
         } catch (org.apache.kafka.common.config.ConfigException e) {
             throw new IllegalArgumentException("listener " + listener + ": " + e.getMessage(), e);
         }
