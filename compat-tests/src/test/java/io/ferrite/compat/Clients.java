@@ -55,6 +55,27 @@ public final class Clients {
     }
 
     /** A consumer without a group: it is used with {@code assign()} only. */
+    /**
+     * A producer with {@code extra} settings is refused by the broker with {@code refusal} (an authentication
+     * failure, say): its first send fails with it within 30 s, or the producer itself does (some versions).
+     */
+    public static void assertProduceRefused(String bootstrap, Map<String, Object> extra,
+                                            Class<? extends Exception> refusal) throws Exception {
+        Map<String, Object> p = new HashMap<>(extra);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "15000");
+        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrap, p)) {
+            java.util.concurrent.ExecutionException e = assertThrows(java.util.concurrent.ExecutionException.class,
+                    () -> producer.send(new ProducerRecord<>("refused", new byte[1])).get(30, TimeUnit.SECONDS));
+            if (!refusal.isInstance(e.getCause())) {
+                fail("expected " + refusal.getSimpleName() + ", got " + e.getCause(), e);
+            }
+        } catch (Exception e) {
+            if (!refusal.isInstance(e)) {
+                throw e;
+            }
+        }
+    }
+
     public static KafkaConsumer<byte[], byte[]> consumer(String bootstrap, Map<String, Object> extra) {
         Map<String, Object> c = new HashMap<>();
         c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);

@@ -86,30 +86,8 @@ class SaslPlainTest {
     void aUserWithItsPasswordProducesAndConsumes() throws Exception {
         try (Broker broker = Broker.start(BrokerConfig.fromProperties(brokerProps()), Clock.systemUTC())) {
             int port = broker.port("SASL_PLAINTEXT");
-            Properties pp = client(port, "alice", "alice-secret");
-            pp.put("key.serializer", StringSerializer.class.getName());
-            pp.put("value.serializer", StringSerializer.class.getName());
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp)) {
-                for (int i = 0; i < 50; i++) {
-                    producer.send(new ProducerRecord<>("plain", 0, "k" + i, "v" + i));
-                }
-                producer.flush();
-            }
-            Properties cp = client(port, "bob", "bob-secret");
-            cp.put("key.deserializer", StringDeserializer.class.getName());
-            cp.put("value.deserializer", StringDeserializer.class.getName());
-            List<String> values = new ArrayList<>();
-            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp)) {
-                TopicPartition tp = new TopicPartition("plain", 0);
-                consumer.assign(List.of(tp));
-                consumer.seekToBeginning(List.of(tp));
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (values.size() < 50 && System.nanoTime() < deadline) {
-                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
-                        values.add(r.value());
-                    }
-                }
-            }
+            List<String> values = StockClients.produceAndReadBack(client(port, "alice", "alice-secret"),
+                    client(port, "bob", "bob-secret"), "plain", 50);
             assertEquals(50, values.size());
             assertEquals("v49", values.get(49));
         }
@@ -136,19 +114,11 @@ class SaslPlainTest {
     void aConnectionActsAsTheUserItAuthenticatedAs() throws Exception {
         BrokerConfig config = BrokerConfig.fromProperties(brokerProps("listeners", "SASL_PLAINTEXT://127.0.0.1:0"));
         try (ListenerSecurity security = ListenerSecurity.configure(config.listeners().get(0))) {
-            KafkaServer[] server = new KafkaServer[1];
-            ApiRegistry apis = new ApiRegistry().register(ApiKeys.METADATA, 0, 12,
-                    (RequestContext c, MetadataRequestData r) -> CompletableFuture.completedFuture(
-                            new MetadataResponseData().setClusterId(c.principal().toString()).setControllerId(1)
-                                    .setBrokers(new MetadataResponseData.MetadataResponseBrokerCollection(List.of(
-                                            new MetadataResponseBroker().setNodeId(1).setHost("127.0.0.1")
-                                                    .setPort(server[0].port())).iterator()))));
-            SaslApis.register(apis);
-            server[0] = new KafkaServer(config, List.of(security), apis, Clock.systemUTC()).start();
-            try (Admin admin = Admin.create(client(server[0].port(), "bob", "bob-secret"))) {
+            KafkaServer server = StockClients.principalEcho(security, config);
+            try (Admin admin = Admin.create(client(server.port(), "bob", "bob-secret"))) {
                 assertEquals("User:bob", admin.describeCluster().clusterId().get(20, TimeUnit.SECONDS));
             } finally {
-                server[0].close();
+                server.close();
             }
         }
     }

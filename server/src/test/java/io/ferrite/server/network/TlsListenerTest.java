@@ -127,30 +127,8 @@ class TlsListenerTest {
     void stockClientsProduceAndConsumeOverTlsBesidePlaintext() throws Exception {
         try (Broker broker = Broker.start(BrokerConfig.fromProperties(brokerProps()), Clock.systemUTC())) {
             int tls = broker.port("SSL");
-            Properties pp = tlsClient(tls, null);
-            pp.put("key.serializer", StringSerializer.class.getName());
-            pp.put("value.serializer", StringSerializer.class.getName());
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp)) {
-                for (int i = 0; i < 100; i++) {
-                    producer.send(new ProducerRecord<>("secret", 0, "k" + i, "v" + i));
-                }
-                producer.flush();
-            }
-            Properties cp = tlsClient(tls, null);
-            cp.put("key.deserializer", StringDeserializer.class.getName());
-            cp.put("value.deserializer", StringDeserializer.class.getName());
-            List<String> values = new ArrayList<>();
-            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp)) {
-                TopicPartition tp = new TopicPartition("secret", 0);
-                consumer.assign(List.of(tp));
-                consumer.seekToBeginning(List.of(tp));
-                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-                while (values.size() < 100 && System.nanoTime() < deadline) {
-                    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(500))) {
-                        values.add(r.value());
-                    }
-                }
-            }
+            List<String> values = StockClients.produceAndReadBack(tlsClient(tls, null), tlsClient(tls, null),
+                    "secret", 100);
             assertEquals(100, values.size());
             assertEquals("v0", values.get(0));
             assertEquals("v99", values.get(99));
@@ -167,22 +145,6 @@ class TlsListenerTest {
         }
     }
 
-    /**
-     * A server whose Metadata answers with the principal the connection acts as, in place of the cluster id: what
-     * the listener made of the client's certificate, seen by a stock client.
-     */
-    private static KafkaServer principalEcho(ListenerSecurity security, BrokerConfig config) throws Exception {
-        KafkaServer[] server = new KafkaServer[1];
-        ApiRegistry apis = new ApiRegistry().register(ApiKeys.METADATA, 0, 12,
-                (RequestContext c, MetadataRequestData r) -> CompletableFuture.completedFuture(
-                        new MetadataResponseData().setClusterId(c.principal().toString()).setControllerId(1)
-                                .setBrokers(new MetadataResponseData.MetadataResponseBrokerCollection(List.of(
-                                        new MetadataResponseBroker().setNodeId(1).setHost("127.0.0.1")
-                                                .setPort(server[0].port())).iterator()))));
-        server[0] = new KafkaServer(config, List.of(security), apis, Clock.systemUTC()).start();
-        return server[0];
-    }
-
     private static String clusterIdAs(int port, Path keystore) throws Exception {
         try (Admin admin = Admin.create(tlsClient(port, keystore))) {
             return admin.describeCluster().clusterId().get(20, TimeUnit.SECONDS);
@@ -196,7 +158,7 @@ class TlsListenerTest {
                 "ssl.truststore.password", Certificates.PASSWORD, "ssl.truststore.type", "PKCS12",
                 "ssl.principal.mapping.rules", "RULE:^CN=(.*?),O=(.*)$/$1@$2/L,DEFAULT"));
         try (ListenerSecurity security = ListenerSecurity.configure(config.listeners().get(0))) {
-            KafkaServer server = principalEcho(security, config);
+            KafkaServer server = StockClients.principalEcho(security, config);
             try {
                 assertEquals("User:alice@clients", clusterIdAs(server.port(), alice));
                 for (Path refused : new Path[] {null, expired, rogue}) {
@@ -217,7 +179,7 @@ class TlsListenerTest {
         try (ListenerSecurity security = ListenerSecurity.configure(config.listeners().get(0))) {
             assertEquals(engine.equals("openssl"), security.newEngine("localhost", 1)
                     instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine, "the engine is the one chosen");
-            KafkaServer server = principalEcho(security, config);
+            KafkaServer server = StockClients.principalEcho(security, config);
             try {
                 assertEquals("User:ANONYMOUS", clusterIdAs(server.port(), alice));
             } finally {
