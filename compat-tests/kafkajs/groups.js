@@ -7,7 +7,9 @@
 //   produced <partition> <offset> <key> <value>
 //   consumed <partition> <offset> <key> <value>
 //   committed <partition> <offset>
-// kafkajs's own log goes to stderr. Any failure exits non-zero.
+// kafkajs's own log goes to stderr. Any failure exits non-zero. CLIENT_CONFIG in the environment, JSON, is merged
+// into the client's config (ssl, sasl); its ssl.caFile names a PEM file read into ssl.ca.
+const fs = require('fs')
 const { Kafka, Partitioners, logLevel } = require('kafkajs')
 
 const [bootstrap, topic, groupId, produceArg, consumeArg, tag] = process.argv.slice(2)
@@ -18,12 +20,19 @@ const toStderr = () => ({ level, log }) => {
   process.stderr.write(`${level} ${log.timestamp} ${log.logger || ''} ${log.message} ${JSON.stringify(log)}\n`)
 }
 
+const extra = JSON.parse(process.env.CLIENT_CONFIG || '{}')
+if (extra.ssl && extra.ssl.caFile) {
+  const { caFile, ...ssl } = extra.ssl
+  extra.ssl = { ...ssl, ca: [fs.readFileSync(caFile, 'utf8')] }
+}
+
 const kafka = new Kafka({
   clientId: 'ferrite-compat-kafkajs',
   brokers: [bootstrap],
   logLevel: logLevel.INFO,
   logCreator: toStderr,
-  retry: { retries: 5 }
+  retry: { retries: 5 },
+  ...extra
 })
 
 async function produce () {

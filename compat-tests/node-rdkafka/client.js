@@ -21,7 +21,8 @@
 //   created / deleted <topic>; topic <name> <partitions>
 //   ended     <commit|abort> <tag> <records>          (transact: a transaction, once its end is acknowledged)
 // Headers print as name=value pairs joined by commas. librdkafka's log goes to stderr. Any failure exits
-// non-zero; every wait is bounded.
+// non-zero; every wait is bounded. CLIENT_CONFIG in the environment, name=value lines, adds librdkafka
+// configs to every client (security.protocol, sasl.*, ssl.*).
 const Kafka = require('node-rdkafka')
 
 const TIMEOUT_MS = 60000
@@ -35,6 +36,15 @@ function fail (message) {
   process.exit(1)
 }
 
+function extraConfig () {
+  const conf = {}
+  for (const line of (process.env.CLIENT_CONFIG || '').split('\n')) {
+    const at = line.indexOf('=')
+    if (at > 0) conf[line.slice(0, at)] = line.slice(at + 1)
+  }
+  return conf
+}
+
 function common (bootstrap) {
   return {
     'metadata.broker.list': bootstrap,
@@ -42,7 +52,8 @@ function common (bootstrap) {
     'broker.address.family': 'v4',
     'socket.timeout.ms': 30000,
     event_cb: true,
-    log_level: 6
+    log_level: 6,
+    ...extraConfig()
   }
 }
 

@@ -9,7 +9,10 @@
   kafka_python_client.py times <bootstrap> <topic> <partition> <timestamp-ms>...
 
 Output as described in compat_io.py. kafka-python 2.0 has no idempotent producer: acks=all only.
+CLIENT_CONFIG in the environment, name=value lines with kafka-python's argument names (security_protocol,
+sasl_mechanism, sasl_plain_username, sasl_plain_password, ssl_cafile), is given to every client.
 """
+import os
 import sys
 import time
 
@@ -21,6 +24,7 @@ import compat_io
 from compat_io import Deadline, fact, headers_text, text
 
 TIMEOUT_S = 30
+EXTRA = dict(line.split("=", 1) for line in os.environ.get("CLIENT_CONFIG", "").splitlines() if "=" in line)
 
 
 def version():
@@ -28,7 +32,7 @@ def version():
 
 
 def produce(bootstrap, topic, count, tag, compression, first_ts):
-    producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", compression_type=compression, linger_ms=5)
+    producer = KafkaProducer(bootstrap_servers=bootstrap, **EXTRA, acks="all", compression_type=compression, linger_ms=5)
     try:
         futures = []
         for i in range(int(count)):
@@ -66,7 +70,7 @@ def print_batch(batch):
 
 
 def assign(bootstrap, topic, partitions, expected):
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None, enable_auto_commit=False)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, **EXTRA, group_id=None, enable_auto_commit=False)
     try:
         tps = [TopicPartition(topic, p) for p in range(int(partitions))]
         consumer.assign(tps)
@@ -77,7 +81,7 @@ def assign(bootstrap, topic, partitions, expected):
 
 
 def group(bootstrap, topic, group_id, expected):
-    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=group_id, enable_auto_commit=False,
+    consumer = KafkaConsumer(topic, bootstrap_servers=bootstrap, **EXTRA, group_id=group_id, enable_auto_commit=False,
                              auto_offset_reset="earliest", session_timeout_ms=10000)
     try:
         drain(consumer, int(expected))
@@ -100,7 +104,7 @@ def list_topics(client, topic, present):
 
 
 def create(bootstrap, topic, partitions):
-    client = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=TIMEOUT_S * 1000)
+    client = KafkaAdminClient(bootstrap_servers=bootstrap, **EXTRA, request_timeout_ms=TIMEOUT_S * 1000)
     try:
         client.create_topics([NewTopic(topic, num_partitions=int(partitions), replication_factor=1,
                                        topic_configs={"retention.ms": "3600000"})])
@@ -111,7 +115,7 @@ def create(bootstrap, topic, partitions):
 
 
 def delete(bootstrap, topic):
-    client = KafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=TIMEOUT_S * 1000)
+    client = KafkaAdminClient(bootstrap_servers=bootstrap, **EXTRA, request_timeout_ms=TIMEOUT_S * 1000)
     try:
         client.delete_topics([topic])
         fact("deleted", topic)
@@ -121,7 +125,7 @@ def delete(bootstrap, topic):
 
 
 def times(bootstrap, topic, partition, *timestamps):
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, **EXTRA, group_id=None)
     try:
         tp = TopicPartition(topic, int(partition))
         for ts in timestamps:

@@ -15,6 +15,8 @@ import java.util.stream.Collectors;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
@@ -92,6 +94,33 @@ class ConfigsToolTest extends ToolsTestBase {
         assertTrue(all.stream().anyMatch(l -> l.startsWith("  max.message.bytes=2000 ")), all.toString());
         assertTrue(all.contains("  compression.type=producer sensitive=false synonyms={DEFAULT_CONFIG:"
                 + "compression.type=producer}"), all.toString());
+    }
+
+    /**
+     * SCRAM users, as SECURITY.md tells operators to make them; checked through the Admin API. One mechanism per
+     * command: two for one user in one request are refused (DUPLICATE_RESOURCE), by Kafka too.
+     */
+    @Test
+    void scramCredentialsAreAddedAndDeletedForAUser() throws Exception {
+        assertEquals(List.of("Completed updating config for user alice."), configs("scram-add-256", "--alter",
+                "--entity-type", "users", "--entity-name", "alice", "--add-config",
+                "SCRAM-SHA-256=[iterations=8192,password=alice-secret]").lines());
+        assertEquals(List.of("Completed updating config for user alice."), configs("scram-add-512", "--alter",
+                "--entity-type", "users", "--entity-name", "alice", "--add-config",
+                "SCRAM-SHA-512=[password=alice-secret]").lines());
+        Command.Result twice = tools.run("scram-add-both", KafkaTools.CONFIGS, "", "--alter", "--entity-type",
+                "users", "--entity-name", "alice", "--add-config",
+                "SCRAM-SHA-256=[password=p],SCRAM-SHA-512=[password=p]");
+        assertTrue(twice.exit() != 0 && twice.stderr().contains("DuplicateResourceException"), twice.stderr());
+        assertEquals(Set.of(new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192),
+                        new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_512, 4096)),
+                Set.copyOf(admin.describeUserScramCredentials(List.of("alice")).description("alice")
+                        .get(30, TimeUnit.SECONDS).credentialInfos()));
+        assertEquals(List.of("Completed updating config for user alice."), configs("scram-delete", "--alter",
+                "--entity-type", "users", "--entity-name", "alice", "--delete-config", "SCRAM-SHA-512").lines());
+        assertEquals(List.of(new ScramCredentialInfo(ScramMechanism.SCRAM_SHA_256, 8192)),
+                admin.describeUserScramCredentials(List.of("alice")).description("alice")
+                        .get(30, TimeUnit.SECONDS).credentialInfos());
     }
 
     @Test

@@ -55,11 +55,21 @@ class KafkajsTest extends SharedBrokerTest {
     }
 
     /** What one run of groups.js reported. */
-    private record Run(List<String[]> produced, List<String[]> consumed, Map<Integer, Long> committed) {
+    record Run(List<String[]> produced, List<String[]> consumed, Map<Integer, Long> committed) {
     }
 
     private static Run groups(String name, String topic, String group, int produce, int consume, String tag)
             throws Exception {
+        return groups("KafkajsTest-" + shared.broker.name() + "-" + name, shared.bootstrap(), "{}", topic, group,
+                produce, consume, tag);
+    }
+
+    /**
+     * One run of groups.js against {@code bootstrap}; {@code config} is JSON merged into kafkajs's client config
+     * (its {@code ssl.caFile} names a PEM file read into {@code ssl.ca}).
+     */
+    static Run groups(String logName, String bootstrap, String config, String topic, String group, int produce,
+                      int consume, String tag) throws Exception {
         Path installed = scriptDir().resolve("node_modules/kafkajs/package.json");
         if (!Files.isRegularFile(installed)) {
             fail("kafkajs is not installed: run npm ci in " + scriptDir() + " (.ci/run does)");
@@ -68,9 +78,9 @@ class KafkajsTest extends SharedBrokerTest {
         assertTrue(version.find() && version.group(1).equals(KAFKAJS_VERSION),
                 "the installed kafkajs is the pinned " + KAFKAJS_VERSION + ": " + installed);
         List<String> command = List.of(Programs.onPath("node", "apt-get install -y nodejs npm"),
-                scriptDir().resolve("groups.js").toString(), shared.bootstrap(), topic, group,
+                scriptDir().resolve("groups.js").toString(), bootstrap, topic, group,
                 Integer.toString(produce), Integer.toString(consume), tag);
-        Command.Result r = Command.run("KafkajsTest-" + shared.broker.name() + "-" + name, command, "", RUN_TIMEOUT).ok();
+        Command.Result r = Command.run(logName, command, "", RUN_TIMEOUT, Map.of("CLIENT_CONFIG", config)).ok();
         List<String[]> produced = new ArrayList<>();
         List<String[]> consumed = new ArrayList<>();
         Map<Integer, Long> committed = new HashMap<>();

@@ -87,9 +87,17 @@ final class NodeRdkafka {
 
     /** Runs {@code client.js command args}; fails with everything it printed unless it exits 0. */
     Facts client(String name, String command, String... args) throws Exception {
+        return client(name, java.util.Map.of(), command, args);
+    }
+
+    /** As {@link #client(String, String, String...)}, every client also given {@code config} (librdkafka's names). */
+    Facts client(String name, java.util.Map<String, String> config, String command, String... args) throws Exception {
         List<String> line = new ArrayList<>(List.of(node, DIR.resolve("client.js").toString(), command));
         line.addAll(List.of(args));
-        return Facts.parse(Command.run(logPrefix + "-" + name, line, "", RUN_TIMEOUT).ok().lines());
+        StringBuilder lines = new StringBuilder();
+        config.forEach((k, v) -> lines.append(k).append('=').append(v).append('\n'));
+        return Facts.parse(Command.run(logPrefix + "-" + name, line, "", RUN_TIMEOUT,
+                java.util.Map.of("CLIENT_CONFIG", lines.toString())).ok().lines());
     }
 
     /** Runs the compiled {@code admin.c} with {@code args}; fails with everything it printed unless it exits 0. */

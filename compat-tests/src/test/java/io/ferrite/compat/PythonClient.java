@@ -48,9 +48,17 @@ final class PythonClient {
 
     /** Runs {@code command} with {@code args}; fails with everything it printed unless it exits 0. */
     Facts run(String name, String command, String... args) throws Exception {
+        return run(name, java.util.Map.of(), command, args);
+    }
+
+    /** As {@link #run(String, String, String...)}, every client given {@code config} (the script's own names). */
+    Facts run(String name, java.util.Map<String, String> config, String command, String... args) throws Exception {
         List<String> line = new ArrayList<>(List.of(INTERPRETER.toString(), "-B", script.toString(), command));
         line.addAll(List.of(args));
-        Command.Result r = Command.run(logPrefix + "-" + name, line, "", RUN_TIMEOUT);
+        StringBuilder lines = new StringBuilder();
+        config.forEach((k, v) -> lines.append(k).append('=').append(v).append('\n'));
+        Command.Result r = Command.run(logPrefix + "-" + name, line, "", RUN_TIMEOUT,
+                java.util.Map.of("CLIENT_CONFIG", lines.toString()));
         if (r.exit() != 0 && r.stderr().contains("ModuleNotFoundError")) {
             fail("the client is not installed (apt-get install -y " + debianPackage + "); these tests need it\n"
                     + r.stderr());

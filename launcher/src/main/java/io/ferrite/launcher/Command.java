@@ -36,10 +36,18 @@ public final class Command {
 
     public static Result run(String name, List<String> command, String stdin, Duration timeout)
             throws IOException, InterruptedException {
+        return run(name, command, stdin, timeout, java.util.Map.of());
+    }
+
+    /** As {@link #run(String, List, String, Duration)}, with {@code env} added to the program's environment. */
+    public static Result run(String name, List<String> command, String stdin, Duration timeout,
+                             java.util.Map<String, String> env) throws IOException, InterruptedException {
         Path logs = FerriteProcess.logsDir();
         Path out = logs.resolve(name + ".out");
         Path err = logs.resolve(name + ".err");
-        Process p = new ProcessBuilder(command)
+        ProcessBuilder builder = new ProcessBuilder(command);
+        builder.environment().putAll(env);
+        Process p = builder
                 .redirectOutput(out.toFile())
                 .redirectError(err.toFile())
                 .redirectInput(ProcessBuilder.Redirect.PIPE)

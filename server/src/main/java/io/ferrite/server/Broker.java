@@ -6,6 +6,7 @@ import io.ferrite.server.config.Listener;
 import io.ferrite.server.config.SecurityConfigs;
 import io.ferrite.server.metadata.DynamicBrokerConfigs;
 import io.ferrite.server.security.ListenerSecurity;
+import io.ferrite.server.security.ScramCredentials;
 import io.ferrite.server.network.KafkaServer;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -43,11 +44,12 @@ public final class Broker implements AutoCloseable {
         DynamicBrokerConfigs dynamic = DynamicBrokerConfigs.load(config.store().dataDir());
         Map<String, String> props = new HashMap<>(config.properties());
         props.putAll(dynamic.values());
+        ScramCredentials scram = ScramCredentials.load(config.store().dataDir());
         List<ListenerSecurity> listeners = new ArrayList<>();
         try {
             for (Listener l : config.listeners()) {
                 listeners.add(ListenerSecurity.configure(
-                        l.withSecurity(SecurityConfigs.security(l.name(), props))));
+                        l.withSecurity(SecurityConfigs.security(l.name(), props)), scram));
             }
         } catch (RuntimeException e) {
             listeners.forEach(ListenerSecurity::close);
@@ -57,7 +59,7 @@ public final class Broker implements AutoCloseable {
         KafkaServer[] server = new KafkaServer[1];
         BrokerParts parts;
         try {
-            parts = BrokerParts.open(config, clock, name -> server[0].port(name), dynamic);
+            parts = BrokerParts.open(config, clock, name -> server[0].port(name), dynamic, scram);
         } catch (RuntimeException e) {
             listeners.forEach(ListenerSecurity::close);
             throw e;

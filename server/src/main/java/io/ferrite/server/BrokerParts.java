@@ -12,6 +12,7 @@ import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.ApiRegistry;
 import io.ferrite.server.network.SaslApis;
+import io.ferrite.server.security.ScramCredentials;
 import io.ferrite.server.txn.TxnApis;
 import io.ferrite.storage.Store;
 import io.ferrite.txn.TransactionCoordinator;
@@ -50,10 +51,10 @@ final class BrokerParts implements AutoCloseable {
     /**
      * Opens the store (recovering it if needed), the registry and the coordinators; {@code boundPort} gives a
      * listener's bound port once the broker listens, for listeners that advertise none; {@code dynamic}: the
-     * configs set while it runs.
+     * configs set while it runs; {@code scram}: the SCRAM users.
      */
     static BrokerParts open(BrokerConfig config, Clock clock, ToIntFunction<String> boundPort,
-                            DynamicBrokerConfigs dynamic) {
+                            DynamicBrokerConfigs dynamic, ScramCredentials scram) {
         Store store = Store.open(config.store(), clock,
                 List.of(GroupCoordinator.LOG_PARTITION, TransactionCoordinator.LOG_PARTITION));
         AdminExecutor admin = new AdminExecutor();
@@ -70,7 +71,7 @@ final class BrokerParts implements AutoCloseable {
             txns = TxnApis.register(apis, config, store, topics, groups, clock, admin, logs::appended);
             logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes());
             AdminApis.register(apis, topics, identity, config, new BrokerEndpoints(config.listeners(), boundPort),
-                    dynamic, admin);
+                    dynamic, scram, admin);
             GroupApis.register(apis, groups);
             SaslApis.register(apis);
             return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs);

@@ -5,6 +5,7 @@ import io.ferrite.protocol.RequestCodec.DecodedRequest;
 import io.ferrite.protocol.RequestCodec;
 import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.server.metadata.DynamicBrokerConfigs;
+import io.ferrite.server.security.ScramCredentials;
 import io.ferrite.server.network.RequestContext;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -61,7 +62,7 @@ final class Handlers implements AutoCloseable {
                 "log.dirs", dir.resolve("data").toString(), "store.commitlog.file.bytes", "1048576"));
         props.putAll(overrides);
         return new Handlers(BrokerParts.open(BrokerConfig.fromProperties(props), clock, listener -> PORT,
-                DynamicBrokerConfigs.load(dir.resolve("data"))));
+                DynamicBrokerConfigs.load(dir.resolve("data")), ScramCredentials.load(dir.resolve("data"))));
     }
 
     /** Sends a request; the future completes with the response's accessor, left at its body. */

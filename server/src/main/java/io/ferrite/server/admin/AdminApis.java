@@ -8,10 +8,11 @@ import io.ferrite.server.metadata.TopicConfigChanger;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.ApiRegistry;
+import io.ferrite.server.security.ScramCredentials;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
- * The topic, config and cluster APIs, and FindCoordinator. What changes the registry or creates files runs on the
+ * The topic, config, cluster and SCRAM credential APIs, and FindCoordinator. What changes the registry or creates files runs on the
  * admin thread.
  */
 public final class AdminApis {
@@ -20,7 +21,9 @@ public final class AdminApis {
 
     /** Registers them at their versions; clients reach this broker at {@code endpoints}. */
     public static void register(ApiRegistry apis, TopicRegistry topics, ClusterIdentity identity, BrokerConfig config,
-                                BrokerEndpoints endpoints, DynamicBrokerConfigs dynamic, AdminExecutor admin) {
+                                BrokerEndpoints endpoints, DynamicBrokerConfigs dynamic, ScramCredentials scram,
+                                AdminExecutor admin) {
+        UserScramCredentialsHandlers scramHandlers = new UserScramCredentialsHandlers(scram);
         TopicConfigChanger configChanger = new TopicConfigChanger(topics, config.topicDefaults());
         BrokerConfigChanger brokerChanger = new BrokerConfigChanger(config, dynamic);
         apis.register(ApiKeys.METADATA, 0, 13, new MetadataHandler(topics, identity, endpoints,
@@ -38,6 +41,8 @@ public final class AdminApis {
                 .register(ApiKeys.ALTER_CONFIGS, 0, 2,
                         admin.offload(new AlterConfigsHandler(configChanger, brokerChanger)))
                 .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1,
-                        admin.offload(new IncrementalAlterConfigsHandler(configChanger, brokerChanger)));
+                        admin.offload(new IncrementalAlterConfigsHandler(configChanger, brokerChanger)))
+                .register(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, 0, 0, scramHandlers.describe())
+                .register(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0, 0, admin.offload(scramHandlers.alter()));
     }
 }

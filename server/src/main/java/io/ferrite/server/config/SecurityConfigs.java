@@ -12,6 +12,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.ConfigKey;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 import org.apache.kafka.common.config.internals.BrokerSecurityConfigs;
 import org.apache.kafka.common.security.auth.SecurityProtocol;
@@ -22,7 +23,7 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  * and each may be set for one listener as {@code listener.name.<name>.<key>}, as in Kafka.
  *
  * <p>What this broker cannot do yet is refused at start, with one line, rather than run open under a config
- * that looks secure: a SASL mechanism other than PLAIN, and {@code authorizer.class.name}.
+ * that looks secure: GSSAPI (Kerberos), and {@code authorizer.class.name}.
  */
 public final class SecurityConfigs {
     /**
@@ -49,15 +50,27 @@ public final class SecurityConfigs {
                     "Listeners Kafka would open for its controller. This broker has none, so listeners named here "
                             + "are not opened; kept so that a Kafka server.properties runs unchanged.");
 
-    /** A mechanism's server JAAS config, without a listener prefix: {@code plain.sasl.jaas.config}. */
-    private static final Pattern JAAS_KEY = Pattern.compile("[a-z0-9-]+\\.sasl\\.jaas\\.config");
+    /** A key for one SASL mechanism, without a listener prefix: {@code scram-sha-256.sasl.jaas.config}. */
+    private static final Pattern MECHANISM_KEY = Pattern.compile("([a-z0-9-]+)\\.(.+)");
 
     /** The SASL mechanisms served. */
-    public static final List<String> SASL_MECHANISMS = List.of("PLAIN");
-    /** Kafka's SASL keys served so far; a mechanism's JAAS config may also be given per listener and mechanism. */
+    public static final List<String> SASL_MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512",
+            "OAUTHBEARER");
+    /**
+     * Kafka's SASL keys a broker serving clients reads: the mechanisms, their JAAS configs and callback handlers,
+     * re-authentication, the bound on frames before authentication, and what checks an OAUTHBEARER token. Each
+     * may also be given for one mechanism as {@code <mechanism>.<key>} (with a listener prefix), as in Kafka.
+     */
     private static final List<String> SASL_KEYS = List.of(BrokerSecurityConfigs.SASL_ENABLED_MECHANISMS_CONFIG,
-            org.apache.kafka.common.config.SaslConfigs.SASL_JAAS_CONFIG,
-            BrokerSecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE_CONFIG);
+            SaslConfigs.SASL_JAAS_CONFIG, BrokerSecurityConfigs.SASL_SERVER_CALLBACK_HANDLER_CLASS_CONFIG,
+            BrokerSecurityConfigs.CONNECTIONS_MAX_REAUTH_MS_CONFIG,
+            BrokerSecurityConfigs.SASL_SERVER_MAX_RECEIVE_SIZE_CONFIG,
+            SaslConfigs.SASL_OAUTHBEARER_JWKS_ENDPOINT_URL, SaslConfigs.SASL_OAUTHBEARER_JWKS_ENDPOINT_REFRESH_MS,
+            SaslConfigs.SASL_OAUTHBEARER_JWKS_ENDPOINT_RETRY_BACKOFF_MS,
+            SaslConfigs.SASL_OAUTHBEARER_JWKS_ENDPOINT_RETRY_BACKOFF_MAX_MS,
+            SaslConfigs.SASL_OAUTHBEARER_CLOCK_SKEW_SECONDS, SaslConfigs.SASL_OAUTHBEARER_EXPECTED_AUDIENCE,
+            SaslConfigs.SASL_OAUTHBEARER_EXPECTED_ISSUER, SaslConfigs.SASL_OAUTHBEARER_SCOPE_CLAIM_NAME,
+            SaslConfigs.SASL_OAUTHBEARER_SUB_CLAIM_NAME, SaslConfigs.SASL_OAUTHBEARER_JWT_VALIDATOR_CLASS);
 
     /** Kafka's TLS and SASL keys and the principal builder, as kafka-clients defines them for brokers. */
     public static final ConfigDef SECURITY = securityDef();
@@ -167,8 +180,8 @@ public final class SecurityConfigs {
                 List<String> unsupported = mechanisms.stream().filter(m -> !SASL_MECHANISMS.contains(m)).toList();
                 if (mechanisms.isEmpty() || !unsupported.isEmpty()) {
                     throw new IllegalArgumentException("listener " + name + " uses " + protocol + " with SASL "
-                            + "mechanisms " + mechanisms + ", but this broker supports only " + SASL_MECHANISMS
-                            + " so far: set sasl.enabled.mechanisms (Kafka's default is GSSAPI)");
+                            + "mechanisms " + mechanisms + ", but this broker serves " + SASL_MECHANISMS + " (not Kerberos): set "
+                            + "sasl.enabled.mechanisms (Kafka's default is GSSAPI)");
                 }
             }
             out.add(l);
@@ -213,13 +226,24 @@ public final class SecurityConfigs {
         } catch (org.apache.kafka.common.config.ConfigException e) {
             throw new IllegalArgumentException("listener " + listener + ": " + e.getMessage(), e);
         }
-        // A mechanism's JAAS config, <mechanism>.sasl.jaas.config, the listener's prefixed one over a bare one: where
-        // Kafka's JaasContext looks for it (a broker ignores an unprefixed sasl.jaas.config, as Kafka's does).
+        // A key for one mechanism, <mechanism>.<key> (its JAAS config, callback handler, re-authentication bound),
+        // the listener's prefixed one over a bare one, typed by <key>'s definition: where Kafka's JaasContext, SASL
+        // servers and OAUTHBEARER validators look for it.
         for (String p : new String[] {"", prefix}) {
             for (Map.Entry<String, String> e : props.entrySet()) {
                 String rest = e.getKey().startsWith(p) ? e.getKey().substring(p.length()) : null;
-                if (rest != null && JAAS_KEY.matcher(rest).matches()) {
-                    parsed.put(rest, new org.apache.kafka.common.config.types.Password(e.getValue()));
+                Matcher m = rest == null ? null : MECHANISM_KEY.matcher(rest);
+                if (m != null && m.matches() && !rest.startsWith("listener.") && SASL_KEYS.contains(m.group(2))) {
+                    try {
+                        ConfigKey def = SECURITY.configKeys().get(m.group(2));
+                        Object value = ConfigDef.parseType(rest, e.getValue(), def.type);
+                        if (def.validator != null) {
+                            def.validator.ensureValid(rest, value);
+                        }
+                        parsed.put(rest, value);
+                    } catch (org.apache.kafka.common.config.ConfigException x) {
+                        throw new IllegalArgumentException("listener " + listener + ": " + x.getMessage(), x);
+                    }
                 }
             }
         }

@@ -1,16 +1,10 @@
 package io.ferrite.server.metadata;
 
-import io.ferrite.storage.AtomicFiles;
+import io.ferrite.storage.SecretFiles;
 import java.io.IOException;
-import java.io.StringReader;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.Properties;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 
@@ -58,17 +52,11 @@ public final class DynamicBrokerConfigs {
     /** Reads {@code dataDir}'s file; none yet is an empty set. */
     public static DynamicBrokerConfigs load(Path dataDir) {
         Path file = dataDir.resolve(FILE);
-        Map<String, String> values = new TreeMap<>();
-        if (Files.exists(file)) {
-            try {
-                Properties p = new Properties();
-                p.load(new StringReader(Files.readString(file, StandardCharsets.UTF_8)));
-                p.stringPropertyNames().forEach(k -> values.put(k, p.getProperty(k)));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read " + file, e);
-            }
+        try {
+            return new DynamicBrokerConfigs(file, SecretFiles.read(file));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
         }
-        return new DynamicBrokerConfigs(file, values);
     }
 
     /** Set once, before any change, by whoever builds the listeners. */
@@ -96,17 +84,9 @@ public final class DynamicBrokerConfigs {
     }
 
     private void write(Map<String, String> next) {
-        Properties p = new Properties();
-        p.putAll(next);
-        StringWriter out = new StringWriter();
         try {
-            p.store(out, "set while the broker ran (IncrementalAlterConfigs); read at start over the properties file");
-            AtomicFiles.replace(file, ByteBuffer.wrap(out.toString().getBytes(StandardCharsets.UTF_8)));
-            try {
-                Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-            } catch (UnsupportedOperationException e) {
-                // not a POSIX filesystem: its own defaults
-            }
+            SecretFiles.write(file, next,
+                    "set while the broker ran (IncrementalAlterConfigs); read at start over the properties file");
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
         }

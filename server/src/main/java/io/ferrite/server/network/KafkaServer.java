@@ -102,7 +102,7 @@ public final class KafkaServer implements AutoCloseable {
                             ch.pipeline().addLast("idle",
                                     new IdleStateHandler(0, 0, limits.idleMs(), TimeUnit.MILLISECONDS));
                         }
-                        ClientSession session = new ClientSession(security);
+                        ClientSession session = new ClientSession(security, clock);
                         int firstMax = session.maxReceiveBeforeAuthentication() > 0
                                 ? Math.min(session.maxReceiveBeforeAuthentication(), config.maxRequestBytes())
                                 : config.maxRequestBytes();

@@ -14,6 +14,7 @@ import io.netty.handler.codec.DecoderException;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -86,7 +87,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     /** A plaintext connection acting as ANONYMOUS (tests). */
     RequestDispatcher(ApiRegistry apis, RequestBudget budget) {
-        this(apis, budget, new ClientSession(null), Integer.MAX_VALUE);
+        this(apis, budget, new ClientSession(null, Clock.systemUTC()), Integer.MAX_VALUE);
     }
 
     /** A plaintext connection is established once connected; a TLS one after its handshake. */
@@ -137,7 +138,9 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 }
             });
         } catch (RuntimeException e) {
-            if (e instanceof InvalidRequestException) {
+            if (e instanceof SessionExpired) {
+                LOG.info("closing connection from {}: {}", ctx.channel().remoteAddress(), e.getMessage());
+            } else if (e instanceof InvalidRequestException) {
                 LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), e.getMessage());
             } else {
                 LOG.error("closing connection from {}: its request could not be taken", ctx.channel().remoteAddress(), e);
@@ -190,6 +193,12 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         if (handler == null) {
             throw new InvalidRequestException(request.apiKey() + " v" + request.apiVersion() + " is not supported");
         }
+        if (session.startsReauthentication(request.apiKey())) { // until done, frames as small as before the first
+            ctx.pipeline().get(KafkaFrameDecoder.class).maxFrameBytes(session.maxReceiveBeforeAuthentication());
+        } else if (session.expired()) {
+            throw new SessionExpired("its SASL session expired (connections.max.reauth.ms) and it did not "
+                    + "re-authenticate");
+        }
         if (!session.allows(request.apiKey())) {
             throw new InvalidRequestException(request.apiKey() + " before SASL authentication");
         }
@@ -197,7 +206,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 || request.apiKey() == ApiKeys.SASL_AUTHENTICATE)) {
             ApiMessage answer = request.body() instanceof SaslHandshakeRequestData h
                     ? session.handshake(h, request.apiVersion())
-                    : session.authenticate((SaslAuthenticateRequestData) request.body());
+                    : session.authenticate((SaslAuthenticateRequestData) request.body(), request.apiVersion());
             if (session.authenticated()) { // from here on, frames as large as any client's
                 ctx.pipeline().get(KafkaFrameDecoder.class).maxFrameBytes(maxRequestBytes);
             } else if (session.failed()) {
@@ -214,6 +223,13 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             response = CompletableFuture.failedFuture(e);
         }
         return new Pending(request.apiKey(), request.apiVersion(), request.correlationId(), request, response, size);
+    }
+
+    /** A request on a connection whose SASL session has expired: closed without an answer, as in Kafka. */
+    private static final class SessionExpired extends RuntimeException {
+        SessionExpired(String message) {
+            super(message, null, false, false);
+        }
     }
 
     /**

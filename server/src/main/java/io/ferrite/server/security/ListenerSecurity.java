@@ -2,6 +2,7 @@ package io.ferrite.server.security;
 
 import io.ferrite.server.config.Listener;
 import java.net.InetAddress;
+import java.security.NoSuchAlgorithmException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,8 +22,16 @@ import org.apache.kafka.common.security.auth.KafkaPrincipalBuilder;
 import org.apache.kafka.common.security.auth.PlaintextAuthenticationContext;
 import org.apache.kafka.common.security.auth.SaslAuthenticationContext;
 import org.apache.kafka.common.security.auth.SslAuthenticationContext;
+import org.apache.kafka.common.network.ListenerName;
+import org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule;
+import org.apache.kafka.common.security.oauthbearer.internals.OAuthBearerSaslServer;
+import org.apache.kafka.common.security.oauthbearer.internals.unsecured.OAuthBearerUnsecuredValidatorCallbackHandler;
 import org.apache.kafka.common.security.plain.internals.PlainSaslServer;
 import org.apache.kafka.common.security.plain.internals.PlainServerCallbackHandler;
+import org.apache.kafka.common.security.scram.internals.ScramMechanism;
+import org.apache.kafka.common.security.scram.internals.ScramSaslServer;
+import org.apache.kafka.common.security.scram.internals.ScramServerCallbackHandler;
+import org.apache.kafka.common.security.token.delegation.internals.DelegationTokenCache;
 import org.apache.kafka.common.security.ssl.SslFactory;
 import org.apache.kafka.common.security.ssl.SslPrincipalMapper;
 import org.apache.kafka.common.utils.Utils;
@@ -38,14 +47,19 @@ import org.apache.kafka.common.utils.Utils;
  * certificate's name through {@code ssl.principal.mapping.rules}. So a principal here is what Kafka's broker
  * would make of the same connection, which ACLs written for Kafka rely on.
  *
- * <p>On a SASL listener, each enabled mechanism's credentials come from its JAAS configuration as Kafka reads it
- * (PLAIN: {@code user_<name>="<password>"} options of {@code PlainLoginModule}), checked by Kafka's own PLAIN
- * server and callback handler.
+ * <p>On a SASL listener, each enabled mechanism is served by Kafka's own SASL server and the callback handler
+ * Kafka would choose: PLAIN's users from its JAAS configuration ({@code user_<name>="<password>"} options of
+ * {@code PlainLoginModule}), SCRAM's from the stored credentials, OAUTHBEARER's tokens checked by Kafka's
+ * validators; any of them replaced by a {@code sasl.server.callback.handler.class}.
  *
  * <p>Made once per listener at start; engines, SASL servers and principals are made on the network threads,
  * which all these parts allow.
  */
 public final class ListenerSecurity implements AutoCloseable {
+    /** This broker issues no delegation tokens, so a SCRAM client presenting one is refused as an unknown user. */
+    private static final DelegationTokenCache NO_DELEGATION_TOKENS =
+            new DelegationTokenCache(ScramMechanism.mechanismNames());
+
     private final Listener listener;
     private final SslFactory ssl;
     private final KafkaPrincipalBuilder principals;
@@ -64,9 +78,10 @@ public final class ListenerSecurity implements AutoCloseable {
      * Loads the listener's stores. A store that cannot be read, a wrong password or a key that does not match
      * its certificate fails here, at start, with an {@link IllegalArgumentException} naming the listener.
      */
-    public static ListenerSecurity configure(Listener listener) {
+    public static ListenerSecurity configure(Listener listener, ScramCredentials scram) {
         Map<String, Object> configs = listener.security();
         SslFactory ssl = null;
+        Map<String, AuthenticateCallbackHandler> sasl = new LinkedHashMap<>();
         try {
             if (listener.tls()) {
                 ssl = new SslFactory(ConnectionMode.SERVER);
@@ -75,7 +90,6 @@ public final class ListenerSecurity implements AutoCloseable {
             String rules = (String) configs.get(BrokerSecurityConfigs.SSL_PRINCIPAL_MAPPING_RULES_CONFIG);
             KafkaPrincipalBuilder principals = ChannelBuilders.createPrincipalBuilder(configs, null,
                     SslPrincipalMapper.fromRules(rules));
-            Map<String, AuthenticateCallbackHandler> sasl = new LinkedHashMap<>();
             if (listener.sasl()) {
                 @SuppressWarnings("unchecked")
                 List<String> mechanisms = (List<String>) configs.get(
@@ -84,9 +98,9 @@ public final class ListenerSecurity implements AutoCloseable {
                     // JAAS as Kafka reads it: listener.name.<l>.<mechanism>.sasl.jaas.config, then sasl.jaas.config,
                     // then the java.security.auth.login.config file's entry for the listener.
                     JaasContext jaas = JaasContext.loadServerContext(listener.listenerName(), mechanism, configs);
-                    AuthenticateCallbackHandler handler = new PlainServerCallbackHandler();
+                    AuthenticateCallbackHandler handler = callbackHandler(mechanism, configs, scram);
+                    sasl.put(mechanism, handler); // closed with the listener, even if configure fails
                     handler.configure(configs, mechanism, jaas.configurationEntries());
-                    sasl.put(mechanism, handler);
                 }
             }
             return new ListenerSecurity(listener, ssl, principals, Map.copyOf(sasl));
@@ -94,8 +108,32 @@ public final class ListenerSecurity implements AutoCloseable {
             if (ssl != null) {
                 ssl.close();
             }
+            sasl.values().forEach(h -> Utils.closeQuietly(h::close, "SASL callback handler"));
             throw new IllegalArgumentException("listener " + listener.name() + ": " + rootMessage(e), e);
         }
+    }
+
+    /**
+     * The handler a mechanism's servers check credentials with, as Kafka chooses it: the listener's
+     * {@code <mechanism>.sasl.server.callback.handler.class} if set; else for PLAIN the JAAS config's users, for
+     * SCRAM the stored credentials ({@link ScramCredentials}), for OAUTHBEARER Kafka's validator of unsecured
+     * tokens (for signed ones, set Kafka's {@code OAuthBearerValidatorCallbackHandler} with a JWKS endpoint).
+     */
+    private static AuthenticateCallbackHandler callbackHandler(String mechanism, Map<String, Object> configs,
+                                                               ScramCredentials scram) {
+        Object configured = configs.get(ListenerName.saslMechanismPrefix(mechanism)
+                + BrokerSecurityConfigs.SASL_SERVER_CALLBACK_HANDLER_CLASS_CONFIG);
+        if (configured instanceof Class<?> c) {
+            if (!AuthenticateCallbackHandler.class.isAssignableFrom(c)) {
+                throw new IllegalArgumentException(c.getName() + " is not an " + AuthenticateCallbackHandler.class.getName());
+            }
+            return (AuthenticateCallbackHandler) Utils.newInstance(c);
+        }
+        if (ScramMechanism.isScram(mechanism)) {
+            return new ScramServerCallbackHandler(scram.cache(mechanism), NO_DELEGATION_TOKENS);
+        }
+        return mechanism.equals(OAuthBearerLoginModule.OAUTHBEARER_MECHANISM)
+                ? new OAuthBearerUnsecuredValidatorCallbackHandler() : new PlainServerCallbackHandler();
     }
 
     public Listener listener() {
@@ -146,7 +184,26 @@ public final class ListenerSecurity implements AutoCloseable {
         if (handler == null) {
             throw new IllegalArgumentException(mechanism + " is not enabled on listener " + listener.name());
         }
-        return new PlainSaslServer(handler);
+        if (ScramMechanism.isScram(mechanism)) {
+            try {
+                return new ScramSaslServer(ScramMechanism.forMechanismName(mechanism), listener.security(), handler);
+            } catch (NoSuchAlgorithmException e) { // SHA-256 and SHA-512 are in every JDK
+                throw new IllegalStateException(e);
+            }
+        }
+        return mechanism.equals(OAuthBearerLoginModule.OAUTHBEARER_MECHANISM)
+                ? new OAuthBearerSaslServer(handler) : new PlainSaslServer(handler);
+    }
+
+    /**
+     * {@code connections.max.reauth.ms} for {@code mechanism} ({@code <mechanism>.connections.max.reauth.ms} over
+     * the listener's): how long a session may last before the client must authenticate again; 0 for ever.
+     */
+    public long maxReauthMs(String mechanism) {
+        Object forMechanism = listener.security().get(ListenerName.saslMechanismPrefix(mechanism)
+                + BrokerSecurityConfigs.CONNECTIONS_MAX_REAUTH_MS_CONFIG);
+        return (Long) (forMechanism != null ? forMechanism
+                : listener.security().get(BrokerSecurityConfigs.CONNECTIONS_MAX_REAUTH_MS_CONFIG));
     }
 
     /** Who a connection that authenticated with {@code server} acts as; {@code tls} its TLS session, if any. */

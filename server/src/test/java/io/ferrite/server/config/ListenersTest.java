@@ -96,8 +96,11 @@ class ListenersTest {
                 .contains("ssl.client.auth"));
         String gssapi = refused("listeners", "SASL_PLAINTEXT://:9094");
         assertTrue(gssapi.contains("GSSAPI") && gssapi.contains("sasl.enabled.mechanisms"), gssapi);
-        String scram = refused("listeners", "SASL_PLAINTEXT://:9094", "sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256");
-        assertTrue(scram.contains("SCRAM-SHA-256"), scram);
+        String kerberos = refused("listeners", "SASL_PLAINTEXT://:9094", "sasl.enabled.mechanisms", "PLAIN,GSSAPI");
+        assertTrue(kerberos.contains("[PLAIN, GSSAPI]") && kerberos.contains("not Kerberos"), kerberos);
+        String reauth = refused("listeners", "SASL_PLAINTEXT://:9094", "sasl.enabled.mechanisms", "PLAIN",
+                "listener.name.sasl_plaintext.plain.connections.max.reauth.ms", "soon");
+        assertTrue(reauth.contains("plain.connections.max.reauth.ms"), reauth);
         String authorizer = refused("authorizer.class.name",
                 "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
         assertTrue(authorizer.contains("authorizer.class.name"), authorizer);

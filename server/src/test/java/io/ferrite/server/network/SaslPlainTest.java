@@ -10,6 +10,7 @@ import io.ferrite.server.Broker;
 import io.ferrite.server.Wire;
 import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.server.security.ListenerSecurity;
+import io.ferrite.server.security.ScramCredentials;
 import java.io.DataOutputStream;
 import java.io.InputStream;
 import java.net.Socket;
@@ -113,7 +114,8 @@ class SaslPlainTest {
     @Test
     void aConnectionActsAsTheUserItAuthenticatedAs() throws Exception {
         BrokerConfig config = BrokerConfig.fromProperties(brokerProps("listeners", "SASL_PLAINTEXT://127.0.0.1:0"));
-        try (ListenerSecurity security = ListenerSecurity.configure(config.listeners().get(0))) {
+        try (ListenerSecurity security = ListenerSecurity.configure(config.listeners().get(0),
+                ScramCredentials.load(dir))) {
             KafkaServer server = StockClients.principalEcho(security, config);
             try (Admin admin = Admin.create(client(server.port(), "bob", "bob-secret"))) {
                 assertEquals("User:bob", admin.describeCluster().clusterId().get(20, TimeUnit.SECONDS));

@@ -10,6 +10,7 @@ import io.ferrite.launcher.Certificates;
 import io.ferrite.server.Broker;
 import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.server.security.ListenerSecurity;
+import io.ferrite.server.security.ScramCredentials;
 import java.io.DataOutputStream;
 import java.nio.file.Files;
 import java.security.KeyStore;
@@ -157,7 +158,8 @@ class TlsListenerTest {
                 "ssl.client.auth", "required", "ssl.truststore.location", ca.truststore().toString(),
                 "ssl.truststore.password", Certificates.PASSWORD, "ssl.truststore.type", "PKCS12",
                 "ssl.principal.mapping.rules", "RULE:^CN=(.*?),O=(.*)$/$1@$2/L,DEFAULT"));
-        try (ListenerSecurity security = ListenerSecurity.configure(config.listeners().get(0))) {
+        try (ListenerSecurity security = ListenerSecurity.configure(config.listeners().get(0),
+                ScramCredentials.load(dir))) {
             KafkaServer server = StockClients.principalEcho(security, config);
             try {
                 assertEquals("User:alice@clients", clusterIdAs(server.port(), alice));
@@ -176,7 +178,8 @@ class TlsListenerTest {
     @Test
     void withoutClientAuthenticationATlsClientIsAnonymous() throws Exception {
         BrokerConfig config = BrokerConfig.fromProperties(brokerProps("listeners", "SSL://127.0.0.1:0"));
-        try (ListenerSecurity security = ListenerSecurity.configure(config.listeners().get(0))) {
+        try (ListenerSecurity security = ListenerSecurity.configure(config.listeners().get(0),
+                ScramCredentials.load(dir))) {
             assertEquals(engine.equals("openssl"), security.newEngine("localhost", 1)
                     instanceof io.netty.handler.ssl.ReferenceCountedOpenSslEngine, "the engine is the one chosen");
             KafkaServer server = StockClients.principalEcho(security, config);
