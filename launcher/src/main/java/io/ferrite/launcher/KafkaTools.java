@@ -27,6 +27,7 @@ public final class KafkaTools {
     public static final String BROKER_API_VERSIONS = "org.apache.kafka.tools.BrokerApiVersionsCommand";
     public static final String CONSUMER_GROUPS = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
     public static final String TRANSACTIONS = "org.apache.kafka.tools.TransactionsCommand";
+    public static final String ACLS = "org.apache.kafka.tools.AclCommand";
 
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(60);
 

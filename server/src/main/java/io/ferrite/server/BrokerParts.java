@@ -12,6 +12,8 @@ import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.ApiRegistry;
 import io.ferrite.server.network.SaslApis;
+import io.ferrite.server.security.AclStore;
+import io.ferrite.server.security.Authorization;
 import io.ferrite.server.security.ScramCredentials;
 import io.ferrite.server.txn.TxnApis;
 import io.ferrite.storage.Store;
@@ -36,8 +38,12 @@ final class BrokerParts implements AutoCloseable {
     private final TxnApis txns;
     private final LogApis logs;
 
+    private final Authorization authorization;
+
     private BrokerParts(Store store, TopicRegistry topics, ClusterIdentity identity, ApiRegistry apis,
-                        AdminExecutor admin, GroupCoordinator groups, TxnApis txns, LogApis logs) {
+                        AdminExecutor admin, GroupCoordinator groups, TxnApis txns, LogApis logs,
+                        Authorization authorization) {
+        this.authorization = authorization;
         this.store = store;
         this.topics = topics;
         this.identity = identity;
@@ -61,22 +67,27 @@ final class BrokerParts implements AutoCloseable {
         GroupCoordinator groups = null;
         TxnApis txns = null;
         LogApis logs = new LogApis();
+        Authorization authorization = Authorization.none();
         try {
             Path dataDir = config.store().dataDir();
             ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
+            if (config.authorizerClassName() != null) {
+                authorization = Authorization.start(config.authorizerClassName(), config.properties(),
+                        AclStore.load(dataDir), identity.clusterId(), config.nodeId(), config.endpoints());
+            }
             TopicRegistry topics = TopicRegistry.open(dataDir, store, config.topicDefaults(), config.maxPartitions());
             groups = GroupCoordinator.start(store, clock, config.group(), config.consumerGroups(), topics.lookup());
             topics.onDelete(groups::onTopicDeleted);
-            ApiRegistry apis = new ApiRegistry();
+            ApiRegistry apis = new ApiRegistry().authorizeWith(authorization);
             txns = TxnApis.register(apis, config, store, topics, groups, clock, admin, logs::appended);
             logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes());
             AdminApis.register(apis, topics, identity, config, new BrokerEndpoints(config.listeners(), boundPort),
-                    dynamic, scram, admin);
-            GroupApis.register(apis, groups);
+                    dynamic, scram, authorization, admin);
+            GroupApis.register(apis, groups, topics);
             SaslApis.register(apis);
-            return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs);
+            return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs, authorization);
         } catch (RuntimeException e) {
-            closeAll(admin, txns, groups, logs, store);
+            closeAll(admin, txns, groups, logs, authorization, store);
             throw e;
         }
     }
@@ -93,11 +104,11 @@ final class BrokerParts implements AutoCloseable {
      */
     @Override
     public void close() {
-        closeAll(admin, txns, groups, logs, store);
+        closeAll(admin, txns, groups, logs, authorization, store);
     }
 
     private static void closeAll(AdminExecutor admin, TxnApis txns, GroupCoordinator groups, LogApis logs,
-                                 Store store) {
+                                 Authorization authorization, Store store) {
         try {
             admin.close();
             if (txns != null) {
@@ -109,6 +120,7 @@ final class BrokerParts implements AutoCloseable {
             if (logs != null) {
                 logs.close();
             }
+            authorization.close();
         } finally {
             store.close();
         }

@@ -23,11 +23,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.common.acl.AclBindingFilter;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
-import org.apache.kafka.common.message.DescribeAclsRequestData;
+import org.apache.kafka.common.message.DescribeDelegationTokenRequestData;
 import org.apache.kafka.common.message.ResponseHeaderData;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -101,6 +100,7 @@ class BrokerTest {
                     ApiKeys.INIT_PRODUCER_ID, ApiKeys.CREATE_TOPICS, ApiKeys.DELETE_TOPICS, ApiKeys.CREATE_PARTITIONS,
                     ApiKeys.DELETE_RECORDS, ApiKeys.DESCRIBE_CLUSTER, ApiKeys.DESCRIBE_TOPIC_PARTITIONS,
                     ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, ApiKeys.ALTER_USER_SCRAM_CREDENTIALS,
+                    ApiKeys.DESCRIBE_ACLS, ApiKeys.CREATE_ACLS, ApiKeys.DELETE_ACLS,
                     ApiKeys.DESCRIBE_LOG_DIRS, ApiKeys.DESCRIBE_CONFIGS, ApiKeys.ALTER_CONFIGS,
                     ApiKeys.INCREMENTAL_ALTER_CONFIGS, ApiKeys.FIND_COORDINATOR, ApiKeys.JOIN_GROUP,
                     ApiKeys.SYNC_GROUP, ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP, ApiKeys.OFFSET_COMMIT,
@@ -167,7 +167,8 @@ class BrokerTest {
     @Test
     void anApiThatIsNotImplementedClosesTheConnectionAndTheBrokerCarriesOn() throws Exception {
         try (Socket s = connect()) {
-            s.getOutputStream().write(frame(ApiKeys.DESCRIBE_ACLS, (short) 3, 1, new DescribeAclsRequestData()));
+            s.getOutputStream().write(frame(ApiKeys.DESCRIBE_DELEGATION_TOKEN, (short) 3, 1,
+                    new DescribeDelegationTokenRequestData()));
             assertTrue(closedByPeer(s));
         }
         try (Socket s = connect()) {
@@ -193,8 +194,8 @@ class BrokerTest {
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 10000);
         try (Admin admin = Admin.create(conf)) {
             ExecutionException e = assertThrows(ExecutionException.class,
-                    () -> admin.describeAcls(AclBindingFilter.ANY).values().get(20, TimeUnit.SECONDS));
-            // The client negotiated with our ApiVersions answer, saw no DescribeAcls in it, and says so itself.
+                    () -> admin.describeDelegationToken().delegationTokens().get(20, TimeUnit.SECONDS));
+            // The client negotiated with our ApiVersions answer, saw no DescribeDelegationToken in it, and says so.
             assertTrue(e.getCause() instanceof UnsupportedVersionException,
                     String.valueOf(e.getCause()));
         }

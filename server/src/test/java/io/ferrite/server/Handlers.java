@@ -65,6 +65,11 @@ final class Handlers implements AutoCloseable {
                 DynamicBrokerConfigs.load(dir.resolve("data")), ScramCredentials.load(dir.resolve("data"))));
     }
 
+    /** The registry the parts registered their APIs in. */
+    io.ferrite.server.network.ApiRegistry registry() {
+        return parts.apis;
+    }
+
     /** Sends a request; the future completes with the response's accessor, left at its body. */
     CompletableFuture<ByteBufferAccessor> send(ApiKeys api, short version, ApiMessage body) {
         byte[] framed = Wire.frame(api, version, 7, body);

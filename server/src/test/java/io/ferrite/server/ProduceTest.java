@@ -37,7 +37,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.message.ApiVersionsResponseData;
-import org.apache.kafka.common.message.DescribeAclsRequestData;
+import org.apache.kafka.common.message.DescribeDelegationTokenRequestData;
 import org.apache.kafka.common.message.MetadataRequestData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
@@ -271,7 +271,7 @@ class ProduceTest {
             s.setSoTimeout(10_000);
             // An unsupported request closes the connection; a produce read in the same burst is never applied.
             ByteArrayOutputStream burst = new ByteArrayOutputStream();
-            send(burst, ApiKeys.DESCRIBE_ACLS, (short) 3, 7, new DescribeAclsRequestData());
+            send(burst, ApiKeys.DESCRIBE_DELEGATION_TOKEN, (short) 3, 7, new DescribeDelegationTokenRequestData());
             send(burst, ApiKeys.PRODUCE, (short) 9, 8, produce((short) -1, "raw", batch("after-close")));
             s.getOutputStream().write(burst.toByteArray());
             assertEquals(-1, s.getInputStream().read());

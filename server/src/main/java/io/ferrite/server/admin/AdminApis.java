@@ -8,11 +8,14 @@ import io.ferrite.server.metadata.TopicConfigChanger;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.ApiRegistry;
+import io.ferrite.server.network.Access;
+import io.ferrite.server.security.Authorization;
 import io.ferrite.server.security.ScramCredentials;
+import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
- * The topic, config, cluster and SCRAM credential APIs, and FindCoordinator. What changes the registry or creates files runs on the
+ * The topic, config, cluster, SCRAM credential and ACL APIs, and FindCoordinator. What changes the registry or creates files runs on the
  * admin thread.
  */
 public final class AdminApis {
@@ -22,27 +25,39 @@ public final class AdminApis {
     /** Registers them at their versions; clients reach this broker at {@code endpoints}. */
     public static void register(ApiRegistry apis, TopicRegistry topics, ClusterIdentity identity, BrokerConfig config,
                                 BrokerEndpoints endpoints, DynamicBrokerConfigs dynamic, ScramCredentials scram,
-                                AdminExecutor admin) {
+                                Authorization authorization, AdminExecutor admin) {
         UserScramCredentialsHandlers scramHandlers = new UserScramCredentialsHandlers(scram);
+        AclHandlers acls = new AclHandlers(authorization);
+        AdminAccess access = new AdminAccess(topics, config.autoCreateTopics());
         TopicConfigChanger configChanger = new TopicConfigChanger(topics, config.topicDefaults());
         BrokerConfigChanger brokerChanger = new BrokerConfigChanger(config, dynamic);
         apis.register(ApiKeys.METADATA, 0, 13, new MetadataHandler(topics, identity, endpoints,
-                        config.autoCreateTopics(), config.numPartitions(), admin))
+                        config.autoCreateTopics(), config.numPartitions(), admin), access.metadata())
                 .register(ApiKeys.CREATE_TOPICS, 2, 7, admin.offload(new CreateTopicsHandler(topics,
-                        config.topicDefaults(), config.nodeId(), config.numPartitions())))
-                .register(ApiKeys.DELETE_TOPICS, 1, 6, admin.offload(new DeleteTopicsHandler(topics)))
+                        config.topicDefaults(), config.nodeId(), config.numPartitions())), access.createTopics())
+                .register(ApiKeys.DELETE_TOPICS, 1, 6, admin.offload(new DeleteTopicsHandler(topics)),
+                        access.deleteTopics())
                 .register(ApiKeys.CREATE_PARTITIONS, 0, 3,
-                        admin.offload(new CreatePartitionsHandler(topics, config.nodeId())))
-                .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(config.nodeId(), endpoints))
-                .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(identity, endpoints))
+                        admin.offload(new CreatePartitionsHandler(topics, config.nodeId())), access.createPartitions())
+                .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(config.nodeId(), endpoints),
+                        access.findCoordinator())
+                .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(identity, endpoints),
+                        access.describeCluster())
                 .register(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0,
-                        new DescribeTopicPartitionsHandler(topics, config.nodeId()))
-                .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(topics, config, dynamic))
+                        new DescribeTopicPartitionsHandler(topics, config.nodeId()), access.describeTopicPartitions())
+                .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(topics, config, dynamic),
+                        access.describeConfigs())
                 .register(ApiKeys.ALTER_CONFIGS, 0, 2,
-                        admin.offload(new AlterConfigsHandler(configChanger, brokerChanger)))
+                        admin.offload(new AlterConfigsHandler(configChanger, brokerChanger)), access.alterConfigs())
                 .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1,
-                        admin.offload(new IncrementalAlterConfigsHandler(configChanger, brokerChanger)))
-                .register(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, 0, 0, scramHandlers.describe())
-                .register(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0, 0, admin.offload(scramHandlers.alter()));
+                        admin.offload(new IncrementalAlterConfigsHandler(configChanger, brokerChanger)),
+                        access.incrementalAlterConfigs())
+                .register(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, 0, 0, scramHandlers.describe(),
+                        Access.cluster(AclOperation.DESCRIBE))
+                .register(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0, 0, admin.offload(scramHandlers.alter()),
+                        Access.cluster(AclOperation.ALTER))
+                .register(ApiKeys.DESCRIBE_ACLS, acls.describe(), Access.cluster(AclOperation.DESCRIBE))
+                .register(ApiKeys.CREATE_ACLS, admin.offload(acls.create()), Access.cluster(AclOperation.ALTER))
+                .register(ApiKeys.DELETE_ACLS, admin.offload(acls.delete()), Access.cluster(AclOperation.ALTER));
     }
 }

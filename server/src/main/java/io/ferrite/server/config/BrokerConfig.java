@@ -165,6 +165,18 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
     }
 
     /** {@code fetch.max.bytes}. */
+    /** {@code authorizer.class.name}; null when none is set (no authorization). */
+    public String authorizerClassName() {
+        String name = (String) values.get("authorizer.class.name");
+        return name == null || name.isBlank() ? null : name.trim();
+    }
+
+    /** The listeners as an authorizer is told of them. */
+    public List<org.apache.kafka.common.Endpoint> endpoints() {
+        return listeners.stream().map(l -> new org.apache.kafka.common.Endpoint(l.name(), l.protocol(), l.host(),
+                l.port())).toList();
+    }
+
     public int fetchMaxBytes() {
         return (Integer) values.get("fetch.max.bytes");
     }
@@ -203,7 +215,7 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
     private static Map<String, ConfigDef> sections() {
         Map<String, ConfigDef> s = new LinkedHashMap<>();
         s.put("Broker", OWN);
-        s.put("Listeners, TLS and SASL", SecurityConfigs.CONFIG_DEF);
+        s.put("Listeners, TLS, SASL and authorization", SecurityConfigs.CONFIG_DEF);
         s.put("Store", StoreConfigs.CONFIG_DEF);
         s.put("Group coordinator", GroupConfig.CONFIG_DEF);
         s.put("Consumer groups (KIP-848)", ConsumerGroupConfig.CONFIG_DEF);

@@ -22,8 +22,8 @@ import org.apache.kafka.common.security.auth.SecurityProtocol;
  * kafka-clients' {@link BrokerSecurityConfigs#CONFIG_DEF}, so names, types, defaults and validation are Kafka's),
  * and each may be set for one listener as {@code listener.name.<name>.<key>}, as in Kafka.
  *
- * <p>What this broker cannot do yet is refused at start, with one line, rather than run open under a config
- * that looks secure: GSSAPI (Kerberos), and {@code authorizer.class.name}.
+ * <p>What this broker cannot do is refused at start, with one line, rather than run open under a config that
+ * looks secure: GSSAPI (Kerberos).
  */
 public final class SecurityConfigs {
     /**
@@ -75,8 +75,22 @@ public final class SecurityConfigs {
     /** Kafka's TLS and SASL keys and the principal builder, as kafka-clients defines them for brokers. */
     public static final ConfigDef SECURITY = securityDef();
 
-    /** Both. */
-    static final ConfigDef CONFIG_DEF = merge(LISTENERS, SECURITY);
+    /** Kafka's authorizer keys; the authorizer reads them (and any of its own) from every broker property. */
+    static final ConfigDef AUTHORIZATION = new ConfigDef()
+            .define("authorizer.class.name", Type.STRING, "", Importance.HIGH,
+                    "The authorizer: org.apache.kafka.metadata.authorizer.StandardAuthorizer (Kafka's own, with ACLs "
+                            + "kept in the data directory and managed with CreateAcls and DeleteAcls, kafka-acls.sh), "
+                            + "or another implementation of org.apache.kafka.server.authorizer.Authorizer. Empty: no "
+                            + "authorization, every client may do everything.")
+            .define("super.users", Type.STRING, "", Importance.HIGH,
+                    "Principals the authorizer allows everything, as Type:name separated by semicolons "
+                            + "(User:admin;User:CN=broker,O=example).")
+            .define("allow.everyone.if.no.acl.found", Type.BOOLEAN, false, Importance.HIGH,
+                    "Whether the authorizer allows an action on a resource that no ACL matches at all (false: "
+                            + "denied, as Kafka's default).");
+
+    /** All of them. */
+    static final ConfigDef CONFIG_DEF = merge(LISTENERS, SECURITY, AUTHORIZATION);
 
     private SecurityConfigs() {
     }
@@ -119,10 +133,6 @@ public final class SecurityConfigs {
      * {@code props}. A malformed or inconsistent setting fails with an {@link IllegalArgumentException} naming it.
      */
     static List<Listener> listeners(Map<String, Object> values, Map<String, String> props) {
-        if (props.get("authorizer.class.name") != null && !props.get("authorizer.class.name").isBlank()) {
-            throw new IllegalArgumentException("authorizer.class.name is set, but this broker has no authorizer yet: "
-                    + "it would serve every client everything; remove the key to run without one");
-        }
         Map<String, SecurityProtocol> protocols = protocolMap((String) values.get("listener.security.protocol.map"));
         List<String> controllers = names((String) values.get("controller.listener.names"));
         Map<String, String[]> bound = parse("listeners", (String) values.get("listeners"));

@@ -1,6 +1,7 @@
 package io.ferrite.server.group;
 
 import io.ferrite.group.GroupCoordinator;
+import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.ApiRegistry;
 import io.ferrite.server.network.RequestContext;
 import io.ferrite.server.security.AuthorizedOperations;
@@ -46,28 +47,33 @@ public final class GroupApis {
     }
 
     /** Registers the group APIs at Kafka 4.3's version ranges, and the feature that turns on KIP-848. */
-    public static void register(ApiRegistry apis, GroupCoordinator coordinator) {
-        new GroupApis(coordinator).register(apis);
+    public static void register(ApiRegistry apis, GroupCoordinator coordinator, TopicRegistry topics) {
+        new GroupApis(coordinator).register(apis, new GroupAccess(topics));
     }
 
-    private void register(ApiRegistry apis) {
-        apis.register(ApiKeys.JOIN_GROUP, this::joinGroup);
-        apis.register(ApiKeys.SYNC_GROUP, this::syncGroup);
-        apis.register(ApiKeys.HEARTBEAT, (RequestContext c, HeartbeatRequestData q) -> coordinator.heartbeat(q));
+    private void register(ApiRegistry apis, GroupAccess access) {
+        apis.register(ApiKeys.JOIN_GROUP, this::joinGroup, GroupAccess.read(JoinGroupRequestData::groupId));
+        apis.register(ApiKeys.SYNC_GROUP, this::syncGroup, GroupAccess.read(SyncGroupRequestData::groupId));
+        apis.register(ApiKeys.HEARTBEAT, (RequestContext c, HeartbeatRequestData q) -> coordinator.heartbeat(q),
+                GroupAccess.read(HeartbeatRequestData::groupId));
         apis.register(ApiKeys.LEAVE_GROUP,
-                (RequestContext c, LeaveGroupRequestData q) -> coordinator.leaveGroup(q, c.apiVersion()));
+                (RequestContext c, LeaveGroupRequestData q) -> coordinator.leaveGroup(q, c.apiVersion()),
+                GroupAccess.read(LeaveGroupRequestData::groupId));
         apis.register(ApiKeys.OFFSET_COMMIT,
-                (RequestContext c, OffsetCommitRequestData q) -> coordinator.commitOffsets(q, c.apiVersion()));
-        apis.register(ApiKeys.OFFSET_FETCH, this::fetchOffsets);
+                (RequestContext c, OffsetCommitRequestData q) -> coordinator.commitOffsets(q, c.apiVersion()),
+                access.offsetCommit());
+        apis.register(ApiKeys.OFFSET_FETCH, this::fetchOffsets, access.offsetFetch());
         apis.register(ApiKeys.OFFSET_DELETE,
-                (RequestContext c, OffsetDeleteRequestData q) -> coordinator.deleteOffsets(q));
-        apis.register(ApiKeys.LIST_GROUPS, (RequestContext c, ListGroupsRequestData q) -> coordinator.listGroups(q));
-        apis.register(ApiKeys.DESCRIBE_GROUPS, this::describeGroups);
+                (RequestContext c, OffsetDeleteRequestData q) -> coordinator.deleteOffsets(q), access.offsetDelete());
+        apis.register(ApiKeys.LIST_GROUPS, (RequestContext c, ListGroupsRequestData q) -> coordinator.listGroups(q),
+                access.listGroups());
+        apis.register(ApiKeys.DESCRIBE_GROUPS, this::describeGroups, access.describeGroups());
         apis.register(ApiKeys.DELETE_GROUPS,
-                (RequestContext c, DeleteGroupsRequestData q) -> coordinator.deleteGroups(q));
+                (RequestContext c, DeleteGroupsRequestData q) -> coordinator.deleteGroups(q), access.deleteGroups());
         apis.register(ApiKeys.CONSUMER_GROUP_HEARTBEAT, (RequestContext c, ConsumerGroupHeartbeatRequestData q) ->
-                coordinator.consumerGroupHeartbeat(q, c.apiVersion(), c.clientId(), c.clientHost()));
-        apis.register(ApiKeys.CONSUMER_GROUP_DESCRIBE, this::describeConsumerGroups);
+                coordinator.consumerGroupHeartbeat(q, c.apiVersion(), c.clientId(), c.clientHost()),
+                access.consumerGroupHeartbeat());
+        apis.register(ApiKeys.CONSUMER_GROUP_DESCRIBE, this::describeConsumerGroups, access.consumerGroupDescribe());
         // Java clients use the consumer group protocol only where the cluster has finalized group.version 1.
         apis.feature(GROUP_VERSION, 0, 1, 1);
     }

@@ -2,7 +2,9 @@ package io.ferrite.server.log;
 
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
+import io.ferrite.server.network.Access;
 import io.ferrite.server.network.ApiRegistry;
+import org.apache.kafka.common.acl.AclOperation;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Store;
 import io.ferrite.txn.TransactionCoordinator;
@@ -46,16 +48,24 @@ public final class LogApis implements AutoCloseable {
      */
     public LogApis register(ApiRegistry apis, TopicRegistry topics, Store store, Clock clock, AdminExecutor admin,
                             TransactionCoordinator transactions, int fetchMaxBytes) {
+        LogAccess access = new LogAccess(topics);
         // Produce 0-2 advertised as Kafka does, for old librdkafka's feature checks; served from 3.
         apis.register(ApiKeys.PRODUCE, 0, 13, new ProduceHandler(topics, store, clock, fetches, transactions,
-                offLoop))
-                .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(topics, store, offLoop))
-                .register(ApiKeys.FETCH, 4, 18, new FetchHandler(topics, store, fetches, fetchMaxBytes, offLoop))
-                .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(topics, store))
-                .register(ApiKeys.DELETE_RECORDS, 0, 2, admin.offload(new DeleteRecordsHandler(topics, store)))
-                .register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(topics, store))
-                .register(ApiKeys.DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(topics, store))
-                .register(ApiKeys.WRITE_TXN_MARKERS, 1, 2, new WriteTxnMarkersHandler(topics, store, clock, fetches));
+                offLoop), access.produce())
+                .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(topics, store, offLoop),
+                        access.listOffsets())
+                .register(ApiKeys.FETCH, 4, 18, new FetchHandler(topics, store, fetches, fetchMaxBytes, offLoop),
+                        access.fetch())
+                .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(topics, store),
+                        access.offsetForLeaderEpoch())
+                .register(ApiKeys.DELETE_RECORDS, 0, 2, admin.offload(new DeleteRecordsHandler(topics, store)),
+                        access.deleteRecords())
+                .register(ApiKeys.DESCRIBE_LOG_DIRS, 1, 5, new DescribeLogDirsHandler(topics, store),
+                        Access.cluster(AclOperation.DESCRIBE))
+                .register(ApiKeys.DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(topics, store),
+                        access.describeProducers())
+                .register(ApiKeys.WRITE_TXN_MARKERS, 1, 2, new WriteTxnMarkersHandler(topics, store, clock, fetches),
+                        Access.cluster(AclOperation.CLUSTER_ACTION));
         return this;
     }
 

@@ -167,6 +167,18 @@ public final class TopicRegistry {
         return byName.values();
     }
 
+    /**
+     * The name a request means: {@code name} when it gives one, else (newer versions name topics by id) the name
+     * of the topic {@code id} is; null for an id no topic has.
+     */
+    public String nameOf(String name, Uuid id) {
+        if (name != null && !name.isEmpty()) {
+            return name;
+        }
+        Topic t = id == null || Uuid.ZERO_UUID.equals(id) ? null : byId.get(id);
+        return t == null ? null : t.name();
+    }
+
     /** Kafka's message for creating a topic that exists, which kafka-topics prints as it is. */
     public static String alreadyExists(String name) {
         return "Topic '" + name + "' already exists.";

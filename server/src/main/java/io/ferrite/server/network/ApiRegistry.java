@@ -3,6 +3,8 @@ package io.ferrite.server.network;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import io.ferrite.server.security.Authorization;
+import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 import org.apache.kafka.common.message.ApiVersionsRequestData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -18,19 +20,36 @@ import org.apache.kafka.common.protocol.Errors;
 public final class ApiRegistry {
     private final ApiVersionsTable versions = new ApiVersionsTable();
     private final Map<ApiKeys, ApiHandler<ApiMessage>> handlers = new EnumMap<>(ApiKeys.class);
+    /** APIs registered without an access rule: served to super users only while an authorizer is set. */
+    private final java.util.Set<ApiKeys> unchecked = java.util.EnumSet.noneOf(ApiKeys.class);
+    /** Set before the server starts; none until then (tests that build no broker). */
+    private volatile Authorization authorization = Authorization.none();
 
     public ApiRegistry() {
         register(ApiKeys.API_VERSIONS, 0, 4, (RequestContext context, ApiVersionsRequestData request) ->
-                CompletableFuture.completedFuture(versions.response(Errors.NONE, context.apiVersion())));
+                CompletableFuture.completedFuture(versions.response(Errors.NONE, context.apiVersion())),
+                Access.open());
+    }
+
+    /** Authorizes every request through {@code authorization} from now on (once, before the server starts). */
+    public ApiRegistry authorizeWith(Authorization authorization) {
+        this.authorization = authorization;
+        return this;
+    }
+
+    public Authorization authorization() {
+        return authorization;
     }
 
     /**
-     * Serves {@code api} at versions {@code min} to {@code max} with {@code handler}.
+     * Serves {@code api} at versions {@code min} to {@code max} with {@code handler}, authorized by
+     * {@code access} when the broker has an authorizer.
      *
      * @throws IllegalArgumentException if the API is registered already, or the range is empty or reaches
      *                                  past what kafka-clients can parse
      */
-    public <Q extends ApiMessage> ApiRegistry register(ApiKeys api, int min, int max, ApiHandler<Q> handler) {
+    public <Q extends ApiMessage> ApiRegistry register(ApiKeys api, int min, int max, ApiHandler<Q> handler,
+                                                       Access<Q> access) {
         if (handlers.containsKey(api)) {
             throw new IllegalArgumentException(api + " is registered twice");
         }
@@ -38,13 +57,44 @@ public final class ApiRegistry {
             throw new IllegalArgumentException(api + " versions " + min + " to " + max + " cannot be served");
         }
         versions.add(api, min, max);
-        handlers.put(api, (context, request) -> handler.handle(context, asRequest(request)));
+        handlers.put(api, (context, request) -> {
+            Authorization a = authorization;
+            Q typed = asRequest(request);
+            return a.enabled() ? access.handle(context, typed, a, handler) : handler.handle(context, typed);
+        });
         return this;
+    }
+
+    /**
+     * As {@link #register(ApiKeys, int, int, ApiHandler, Access)}, for an API whose access rule is not built:
+     * while an authorizer is set, only {@code super.users} are served it.
+     */
+    public <Q extends ApiMessage> ApiRegistry register(ApiKeys api, int min, int max, ApiHandler<Q> handler) {
+        register(api, min, max, handler, superUsersOnly());
+        unchecked.add(api);
+        return this;
+    }
+
+    /** The APIs registered without an access rule (the broker has none: its tests hold it to that). */
+    public java.util.Set<ApiKeys> unchecked() {
+        return java.util.Collections.unmodifiableSet(unchecked);
     }
 
     /** Serves {@code api} at every version kafka-clients offers as stable (Kafka's own range). */
     public <Q extends ApiMessage> ApiRegistry register(ApiKeys api, ApiHandler<Q> handler) {
         return register(api, api.oldestVersion(), api.latestVersion(), handler);
+    }
+
+    /** As {@link #register(ApiKeys, ApiHandler)}, authorized by {@code access}. */
+    public <Q extends ApiMessage> ApiRegistry register(ApiKeys api, ApiHandler<Q> handler, Access<Q> access) {
+        return register(api, api.oldestVersion(), api.latestVersion(), handler, access);
+    }
+
+    private static <Q extends ApiMessage> Access<Q> superUsersOnly() {
+        return (context, request, authorization, next) -> authorization.superUser(context.principal())
+                ? next.handle(context, request)
+                : CompletableFuture.failedFuture(new ClusterAuthorizationException(context.api()
+                        + " is served to super.users only: its ACL checks are not built yet"));
     }
 
     /** Advertises feature {@code name}: the levels supported and the level in force. */

@@ -18,6 +18,7 @@ import org.apache.kafka.common.errors.SaslAuthenticationException;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.security.authenticator.SaslInternalConfigs;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 
 /**
  * Who one connection is, and how far it got proving it. Every request's {@link RequestContext} carries its
@@ -131,7 +132,9 @@ final class ClientSession {
 
     RequestContext context(DecodedRequest request) {
         return new RequestContext(request.apiKey(), request.apiVersion(), request.correlationId(), request.clientId(),
-                request.clientHost(), listener(), principal);
+                request.clientHost(), listener(), security == null ? SecurityProtocol.PLAINTEXT
+                : security.listener().protocol(), client != null ? client : InetAddress.getLoopbackAddress(),
+                principal);
     }
 
     /** Whether the next frame is a bare SASL token (after SaslHandshake v0), not a request. */

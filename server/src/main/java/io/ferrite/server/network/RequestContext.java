@@ -1,27 +1,61 @@
 package io.ferrite.server.network;
 
 import io.ferrite.protocol.RequestCodec.DecodedRequest;
+import java.net.InetAddress;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
+import org.apache.kafka.server.authorizer.AuthorizableRequestContext;
 
 /**
  * What a handler knows of a request besides its body: the API and version, who sent it and over which
- * listener. The principal is Kafka's anonymous one until authentication fills it in.
+ * listener. The principal is Kafka's anonymous one until authentication fills it in. It is also what an
+ * authorizer is asked about ({@link AuthorizableRequestContext}), as Kafka's request context is.
  *
- * @param clientHost the peer as Kafka shows it ("/127.0.0.1"), or "" when not known
+ * @param clientHost    the peer as Kafka shows it ("/127.0.0.1"), or "" when not known
+ * @param clientAddress the peer's address; the loopback address when not known (tests)
  */
 public record RequestContext(ApiKeys api, short apiVersion, int correlationId, String clientId, String clientHost,
-                      String listener, KafkaPrincipal principal) {
+                             String listener, SecurityProtocol protocol, InetAddress clientAddress,
+                             KafkaPrincipal principal) implements AuthorizableRequestContext {
     /** The plaintext listener every connection comes through, until listeners are configurable. */
     public static final String PLAINTEXT = "PLAINTEXT";
 
     public static RequestContext of(DecodedRequest request) {
         return new RequestContext(request.apiKey(), request.apiVersion(), request.correlationId(), request.clientId(),
-                request.clientHost(), PLAINTEXT, KafkaPrincipal.ANONYMOUS);
+                request.clientHost(), PLAINTEXT, SecurityProtocol.PLAINTEXT, InetAddress.getLoopbackAddress(),
+                KafkaPrincipal.ANONYMOUS);
     }
 
     /** A context for calling a handler directly, as tests do. */
     public static RequestContext of(ApiKeys api, int apiVersion) {
-        return new RequestContext(api, (short) apiVersion, 0, "", "", PLAINTEXT, KafkaPrincipal.ANONYMOUS);
+        return new RequestContext(api, (short) apiVersion, 0, "", "", PLAINTEXT, SecurityProtocol.PLAINTEXT,
+                InetAddress.getLoopbackAddress(), KafkaPrincipal.ANONYMOUS);
+    }
+
+    /** This context as another principal would have it (tests). */
+    public RequestContext as(KafkaPrincipal other) {
+        return new RequestContext(api, apiVersion, correlationId, clientId, clientHost, listener, protocol,
+                clientAddress, other);
+    }
+
+    @Override
+    public String listenerName() {
+        return listener;
+    }
+
+    @Override
+    public SecurityProtocol securityProtocol() {
+        return protocol;
+    }
+
+    @Override
+    public int requestType() {
+        return api.id;
+    }
+
+    @Override
+    public int requestVersion() {
+        return apiVersion;
     }
 }

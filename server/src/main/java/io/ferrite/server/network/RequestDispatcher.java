@@ -23,6 +23,7 @@ import java.util.concurrent.CompletionException;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.message.SaslAuthenticateRequestData;
 import org.apache.kafka.common.message.SaslHandshakeRequestData;
@@ -245,7 +246,9 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             LOG.warn("closing connection from {}: {}", ctx.channel().remoteAddress(), cause.getMessage());
             return null;
         }
-        if (cause instanceof ApiException) { // a failure with its own Kafka error code: expected, so no trace
+        if (cause instanceof AuthorizationException) { // the authorizer's audit log has said who was refused what
+            LOG.debug("{} v{} from {} refused: {}", p.api, p.version, ctx.channel().remoteAddress(), cause.toString());
+        } else if (cause instanceof ApiException) { // a failure with its own Kafka error code: expected, so no trace
             LOG.warn("{} v{} from {} failed; answering with its error: {}", p.api, p.version,
                     ctx.channel().remoteAddress(), cause.toString());
         } else {

@@ -21,10 +21,11 @@ public final class SaslApis {
     public static void register(ApiRegistry apis) {
         apis.register(ApiKeys.SASL_HANDSHAKE, 0, 1, (RequestContext c, SaslHandshakeRequestData r) ->
                         CompletableFuture.completedFuture(new SaslHandshakeResponseData()
-                                .setErrorCode(Errors.ILLEGAL_SASL_STATE.code())))
+                                .setErrorCode(Errors.ILLEGAL_SASL_STATE.code())), Access.open())
                 .register(ApiKeys.SASL_AUTHENTICATE, 0, 2, (RequestContext c, SaslAuthenticateRequestData r) ->
                         CompletableFuture.completedFuture(new SaslAuthenticateResponseData()
                                 .setErrorCode(Errors.ILLEGAL_SASL_STATE.code())
-                                .setErrorMessage("SaslAuthenticate when no SASL authentication is under way")));
+                                .setErrorMessage("SaslAuthenticate when no SASL authentication is under way")),
+                        Access.open());
     }
 }

@@ -60,18 +60,20 @@ public final class TxnApis implements AutoCloseable {
         // InitProducerId v6 (two-phase commit, KIP-939) is unstable in Kafka 4.3 and not advertised there either.
         apis.register(ApiKeys.INIT_PRODUCER_ID, 0, 5, (RequestContext c, InitProducerIdRequestData q) ->
                         q.transactionalId() == null ? idempotent.handle(c, q)
-                                : coordinator.initProducerId(q, c.apiVersion()))
-                .register(ApiKeys.ADD_PARTITIONS_TO_TXN, 0, 5, new AddPartitionsToTxnHandler(coordinator, topics))
+                                : coordinator.initProducerId(q, c.apiVersion()), TxnAccess.initProducerId())
+                .register(ApiKeys.ADD_PARTITIONS_TO_TXN, 0, 5, new AddPartitionsToTxnHandler(coordinator, topics),
+                        TxnAccess.addPartitionsToTxn())
                 .register(ApiKeys.ADD_OFFSETS_TO_TXN, 0, 4, (RequestContext c, AddOffsetsToTxnRequestData q) ->
                         coordinator.addOffsets(q.transactionalId(), q.producerId(), q.producerEpoch(), c.apiVersion())
-                                .thenApply(e -> new AddOffsetsToTxnResponseData().setErrorCode(e.code())))
+                                .thenApply(e -> new AddOffsetsToTxnResponseData().setErrorCode(e.code())),
+                        TxnAccess.addOffsetsToTxn())
                 .register(ApiKeys.END_TXN, 0, 5, (RequestContext c, EndTxnRequestData q) ->
                         coordinator.endTransaction(q.transactionalId(), q.producerId(), q.producerEpoch(),
-                                q.committed(), c.apiVersion()))
+                                q.committed(), c.apiVersion()), TxnAccess.endTxn())
                 .register(ApiKeys.TXN_OFFSET_COMMIT, 0, 5, (RequestContext c, TxnOffsetCommitRequestData q) ->
-                        commitOffsets(coordinator, groups, q, c.apiVersion()))
-                .register(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0, admins::describe)
-                .register(ApiKeys.LIST_TRANSACTIONS, 0, 2, admins::list)
+                        commitOffsets(coordinator, groups, q, c.apiVersion()), TxnAccess.txnOffsetCommit())
+                .register(ApiKeys.DESCRIBE_TRANSACTIONS, 0, 0, admins::describe, TxnAccess.describeTransactions())
+                .register(ApiKeys.LIST_TRANSACTIONS, 0, 2, admins::list, TxnAccess.listTransactions())
                 // Level 2 (KIP-890 part 2), as Kafka 4.3 finalizes it; clients of protocol 1 go on as before.
                 .feature(TRANSACTION_VERSION, 0, 2, 2);
         return new TxnApis(coordinator);

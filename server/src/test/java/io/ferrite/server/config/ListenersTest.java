@@ -101,8 +101,5 @@ class ListenersTest {
         String reauth = refused("listeners", "SASL_PLAINTEXT://:9094", "sasl.enabled.mechanisms", "PLAIN",
                 "listener.name.sasl_plaintext.plain.connections.max.reauth.ms", "soon");
         assertTrue(reauth.contains("plain.connections.max.reauth.ms"), reauth);
-        String authorizer = refused("authorizer.class.name",
-                "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
-        assertTrue(authorizer.contains("authorizer.class.name"), authorizer);
     }
 }

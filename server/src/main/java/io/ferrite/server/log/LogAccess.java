@@ -1,0 +1,183 @@
+package io.ferrite.server.log;
+
+import io.ferrite.server.metadata.TopicRegistry;
+import io.ferrite.server.network.Access;
+import io.ferrite.server.network.AccessCheck;
+import io.ferrite.server.network.CloseConnection;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.errors.TransactionalIdAuthorizationException;
+import org.apache.kafka.common.message.DeleteRecordsRequestData;
+import org.apache.kafka.common.message.DeleteRecordsResponseData;
+import org.apache.kafka.common.message.DescribeProducersRequestData;
+import org.apache.kafka.common.message.DescribeProducersResponseData;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.message.ListOffsetsRequestData;
+import org.apache.kafka.common.message.ListOffsetsResponseData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
+import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
+import org.apache.kafka.common.message.ProduceRequestData;
+import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.protocol.Errors;
+import org.apache.kafka.common.resource.ResourceType;
+
+/**
+ * Who may use the data plane, as Kafka's broker decides it: WRITE on a topic to produce to it (and WRITE on the
+ * transactional id for transactional records, else the whole request is TRANSACTIONAL_ID_AUTHORIZATION_FAILED),
+ * READ to fetch from it or describe its producers, DESCRIBE to list its offsets or leader epochs, DELETE to
+ * delete its records; DESCRIBE on the cluster for DescribeLogDirs, CLUSTER_ACTION for WriteTxnMarkers and for a
+ * follower's fetch. A topic refused is taken out of the request and answered TOPIC_AUTHORIZATION_FAILED for
+ * each of its partitions, whether it exists or not, so a client learns nothing of topics it may not see.
+ */
+final class LogAccess {
+    private static final short DENIED = Errors.TOPIC_AUTHORIZATION_FAILED.code();
+
+    private final TopicRegistry topics;
+
+    LogAccess(TopicRegistry topics) {
+        this.topics = topics;
+    }
+
+    Access<ProduceRequestData> produce() {
+        return (context, request, authorization, next) -> {
+            AccessCheck check = new AccessCheck();
+            int txn = request.transactionalId() == null ? -1
+                    : check.add(AclOperation.WRITE, ResourceType.TRANSACTIONAL_ID, request.transactionalId());
+            List<String> names = new ArrayList<>();
+            request.topicData().forEach(t -> names.add(topics.nameOf(t.name(), t.topicId())));
+            Map<String, Integer> write = check.addEach(AclOperation.WRITE, ResourceType.TOPIC,
+                    names.stream().filter(n -> n != null).toList());
+            check.decide(authorization, context);
+            if (txn >= 0 && !check.allowed(txn)) {
+                return CompletableFuture.failedFuture(new TransactionalIdAuthorizationException(
+                        "Transactional id " + request.transactionalId() + " may not be written by " + context.principal()));
+            }
+            List<ProduceRequestData.TopicProduceData> denied = new ArrayList<>();
+            request.topicData().removeIf(t -> {
+                String n = topics.nameOf(t.name(), t.topicId());
+                boolean refuse = n != null && !check.allowed(write, n);
+                if (refuse) {
+                    denied.add(t);
+                }
+                return refuse;
+            });
+            if (denied.isEmpty()) {
+                return next.handle(context, request);
+            }
+            if (request.acks() == 0) { // no answer to carry the error: the connection closes, as in Kafka
+                return CompletableFuture.failedFuture(new CloseConnection("acks=0 produce to a topic "
+                        + context.principal() + " may not write"));
+            }
+            return next.handle(context, request).thenApply(r -> {
+                ProduceResponseData response = (ProduceResponseData) r;
+                for (ProduceRequestData.TopicProduceData t : denied) {
+                    ProduceResponseData.TopicProduceResponse out = new ProduceResponseData.TopicProduceResponse()
+                            .setName(t.name()).setTopicId(t.topicId());
+                    t.partitionData().forEach(p -> out.partitionResponses().add(
+                            new ProduceResponseData.PartitionProduceResponse().setIndex(p.index()).setErrorCode(DENIED)
+                                    .setBaseOffset(-1).setLogAppendTimeMs(-1).setLogStartOffset(-1)));
+                    response.responses().add(out);
+                }
+                return response;
+            });
+        };
+    }
+
+    Access<FetchRequestData> fetch() {
+        return (context, request, authorization, next) -> {
+            AccessCheck check = new AccessCheck();
+            boolean follower = request.replicaId() >= 0 || request.replicaState().replicaId() >= 0;
+            int cluster = follower ? check.add(AclOperation.CLUSTER_ACTION, ResourceType.CLUSTER, Access.CLUSTER_NAME)
+                    : -1;
+            List<String> names = new ArrayList<>();
+            request.topics().forEach(t -> names.add(topics.nameOf(t.topic(), t.topicId())));
+            Map<String, Integer> read = follower ? Map.of() : check.addEach(AclOperation.READ, ResourceType.TOPIC,
+                    names.stream().filter(n -> n != null).toList());
+            check.decide(authorization, context);
+            List<FetchRequestData.FetchTopic> denied = new ArrayList<>();
+            request.topics().removeIf(t -> {
+                String n = topics.nameOf(t.topic(), t.topicId());
+                boolean refuse = follower ? !check.allowed(cluster) : n != null && !check.allowed(read, n);
+                if (refuse) {
+                    denied.add(t);
+                }
+                return refuse;
+            });
+            if (denied.isEmpty()) {
+                return next.handle(context, request);
+            }
+            return next.handle(context, request).thenApply(r -> {
+                FetchResponseData response = (FetchResponseData) r;
+                if (response.errorCode() != Errors.NONE.code()) {
+                    return response;
+                }
+                for (FetchRequestData.FetchTopic t : denied) {
+                    FetchResponseData.FetchableTopicResponse out = new FetchResponseData.FetchableTopicResponse()
+                            .setTopic(t.topic()).setTopicId(t.topicId());
+                    t.partitions().forEach(p -> out.partitions().add(new FetchResponseData.PartitionData()
+                            .setPartitionIndex(p.partition()).setErrorCode(DENIED).setHighWatermark(-1)
+                            .setLastStableOffset(-1).setLogStartOffset(-1)));
+                    response.responses().add(out);
+                }
+                return response;
+            });
+        };
+    }
+
+    Access<ListOffsetsRequestData> listOffsets() {
+        return Access.each(AclOperation.DESCRIBE, ResourceType.TOPIC, ListOffsetsRequestData::topics,
+                ListOffsetsRequestData.ListOffsetsTopic::name, (r, refused) -> refused.forEach(t -> {
+                    ListOffsetsResponseData.ListOffsetsTopicResponse out =
+                            new ListOffsetsResponseData.ListOffsetsTopicResponse().setName(t.name());
+                    t.partitions().forEach(p -> out.partitions().add(
+                            new ListOffsetsResponseData.ListOffsetsPartitionResponse()
+                                    .setPartitionIndex(p.partitionIndex()).setErrorCode(DENIED)));
+                    ((ListOffsetsResponseData) r).topics().add(out);
+                }));
+    }
+
+    /** A consumer's DESCRIBE on each topic; a follower's (replica id set) CLUSTER_ACTION. */
+    Access<OffsetForLeaderEpochRequestData> offsetForLeaderEpoch() {
+        Access<OffsetForLeaderEpochRequestData> follower = Access.cluster(AclOperation.CLUSTER_ACTION);
+        Access<OffsetForLeaderEpochRequestData> consumer = Access.each(AclOperation.DESCRIBE, ResourceType.TOPIC,
+                OffsetForLeaderEpochRequestData::topics, OffsetForLeaderEpochRequestData.OffsetForLeaderTopic::topic,
+                (r, refused) -> refused.forEach(t -> {
+                    OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult out =
+                            new OffsetForLeaderEpochResponseData.OffsetForLeaderTopicResult().setTopic(t.topic());
+                    t.partitions().forEach(p -> out.partitions().add(
+                            new OffsetForLeaderEpochResponseData.EpochEndOffset().setPartition(p.partition())
+                                    .setErrorCode(DENIED)));
+                    ((OffsetForLeaderEpochResponseData) r).topics().add(out);
+                }));
+        return (context, request, authorization, next) -> (request.replicaId() >= 0 ? follower : consumer)
+                .handle(context, request, authorization, next);
+    }
+
+    Access<DeleteRecordsRequestData> deleteRecords() {
+        return Access.each(AclOperation.DELETE, ResourceType.TOPIC, DeleteRecordsRequestData::topics,
+                DeleteRecordsRequestData.DeleteRecordsTopic::name, (r, refused) -> refused.forEach(t -> {
+                    DeleteRecordsResponseData.DeleteRecordsTopicResult out =
+                            new DeleteRecordsResponseData.DeleteRecordsTopicResult().setName(t.name());
+                    t.partitions().forEach(p -> out.partitions().add(
+                            new DeleteRecordsResponseData.DeleteRecordsPartitionResult()
+                                    .setPartitionIndex(p.partitionIndex()).setLowWatermark(-1).setErrorCode(DENIED)));
+                    ((DeleteRecordsResponseData) r).topics().add(out);
+                }));
+    }
+
+    Access<DescribeProducersRequestData> describeProducers() {
+        return Access.each(AclOperation.READ, ResourceType.TOPIC, DescribeProducersRequestData::topics,
+                DescribeProducersRequestData.TopicRequest::name, (r, refused) -> refused.forEach(t -> {
+                    DescribeProducersResponseData.TopicResponse out =
+                            new DescribeProducersResponseData.TopicResponse().setName(t.name());
+                    t.partitionIndexes().forEach(p -> out.partitions().add(
+                            new DescribeProducersResponseData.PartitionResponse().setPartitionIndex(p)
+                                    .setErrorCode(DENIED).setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message())));
+                    ((DescribeProducersResponseData) r).topics().add(out);
+                }));
+    }
+}
