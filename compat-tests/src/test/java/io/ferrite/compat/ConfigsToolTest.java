@@ -123,6 +123,34 @@ class ConfigsToolTest extends ToolsTestBase {
                         .get(30, TimeUnit.SECONDS).credentialInfos());
     }
 
+    /** Quotas per user, per client id (the default one too) and per IP, set and described as operators do. */
+    @Test
+    void quotasAreSetAndDescribedForUsersClientsAndIps() throws Exception {
+        configs("quota-user", "--alter", "--entity-type", "users", "--entity-name", "carol", "--add-config",
+                "producer_byte_rate=1048576,consumer_byte_rate=2097152");
+        configs("scram-carol", "--alter", "--entity-type", "users", "--entity-name", "carol", "--add-config",
+                "SCRAM-SHA-512=[password=carol-secret]");
+        assertEquals(List.of("Quota configs for user-principal 'carol' are consumer_byte_rate=2097152.0, "
+                        + "producer_byte_rate=1048576.0",
+                        "SCRAM credential configs for user-principal 'carol' are SCRAM-SHA-512=iterations=4096"),
+                configs("describe-user", "--describe", "--entity-type", "users", "--entity-name", "carol").lines());
+        assertEquals(List.of("Completed updating default config for clients in the cluster."),
+                configs("quota-clients", "--alter", "--entity-type", "clients", "--entity-default",
+                        "--add-config", "request_percentage=25").lines());
+        assertEquals(List.of("Quota configs for the default client-id are request_percentage=25.0"),
+                configs("describe-clients", "--describe", "--entity-type", "clients", "--entity-default").lines());
+        configs("quota-ip", "--alter", "--entity-type", "ips", "--entity-name", "127.0.0.1", "--add-config",
+                "connection_creation_rate=5");
+        assertEquals(List.of("Quota configs for ip '127.0.0.1' are connection_creation_rate=5.0"),
+                configs("describe-ip", "--describe", "--entity-type", "ips", "--entity-name", "127.0.0.1").lines());
+        configs("quota-user-delete", "--alter", "--entity-type", "users", "--entity-name", "carol",
+                "--delete-config", "consumer_byte_rate");
+        assertEquals(Map.of("producer_byte_rate", 1048576.0), admin.describeClientQuotas(
+                org.apache.kafka.common.quota.ClientQuotaFilter.containsOnly(List.of(
+                        org.apache.kafka.common.quota.ClientQuotaFilterComponent.ofEntity("user", "carol"))))
+                .entities().get(30, TimeUnit.SECONDS).values().iterator().next());
+    }
+
     @Test
     void theBrokersConfigsAreDescribed() throws Exception {
         // No dynamic broker configs here, as on a Kafka broker nobody has altered.

@@ -16,6 +16,8 @@ public final class ReadGate {
     public static final int BUDGET = 2;
     /** Answers are written faster than the client reads them. */
     public static final int UNWRITABLE = 4;
+    /** The client went over a quota: it is not read until the throttle time it was told has passed (KIP-219). */
+    public static final int THROTTLED = 8;
 
     private static final AttributeKey<ReadGate> KEY = AttributeKey.valueOf("ferrite.readGate");
 

@@ -12,6 +12,8 @@ import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.ApiRegistry;
 import io.ferrite.server.network.SaslApis;
+import io.ferrite.server.quota.ClientQuotaManager;
+import io.ferrite.server.quota.ClientQuotas;
 import io.ferrite.server.security.AclStore;
 import io.ferrite.server.security.Authorization;
 import io.ferrite.server.security.ScramCredentials;
@@ -39,11 +41,13 @@ final class BrokerParts implements AutoCloseable {
     private final LogApis logs;
 
     private final Authorization authorization;
+    private final ClientQuotaManager quotaManager;
 
     private BrokerParts(Store store, TopicRegistry topics, ClusterIdentity identity, ApiRegistry apis,
                         AdminExecutor admin, GroupCoordinator groups, TxnApis txns, LogApis logs,
-                        Authorization authorization) {
+                        Authorization authorization, ClientQuotaManager quotaManager) {
         this.authorization = authorization;
+        this.quotaManager = quotaManager;
         this.store = store;
         this.topics = topics;
         this.identity = identity;
@@ -68,6 +72,7 @@ final class BrokerParts implements AutoCloseable {
         TxnApis txns = null;
         LogApis logs = new LogApis();
         Authorization authorization = Authorization.none();
+        ClientQuotaManager quotaManager = null;
         try {
             Path dataDir = config.store().dataDir();
             ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
@@ -80,13 +85,19 @@ final class BrokerParts implements AutoCloseable {
             topics.onDelete(groups::onTopicDeleted);
             ApiRegistry apis = new ApiRegistry().authorizeWith(authorization);
             txns = TxnApis.register(apis, config, store, topics, groups, clock, admin, logs::appended);
-            logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes());
+            ClientQuotas clientQuotas = ClientQuotas.load(dataDir);
+            quotaManager = new ClientQuotaManager(clientQuotas, config.quotaWindows(), config.quotaWindowSeconds());
+            logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes(), quotaManager);
             AdminApis.register(apis, topics, identity, config, new BrokerEndpoints(config.listeners(), boundPort),
-                    dynamic, scram, authorization, admin);
+                    dynamic, scram, authorization, clientQuotas, admin);
             GroupApis.register(apis, groups, topics);
             SaslApis.register(apis);
-            return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs, authorization);
+            return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs, authorization,
+                    quotaManager);
         } catch (RuntimeException e) {
+            if (quotaManager != null) {
+                quotaManager.close();
+            }
             closeAll(admin, txns, groups, logs, authorization, store);
             throw e;
         }
@@ -104,6 +115,7 @@ final class BrokerParts implements AutoCloseable {
      */
     @Override
     public void close() {
+        quotaManager.close();
         closeAll(admin, txns, groups, logs, authorization, store);
     }
 

@@ -23,7 +23,7 @@ class LayeringTest {
 
     /**
      * Server packages, one way: config ← metadata ← {log, admin, group, txn} → network → config; security is
-     * used by admin, group and network and reads only config; the root package only wires, and nothing depends on
+     * used by admin, group and network and reads only config, and so is quota (used by log, admin and network); the root package only wires, and nothing depends on
      * it.
      */
     static final ArchRule SERVER_PACKAGES = layeredArchitecture().consideringOnlyDependenciesInLayers()
@@ -36,6 +36,7 @@ class LayeringTest {
             .layer("Group").definedBy("io.ferrite.server.group..")
             .layer("Txn").definedBy("io.ferrite.server.txn..")
             .layer("Security").definedBy("io.ferrite.server.security..")
+            .layer("Quota").definedBy("io.ferrite.server.quota..")
             .whereLayer("Root").mayNotBeAccessedByAnyLayer()
             .whereLayer("Log").mayOnlyBeAccessedByLayers("Root")
             .whereLayer("Admin").mayOnlyBeAccessedByLayers("Root")
@@ -44,10 +45,12 @@ class LayeringTest {
             .whereLayer("Metadata").mayOnlyBeAccessedByLayers("Log", "Admin", "Group", "Txn", "Root")
             .whereLayer("Network").mayOnlyBeAccessedByLayers("Log", "Admin", "Group", "Txn", "Root")
             .whereLayer("Security").mayOnlyBeAccessedByLayers("Network", "Admin", "Group", "Root")
+            .whereLayer("Quota").mayOnlyBeAccessedByLayers("Network", "Log", "Admin", "Root")
             .whereLayer("Config").mayOnlyBeAccessedByLayers("Network", "Metadata", "Log", "Admin", "Group", "Txn",
-                    "Security", "Root")
+                    "Security", "Quota", "Root")
             .whereLayer("Config").mayNotAccessAnyLayer()
-            .whereLayer("Security").mayOnlyAccessLayers("Config");
+            .whereLayer("Security").mayOnlyAccessLayers("Config")
+            .whereLayer("Quota").mayOnlyAccessLayers("Config");
 
     /** Modules, one way: storage and protocol stand alone; coordinators sit on storage; only the server sees all. */
     static final List<ArchRule> MODULES = List.of(

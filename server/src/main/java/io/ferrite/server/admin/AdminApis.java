@@ -9,13 +9,14 @@ import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.ApiRegistry;
 import io.ferrite.server.network.Access;
+import io.ferrite.server.quota.ClientQuotas;
 import io.ferrite.server.security.Authorization;
 import io.ferrite.server.security.ScramCredentials;
 import org.apache.kafka.common.acl.AclOperation;
 import org.apache.kafka.common.protocol.ApiKeys;
 
 /**
- * The topic, config, cluster, SCRAM credential and ACL APIs, and FindCoordinator. What changes the registry or creates files runs on the
+ * The topic, config, cluster, client quota, SCRAM credential and ACL APIs, and FindCoordinator. What changes the registry or creates files runs on the
  * admin thread.
  */
 public final class AdminApis {
@@ -25,7 +26,8 @@ public final class AdminApis {
     /** Registers them at their versions; clients reach this broker at {@code endpoints}. */
     public static void register(ApiRegistry apis, TopicRegistry topics, ClusterIdentity identity, BrokerConfig config,
                                 BrokerEndpoints endpoints, DynamicBrokerConfigs dynamic, ScramCredentials scram,
-                                Authorization authorization, AdminExecutor admin) {
+                                Authorization authorization, ClientQuotas quotas, AdminExecutor admin) {
+        ClientQuotaHandlers quotaHandlers = new ClientQuotaHandlers(quotas);
         UserScramCredentialsHandlers scramHandlers = new UserScramCredentialsHandlers(scram);
         AclHandlers acls = new AclHandlers(authorization);
         AdminAccess access = new AdminAccess(topics, config.autoCreateTopics());
@@ -56,6 +58,10 @@ public final class AdminApis {
                         Access.cluster(AclOperation.DESCRIBE))
                 .register(ApiKeys.ALTER_USER_SCRAM_CREDENTIALS, 0, 0, admin.offload(scramHandlers.alter()),
                         Access.cluster(AclOperation.ALTER))
+                .register(ApiKeys.DESCRIBE_CLIENT_QUOTAS, quotaHandlers.describe(),
+                        Access.cluster(AclOperation.DESCRIBE_CONFIGS))
+                .register(ApiKeys.ALTER_CLIENT_QUOTAS, admin.offload(quotaHandlers.alter()),
+                        Access.cluster(AclOperation.ALTER_CONFIGS))
                 .register(ApiKeys.DESCRIBE_ACLS, acls.describe(), Access.cluster(AclOperation.DESCRIBE))
                 .register(ApiKeys.CREATE_ACLS, admin.offload(acls.create()), Access.cluster(AclOperation.ALTER))
                 .register(ApiKeys.DELETE_ACLS, admin.offload(acls.delete()), Access.cluster(AclOperation.ALTER));

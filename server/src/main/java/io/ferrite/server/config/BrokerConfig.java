@@ -20,6 +20,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.server.config.QuotaConfig;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -94,7 +95,12 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
                             + "then splits it). Bounds the work a few kilobytes of a compression bomb can cause.");
 
     /** Every key the broker reads: its own, the store's and the coordinators'. */
-    public static final ConfigDef CONFIG_DEF = merge(OWN, SecurityConfigs.CONFIG_DEF, StoreConfigs.CONFIG_DEF, GroupConfig.CONFIG_DEF,
+    /** How client quotas are measured: Kafka's own definitions of the keys. */
+    static final ConfigDef QUOTAS = new ConfigDef()
+            .define(QuotaConfig.CONFIG_DEF.configKeys().get(QuotaConfig.NUM_QUOTA_SAMPLES_CONFIG))
+            .define(QuotaConfig.CONFIG_DEF.configKeys().get(QuotaConfig.QUOTA_WINDOW_SIZE_SECONDS_CONFIG));
+
+    public static final ConfigDef CONFIG_DEF = merge(OWN, QUOTAS, SecurityConfigs.CONFIG_DEF, StoreConfigs.CONFIG_DEF, GroupConfig.CONFIG_DEF,
             ConsumerGroupConfig.CONFIG_DEF, TransactionConfig.CONFIG_DEF);
 
     /** The parts of {@link #CONFIG_DEF}, in the order docs/CONFIG.md lists them. */
@@ -177,6 +183,16 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
                 l.port())).toList();
     }
 
+    /** {@code quota.window.num}: how many windows a client's rate is measured over. */
+    public int quotaWindows() {
+        return (Integer) values.get(QuotaConfig.NUM_QUOTA_SAMPLES_CONFIG);
+    }
+
+    /** {@code quota.window.size.seconds}. */
+    public int quotaWindowSeconds() {
+        return (Integer) values.get(QuotaConfig.QUOTA_WINDOW_SIZE_SECONDS_CONFIG);
+    }
+
     public int fetchMaxBytes() {
         return (Integer) values.get("fetch.max.bytes");
     }
@@ -216,6 +232,7 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
         Map<String, ConfigDef> s = new LinkedHashMap<>();
         s.put("Broker", OWN);
         s.put("Listeners, TLS, SASL and authorization", SecurityConfigs.CONFIG_DEF);
+        s.put("Client quotas", QUOTAS);
         s.put("Store", StoreConfigs.CONFIG_DEF);
         s.put("Group coordinator", GroupConfig.CONFIG_DEF);
         s.put("Consumer groups (KIP-848)", ConsumerGroupConfig.CONFIG_DEF);

@@ -3,6 +3,7 @@ package io.ferrite.server.log;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.Access;
+import io.ferrite.server.quota.ClientQuotaManager;
 import io.ferrite.server.network.ApiRegistry;
 import org.apache.kafka.common.acl.AclOperation;
 import io.ferrite.storage.PartitionKey;
@@ -47,8 +48,9 @@ public final class LogApis implements AutoCloseable {
      * {@code transactions} confirm a transactional batch's transaction.
      */
     public LogApis register(ApiRegistry apis, TopicRegistry topics, Store store, Clock clock, AdminExecutor admin,
-                            TransactionCoordinator transactions, int fetchMaxBytes) {
+                            TransactionCoordinator transactions, int fetchMaxBytes, ClientQuotaManager quotaManager) {
         LogAccess access = new LogAccess(topics);
+        LogQuotas quotas = new LogQuotas(quotaManager, clock);
         // Produce 0-2 advertised as Kafka does, for old librdkafka's feature checks; served from 3.
         apis.register(ApiKeys.PRODUCE, 0, 13, new ProduceHandler(topics, store, clock, fetches, transactions,
                 offLoop), access.produce())
@@ -65,7 +67,9 @@ public final class LogApis implements AutoCloseable {
                 .register(ApiKeys.DESCRIBE_PRODUCERS, 0, 0, new DescribeProducersHandler(topics, store),
                         access.describeProducers())
                 .register(ApiKeys.WRITE_TXN_MARKERS, 1, 2, new WriteTxnMarkersHandler(topics, store, clock, fetches),
-                        Access.cluster(AclOperation.CLUSTER_ACTION));
+                        Access.cluster(AclOperation.CLUSTER_ACTION))
+                .throttle(ApiKeys.PRODUCE, quotas.produce())
+                .throttle(ApiKeys.FETCH, quotas.fetch());
         return this;
     }
 

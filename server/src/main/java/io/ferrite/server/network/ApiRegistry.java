@@ -20,6 +20,8 @@ import org.apache.kafka.common.protocol.Errors;
 public final class ApiRegistry {
     private final ApiVersionsTable versions = new ApiVersionsTable();
     private final Map<ApiKeys, ApiHandler<ApiMessage>> handlers = new EnumMap<>(ApiKeys.class);
+    /** Each API's handler inside its access rule, quota counting included; filled before the server starts. */
+    private final Map<ApiKeys, ApiHandler<ApiMessage>> raw = new EnumMap<>(ApiKeys.class);
     /** APIs registered without an access rule: served to super users only while an authorizer is set. */
     private final java.util.Set<ApiKeys> unchecked = java.util.EnumSet.noneOf(ApiKeys.class);
     /** Set before the server starts; none until then (tests that build no broker). */
@@ -57,10 +59,12 @@ public final class ApiRegistry {
             throw new IllegalArgumentException(api + " versions " + min + " to " + max + " cannot be served");
         }
         versions.add(api, min, max);
+        raw.put(api, (context, request) -> handler.handle(context, asRequest(request)));
         handlers.put(api, (context, request) -> {
             Authorization a = authorization;
             Q typed = asRequest(request);
-            return a.enabled() ? access.handle(context, typed, a, handler) : handler.handle(context, typed);
+            ApiHandler<Q> inner = (c, q) -> raw.get(api).handle(c, q);
+            return a.enabled() ? access.handle(context, typed, a, inner) : inner.handle(context, typed);
         });
         return this;
     }
@@ -78,6 +82,20 @@ public final class ApiRegistry {
     /** The APIs registered without an access rule (the broker has none: its tests hold it to that). */
     public java.util.Set<ApiKeys> unchecked() {
         return java.util.Collections.unmodifiableSet(unchecked);
+    }
+
+    /**
+     * Counts {@code api}, registered already, against client quotas with {@code throttling}, applied inside its
+     * access rule (a refused request is not counted).
+     */
+    public <Q extends ApiMessage> ApiRegistry throttle(ApiKeys api, Throttling<Q> throttling) {
+        ApiHandler<ApiMessage> inner = raw.get(api);
+        if (inner == null) {
+            throw new IllegalArgumentException(api + " is not registered");
+        }
+        raw.put(api, (context, request) -> throttling.handle(context, asRequest(request),
+                (c, q) -> inner.handle(c, q)));
+        return this;
     }
 
     /** Serves {@code api} at every version kafka-clients offers as stable (Kafka's own range). */

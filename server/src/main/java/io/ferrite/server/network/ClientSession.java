@@ -130,11 +130,12 @@ final class ClientSession {
         return principal;
     }
 
-    RequestContext context(DecodedRequest request) {
+    /** {@code throttle}: stops reading this connection for so many milliseconds. */
+    RequestContext context(DecodedRequest request, java.util.function.LongConsumer throttle) {
         return new RequestContext(request.apiKey(), request.apiVersion(), request.correlationId(), request.clientId(),
                 request.clientHost(), listener(), security == null ? SecurityProtocol.PLAINTEXT
                 : security.listener().protocol(), client != null ? client : InetAddress.getLoopbackAddress(),
-                principal);
+                principal, throttle);
     }
 
     /** Whether the next frame is a bare SASL token (after SaslHandshake v0), not a request. */

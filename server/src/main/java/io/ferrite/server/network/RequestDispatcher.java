@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSession;
 import org.apache.kafka.common.errors.ApiException;
@@ -78,6 +79,9 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
 
     private final ArrayDeque<Pending> inOrder = new ArrayDeque<>();
     private boolean closing;
+    /** While a quota throttle holds the connection: when it ends, and the task that ends it. */
+    private long throttledUntilNanos;
+    private io.netty.util.concurrent.ScheduledFuture<?> unthrottle;
 
     RequestDispatcher(ApiRegistry apis, RequestBudget budget, ClientSession session, int maxRequestBytes) {
         this.apis = apis;
@@ -219,7 +223,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         CompletableFuture<? extends ApiMessage> response;
         try {
-            response = handler.handle(session.context(request), request.body());
+            response = handler.handle(session.context(request, ms -> throttle(ctx, ms)), request.body());
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
@@ -315,6 +319,31 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         if (inOrder.size() < MAX_IN_FLIGHT && !closing) {
             ReadGate.of(ctx.channel()).open(ReadGate.IN_FLIGHT);
         }
+    }
+
+    /**
+     * The client went over a quota and its answer says for how long to wait (KIP-219): until then the connection
+     * is not read, so a client that does not wait cannot go on past its quota. A longer throttle extends a
+     * shorter one.
+     */
+    private void throttle(ChannelHandlerContext ctx, long ms) {
+        if (!ctx.executor().inEventLoop()) {
+            ctx.executor().execute(() -> throttle(ctx, ms));
+            return;
+        }
+        long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ms);
+        if (ms <= 0 || closing || (unthrottle != null && until - throttledUntilNanos <= 0)) {
+            return;
+        }
+        throttledUntilNanos = until;
+        if (unthrottle != null) {
+            unthrottle.cancel(false);
+        }
+        ReadGate.of(ctx.channel()).close(ReadGate.THROTTLED);
+        unthrottle = ctx.executor().schedule(() -> {
+            unthrottle = null;
+            ReadGate.of(ctx.channel()).open(ReadGate.THROTTLED);
+        }, ms, TimeUnit.MILLISECONDS);
     }
 
     /** Answers pile up in the channel past its high-water mark: read nothing more until the client takes them. */

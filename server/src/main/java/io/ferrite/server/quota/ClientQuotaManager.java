@@ -1,0 +1,145 @@
+package io.ferrite.server.quota;
+
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.metrics.MetricConfig;
+import org.apache.kafka.common.metrics.Metrics;
+import org.apache.kafka.common.metrics.Quota;
+import org.apache.kafka.common.metrics.QuotaViolationException;
+import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.metrics.stats.Rate;
+import org.apache.kafka.common.quota.ClientQuotaEntity;
+import org.apache.kafka.common.security.auth.KafkaPrincipal;
+import org.apache.kafka.common.utils.Sanitizer;
+import org.apache.kafka.server.quota.QuotaUtils;
+
+/**
+ * Measures clients against their byte-rate quotas as Kafka's broker does: the quota that applies to a request is
+ * the most specific one set for its user and client id (KIP-55's order: user and client id, user and default
+ * client, user, default user and client id, default user and default client, default user, client id, default
+ * client), and every client under one quota shares one rate, measured by Kafka's metrics library over
+ * {@code quota.window.num} windows of {@code quota.window.size.seconds}. Going over returns how long the client
+ * must wait (Kafka's formula: how far over, as a share of the quota, times the measured span); a client with no
+ * quota is never throttled.
+ *
+ * <p>Called from the network threads; sensors are thread-safe and expire an hour after their last use.
+ */
+public final class ClientQuotaManager implements AutoCloseable {
+    /** Which rate a quota bounds: its key, and the name its sensors carry. */
+    public enum QuotaType {
+        PRODUCE("producer_byte_rate", "Produce"), FETCH("consumer_byte_rate", "Fetch");
+
+        final String key;
+        final String sensorPrefix;
+
+        QuotaType(String key, String sensorPrefix) {
+            this.key = key;
+            this.sensorPrefix = sensorPrefix;
+        }
+    }
+
+    private static final long SENSOR_EXPIRY_SECONDS = 3600;
+
+    private final ClientQuotas quotas;
+    private final Metrics metrics;
+    private final int samples;
+    private final int windowSeconds;
+
+    public ClientQuotaManager(ClientQuotas quotas, int samples, int windowSeconds) {
+        this.quotas = quotas;
+        this.samples = samples;
+        this.windowSeconds = windowSeconds;
+        this.metrics = new Metrics(new MetricConfig().samples(samples).timeWindow(windowSeconds, TimeUnit.SECONDS));
+    }
+
+    /** The quota and the entity it was set on, for a user and client id; null when none applies. */
+    record Applied(ClientQuotaEntity entity, double bound) {
+    }
+
+    Applied quotaFor(QuotaType type, KafkaPrincipal principal, String clientId) {
+        Map<ClientQuotaEntity, Map<String, Double>> all = quotas.all();
+        if (all.isEmpty()) {
+            return null;
+        }
+        String user = principal.getName();
+        String[][] order = {{user, clientId}, {user, null}, {user}, {null, clientId}, {null, null}, {null},
+                {"", clientId}, {"", null}};
+        for (String[] level : order) {
+            ClientQuotaEntity entity = entity(level);
+            Double bound = all.getOrDefault(entity, Map.of()).get(type.key);
+            if (bound != null) {
+                return new Applied(entity, bound);
+            }
+        }
+        return null;
+    }
+
+    /** A level of the order: [user] or [user, client]; a user of "" means the level has no user. */
+    private static ClientQuotaEntity entity(String[] level) {
+        java.util.HashMap<String, String> e = new java.util.HashMap<>();
+        if (!"".equals(level[0])) {
+            e.put(ClientQuotaEntity.USER, level[0]);
+        }
+        if (level.length > 1) {
+            e.put(ClientQuotaEntity.CLIENT_ID, level[1]);
+        }
+        return new ClientQuotaEntity(e);
+    }
+
+    /**
+     * Counts {@code bytes} against the quota of {@code principal} and {@code clientId} at {@code nowMs}; returns
+     * how long the client is to be throttled, 0 when within its quota or without one.
+     */
+    public long record(QuotaType type, KafkaPrincipal principal, String clientId, long bytes, long nowMs) {
+        Applied q = quotaFor(type, principal, clientId);
+        if (q == null) {
+            return 0;
+        }
+        try {
+            sensor(type, q).record(bytes, nowMs, true);
+            return 0;
+        } catch (QuotaViolationException e) {
+            return QuotaUtils.throttleTime(e, nowMs);
+        }
+    }
+
+    /** Takes back bytes counted but not sent (a fetch answered empty because it was throttled), as Kafka does. */
+    public void unrecord(QuotaType type, KafkaPrincipal principal, String clientId, long bytes, long nowMs) {
+        Applied q = quotaFor(type, principal, clientId);
+        if (q != null) {
+            sensor(type, q).record(-bytes, nowMs, false);
+        }
+    }
+
+    private Sensor sensor(QuotaType type, Applied q) {
+        // One sensor per entity and bound: a changed quota starts a fresh measure, as a reconfigured sensor would.
+        String name = type.sensorPrefix + "-" + entityName(q.entity()) + "-" + q.bound();
+        Sensor existing = metrics.getSensor(name);
+        if (existing != null) {
+            return existing;
+        }
+        synchronized (this) {
+            Sensor s = metrics.getSensor(name);
+            if (s != null) {
+                return s;
+            }
+            s = metrics.sensor(name, new MetricConfig().samples(samples).timeWindow(windowSeconds, TimeUnit.SECONDS)
+                    .quota(Quota.upperBound(q.bound())), SENSOR_EXPIRY_SECONDS);
+            s.add(metrics.metricName("byte-rate", type.sensorPrefix, "bytes per second against the client quota",
+                    Map.of("quota-entity", entityName(q.entity()))), new Rate());
+            return s;
+        }
+    }
+
+    private static String entityName(ClientQuotaEntity entity) {
+        StringBuilder out = new StringBuilder();
+        entity.entries().forEach((type, name) -> out.append(type).append('=')
+                .append(name == null ? "<default>" : Sanitizer.sanitize(name)).append(';'));
+        return out.toString();
+    }
+
+    @Override
+    public void close() {
+        metrics.close();
+    }
+}
