@@ -115,7 +115,11 @@ public final class BrokerBenchmark {
             new Variant("c1-only", Contender.FERRITE, Map.of(), List.of("-XX:TieredStopAtLevel=1"),
                     List.of("1", "4", "2", "5", "6")),
             // Java 17's ZGC: the generational one (-XX:+ZGenerational) needs Java 21.
-            new Variant("zgc", Contender.FERRITE, Map.of(), List.of("-XX:+UseZGC"), List.of("1", "5", "6")));
+            new Variant("zgc", Contender.FERRITE, Map.of(), List.of("-XX:+UseZGC"), List.of("1", "5", "6")),
+            // Kafka's StandardAuthorizer checking every request against 1,000 ACLs (the clients' own among them).
+            new Variant("acls-1000", Contender.FERRITE, Map.of("authorizer.class.name",
+                    "org.apache.kafka.metadata.authorizer.StandardAuthorizer", Contender.SEED_ACLS, "1000"),
+                    List.of(), List.of("1", "4", "2")));
 
     private final Path dataRoot;
     private final int rounds;

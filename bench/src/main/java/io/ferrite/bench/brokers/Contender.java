@@ -30,6 +30,8 @@ public record Contender(String label, boolean kafka, Map<String, String> overrid
             "-Djava.awt.headless=true");
 
     public static final Contender FERRITE = ferrite("ferrite", Map.of());
+    /** Not a broker key: how many ACLs to lay down in a Ferrite's data directory before it starts (AclSeed). */
+    static final String SEED_ACLS = "bench.seed.acls";
     /** Kafka's own default initial rebalance delay, which the test launcher turns off. */
     public static final Contender KAFKA = new Contender("kafka", true, Map.of("group.initial.rebalance.delay.ms", "3000"),
             List.of());
@@ -61,7 +63,12 @@ public record Contender(String label, boolean kafka, Map<String, String> overrid
         List<String> jvm = new ArrayList<>(ferriteJvmOptions(root));
         jvm.add("-XX:SharedArchiveFile=" + classArchive(root));
         jvm.addAll(extraJvm);
-        return FerriteProcess.start(name, root, dir.resolve("data"), overrides, jvm);
+        Map<String, String> broker = new java.util.LinkedHashMap<>(overrides);
+        String acls = broker.remove(SEED_ACLS);
+        if (acls != null) {
+            AclSeed.write(dir.resolve("data"), Integer.parseInt(acls));
+        }
+        return FerriteProcess.start(name, root, dir.resolve("data"), broker, jvm);
     }
 
     /**
