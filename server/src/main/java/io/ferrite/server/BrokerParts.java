@@ -86,10 +86,11 @@ final class BrokerParts implements AutoCloseable {
             ApiRegistry apis = new ApiRegistry().authorizeWith(authorization);
             txns = TxnApis.register(apis, config, store, topics, groups, clock, admin, logs::appended);
             ClientQuotas clientQuotas = ClientQuotas.load(dataDir);
-            quotaManager = new ClientQuotaManager(clientQuotas, config.quotaWindows(), config.quotaWindowSeconds());
+            quotaManager = new ClientQuotaManager(clientQuotas, config.quotaWindows(), config.quotaWindowSeconds(),
+                    config.mutationQuotaWindows(), config.mutationQuotaWindowSeconds());
             logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes(), quotaManager);
             AdminApis.register(apis, topics, identity, config, new BrokerEndpoints(config.listeners(), boundPort),
-                    dynamic, scram, authorization, clientQuotas, admin);
+                    dynamic, scram, authorization, clientQuotas, quotaManager, clock, admin);
             GroupApis.register(apis, groups, topics);
             SaslApis.register(apis);
             return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs, authorization,

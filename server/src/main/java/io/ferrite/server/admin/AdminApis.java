@@ -9,7 +9,9 @@ import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.ApiRegistry;
 import io.ferrite.server.network.Access;
+import io.ferrite.server.quota.ClientQuotaManager;
 import io.ferrite.server.quota.ClientQuotas;
+import java.time.Clock;
 import io.ferrite.server.security.Authorization;
 import io.ferrite.server.security.ScramCredentials;
 import org.apache.kafka.common.acl.AclOperation;
@@ -26,7 +28,9 @@ public final class AdminApis {
     /** Registers them at their versions; clients reach this broker at {@code endpoints}. */
     public static void register(ApiRegistry apis, TopicRegistry topics, ClusterIdentity identity, BrokerConfig config,
                                 BrokerEndpoints endpoints, DynamicBrokerConfigs dynamic, ScramCredentials scram,
-                                Authorization authorization, ClientQuotas quotas, AdminExecutor admin) {
+                                Authorization authorization, ClientQuotas quotas, ClientQuotaManager quotaManager,
+                                Clock clock, AdminExecutor admin) {
+        AdminQuotas mutations = new AdminQuotas(quotaManager, topics, config.numPartitions(), clock);
         ClientQuotaHandlers quotaHandlers = new ClientQuotaHandlers(quotas);
         UserScramCredentialsHandlers scramHandlers = new UserScramCredentialsHandlers(scram);
         AclHandlers acls = new AclHandlers(authorization);
@@ -64,6 +68,9 @@ public final class AdminApis {
                         Access.cluster(AclOperation.ALTER_CONFIGS))
                 .register(ApiKeys.DESCRIBE_ACLS, acls.describe(), Access.cluster(AclOperation.DESCRIBE))
                 .register(ApiKeys.CREATE_ACLS, admin.offload(acls.create()), Access.cluster(AclOperation.ALTER))
-                .register(ApiKeys.DELETE_ACLS, admin.offload(acls.delete()), Access.cluster(AclOperation.ALTER));
+                .register(ApiKeys.DELETE_ACLS, admin.offload(acls.delete()), Access.cluster(AclOperation.ALTER))
+                .throttle(ApiKeys.CREATE_TOPICS, mutations.createTopics())
+                .throttle(ApiKeys.CREATE_PARTITIONS, mutations.createPartitions())
+                .throttle(ApiKeys.DELETE_TOPICS, mutations.deleteTopics());
     }
 }

@@ -98,7 +98,9 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
     /** How client quotas are measured: Kafka's own definitions of the keys. */
     static final ConfigDef QUOTAS = new ConfigDef()
             .define(QuotaConfig.CONFIG_DEF.configKeys().get(QuotaConfig.NUM_QUOTA_SAMPLES_CONFIG))
-            .define(QuotaConfig.CONFIG_DEF.configKeys().get(QuotaConfig.QUOTA_WINDOW_SIZE_SECONDS_CONFIG));
+            .define(QuotaConfig.CONFIG_DEF.configKeys().get(QuotaConfig.QUOTA_WINDOW_SIZE_SECONDS_CONFIG))
+            .define(QuotaConfig.CONFIG_DEF.configKeys().get(QuotaConfig.NUM_CONTROLLER_QUOTA_SAMPLES_CONFIG))
+            .define(QuotaConfig.CONFIG_DEF.configKeys().get(QuotaConfig.CONTROLLER_QUOTA_WINDOW_SIZE_SECONDS_CONFIG));
 
     public static final ConfigDef CONFIG_DEF = merge(OWN, QUOTAS, SecurityConfigs.CONFIG_DEF, StoreConfigs.CONFIG_DEF, GroupConfig.CONFIG_DEF,
             ConsumerGroupConfig.CONFIG_DEF, TransactionConfig.CONFIG_DEF);
@@ -191,6 +193,16 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
     /** {@code quota.window.size.seconds}. */
     public int quotaWindowSeconds() {
         return (Integer) values.get(QuotaConfig.QUOTA_WINDOW_SIZE_SECONDS_CONFIG);
+    }
+
+    /** {@code controller.quota.window.num}: the partition-mutation bucket's windows. */
+    public int mutationQuotaWindows() {
+        return (Integer) values.get(QuotaConfig.NUM_CONTROLLER_QUOTA_SAMPLES_CONFIG);
+    }
+
+    /** {@code controller.quota.window.size.seconds}. */
+    public int mutationQuotaWindowSeconds() {
+        return (Integer) values.get(QuotaConfig.CONTROLLER_QUOTA_WINDOW_SIZE_SECONDS_CONFIG);
     }
 
     public int fetchMaxBytes() {

@@ -7,7 +7,10 @@ import org.apache.kafka.common.metrics.Metrics;
 import org.apache.kafka.common.metrics.Quota;
 import org.apache.kafka.common.metrics.QuotaViolationException;
 import org.apache.kafka.common.metrics.Sensor;
+import org.apache.kafka.common.errors.ThrottlingQuotaExceededException;
 import org.apache.kafka.common.metrics.stats.Rate;
+import org.apache.kafka.common.metrics.stats.TokenBucket;
+import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.security.auth.KafkaPrincipal;
 import org.apache.kafka.common.utils.Sanitizer;
@@ -22,12 +25,18 @@ import org.apache.kafka.server.quota.QuotaUtils;
  * must wait (Kafka's formula: how far over, as a share of the quota, times the measured span); a client with no
  * quota is never throttled.
  *
- * <p>Called from the network threads; sensors are thread-safe and expire an hour after their last use.
+ * <p>Partition mutations (CreateTopics, CreatePartitions, DeleteTopics) count against
+ * {@code controller_mutation_rate} in a token bucket, as Kafka's controller counts them (KIP-599).
+ *
+ * <p>Called from the network and admin threads; sensors are thread-safe and expire an hour after their last
+ * use.
  */
 public final class ClientQuotaManager implements AutoCloseable {
     /** Which rate a quota bounds: its key, and the name its sensors carry. */
     public enum QuotaType {
-        PRODUCE("producer_byte_rate", "Produce"), FETCH("consumer_byte_rate", "Fetch");
+        PRODUCE("producer_byte_rate", "Produce"), FETCH("consumer_byte_rate", "Fetch"),
+        /** Partitions created or deleted (KIP-599), a token bucket rather than a rate. */
+        CONTROLLER_MUTATION("controller_mutation_rate", "ControllerMutation");
 
         final String key;
         final String sensorPrefix;
@@ -45,10 +54,20 @@ public final class ClientQuotaManager implements AutoCloseable {
     private final int samples;
     private final int windowSeconds;
 
-    public ClientQuotaManager(ClientQuotas quotas, int samples, int windowSeconds) {
+    private final int mutationSamples;
+    private final int mutationWindowSeconds;
+
+    /**
+     * {@code samples} windows of {@code windowSeconds} measure byte rates; {@code mutationSamples} of
+     * {@code mutationWindowSeconds} size the mutation token bucket ({@code controller.quota.window.*}).
+     */
+    public ClientQuotaManager(ClientQuotas quotas, int samples, int windowSeconds, int mutationSamples,
+                              int mutationWindowSeconds) {
         this.quotas = quotas;
         this.samples = samples;
         this.windowSeconds = windowSeconds;
+        this.mutationSamples = mutationSamples;
+        this.mutationWindowSeconds = mutationWindowSeconds;
         this.metrics = new Metrics(new MetricConfig().samples(samples).timeWindow(windowSeconds, TimeUnit.SECONDS));
     }
 
@@ -103,6 +122,37 @@ public final class ClientQuotaManager implements AutoCloseable {
         }
     }
 
+    /**
+     * Counts {@code partitions} created or deleted against the client's {@code controller_mutation_rate}, as
+     * Kafka's controller does: {@code strict} (newer request versions), a mutation while the client's bucket is
+     * empty is refused with ThrottlingQuotaExceededException (carrying the throttle time); otherwise it is
+     * counted even if it empties the bucket, and the time to wait is returned (0 within the quota or without one).
+     */
+    public long mutate(KafkaPrincipal principal, String clientId, double partitions, boolean strict, long nowMs) {
+        Applied q = quotaFor(QuotaType.CONTROLLER_MUTATION, principal, clientId);
+        if (q == null) {
+            return 0;
+        }
+        Sensor sensor = sensor(QuotaType.CONTROLLER_MUTATION, q);
+        synchronized (sensor) {
+            try {
+                if (strict) {
+                    sensor.checkQuotas(nowMs);
+                }
+                sensor.record(partitions, nowMs, !strict);
+                return 0;
+            } catch (QuotaViolationException e) {
+                // Kafka's formula for a token bucket: how deep in debt, at the quota's rate.
+                long throttle = Math.round(-e.value() / e.bound() * 1000);
+                if (strict) {
+                    throw new ThrottlingQuotaExceededException((int) Math.min(Integer.MAX_VALUE, throttle),
+                            Errors.THROTTLING_QUOTA_EXCEEDED.message());
+                }
+                return throttle;
+            }
+        }
+    }
+
     /** Takes back bytes counted but not sent (a fetch answered empty because it was throttled), as Kafka does. */
     public void unrecord(QuotaType type, KafkaPrincipal principal, String clientId, long bytes, long nowMs) {
         Applied q = quotaFor(type, principal, clientId);
@@ -123,10 +173,14 @@ public final class ClientQuotaManager implements AutoCloseable {
             if (s != null) {
                 return s;
             }
-            s = metrics.sensor(name, new MetricConfig().samples(samples).timeWindow(windowSeconds, TimeUnit.SECONDS)
+            boolean mutation = type == QuotaType.CONTROLLER_MUTATION;
+            s = metrics.sensor(name, new MetricConfig().samples(mutation ? mutationSamples : samples)
+                    .timeWindow(mutation ? mutationWindowSeconds : windowSeconds, TimeUnit.SECONDS)
                     .quota(Quota.upperBound(q.bound())), SENSOR_EXPIRY_SECONDS);
-            s.add(metrics.metricName("byte-rate", type.sensorPrefix, "bytes per second against the client quota",
-                    Map.of("quota-entity", entityName(q.entity()))), new Rate());
+            s.add(metrics.metricName(mutation ? "tokens" : "byte-rate", type.sensorPrefix,
+                    mutation ? "partition mutations left in the client's bucket" : "bytes per second against the "
+                            + "client quota", Map.of("quota-entity", entityName(q.entity()))),
+                    mutation ? new TokenBucket() : new Rate());
             return s;
         }
     }

@@ -12,10 +12,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.CreateTopicsOptions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -24,6 +26,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ThrottlingQuotaExceededException;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -33,9 +36,9 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Byte-rate quotas with stock clients: a producer and a consumer over theirs are held to within 10% of it (told
+ * Quotas with stock clients: a producer and a consumer over their byte rates are held to within 10% of them (told
  * how long to wait, and not read until then), while a client without a quota on the same broker goes on at its
- * own pace.
+ * own pace; topic creations over a partition-mutation quota are refused.
  */
 @Timeout(120)
 class QuotaEnforcementTest {
@@ -145,6 +148,37 @@ class QuotaEnforcementTest {
                         "a consumer held to its quota: " + (long) rate + " B/s against " + QUOTA);
                 assertTrue(metric(consumer.metrics(), "fetch-throttle-time-max") > 0, "told to wait");
             }
+        }
+    }
+
+    /**
+     * KIP-599: with controller_mutation_rate, topic creations go on while the client's bucket has tokens (one may
+     * take it into debt), then are refused with THROTTLING_QUOTA_EXCEEDED and a throttle time; another client
+     * is not affected.
+     */
+    @Test
+    void partitionMutationsOverTheQuotaAreRefused() throws Exception {
+        try (Broker broker = Broker.start(BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
+                "log.dirs", dir.resolve("data").toString())), Clock.systemUTC());
+             Admin limited = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:" + broker.port(),
+                     "client.id", "limited"));
+             Admin other = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:" + broker.port(),
+                     "client.id", "other"))) {
+            other.alterClientQuotas(List.of(new ClientQuotaAlteration(new ClientQuotaEntity(Map.of(
+                    ClientQuotaEntity.CLIENT_ID, "limited")), List.of(new ClientQuotaAlteration.Op(
+                    "controller_mutation_rate", 1.0))))).all().get(20, TimeUnit.SECONDS);
+            // A bucket of 1 partition a second over Kafka's 11 windows: 11 tokens to start with.
+            CreateTopicsOptions noRetry = new CreateTopicsOptions().retryOnQuotaViolation(false);
+            limited.createTopics(List.of(new NewTopic("m1", 8, (short) 1)), noRetry).all().get(20, TimeUnit.SECONDS);
+            limited.createTopics(List.of(new NewTopic("m2", 8, (short) 1)), noRetry).all().get(20, TimeUnit.SECONDS);
+            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+                    java.util.concurrent.ExecutionException.class, () -> limited.createTopics(List.of(
+                            new NewTopic("m3", 8, (short) 1)), noRetry).all().get(20, TimeUnit.SECONDS));
+            org.junit.jupiter.api.Assertions.assertInstanceOf(ThrottlingQuotaExceededException.class, e.getCause());
+            assertTrue(((ThrottlingQuotaExceededException) e.getCause()).throttleTimeMs() > 0);
+            assertEquals(Set.of("m1", "m2"), other.listTopics().names().get(20, TimeUnit.SECONDS), "m3 not made");
+            other.createTopics(List.of(new NewTopic("o1", 8, (short) 1), new NewTopic("o2", 8, (short) 1)))
+                    .all().get(20, TimeUnit.SECONDS);
         }
     }
 }
