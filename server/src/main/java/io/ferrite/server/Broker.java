@@ -65,7 +65,8 @@ public final class Broker implements AutoCloseable {
             throw e;
         }
         try {
-            server[0] = new KafkaServer(config, listeners, parts.apis, clock).start();
+            server[0] = new KafkaServer(config, listeners, parts.apis, clock, parts.quotaManager::recordConnection)
+                    .start();
         } catch (Exception e) { // includes a BindException Netty rethrows undeclared
             parts.close();
             listeners.forEach(ListenerSecurity::close);

@@ -41,7 +41,7 @@ final class BrokerParts implements AutoCloseable {
     private final LogApis logs;
 
     private final Authorization authorization;
-    private final ClientQuotaManager quotaManager;
+    final ClientQuotaManager quotaManager;
 
     private BrokerParts(Store store, TopicRegistry topics, ClusterIdentity identity, ApiRegistry apis,
                         AdminExecutor admin, GroupCoordinator groups, TxnApis txns, LogApis logs,

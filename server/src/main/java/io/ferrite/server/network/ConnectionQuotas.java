@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongBiFunction;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -26,7 +27,9 @@ import org.apache.logging.log4j.Logger;
  *       at once, as Kafka closes it;</li>
  *   <li>{@code max.connections}: at the limit, accepting stops (connections wait in the listen backlog, as
  *       with Kafka's acceptor) until one closes;</li>
- *   <li>{@code max.connection.creation.rate}: past the rate, accepting pauses for as long as the rate asks.</li>
+ *   <li>{@code max.connection.creation.rate}: past the rate, accepting pauses for as long as the rate asks;</li>
+ *   <li>an IP address's {@code connection_creation_rate} quota (KIP-612): a connection past it is held for the
+ *       throttle time, then closed unread, and not counted.</li>
  * </ul>
  * Counting happens on the acceptor thread, which every listener shares; connections closing on network threads
  * hand their decrement back to it, so no count is ever read half updated. The limits count connections over
@@ -48,9 +51,13 @@ final class ConnectionQuotas extends ChannelInboundHandlerAdapter {
     private int inWindow;
     private long pausedUntil;
 
-    ConnectionQuotas(ConnectionLimits limits, Clock clock) {
+    /** Per-IP connection rate quotas: how long to hold a new connection from an address before closing it. */
+    private final ToLongBiFunction<InetAddress, Long> ipThrottle;
+
+    ConnectionQuotas(ConnectionLimits limits, Clock clock, ToLongBiFunction<InetAddress, Long> ipThrottle) {
         this.limits = limits;
         this.clock = clock;
+        this.ipThrottle = ipThrottle;
         this.overrides = resolve(limits.perIpOverrides());
     }
 
@@ -92,6 +99,13 @@ final class ConnectionQuotas extends ChannelInboundHandlerAdapter {
             LOG.warn("closing connection from {}: it has {} connections, the most max.connections.per.ip allows",
                     child.remoteAddress(), fromIp.get());
             child.unsafe().closeForcibly(); // not registered with any thread yet
+            return;
+        }
+        long throttle = ip == null ? 0 : ipThrottle.applyAsLong(ip, clock.millis());
+        if (throttle > 0) { // held, then closed unread, so the client does not come straight back (Kafka's way)
+            LOG.debug("closing connection from {} in {} ms: over its connection_creation_rate", child.remoteAddress(),
+                    throttle);
+            ctx.channel().eventLoop().schedule(() -> child.unsafe().closeForcibly(), throttle, TimeUnit.MILLISECONDS);
             return;
         }
         fromIp.incrementAndGet();

@@ -45,6 +45,7 @@ public final class KafkaServer implements AutoCloseable {
     private final List<ListenerSecurity> listeners;
     private final ApiRegistry apis;
     private final Clock clock;
+    private final java.util.function.ToLongBiFunction<java.net.InetAddress, Long> ipThrottle;
     private ConnectionQuotas quotas;
     private RequestBudget budget;
     private EventLoopGroup acceptor;
@@ -54,10 +55,17 @@ public final class KafkaServer implements AutoCloseable {
 
     /** {@code listeners}: one per configured listener, made (and closed) by the caller. */
     public KafkaServer(BrokerConfig config, List<ListenerSecurity> listeners, ApiRegistry apis, Clock clock) {
+        this(config, listeners, apis, clock, (ip, now) -> 0L);
+    }
+
+    /** {@code ipThrottle}: how long to hold a new connection from an address over its connection rate quota. */
+    public KafkaServer(BrokerConfig config, List<ListenerSecurity> listeners, ApiRegistry apis, Clock clock,
+                       java.util.function.ToLongBiFunction<java.net.InetAddress, Long> ipThrottle) {
         this.config = config;
         this.listeners = List.copyOf(listeners);
         this.apis = apis;
         this.clock = clock;
+        this.ipThrottle = ipThrottle;
     }
 
     /** Binds and starts accepting. */
@@ -65,7 +73,7 @@ public final class KafkaServer implements AutoCloseable {
         acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("ferrite-acceptor"));
         workers = new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("ferrite-network"));
         ConnectionLimits limits = config.connectionLimits();
-        quotas = new ConnectionQuotas(limits, clock);
+        quotas = new ConnectionQuotas(limits, clock, ipThrottle);
         budget = new RequestBudget(limits.queuedMaxRequestBytes());
         try {
             for (ListenerSecurity security : listeners) {

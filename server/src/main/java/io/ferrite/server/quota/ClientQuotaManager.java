@@ -25,7 +25,8 @@ import org.apache.kafka.server.quota.QuotaUtils;
  * must wait (Kafka's formula: how far over, as a share of the quota, times the measured span); a client with no
  * quota is never throttled.
  *
- * <p>Partition mutations (CreateTopics, CreatePartitions, DeleteTopics) count against
+ * <p>New connections count against their IP address's {@code connection_creation_rate} (KIP-612).
+ * Partition mutations (CreateTopics, CreatePartitions, DeleteTopics) count against
  * {@code controller_mutation_rate} in a token bucket, as Kafka's controller counts them (KIP-599).
  *
  * <p>Called from the network and admin threads; sensors are thread-safe and expire an hour after their last
@@ -36,7 +37,9 @@ public final class ClientQuotaManager implements AutoCloseable {
     public enum QuotaType {
         PRODUCE("producer_byte_rate", "Produce"), FETCH("consumer_byte_rate", "Fetch"),
         /** Partitions created or deleted (KIP-599), a token bucket rather than a rate. */
-        CONTROLLER_MUTATION("controller_mutation_rate", "ControllerMutation");
+        CONTROLLER_MUTATION("controller_mutation_rate", "ControllerMutation"),
+        /** Connections accepted from one IP address (KIP-612). */
+        CONNECTION("connection_creation_rate", "ConnectionCreationRate");
 
         final String key;
         final String sensorPrefix;
@@ -153,6 +156,63 @@ public final class ClientQuotaManager implements AutoCloseable {
         }
     }
 
+    /** The per-IP quotas of one quota set, by resolved address (names are resolved once per set, as Kafka does). */
+    private record IpQuotas(Map<ClientQuotaEntity, Map<String, Double>> of, Map<java.net.InetAddress, ClientQuotaEntity>
+            byAddress, ClientQuotaEntity fallback) {
+    }
+
+    private volatile IpQuotas ipQuotas = new IpQuotas(Map.of(), Map.of(), null);
+
+    /**
+     * Counts a new connection from {@code ip} against its {@code connection_creation_rate} (the address's own,
+     * else the default IP quota); returns how long to hold the connection before closing it when that would go
+     * over (the connection is then not counted, as in Kafka), 0 to accept it.
+     */
+    public long recordConnection(java.net.InetAddress ip, long nowMs) {
+        IpQuotas ips = ipQuotas(quotas.all());
+        ClientQuotaEntity entity = ips.byAddress().getOrDefault(ip, ips.fallback());
+        Double bound = entity == null ? null : ips.of().getOrDefault(entity, Map.of()).get(QuotaType.CONNECTION.key);
+        if (bound == null) {
+            return 0;
+        }
+        Sensor sensor = sensor(QuotaType.CONNECTION, new Applied(new ClientQuotaEntity(Map.of(ClientQuotaEntity.IP,
+                ip.getHostAddress())), bound));
+        try {
+            sensor.record(1, nowMs, true);
+            return 0;
+        } catch (QuotaViolationException e) {
+            sensor.record(-1, nowMs, false);
+            return Math.max(1, QuotaUtils.throttleTime(e, nowMs));
+        }
+    }
+
+    private IpQuotas ipQuotas(Map<ClientQuotaEntity, Map<String, Double>> all) {
+        IpQuotas cached = ipQuotas;
+        if (cached.of() == all) {
+            return cached;
+        }
+        Map<java.net.InetAddress, ClientQuotaEntity> byAddress = new java.util.HashMap<>();
+        ClientQuotaEntity fallback = null;
+        for (ClientQuotaEntity e : all.keySet()) {
+            if (!e.entries().containsKey(ClientQuotaEntity.IP)) {
+                continue;
+            }
+            String name = e.entries().get(ClientQuotaEntity.IP);
+            if (name == null) {
+                fallback = e;
+                continue;
+            }
+            try {
+                byAddress.put(java.net.InetAddress.getByName(name), e);
+            } catch (java.net.UnknownHostException unresolved) {
+                // checked when set; a name that stopped resolving quotas no address
+            }
+        }
+        IpQuotas fresh = new IpQuotas(all, byAddress, fallback);
+        ipQuotas = fresh;
+        return fresh;
+    }
+
     /** Takes back bytes counted but not sent (a fetch answered empty because it was throttled), as Kafka does. */
     public void unrecord(QuotaType type, KafkaPrincipal principal, String clientId, long bytes, long nowMs) {
         Applied q = quotaFor(type, principal, clientId);
@@ -178,8 +238,8 @@ public final class ClientQuotaManager implements AutoCloseable {
                     .timeWindow(mutation ? mutationWindowSeconds : windowSeconds, TimeUnit.SECONDS)
                     .quota(Quota.upperBound(q.bound())), SENSOR_EXPIRY_SECONDS);
             s.add(metrics.metricName(mutation ? "tokens" : "byte-rate", type.sensorPrefix,
-                    mutation ? "partition mutations left in the client's bucket" : "bytes per second against the "
-                            + "client quota", Map.of("quota-entity", entityName(q.entity()))),
+                    mutation ? "partition mutations left in the client's bucket" : "per second against the client "
+                            + "quota", Map.of("quota-entity", entityName(q.entity()))),
                     mutation ? new TokenBucket() : new Rate());
             return s;
         }

@@ -181,4 +181,43 @@ class QuotaEnforcementTest {
                     .all().get(20, TimeUnit.SECONDS);
         }
     }
+
+    /** KIP-612: connections from an address over its connection_creation_rate are held, then closed unanswered. */
+    @Test
+    void connectionsOverAnAddressRateAreClosed() throws Exception {
+        try (Broker broker = Broker.start(BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
+                "log.dirs", dir.resolve("data").toString(), "quota.window.num", "2")), Clock.systemUTC());
+             Admin admin = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:" + broker.port()))) {
+            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(new ClientQuotaEntity(Map.of(
+                    ClientQuotaEntity.IP, "127.0.0.1")), List.of(new ClientQuotaAlteration.Op(
+                    "connection_creation_rate", 2.0))))).all().get(20, TimeUnit.SECONDS);
+            int answered = 0;
+            int closed = 0;
+            for (int i = 0; i < 8; i++) {
+                try (java.net.Socket s = io.ferrite.server.Wire.connect(broker.port())) {
+                    s.setSoTimeout(15_000);
+                    s.getOutputStream().write(io.ferrite.server.Wire.frame(org.apache.kafka.common.protocol.ApiKeys
+                            .API_VERSIONS, (short) 3, 1, new org.apache.kafka.common.message.ApiVersionsRequestData()));
+                    try {
+                        io.ferrite.server.Wire.readFrame(s);
+                        answered++;
+                    } catch (java.io.IOException gone) {
+                        closed++;
+                    }
+                }
+            }
+            assertTrue(answered >= 1 && closed >= 4, answered + " answered, " + closed + " closed");
+            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(new ClientQuotaEntity(Map.of(
+                    ClientQuotaEntity.IP, "127.0.0.1")), List.of(new ClientQuotaAlteration.Op(
+                    "connection_creation_rate", null))))).all().get(20, TimeUnit.SECONDS);
+            for (int i = 0; i < 8; i++) {
+                try (java.net.Socket s = io.ferrite.server.Wire.connect(broker.port())) {
+                    s.setSoTimeout(15_000);
+                    s.getOutputStream().write(io.ferrite.server.Wire.frame(org.apache.kafka.common.protocol.ApiKeys
+                            .API_VERSIONS, (short) 3, 1, new org.apache.kafka.common.message.ApiVersionsRequestData()));
+                    io.ferrite.server.Wire.readFrame(s); // no quota: every one answered
+                }
+            }
+        }
+    }
 }
