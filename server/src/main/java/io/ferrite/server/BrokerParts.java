@@ -88,6 +88,9 @@ final class BrokerParts implements AutoCloseable {
             ClientQuotas clientQuotas = ClientQuotas.load(dataDir);
             quotaManager = new ClientQuotaManager(clientQuotas, config.quotaWindows(), config.quotaWindowSeconds(),
                     config.mutationQuotaWindows(), config.mutationQuotaWindowSeconds());
+            ClientQuotaManager requestQuotas = quotaManager;
+            apis.requestQuotaWith((context, nanos) -> requestQuotas.recordRequestTime(context.principal(),
+                    context.clientId(), nanos, clock.millis()));
             logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes(), quotaManager);
             AdminApis.register(apis, topics, identity, config, new BrokerEndpoints(config.listeners(), boundPort),
                     dynamic, scram, authorization, clientQuotas, quotaManager, clock, admin);

@@ -26,6 +26,14 @@ public final class ApiRegistry {
     private final java.util.Set<ApiKeys> unchecked = java.util.EnumSet.noneOf(ApiKeys.class);
     /** Set before the server starts; none until then (tests that build no broker). */
     private volatile Authorization authorization = Authorization.none();
+    /** Counts a request's thread time against its client's request quota; returns the throttle ms. */
+    private volatile RequestTimeQuota requestQuota = (context, nanos) -> 0;
+
+    /** How the time a request took the broker's threads is counted against client quotas. */
+    @FunctionalInterface
+    public interface RequestTimeQuota {
+        long record(RequestContext context, long nanos);
+    }
 
     public ApiRegistry() {
         register(ApiKeys.API_VERSIONS, 0, 4, (RequestContext context, ApiVersionsRequestData request) ->
@@ -41,6 +49,12 @@ public final class ApiRegistry {
 
     public Authorization authorization() {
         return authorization;
+    }
+
+    /** Counts every request but the SASL exchange and ApiVersions against {@code quota} (once, before start). */
+    public ApiRegistry requestQuotaWith(RequestTimeQuota quota) {
+        this.requestQuota = quota;
+        return this;
     }
 
     /**
@@ -60,11 +74,27 @@ public final class ApiRegistry {
         }
         versions.add(api, min, max);
         raw.put(api, (context, request) -> handler.handle(context, asRequest(request)));
+        boolean exempt = api == ApiKeys.API_VERSIONS || api == ApiKeys.SASL_HANDSHAKE
+                || api == ApiKeys.SASL_AUTHENTICATE;
         handlers.put(api, (context, request) -> {
             Authorization a = authorization;
             Q typed = asRequest(request);
             ApiHandler<Q> inner = (c, q) -> raw.get(api).handle(c, q);
-            return a.enabled() ? access.handle(context, typed, a, inner) : inner.handle(context, typed);
+            long start = System.nanoTime();
+            CompletableFuture<? extends ApiMessage> response = a.enabled() ? access.handle(context, typed, a, inner)
+                    : inner.handle(context, typed);
+            // The time this thread spent on the request, as Kafka counts its request-handler time; waiting (a fetch
+            // for data) is not counted.
+            long spent = System.nanoTime() - start;
+            if (exempt) {
+                return response;
+            }
+            long throttle = requestQuota.record(context, spent);
+            if (throttle <= 0) {
+                return response;
+            }
+            context.throttle().accept(throttle);
+            return response.thenApply(r -> ThrottleTimes.atLeast(r, throttle));
         });
         return this;
     }

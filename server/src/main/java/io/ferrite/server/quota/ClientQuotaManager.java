@@ -25,7 +25,8 @@ import org.apache.kafka.server.quota.QuotaUtils;
  * must wait (Kafka's formula: how far over, as a share of the quota, times the measured span); a client with no
  * quota is never throttled.
  *
- * <p>New connections count against their IP address's {@code connection_creation_rate} (KIP-612).
+ * <p>New connections count against their IP address's {@code connection_creation_rate} (KIP-612), the time a
+ * network thread spends on a request against {@code request_percentage} (KIP-124).
  * Partition mutations (CreateTopics, CreatePartitions, DeleteTopics) count against
  * {@code controller_mutation_rate} in a token bucket, as Kafka's controller counts them (KIP-599).
  *
@@ -39,7 +40,9 @@ public final class ClientQuotaManager implements AutoCloseable {
         /** Partitions created or deleted (KIP-599), a token bucket rather than a rate. */
         CONTROLLER_MUTATION("controller_mutation_rate", "ControllerMutation"),
         /** Connections accepted from one IP address (KIP-612). */
-        CONNECTION("connection_creation_rate", "ConnectionCreationRate");
+        CONNECTION("connection_creation_rate", "ConnectionCreationRate"),
+        /** Time the broker's threads spent on a client's requests, as a percentage of one thread (KIP-124). */
+        REQUEST("request_percentage", "Request");
 
         final String key;
         final String sensorPrefix;
@@ -211,6 +214,24 @@ public final class ClientQuotaManager implements AutoCloseable {
         IpQuotas fresh = new IpQuotas(all, byAddress, fallback);
         ipQuotas = fresh;
         return fresh;
+    }
+
+    /**
+     * Counts {@code nanos} of a broker thread's time spent on a request against the client's
+     * {@code request_percentage} (a percentage of one thread, as Kafka measures it); returns how long the client
+     * is to wait, at most one window, as Kafka bounds it; 0 within its quota or without one.
+     */
+    public long recordRequestTime(KafkaPrincipal principal, String clientId, long nanos, long nowMs) {
+        Applied q = quotaFor(QuotaType.REQUEST, principal, clientId);
+        if (q == null) {
+            return 0;
+        }
+        try {
+            sensor(QuotaType.REQUEST, q).record(nanos * 100.0 / TimeUnit.SECONDS.toNanos(1), nowMs, true);
+            return 0;
+        } catch (QuotaViolationException e) {
+            return QuotaUtils.boundedThrottleTime(e, TimeUnit.SECONDS.toMillis(windowSeconds), nowMs);
+        }
     }
 
     /** Takes back bytes counted but not sent (a fetch answered empty because it was throttled), as Kafka does. */

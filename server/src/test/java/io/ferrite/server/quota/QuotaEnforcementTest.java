@@ -1,6 +1,8 @@
 package io.ferrite.server.quota;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferrite.server.Broker;
@@ -14,6 +16,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -25,7 +28,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.Metric;
 import org.apache.kafka.common.MetricName;
+import io.ferrite.server.Wire;
+import java.io.IOException;
+import java.net.Socket;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.ApiVersionsRequestData;
+import org.apache.kafka.common.message.MetadataRequestData;
+import org.apache.kafka.common.message.MetadataResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.errors.ThrottlingQuotaExceededException;
 import org.apache.kafka.common.quota.ClientQuotaAlteration;
 import org.apache.kafka.common.quota.ClientQuotaEntity;
@@ -89,6 +99,39 @@ class QuotaEnforcementTest {
         }
         synchronized (bytes) {
             return bytes[0] / ((System.nanoTime() - measuredFrom) / 1e9);
+        }
+    }
+
+    private Broker start(String... extra) throws Exception {
+        Map<String, String> props = new java.util.HashMap<>(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
+                "log.dirs", dir.resolve("data").toString()));
+        for (int i = 0; i < extra.length; i += 2) {
+            props.put(extra[i], extra[i + 1]);
+        }
+        return Broker.start(BrokerConfig.fromProperties(props), Clock.systemUTC());
+    }
+
+    private static Admin admin(Broker broker, String clientId) {
+        return Admin.create(Map.of("bootstrap.servers", "127.0.0.1:" + broker.port(), "client.id", clientId));
+    }
+
+    /** Sets (or, with null, removes) one quota of one entity. */
+    private static void quota(Admin admin, String type, String name, String key, Double value) throws Exception {
+        admin.alterClientQuotas(List.of(new ClientQuotaAlteration(new ClientQuotaEntity(Map.of(type, name)),
+                List.of(new ClientQuotaAlteration.Op(key, value))))).all().get(20, TimeUnit.SECONDS);
+    }
+
+    /** Sends ApiVersions on a new connection; whether it was answered (false: closed unanswered). */
+    private static boolean answered(Broker broker) throws Exception {
+        try (Socket s = Wire.connect(broker.port())) {
+            s.setSoTimeout(15_000);
+            s.getOutputStream().write(Wire.frame(ApiKeys.API_VERSIONS, (short) 3, 1, new ApiVersionsRequestData()));
+            try {
+                Wire.readFrame(s);
+                return true;
+            } catch (IOException gone) {
+                return false;
+            }
         }
     }
 
@@ -158,23 +201,15 @@ class QuotaEnforcementTest {
      */
     @Test
     void partitionMutationsOverTheQuotaAreRefused() throws Exception {
-        try (Broker broker = Broker.start(BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
-                "log.dirs", dir.resolve("data").toString())), Clock.systemUTC());
-             Admin limited = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:" + broker.port(),
-                     "client.id", "limited"));
-             Admin other = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:" + broker.port(),
-                     "client.id", "other"))) {
-            other.alterClientQuotas(List.of(new ClientQuotaAlteration(new ClientQuotaEntity(Map.of(
-                    ClientQuotaEntity.CLIENT_ID, "limited")), List.of(new ClientQuotaAlteration.Op(
-                    "controller_mutation_rate", 1.0))))).all().get(20, TimeUnit.SECONDS);
+        try (Broker broker = start(); Admin limited = admin(broker, "limited"); Admin other = admin(broker, "other")) {
+            quota(other, ClientQuotaEntity.CLIENT_ID, "limited", "controller_mutation_rate", 1.0);
             // A bucket of 1 partition a second over Kafka's 11 windows: 11 tokens to start with.
             CreateTopicsOptions noRetry = new CreateTopicsOptions().retryOnQuotaViolation(false);
             limited.createTopics(List.of(new NewTopic("m1", 8, (short) 1)), noRetry).all().get(20, TimeUnit.SECONDS);
             limited.createTopics(List.of(new NewTopic("m2", 8, (short) 1)), noRetry).all().get(20, TimeUnit.SECONDS);
-            java.util.concurrent.ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
-                    java.util.concurrent.ExecutionException.class, () -> limited.createTopics(List.of(
-                            new NewTopic("m3", 8, (short) 1)), noRetry).all().get(20, TimeUnit.SECONDS));
-            org.junit.jupiter.api.Assertions.assertInstanceOf(ThrottlingQuotaExceededException.class, e.getCause());
+            ExecutionException e = assertThrows(ExecutionException.class, () -> limited.createTopics(List.of(
+                    new NewTopic("m3", 8, (short) 1)), noRetry).all().get(20, TimeUnit.SECONDS));
+            assertInstanceOf(ThrottlingQuotaExceededException.class, e.getCause());
             assertTrue(((ThrottlingQuotaExceededException) e.getCause()).throttleTimeMs() > 0);
             assertEquals(Set.of("m1", "m2"), other.listTopics().names().get(20, TimeUnit.SECONDS), "m3 not made");
             other.createTopics(List.of(new NewTopic("o1", 8, (short) 1), new NewTopic("o2", 8, (short) 1)))
@@ -185,39 +220,57 @@ class QuotaEnforcementTest {
     /** KIP-612: connections from an address over its connection_creation_rate are held, then closed unanswered. */
     @Test
     void connectionsOverAnAddressRateAreClosed() throws Exception {
-        try (Broker broker = Broker.start(BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
-                "log.dirs", dir.resolve("data").toString(), "quota.window.num", "2")), Clock.systemUTC());
-             Admin admin = Admin.create(Map.of("bootstrap.servers", "127.0.0.1:" + broker.port()))) {
-            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(new ClientQuotaEntity(Map.of(
-                    ClientQuotaEntity.IP, "127.0.0.1")), List.of(new ClientQuotaAlteration.Op(
-                    "connection_creation_rate", 2.0))))).all().get(20, TimeUnit.SECONDS);
+        try (Broker broker = start("quota.window.num", "2"); Admin admin = admin(broker, "admin")) {
+            quota(admin, ClientQuotaEntity.IP, "127.0.0.1", "connection_creation_rate", 2.0);
             int answered = 0;
-            int closed = 0;
             for (int i = 0; i < 8; i++) {
-                try (java.net.Socket s = io.ferrite.server.Wire.connect(broker.port())) {
-                    s.setSoTimeout(15_000);
-                    s.getOutputStream().write(io.ferrite.server.Wire.frame(org.apache.kafka.common.protocol.ApiKeys
-                            .API_VERSIONS, (short) 3, 1, new org.apache.kafka.common.message.ApiVersionsRequestData()));
-                    try {
-                        io.ferrite.server.Wire.readFrame(s);
-                        answered++;
-                    } catch (java.io.IOException gone) {
-                        closed++;
-                    }
-                }
+                answered += answered(broker) ? 1 : 0;
             }
-            assertTrue(answered >= 1 && closed >= 4, answered + " answered, " + closed + " closed");
-            admin.alterClientQuotas(List.of(new ClientQuotaAlteration(new ClientQuotaEntity(Map.of(
-                    ClientQuotaEntity.IP, "127.0.0.1")), List.of(new ClientQuotaAlteration.Op(
-                    "connection_creation_rate", null))))).all().get(20, TimeUnit.SECONDS);
+            assertTrue(answered >= 1 && answered <= 4, answered + " of 8 answered");
+            quota(admin, ClientQuotaEntity.IP, "127.0.0.1", "connection_creation_rate", null);
             for (int i = 0; i < 8; i++) {
-                try (java.net.Socket s = io.ferrite.server.Wire.connect(broker.port())) {
-                    s.setSoTimeout(15_000);
-                    s.getOutputStream().write(io.ferrite.server.Wire.frame(org.apache.kafka.common.protocol.ApiKeys
-                            .API_VERSIONS, (short) 3, 1, new org.apache.kafka.common.message.ApiVersionsRequestData()));
-                    io.ferrite.server.Wire.readFrame(s); // no quota: every one answered
-                }
+                assertTrue(answered(broker), "no quota: every one answered");
             }
         }
+    }
+
+    /**
+     * KIP-124: a client over its request_percentage (the broker threads' time its requests take) is told to wait
+     * in its answers' throttle_time_ms, and not read meanwhile.
+     */
+    @Test
+    void requestsOverTheirThreadTimeAreThrottled() throws Exception {
+        try (Broker broker = start("quota.window.num", "2"); Admin admin = admin(broker, "admin")) {
+            quota(admin, ClientQuotaEntity.CLIENT_ID, "chatty", "request_percentage", 0.01);
+            try (Socket s = Wire.connect(broker.port())) {
+                s.setSoTimeout(15_000);
+                int throttled = 0;
+                for (int i = 1; i <= 50 && throttled == 0; i++) {
+                    s.getOutputStream().write(withClientId(Wire.frame(ApiKeys.METADATA, (short) 12, i,
+                            new MetadataRequestData()), "chatty"));
+                    throttled = new MetadataResponseData(Wire.receive(s, ApiKeys.METADATA, (short) 12, i), (short) 12)
+                            .throttleTimeMs();
+                }
+                assertTrue(throttled > 0, "told to wait");
+            }
+        }
+    }
+
+    /** A request frame as {@code Wire.frame} makes it (client id "test"... of any length), with another id. */
+    private static byte[] withClientId(byte[] frame, String clientId) {
+        java.nio.ByteBuffer in = java.nio.ByteBuffer.wrap(frame);
+        in.getInt(); // size
+        short api = in.getShort();
+        short version = in.getShort();
+        int correlation = in.getInt();
+        short idLength = in.getShort();
+        in.position(in.position() + Math.max(0, idLength));
+        byte[] rest = new byte[in.remaining()];
+        in.get(rest);
+        byte[] id = clientId.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.nio.ByteBuffer out = java.nio.ByteBuffer.allocate(4 + 2 + 2 + 4 + 2 + id.length + rest.length);
+        out.putInt(out.capacity() - 4).putShort(api).putShort(version).putInt(correlation).putShort((short) id.length)
+                .put(id).put(rest);
+        return out.array();
     }
 }
