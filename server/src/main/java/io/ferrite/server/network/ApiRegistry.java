@@ -76,10 +76,10 @@ public final class ApiRegistry {
         raw.put(api, (context, request) -> handler.handle(context, asRequest(request)));
         boolean exempt = api == ApiKeys.API_VERSIONS || api == ApiKeys.SASL_HANDSHAKE
                 || api == ApiKeys.SASL_AUTHENTICATE;
+        ApiHandler<Q> inner = (c, q) -> raw.get(api).handle(c, q); // looked up per call: throttle() may wrap it
         handlers.put(api, (context, request) -> {
             Authorization a = authorization;
             Q typed = asRequest(request);
-            ApiHandler<Q> inner = (c, q) -> raw.get(api).handle(c, q);
             long start = System.nanoTime();
             CompletableFuture<? extends ApiMessage> response = a.enabled() ? access.handle(context, typed, a, inner)
                     : inner.handle(context, typed);
