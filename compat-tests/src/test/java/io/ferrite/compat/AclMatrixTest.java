@@ -104,6 +104,7 @@ class AclMatrixTest {
         }
     }
 
+    @Compat(family = Compat.CLI, feature = "kafka-acls")
     @Test
     void kafkaAclsListsWhatItAdded() throws Exception {
         List<String> lines = tools.run("list", KafkaTools.ACLS, "", "--list").ok().lines();
@@ -155,6 +156,7 @@ class AclMatrixTest {
         Object run(Admin admin) throws Exception;
     }
 
+    @Compat(family = Compat.JAVA, feature = "ACLs: 21 operations as an allowed user, a user without ACLs, a super user")
     @Test
     void eachApiAsAnAllowedUserADeniedUserAndASuperUser() throws Exception {
         Map<String, Op> ops = new LinkedHashMap<>();

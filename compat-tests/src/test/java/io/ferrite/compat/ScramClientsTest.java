@@ -113,6 +113,7 @@ class ScramClientsTest {
     @Test
     void librdkafkaAsAScramUserOverTls() throws Exception {
         NodeRdkafka client = NodeRdkafka.installed("ScramClientsTest-" + kind);
+        CompatVersions.record(NodeRdkafkaTest.FAMILY, client.version());
         Map<String, String> sasl = Map.of("security.protocol", "sasl_ssl", "ssl.ca.location", ca.caPem().toString(),
                 "sasl.mechanisms", "SCRAM-SHA-256", "sasl.username", "bob", "sasl.password", "bob-secret");
         assertEquals(List.of(List.of("scram-rdk")), client.client("create", sasl, "create", broker.secureBootstrap(),
@@ -130,6 +131,7 @@ class ScramClientsTest {
     @Test
     void kafkaPythonAsAScramUserOverTls() throws Exception {
         PythonClient python = PythonClient.of("kafka_python_client.py", "python3-kafka", "ScramClientsTest-" + kind);
+        CompatVersions.record(KafkaPythonTest.FAMILY, python.run("version", "version").of("version").get(0).get(1));
         Map<String, String> sasl = Map.of("security_protocol", "SASL_SSL", "ssl_cafile", ca.caPem().toString(),
                 "sasl_mechanism", "SCRAM-SHA-512", "sasl_plain_username", "alice",
                 "sasl_plain_password", "alice-secret");
