@@ -169,7 +169,7 @@ public final class ClientQuotaManager implements AutoCloseable {
     /**
      * Counts a new connection from {@code ip} against its {@code connection_creation_rate} (the address's own,
      * else the default IP quota); returns how long to hold the connection before closing it when that would go
-     * over (the connection is then not counted, as in Kafka), 0 to accept it.
+     * over (at most one window; the connection is then not counted, as in Kafka), 0 to accept it.
      */
     public long recordConnection(java.net.InetAddress ip, long nowMs) {
         IpQuotas ips = ipQuotas(quotas.all());
@@ -185,7 +185,8 @@ public final class ClientQuotaManager implements AutoCloseable {
             return 0;
         } catch (QuotaViolationException e) {
             sensor.record(-1, nowMs, false);
-            return Math.max(1, QuotaUtils.throttleTime(e, nowMs));
+            // At most one window, as Kafka bounds it: a held connection keeps a descriptor until it is closed.
+            return Math.max(1, QuotaUtils.boundedThrottleTime(e, TimeUnit.SECONDS.toMillis(windowSeconds), nowMs));
         }
     }
 
