@@ -6,9 +6,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.Uuid;
@@ -19,6 +21,7 @@ import org.apache.kafka.common.acl.AclPermissionType;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.KafkaStorageException;
+import org.apache.kafka.common.errors.UnknownServerException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourceType;
 import org.apache.kafka.common.utils.SecurityUtils;
@@ -52,6 +55,8 @@ import org.apache.kafka.server.authorizer.AclDeleteResult.AclBindingDeleteResult
 public final class AclStore implements AclMutator {
     /** The file's name in the data directory. */
     public static final String FILE = "acls";
+    /** Kafka's controller refuses an operation that would add or remove more ACLs than this at once. */
+    static final int MAX_PER_OPERATION = 10_000;
     private static final String[] FIELDS = {"resource.type", "resource.name", "pattern.type", "principal", "host",
             "operation", "permission"};
 
@@ -114,6 +119,7 @@ public final class AclStore implements AclMutator {
     public synchronized CompletableFuture<List<AclCreateResult>> createAcls(ControllerRequestContext context,
                                                                            List<AclBinding> bindings) {
         List<AclCreateResult> results = new ArrayList<>();
+        Set<StandardAcl> held = new HashSet<>(acls.values());
         Map<Uuid, StandardAcl> added = new LinkedHashMap<>();
         for (AclBinding binding : bindings) {
             try {
@@ -123,10 +129,17 @@ public final class AclStore implements AclMutator {
                 continue;
             }
             StandardAcl acl = StandardAcl.fromAclBinding(binding);
-            if (!acls.containsValue(acl) && !added.containsValue(acl)) {
+            if (!held.contains(acl) && !added.containsValue(acl)) {
                 added.put(Uuid.randomUuid(), acl);
             }
             results.add(AclCreateResult.SUCCESS);
+        }
+        if (added.size() > MAX_PER_OPERATION) {
+            // As Kafka: the whole operation fails, answered UNKNOWN_SERVER_ERROR for each binding.
+            UnknownServerException tooMany = new UnknownServerException("Cannot add more than "
+                    + MAX_PER_OPERATION + " acls in a single create operation.");
+            return CompletableFuture.completedFuture(bindings.stream().map(b -> new AclCreateResult(tooMany))
+                    .toList());
         }
         if (!added.isEmpty()) {
             Map<Uuid, StandardAcl> next = new LinkedHashMap<>(acls);
@@ -154,13 +167,23 @@ public final class AclStore implements AclMutator {
                 continue;
             }
             List<AclBindingDeleteResult> deleted = new ArrayList<>();
+            Map<Uuid, StandardAcl> matched = new LinkedHashMap<>();
             acls.forEach((id, acl) -> {
                 AclBinding binding = acl.toBinding();
                 if (filter.matches(binding)) {
                     deleted.add(new AclBindingDeleteResult(binding));
-                    removed.put(id, acl);
+                    matched.put(id, acl);
                 }
             });
+            Map<Uuid, StandardAcl> union = new LinkedHashMap<>(removed);
+            union.putAll(matched);
+            if (union.size() > MAX_PER_OPERATION) {
+                // As Kafka: the filter that would take the operation over the bound fails and removes nothing.
+                results.add(new AclDeleteResult(new UnknownServerException("Cannot remove more than "
+                        + MAX_PER_OPERATION + " acls in a single delete operation.")));
+                continue;
+            }
+            removed.putAll(matched);
             results.add(new AclDeleteResult(deleted));
         }
         if (!removed.isEmpty()) {

@@ -10,6 +10,7 @@ import io.ferrite.server.config.BrokerConfig;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,6 +34,7 @@ import org.apache.kafka.common.errors.ClusterAuthorizationException;
 import org.apache.kafka.common.errors.GroupAuthorizationException;
 import org.apache.kafka.common.errors.SecurityDisabledException;
 import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.errors.UnknownServerException;
 import org.apache.kafka.common.resource.PatternType;
 import org.apache.kafka.common.resource.ResourcePattern;
 import org.apache.kafka.common.resource.ResourcePatternFilter;
@@ -198,6 +200,36 @@ class AclTest {
                     }
                 });
             }
+        }
+    }
+
+    /** Kafka's controller bounds one operation at 10,000 ACLs; so does the store, so one request cannot make or
+     *  drop an unbounded number at once. */
+    @Test
+    void oneOperationAddsOrRemovesAtMostTenThousandAcls() throws Exception {
+        try (Broker broker = Broker.start(BrokerConfig.fromProperties(brokerProps()), Clock.systemUTC());
+             Admin admin = Admin.create(as(broker, "admin"))) {
+            List<AclBinding> tooMany = new ArrayList<>();
+            for (int i = 0; i <= AclStore.MAX_PER_OPERATION; i++) {
+                tooMany.add(acl(ResourceType.TOPIC, "t" + i, PatternType.LITERAL, "alice", AclOperation.READ,
+                        AclPermissionType.ALLOW));
+            }
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> admin.createAcls(tooMany).all().get(60, TimeUnit.SECONDS));
+            assertInstanceOf(UnknownServerException.class, cause(e));
+            assertEquals(0, admin.describeAcls(AclBindingFilter.ANY).values().get().size(), "nothing was added");
+
+            grant(admin, tooMany.subList(0, AclStore.MAX_PER_OPERATION).toArray(AclBinding[]::new));
+            grant(admin, tooMany.get(AclStore.MAX_PER_OPERATION));
+            AclBindingFilter one = tooMany.get(0).toFilter();
+            var results = admin.deleteAcls(List.of(one, AclBindingFilter.ANY)).values();
+            assertEquals(1, results.get(one).get(20, TimeUnit.SECONDS).values().size());
+            e = assertThrows(ExecutionException.class, () -> results.get(AclBindingFilter.ANY).get(20, TimeUnit.SECONDS));
+            assertInstanceOf(UnknownServerException.class, cause(e));
+            assertEquals(AclStore.MAX_PER_OPERATION, admin.describeAcls(AclBindingFilter.ANY).values().get().size(),
+                    "only the first filter's ACL was removed");
+            assertEquals(AclStore.MAX_PER_OPERATION,
+                    admin.deleteAcls(List.of(AclBindingFilter.ANY)).all().get(60, TimeUnit.SECONDS).size());
         }
     }
 
