@@ -1,6 +1,8 @@
 package io.ferrite.server.quota;
 
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.metrics.MetricConfig;
 import org.apache.kafka.common.metrics.Metrics;
@@ -20,10 +22,11 @@ import org.apache.kafka.server.quota.QuotaUtils;
  * Measures clients against their byte-rate quotas as Kafka's broker does: the quota that applies to a request is
  * the most specific one set for its user and client id (KIP-55's order: user and client id, user and default
  * client, user, default user and client id, default user and default client, default user, client id, default
- * client), and every client under one quota shares one rate, measured by Kafka's metrics library over
- * {@code quota.window.num} windows of {@code quota.window.size.seconds}. Going over returns how long the client
- * must wait (Kafka's formula: how far over, as a share of the quota, times the measured span); a client with no
- * quota is never throttled.
+ * client), and it bounds the rate of the user, the client id or both, as that level names them: a default user
+ * quota gives each user a rate of their own, as Kafka's default callback does. Rates are measured by Kafka's
+ * metrics library over {@code quota.window.num} windows of {@code quota.window.size.seconds}. Going over returns
+ * how long the client must wait (Kafka's formula: how far over, as a share of the quota, times the measured
+ * span); a client with no quota is never throttled.
  *
  * <p>New connections count against their IP address's {@code connection_creation_rate} (KIP-612), the time a
  * network thread spends on a request against {@code request_percentage} (KIP-124).
@@ -77,23 +80,59 @@ public final class ClientQuotaManager implements AutoCloseable {
         this.metrics = new Metrics(new MetricConfig().samples(samples).timeWindow(windowSeconds, TimeUnit.SECONDS));
     }
 
-    /** The quota and the entity it was set on, for a user and client id; null when none applies. */
-    record Applied(ClientQuotaEntity entity, double bound) {
+    /**
+     * The quota that applies to a client and who shares its rate: {@code measured} names the user, the client id
+     * or both, as the level the quota was found at has them (so a default user quota gives every user a rate of
+     * their own, as in Kafka); {@code bound} is the quota's value.
+     */
+    record Applied(ClientQuotaEntity measured, double bound) {
     }
 
+    private record Client(QuotaType type, String user, String clientId) {
+    }
+
+    /** Lookups for one quota set; dropped when the set changes, and when it grows past {@link #CACHED}. */
+    private record Lookups(Map<ClientQuotaEntity, Map<String, Double>> of, Map<Client, Optional<Applied>> cache) {
+    }
+
+    /** Client ids are the client's to choose, so the lookups kept are bounded. */
+    private static final int CACHED = 10_000;
+    private volatile Lookups lookups = new Lookups(Map.of(), new ConcurrentHashMap<>());
+
+    /** The quota of {@code type} for a user and client id, by KIP-55's order; null when none applies. */
     Applied quotaFor(QuotaType type, KafkaPrincipal principal, String clientId) {
         Map<ClientQuotaEntity, Map<String, Double>> all = quotas.all();
         if (all.isEmpty()) {
             return null;
         }
-        String user = principal.getName();
+        Lookups current = lookups;
+        if (current.of() != all || current.cache().size() > CACHED) {
+            current = new Lookups(all, new ConcurrentHashMap<>());
+            lookups = current;
+        }
+        Client client = new Client(type, principal.getName(), clientId);
+        Optional<Applied> found = current.cache().get(client);
+        if (found == null) {
+            found = Optional.ofNullable(lookUp(all, client));
+            current.cache().put(client, found);
+        }
+        return found.orElse(null);
+    }
+
+    private static Applied lookUp(Map<ClientQuotaEntity, Map<String, Double>> all, Client c) {
+        // Each level: where the quota is set ([user] or [user, client]; a user of "" means none), and then who
+        // shares the rate it bounds (the same shape, with the client's own names).
+        String user = c.user();
+        String clientId = c.clientId();
         String[][] order = {{user, clientId}, {user, null}, {user}, {null, clientId}, {null, null}, {null},
                 {"", clientId}, {"", null}};
         for (String[] level : order) {
-            ClientQuotaEntity entity = entity(level);
-            Double bound = all.getOrDefault(entity, Map.of()).get(type.key);
+            Double bound = all.getOrDefault(entity(level), Map.of()).get(c.type().key);
             if (bound != null) {
-                return new Applied(entity, bound);
+                String measuredUser = "".equals(level[0]) ? "" : user;
+                String[] measured = level.length > 1 ? new String[] {measuredUser, clientId}
+                        : new String[] {measuredUser};
+                return new Applied(entity(measured), bound);
             }
         }
         return null;
@@ -245,7 +284,7 @@ public final class ClientQuotaManager implements AutoCloseable {
 
     private Sensor sensor(QuotaType type, Applied q) {
         // One sensor per entity and bound: a changed quota starts a fresh measure, as a reconfigured sensor would.
-        String name = type.sensorPrefix + "-" + entityName(q.entity()) + "-" + q.bound();
+        String name = type.sensorPrefix + "-" + entityName(q.measured()) + "-" + q.bound();
         Sensor existing = metrics.getSensor(name);
         if (existing != null) {
             return existing;
@@ -261,7 +300,7 @@ public final class ClientQuotaManager implements AutoCloseable {
                     .quota(Quota.upperBound(q.bound())), SENSOR_EXPIRY_SECONDS);
             s.add(metrics.metricName(mutation ? "tokens" : "byte-rate", type.sensorPrefix,
                     mutation ? "partition mutations left in the client's bucket" : "per second against the client "
-                            + "quota", Map.of("quota-entity", entityName(q.entity()))),
+                            + "quota", Map.of("quota-entity", entityName(q.measured()))),
                     mutation ? new TokenBucket() : new Rate());
             return s;
         }
