@@ -4,6 +4,7 @@ import io.ferrite.group.GroupCoordinator;
 import io.ferrite.server.admin.AdminApis;
 import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.server.group.GroupApis;
+import io.ferrite.server.log.KafkaRecordCleaning;
 import io.ferrite.server.log.LogApis;
 import io.ferrite.server.metadata.BrokerEndpoints;
 import io.ferrite.server.metadata.ClusterIdentity;
@@ -66,7 +67,8 @@ final class BrokerParts implements AutoCloseable {
     static BrokerParts open(BrokerConfig config, Clock clock, ToIntFunction<String> boundPort,
                             DynamicBrokerConfigs dynamic, ScramCredentials scram) {
         Store store = Store.open(config.store(), clock,
-                List.of(GroupCoordinator.LOG_PARTITION, TransactionCoordinator.LOG_PARTITION));
+                List.of(GroupCoordinator.LOG_PARTITION, TransactionCoordinator.LOG_PARTITION),
+                new KafkaRecordCleaning());
         AdminExecutor admin = new AdminExecutor();
         GroupCoordinator groups = null;
         TxnApis txns = null;

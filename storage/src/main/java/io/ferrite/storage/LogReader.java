@@ -39,34 +39,67 @@ final class LogReader {
                     "offset " + offset + " is outside [" + start + ", " + end + "] of " + p.key());
         }
         List<Slice> out = new ArrayList<>();
-        ConsumeQueue q = p.queue();
-        long index = offset == end ? -1 : q.indexOf(offset, q.startIndex());
-        int bytes = 0;
         try {
-            for (long i = index; i >= 0 && i < q.endIndex(); i++) {
-                ConsumeQueue.Entry e = q.entry(i);
-                if (e == null || e.baseOffset() >= end || e.baseOffset() >= upToOffset) {
-                    break; // appended after this read began (beyond the high watermark it reports), or past the bound
+            long from = offset;
+            int bytes = 0;
+            CleanedLog c = p.cleaned();
+            if (c != null && offset < c.endOffset()) {
+                for (int i = c.indexOf(offset); i < c.batches(); i++) {
+                    ConsumeQueue.Entry e = c.entry(i);
+                    int batchSize = e.size() - CommitLogEntry.HEADER_SIZE;
+                    if (e.baseOffset() >= end || e.baseOffset() >= upToOffset
+                            || !out.isEmpty() && bytes + batchSize > maxBytes) {
+                        return new ReadResult(out, end, start);
+                    }
+                    Slice s = c.slice(e);
+                    if (s == null) {
+                        // replaced by a newer cleaning pass under this read: what was read stands; the rest of the
+                        // range is in the new generation, which the next read finds
+                        return new ReadResult(out, end, start);
+                    }
+                    out.add(s);
+                    bytes += batchSize;
+                    if (bytes >= maxBytes) {
+                        return new ReadResult(out, end, start);
+                    }
                 }
-                int batchSize = e.size() - CommitLogEntry.HEADER_SIZE;
-                if (!out.isEmpty() && bytes + batchSize > maxBytes) {
-                    break;
-                }
-                Slice s = slice(p, e, out.isEmpty());
-                if (s == null) {
-                    break;
-                }
-                out.add(s);
-                bytes += batchSize;
-                if (bytes >= maxBytes) {
-                    break;
-                }
+                from = c.endOffset();
             }
+            readQueue(p, from, maxBytes, upToOffset, end, out, bytes);
         } catch (RuntimeException ex) {
             out.forEach(Slice::close);
             throw ex;
         }
         return new ReadResult(out, end, start);
+    }
+
+    /** Adds batches from the queue, from the one holding {@code offset}, to {@code out} (holding {@code bytes}). */
+    private void readQueue(PartitionLog p, long offset, int maxBytes, long upToOffset, long end, List<Slice> out,
+                           int bytes) {
+        ConsumeQueue q = p.queue();
+        long index = offset >= end ? -1 : q.indexOf(offset, q.startIndex());
+        if (index < 0 && offset < end && p.cleaned() != null) {
+            index = p.startIndex(); // the offset lies in a gap the cleaner left before the queue's first batch
+        }
+        for (long i = index; i >= 0 && i < q.endIndex(); i++) {
+            ConsumeQueue.Entry e = q.entry(i);
+            if (e == null || e.baseOffset() >= end || e.baseOffset() >= upToOffset) {
+                break; // appended after this read began (beyond the high watermark it reports), or past the bound
+            }
+            int batchSize = e.size() - CommitLogEntry.HEADER_SIZE;
+            if (!out.isEmpty() && bytes + batchSize > maxBytes) {
+                break;
+            }
+            Slice s = slice(p, e, out.isEmpty());
+            if (s == null) {
+                break;
+            }
+            out.add(s);
+            bytes += batchSize;
+            if (bytes >= maxBytes) {
+                break;
+            }
+        }
     }
 
     /**
@@ -78,6 +111,10 @@ final class LogReader {
     boolean inMemory(PartitionLog p, long offset, int maxBytes) {
         if (offset < p.logStartOffset() || offset >= p.logEndOffset()) {
             return true;
+        }
+        CleanedLog c = p.cleaned();
+        if (c != null && offset < c.endOffset()) {
+            return false; // the cleaner's files are not tracked for residency: read them off the event loop
         }
         ConsumeQueue q = p.queue();
         long i = q.indexOf(offset, q.startIndex());
@@ -97,6 +134,22 @@ final class LogReader {
      * was raised by batches retention already removed does it scan forward from the log start.
      */
     ReadResult batchForTimestamp(PartitionLog p, long timestamp) {
+        CleanedLog c = p.cleaned();
+        if (c != null && c.hold()) { // held: a newer pass may retire it meanwhile, and its views must stay mapped
+            try {
+                for (int i = Math.max(c.indexOf(p.logStartOffset()), c.firstWithRunningMaxAtLeast(timestamp));
+                     i < c.batches(); i++) {
+                    ConsumeQueue.Entry e = c.entry(i);
+                    if (RecordBatchHeader.maxTimestamp(CommitLogEntry.batch(c.view(e), 0)) >= timestamp) {
+                        Slice s = c.slice(e);
+                        return new ReadResult(s == null ? List.of() : List.of(s), p.logEndOffset(),
+                                p.logStartOffset());
+                    }
+                }
+            } finally {
+                c.release();
+            }
+        }
         ConsumeQueue q = p.queue();
         long from = p.startIndex();
         long i = q.firstIndexWithRunningMaxAtLeast(timestamp, from);
@@ -128,16 +181,35 @@ final class LogReader {
         if (last == null || q.endIndex() <= from) {
             return new ReadResult(List.of(), p.logEndOffset(), p.logStartOffset());
         }
-        long i = q.firstIndexWithRunningMaxAtLeast(last.runningMaxTimestamp(), from);
-        Slice s = slice(p, q.entry(i), true);
-        if (s != null && RecordBatchHeader.maxTimestamp(s.buffer()) == last.runningMaxTimestamp()) {
-            return new ReadResult(List.of(s), p.logEndOffset(), p.logStartOffset());
+        if (p.cleaned() == null) {
+            long i = q.firstIndexWithRunningMaxAtLeast(last.runningMaxTimestamp(), from);
+            Slice s = slice(p, q.entry(i), true);
+            if (s != null && RecordBatchHeader.maxTimestamp(s.buffer()) == last.runningMaxTimestamp()) {
+                return new ReadResult(List.of(s), p.logEndOffset(), p.logStartOffset());
+            }
+            if (s != null) {
+                s.close();
+            }
         }
-        if (s != null) {
-            s.close();
-        }
-        // The maximum came from batches already removed: find the largest among those left.
+        // The maximum came from batches already removed, or the cleaner holds part of the log: find the largest
+        // among those left, the cleaned ones first.
         long best = Long.MIN_VALUE;
+        ConsumeQueue.Entry bestCleaned = null;
+        CleanedLog c = p.cleaned();
+        if (c != null && c.hold()) {
+            try {
+                for (int j = c.indexOf(p.logStartOffset()); j < c.batches(); j++) {
+                    ConsumeQueue.Entry e = c.entry(j);
+                    long ts = RecordBatchHeader.maxTimestamp(CommitLogEntry.batch(c.view(e), 0));
+                    if (ts > best) {
+                        best = ts;
+                        bestCleaned = e;
+                    }
+                }
+            } finally {
+                c.release();
+            }
+        }
         long bestIndex = -1;
         for (long j = from; j < q.endIndex(); j++) {
             ConsumeQueue.Entry e = q.entry(j);
@@ -152,7 +224,8 @@ final class LogReader {
                 bestIndex = j;
             }
         }
-        Slice found = bestIndex < 0 ? null : slice(p, q.entry(bestIndex), true);
+        Slice found = bestIndex >= 0 ? slice(p, q.entry(bestIndex), true)
+                : bestCleaned != null ? c.slice(bestCleaned) : null;
         return new ReadResult(found == null ? List.of() : List.of(found), p.logEndOffset(), p.logStartOffset());
     }
 

@@ -7,8 +7,12 @@ import java.nio.ByteBuffer;
  * idempotent-producer table. Holds no reference to the store; the CommitLog and the reader take it as an
  * argument.
  *
+ * <p>A compacted partition may also have a {@link CleanedLog}: the batches the cleaner kept below its end offset,
+ * which are read from there, while the queue serves the rest ({@link #queueStartOffset()}).
+ *
  * <p>{@code logEndOffset} and the queue are written under the CommitLog append lock (or by recovery);
- * {@code logStartOffset} by the retention thread, or by a caller moving it forward. Both are read freely.
+ * {@code logStartOffset} by the retention thread, or by a caller moving it forward; the cleaned log by the
+ * cleaner, under this object's lock, as the log start is. All are read freely.
  */
 final class PartitionLog {
     private final int id;
@@ -18,6 +22,10 @@ final class PartitionLog {
     private volatile long logStartOffset;
     private volatile long logEndOffset;
     private volatile Retention retention;
+    /** Null: not compacted. */
+    private volatile Compaction compaction;
+    /** The batches the cleaner kept, below its end offset; null when never cleaned. */
+    private volatile CleanedLog cleaned;
     private volatile boolean deleted;
     /** Kept whole: retention never moves its start, and forced file deletion stops before its data. */
     private volatile boolean pinned;
@@ -88,6 +96,88 @@ final class PartitionLog {
         this.retention = retention;
     }
 
+    Compaction compaction() {
+        return compaction;
+    }
+
+    void setCompaction(Compaction compaction) {
+        this.compaction = compaction;
+    }
+
+    CleanedLog cleaned() {
+        return cleaned;
+    }
+
+    /** The first offset read through the queue: the log start, or where the cleaned log ends if later. */
+    long queueStartOffset() {
+        CleanedLog c = cleaned;
+        return c == null ? logStartOffset : Math.max(logStartOffset, c.endOffset());
+    }
+
+    /**
+     * Puts a new cleaned log in place of the old one (given up, deleted once no reader holds it), and lets go of
+     * the queue files wholly before it. The cleaner, or an open; returns the one replaced.
+     */
+    synchronized CleanedLog replaceCleaned(CleanedLog next) {
+        CleanedLog old = cleaned;
+        long before = sizeOfCleaned(old, logStartOffset);
+        long queueBefore = startIndex();
+        cleaned = next;
+        long queueAfter = startIndex();
+        long moved = 0;
+        for (long i = queueBefore; i < queueAfter; i++) {
+            ConsumeQueue.Entry e = queue.entry(i);
+            if (e != null) {
+                moved += e.size() - CommitLogEntry.HEADER_SIZE;
+            }
+        }
+        sizeInBytes.addAndGet(sizeOfCleaned(next, logStartOffset) - before - moved);
+        queue.deleteBefore(queueAfter);
+        if (old != null) {
+            old.retire();
+        }
+        return old;
+    }
+
+    /** An open: the generation found on disk, before recovery sums sizes. */
+    void loadCleaned(CleanedLog c) {
+        cleaned = c;
+    }
+
+    /** The partition is deleted: its cleaned log goes once no reader holds it. */
+    synchronized void dropCleaned() {
+        CleanedLog c = cleaned;
+        cleaned = null;
+        if (c != null) {
+            c.retire();
+        }
+    }
+
+    /** The store is closing. */
+    synchronized void closeCleaned() {
+        CleanedLog c = cleaned;
+        if (c != null) {
+            c.close();
+        }
+    }
+
+    /** Bytes of the cleaned log's batches at or after the log start. */
+    long cleanedSize() {
+        return sizeOfCleaned(cleaned, logStartOffset);
+    }
+
+    /** Bytes of a cleaned log's batches at or after {@code from}. */
+    private static long sizeOfCleaned(CleanedLog c, long from) {
+        if (c == null) {
+            return 0;
+        }
+        long n = 0;
+        for (int i = c.indexOf(from); i < c.batches(); i++) {
+            n += c.entry(i).size() - CommitLogEntry.HEADER_SIZE;
+        }
+        return n;
+    }
+
     boolean isDeleted() {
         return deleted;
     }
@@ -138,8 +228,13 @@ final class PartitionLog {
      */
     synchronized void truncateHead(long offset) {
         long before = startIndex();
+        long oldStart = logStartOffset;
         if (!advanceLogStart(offset)) {
             return;
+        }
+        CleanedLog c = cleaned;
+        if (c != null) {
+            sizeInBytes.addAndGet(sizeOfCleaned(c, logStartOffset) - sizeOfCleaned(c, oldStart));
         }
         long after = startIndex();
         long removed = 0;
@@ -169,9 +264,9 @@ final class PartitionLog {
         logEndOffset = Math.max(endOffset, logStartOffset);
     }
 
-    /** The queue index of the first batch still readable, i.e. the one holding the log start offset. */
+    /** The queue index of the first batch read through the queue: the one holding {@link #queueStartOffset()}. */
     long startIndex() {
-        long idx = queue.indexOf(logStartOffset, queue.startIndex());
+        long idx = queue.indexOf(queueStartOffset(), queue.startIndex());
         return idx < 0 ? queue.startIndex() : idx;
     }
 

@@ -35,7 +35,7 @@ final class Partitions {
     private final ConcurrentHashMap<PartitionKey, PartitionLog> byKey = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Integer, PartitionLog> byId = new ConcurrentHashMap<>();
     private int nextId;
-    private long checkpointedPosition;
+    private volatile long checkpointedPosition;
 
     Partitions(Path root, FileAllocator allocator, FileAllocator.Spec queueSpec) {
         this.root = root;
@@ -53,6 +53,7 @@ final class Partitions {
             ConsumeQueue q = newQueue(r.id());
             q.load(cp.commitLogPosition());
             PartitionLog p = new PartitionLog(r.id(), r.key(), q, abortedIndex(r.id()), r.logStartOffset());
+            p.loadCleaned(CleanedLog.open(queueDir(r.id())));
             byKey.put(r.key(), p);
             byId.put(r.id(), p);
             if (PartitionMetadata.readFrom(queueDir(r.id())) == null) { // made before the file existed, or damaged
@@ -276,6 +277,7 @@ final class Partitions {
     /** Deletes a partition's queue files, any made ahead for it, and its directory. */
     private void discard(PartitionLog p) {
         allocator.cancelUnder(queueDir(p.id()));
+        p.dropCleaned();
         p.queue().destroy();
         p.producers().delete();
         try {
@@ -330,6 +332,7 @@ final class Partitions {
 
     void closeAll() {
         for (PartitionLog p : byKey.values()) {
+            p.closeCleaned();
             p.queue().close();
             p.producers().close();
         }

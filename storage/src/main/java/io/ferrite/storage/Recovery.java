@@ -140,16 +140,17 @@ final class Recovery {
         ConsumeQueue q = p.queue();
         if (!q.isEmpty()) {
             ConsumeQueue.Entry first = q.entry(q.startIndex());
-            if (first != null && first.baseOffset() > p.logStartOffset()) {
+            if (first != null && first.baseOffset() > p.queueStartOffset() && p.cleaned() == null) {
                 p.advanceLogStart(first.baseOffset()); // queue files before it are gone: start where data starts
             }
             long kept = files.minPosition();
-            long i = p.startIndex();
+            long from = p.startIndex();
+            long i = from;
             for (ConsumeQueue.Entry e = q.entry(i); e != null && e.position() < kept; e = q.entry(++i)) {
                 // its CommitLog file is gone
             }
             long start = i < q.endIndex() ? q.entry(i).baseOffset() : p.logEndOffset();
-            if (start > p.logStartOffset()) {
+            if (i > from && start > p.logStartOffset()) {
                 LOG.info("{}: batches before offset {} were deleted from the CommitLog after the last checkpoint;"
                         + " the log now starts there", p.key(), start);
                 p.truncateHead(start);
@@ -163,8 +164,8 @@ final class Recovery {
         } else {
             p.producers().beginRebuild();
         }
-        long size = 0;
-        long read = 0;
+        long size = p.cleanedSize();
+        long read = replayCleaned(p, replayFrom);
         for (long i = p.startIndex(); i < q.endIndex(); i++) {
             ConsumeQueue.Entry e = q.entry(i);
             if (e == null) {
@@ -197,6 +198,24 @@ final class Recovery {
         Integer crc = lastBatchCrc(p, files);
         if (crc != null) {
             p.restoreLastBatchCrc(crc);
+        }
+        return read;
+    }
+
+    /** Brings producer state up to date from the cleaned log's batches at or after {@code from}. */
+    private static long replayCleaned(PartitionLog p, long from) {
+        CleanedLog c = p.cleaned();
+        long read = 0;
+        if (c == null || from >= c.endOffset()) {
+            return 0;
+        }
+        for (int i = c.indexOf(Math.max(from, p.logStartOffset())); i < c.batches(); i++) {
+            ConsumeQueue.Entry e = c.entry(i);
+            ByteBuffer batch = CommitLogEntry.batch(c.view(e), 0);
+            int controlType = RecordBatchHeader.isControl(batch) ? RecordBatchHeader.controlType(batch.slice(0,
+                    Math.min(RecordBatchHeader.CONTROL_TYPE_BYTES, batch.remaining()))) : -1;
+            p.producers().update(batch, e.baseOffset(), controlType);
+            read++;
         }
         return read;
     }

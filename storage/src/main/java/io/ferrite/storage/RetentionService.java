@@ -118,18 +118,40 @@ final class RetentionService implements Agent {
     private void applyRetention(PartitionLog p, long now) {
         Retention r = p.retention() != null ? p.retention() : defaultRetention;
         ConsumeQueue q = p.queue();
+        CleanedLog c = p.cleaned(); // a compacted partition's batches the cleaner kept, before the queue's
         long target = p.logStartOffset();
         // Read before searching: a batch appended during the search must not be counted as expired.
         long end = p.logEndOffset();
         if (r.retentionMs() >= 0) {
-            long i = q.firstIndexWithRunningMaxAtLeast(now - r.retentionMs(), p.startIndex());
-            ConsumeQueue.Entry keep = i < 0 ? null : q.entry(i);
-            target = Math.max(target, keep == null ? end : keep.baseOffset());
+            long oldest = now - r.retentionMs();
+            int first = c == null ? 0 : c.indexOf(target);
+            int k = c == null ? 0 : Math.max(first, c.firstWithRunningMaxAtLeast(oldest));
+            if (c != null && k < c.batches()) {
+                if (k > first) { // the start moves only past batches that expired, not into a gap the cleaner left
+                    target = Math.max(target, c.entry(k).baseOffset());
+                }
+            } else {
+                long i = q.firstIndexWithRunningMaxAtLeast(oldest, p.startIndex());
+                ConsumeQueue.Entry keep = i < 0 ? null : q.entry(i);
+                target = Math.max(target, keep == null ? end : keep.baseOffset());
+            }
         }
         if (r.retentionBytes() >= 0) {
             // Drop whole batches while what remains is still at least the limit, as Kafka does with segments.
             long size = p.sizeInBytes();
-            for (long i = q.indexOf(target, p.startIndex()); i >= 0 && i < q.endIndex(); i++) {
+            boolean more = true;
+            for (int k = c == null ? 0 : c.indexOf(target); c != null && k < c.batches(); k++) {
+                ConsumeQueue.Entry e = c.entry(k);
+                int batch = e.size() - CommitLogEntry.HEADER_SIZE;
+                if (size - batch < r.retentionBytes()) {
+                    more = false;
+                    break;
+                }
+                size -= batch;
+                target = Math.max(target, e.lastOffset() + 1);
+            }
+            long from = c == null ? target : Math.max(target, c.endOffset());
+            for (long i = q.indexOf(from, p.startIndex()); more && i >= 0 && i < q.endIndex(); i++) {
                 ConsumeQueue.Entry e = q.entry(i);
                 int batch = e == null ? 0 : e.size() - CommitLogEntry.HEADER_SIZE;
                 if (e == null || size - batch < r.retentionBytes()) {

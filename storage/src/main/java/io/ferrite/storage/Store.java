@@ -9,7 +9,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -42,12 +44,13 @@ public final class Store implements AutoCloseable {
     private final List<ServiceRunner> services = new ArrayList<>();
     private final ServiceRunner commitRunner;
     private final RetentionService retention;
+    private final List<CleanerService> cleaners = new ArrayList<>();
     private volatile StoreException failure;
     private volatile Consumer<StoreException> failureListener;
     private volatile boolean closed;
 
-    private Store(StoreConfig config, Clock clock, BlockAllocator blocks, Collection<PartitionKey> pinned)
-            throws IOException {
+    private Store(StoreConfig config, Clock clock, BlockAllocator blocks, Collection<PartitionKey> pinned,
+                  RecordCleaning cleaning) throws IOException {
         this.config = config;
         this.root = config.dataDir();
         Files.createDirectories(root);
@@ -75,7 +78,9 @@ public final class Store implements AutoCloseable {
         if (tableRebuilt) { // log starts were in the lost checkpoint: each starts at its first batch left
             for (PartitionLog p : partitions.all()) {
                 ConsumeQueue q = p.queue();
-                ConsumeQueue.Entry first = q.startIndex() < q.endIndex() ? q.entry(q.startIndex()) : null;
+                CleanedLog c = p.cleaned();
+                ConsumeQueue.Entry first = c != null ? (c.batches() > 0 ? c.entry(0) : null)
+                        : q.startIndex() < q.endIndex() ? q.entry(q.startIndex()) : null;
                 if (first != null && first.baseOffset() > p.logStartOffset()) {
                     p.truncateHead(first.baseOffset());
                 }
@@ -118,6 +123,18 @@ public final class Store implements AutoCloseable {
             services.add(new ServiceRunner(new DiskMonitor(commitLog, config.maxDiskUsedRatio()), 1000,
                     this::serviceDied).start());
         }
+        CleanerConfig cc = config.cleaner();
+        if (cc.enable() && cleaning != null) {
+            Set<PartitionLog> busy = CleanerService.sharedBusySet();
+            Map<PartitionLog, Long> failed = new ConcurrentHashMap<>();
+            for (int n = 0; n < cc.threads(); n++) {
+                Cleaner c = new Cleaner(logFiles, partitions, cleaning, cc.mapBytesPerThread(), cc.loadFactor(),
+                        new Throttler(cc.ioMaxBytesPerSecond()), config.commitLogFileSize(), clock);
+                CleanerService s = new CleanerService(n, partitions, c, busy, failed, clock);
+                cleaners.add(s);
+                services.add(new ServiceRunner(s, cc.backoffMs(), this::serviceDied).start());
+            }
+        }
     }
 
     /**
@@ -152,18 +169,27 @@ public final class Store implements AutoCloseable {
      * {@link #pin}) before retention first runs.
      */
     public static Store open(StoreConfig config, Clock clock, Collection<PartitionKey> pinned) {
-        return open(config, clock, BlockAllocator.DEFAULT, pinned);
+        return open(config, clock, BlockAllocator.DEFAULT, pinned, null);
+    }
+
+    /**
+     * As {@link #open(StoreConfig, Clock, Collection)}, with compacted partitions cleaned through
+     * {@code cleaning} (without it, none is ever cleaned).
+     */
+    public static Store open(StoreConfig config, Clock clock, Collection<PartitionKey> pinned,
+                             RecordCleaning cleaning) {
+        return open(config, clock, BlockAllocator.DEFAULT, pinned, cleaning);
     }
 
     /** As {@link #open(StoreConfig, Clock)}, with the way disk blocks are reserved for new files injected. */
     public static Store open(StoreConfig config, Clock clock, BlockAllocator blocks) {
-        return open(config, clock, blocks, List.of());
+        return open(config, clock, blocks, List.of(), null);
     }
 
     private static Store open(StoreConfig config, Clock clock, BlockAllocator blocks,
-                              Collection<PartitionKey> pinned) {
+                              Collection<PartitionKey> pinned, RecordCleaning cleaning) {
         try {
-            return new Store(config, clock, blocks, pinned);
+            return new Store(config, clock, blocks, pinned, cleaning);
         } catch (IOException e) {
             throw StoreException.fromIo("cannot open the store", config.dataDir(), e);
         }
@@ -238,6 +264,17 @@ public final class Store implements AutoCloseable {
 
     public void setRetention(PartitionKey key, Retention retention) {
         partitions.require(key).setRetention(retention);
+    }
+
+    /** Makes the partition compacted by {@code compaction}'s settings, or not compacted when null. */
+    public void setCompaction(PartitionKey key, Compaction compaction) {
+        partitions.require(key).setCompaction(compaction);
+    }
+
+    /** Whether the partition has batches the cleaner moved out of the CommitLog (for tests and tools). */
+    public long cleanedEndOffset(PartitionKey key) {
+        CleanedLog c = partitions.require(key).cleaned();
+        return c == null ? -1 : c.endOffset();
     }
 
     /**
@@ -391,6 +428,19 @@ public final class Store implements AutoCloseable {
     public List<ProducerStateTable.AbortedTransaction> abortedTransactions(PartitionKey key, long fromOffset,
                                                                            long upToOffset) {
         return partitions.require(key).producers().abortedTransactions(fromOffset, upToOffset);
+    }
+
+    /**
+     * Cleans every compacted partition that is due, on the caller's thread, until none is; returns the passes
+     * made. The cleaner threads may run alongside: no partition is cleaned by two at once.
+     */
+    int runCleaner() throws Exception {
+        checkNotClosed();
+        int passes = 0;
+        for (int i = 0; !cleaners.isEmpty() && cleaners.get(0).doWork() > 0 && i < 1000; i++) {
+            passes++;
+        }
+        return passes;
     }
 
     /** Runs one retention pass now, on the caller's thread; returns the CommitLog files deleted. */

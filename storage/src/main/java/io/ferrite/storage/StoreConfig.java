@@ -38,6 +38,7 @@ import java.util.Objects;
  * @param producerIdExpirationMs       idempotent producers not heard from for this long are forgotten, at each
  *                                     retention pass ({@code producer.id.expiration.ms}, 86400000)
  * @param defaultRetention             retention for partitions that set none ({@code log.retention.ms}, {@code log.retention.bytes})
+ * @param cleaner                      the cleaner of compacted partitions ({@code log.cleaner.*}, see {@link CleanerConfig})
  */
 public record StoreConfig(
         Path dataDir,
@@ -60,7 +61,8 @@ public record StoreConfig(
         long fileMaxAgeMs,
         long retentionCheckIntervalMs,
         long producerIdExpirationMs,
-        Retention defaultRetention) {
+        Retention defaultRetention,
+        CleanerConfig cleaner) {
 
     public static final int PAGE_SIZE = 4096;
     /** Smallest CommitLog file: a page. Tests use small files; the default is 1 GiB. */
@@ -70,6 +72,7 @@ public record StoreConfig(
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(flushMode, "flushMode");
         Objects.requireNonNull(defaultRetention, "defaultRetention");
+        Objects.requireNonNull(cleaner, "cleaner");
         require(commitLogFileSize >= MIN_FILE_SIZE && commitLogFileSize % PAGE_SIZE == 0,
                 "store.commitlog.file.bytes must be a multiple of " + PAGE_SIZE + ", at least " + MIN_FILE_SIZE);
         require(consumeQueueEntriesPerFile >= 256 && consumeQueueEntriesPerFile % 256 == 0,
@@ -102,7 +105,7 @@ public record StoreConfig(
     public static StoreConfig defaults(Path dataDir, FlushMode mode) {
         boolean sync = mode == FlushMode.SYNC;
         return new StoreConfig(dataDir, 1 << 30, 65536, mode, 500, 100, false, 4096, false, false, sync, 3, 200,
-                true, true, 0.90, false, -1, 300_000, 86_400_000, Retention.KAFKA_DEFAULT);
+                true, true, 0.90, false, -1, 300_000, 86_400_000, Retention.KAFKA_DEFAULT, CleanerConfig.KAFKA_DEFAULT);
     }
 
     /** A builder starting from the defaults of {@code mode}; {@link Builder#build()} validates. */
@@ -143,6 +146,7 @@ public record StoreConfig(
         private long retentionCheckIntervalMs;
         private long producerIdExpirationMs;
         private Retention defaultRetention;
+        private CleanerConfig cleaner;
 
         private Builder(StoreConfig c) {
             dataDir = c.dataDir;
@@ -166,6 +170,7 @@ public record StoreConfig(
             retentionCheckIntervalMs = c.retentionCheckIntervalMs;
             producerIdExpirationMs = c.producerIdExpirationMs;
             defaultRetention = c.defaultRetention;
+            cleaner = c.cleaner;
         }
 
         public Builder dataDir(Path v) {
@@ -273,11 +278,17 @@ public record StoreConfig(
             return this;
         }
 
+        public Builder cleaner(CleanerConfig v) {
+            cleaner = v;
+            return this;
+        }
+
         public StoreConfig build() {
             return new StoreConfig(dataDir, commitLogFileSize, consumeQueueEntriesPerFile, flushMode, flushIntervalMs,
                     groupCommitGatherMicros, warmFiles, warmFlushPages, mlock, appendIntoMapping, transientStorePoolEnabled,
                     transientStorePoolBuffers, commitIntervalMs, readVerifyCrc, releaseFlushedPages, maxDiskUsedRatio,
-                    diskFullDeletesOldest, fileMaxAgeMs, retentionCheckIntervalMs, producerIdExpirationMs, defaultRetention);
+                    diskFullDeletesOldest, fileMaxAgeMs, retentionCheckIntervalMs, producerIdExpirationMs, defaultRetention,
+                    cleaner);
         }
     }
 

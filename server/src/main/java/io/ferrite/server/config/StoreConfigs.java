@@ -1,5 +1,6 @@
 package io.ferrite.server.config;
 
+import io.ferrite.storage.CleanerConfig;
 import io.ferrite.storage.FlushMode;
 import io.ferrite.storage.Retention;
 import io.ferrite.storage.StoreConfig;
@@ -13,14 +14,15 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef;
 
 /**
- * The store's keys ({@code store.*}, and Kafka's {@code log.retention.check.interval.ms} and
- * {@code producer.id.expiration.ms}), each defined once
+ * The store's keys ({@code store.*}, and Kafka's {@code log.retention.check.interval.ms},
+ * {@code producer.id.expiration.ms} and {@code log.cleaner.*}), each defined once
  * with its type, bounds and documentation. The values they default to are {@link StoreConfig#defaults}', the
  * measured defaults the store itself starts from; the two defaults that depend on the flush mode are left
  * unset here and follow it. The store module has no Kafka dependency, so its keys are defined on this side.
  */
 final class StoreConfigs {
     private static final StoreConfig D = StoreConfig.defaults(Path.of("data"), FlushMode.ASYNC);
+    private static final CleanerConfig C = D.cleaner();
 
     static final ConfigDef CONFIG_DEF = new ConfigDef()
             .define("store.flush.mode", Type.STRING, "async", CaseInsensitiveValidString.in("sync", "async"),
@@ -74,7 +76,21 @@ final class StoreConfigs {
             .define("producer.id.expiration.ms", Type.INT, (int) D.producerIdExpirationMs(), Range.atLeast(1),
                     Importance.LOW, "How long a partition remembers an idempotent producer that has not written to it, "
                             + "for duplicate and sequence checks; checked at each retention pass (Kafka counts from "
-                            + "the last batch's timestamp). A producer with a transaction open is kept.");
+                            + "the last batch's timestamp). A producer with a transaction open is kept.")
+            .define("log.cleaner.enable", Type.BOOLEAN, C.enable(), Importance.MEDIUM,
+                    "Run the cleaner, which compacts topics whose cleanup.policy includes compact. Off, such "
+                            + "topics keep every record.")
+            .define("log.cleaner.threads", Type.INT, C.threads(), Range.atLeast(1), Importance.MEDIUM,
+                    "Cleaner threads (ferrite-cleaner-<n>); each cleans one partition at a time.")
+            .define("log.cleaner.dedupe.buffer.size", Type.LONG, C.dedupeBufferBytes(), Range.atLeast(1024 * 1024),
+                    Importance.MEDIUM, "Memory for the cleaners' key maps, all threads together (24 bytes per key); "
+                            + "taken at a thread's first pass. A pass cleans as far as its map holds keys.")
+            .define("log.cleaner.io.buffer.load.factor", Type.DOUBLE, C.loadFactor(), Range.between(0.1, 0.9),
+                    Importance.LOW, "How full a cleaner's key map may get.")
+            .define("log.cleaner.io.max.bytes.per.second", Type.DOUBLE, C.ioMaxBytesPerSecond(), Range.atLeast(1),
+                    Importance.MEDIUM, "Bytes a cleaner thread may read plus write per second.")
+            .define("log.cleaner.backoff.ms", Type.LONG, C.backoffMs(), Range.atLeast(1), Importance.LOW,
+                    "How long a cleaner thread sleeps when no partition is due.");
 
     private StoreConfigs() {
     }
@@ -100,7 +116,11 @@ final class StoreConfigs {
                 .fileMaxAgeMs((Long) v.get("store.file.max.age.ms"))
                 .retentionCheckIntervalMs((Long) v.get("log.retention.check.interval.ms"))
                 .producerIdExpirationMs((Integer) v.get("producer.id.expiration.ms"))
-                .defaultRetention(defaultRetention);
+                .defaultRetention(defaultRetention)
+                .cleaner(new CleanerConfig((Boolean) v.get("log.cleaner.enable"), (Integer) v.get("log.cleaner.threads"),
+                        (Long) v.get("log.cleaner.dedupe.buffer.size"),
+                        (Double) v.get("log.cleaner.io.buffer.load.factor"),
+                        (Double) v.get("log.cleaner.io.max.bytes.per.second"), (Long) v.get("log.cleaner.backoff.ms")));
         if (v.get("store.transient.pool.enable") != null) {
             b.transientStorePoolEnabled((Boolean) v.get("store.transient.pool.enable"));
         }

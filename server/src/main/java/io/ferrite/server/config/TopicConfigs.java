@@ -1,6 +1,7 @@
 package io.ferrite.server.config;
 
 import io.ferrite.server.config.TopicConfigDef.BrokerSynonym;
+import io.ferrite.storage.Compaction;
 import io.ferrite.storage.Retention;
 import java.util.Collection;
 import java.util.Collections;
@@ -34,8 +35,8 @@ public final class TopicConfigs {
     static {
         Map<String, TopicConfigDef> m = new TreeMap<>();
         add(m, "cleanup.policy", Type.LIST, "delete", ValidList.in(true, "compact", "delete"), true,
-                "delete: old batches go by retention; compact alone or an empty list: batches are kept "
-                        + "(this broker does not compact)", log("cleanup.policy", Type.LIST, "delete"));
+                "delete: old batches go by retention; compact: the cleaner keeps the latest record of each key; "
+                        + "both: both; an empty list: batches are kept", log("cleanup.policy", Type.LIST, "delete"));
         add(m, "compression.type", Type.STRING, "producer",
                 ValidString.in("uncompressed", "zstd", "lz4", "snappy", "gzip", "producer"), false,
                 "final compression of the topic's batches (batches are stored as the producer sent them)",
@@ -46,7 +47,7 @@ public final class TopicConfigs {
                 same("compression.lz4.level", Type.INT, "9"));
         add(m, "compression.zstd.level", Type.INT, "3", Range.between(-131072, 22), false,
                 "zstd level when recompressing", same("compression.zstd.level", Type.INT, "3"));
-        add(m, "delete.retention.ms", Type.LONG, "86400000", Range.atLeast(0), false,
+        add(m, "delete.retention.ms", Type.LONG, "86400000", Range.atLeast(0), true,
                 "how long compaction keeps delete markers", log("cleaner.delete.retention.ms", Type.LONG, "86400000"));
         add(m, "file.delete.delay.ms", Type.LONG, "60000", Range.atLeast(0), false,
                 "wait before a deleted segment file is removed", log("segment.delete.delay.ms", Type.LONG, "60000"));
@@ -67,7 +68,7 @@ public final class TopicConfigs {
                 "local bytes kept with tiered storage (not available here)", log("local.retention.bytes", Type.LONG, "-2"));
         add(m, "local.retention.ms", Type.LONG, "-2", Range.atLeast(-2), false,
                 "local time kept with tiered storage (not available here)", log("local.retention.ms", Type.LONG, "-2"));
-        add(m, "max.compaction.lag.ms", Type.LONG, MAX, Range.atLeast(1), false,
+        add(m, "max.compaction.lag.ms", Type.LONG, MAX, Range.atLeast(1), true,
                 "longest a record stays uncompacted", log("cleaner.max.compaction.lag.ms", Type.LONG, MAX));
         add(m, "max.message.bytes", Type.INT, "1048588", Range.atLeast(0), true,
                 "largest record batch a produce may append to the topic",
@@ -84,9 +85,9 @@ public final class TopicConfigs {
         add(m, "message.timestamp.type", Type.STRING, "CreateTime", ValidString.in("CreateTime", "LogAppendTime"),
                 true, "CreateTime keeps the producer's timestamps, LogAppendTime stamps batches on append",
                 log("message.timestamp.type", Type.STRING, "CreateTime"));
-        add(m, "min.cleanable.dirty.ratio", Type.DOUBLE, "0.5", Range.between(0, 1), false,
+        add(m, "min.cleanable.dirty.ratio", Type.DOUBLE, "0.5", Range.between(0, 1), true,
                 "share of the log uncompacted before compaction runs", log("cleaner.min.cleanable.ratio", Type.DOUBLE, "0.5"));
-        add(m, "min.compaction.lag.ms", Type.LONG, "0", Range.atLeast(0), false,
+        add(m, "min.compaction.lag.ms", Type.LONG, "0", Range.atLeast(0), true,
                 "shortest a record stays uncompacted", log("cleaner.min.compaction.lag.ms", Type.LONG, "0"));
         add(m, "min.insync.replicas", Type.INT, "1", Range.atLeast(1), false,
                 "replicas that must acknowledge an acks=all produce (one replica here)",
@@ -196,9 +197,23 @@ public final class TopicConfigs {
         return null;
     }
 
+    /** The compaction a topic's effective configs ask for; null unless its cleanup policy includes compact. */
+    public static Compaction compaction(TopicDefaults defaults, Map<String, String> configs) {
+        @SuppressWarnings("unchecked")
+        List<String> policy = (List<String>) parse(ALL.get("cleanup.policy"),
+                defaults.effective(configs, "cleanup.policy"));
+        if (!policy.contains("compact")) {
+            return null;
+        }
+        return new Compaction(Long.parseLong(defaults.effective(configs, "delete.retention.ms")),
+                Long.parseLong(defaults.effective(configs, "min.compaction.lag.ms")),
+                Long.parseLong(defaults.effective(configs, "max.compaction.lag.ms")),
+                Double.parseDouble(defaults.effective(configs, "min.cleanable.dirty.ratio")));
+    }
+
     /**
      * The store retention a topic's effective configs ask for. Batches go by time and size only where the
-     * cleanup policy includes delete; a compact-only or empty policy keeps everything (nothing is compacted).
+     * cleanup policy includes delete; a compact-only or empty policy keeps them, and the cleaner compacts them.
      */
     public static Retention retention(TopicDefaults defaults, Map<String, String> configs) {
         @SuppressWarnings("unchecked")

@@ -6,6 +6,7 @@ import io.ferrite.server.config.TopicConfigs;
 import io.ferrite.server.config.TopicDefaults;
 import io.ferrite.storage.AtomicFiles;
 import io.ferrite.storage.PartitionKey;
+import io.ferrite.storage.Compaction;
 import io.ferrite.storage.Retention;
 import io.ferrite.storage.Store;
 import java.io.IOException;
@@ -338,11 +339,13 @@ public final class TopicRegistry {
         return t;
     }
 
-    /** The topic's retention, from its configs over the broker's, for each of its partitions. */
+    /** The topic's retention and compaction, from its configs over the broker's, for each of its partitions. */
     private void applyRetention(Topic t) {
         Retention r = TopicConfigs.retention(defaults, t.configs());
+        Compaction c = TopicConfigs.compaction(defaults, t.configs());
         for (PartitionKey k : keys(t)) {
             store.setRetention(k, r);
+            store.setCompaction(k, c);
         }
     }
 

@@ -1,0 +1,194 @@
+package io.ferrite.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Compacted topics with stock clients: after the cleaner runs, a consumer from the start sees the latest value of
+ * every key at the offset it was written at (and tombstones until their time is up), the CommitLog files the
+ * cleaned records were in are deleted, and all of it holds across a restart.
+ */
+@Timeout(120)
+class CompactionTest {
+    private static final String TOPIC = "table";
+    private static final TopicPartition TP = new TopicPartition(TOPIC, 0);
+
+    @TempDir
+    Path dir;
+
+    private static Map<String, String> brokerProps() {
+        return Map.of("log.cleaner.backoff.ms", "50", "log.cleaner.dedupe.buffer.size", "4194304",
+                "store.flush.interval.ms", "50", "log.retention.check.interval.ms", "100");
+    }
+
+    private static Map<String, Object> client(Broker b) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + b.port());
+        c.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        return c;
+    }
+
+    /** Every record of the partition, read from its start, as key -> (offset, value) in offset order. */
+    private static List<ConsumerRecord<String, String>> readAll(Broker b) {
+        Map<String, Object> c = client(b);
+        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
+                new StringDeserializer())) {
+            consumer.assign(List.of(TP));
+            consumer.seekToBeginning(List.of(TP));
+            long end = consumer.endOffsets(List.of(TP)).get(TP);
+            List<ConsumerRecord<String, String>> out = new ArrayList<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (consumer.position(TP) < end && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
+            }
+            return out;
+        }
+    }
+
+    /** Reads until at most {@code atMost} records remain (the cleaner runs in the background). */
+    private static List<ConsumerRecord<String, String>> readWhenCleaned(Broker b, int atMost) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        List<ConsumerRecord<String, String>> all = readAll(b);
+        while (all.size() > atMost && System.nanoTime() < deadline) {
+            Thread.sleep(200);
+            all = readAll(b);
+        }
+        return all;
+    }
+
+    private static long commitLogBytes(Path dir) throws Exception {
+        try (Stream<Path> files = Files.list(dir.resolve("data").resolve("commitlog"))) {
+            return files.mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
+    @Test
+    void aConsumerFromTheStartSeesTheLatestValueOfEachKeyAtItsOffsetAcrossARestart() throws Exception {
+        int keys = 200;
+        int rounds = 50;
+        Map<String, Long> latestOffset = new LinkedHashMap<>();
+        Map<String, String> latestValue = new LinkedHashMap<>();
+        long commitLogBefore;
+        try (Broker b = Wire.startBroker(dir, brokerProps());
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + b.port()))) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
+                    "min.cleanable.dirty.ratio", "0.01")))).all().get(15, TimeUnit.SECONDS);
+            String pad = "x".repeat(200);
+            try (KafkaProducer<String, String> p = new KafkaProducer<>(client(b), new StringSerializer(),
+                    new StringSerializer())) {
+                for (int r = 0; r < rounds; r++) {
+                    List<Future<RecordMetadata>> sent = new ArrayList<>();
+                    List<String> sentKeys = new ArrayList<>();
+                    for (int k = 0; k < keys; k++) {
+                        String key = "k" + k;
+                        // The last round deletes every tenth key.
+                        String value = r == rounds - 1 && k % 10 == 0 ? null : key + "-" + r + pad;
+                        sent.add(p.send(new ProducerRecord<>(TOPIC, 0, key, value)));
+                        sentKeys.add(key);
+                        latestValue.put(key, value);
+                    }
+                    for (int i = 0; i < sent.size(); i++) {
+                        latestOffset.put(sentKeys.get(i), sent.get(i).get(15, TimeUnit.SECONDS).offset());
+                    }
+                }
+                // A last record on a key of its own, so that the head the cleaner leaves alone is just that.
+                latestOffset.put("last", p.send(new ProducerRecord<>(TOPIC, 0, "last", "v")).get().offset());
+                latestValue.put("last", "v");
+            }
+            commitLogBefore = commitLogBytes(dir);
+            List<ConsumerRecord<String, String>> seen = readWhenCleaned(b, keys + 1);
+            assertLatest(latestOffset, latestValue, seen);
+            long size = admin.describeLogDirs(List.of(1)).allDescriptions().get(15, TimeUnit.SECONDS).get(1).values()
+                    .iterator().next().replicaInfos().get(TP).size();
+            assertTrue(size < 100_000, "DescribeLogDirs counts what is left: " + size);
+            // Retention deletes the CommitLog files no partition reads from any more: the workload filled several
+            // (1 MiB each); the file being written, and one made ahead, stay.
+            assertTrue(commitLogBefore >= 3 << 20, "the workload filled several CommitLog files: " + commitLogBefore);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+            while (commitLogBytes(dir) > 2 << 20 && System.nanoTime() < deadline) {
+                Thread.sleep(100);
+            }
+            assertTrue(commitLogBytes(dir) <= 2 << 20, "CommitLog bytes left: " + commitLogBytes(dir));
+        }
+        try (Broker b = Wire.startBroker(dir, brokerProps())) {
+            assertLatest(latestOffset, latestValue, readAll(b));
+        }
+    }
+
+    @Test
+    void tombstonesGoOnceTheirDeleteRetentionHasPassedAndRecordsWithoutAKeyAreRefused() throws Exception {
+        try (Broker b = Wire.startBroker(dir, brokerProps());
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + b.port()))) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
+                    "min.cleanable.dirty.ratio", "0.01", "delete.retention.ms", "0")))).all().get(15, TimeUnit.SECONDS);
+            try (KafkaProducer<String, String> p = new KafkaProducer<>(client(b), new StringSerializer(),
+                    new StringSerializer())) {
+                p.send(new ProducerRecord<>(TOPIC, 0, "gone", "v1")).get();
+                p.send(new ProducerRecord<>(TOPIC, 0, "kept", "v1")).get();
+                p.send(new ProducerRecord<>(TOPIC, 0, "gone", null)).get();
+                // Each write lets one more pass run; the tombstone's horizon, set by the pass that first keeps it,
+                // is passed by the next.
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                int n = 0;
+                while (readAll(b).stream().anyMatch(r -> r.key().equals("gone")) && System.nanoTime() < deadline) {
+                    p.send(new ProducerRecord<>(TOPIC, 0, "kept", "v" + (++n))).get();
+                    Thread.sleep(100);
+                }
+                ExecutionException e = assertThrows(ExecutionException.class,
+                        () -> p.send(new ProducerRecord<>(TOPIC, 0, null, "no key")).get(15, TimeUnit.SECONDS));
+                assertInstanceOf(InvalidRecordException.class, e.getCause());
+            }
+            List<ConsumerRecord<String, String>> left = readAll(b);
+            assertTrue(left.stream().noneMatch(r -> r.key().equals("gone")), "the tombstone is gone: " + left);
+            assertEquals("kept", left.get(0).key());
+        }
+    }
+
+    private static void assertLatest(Map<String, Long> latestOffset, Map<String, String> latestValue,
+                                     List<ConsumerRecord<String, String>> seen) {
+        Map<String, ConsumerRecord<String, String>> last = new LinkedHashMap<>();
+        for (ConsumerRecord<String, String> r : seen) {
+            last.put(r.key(), r);
+        }
+        assertEquals(latestOffset.keySet(), last.keySet(), "every key, tombstones included");
+        for (Map.Entry<String, Long> e : latestOffset.entrySet()) {
+            ConsumerRecord<String, String> r = last.get(e.getKey());
+            assertEquals(e.getValue(), r.offset(), "offset of the latest record of " + e.getKey());
+            assertEquals(latestValue.get(e.getKey()), r.value(), "latest value of " + e.getKey());
+        }
+        assertEquals(latestOffset.size(), seen.size(), "nothing but the latest record of each key");
+    }
+}

@@ -1,0 +1,305 @@
+package io.ferrite.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+/**
+ * One cleaning pass over one compacted partition, by Kafka's rules: the latest record of each key is kept, older
+ * ones go; a tombstone (a record without a value) is kept for {@code delete.retention.ms} after the pass that
+ * first cleaned it (the horizon is written into its batch, as Kafka's KIP-534 does); records without a key go;
+ * records of aborted transactions go; the last batch of every producer still known stays, emptied if need be,
+ * so its sequence survives; transaction markers stay. Offsets never change.
+ *
+ * <p>The part cleaned ends before the first batch that is the partition's last (the head is never cleaned),
+ * younger than {@code min.compaction.lag.ms}, in an open transaction, or not yet covered by the checkpoint (so
+ * recovery never re-indexes a batch the cleaner moved), and where the {@link OffsetMap} fills. The pass reads the
+ * partition's old {@link CleanedLog} and its batches from the CommitLog up to there, writes a new generation,
+ * and puts it in place; the CommitLog files those batches were in can then go when no other partition needs
+ * them. Records are read and batches rewritten by the store's owner ({@link RecordCleaning}; the broker uses
+ * kafka-clients' own {@code MemoryRecords.filterTo}, Kafka's cleaner's code for the same job, so compression,
+ * empty batches and the delete horizon are handled as Kafka handles them); the decisions are made here.
+ */
+final class Cleaner {
+    private final MappedFileQueue commitLog;
+    private final Partitions partitions;
+    private final RecordCleaning records;
+    private final int mapBytes;
+    private final double loadFactor;
+    /** Made at the first pass, so a broker without compacted topics never holds the memory. */
+    private OffsetMap map;
+    private final Throttler throttler;
+    private final int maxFileBytes;
+    private final Clock clock;
+
+    /** What a pass did, for the log and tests. */
+    record Pass(long endOffset, long bytesRead, long bytesWritten, int batchesRead, int batchesWritten,
+                long recordsRead, long recordsKept) {
+    }
+
+    /** What a partition holds to clean: queue entries [from, to), and how dirty it is. */
+    record Plan(long fromIndex, long toIndex, long dirtyBytes, long cleanedBytes, boolean overdue) {
+        double dirtyRatio() {
+            long total = dirtyBytes + cleanedBytes;
+            return total == 0 ? 0 : (double) dirtyBytes / total;
+        }
+    }
+
+    Cleaner(MappedFileQueue commitLog, Partitions partitions, RecordCleaning records, int mapBytes, double loadFactor,
+            Throttler throttler, int maxFileBytes, Clock clock) {
+        this.commitLog = commitLog;
+        this.partitions = partitions;
+        this.records = records;
+        this.mapBytes = mapBytes;
+        this.loadFactor = loadFactor;
+        this.throttler = throttler;
+        this.maxFileBytes = maxFileBytes;
+        this.clock = clock;
+    }
+
+    /** The part of {@code p} a pass could clean now; null when there is none. */
+    Plan plan(PartitionLog p) {
+        Compaction cfg = p.compaction();
+        if (cfg == null || p.isDeleted()) {
+            return null;
+        }
+        ConsumeQueue q = p.queue();
+        long from = p.startIndex();
+        long last = q.endIndex() - 1; // the head: never cleaned
+        long to = from;
+        long durable = partitions.checkpointedPosition();
+        long stable = p.producers().lastStableOffset(p.logEndOffset());
+        long now = clock.millis();
+        long lagBound = cfg.minLagMs() > 0 ? q.firstIndexWithRunningMaxAtLeast(now - cfg.minLagMs() + 1, from) : -1;
+        long dirty = 0;
+        boolean overdue = false;
+        for (long i = from; i < last; i++) {
+            ConsumeQueue.Entry e = q.entry(i);
+            if (e == null || e.endPosition() > durable || e.lastOffset() >= stable || (lagBound >= 0 && i >= lagBound)) {
+                break;
+            }
+            if (i == from && cfg.maxLagMs() < Long.MAX_VALUE) {
+                overdue = e.runningMaxTimestamp() < now - cfg.maxLagMs();
+            }
+            dirty += e.size() - CommitLogEntry.HEADER_SIZE;
+            to = i + 1;
+        }
+        return to == from ? null : new Plan(from, to, dirty, p.cleanedSize(), overdue);
+    }
+
+    /** Whether {@code plan} is due by the partition's settings. */
+    static boolean due(PartitionLog p, Plan plan) {
+        Compaction cfg = p.compaction();
+        return cfg != null && (plan.overdue() || plan.dirtyRatio() >= cfg.minCleanableRatio());
+    }
+
+    /** Cleans what {@code plan} names; null if the partition changed under it (deleted, say). */
+    Pass clean(PartitionLog p, Plan plan) throws IOException, InterruptedException {
+        Compaction cfg = p.compaction();
+        CleanedLog old = p.cleaned();
+        if (cfg == null || old != null && !old.hold()) {
+            return null;
+        }
+        try {
+            ConsumeQueue q = p.queue();
+            long[] counts = new long[6]; // bytes read, bytes written, batches read, written, records read, kept
+            long toIndex = buildMap(p, q, plan, counts);
+            if (toIndex <= plan.fromIndex()) {
+                return null;
+            }
+            ConsumeQueue.Entry end = q.entry(toIndex);
+            if (end == null) {
+                return null;
+            }
+            long now = clock.millis();
+            long start = p.logStartOffset();
+            Map<Long, Long> lastOfProducer = new HashMap<>();
+            p.producers().all().forEach(s -> {
+                if (!s.lastBatches().isEmpty()) {
+                    lastOfProducer.put(s.producerId(), s.lastBatches().get(s.lastBatches().size() - 1).lastOffset());
+                }
+            });
+            List<ProducerStateTable.AbortedTransaction> aborted = p.producers().abortedTransactions(start,
+                    end.baseOffset());
+            Filter filter = new Filter(now, cfg.deleteRetentionMs(), lastOfProducer, aborted);
+            ByteBuffer out = ByteBuffer.allocate(64 * 1024);
+            CleanedLog next;
+            try (CleanedLog.Writer w = new CleanedLog.Writer(q.files().dir(), end.baseOffset(), maxFileBytes)) {
+                if (old != null) {
+                    for (int i = old.indexOf(start); i < old.batches(); i++) {
+                        ConsumeQueue.Entry e = old.entry(i);
+                        out = copy(p, CommitLogEntry.batch(old.view(e), 0), filter, w, out, counts);
+                    }
+                }
+                for (long i = plan.fromIndex(); i < toIndex; i++) {
+                    ConsumeQueue.Entry e = q.entry(i);
+                    if (e == null || e.lastOffset() < start) {
+                        continue;
+                    }
+                    try (Slice s = commitLogBatch(p, e)) {
+                        out = copy(p, s.buffer(), filter, w, out, counts);
+                    }
+                }
+                next = w.publish();
+            }
+            synchronized (p) {
+                if (p.isDeleted() || p.cleaned() != old) {
+                    next.retire();
+                    return null;
+                }
+                p.replaceCleaned(next);
+            }
+            return new Pass(end.baseOffset(), counts[0], counts[1], (int) counts[2], (int) counts[3], counts[4],
+                    counts[5]);
+        } finally {
+            if (old != null) {
+                old.release();
+            }
+        }
+    }
+
+    /**
+     * Records the latest offset of every key in the plan's batches, leaving out aborted transactions' records;
+     * returns the queue index the pass ends at (earlier than the plan's when the map filled).
+     */
+    private long buildMap(PartitionLog p, ConsumeQueue q, Plan plan, long[] counts)
+            throws IOException, InterruptedException {
+        if (map == null) {
+            map = new OffsetMap(mapBytes, loadFactor);
+        }
+        map.clear();
+        long first = q.entry(plan.fromIndex()) == null ? 0 : q.entry(plan.fromIndex()).baseOffset();
+        ConsumeQueue.Entry planEnd = q.entry(plan.toIndex());
+        List<ProducerStateTable.AbortedTransaction> aborted = p.producers().abortedTransactions(first,
+                planEnd == null ? Long.MAX_VALUE : planEnd.baseOffset());
+        for (long i = plan.fromIndex(); i < plan.toIndex(); i++) {
+            ConsumeQueue.Entry e = q.entry(i);
+            if (e == null) {
+                return i;
+            }
+            try (Slice s = commitLogBatch(p, e)) {
+                throttler.acquire(e.size());
+                counts[0] += e.size();
+                ByteBuffer batch = s.buffer();
+                if (RecordBatchHeader.isControl(batch) || isAborted(batch, aborted)) {
+                    continue;
+                }
+                if (map.size() + RecordBatchHeader.recordCount(batch) > map.maxEntries() && i > plan.fromIndex()) {
+                    return i; // this batch's keys may not fit: end the pass before it
+                }
+                if (!records.forEachKey(batch, map::put)) {
+                    return i;
+                }
+            }
+        }
+        return plan.toIndex();
+    }
+
+    /** A held slice of the batch a queue entry points at, checked against the entry. */
+    private Slice commitLogBatch(PartitionLog p, ConsumeQueue.Entry e) throws IOException {
+        MappedFile f = commitLog.find(e.position());
+        Slice whole = f == null ? null : f.slice((int) (e.position() - f.fileFromOffset()), e.size());
+        if (whole == null) {
+            throw new IOException("the CommitLog file holding offset " + e.baseOffset() + " of " + p + " is gone");
+        }
+        ByteBuffer entry = whole.buffer();
+        if (!CommitLogEntry.matches(entry, 0, p.id(), e)
+                || CommitLogEntry.classify(entry, 0, entry.remaining(), true) != CommitLogEntry.Kind.ENTRY) {
+            whole.close();
+            throw new IOException("the batch at offset " + e.baseOffset() + " of " + p + " fails its checks;"
+                    + " the partition is not cleaned past it");
+        }
+        return new Slice(entry.slice(CommitLogEntry.HEADER_SIZE, e.size() - CommitLogEntry.HEADER_SIZE), f);
+    }
+
+    /** Filters one batch into the new generation; returns the (maybe grown) scratch buffer. */
+    private ByteBuffer copy(PartitionLog p, ByteBuffer batch, Filter filter, CleanedLog.Writer w, ByteBuffer out,
+                            long[] counts) throws IOException, InterruptedException {
+        counts[2]++;
+        counts[4] += RecordBatchHeader.recordCount(batch);
+        if (out.capacity() < batch.remaining() + 1024) {
+            out = ByteBuffer.allocate(batch.remaining() + 1024);
+        }
+        out.clear();
+        ByteBuffer written = records.filter(batch.duplicate(), filter, out);
+        for (int at = 0; at < written.limit(); ) {
+            ByteBuffer b = written.slice(at, RecordBatchHeader.totalSize(written.slice(at, written.limit() - at)));
+            at += b.remaining();
+            ByteBuffer entry = ByteBuffer.allocate(CommitLogEntry.HEADER_SIZE + b.remaining());
+            CommitLogEntry.writeHead(entry, p.id(), b);
+            entry.put(CommitLogEntry.HEADER_SIZE, b, 0, b.remaining());
+            CommitLogEntry.seal(entry);
+            throttler.acquire(entry.remaining());
+            w.append(entry, RecordBatchHeader.baseOffset(b), RecordBatchHeader.lastOffsetDelta(b),
+                    RecordBatchHeader.maxTimestamp(b));
+            counts[1] += entry.remaining();
+            counts[3]++;
+            counts[5] += RecordBatchHeader.recordCount(b);
+        }
+        return written.capacity() > out.capacity() ? written : out;
+    }
+
+    private static boolean isAborted(ByteBuffer batch, List<ProducerStateTable.AbortedTransaction> aborted) {
+        if (!RecordBatchHeader.isTransactional(batch) || RecordBatchHeader.isControl(batch)) {
+            return false;
+        }
+        long pid = RecordBatchHeader.producerId(batch);
+        long base = RecordBatchHeader.baseOffset(batch);
+        for (ProducerStateTable.AbortedTransaction t : aborted) {
+            if (t.producerId() == pid && base >= t.firstOffset() && base < t.lastOffset()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Kafka's retention rules, over the pass's offset map. */
+    private final class Filter implements RecordCleaning.Rules {
+        private final long now;
+        private final long deleteRetentionMs;
+        private final Map<Long, Long> lastOfProducer;
+        private final List<ProducerStateTable.AbortedTransaction> aborted;
+
+        Filter(long now, long deleteRetentionMs, Map<Long, Long> lastOfProducer,
+               List<ProducerStateTable.AbortedTransaction> aborted) {
+            this.now = now;
+            this.deleteRetentionMs = deleteRetentionMs;
+            this.lastOfProducer = lastOfProducer;
+            this.aborted = aborted;
+        }
+
+        @Override
+        public long now() {
+            return now;
+        }
+
+        @Override
+        public long deleteRetentionMs() {
+            return deleteRetentionMs;
+        }
+
+        @Override
+        public RecordCleaning.BatchRule batch(ByteBuffer batch) {
+            long pid = RecordBatchHeader.producerId(batch);
+            long last = RecordBatchHeader.baseOffset(batch) + RecordBatchHeader.lastOffsetDelta(batch);
+            if (pid >= 0 && Long.valueOf(last).equals(lastOfProducer.get(pid))) {
+                return RecordCleaning.BatchRule.FILTER_KEEP_EMPTY; // its producer's sequence lives on in it
+            }
+            return isAborted(batch, aborted) ? RecordCleaning.BatchRule.DROP : RecordCleaning.BatchRule.FILTER;
+        }
+
+        @Override
+        public boolean keep(ByteBuffer batch, ByteBuffer key, long offset, boolean tombstone, long deleteHorizonMs) {
+            if (RecordBatchHeader.isControl(batch)) {
+                return true;
+            }
+            if (key == null || isAborted(batch, aborted) || map.get(key) > offset) {
+                return false;
+            }
+            // A tombstone stays until the horizon set by the pass that first cleaned it.
+            return !tombstone || deleteHorizonMs < 0 || now < deleteHorizonMs;
+        }
+    }
+}

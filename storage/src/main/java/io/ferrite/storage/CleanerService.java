@@ -1,0 +1,97 @@
+package io.ferrite.storage;
+
+import java.time.Clock;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * A cleaner thread ({@code log.cleaner.threads} of them, each {@code ferrite-cleaner-<n>}, run by a
+ * {@link ServiceRunner} the store owns): each call cleans the compacted partition that most needs it, Kafka's
+ * choice: one past its {@code max.compaction.lag.ms} first, else the dirtiest at or above its
+ * {@code min.cleanable.dirty.ratio}. Threads share the set of partitions being cleaned, so no two clean one
+ * partition at once. A partition whose pass fails (a batch that fails its CRC, a full disk) is left alone for
+ * an hour, with a warning, instead of failing again at every call.
+ */
+final class CleanerService implements Agent {
+    private static final Logger LOG = LogManager.getLogger(CleanerService.class);
+    private static final long RETRY_AFTER_FAILURE_MS = 3_600_000;
+
+    private final String name;
+    private final Partitions partitions;
+    private final Cleaner cleaner;
+    private final Set<PartitionLog> busy;
+    private final Map<PartitionLog, Long> failedUntil;
+    private final Clock clock;
+    private volatile Cleaner.Pass lastPass;
+
+    CleanerService(int number, Partitions partitions, Cleaner cleaner, Set<PartitionLog> busy,
+                   Map<PartitionLog, Long> failedUntil, Clock clock) {
+        this.name = "ferrite-cleaner-" + number;
+        this.partitions = partitions;
+        this.cleaner = cleaner;
+        this.busy = busy;
+        this.failedUntil = failedUntil;
+        this.clock = clock;
+    }
+
+    static Set<PartitionLog> sharedBusySet() {
+        return ConcurrentHashMap.newKeySet();
+    }
+
+    @Override
+    public String roleName() {
+        return name;
+    }
+
+    Cleaner.Pass lastPass() {
+        return lastPass;
+    }
+
+    /** Cleans one partition if any is due; returns 1 if it did. */
+    @Override
+    public int doWork() throws Exception {
+        long now = clock.millis();
+        PartitionLog chosen = null;
+        Cleaner.Plan chosenPlan = null;
+        for (PartitionLog p : partitions.all()) {
+            if (p.compaction() == null || busy.contains(p) || failedUntil.getOrDefault(p, 0L) > now) {
+                continue;
+            }
+            Cleaner.Plan plan = cleaner.plan(p);
+            if (plan == null || !Cleaner.due(p, plan)) {
+                continue;
+            }
+            if (chosen == null || plan.overdue() && !chosenPlan.overdue()
+                    || plan.overdue() == chosenPlan.overdue() && plan.dirtyRatio() > chosenPlan.dirtyRatio()) {
+                chosen = p;
+                chosenPlan = plan;
+            }
+        }
+        if (chosen == null || !busy.add(chosen)) {
+            return 0;
+        }
+        try {
+            long started = System.nanoTime();
+            Cleaner.Pass pass = cleaner.clean(chosen, chosenPlan);
+            if (pass != null) {
+                lastPass = pass;
+                double seconds = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
+                LOG.info("cleaned {} up to offset {}: {} of {} records kept, {} MB read and {} MB written in {} s"
+                                + " ({} MB/s)", chosen, pass.endOffset(), pass.recordsKept(), pass.recordsRead(),
+                        String.format("%.1f", pass.bytesRead() / 1e6), String.format("%.1f", pass.bytesWritten() / 1e6),
+                        String.format("%.2f", seconds), String.format("%.1f", pass.bytesRead() / 1e6 / seconds));
+            }
+            failedUntil.remove(chosen);
+            return 1;
+        } catch (java.io.IOException e) {
+            LOG.warn("cannot clean {} (retrying in an hour): {}", chosen, e.toString());
+            failedUntil.put(chosen, now + RETRY_AFTER_FAILURE_MS);
+            return 0;
+        } finally {
+            busy.remove(chosen);
+        }
+    }
+}
