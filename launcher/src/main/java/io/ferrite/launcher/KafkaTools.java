@@ -87,6 +87,23 @@ public final class KafkaTools {
         return Command.run(logPrefix + "-" + name, command, stdin, timeout);
     }
 
+    /**
+     * Starts {@code mainClass} with {@code args} as a child that runs until the caller stops it (a Connect
+     * worker, say), its output in {@code <logPrefix>-<name>.log} in the logs directory. The caller owns the
+     * process and must stop it.
+     */
+    public Process start(String name, List<String> jvmOptions, String mainClass, List<String> args)
+            throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(ChildProcess.java());
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-Djava.awt.headless=true", "-Dlog4j2.configurationFile=" + logConfig,
+                "-cp", classpath, mainClass));
+        command.addAll(args);
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(FerriteProcess.logsDir().resolve(logPrefix + "-" + name + ".log").toFile()).start();
+    }
+
     /** The jar names on the tools' classpath, for checking which Kafka they are. */
     public List<String> jarNames() {
         List<String> names = new ArrayList<>();

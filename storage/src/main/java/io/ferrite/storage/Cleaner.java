@@ -72,21 +72,38 @@ final class Cleaner {
         long durable = partitions.checkpointedPosition();
         long stable = p.producers().lastStableOffset(p.logEndOffset());
         long now = clock.millis();
-        long lagBound = cfg.minLagMs() > 0 ? q.firstIndexWithRunningMaxAtLeast(now - cfg.minLagMs() + 1, from) : -1;
         long dirty = 0;
         boolean overdue = false;
         for (long i = from; i < last; i++) {
             ConsumeQueue.Entry e = q.entry(i);
-            if (e == null || e.endPosition() > durable || e.lastOffset() >= stable || (lagBound >= 0 && i >= lagBound)) {
+            if (e == null || e.endPosition() > durable || e.lastOffset() >= stable) {
+                break;
+            }
+            // By each batch's own largest timestamp, as Kafka goes by each segment's: the queue's running
+            // maximum would let one batch from the future hold back every batch after it.
+            if (cfg.minLagMs() > 0 && ownMaxTimestamp(e) > now - cfg.minLagMs()) {
                 break;
             }
             if (i == from && cfg.maxLagMs() < Long.MAX_VALUE) {
-                overdue = e.runningMaxTimestamp() < now - cfg.maxLagMs();
+                overdue = ownMaxTimestamp(e) < now - cfg.maxLagMs();
             }
             dirty += e.size() - CommitLogEntry.HEADER_SIZE;
             to = i + 1;
         }
         return to == from ? null : new Plan(from, to, dirty, p.cleanedSize(), overdue);
+    }
+
+    /** The batch's own max timestamp, from its header in the CommitLog; Long.MAX_VALUE if it cannot be read. */
+    private long ownMaxTimestamp(ConsumeQueue.Entry e) {
+        MappedFile f = commitLog.find(e.position());
+        int at = f == null ? -1 : (int) (e.position() - f.fileFromOffset());
+        if (f == null || at + CommitLogEntry.HEAD_SIZE > f.readablePosition()) {
+            return Long.MAX_VALUE;
+        }
+        try (Slice s = f.slice(at, CommitLogEntry.HEAD_SIZE)) {
+            return s == null ? Long.MAX_VALUE : RecordBatchHeader.maxTimestamp(s.buffer().slice(
+                    CommitLogEntry.HEADER_SIZE, RecordBatchHeader.HEADER_SIZE));
+        }
     }
 
     /** Whether {@code plan} is due by the partition's settings. */
@@ -95,8 +112,8 @@ final class Cleaner {
         return cfg != null && (plan.overdue() || plan.dirtyRatio() >= cfg.minCleanableRatio());
     }
 
-    /** Cleans what {@code plan} names; null if the partition changed under it (deleted, say). */
-    Pass clean(PartitionLog p, Plan plan) throws IOException, InterruptedException {
+    /** Cleans what {@code plan} names; null if the partition changed under it (deleted, say). One pass at a time. */
+    synchronized Pass clean(PartitionLog p, Plan plan) throws IOException, InterruptedException {
         Compaction cfg = p.compaction();
         CleanedLog old = p.cleaned();
         if (cfg == null || old != null && !old.hold()) {
@@ -107,7 +124,8 @@ final class Cleaner {
             long[] counts = new long[6]; // bytes read, bytes written, batches read, written, records read, kept
             long toIndex = buildMap(p, q, plan, counts);
             if (toIndex <= plan.fromIndex()) {
-                return null;
+                throw new IOException("the first batch to clean has more keys than log.cleaner.dedupe.buffer.size"
+                        + " holds (" + map.maxEntries() + " per thread)");
             }
             ConsumeQueue.Entry end = q.entry(toIndex);
             if (end == null) {
@@ -135,11 +153,13 @@ final class Cleaner {
                 }
                 for (long i = plan.fromIndex(); i < toIndex; i++) {
                     ConsumeQueue.Entry e = q.entry(i);
-                    if (e == null || e.lastOffset() < start) {
-                        continue;
+                    if (e == null || e.lastOffset() < Math.max(start, p.logStartOffset())) {
+                        continue; // before the log start, or moved past by retention during the pass
                     }
                     try (Slice s = commitLogBatch(p, e)) {
-                        out = copy(p, s.buffer(), filter, w, out, counts);
+                        if (s != null) {
+                            out = copy(p, s.buffer(), filter, w, out, counts);
+                        }
                     }
                 }
                 next = w.publish();
@@ -167,7 +187,11 @@ final class Cleaner {
     private long buildMap(PartitionLog p, ConsumeQueue q, Plan plan, long[] counts)
             throws IOException, InterruptedException {
         if (map == null) {
-            map = new OffsetMap(mapBytes, loadFactor);
+            try {
+                map = new OffsetMap(mapBytes, loadFactor);
+            } catch (OutOfMemoryError e) { // the heap cannot spare it now: this pass fails, not the store
+                throw new IOException("cannot take " + mapBytes + " bytes for the cleaner's key map: " + e);
+            }
         }
         map.clear();
         long first = q.entry(plan.fromIndex()) == null ? 0 : q.entry(plan.fromIndex()).baseOffset();
@@ -179,7 +203,13 @@ final class Cleaner {
             if (e == null) {
                 return i;
             }
+            if (e.lastOffset() < p.logStartOffset()) {
+                continue; // retention moved the start past it during the pass; its file may be gone
+            }
             try (Slice s = commitLogBatch(p, e)) {
+                if (s == null) {
+                    continue;
+                }
                 throttler.acquire(e.size());
                 counts[0] += e.size();
                 ByteBuffer batch = s.buffer();
@@ -197,11 +227,17 @@ final class Cleaner {
         return plan.toIndex();
     }
 
-    /** A held slice of the batch a queue entry points at, checked against the entry. */
+    /**
+     * A held slice of the batch a queue entry points at, checked against the entry; null when retention removed
+     * it (and its file) during the pass.
+     */
     private Slice commitLogBatch(PartitionLog p, ConsumeQueue.Entry e) throws IOException {
         MappedFile f = commitLog.find(e.position());
         Slice whole = f == null ? null : f.slice((int) (e.position() - f.fileFromOffset()), e.size());
         if (whole == null) {
+            if (e.lastOffset() < p.logStartOffset()) {
+                return null; // retention took it during the pass
+            }
             throw new IOException("the CommitLog file holding offset " + e.baseOffset() + " of " + p + " is gone");
         }
         ByteBuffer entry = whole.buffer();

@@ -50,9 +50,9 @@ final class CleanerService implements Agent {
         return lastPass;
     }
 
-    /** Cleans one partition if any is due; returns 1 if it did. */
+    /** Cleans one partition if any is due; returns 1 if it did. One call at a time: the cleaner's map is its own. */
     @Override
-    public int doWork() throws Exception {
+    public synchronized int doWork() throws Exception {
         long now = clock.millis();
         PartitionLog chosen = null;
         Cleaner.Plan chosenPlan = null;
@@ -74,19 +74,26 @@ final class CleanerService implements Agent {
             return 0;
         }
         try {
+            chosenPlan = cleaner.plan(chosen); // again, now that no other thread can clean it
+            if (chosenPlan == null || !Cleaner.due(chosen, chosenPlan)) {
+                return 0;
+            }
             long started = System.nanoTime();
             Cleaner.Pass pass = cleaner.clean(chosen, chosenPlan);
-            if (pass != null) {
-                lastPass = pass;
-                double seconds = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
-                LOG.info("cleaned {} up to offset {}: {} of {} records kept, {} MB read and {} MB written in {} s"
-                                + " ({} MB/s)", chosen, pass.endOffset(), pass.recordsKept(), pass.recordsRead(),
-                        String.format("%.1f", pass.bytesRead() / 1e6), String.format("%.1f", pass.bytesWritten() / 1e6),
-                        String.format("%.2f", seconds), String.format("%.1f", pass.bytesRead() / 1e6 / seconds));
+            if (pass == null) {
+                return 0; // the partition changed under the pass (deleted, say): nothing to retry at once
             }
+            lastPass = pass;
+            double seconds = Math.max(1e-9, (System.nanoTime() - started) / 1e9);
+            LOG.info("cleaned {} up to offset {}: {} of {} records kept, {} MB read and {} MB written in {} s"
+                            + " ({} MB/s)", chosen, pass.endOffset(), pass.recordsKept(), pass.recordsRead(),
+                    String.format("%.1f", pass.bytesRead() / 1e6), String.format("%.1f", pass.bytesWritten() / 1e6),
+                    String.format("%.2f", seconds), String.format("%.1f", pass.bytesRead() / 1e6 / seconds));
             failedUntil.remove(chosen);
             return 1;
-        } catch (java.io.IOException e) {
+        } catch (java.io.IOException | RuntimeException e) {
+            // A batch that fails its checks, a full disk, records kafka-clients cannot read: not every
+            // backoff again.
             LOG.warn("cannot clean {} (retrying in an hour): {}", chosen, e.toString());
             failedUntil.put(chosen, now + RETRY_AFTER_FAILURE_MS);
             return 0;

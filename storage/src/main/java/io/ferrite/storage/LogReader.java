@@ -40,32 +40,14 @@ final class LogReader {
         }
         List<Slice> out = new ArrayList<>();
         try {
-            long from = offset;
-            int bytes = 0;
-            CleanedLog c = p.cleaned();
-            if (c != null && offset < c.endOffset()) {
-                for (int i = c.indexOf(offset); i < c.batches(); i++) {
-                    ConsumeQueue.Entry e = c.entry(i);
-                    int batchSize = e.size() - CommitLogEntry.HEADER_SIZE;
-                    if (e.baseOffset() >= end || e.baseOffset() >= upToOffset
-                            || !out.isEmpty() && bytes + batchSize > maxBytes) {
-                        return new ReadResult(out, end, start);
-                    }
-                    Slice s = c.slice(e);
-                    if (s == null) {
-                        // replaced by a newer cleaning pass under this read: what was read stands; the rest of the
-                        // range is in the new generation, which the next read finds
-                        return new ReadResult(out, end, start);
-                    }
-                    out.add(s);
-                    bytes += batchSize;
-                    if (bytes >= maxBytes) {
-                        return new ReadResult(out, end, start);
-                    }
+            // A cleaning pass may swap the partition's cleaned generation under this read, and drop the queue
+            // files before its end: a read that finds nothing where it looked starts again on the new one.
+            for (int attempt = 0; attempt < 3; attempt++) {
+                CleanedLog c = p.cleaned();
+                if (readFrom(p, c, offset, maxBytes, upToOffset, end, out) || !out.isEmpty() || p.cleaned() == c) {
+                    break;
                 }
-                from = c.endOffset();
             }
-            readQueue(p, from, maxBytes, upToOffset, end, out, bytes);
         } catch (RuntimeException ex) {
             out.forEach(Slice::close);
             throw ex;
@@ -73,17 +55,48 @@ final class LogReader {
         return new ReadResult(out, end, start);
     }
 
-    /** Adds batches from the queue, from the one holding {@code offset}, to {@code out} (holding {@code bytes}). */
-    private void readQueue(PartitionLog p, long offset, int maxBytes, long upToOffset, long end, List<Slice> out,
-                           int bytes) {
+    /**
+     * Adds to {@code out} the batches from {@code offset}: from generation {@code c} (null: none) below its end,
+     * then from the queue. Returns false when the read met the end of what {@code c} and the queue agree on:
+     * the generation was replaced under it, and nothing past what was added can be trusted to follow on.
+     */
+    private boolean readFrom(PartitionLog p, CleanedLog c, long offset, int maxBytes, long upToOffset, long end,
+                             List<Slice> out) {
+        long from = offset;
+        int bytes = 0;
+        if (c != null && offset < c.endOffset()) {
+            for (int i = c.indexOf(offset); i < c.batches(); i++) {
+                ConsumeQueue.Entry e = c.entry(i);
+                int batchSize = e.size() - CommitLogEntry.HEADER_SIZE;
+                if (e.baseOffset() >= end || e.baseOffset() >= upToOffset
+                        || !out.isEmpty() && bytes + batchSize > maxBytes) {
+                    return true;
+                }
+                Slice s = c.slice(e);
+                if (s == null) {
+                    return false; // retired: the rest of the range is in the new generation
+                }
+                out.add(s);
+                bytes += batchSize;
+                if (bytes >= maxBytes) {
+                    return true;
+                }
+            }
+            from = c.endOffset();
+        }
         ConsumeQueue q = p.queue();
-        long index = offset >= end ? -1 : q.indexOf(offset, q.startIndex());
-        if (index < 0 && offset < end && p.cleaned() != null) {
-            index = p.startIndex(); // the offset lies in a gap the cleaner left before the queue's first batch
+        long index = from >= end ? -1 : q.indexOf(from, q.startIndex());
+        if (index < 0 && from < end) {
+            // Nothing in the queue at or before the offset: its files were dropped by a pass that swapped a
+            // newer generation in after this read took its own (or, with none swapped, deleted by force).
+            return p.cleaned() == c;
         }
         for (long i = index; i >= 0 && i < q.endIndex(); i++) {
             ConsumeQueue.Entry e = q.entry(i);
-            if (e == null || e.baseOffset() >= end || e.baseOffset() >= upToOffset) {
+            if (e == null) {
+                return p.cleaned() == c; // the same: a file dropped under the read
+            }
+            if (e.baseOffset() >= end || e.baseOffset() >= upToOffset) {
                 break; // appended after this read began (beyond the high watermark it reports), or past the bound
             }
             int batchSize = e.size() - CommitLogEntry.HEADER_SIZE;
@@ -100,6 +113,7 @@ final class LogReader {
                 break;
             }
         }
+        return true;
     }
 
     /**
@@ -134,8 +148,8 @@ final class LogReader {
      * was raised by batches retention already removed does it scan forward from the log start.
      */
     ReadResult batchForTimestamp(PartitionLog p, long timestamp) {
-        CleanedLog c = p.cleaned();
-        if (c != null && c.hold()) { // held: a newer pass may retire it meanwhile, and its views must stay mapped
+        CleanedLog c = heldCleaned(p);
+        if (c != null) {
             try {
                 for (int i = Math.max(c.indexOf(p.logStartOffset()), c.firstWithRunningMaxAtLeast(timestamp));
                      i < c.batches(); i++) {
@@ -181,29 +195,46 @@ final class LogReader {
         if (last == null || q.endIndex() <= from) {
             return new ReadResult(List.of(), p.logEndOffset(), p.logStartOffset());
         }
-        if (p.cleaned() == null) {
-            long i = q.firstIndexWithRunningMaxAtLeast(last.runningMaxTimestamp(), from);
-            Slice s = slice(p, q.entry(i), true);
-            if (s != null && RecordBatchHeader.maxTimestamp(s.buffer()) == last.runningMaxTimestamp()) {
-                return new ReadResult(List.of(s), p.logEndOffset(), p.logStartOffset());
-            }
-            if (s != null) {
-                s.close();
+        long max = last.runningMaxTimestamp(); // over every batch the partition ever had
+        CleanedLog c = heldCleaned(p);
+        if (c != null) {
+            try {
+                // The cleaned generation's running max covers its own batches: the first to reach its last value
+                // is the first batch holding its largest timestamp.
+                int k = c.batches() == 0 ? -1 : c.firstWithRunningMaxAtLeast(c.entry(c.batches() - 1)
+                        .runningMaxTimestamp());
+                if (k >= 0 && c.entry(k).lastOffset() >= p.logStartOffset() && c.entry(k).runningMaxTimestamp() == max) {
+                    Slice s = c.slice(c.entry(k));
+                    return new ReadResult(s == null ? List.of() : List.of(s), p.logEndOffset(), p.logStartOffset());
+                }
+            } finally {
+                c.release();
             }
         }
-        // The maximum came from batches already removed, or the cleaner holds part of the log: find the largest
-        // among those left, the cleaned ones first.
+        long i = q.firstIndexWithRunningMaxAtLeast(max, from);
+        Slice s = i < 0 ? null : slice(p, q.entry(i), true);
+        if (s != null && RecordBatchHeader.maxTimestamp(s.buffer()) == max) {
+            return new ReadResult(List.of(s), p.logEndOffset(), p.logStartOffset());
+        }
+        if (s != null) {
+            s.close();
+        }
+        // The maximum came from batches already removed: find the largest among those left, the cleaned ones
+        // first (on a tie the earlier batch wins).
         long best = Long.MIN_VALUE;
-        ConsumeQueue.Entry bestCleaned = null;
-        CleanedLog c = p.cleaned();
-        if (c != null && c.hold()) {
+        Slice found = null;
+        c = heldCleaned(p);
+        if (c != null) {
             try {
                 for (int j = c.indexOf(p.logStartOffset()); j < c.batches(); j++) {
                     ConsumeQueue.Entry e = c.entry(j);
                     long ts = RecordBatchHeader.maxTimestamp(CommitLogEntry.batch(c.view(e), 0));
                     if (ts > best) {
                         best = ts;
-                        bestCleaned = e;
+                        if (found != null) {
+                            found.close();
+                        }
+                        found = c.slice(e);
                     }
                 }
             } finally {
@@ -211,7 +242,7 @@ final class LogReader {
             }
         }
         long bestIndex = -1;
-        for (long j = from; j < q.endIndex(); j++) {
+        for (long j = p.startIndex(); j < q.endIndex(); j++) {
             ConsumeQueue.Entry e = q.entry(j);
             Slice b = e == null ? null : slice(p, e, true);
             if (b == null) {
@@ -224,9 +255,27 @@ final class LogReader {
                 bestIndex = j;
             }
         }
-        Slice found = bestIndex >= 0 ? slice(p, q.entry(bestIndex), true)
-                : bestCleaned != null ? c.slice(bestCleaned) : null;
+        if (bestIndex >= 0) {
+            if (found != null) {
+                found.close();
+            }
+            found = slice(p, q.entry(bestIndex), true);
+        }
         return new ReadResult(found == null ? List.of() : List.of(found), p.logEndOffset(), p.logStartOffset());
+    }
+
+    /**
+     * The partition's cleaned generation, held (its data must stay mapped while read), or null: one retired
+     * under the call has already been replaced, so the newer one is taken.
+     */
+    private static CleanedLog heldCleaned(PartitionLog p) {
+        for (int attempt = 0; attempt < 3; attempt++) {
+            CleanedLog c = p.cleaned();
+            if (c == null || c.hold()) {
+                return c;
+            }
+        }
+        return null;
     }
 
     /**

@@ -26,6 +26,8 @@ final class PartitionLog {
     private volatile Compaction compaction;
     /** The batches the cleaner kept, below its end offset; null when never cleaned. */
     private volatile CleanedLog cleaned;
+    /** Bytes of the cleaned batches from the log start on; set where the generation or the log start changes. */
+    private volatile long cleanedBytes;
     private volatile boolean deleted;
     /** Kept whole: retention never moves its start, and forced file deletion stops before its data. */
     private volatile boolean pinned;
@@ -131,7 +133,8 @@ final class PartitionLog {
                 moved += e.size() - CommitLogEntry.HEADER_SIZE;
             }
         }
-        sizeInBytes.addAndGet(sizeOfCleaned(next, logStartOffset) - before - moved);
+        cleanedBytes = sizeOfCleaned(next, logStartOffset);
+        sizeInBytes.addAndGet(cleanedBytes - before - moved);
         queue.deleteBefore(queueAfter);
         if (old != null) {
             old.retire();
@@ -142,12 +145,14 @@ final class PartitionLog {
     /** An open: the generation found on disk, before recovery sums sizes. */
     void loadCleaned(CleanedLog c) {
         cleaned = c;
+        cleanedBytes = sizeOfCleaned(c, logStartOffset);
     }
 
     /** The partition is deleted: its cleaned log goes once no reader holds it. */
     synchronized void dropCleaned() {
         CleanedLog c = cleaned;
         cleaned = null;
+        cleanedBytes = 0;
         if (c != null) {
             c.retire();
         }
@@ -163,7 +168,7 @@ final class PartitionLog {
 
     /** Bytes of the cleaned log's batches at or after the log start. */
     long cleanedSize() {
-        return sizeOfCleaned(cleaned, logStartOffset);
+        return cleanedBytes;
     }
 
     /** Bytes of a cleaned log's batches at or after {@code from}. */
@@ -234,7 +239,9 @@ final class PartitionLog {
         }
         CleanedLog c = cleaned;
         if (c != null) {
-            sizeInBytes.addAndGet(sizeOfCleaned(c, logStartOffset) - sizeOfCleaned(c, oldStart));
+            long now = sizeOfCleaned(c, logStartOffset);
+            sizeInBytes.addAndGet(now - sizeOfCleaned(c, oldStart));
+            cleanedBytes = now;
         }
         long after = startIndex();
         long removed = 0;
@@ -261,7 +268,10 @@ final class PartitionLog {
 
     /** Sets the end after recovery rebuilt the queue; the start follows if the queue ends before it. */
     void recoverEnd(long endOffset) {
-        logEndOffset = Math.max(endOffset, logStartOffset);
+        // Never below the cleaned generation's end: its offsets were given out, even if the queue lost the
+        // batches after them (an async-mode crash), and must not be given out again.
+        CleanedLog c = cleaned;
+        logEndOffset = Math.max(Math.max(endOffset, logStartOffset), c == null ? 0 : c.endOffset());
     }
 
     /** The queue index of the first batch read through the queue: the one holding {@link #queueStartOffset()}. */

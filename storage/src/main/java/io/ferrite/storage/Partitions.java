@@ -323,7 +323,9 @@ final class Partitions {
             return Math.max(p.logStartOffset(), e.baseOffset());
         }
         ConsumeQueue.Entry last = end > q.startIndex() ? q.entry(end - 1) : null;
-        return last == null ? p.logStartOffset() : Math.max(p.logStartOffset(), last.lastOffset() + 1);
+        CleanedLog c = p.cleaned(); // what the cleaner holds was given out too
+        long floor = Math.max(p.logStartOffset(), c == null ? 0 : c.endOffset());
+        return last == null ? floor : Math.max(floor, last.lastOffset() + 1);
     }
 
     long checkpointedPosition() {
