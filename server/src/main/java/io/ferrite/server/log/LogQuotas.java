@@ -1,6 +1,7 @@
 package io.ferrite.server.log;
 
 import io.ferrite.protocol.HeldRecords;
+import io.ferrite.server.network.RequestContext;
 import io.ferrite.server.network.Throttling;
 import io.ferrite.server.quota.ClientQuotaManager;
 import io.ferrite.server.quota.ClientQuotaManager.QuotaType;
@@ -29,6 +30,9 @@ final class LogQuotas {
 
     Throttling<ProduceRequestData> produce() {
         return (context, request, next) -> {
+            if (!quotas.anySet()) {
+                return next.handle(context, request); // no stage added per request when nothing is counted
+            }
             long bytes = 0;
             for (ProduceRequestData.TopicProduceData t : request.topicData()) {
                 for (ProduceRequestData.PartitionProduceData p : t.partitionData()) {
@@ -51,28 +55,31 @@ final class LogQuotas {
     }
 
     Throttling<FetchRequestData> fetch() {
-        return (context, request, next) -> next.handle(context, request).thenApply(r -> {
-            FetchResponseData response = (FetchResponseData) r;
-            long bytes = 0;
-            for (FetchResponseData.FetchableTopicResponse t : response.responses()) {
-                for (FetchResponseData.PartitionData p : t.partitions()) {
-                    bytes += size(p.records());
-                }
+        return (context, request, next) -> !quotas.anySet() ? next.handle(context, request)
+                : next.handle(context, request).thenApply(r -> counted(context, (FetchResponseData) r));
+    }
+
+    /** A fetch's answer counted against its client's quota: answered empty instead when that would go over. */
+    private FetchResponseData counted(RequestContext context, FetchResponseData response) {
+        long bytes = 0;
+        for (FetchResponseData.FetchableTopicResponse t : response.responses()) {
+            for (FetchResponseData.PartitionData p : t.partitions()) {
+                bytes += size(p.records());
             }
-            if (bytes == 0) {
-                return response;
-            }
-            long now = clock.millis();
-            long throttle = quotas.record(QuotaType.FETCH, context.principal(), context.clientId(), bytes, now);
-            if (throttle <= 0) {
-                return response;
-            }
-            quotas.unrecord(QuotaType.FETCH, context.principal(), context.clientId(), bytes, now);
-            HeldRecords.releaseAll(response);
-            context.throttle().accept(throttle);
-            return new FetchResponseData().setErrorCode(response.errorCode()).setSessionId(response.sessionId())
-                    .setThrottleTimeMs((int) Math.min(Integer.MAX_VALUE, throttle));
-        });
+        }
+        if (bytes == 0) {
+            return response;
+        }
+        long now = clock.millis();
+        long throttle = quotas.record(QuotaType.FETCH, context.principal(), context.clientId(), bytes, now);
+        if (throttle <= 0) {
+            return response;
+        }
+        quotas.unrecord(QuotaType.FETCH, context.principal(), context.clientId(), bytes, now);
+        HeldRecords.releaseAll(response);
+        context.throttle().accept(throttle);
+        return new FetchResponseData().setErrorCode(response.errorCode()).setSessionId(response.sessionId())
+                .setThrottleTimeMs((int) Math.min(Integer.MAX_VALUE, throttle));
     }
 
     private static long size(BaseRecords records) {

@@ -76,7 +76,7 @@ public final class ApiRegistry {
         raw.put(api, (context, request) -> handler.handle(context, asRequest(request)));
         boolean exempt = api == ApiKeys.API_VERSIONS || api == ApiKeys.SASL_HANDSHAKE
                 || api == ApiKeys.SASL_AUTHENTICATE;
-        ApiHandler<Q> inner = (c, q) -> raw.get(api).handle(c, q); // looked up per call: throttle() may wrap it
+        ApiHandler<Q> inner = (c, q) -> raw.get(api).handle(c, q); // looked up per call: throttle() may wrap it later
         handlers.put(api, (context, request) -> {
             Authorization a = authorization;
             Q typed = asRequest(request);

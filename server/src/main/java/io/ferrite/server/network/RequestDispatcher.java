@@ -82,6 +82,8 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     /** While a quota throttle holds the connection: when it ends, and the task that ends it. */
     private long throttledUntilNanos;
     private io.netty.util.concurrent.ScheduledFuture<?> unthrottle;
+    /** How a request's handler throttles this connection; made once, the context being the same for each. */
+    private java.util.function.LongConsumer throttler;
 
     RequestDispatcher(ApiRegistry apis, RequestBudget budget, ClientSession session, int maxRequestBytes) {
         this.apis = apis;
@@ -223,7 +225,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         CompletableFuture<? extends ApiMessage> response;
         try {
-            response = handler.handle(session.context(request, ms -> throttle(ctx, ms)), request.body());
+            response = handler.handle(session.context(request, throttler(ctx)), request.body());
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
@@ -326,6 +328,15 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
      * is not read, so a client that does not wait cannot go on past its quota. A longer throttle extends a
      * shorter one.
      */
+    private java.util.function.LongConsumer throttler(ChannelHandlerContext ctx) {
+        java.util.function.LongConsumer t = throttler;
+        if (t == null) {
+            t = ms -> throttle(ctx, ms);
+            throttler = t;
+        }
+        return t;
+    }
+
     private void throttle(ChannelHandlerContext ctx, long ms) {
         if (!ctx.executor().inEventLoop()) {
             ctx.executor().execute(() -> throttle(ctx, ms));

@@ -150,6 +150,11 @@ public final class ClientQuotaManager implements AutoCloseable {
         return new ClientQuotaEntity(e);
     }
 
+    /** Whether any client quota is set at all: without one, nothing needs counting. */
+    public boolean anySet() {
+        return !quotas.all().isEmpty();
+    }
+
     /**
      * Counts {@code bytes} against the quota of {@code principal} and {@code clientId} at {@code nowMs}; returns
      * how long the client is to be throttled, 0 when within its quota or without one.

@@ -1,0 +1,234 @@
+package io.ferrite.bench.brokers;
+
+import io.ferrite.launcher.BrokerUnderTest;
+import io.ferrite.launcher.FerriteProcess;
+import io.ferrite.launcher.KafkaProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * The cleaner under load, Ferrite against Kafka on this machine, one broker after the other, each fresh:
+ * <ol>
+ *   <li>a probe producer sends 1 KiB records to an unrelated topic at a steady rate (acks=all, one at a time
+ *       in flight per send slot) and its send-to-acknowledgement latencies are kept: the cleaner idle;</li>
+ *   <li>a keyed workload fills a compacted topic (10,000 keys, 1 KiB values) whose {@code min.compaction.lag.ms}
+ *       holds the cleaner off, and a last record closes it;</li>
+ *   <li>the lag is set to 0 (IncrementalAlterConfigs) and the probe runs again while the cleaner works through
+ *       the whole topic, until the partition's size (DescribeLogDirs) falls below twice its live data: the
+ *       cleaner busy. The time that took gives the cleaner's throughput in MB of log cleaned per second.</li>
+ * </ol>
+ * Kafka's topic rolls 16 MiB segments (and after a second) so its cleaner has closed segments to clean; both
+ * cleaners check for work every 100 ms ({@code log.cleaner.backoff.ms}), so the clean time is the cleaning's.
+ * The probe first runs ten seconds uncounted, so neither JIT's warm-up lands in the idle figure.
+ *
+ * <pre>bin/bench-compaction [--mb N] [--rounds N]</pre>
+ */
+public final class CompactionBenchmark {
+    private static final int KEYS = 10_000;
+    private static final int VALUE = 1024;
+    private static final String TABLE = "table";
+    private static final String PROBE = "probe";
+    private static final int PROBE_RATE = 1_000;
+    /** min.compaction.lag.ms while the workload goes in: nothing is cleaned before it is all there. */
+    private static final String HOLD_MS = "3600000";
+    /** config/jvm.options, as bin/broker starts Ferrite; Kafka gets its own scripts' 1 GiB heap. */
+    private static final List<String> FERRITE_JVM = List.of("-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=4g",
+            "-XX:+ExitOnOutOfMemoryError");
+
+    private CompactionBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int mb = 1024;
+        int rounds = 1;
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--mb" -> mb = Integer.parseInt(args[i + 1]);
+                case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Path root = Files.createTempDirectory("bench-compaction");
+        System.out.printf(Locale.ROOT, "# bin/bench-compaction --mb %d --rounds %d: %d keys, %d B values%n", mb, rounds,
+                KEYS, VALUE);
+        System.out.println("| broker | round | probe p50 idle | p99 idle | p50 cleaning | p99 cleaning | p99 ratio"
+                + " | fill s | clean s | cleaned MB/s | size after MB |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (int round = 1; round <= rounds; round++) {
+            for (String kind : List.of("ferrite", "kafka")) {
+                Path dir = root.resolve(kind + "-" + round);
+                // A short backoff on both, so the clean time is the cleaner's, not its sleep's.
+                Map<String, String> overrides = Map.of("log.cleaner.backoff.ms", "100");
+                try (BrokerUnderTest b = kind.equals("ferrite")
+                        ? FerriteProcess.start("compaction-ferrite", dir, overrides, FERRITE_JVM)
+                        : KafkaProcess.start("compaction-kafka", dir, overrides)) {
+                    run(kind, round, b, mb);
+                }
+                deleteTree(dir);
+            }
+        }
+    }
+
+    private static void run(String kind, int round, BrokerUnderTest b, int mb) throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic(PROBE, 1, (short) 1), new NewTopic(TABLE, 1, (short) 1)
+                    .configs(Map.of("cleanup.policy", "compact", "segment.bytes", Integer.toString(16 << 20),
+                            "segment.ms", "1000", "min.compaction.lag.ms", HOLD_MS))))
+                    .all().get(60, TimeUnit.SECONDS);
+            probe(b, 10_000, () -> false); // the JIT warms up on both sides; not counted
+            long[] idle = probe(b, 15_000, () -> false);
+            long fillStart = System.nanoTime();
+            long records = (long) mb * 1024 * 1024 / VALUE;
+            fill(b, records);
+            // Nothing was cleanable while the workload went in; now all of it is, at once, on both brokers.
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, TABLE), List.of(
+                    new AlterConfigOp(new ConfigEntry("min.compaction.lag.ms", "0"), AlterConfigOp.OpType.SET))))
+                    .all().get(30, TimeUnit.SECONDS);
+            long fillEnd = System.nanoTime();
+            long live = (long) KEYS * (VALUE + 80);
+            int node = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).iterator().next().id();
+            // The partition's size, polled every 100 ms from the fill's end, says when the cleaning is done.
+            java.util.concurrent.atomic.AtomicLong cleanedAt = new java.util.concurrent.atomic.AtomicLong();
+            Thread watch = new Thread(() -> {
+                while (cleanedAt.get() == 0 && System.nanoTime() - fillEnd < TimeUnit.MINUTES.toNanos(10)) {
+                    long size = size(admin, node);
+                    if (size >= 0 && size < 2 * live) {
+                        cleanedAt.set(System.nanoTime());
+                        return;
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "bench-cleaning-watch");
+            watch.start();
+            long[] busy = probe(b, 600_000, () -> cleanedAt.get() != 0);
+            watch.interrupt();
+            watch.join();
+            double cleanSeconds = cleanedAt.get() == 0 ? Double.NaN : (cleanedAt.get() - fillEnd) / 1e9;
+            System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f | %.0f | %.1f |%n",
+                    kind, round, ms(idle, 0.50), ms(idle, 0.99), ms(busy, 0.50), ms(busy, 0.99),
+                    ms(busy, 0.99) / ms(idle, 0.99), (fillEnd - fillStart) / 1e9, cleanSeconds,
+                    records * (VALUE + 80) / 1e6 / cleanSeconds, size(admin, node) / 1e6);
+        }
+    }
+
+    /** The keyed workload: {@code records} updates over {@link #KEYS} keys, then a last record on a key of its own. */
+    private static void fill(BrokerUnderTest b, long records) throws Exception {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap());
+        c.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        c.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        byte[] value = new byte[VALUE];
+        Arrays.fill(value, (byte) 'v');
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(c, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (long i = 0; i < records; i++) {
+                p.send(new ProducerRecord<>(TABLE, 0, ("key-" + (i % KEYS)).getBytes(), value));
+            }
+            p.flush();
+            Thread.sleep(1500); // past segment.ms: the last record rolls Kafka's segment, closing the workload's
+            p.send(new ProducerRecord<>(TABLE, 0, "last".getBytes(), value)).get(60, TimeUnit.SECONDS);
+        }
+    }
+
+    /**
+     * Sends {@link #PROBE_RATE} records a second to the probe topic until {@code done} says so (checked each
+     * second) or {@code maxMs} pass; returns the latencies, in microseconds, sorted.
+     */
+    private static long[] probe(BrokerUnderTest b, long maxMs, Check done) throws Exception {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap());
+        c.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        c.put(ProducerConfig.ACKS_CONFIG, "all");
+        ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        byte[] value = new byte[VALUE];
+        long start = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(c, new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            long sent = 0;
+            long nextCheck = start + TimeUnit.SECONDS.toNanos(1);
+            while (true) {
+                long now = System.nanoTime();
+                if (now - start > TimeUnit.MILLISECONDS.toNanos(maxMs)) {
+                    break;
+                }
+                if (now >= nextCheck) {
+                    nextCheck += TimeUnit.SECONDS.toNanos(1);
+                    if (done.ok()) {
+                        break;
+                    }
+                }
+                long due = start + sent * TimeUnit.SECONDS.toNanos(1) / PROBE_RATE;
+                if (now < due) {
+                    TimeUnit.NANOSECONDS.sleep(Math.min(due - now, 1_000_000));
+                    continue;
+                }
+                long t0 = System.nanoTime();
+                p.send(new ProducerRecord<>(PROBE, 0, null, value), (m, e) -> {
+                    if (e == null) {
+                        latencies.add((System.nanoTime() - t0) / 1000);
+                    }
+                });
+                sent++;
+            }
+        }
+        return latencies.stream().mapToLong(Long::longValue).sorted().toArray();
+    }
+
+    private static double ms(long[] sortedMicros, double quantile) {
+        if (sortedMicros.length == 0) {
+            return Double.NaN;
+        }
+        return sortedMicros[(int) Math.min(sortedMicros.length - 1, Math.floor(quantile * sortedMicros.length))] / 1000.0;
+    }
+
+    private static long size(Admin admin, int node) {
+        try {
+            return admin.describeLogDirs(List.of(node)).allDescriptions().get(30, TimeUnit.SECONDS).get(node).values()
+                    .stream().filter(d -> d.replicaInfos().containsKey(new TopicPartition(TABLE, 0))).findFirst()
+                    .map(d -> d.replicaInfos().get(new TopicPartition(TABLE, 0)).size()).orElse(-1L);
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
+    private static void deleteTree(Path dir) throws Exception {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (var s = Files.walk(dir)) {
+            List<Path> all = new ArrayList<>(s.toList());
+            java.util.Collections.reverse(all);
+            for (Path p : all) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    @FunctionalInterface
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+}
