@@ -30,6 +30,8 @@ final class Cleaner {
     private final double loadFactor;
     /** Made at the first pass, so a broker without compacted topics never holds the memory. */
     private OffsetMap map;
+    /** Where the batch being read is copied; grows to the largest batch met. */
+    private ByteBuffer readBuffer = ByteBuffer.allocate(1 << 20);
     private final Throttler throttler;
     private final int maxFileBytes;
     private final Clock clock;
@@ -156,10 +158,9 @@ final class Cleaner {
                     if (e == null || e.lastOffset() < Math.max(start, p.logStartOffset())) {
                         continue; // before the log start, or moved past by retention during the pass
                     }
-                    try (Slice s = commitLogBatch(p, e, false)) { // its CRCs were checked as the map was built
-                        if (s != null) {
-                            out = copy(p, s.buffer(), filter, w, out, counts);
-                        }
+                    ByteBuffer b = commitLogBatch(p, e, false); // its CRCs were checked as the map was built
+                    if (b != null) {
+                        out = copy(p, b, filter, w, out, counts);
                     }
                 }
                 next = w.publish();
@@ -206,48 +207,56 @@ final class Cleaner {
             if (e.lastOffset() < p.logStartOffset()) {
                 continue; // retention moved the start past it during the pass; its file may be gone
             }
-            try (Slice s = commitLogBatch(p, e, true)) {
-                if (s == null) {
-                    continue;
-                }
-                throttler.acquire(e.size());
-                counts[0] += e.size();
-                ByteBuffer batch = s.buffer();
-                if (RecordBatchHeader.isControl(batch) || isAborted(batch, aborted)) {
-                    continue;
-                }
-                if (map.size() + RecordBatchHeader.recordCount(batch) > map.maxEntries() && i > plan.fromIndex()) {
-                    return i; // this batch's keys may not fit: end the pass before it
-                }
-                if (!records.forEachKey(batch, map::put)) {
-                    return i;
-                }
+            ByteBuffer batch = commitLogBatch(p, e, true);
+            if (batch == null) {
+                continue;
+            }
+            throttler.acquire(e.size());
+            counts[0] += e.size();
+            if (RecordBatchHeader.isControl(batch) || isAborted(batch, aborted)) {
+                continue;
+            }
+            if (map.size() + RecordBatchHeader.recordCount(batch) > map.maxEntries() && i > plan.fromIndex()) {
+                return i; // this batch's keys may not fit: end the pass before it
+            }
+            if (!records.forEachKey(batch, map::put)) {
+                return i;
             }
         }
         return plan.toIndex();
     }
 
     /**
-     * A held slice of the batch a queue entry points at, checked against the entry; null when retention removed
-     * it (and its file) during the pass.
+     * The batch a queue entry points at, checked against the entry, read with {@code pread} into this
+     * cleaner's buffer (valid until the next call): a pass reads far more than it keeps, and a copy from the
+     * page cache costs less than a fault per page of the mapping, which the flush service releases. Null when
+     * retention removed the batch (and its file) during the pass.
      */
-    private Slice commitLogBatch(PartitionLog p, ConsumeQueue.Entry e, boolean verify) throws IOException {
+    private ByteBuffer commitLogBatch(PartitionLog p, ConsumeQueue.Entry e, boolean verify) throws IOException {
         MappedFile f = commitLog.find(e.position());
-        Slice whole = f == null ? null : f.slice((int) (e.position() - f.fileFromOffset()), e.size());
-        if (whole == null) {
+        if (f == null || !f.hold()) {
             if (e.lastOffset() < p.logStartOffset()) {
                 return null; // retention took it during the pass
             }
             throw new IOException("the CommitLog file holding offset " + e.baseOffset() + " of " + p + " is gone");
         }
-        ByteBuffer entry = whole.buffer();
+        try {
+            if (readBuffer.capacity() < e.size()) {
+                readBuffer = ByteBuffer.allocate(e.size());
+            }
+            readBuffer.clear().limit(e.size());
+            f.read(readBuffer, (int) (e.position() - f.fileFromOffset()));
+            readBuffer.flip();
+        } finally {
+            f.release();
+        }
+        ByteBuffer entry = readBuffer;
         if (!CommitLogEntry.matches(entry, 0, p.id(), e)
                 || verify && CommitLogEntry.classify(entry, 0, entry.remaining(), true) != CommitLogEntry.Kind.ENTRY) {
-            whole.close();
             throw new IOException("the batch at offset " + e.baseOffset() + " of " + p + " fails its checks;"
                     + " the partition is not cleaned past it");
         }
-        return new Slice(entry.slice(CommitLogEntry.HEADER_SIZE, e.size() - CommitLogEntry.HEADER_SIZE), f);
+        return entry.slice(CommitLogEntry.HEADER_SIZE, e.size() - CommitLogEntry.HEADER_SIZE);
     }
 
     /** Filters one batch into the new generation; returns the (maybe grown) scratch buffer. */

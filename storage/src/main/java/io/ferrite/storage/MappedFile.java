@@ -281,6 +281,21 @@ final class MappedFile extends ReferenceCounted {
     }
 
     /** A held slice of readable bytes, or null if the file is shutting down. */
+    /**
+     * Copies the file's bytes at {@code position} into {@code dst} (to its limit) through the channel: a read
+     * from the page cache that takes no fault on the mapping. The caller holds this file.
+     */
+    void read(ByteBuffer dst, int position) throws IOException {
+        int at = position;
+        while (dst.hasRemaining()) {
+            int n = channel.read(dst, at);
+            if (n < 0) {
+                throw new IOException("end of " + path + " at " + at);
+            }
+            at += n;
+        }
+    }
+
     Slice slice(int position, int size) {
         if (position < 0 || size < 0 || position + size > readablePosition()) {
             throw new IllegalArgumentException("slice [" + position + ", +" + size + ") beyond readable "
