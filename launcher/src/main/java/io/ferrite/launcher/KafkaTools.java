@@ -78,13 +78,7 @@ public final class KafkaTools {
      */
     public Command.Result run(String name, List<String> jvmOptions, Duration timeout, String mainClass, String stdin,
             List<String> args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>();
-        command.add(ChildProcess.java());
-        command.addAll(jvmOptions);
-        command.addAll(List.of("-Djava.awt.headless=true", "-Dlog4j2.configurationFile=" + logConfig,
-                "-cp", classpath, mainClass));
-        command.addAll(args);
-        return Command.run(logPrefix + "-" + name, command, stdin, timeout);
+        return Command.run(logPrefix + "-" + name, command(jvmOptions, mainClass, args), stdin, timeout);
     }
 
     /**
@@ -94,14 +88,19 @@ public final class KafkaTools {
      */
     public Process start(String name, List<String> jvmOptions, String mainClass, List<String> args)
             throws IOException {
+        return new ProcessBuilder(command(jvmOptions, mainClass, args)).redirectErrorStream(true)
+                .redirectOutput(FerriteProcess.logsDir().resolve(logPrefix + "-" + name + ".log").toFile()).start();
+    }
+
+    /** A JVM on the tools' classpath and log configuration running {@code mainClass} with {@code args}. */
+    private List<String> command(List<String> jvmOptions, String mainClass, List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(ChildProcess.java());
         command.addAll(jvmOptions);
         command.addAll(List.of("-Djava.awt.headless=true", "-Dlog4j2.configurationFile=" + logConfig,
                 "-cp", classpath, mainClass));
         command.addAll(args);
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(FerriteProcess.logsDir().resolve(logPrefix + "-" + name + ".log").toFile()).start();
+        return command;
     }
 
     /** The jar names on the tools' classpath, for checking which Kafka they are. */

@@ -3,9 +3,6 @@ package io.ferrite.server;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -55,12 +52,14 @@ class CompactionCrashTest {
         Random random = new Random(42);
         String pad = "p".repeat(300);
         for (int round = 0; round < KILLS; round++) {
-            int port = freePort();
-            Process child = startChild(data, port);
+            int port = ChildBroker.freePort();
+            Process child = ChildBroker.start(dir, data, port, Map.of("store.flush.interval.ms", "20",
+                    "log.cleaner.backoff.ms", "5", "log.cleaner.dedupe.buffer.size", "4194304",
+                    "log.retention.check.interval.ms", "50"));
             try {
                 Map<String, Object> c = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + port,
                         ProducerConfig.LINGER_MS_CONFIG, 2, ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000);
-                waitUntilUp(port, child);
+                ChildBroker.awaitUp(dir, port, child);
                 if (round == 0) {
                     try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
                             "127.0.0.1:" + port))) {
@@ -118,45 +117,6 @@ class CompactionCrashTest {
                     assertEquals(latestValue.get(e.getKey()), last.get(e.getKey()).value(), e.getKey());
                 }
             }
-        }
-    }
-
-    private Process startChild(Path data, int port) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        Map<String, String> props = Map.of("listeners", "PLAINTEXT://127.0.0.1:" + port,
-                "advertised.listeners", "PLAINTEXT://127.0.0.1:" + port, "log.dirs", data.toString(),
-                "store.commitlog.file.bytes", "1048576", "store.flush.mode", "sync", "store.flush.interval.ms", "20",
-                "log.cleaner.backoff.ms", "5", "log.cleaner.dedupe.buffer.size", "4194304",
-                "log.retention.check.interval.ms", "50");
-        props.forEach((k, v) -> {
-            command.add("--override");
-            command.add(k + "=" + v);
-        });
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("child.log").toFile()).start();
-    }
-
-    private void waitUntilUp(int port, Process child) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try {
-                new java.net.Socket("127.0.0.1", port).close();
-                return;
-            } catch (IOException e) {
-                if (!child.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the broker did not come up: "
-                            + Files.readString(dir.resolve("child.log")), e);
-                }
-                Thread.sleep(100);
-            }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,12 +63,13 @@ class GroupDurabilityTest {
     @Test
     void offsetsAcknowledgedInSyncModeSurviveKillNine() throws Exception {
         Path data = dir.resolve("data");
-        int port = freePort();
-        Process child = startChild(data, port);
+        int port = ChildBroker.freePort();
+        Process child = ChildBroker.start(dir, data, port, Map.of("group.initial.rebalance.delay.ms", "0"));
         long lastAcked;
         String memberId;
         try {
-            try (GroupWire wire = connectWhenUp(port, child)) {
+            ChildBroker.awaitUp(dir, port, child);
+            try (GroupWire wire = new GroupWire(port)) {
                 wire.createTopic("t", 1);
                 JoinGroupResponseData m = wire.joinNew("killed", 30_000, 30_000, "t");
                 memberId = m.memberId();
@@ -99,43 +98,6 @@ class GroupDurabilityTest {
             DescribedGroup d = describe(wire, "killed");
             assertEquals("Stable", d.groupState());
             assertArrayEquals(new byte[] {9}, d.members().get(0).memberAssignment());
-        }
-    }
-
-    private Process startChild(Path data, int port) throws IOException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-        Map<String, String> props = Map.of("listeners", "PLAINTEXT://127.0.0.1:" + port,
-                "advertised.listeners", "PLAINTEXT://127.0.0.1:" + port, "log.dirs", data.toString(),
-                "store.commitlog.file.bytes", "1048576", "store.flush.mode", "sync",
-                "group.initial.rebalance.delay.ms", "0");
-        props.forEach((k, v) -> {
-            command.add("--override");
-            command.add(k + "=" + v);
-        });
-        return new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(dir.resolve("child.log").toFile()).start();
-    }
-
-    private GroupWire connectWhenUp(int port, Process child) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            try {
-                return new GroupWire(port);
-            } catch (IOException e) {
-                if (!child.isAlive() || System.nanoTime() > deadline) {
-                    throw new IllegalStateException("the broker did not come up: "
-                            + Files.readString(dir.resolve("child.log")), e);
-                }
-                Thread.sleep(100);
-            }
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 

@@ -11,7 +11,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.logging.log4j.LogManager;
@@ -184,7 +183,7 @@ final class CleanedLog extends ReferenceCounted {
         // it is small beside the data.
         if (deleteOnFree) {
             try {
-                deleteTree(dir);
+                Partitions.deleteTree(dir);
             } catch (IOException e) {
                 LOG.warn("cannot delete the replaced cleaned log {}: {}", dir, e.toString());
             }
@@ -204,7 +203,7 @@ final class CleanedLog extends ReferenceCounted {
             for (Path p : ds) {
                 String name = p.getFileName().toString();
                 if (name.endsWith(TMP) || !name.substring(PREFIX.length()).matches("\\d{20}")) {
-                    deleteTree(p);
+                    Partitions.deleteTree(p);
                 } else {
                     found.add(p);
                 }
@@ -215,7 +214,7 @@ final class CleanedLog extends ReferenceCounted {
         }
         found.sort(null);
         for (Path older : found.subList(0, found.size() - 1)) {
-            deleteTree(older);
+            Partitions.deleteTree(older);
         }
         Path dir = found.get(found.size() - 1);
         return map(dir, Long.parseLong(dir.getFileName().toString().substring(PREFIX.length())));
@@ -246,17 +245,6 @@ final class CleanedLog extends ReferenceCounted {
         }
     }
 
-    static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
-    }
-
     /**
      * Writes a new generation: entries in offset order, then {@link #publish}. Files are written with plain
      * writes (the cleaner's own, throttled by its caller) and forced to disk before the generation appears.
@@ -280,7 +268,7 @@ final class CleanedLog extends ReferenceCounted {
             this.tmp = queueDir.resolve(target.getFileName() + TMP);
             this.endOffset = endOffset;
             this.maxFileBytes = maxFileBytes;
-            deleteTree(tmp);
+            Partitions.deleteTree(tmp);
             Files.createDirectories(tmp);
             this.indexFile = FileChannel.open(tmp.resolve(INDEX), StandardOpenOption.CREATE_NEW,
                     StandardOpenOption.WRITE);
@@ -348,7 +336,7 @@ final class CleanedLog extends ReferenceCounted {
             if (!done) {
                 closeFile(false);
                 indexFile.close();
-                deleteTree(tmp);
+                Partitions.deleteTree(tmp);
             }
         }
 

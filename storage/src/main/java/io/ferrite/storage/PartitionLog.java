@@ -122,19 +122,12 @@ final class PartitionLog {
      */
     synchronized CleanedLog replaceCleaned(CleanedLog next) {
         CleanedLog old = cleaned;
-        long before = sizeOfCleaned(old, logStartOffset);
+        long before = cleanedBytes;
         long queueBefore = startIndex();
         cleaned = next;
         long queueAfter = startIndex();
-        long moved = 0;
-        for (long i = queueBefore; i < queueAfter; i++) {
-            ConsumeQueue.Entry e = queue.entry(i);
-            if (e != null) {
-                moved += e.size() - CommitLogEntry.HEADER_SIZE;
-            }
-        }
         cleanedBytes = sizeOfCleaned(next, logStartOffset);
-        sizeInBytes.addAndGet(cleanedBytes - before - moved);
+        sizeInBytes.addAndGet(cleanedBytes - before - queueBytes(queueBefore, queueAfter));
         queue.deleteBefore(queueAfter);
         if (old != null) {
             old.retire();
@@ -169,6 +162,18 @@ final class PartitionLog {
     /** Bytes of the cleaned log's batches at or after the log start. */
     long cleanedSize() {
         return cleanedBytes;
+    }
+
+    /** Bytes of the batches of queue entries {@code [from, to)}. */
+    private long queueBytes(long from, long to) {
+        long n = 0;
+        for (long i = from; i < to; i++) {
+            ConsumeQueue.Entry e = queue.entry(i);
+            if (e != null) {
+                n += e.size() - CommitLogEntry.HEADER_SIZE;
+            }
+        }
+        return n;
     }
 
     /** Bytes of a cleaned log's batches at or after {@code from}. */
@@ -233,25 +238,17 @@ final class PartitionLog {
      */
     synchronized void truncateHead(long offset) {
         long before = startIndex();
-        long oldStart = logStartOffset;
         if (!advanceLogStart(offset)) {
             return;
         }
         CleanedLog c = cleaned;
         if (c != null) {
             long now = sizeOfCleaned(c, logStartOffset);
-            sizeInBytes.addAndGet(now - sizeOfCleaned(c, oldStart));
+            sizeInBytes.addAndGet(now - cleanedBytes);
             cleanedBytes = now;
         }
         long after = startIndex();
-        long removed = 0;
-        for (long i = before; i < after; i++) {
-            ConsumeQueue.Entry e = queue.entry(i);
-            if (e != null) {
-                removed += e.size() - CommitLogEntry.HEADER_SIZE;
-            }
-        }
-        sizeInBytes.addAndGet(-removed);
+        sizeInBytes.addAndGet(-queueBytes(before, after));
         producers.removeBefore(logStartOffset);
         queue.deleteBefore(after);
     }

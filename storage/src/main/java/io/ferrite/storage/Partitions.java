@@ -102,10 +102,14 @@ final class Partitions {
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    /** Deletes {@code dir} and everything under it, if it exists (a queue directory, a cleaned generation). */
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
         try (Stream<Path> files = Files.walk(dir)) {
             for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(f);
+                Files.deleteIfExists(f);
             }
         }
     }

@@ -1,11 +1,11 @@
 package io.ferrite.bench.brokers;
 
 import io.ferrite.launcher.BrokerUnderTest;
+import io.ferrite.launcher.ChildProcess;
 import io.ferrite.launcher.FerriteProcess;
 import io.ferrite.launcher.KafkaProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -83,7 +83,7 @@ public final class CompactionBenchmark {
                         : KafkaProcess.start("compaction-kafka", dir, overrides)) {
                     run(kind, round, b, mb);
                 }
-                deleteTree(dir);
+                ChildProcess.deleteTree(dir);
             }
         }
     }
@@ -211,19 +211,6 @@ public final class CompactionBenchmark {
                     .map(d -> d.replicaInfos().get(new TopicPartition(TABLE, 0)).size()).orElse(-1L);
         } catch (Exception e) {
             return -1;
-        }
-    }
-
-    private static void deleteTree(Path dir) throws Exception {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var s = Files.walk(dir)) {
-            List<Path> all = new ArrayList<>(s.toList());
-            java.util.Collections.reverse(all);
-            for (Path p : all) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 
