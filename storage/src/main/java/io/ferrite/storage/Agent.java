@@ -15,6 +15,10 @@ public interface Agent {
      */
     int doWork() throws Exception;
 
+    /** Runs once on the service thread before the first {@link #doWork()}: to set the thread's priority, say. */
+    default void onStart() {
+    }
+
     /** Runs once on the service thread as it stops, after the last {@link #doWork()}: a final flush, say. */
     default void onClose() throws Exception {
     }

@@ -28,7 +28,7 @@ final class Cleaner {
     private final RecordCleaning records;
     private final int mapBytes;
     private final double loadFactor;
-    /** Made at the first pass, so a broker without compacted topics never holds the memory. */
+    /** Made at the first pass and grown as passes need, so a broker holds only what its partitions use. */
     private OffsetMap map;
     /** Where the batch being read is copied; grows to the largest batch met. */
     private ByteBuffer readBuffer = ByteBuffer.allocate(1 << 20);
@@ -41,8 +41,11 @@ final class Cleaner {
                 long recordsRead, long recordsKept) {
     }
 
-    /** What a partition holds to clean: queue entries [from, to), and how dirty it is. */
-    record Plan(long fromIndex, long toIndex, long dirtyBytes, long cleanedBytes, boolean overdue) {
+    /**
+     * What a partition holds to clean: queue entries [from, to), at most {@code records} records (offsets
+     * spanned, so the most keys the pass can meet), and how dirty it is.
+     */
+    record Plan(long fromIndex, long toIndex, long records, long dirtyBytes, long cleanedBytes, boolean overdue) {
         double dirtyRatio() {
             long total = dirtyBytes + cleanedBytes;
             return total == 0 ? 0 : (double) dirtyBytes / total;
@@ -75,6 +78,7 @@ final class Cleaner {
         long stable = p.producers().lastStableOffset(p.logEndOffset());
         long now = clock.millis();
         long dirty = 0;
+        long records = 0;
         boolean overdue = false;
         for (long i = from; i < last; i++) {
             ConsumeQueue.Entry e = q.entry(i);
@@ -90,9 +94,10 @@ final class Cleaner {
                 overdue = ownMaxTimestamp(e) < now - cfg.maxLagMs();
             }
             dirty += e.size() - CommitLogEntry.HEADER_SIZE;
+            records += e.lastOffset() - e.baseOffset() + 1;
             to = i + 1;
         }
-        return to == from ? null : new Plan(from, to, dirty, p.cleanedSize(), overdue);
+        return to == from ? null : new Plan(from, to, records, dirty, p.cleanedSize(), overdue);
     }
 
     /** The batch's own max timestamp, from its header in the CommitLog; Long.MAX_VALUE if it cannot be read. */
@@ -105,6 +110,14 @@ final class Cleaner {
         try (Slice s = f.slice(at, CommitLogEntry.HEAD_SIZE)) {
             return s == null ? Long.MAX_VALUE : RecordBatchHeader.maxTimestamp(s.buffer().slice(
                     CommitLogEntry.HEADER_SIZE, RecordBatchHeader.HEADER_SIZE));
+        }
+    }
+
+    /** Gives the key map's memory back; the cleaner is not used again. */
+    synchronized void close() {
+        if (map != null) {
+            map.free();
+            map = null;
         }
     }
 
@@ -187,14 +200,15 @@ final class Cleaner {
      */
     private long buildMap(PartitionLog p, ConsumeQueue q, Plan plan, long[] counts)
             throws IOException, InterruptedException {
-        if (map == null) {
-            try {
+        try {
+            if (map == null) {
                 map = new OffsetMap(mapBytes, loadFactor);
-            } catch (OutOfMemoryError e) { // the heap cannot spare it now: this pass fails, not the store
-                throw new IOException("cannot take " + mapBytes + " bytes for the cleaner's key map: " + e);
             }
+            map.reset(plan.records());
+        } catch (OutOfMemoryError e) { // the heap cannot spare it now: this pass fails, not the store
+            throw new IOException("cannot take the memory for the cleaner's key map (at most " + mapBytes
+                    + " bytes): " + e);
         }
-        map.clear();
         long first = q.entry(plan.fromIndex()) == null ? 0 : q.entry(plan.fromIndex()).baseOffset();
         ConsumeQueue.Entry planEnd = q.entry(plan.toIndex());
         List<ProducerStateTable.AbortedTransaction> aborted = p.producers().abortedTransactions(first,

@@ -5,8 +5,8 @@ package io.ferrite.storage;
  *
  * @param enable              run the cleaner at all ({@code log.cleaner.enable}, true)
  * @param threads             cleaner threads ({@code log.cleaner.threads}, 1)
- * @param dedupeBufferBytes   memory for the offset maps of all threads together, taken at a thread's first pass
- *                            ({@code log.cleaner.dedupe.buffer.size}, 128 MiB)
+ * @param dedupeBufferBytes   memory for the offset maps of all threads together, off the heap, taken as passes
+ *                            need it ({@code log.cleaner.dedupe.buffer.size}, 128 MiB)
  * @param loadFactor          how full an offset map may get ({@code log.cleaner.io.buffer.load.factor}, 0.9)
  * @param ioMaxBytesPerSecond bytes read plus written per second per thread ({@code log.cleaner.io.max.bytes.per.second},
  *                            unlimited)
@@ -26,7 +26,7 @@ public record CleanerConfig(boolean enable, int threads, long dedupeBufferBytes,
         }
     }
 
-    /** Each thread's share of the dedupe buffer, at most what one array can hold. */
+    /** Each thread's share of the dedupe buffer, at most 2 GiB as in Kafka. */
     int mapBytesPerThread() {
         return (int) Math.min(Integer.MAX_VALUE - 64, dedupeBufferBytes / threads);
     }

@@ -69,6 +69,10 @@ public final class NativeIO {
 
     private static native int fallocate(int fd, int mode, long offset, long len) throws LastErrorException;
 
+    private static native int gettid();
+
+    private static native int setpriority(int which, int who, int prio) throws LastErrorException;
+
     // posix_fallocate returns the error number instead of setting errno.
     private static native int posix_fallocate(int fd, long offset, long len);
 
@@ -146,6 +150,23 @@ public final class NativeIO {
             resident += b & 1;
         }
         return resident;
+    }
+
+    /**
+     * Sets the calling thread's nice value (Linux schedules threads one by one, so {@code setpriority} on its
+     * own thread id touches no other thread). Raising it needs no privilege. Returns false if refused.
+     */
+    public static boolean niceCurrentThread(int nice) {
+        if (!AVAILABLE) {
+            return false;
+        }
+        try {
+            setpriority(0 /* PRIO_PROCESS: here, one thread */, gettid(), nice);
+            return true;
+        } catch (LastErrorException | UnsatisfiedLinkError e) { // gettid is glibc 2.30 and later
+            LOG.debug("setpriority refused: {}", e.toString());
+            return false;
+        }
     }
 
     /** madvise(RANDOM) over a mapped buffer: page faults read no pages around their own. Returns false if refused. */

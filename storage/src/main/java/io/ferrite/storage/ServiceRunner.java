@@ -58,6 +58,11 @@ public final class ServiceRunner implements AutoCloseable {
     }
 
     private void run() {
+        try {
+            agent.onStart();
+        } catch (RuntimeException e) {
+            LOG.warn("{} could not prepare its thread; running as it is", agent.roleName(), e);
+        }
         while (running) {
             int work;
             try {

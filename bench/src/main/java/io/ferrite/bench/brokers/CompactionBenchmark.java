@@ -6,6 +6,7 @@ import io.ferrite.launcher.FerriteProcess;
 import io.ferrite.launcher.KafkaProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -13,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
@@ -28,17 +30,19 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 /**
  * The cleaner under load, Ferrite against Kafka on this machine, one broker after the other, each fresh:
  * <ol>
- *   <li>a probe producer sends 1 KiB records to an unrelated topic at a steady rate (acks=all, one at a time
- *       in flight per send slot) and its send-to-acknowledgement latencies are kept: the cleaner idle;</li>
  *   <li>a keyed workload fills a compacted topic (10,000 keys, 1 KiB values) whose {@code min.compaction.lag.ms}
  *       holds the cleaner off, and a last record closes it;</li>
+ *   <li>a probe producer sends 1 KiB records to an unrelated topic at a steady rate (acks=all, linger 0) and its
+ *       send-to-acknowledgement latencies are kept: the cleaner idle, with the workload in place;</li>
  *   <li>the lag is set to 0 (IncrementalAlterConfigs) and the probe runs again while the cleaner works through
  *       the whole topic, until the partition's size (DescribeLogDirs) falls below twice its live data: the
  *       cleaner busy. The time that took gives the cleaner's throughput in MB of log cleaned per second.</li>
  * </ol>
  * Kafka's topic rolls 16 MiB segments (and after a second) so its cleaner has closed segments to clean; both
  * cleaners check for work every 100 ms ({@code log.cleaner.backoff.ms}), so the clean time is the cleaning's.
- * The probe first runs ten seconds uncounted, so neither JIT's warm-up lands in the idle figure.
+ * The probe first runs ten seconds uncounted, before the fill, so neither JIT's warm-up lands in the idle figure.
+ * Probe records slower than {@link #SLOW_MICROS} are listed with their send times, so a stall is told from a
+ * general slowdown.
  *
  * <pre>bin/bench-compaction [--mb N] [--rounds N]</pre>
  */
@@ -48,6 +52,8 @@ public final class CompactionBenchmark {
     private static final String TABLE = "table";
     private static final String PROBE = "probe";
     private static final int PROBE_RATE = 1_000;
+    /** Probe latencies from this up are listed with their send time. */
+    private static final long SLOW_MICROS = 50_000;
     /** min.compaction.lag.ms while the workload goes in: nothing is cleaned before it is all there. */
     private static final String HOLD_MS = "3600000";
     /** config/jvm.options, as bin/broker starts Ferrite; Kafka gets its own scripts' 1 GiB heap. */
@@ -57,13 +63,25 @@ public final class CompactionBenchmark {
     private CompactionBenchmark() {
     }
 
+    /** {@link #FERRITE_JVM}, plus any options in the property {@code bench.ferrite.jvm} (say, a GC log). */
+    private static List<String> ferriteJvm() {
+        List<String> jvm = new ArrayList<>(FERRITE_JVM);
+        String extra = System.getProperty("bench.ferrite.jvm", "").trim();
+        if (!extra.isEmpty()) {
+            jvm.addAll(List.of(extra.split("\\s+")));
+        }
+        return jvm;
+    }
+
     public static void main(String[] args) throws Exception {
         int mb = 1024;
         int rounds = 1;
+        List<String> kinds = List.of("ferrite", "kafka");
         for (int i = 0; i + 1 < args.length; i += 2) {
             switch (args[i]) {
                 case "--mb" -> mb = Integer.parseInt(args[i + 1]);
                 case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+                case "--only" -> kinds = List.of(args[i + 1]);
                 default -> throw new IllegalArgumentException("unknown option " + args[i]);
             }
         }
@@ -74,12 +92,12 @@ public final class CompactionBenchmark {
                 + " | fill s | clean s | cleaned MB/s | size after MB |");
         System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int round = 1; round <= rounds; round++) {
-            for (String kind : List.of("ferrite", "kafka")) {
+            for (String kind : kinds) {
                 Path dir = root.resolve(kind + "-" + round);
                 // A short backoff on both, so the clean time is the cleaner's, not its sleep's.
                 Map<String, String> overrides = Map.of("log.cleaner.backoff.ms", "100");
                 try (BrokerUnderTest b = kind.equals("ferrite")
-                        ? FerriteProcess.start("compaction-ferrite", dir, overrides, FERRITE_JVM)
+                        ? FerriteProcess.start("compaction-ferrite", dir, overrides, ferriteJvm())
                         : KafkaProcess.start("compaction-kafka", dir, overrides)) {
                     run(kind, round, b, mb);
                 }
@@ -95,23 +113,20 @@ public final class CompactionBenchmark {
                             "segment.ms", "1000", "min.compaction.lag.ms", HOLD_MS))))
                     .all().get(60, TimeUnit.SECONDS);
             probe(b, 10_000, () -> false); // the JIT warms up on both sides; not counted
-            long[] idle = probe(b, 15_000, () -> false);
             long fillStart = System.nanoTime();
             long records = (long) mb * 1024 * 1024 / VALUE;
             fill(b, records);
-            // Nothing was cleanable while the workload went in; now all of it is, at once, on both brokers.
-            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, TABLE), List.of(
-                    new AlterConfigOp(new ConfigEntry("min.compaction.lag.ms", "0"), AlterConfigOp.OpType.SET))))
-                    .all().get(30, TimeUnit.SECONDS);
-            long fillEnd = System.nanoTime();
+            long filled = System.nanoTime();
             long live = (long) KEYS * (VALUE + 80);
             int node = admin.describeCluster().nodes().get(30, TimeUnit.SECONDS).iterator().next().id();
-            // The partition's size, polled every 100 ms from the fill's end, says when the cleaning is done.
-            java.util.concurrent.atomic.AtomicLong cleanedAt = new java.util.concurrent.atomic.AtomicLong();
+            // The partition's size, polled every 100 ms in both windows (the poll is work for both sides of the
+            // probe, so it runs while the cleaner is idle too), says when the cleaning is done.
+            AtomicLong cleanFrom = new AtomicLong();
+            AtomicLong cleanedAt = new AtomicLong();
             Thread watch = new Thread(() -> {
-                while (cleanedAt.get() == 0 && System.nanoTime() - fillEnd < TimeUnit.MINUTES.toNanos(10)) {
+                while (cleanedAt.get() == 0 && System.nanoTime() - filled < TimeUnit.MINUTES.toNanos(10)) {
                     long size = size(admin, node);
-                    if (size >= 0 && size < 2 * live) {
+                    if (cleanFrom.get() != 0 && size >= 0 && size < 2 * live) {
                         cleanedAt.set(System.nanoTime());
                         return;
                     }
@@ -123,13 +138,22 @@ public final class CompactionBenchmark {
                 }
             }, "bench-cleaning-watch");
             watch.start();
+            // The cleaner idle, measured with the workload in: the broker holds the same data, and the page cache
+            // the same dirty pages, as when the cleaner starts.
+            long[] idle = probe(b, 15_000, () -> false);
+            // Nothing was cleanable while the workload went in; now all of it is, at once, on both brokers.
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, TABLE), List.of(
+                    new AlterConfigOp(new ConfigEntry("min.compaction.lag.ms", "0"), AlterConfigOp.OpType.SET))))
+                    .all().get(30, TimeUnit.SECONDS);
+            cleanFrom.set(System.nanoTime());
             long[] busy = probe(b, 600_000, () -> cleanedAt.get() != 0);
             watch.interrupt();
             watch.join();
-            double cleanSeconds = cleanedAt.get() == 0 ? Double.NaN : (cleanedAt.get() - fillEnd) / 1e9;
+            long fillNanos = filled - fillStart;
+            double cleanSeconds = cleanedAt.get() == 0 ? Double.NaN : (cleanedAt.get() - cleanFrom.get()) / 1e9;
             System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f | %.0f | %.1f |%n",
                     kind, round, ms(idle, 0.50), ms(idle, 0.99), ms(busy, 0.50), ms(busy, 0.99),
-                    ms(busy, 0.99) / ms(idle, 0.99), (fillEnd - fillStart) / 1e9, cleanSeconds,
+                    ms(busy, 0.99) / ms(idle, 0.99), fillNanos / 1e9, cleanSeconds,
                     records * (VALUE + 80) / 1e6 / cleanSeconds, size(admin, node) / 1e6);
         }
     }
@@ -163,6 +187,7 @@ public final class CompactionBenchmark {
         c.put(ProducerConfig.LINGER_MS_CONFIG, 0);
         c.put(ProducerConfig.ACKS_CONFIG, "all");
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<String> slow = new ConcurrentLinkedQueue<>();
         byte[] value = new byte[VALUE];
         long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(c, new ByteArraySerializer(),
@@ -188,11 +213,19 @@ public final class CompactionBenchmark {
                 long t0 = System.nanoTime();
                 p.send(new ProducerRecord<>(PROBE, 0, null, value), (m, e) -> {
                     if (e == null) {
-                        latencies.add((System.nanoTime() - t0) / 1000);
+                        long micros = (System.nanoTime() - t0) / 1000;
+                        latencies.add(micros);
+                        if (micros >= SLOW_MICROS) {
+                            slow.add(String.format(Locale.ROOT, "%.2fs:%dms", (t0 - start) / 1e9, micros / 1000));
+                        }
                     }
                 });
                 sent++;
             }
+        }
+        if (!slow.isEmpty()) { // where the tail comes from: one stall, or many small delays
+            System.out.println("# " + slow.size() + " probe records over " + SLOW_MICROS / 1000 + " ms, first at "
+                    + slow.stream().limit(20).toList());
         }
         return latencies.stream().mapToLong(Long::longValue).sorted().toArray();
     }

@@ -83,8 +83,9 @@ final class StoreConfigs {
             .define("log.cleaner.threads", Type.INT, C.threads(), Range.atLeast(1), Importance.MEDIUM,
                     "Cleaner threads (ferrite-cleaner-<n>); each cleans one partition at a time.")
             .define("log.cleaner.dedupe.buffer.size", Type.LONG, C.dedupeBufferBytes(), Range.atLeast(1024 * 1024),
-                    Importance.MEDIUM, "Memory for the cleaners' key maps, all threads together (24 bytes per key); "
-                            + "taken at a thread's first pass. A pass cleans as far as its map holds keys.")
+                    Importance.MEDIUM, "Memory for the cleaners' key maps, all threads together (24 bytes per key), "
+                            + "off the heap; a thread takes it as its passes need it, up to its share. A pass cleans "
+                            + "as far as its map holds keys.")
             .define("log.cleaner.io.buffer.load.factor", Type.DOUBLE, C.loadFactor(), Range.between(0.1, 0.9),
                     Importance.LOW, "How full a cleaner's key map may get.")
             .define("log.cleaner.io.max.bytes.per.second", Type.DOUBLE, C.ioMaxBytesPerSecond(), Range.atLeast(1),
