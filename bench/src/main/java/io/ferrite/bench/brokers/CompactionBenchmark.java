@@ -53,7 +53,7 @@ public final class CompactionBenchmark {
     private static final String PROBE = "probe";
     private static final int PROBE_RATE = 1_000;
     /** Probe latencies from this up are listed with their send time. */
-    private static final long SLOW_MICROS = 50_000;
+    private static final long SLOW_MICROS = Long.getLong("bench.slow.micros", 50_000);
     /** min.compaction.lag.ms while the workload goes in: nothing is cleaned before it is all there. */
     private static final String HOLD_MS = "3600000";
     /** config/jvm.options, as bin/broker starts Ferrite; Kafka gets its own scripts' 1 GiB heap. */
@@ -107,12 +107,17 @@ public final class CompactionBenchmark {
     }
 
     private static void run(String kind, int round, BrokerUnderTest b, int mb) throws Exception {
-        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap()))) {
+        // One probe producer for all three windows: a new one's first records wait for its connection, and in a
+        // window of a few seconds those alone would make the p99.
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap()));
+             KafkaProducer<byte[], byte[]> prober = new KafkaProducer<>(Map.of(
+                     ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap(), ProducerConfig.LINGER_MS_CONFIG, 0,
+                     ProducerConfig.ACKS_CONFIG, "all"), new ByteArraySerializer(), new ByteArraySerializer())) {
             admin.createTopics(List.of(new NewTopic(PROBE, 1, (short) 1), new NewTopic(TABLE, 1, (short) 1)
                     .configs(Map.of("cleanup.policy", "compact", "segment.bytes", Integer.toString(16 << 20),
                             "segment.ms", "1000", "min.compaction.lag.ms", HOLD_MS))))
                     .all().get(60, TimeUnit.SECONDS);
-            probe(b, 10_000, () -> false); // the JIT warms up on both sides; not counted
+            probe(prober, 10_000, () -> false); // the JIT warms up on both sides; not counted
             long fillStart = System.nanoTime();
             long records = (long) mb * 1024 * 1024 / VALUE;
             fill(b, records);
@@ -140,13 +145,13 @@ public final class CompactionBenchmark {
             watch.start();
             // The cleaner idle, measured with the workload in: the broker holds the same data, and the page cache
             // the same dirty pages, as when the cleaner starts.
-            long[] idle = probe(b, 15_000, () -> false);
+            long[] idle = probe(prober, 15_000, () -> false);
             // Nothing was cleanable while the workload went in; now all of it is, at once, on both brokers.
             admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.TOPIC, TABLE), List.of(
                     new AlterConfigOp(new ConfigEntry("min.compaction.lag.ms", "0"), AlterConfigOp.OpType.SET))))
                     .all().get(30, TimeUnit.SECONDS);
             cleanFrom.set(System.nanoTime());
-            long[] busy = probe(b, 600_000, () -> cleanedAt.get() != 0);
+            long[] busy = probe(prober, 600_000, () -> cleanedAt.get() != 0);
             watch.interrupt();
             watch.join();
             long fillNanos = filled - fillStart;
@@ -181,51 +186,45 @@ public final class CompactionBenchmark {
      * Sends {@link #PROBE_RATE} records a second to the probe topic until {@code done} says so (checked each
      * second) or {@code maxMs} pass; returns the latencies, in microseconds, sorted.
      */
-    private static long[] probe(BrokerUnderTest b, long maxMs, Check done) throws Exception {
-        Map<String, Object> c = new HashMap<>();
-        c.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap());
-        c.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        c.put(ProducerConfig.ACKS_CONFIG, "all");
+    private static long[] probe(KafkaProducer<byte[], byte[]> p, long maxMs, Check done) throws Exception {
         ConcurrentLinkedQueue<Long> latencies = new ConcurrentLinkedQueue<>();
         ConcurrentLinkedQueue<String> slow = new ConcurrentLinkedQueue<>();
         byte[] value = new byte[VALUE];
         long start = System.nanoTime();
-        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(c, new ByteArraySerializer(),
-                new ByteArraySerializer())) {
-            long sent = 0;
-            long nextCheck = start + TimeUnit.SECONDS.toNanos(1);
-            while (true) {
-                long now = System.nanoTime();
-                if (now - start > TimeUnit.MILLISECONDS.toNanos(maxMs)) {
+        long sent = 0;
+        long nextCheck = start + TimeUnit.SECONDS.toNanos(1);
+        while (true) {
+            long now = System.nanoTime();
+            if (now - start > TimeUnit.MILLISECONDS.toNanos(maxMs)) {
+                break;
+            }
+            if (now >= nextCheck) {
+                nextCheck += TimeUnit.SECONDS.toNanos(1);
+                if (done.ok()) {
                     break;
                 }
-                if (now >= nextCheck) {
-                    nextCheck += TimeUnit.SECONDS.toNanos(1);
-                    if (done.ok()) {
-                        break;
-                    }
-                }
-                long due = start + sent * TimeUnit.SECONDS.toNanos(1) / PROBE_RATE;
-                if (now < due) {
-                    TimeUnit.NANOSECONDS.sleep(Math.min(due - now, 1_000_000));
-                    continue;
-                }
-                long t0 = System.nanoTime();
-                p.send(new ProducerRecord<>(PROBE, 0, null, value), (m, e) -> {
-                    if (e == null) {
-                        long micros = (System.nanoTime() - t0) / 1000;
-                        latencies.add(micros);
-                        if (micros >= SLOW_MICROS) {
-                            slow.add(String.format(Locale.ROOT, "%.2fs:%dms", (t0 - start) / 1e9, micros / 1000));
-                        }
-                    }
-                });
-                sent++;
             }
+            long due = start + sent * TimeUnit.SECONDS.toNanos(1) / PROBE_RATE;
+            if (now < due) {
+                TimeUnit.NANOSECONDS.sleep(Math.min(due - now, 1_000_000));
+                continue;
+            }
+            long t0 = System.nanoTime();
+            p.send(new ProducerRecord<>(PROBE, 0, null, value), (m, e) -> {
+                if (e == null) {
+                    long micros = (System.nanoTime() - t0) / 1000;
+                    latencies.add(micros);
+                    if (micros >= SLOW_MICROS) {
+                        slow.add(String.format(Locale.ROOT, "%.2fs:%dms", (t0 - start) / 1e9, micros / 1000));
+                    }
+                }
+            });
+            sent++;
         }
+        p.flush();
         if (!slow.isEmpty()) { // where the tail comes from: one stall, or many small delays
             System.out.println("# " + slow.size() + " probe records over " + SLOW_MICROS / 1000 + " ms, first at "
-                    + slow.stream().limit(20).toList());
+                    + slow.stream().limit(Integer.getInteger("bench.slow.list", 20)).toList());
         }
         return latencies.stream().mapToLong(Long::longValue).sorted().toArray();
     }
