@@ -28,7 +28,13 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.InvalidRecordException;
+import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.message.FetchRequestData;
+import org.apache.kafka.common.message.FetchResponseData;
+import org.apache.kafka.common.protocol.ApiKeys;
+import org.apache.kafka.common.record.internal.MemoryRecords;
+import org.apache.kafka.common.record.internal.RecordBatch;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
@@ -38,7 +44,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Compacted topics with stock clients: after the cleaner runs, a consumer from the start sees the latest value of
  * every key at the offset it was written at (and tombstones until their time is up), the CommitLog files the
- * cleaned records were in are deleted, and all of it holds across a restart.
+ * cleaned records were in are deleted, and all of it holds across a restart. Aborted records go, and transaction
+ * markers go by Kafka's rules.
  */
 @Timeout(120)
 class CompactionTest {
@@ -174,6 +181,74 @@ class CompactionTest {
             List<ConsumerRecord<String, String>> left = readAll(b);
             assertTrue(left.stream().noneMatch(r -> r.key().equals("gone")), "the tombstone is gone: " + left);
             assertEquals("kept", left.get(0).key());
+        }
+    }
+
+    /** The partition's control batches (transaction markers), read over the wire from offset 0. */
+    private static List<Long> markerOffsets(Broker b) throws Exception {
+        FetchRequestData req = new FetchRequestData().setMaxWaitMs(0).setMinBytes(0).setMaxBytes(1 << 20)
+                .setIsolationLevel(IsolationLevel.READ_UNCOMMITTED.id()).setTopics(List.of(
+                        new FetchRequestData.FetchTopic().setTopic(TOPIC).setPartitions(List.of(
+                                new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(0)
+                                        .setPartitionMaxBytes(1 << 20)))));
+        FetchResponseData.PartitionData data = new FetchResponseData(Wire.exchange(b.port(), ApiKeys.FETCH,
+                (short) 12, req), (short) 12).responses().get(0).partitions().get(0);
+        List<Long> markers = new ArrayList<>();
+        for (RecordBatch batch : ((MemoryRecords) data.records()).batches()) {
+            if (batch.isControlBatch()) {
+                markers.add(batch.lastOffset());
+            }
+        }
+        return markers;
+    }
+
+    @Test
+    void transactionMarkersGoOnceNothingOfTheirTransactionIsLeftAndTheirDeleteRetentionHasPassed() throws Exception {
+        try (Broker b = Wire.startBroker(dir, brokerProps());
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + b.port()))) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
+                    "min.cleanable.dirty.ratio", "0.01", "delete.retention.ms", "0")))).all().get(15, TimeUnit.SECONDS);
+            Map<String, Object> t = client(b);
+            t.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "cleaned");
+            long lastCommitted;
+            try (KafkaProducer<String, String> tp = new KafkaProducer<>(t, new StringSerializer(),
+                    new StringSerializer())) {
+                tp.initTransactions();
+                tp.beginTransaction();
+                tp.send(new ProducerRecord<>(TOPIC, 0, "k1", "committed"));
+                tp.send(new ProducerRecord<>(TOPIC, 0, "k2", "committed"));
+                tp.commitTransaction();
+                tp.beginTransaction();
+                tp.send(new ProducerRecord<>(TOPIC, 0, "k1", "aborted"));
+                tp.send(new ProducerRecord<>(TOPIC, 0, "k3", "aborted"));
+                tp.flush();
+                tp.abortTransaction();
+                tp.beginTransaction();
+                lastCommitted = tp.send(new ProducerRecord<>(TOPIC, 0, "k4", "committed")).get().offset();
+                tp.commitTransaction();
+            }
+            assertEquals(3, markerOffsets(b).size(), "one marker per transaction before cleaning");
+            try (KafkaProducer<String, String> p = new KafkaProducer<>(client(b), new StringSerializer(),
+                    new StringSerializer())) {
+                // The first transaction's records are overwritten; the second's go as aborted. Each write lets one
+                // more pass run: the one that no longer meets a transaction's batches starts its marker's delete
+                // horizon, the next drops the marker.
+                p.send(new ProducerRecord<>(TOPIC, 0, "k1", "plain")).get();
+                p.send(new ProducerRecord<>(TOPIC, 0, "k2", "plain")).get();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+                int n = 0;
+                while (markerOffsets(b).size() > 1 && System.nanoTime() < deadline) {
+                    p.send(new ProducerRecord<>(TOPIC, 0, "tick", "v" + (++n))).get();
+                    Thread.sleep(100);
+                }
+            }
+            // The third transaction's marker stays: its record is still there, and it is its producer's last batch.
+            assertEquals(List.of(lastCommitted + 1), markerOffsets(b), "the markers left");
+            Map<String, String> view = new HashMap<>();
+            readAll(b).forEach(r -> view.put(r.key(), r.value()));
+            view.remove("tick");
+            assertEquals(Map.of("k1", "plain", "k2", "plain", "k4", "committed"), view,
+                    "read_uncommitted sees no aborted record");
         }
     }
 

@@ -3,15 +3,21 @@ package io.ferrite.storage;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+
 /**
  * One cleaning pass over one compacted partition, by Kafka's rules: the latest record of each key is kept, older
  * ones go; a tombstone (a record without a value) is kept for {@code delete.retention.ms} after the pass that
  * first cleaned it (the horizon is written into its batch, as Kafka's KIP-534 does); records without a key go;
  * records of aborted transactions go; the last batch of every producer still known stays, emptied if need be,
- * so its sequence survives; transaction markers stay. Offsets never change.
+ * so its sequence survives; a transaction marker stays until no batch of its transaction is left and then
+ * {@code delete.retention.ms} more, as Kafka's cleaner keeps it. Offsets never change.
  *
  * <p>The part cleaned ends before the first batch that is the partition's last (the head is never cleaned),
  * younger than {@code min.compaction.lag.ms}, in an open transaction, or not yet covered by the checkpoint (so
@@ -314,19 +320,34 @@ final class Cleaner {
         return false;
     }
 
-    /** Kafka's retention rules, over the pass's offset map. */
+    /**
+     * Kafka's retention rules, over the pass's offset map. Transactions are followed as the pass meets their
+     * batches in offset order, as Kafka's cleaner follows them: a transaction's records go if it was aborted;
+     * its marker may go once a pass meets none of its batches (they went in earlier passes), and does go when
+     * a later pass finds the delete horizon that this starts ({@code delete.retention.ms}) passed, so a consumer
+     * that was part way through still sees the marker that tells it how the transaction ended.
+     */
     private final class Filter implements RecordCleaning.Rules {
         private final long now;
         private final long deleteRetentionMs;
         private final Map<Long, Long> lastOfProducer;
-        private final List<ProducerStateTable.AbortedTransaction> aborted;
+        /** Aborted transactions not yet met, by first offset. */
+        private final ArrayDeque<ProducerStateTable.AbortedTransaction> abortedAhead;
+        /** Producer id to its aborted transaction under way at this point of the pass. */
+        private final Map<Long, Aborting> ongoingAborted = new HashMap<>();
+        /** Producers with a batch of a committed transaction met this pass, its marker not yet. */
+        private final Set<Long> ongoingCommitted = new HashSet<>();
+        /** Whether every record of the batch being rewritten goes. */
+        private boolean discardRecords;
 
         Filter(long now, long deleteRetentionMs, Map<Long, Long> lastOfProducer,
                List<ProducerStateTable.AbortedTransaction> aborted) {
             this.now = now;
             this.deleteRetentionMs = deleteRetentionMs;
             this.lastOfProducer = lastOfProducer;
-            this.aborted = aborted;
+            this.abortedAhead = new ArrayDeque<>(aborted.stream()
+                    .sorted(Comparator.comparingLong(ProducerStateTable.AbortedTransaction::firstOffset))
+                    .toList());
         }
 
         @Override
@@ -340,21 +361,80 @@ final class Cleaner {
         }
 
         @Override
-        public RecordCleaning.BatchRule batch(ByteBuffer batch) {
+        public RecordCleaning.BatchDecision batch(ByteBuffer batch) {
             long pid = RecordBatchHeader.producerId(batch);
             long last = RecordBatchHeader.baseOffset(batch) + RecordBatchHeader.lastOffsetDelta(batch);
-            if (pid >= 0 && Long.valueOf(last).equals(lastOfProducer.get(pid))) {
-                return RecordCleaning.BatchRule.FILTER_KEEP_EMPTY; // its producer's sequence lives on in it
+            boolean control = RecordBatchHeader.isControl(batch);
+            while (!abortedAhead.isEmpty() && abortedAhead.peekFirst().firstOffset() <= last) {
+                ProducerStateTable.AbortedTransaction t = abortedAhead.pollFirst();
+                ongoingAborted.put(t.producerId(), new Aborting(t));
             }
-            return isAborted(batch, aborted) ? RecordCleaning.BatchRule.DROP : RecordCleaning.BatchRule.FILTER;
+            Aborting a = ongoingAborted.get(pid);
+            if (a != null && a.transaction.lastOffset() < RecordBatchHeader.baseOffset(batch)) {
+                // Its marker is behind this batch and was not met: an earlier pass dropped it with the last of
+                // the transaction's batches, and this batch is of a later transaction of the same producer.
+                ongoingAborted.remove(pid);
+            }
+            boolean mayGo = control ? markerMayGo(batch, pid) : dataOfAbortedTransaction(batch, pid);
+            long horizon = RecordBatchHeader.deleteHorizonMs(batch);
+            discardRecords = control ? mayGo && horizon >= 0 && horizon <= now : mayGo;
+            RecordCleaning.BatchRule rule;
+            if (pid >= 0 && Long.valueOf(last).equals(lastOfProducer.get(pid))) {
+                rule = RecordCleaning.BatchRule.FILTER_KEEP_EMPTY; // its producer's sequence lives on in it
+            } else {
+                rule = discardRecords ? RecordCleaning.BatchRule.DROP : RecordCleaning.BatchRule.FILTER;
+            }
+            return new RecordCleaning.BatchDecision(rule, control && mayGo);
+        }
+
+        /** A data batch: whether it belongs to an aborted transaction (and so goes); notes the transaction met. */
+        private boolean dataOfAbortedTransaction(ByteBuffer batch, long pid) {
+            if (!RecordBatchHeader.isTransactional(batch)) {
+                return false;
+            }
+            Aborting a = ongoingAborted.get(pid);
+            if (a != null) {
+                a.met = true;
+                return true;
+            }
+            ongoingCommitted.add(pid);
+            return false;
+        }
+
+        /** A marker: whether none of its transaction's batches was met this pass, so it may go. */
+        private boolean markerMayGo(ByteBuffer batch, long pid) {
+            if (RecordBatchHeader.recordCount(batch) == 0) {
+                return true; // emptied by an earlier pass
+            }
+            return switch (RecordBatchHeader.controlType(batch)) {
+                case RecordBatchHeader.CONTROL_ABORT -> {
+                    Aborting a = ongoingAborted.remove(pid);
+                    yield a == null || !a.met;
+                }
+                case RecordBatchHeader.CONTROL_COMMIT -> !ongoingCommitted.remove(pid);
+                default -> false;
+            };
+        }
+
+        /** An aborted transaction the pass is inside of, and whether it met one of its batches. */
+        private static final class Aborting {
+            final ProducerStateTable.AbortedTransaction transaction;
+            boolean met;
+
+            Aborting(ProducerStateTable.AbortedTransaction transaction) {
+                this.transaction = transaction;
+            }
         }
 
         @Override
         public boolean keep(ByteBuffer batch, ByteBuffer key, long offset, boolean tombstone, long deleteHorizonMs) {
+            if (discardRecords) {
+                return false;
+            }
             if (RecordBatchHeader.isControl(batch)) {
                 return true;
             }
-            if (key == null || isAborted(batch, aborted) || map.get(key) > offset) {
+            if (key == null || map.get(key) > offset) {
                 return false;
             }
             // A tombstone stays until the horizon set by the pass that first cleaned it.

@@ -47,6 +47,7 @@ public final class RecordBatchHeader {
     public static final int TIMESTAMP_TYPE_BIT = 0x08;
     public static final int TRANSACTIONAL_BIT = 0x10;
     public static final int CONTROL_BIT = 0x20;
+    public static final int DELETE_HORIZON_BIT = 0x40;
     public static final long NO_PRODUCER_ID = -1L;
 
     private RecordBatchHeader() {
@@ -111,6 +112,11 @@ public final class RecordBatchHeader {
 
     public static boolean isTransactional(ByteBuffer b) {
         return (attributes(b) & TRANSACTIONAL_BIT) != 0;
+    }
+
+    /** The delete horizon a cleaner set on the batch (KIP-534: in the base timestamp, flagged), or -1. */
+    public static long deleteHorizonMs(ByteBuffer b) {
+        return (attributes(b) & DELETE_HORIZON_BIT) != 0 ? b.getLong(b.position() + BASE_TIMESTAMP) : -1;
     }
 
     /** A control batch's record type: abort. */

@@ -18,7 +18,8 @@ public interface RecordCleaning {
      * Rewrites {@code batch} keeping what {@code rules} say: the result is zero or more v2 batches back to back,
      * from position 0 to the limit of the buffer returned ({@code scratch}, or a larger one if it did not fit).
      * A batch whose records are all kept, and that needs no delete horizon, is kept byte for byte; a batch with a
-     * tombstone kept gets its delete horizon set to {@code rules.now() + rules.deleteRetentionMs()}.
+     * tombstone kept, or a transaction marker the rules say may go, gets its delete horizon set to
+     * {@code rules.now() + rules.deleteRetentionMs()} if it has none.
      */
     ByteBuffer filter(ByteBuffer batch, Rules rules, ByteBuffer scratch);
 
@@ -37,14 +38,24 @@ public interface RecordCleaning {
         FILTER_KEEP_EMPTY
     }
 
+    /**
+     * What becomes of one batch: its rule, and whether it is a transaction marker with nothing of its transaction
+     * left, whose delete horizon starts now if it has none (Kafka's rule: the marker goes once that has passed).
+     */
+    record BatchDecision(BatchRule rule, boolean markerMayGo) {
+    }
+
     /** The cleaner's decisions, asked for while a batch is rewritten. */
     interface Rules {
         long now();
 
         long deleteRetentionMs();
 
-        /** For the batch whose header {@code batch} starts with. */
-        BatchRule batch(ByteBuffer batch);
+        /**
+         * For the batch {@code batch} holds (its header, and for a control batch its record). Asked once per batch,
+         * in offset order: the answer for a transaction marker depends on the batches asked about before it.
+         */
+        BatchDecision batch(ByteBuffer batch);
 
         /**
          * Whether to keep one record of {@code batch}: its key (null when it has none), offset, whether it is a

@@ -44,12 +44,13 @@ public final class KafkaRecordCleaning implements RecordCleaning {
         RecordFilter filter = new RecordFilter(rules.now(), rules.deleteRetentionMs()) {
             @Override
             protected BatchRetentionResult checkBatchRetention(RecordBatch b) {
-                BatchRetention retention = switch (rules.batch(header)) {
+                RecordCleaning.BatchDecision decision = rules.batch(header);
+                BatchRetention retention = switch (decision.rule()) {
                     case DROP -> BatchRetention.DELETE;
                     case FILTER -> BatchRetention.DELETE_EMPTY;
                     case FILTER_KEEP_EMPTY -> BatchRetention.RETAIN_EMPTY;
                 };
-                return new BatchRetentionResult(retention, false);
+                return new BatchRetentionResult(retention, decision.markerMayGo());
             }
 
             @Override
