@@ -22,6 +22,7 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
@@ -30,6 +31,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.utils.AppInfoParser;
 import org.apache.kafka.streams.CloseOptions;
@@ -52,7 +54,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Kafka Streams at the pinned version running a word count with {@code at_least_once}: Streams creates its
  * repartition and changelog topics itself, counts come out on the output topic, and a second instance with an
- * empty state directory restores the counts from the changelog and continues them. Streams joins a classic
+ * empty state directory restores the counts from the changelog and continues them; a count table is restored
+ * the same way from a changelog the broker's cleaner compacted. Streams joins a classic
  * consumer group: the {@code streams} group protocol (KIP-1071) is not one Ferrite serves, so it is set
  * explicitly rather than left to the default.
  */
@@ -65,6 +68,11 @@ class KafkaStreamsTest {
     private static final String OUTPUT = "wc-output";
     private static final String STORE = "counts";
     private static final int PARTITIONS = 2;
+    private static final String TABLE_INPUT = "tc-input";
+    private static final String TABLE_OUTPUT = "tc-output";
+    private static final String TABLE_STORE = "tc-counts";
+    private static final int KEYS = 20;
+    private static final int UPDATES = 100;
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @Parameter
@@ -78,7 +86,9 @@ class KafkaStreamsTest {
     @BeforeParameterizedClassInvocation
     static void start(BrokerKind kind) throws Exception {
         CompatVersions.record(FAMILY, AppInfoParser.getVersion());
-        broker = kind.start("KafkaStreamsTest", dir.resolve(kind.name()), Map.of("group.initial.rebalance.delay.ms", "0"));
+        // The cleaner looks for work every 200 ms rather than every 15 s, on both brokers.
+        broker = kind.start("KafkaStreamsTest", dir.resolve(kind.name()), Map.of("group.initial.rebalance.delay.ms", "0",
+                "log.cleaner.backoff.ms", "200"));
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()));
     }
 
@@ -106,6 +116,32 @@ class KafkaStreamsTest {
                 .count(Materialized.as(STORE))
                 .toStream()
                 .to(OUTPUT, Produced.with(Serdes.String(), Serdes.Long()));
+        KafkaStreams streams = new KafkaStreams(builder.build(), properties(applicationId, stateDir));
+        streams.setGlobalStateRestoreListener(restores);
+        return streams;
+    }
+
+    /**
+     * Records per key counted in store {@value #TABLE_STORE}, whose changelog rolls a segment after 100 ms and is
+     * cleaned once anything in it is dirty: Kafka cleans only closed segments, and this lets its cleaner reach
+     * the updates within the test.
+     */
+    private static KafkaStreams keyCount(String applicationId, Path stateDir, StateRestoreListener restores) {
+        StreamsBuilder builder = new StreamsBuilder();
+        builder.stream(TABLE_INPUT, Consumed.with(Serdes.String(), Serdes.String()))
+                .groupByKey()
+                .count(Materialized.as(TABLE_STORE))
+                .toStream()
+                .to(TABLE_OUTPUT, Produced.with(Serdes.String(), Serdes.Long()));
+        Properties p = properties(applicationId, stateDir);
+        p.put(StreamsConfig.topicPrefix(TopicConfig.SEGMENT_MS_CONFIG), "100");
+        p.put(StreamsConfig.topicPrefix(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG), "0.01");
+        KafkaStreams streams = new KafkaStreams(builder.build(), p);
+        streams.setGlobalStateRestoreListener(restores);
+        return streams;
+    }
+
+    private static Properties properties(String applicationId, Path stateDir) {
         Properties p = new Properties();
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, applicationId);
         p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
@@ -117,9 +153,7 @@ class KafkaStreamsTest {
         // Every update of a count goes out, and soon: no record cache, frequent commits.
         p.put(StreamsConfig.STATESTORE_CACHE_MAX_BYTES_CONFIG, 0);
         p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
-        KafkaStreams streams = new KafkaStreams(builder.build(), p);
-        streams.setGlobalStateRestoreListener(restores);
-        return streams;
+        return p;
     }
 
     /** Counts, per store, the records restored from its changelog. */
@@ -174,6 +208,100 @@ class KafkaStreamsTest {
             assertEquals(Map.of(STORE, 6L), secondRestores.restored,
                     "every update of the first run restored from the changelog");
         }
+    }
+
+    @Test
+    @Compat(family = FAMILY, feature = "table restored from its changelog after the cleaner compacted it")
+    void aTableIsRestoredFromItsCompactedChangelog() throws Exception {
+        String applicationId = "keycount-" + kind.name().toLowerCase();
+        String changelog = applicationId + "-" + TABLE_STORE + "-changelog";
+        admin.createTopics(List.of(new NewTopic(TABLE_INPUT, 1, (short) 1), new NewTopic(TABLE_OUTPUT, 1, (short) 1)))
+                .all().get(30, TimeUnit.SECONDS);
+        try (KafkaConsumer<byte[], byte[]> output = Clients.consumer(broker.bootstrap(), Map.of())) {
+            TopicPartition out = new TopicPartition(TABLE_OUTPUT, 0);
+            output.assign(List.of(out));
+            try (KafkaStreams streams = keyCount(applicationId, dir.resolve(kind.name() + "-table-1"), new Restores())) {
+                streams.start();
+                try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.bootstrap(), Map.of())) {
+                    for (int u = 0; u < UPDATES; u++) {
+                        for (int k = 0; k < KEYS; k++) {
+                            producer.send(new ProducerRecord<>(TABLE_INPUT, Clients.bytes("k" + k), Clients.bytes("u")));
+                        }
+                    }
+                    producer.flush();
+                    awaitEndOffset(out, KEYS * UPDATES);
+                    // Past segment.ms, one more update rolls Kafka's changelog segment, so every earlier update is
+                    // in a closed one; Ferrite leaves only the newest batch alone.
+                    Thread.sleep(1_000);
+                    producer.send(new ProducerRecord<>(TABLE_INPUT, Clients.bytes("last"), Clients.bytes("u")))
+                            .get(30, TimeUnit.SECONDS);
+                    awaitEndOffset(out, KEYS * UPDATES + 1);
+                }
+                leave(streams);
+            }
+            long left = awaitCompacted(changelog, 2 * KEYS + 2);
+            assertTrue(left <= 2 * KEYS + 2, "the cleaner compacted the changelog: " + left + " records left of "
+                    + (KEYS * UPDATES + 1));
+
+            // An empty state directory: the counts come back from what the cleaner left, and continue.
+            Restores restores = new Restores();
+            output.seekToEnd(List.of(out));
+            output.position(out);
+            try (KafkaStreams streams = keyCount(applicationId, dir.resolve(kind.name() + "-table-2"), restores)) {
+                streams.start();
+                try (KafkaProducer<byte[], byte[]> producer = Clients.producer(broker.bootstrap(), Map.of())) {
+                    for (int k = 0; k < KEYS; k++) {
+                        producer.send(new ProducerRecord<>(TABLE_INPUT, Clients.bytes("k" + k), Clients.bytes("u")));
+                    }
+                }
+                Map<String, Long> counts = new LinkedHashMap<>();
+                readUpdates(output, KEYS).forEach(e -> counts.put(e.getKey(), e.getValue()));
+                for (int k = 0; k < KEYS; k++) {
+                    assertEquals(UPDATES + 1L, counts.get("k" + k), "the count of k" + k + " after the restore");
+                }
+                leave(streams);
+            }
+            long restored = restores.restored.getOrDefault(TABLE_STORE, 0L);
+            assertTrue(restored >= KEYS + 1 && restored <= left, "restored " + restored + " records, the compacted "
+                    + "changelog's, not its " + (KEYS * UPDATES + 1) + " updates");
+        }
+    }
+
+    /** Waits until partition 0 of an output topic reaches {@code end}. */
+    private static void awaitEndOffset(TopicPartition tp, long end) throws Exception {
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        long now = -1;
+        while (System.nanoTime() < deadline) {
+            now = admin.listOffsets(Map.of(tp, OffsetSpec.latest())).partitionResult(tp).get(30, TimeUnit.SECONDS)
+                    .offset();
+            if (now >= end) {
+                return;
+            }
+            Thread.sleep(100);
+        }
+        fail(tp + " reached offset " + now + ", not " + end + ", within " + WAIT);
+    }
+
+    /** Reads {@code topic}'s partition 0 from its start until at most {@code atMost} records are left in it. */
+    private static long awaitCompacted(String topic, int atMost) throws Exception {
+        TopicPartition tp = new TopicPartition(topic, 0);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        long records = Long.MAX_VALUE;
+        try (KafkaConsumer<byte[], byte[]> c = Clients.consumer(broker.bootstrap(), Map.of())) {
+            c.assign(List.of(tp));
+            while (records > atMost && System.nanoTime() < deadline) {
+                c.seekToBeginning(List.of(tp));
+                long end = c.endOffsets(List.of(tp)).get(tp);
+                records = 0;
+                while (c.position(tp) < end) {
+                    records += c.poll(Duration.ofMillis(200)).count();
+                }
+                if (records > atMost) {
+                    Thread.sleep(500);
+                }
+            }
+        }
+        return records;
     }
 
     /**

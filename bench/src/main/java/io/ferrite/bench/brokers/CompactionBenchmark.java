@@ -89,24 +89,27 @@ public final class CompactionBenchmark {
         System.out.printf(Locale.ROOT, "# bin/bench-compaction --mb %d --rounds %d: %d keys, %d B values%n", mb, rounds,
                 KEYS, VALUE);
         System.out.println("| broker | round | probe p50 idle | p99 idle | p50 cleaning | p99 cleaning | p99 ratio"
-                + " | fill s | clean s | cleaned MB/s | size after MB |");
-        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+                + " | fill s | clean s | cleaned MB/s | size after MB | disk held MB |");
+        System.out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         for (int round = 1; round <= rounds; round++) {
             for (String kind : kinds) {
                 Path dir = root.resolve(kind + "-" + round);
                 // A short backoff on both, so the clean time is the cleaner's, not its sleep's.
-                Map<String, String> overrides = Map.of("log.cleaner.backoff.ms", "100");
+                // Retention checks every second on both, so the disk held after cleaning is measured once the
+                // files no longer needed are gone.
+                Map<String, String> overrides = Map.of("log.cleaner.backoff.ms", "100",
+                        "log.retention.check.interval.ms", "1000");
                 try (BrokerUnderTest b = kind.equals("ferrite")
                         ? FerriteProcess.start("compaction-ferrite", dir, overrides, ferriteJvm())
                         : KafkaProcess.start("compaction-kafka", dir, overrides)) {
-                    run(kind, round, b, mb);
+                    run(kind, round, b, mb, dir);
                 }
                 ChildProcess.deleteTree(dir);
             }
         }
     }
 
-    private static void run(String kind, int round, BrokerUnderTest b, int mb) throws Exception {
+    private static void run(String kind, int round, BrokerUnderTest b, int mb, Path dir) throws Exception {
         // One probe producer for all three windows: a new one's first records wait for its connection, and in a
         // window of a few seconds those alone would make the p99.
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap()));
@@ -155,11 +158,13 @@ public final class CompactionBenchmark {
             watch.interrupt();
             watch.join();
             long fillNanos = filled - fillStart;
+            Thread.sleep(5_000); // five retention checks
+            long held = diskBytes(dir);
             double cleanSeconds = cleanedAt.get() == 0 ? Double.NaN : (cleanedAt.get() - cleanFrom.get()) / 1e9;
-            System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f | %.0f | %.1f |%n",
+            System.out.printf(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %.1f | %.2f | %.1f | %.1f | %.0f | %.1f | %.0f |%n",
                     kind, round, ms(idle, 0.50), ms(idle, 0.99), ms(busy, 0.50), ms(busy, 0.99),
                     ms(busy, 0.99) / ms(idle, 0.99), fillNanos / 1e9, cleanSeconds,
-                    records * (VALUE + 80) / 1e6 / cleanSeconds, size(admin, node) / 1e6);
+                    records * (VALUE + 80) / 1e6 / cleanSeconds, size(admin, node) / 1e6, held / 1e6);
         }
     }
 
@@ -234,6 +239,24 @@ public final class CompactionBenchmark {
             return Double.NaN;
         }
         return sortedMicros[(int) Math.min(sortedMicros.length - 1, Math.floor(quantile * sortedMicros.length))] / 1000.0;
+    }
+
+    /**
+     * Bytes of the broker's files (its data, logs and config, which are small beside the data) after the
+     * cleaning: what the disk holds, preallocated files at their full length, against the topic's logical size.
+     * Kafka's replaced segments waiting out {@code file.delete.delay.ms} (a minute) are left out.
+     */
+    private static long diskBytes(Path dir) throws Exception {
+        for (int attempt = 0; ; attempt++) {
+            try (var files = Files.walk(dir)) {
+                return files.filter(f -> Files.isRegularFile(f) && !f.toString().endsWith(".deleted"))
+                        .mapToLong(f -> f.toFile().length()).sum();
+            } catch (java.io.UncheckedIOException e) { // a file went while walking: walk again
+                if (attempt == 5) {
+                    throw e;
+                }
+            }
+        }
     }
 
     private static long size(Admin admin, int node) {
