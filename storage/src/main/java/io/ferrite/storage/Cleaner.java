@@ -16,8 +16,9 @@ import java.util.Set;
  * ones go; a tombstone (a record without a value) is kept for {@code delete.retention.ms} after the pass that
  * first cleaned it (the horizon is written into its batch, as Kafka's KIP-534 does); records without a key go;
  * records of aborted transactions go; the last batch of every producer still known stays, emptied if need be,
- * so its sequence survives; a transaction marker stays until no batch of its transaction is left and then
- * {@code delete.retention.ms} more, as Kafka's cleaner keeps it. Offsets never change.
+ * so its sequence survives; a commit marker stays until no batch of its transaction is left and then
+ * {@code delete.retention.ms} more, as Kafka's cleaner keeps it; an abort marker stays (see {@code Filter}).
+ * Offsets never change.
  *
  * <p>The part cleaned ends before the first batch that is the partition's last (the head is never cleaned),
  * younger than {@code min.compaction.lag.ms}, in an open transaction, or not yet covered by the checkpoint (so
@@ -401,15 +402,21 @@ final class Cleaner {
             return false;
         }
 
-        /** A marker: whether none of its transaction's batches was met this pass, so it may go. */
+        /**
+         * A marker: whether none of its transaction's batches was met this pass, so it may go. An abort marker
+         * never goes here, unlike in Kafka: Kafka's cleaner also drops the transaction from the segment's
+         * aborted-transaction index, while the partition's index here is not rewritten, and a read_committed
+         * consumer told of an aborted transaction whose marker is gone would skip the producer's later
+         * committed batches while it waits for that marker.
+         */
         private boolean markerMayGo(ByteBuffer batch, long pid) {
             if (RecordBatchHeader.recordCount(batch) == 0) {
-                return true; // emptied by an earlier pass
+                return true; // a commit marker emptied by an earlier pass (abort markers are never emptied)
             }
             return switch (RecordBatchHeader.controlType(batch)) {
                 case RecordBatchHeader.CONTROL_ABORT -> {
-                    Aborting a = ongoingAborted.remove(pid);
-                    yield a == null || !a.met;
+                    ongoingAborted.remove(pid);
+                    yield false;
                 }
                 case RecordBatchHeader.CONTROL_COMMIT -> !ongoingCommitted.remove(pid);
                 default -> false;

@@ -69,8 +69,6 @@ public final class NativeIO {
 
     private static native int fallocate(int fd, int mode, long offset, long len) throws LastErrorException;
 
-    private static native int gettid();
-
     private static native int setpriority(int which, int who, int prio) throws LastErrorException;
 
     // posix_fallocate returns the error number instead of setting errno.
@@ -153,17 +151,19 @@ public final class NativeIO {
     }
 
     /**
-     * Sets the calling thread's nice value (Linux schedules threads one by one, so {@code setpriority} on its
-     * own thread id touches no other thread). Raising it needs no privilege. Returns false if refused.
+     * Sets the calling thread's nice value. On Linux the nice value belongs to each thread, and
+     * {@code setpriority(PRIO_PROCESS, 0, n)} sets the caller's alone (the kernel takes "0" as the current
+     * task); gettid is not bound, as glibc before 2.30 lacks it and one missing symbol would unbind every call
+     * here. Raising the value needs no privilege. Returns false if refused.
      */
     public static boolean niceCurrentThread(int nice) {
         if (!AVAILABLE) {
             return false;
         }
         try {
-            setpriority(0 /* PRIO_PROCESS: here, one thread */, gettid(), nice);
+            setpriority(0 /* PRIO_PROCESS */, 0 /* the calling thread */, nice);
             return true;
-        } catch (LastErrorException | UnsatisfiedLinkError e) { // gettid is glibc 2.30 and later
+        } catch (LastErrorException e) {
             LOG.debug("setpriority refused: {}", e.toString());
             return false;
         }

@@ -75,7 +75,8 @@ final class OffsetMap {
      * (all of its memory if they need more).
      */
     void reset(long keys) {
-        long wanted = (long) Math.ceil(Math.min((double) maxSlots, keys / loadFactor)) + 1;
+        // Room for twice the keys when the memory allows: a linear probe's misses grow steeply past half full.
+        long wanted = (long) Math.ceil(Math.min((double) maxSlots, keys / Math.min(loadFactor, 0.5))) + 1;
         slots = Math.max(2, Math.min(maxSlots, wanted));
         maxEntries = Math.max(1, (long) (slots * loadFactor));
         int used = (int) ((slots + CHUNK_SLOTS - 1) >>> CHUNK_SHIFT);

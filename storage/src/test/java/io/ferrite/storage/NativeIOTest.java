@@ -100,4 +100,29 @@ class NativeIOTest {
             Unmapper.unmap(map);
         }
     }
+
+    /** Field 19 of /proc/thread-self/stat: the calling thread's nice value. */
+    private static int ownNice() throws Exception {
+        String stat = Files.readString(Path.of("/proc/thread-self/stat"));
+        String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" "); // the name may hold spaces
+        return Integer.parseInt(fields[16]);
+    }
+
+    @Test
+    void niceChangesTheCallingThreadOnly() throws Exception {
+        int before = ownNice();
+        int[] seen = new int[1];
+        Thread t = new Thread(() -> {
+            try {
+                assertTrue(NativeIO.niceCurrentThread(before + 3));
+                seen[0] = ownNice();
+            } catch (Exception e) {
+                seen[0] = Integer.MIN_VALUE;
+            }
+        }, "nice-test");
+        t.start();
+        t.join();
+        assertEquals(before + 3, seen[0], "the thread that asked");
+        assertEquals(before, ownNice(), "every other thread unchanged");
+    }
 }
