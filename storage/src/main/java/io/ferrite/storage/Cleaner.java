@@ -212,7 +212,7 @@ final class Cleaner {
                 map = new OffsetMap(mapBytes, loadFactor);
             }
             map.reset(plan.records());
-        } catch (OutOfMemoryError e) { // the heap cannot spare it now: this pass fails, not the store
+        } catch (OutOfMemoryError e) { // direct memory cannot spare it now: this pass fails, not the store
             throw new IOException("cannot take the memory for the cleaner's key map (at most " + mapBytes
                     + " bytes): " + e);
         }
@@ -323,10 +323,11 @@ final class Cleaner {
 
     /**
      * Kafka's retention rules, over the pass's offset map. Transactions are followed as the pass meets their
-     * batches in offset order, as Kafka's cleaner follows them: a transaction's records go if it was aborted;
-     * its marker may go once a pass meets none of its batches (they went in earlier passes), and does go when
+     * batches in offset order, as Kafka's cleaner follows them: a transaction's records go if it was aborted; a
+     * commit marker may go once a pass meets none of its batches (they went in earlier passes), and does go when
      * a later pass finds the delete horizon that this starts ({@code delete.retention.ms}) passed, so a consumer
-     * that was part way through still sees the marker that tells it how the transaction ended.
+     * that was part way through still sees the marker that tells it how the transaction ended. Abort markers
+     * stay ({@link #markerMayGo}).
      */
     private final class Filter implements RecordCleaning.Rules {
         private final long now;
