@@ -69,8 +69,14 @@ class CompactionTest {
 
     /** Every record of the partition, read from its start, as key -> (offset, value) in offset order. */
     private static List<ConsumerRecord<String, String>> readAll(Broker b) {
+        return readAll(b, "read_uncommitted");
+    }
+
+    /** As above, at the given isolation level. */
+    private static List<ConsumerRecord<String, String>> readAll(Broker b, String isolation) {
         Map<String, Object> c = client(b);
         c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
                 new StringDeserializer())) {
             consumer.assign(List.of(TP));
@@ -204,20 +210,8 @@ class CompactionTest {
 
     /** The latest value of each key, read from the start at the given isolation level. */
     private static Map<String, String> view(Broker b, String isolation) {
-        Map<String, Object> c = client(b);
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, isolation);
         Map<String, String> view = new HashMap<>();
-        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                new StringDeserializer())) {
-            consumer.assign(List.of(TP));
-            consumer.seekToBeginning(List.of(TP));
-            long end = consumer.endOffsets(List.of(TP)).get(TP);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-            while (consumer.position(TP) < end && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> view.put(r.key(), r.value()));
-            }
-        }
+        readAll(b, isolation).forEach(r -> view.put(r.key(), r.value()));
         view.remove("tick");
         return view;
     }
