@@ -38,7 +38,10 @@ import org.junit.jupiter.params.provider.MethodSource;
  * cleaner has run, a consumer from the start sees exactly the latest value of each key (tombstones included,
  * within {@code delete.retention.ms}), each at the offset the producer was given, so the same offsets on both
  * brokers; and the partition's size is a small multiple of that live data. Kafka cleans only closed segments, so
- * its topic rolls them every 100 ms and a last record on a key of its own closes the workload's.
+ * its topic rolls them every 100 ms and a last record on a key of its own closes the workload's. A record of
+ * another topic, kept seven days, is written first; once the cleaning is done the disk the workload still takes
+ * is a small multiple of the live data on both (on Ferrite, that record keeps the CommitLog files the workload
+ * went into, and only the reclaimer frees the dead entries in them).
  */
 @ParameterizedClass(name = "{0}")
 @MethodSource("io.ferrite.compat.BrokerKind#selected")
@@ -58,8 +61,16 @@ class CompactionTest {
 
     @BeforeParameterizedClassInvocation
     static void start(BrokerKind kind) throws Exception {
-        broker = kind.start("CompactionTest", dir.resolve(kind.name()), Map.of("log.cleaner.backoff.ms", "100",
+        Map<String, String> overrides = new HashMap<>(Map.of("log.cleaner.backoff.ms", "100",
                 "log.cleaner.dedupe.buffer.size", "16777216", "log.retention.check.interval.ms", "1000"));
+        if (kind == BrokerKind.FERRITE) {
+            // Small CommitLog files, so the workload spans several; dead entries go a second after they die.
+            overrides.putAll(Map.of("store.commitlog.file.bytes", Integer.toString(4 << 20),
+                    "store.reclaim.delay.ms", "1000"));
+        } else {
+            overrides.put("log.segment.delete.delay.ms", "1000"); // replaced segments go a second after
+        }
+        broker = kind.start("CompactionTest", dir.resolve(kind.name()), overrides);
     }
 
     @AfterParameterizedClassInvocation
@@ -75,7 +86,8 @@ class CompactionTest {
     void afterCleaningAConsumerSeesTheLatestValueOfEachKeyAtItsProducedOffset() throws Exception {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
-                    "min.cleanable.dirty.ratio", "0.01", "segment.ms", "100")))).all().get(30, TimeUnit.SECONDS);
+                    "min.cleanable.dirty.ratio", "0.01", "segment.ms", "100")), new NewTopic("kept", 1, (short) 1)))
+                    .all().get(30, TimeUnit.SECONDS);
         }
         Map<String, Long> latestOffset = new HashMap<>();
         Map<String, String> latestValue = new HashMap<>();
@@ -83,7 +95,12 @@ class CompactionTest {
         pc.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
         pc.put(ProducerConfig.LINGER_MS_CONFIG, 10);
         pc.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        long diskBefore;
         try (KafkaProducer<String, String> p = new KafkaProducer<>(pc, new StringSerializer(), new StringSerializer())) {
+            // A record of a topic kept seven days, written first: on Ferrite it lies in the oldest CommitLog file,
+            // so that file and every later one stay, and only what the cleaner left may still take disk.
+            p.send(new ProducerRecord<>("kept", 0, "k", "v")).get(30, TimeUnit.SECONDS);
+            diskBefore = diskBytes();
             for (int i = 0; i < UPDATES; i++) {
                 String key = "key-" + (i % KEYS);
                 // The last update of every hundredth key is a tombstone.
@@ -129,6 +146,25 @@ class CompactionTest {
                     .findFirst().orElseThrow().replicaInfos().get(TP).size();
             assertTrue(size <= 4 * live, "size " + size + " against about " + live + " bytes of live records");
         }
+        // The disk the workload still takes once dead data has gone: a small multiple of the live records, plus
+        // a fixed allowance for the files every log has (the file being written, indexes).
+        long bar = 4 * live + (4 << 20);
+        long grown = diskBytes() - diskBefore;
+        for (long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(60); grown > bar && System.nanoTime() < until; ) {
+            Thread.sleep(500);
+            grown = diskBytes() - diskBefore;
+        }
+        assertTrue(grown <= bar, "the workload left " + grown + " bytes on disk for about " + live
+                + " bytes of live records");
+    }
+
+    /** What the broker's files take on disk, in allocated blocks; Kafka's segments waiting to go are left out. */
+    private long diskBytes() throws Exception {
+        Process du = new ProcessBuilder("du", "-s", "-B1", "--exclude=*.deleted", dir.resolve(kind.name()).toString())
+                .start();
+        String out = new String(du.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        du.waitFor(); // non-zero when a file went while du walked: the total is then at most a little short
+        return Long.parseLong(out.trim().split("\\s+")[0]);
     }
 
     /** Reads the partition from its start to its end; returns how many records came. */

@@ -19,6 +19,12 @@ import java.util.zip.CRC32C;
  *  0  int32  bytes left in the file, marker included
  *  4  int32  magic 0xFE77B1A4
  *  (the rest of the file stays zero; fewer than 8 bytes left need no marker)
+ *
+ * skip marker, written over the first of a run of entries no partition reads any more (see {@link Reclaimer}):
+ *  0  int32  bytes to the next entry, marker included
+ *  4  int32  magic 0xFE775C1B
+ *  8  int32  CRC-32C over bytes 0..7
+ *  (the run's bytes after the marker may be a hole punched in the file, reading as zeros)
  * </pre>
  *
  * The header CRC covers what the batch CRC does not (base offset, length, leader epoch, magic), so together
@@ -29,10 +35,12 @@ final class CommitLogEntry {
     static final int MAGIC = 0xFE771E02;
     static final int BLANK_MAGIC = 0xFE77B1A4;
     static final int BLANK_SIZE = 8;
+    static final int SKIP_MAGIC = 0xFE775C1B;
+    static final int SKIP_SIZE = 12;
     private static final int BATCH_BYTES_UNDER_HEADER_CRC = RecordBatchHeader.CRC;
 
     /** What a scan finds at a position. */
-    enum Kind { ENTRY, END_OF_FILE, END_OF_LOG, CORRUPT }
+    enum Kind { ENTRY, SKIPPED, END_OF_FILE, END_OF_LOG, CORRUPT }
 
     private CommitLogEntry() {
     }
@@ -62,6 +70,19 @@ final class CommitLogEntry {
         target.putInt(4, BLANK_MAGIC);
     }
 
+    /** Writes a skip marker over {@code size} bytes into {@code target} (at least {@link #SKIP_SIZE} bytes from 0). */
+    static void writeSkip(ByteBuffer target, int size) {
+        target.putInt(0, size);
+        target.putInt(4, SKIP_MAGIC);
+        target.putInt(8, skipCrc(target, 0));
+    }
+
+    private static int skipCrc(ByteBuffer file, int pos) {
+        CRC32C crc = new CRC32C();
+        crc.update(file.slice(pos, 8));
+        return (int) crc.getValue();
+    }
+
     private static int headerCrc(ByteBuffer entry) {
         CRC32C crc = new CRC32C();
         crc.update(entry.slice(0, 12));
@@ -71,7 +92,8 @@ final class CommitLogEntry {
 
     /**
      * Classifies the bytes at {@code pos} of a file whose bytes up to {@code limit} are written.
-     * ENTRY means both CRCs pass (or, with {@code checkBatchCrc} off, the header CRC).
+     * ENTRY means both CRCs pass (or, with {@code checkBatchCrc} off, the header CRC); SKIPPED, a valid skip
+     * marker, whose size says where the next entry starts.
      */
     static Kind classify(ByteBuffer file, int pos, int limit, boolean checkBatchCrc) {
         if (limit - pos < BLANK_SIZE) {
@@ -84,6 +106,10 @@ final class CommitLogEntry {
         }
         if (magic == BLANK_MAGIC) {
             return size == limit - pos ? Kind.END_OF_FILE : Kind.CORRUPT;
+        }
+        if (magic == SKIP_MAGIC) {
+            return size >= SKIP_SIZE && size <= limit - pos && limit - pos >= SKIP_SIZE
+                    && file.getInt(pos + 8) == skipCrc(file, pos) ? Kind.SKIPPED : Kind.CORRUPT;
         }
         if (magic != MAGIC || size < HEADER_SIZE + RecordBatchHeader.HEADER_SIZE || size > limit - pos) {
             return Kind.CORRUPT;

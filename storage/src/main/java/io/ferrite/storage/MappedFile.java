@@ -399,6 +399,32 @@ final class MappedFile extends ReferenceCounted {
         return flushedPosition;
     }
 
+    /**
+     * Puts a skip marker over each run of dead entries ({@code runs}: start and end pairs, each start an entry
+     * boundary) and punches the whole pages after each marker out of the file. The markers are forced before
+     * any hole is punched: after a crash a run reads either as its old entries or as a marker over a hole,
+     * never as a hole where a scan expects an entry. The caller holds this file; the runs lie below the
+     * checkpoint, where nothing writes again. Returns false if the filesystem cannot punch holes.
+     */
+    boolean skipAndPunch(int[] runs) throws IOException {
+        for (int i = 0; i + 1 < runs.length; i += 2) {
+            CommitLogEntry.writeSkip(mapped.slice(runs[i], CommitLogEntry.SKIP_SIZE), runs[i + 1] - runs[i]);
+        }
+        channel.force(false);
+        long[] holes = new long[runs.length];
+        for (int i = 0; i + 1 < runs.length; i += 2) {
+            long from = pageAfter(runs[i] + CommitLogEntry.SKIP_SIZE);
+            holes[i] = from;
+            holes[i + 1] = Math.max(0, runs[i + 1] / StoreConfig.PAGE_SIZE * (long) StoreConfig.PAGE_SIZE - from);
+        }
+        return NativeIO.punchHoles(path, holes);
+    }
+
+    /** The first page boundary at or after {@code position}. */
+    static long pageAfter(long position) {
+        return (position + StoreConfig.PAGE_SIZE - 1) / StoreConfig.PAGE_SIZE * StoreConfig.PAGE_SIZE;
+    }
+
     /** How truncation treats the bytes after the new end. */
     enum Zeroing {
         /** Leave them: they are zero already, or garbage a later scan stops at. */

@@ -12,7 +12,8 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * libc calls the JDK does not offer: mlock, munlock, madvise, posix_fallocate and syncfs, bound through JNA.
+ * libc calls the JDK does not offer: mlock, munlock, madvise, posix_fallocate, fallocate, setpriority and
+ * syncfs, bound through JNA.
  *
  * <p>Memory locking and advice are hints: when the OS refuses (RLIMIT_MEMLOCK, no libc, not Linux)
  * one warning is logged and the store carries on. Block allocation is not a hint: its failure is
@@ -305,6 +306,34 @@ public final class NativeIO {
             if (rc != 0 && rc != EOPNOTSUPP) {
                 throw new IOException("posix_fallocate failed with errno " + rc + " re-allocating zeroed bytes of "
                         + file);
+            }
+            return true;
+        });
+    }
+
+    /**
+     * Gives the disk blocks of byte ranges of a file back to the filesystem (PUNCH_HOLE): the file keeps its
+     * length, the ranges read as zeros, and the disk space is free. Only for bytes nothing will write again:
+     * a write into a hole allocates anew, and through a mapping faults if the disk is full. Returns false
+     * when the call is not available or the filesystem cannot punch holes.
+     *
+     * @param ranges pairs of offset and length
+     * @throws IOException when the call fails otherwise
+     */
+    public static boolean punchHoles(Path file, long[] ranges) throws IOException {
+        return AVAILABLE && withFd(file, O_RDWR, fd -> {
+            for (int i = 0; i + 1 < ranges.length; i += 2) {
+                if (ranges[i + 1] <= 0) {
+                    continue; // fallocate refuses an empty range
+                }
+                try {
+                    fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, ranges[i], ranges[i + 1]);
+                } catch (LastErrorException e) {
+                    if (e.getErrorCode() == EOPNOTSUPP) {
+                        return false;
+                    }
+                    throw new IOException("fallocate(PUNCH_HOLE) failed with errno " + e.getErrorCode() + ": " + file);
+                }
             }
             return true;
         });

@@ -20,7 +20,8 @@ import org.apache.logging.log4j.Logger;
  *       entry that fails ends the log: it and everything after are truncated (zeroed), since past an
  *       untrusted size field there is no way to find the next entry. Before the checkpoint nothing is ever
  *       truncated: a batch failing only its own CRC is indexed and readers refuse it (see
- *       {@link LogReader}); an unreadable header makes a rebuild resume at the next file.</li>
+ *       {@link LogReader}); an unreadable header makes a rebuild resume at the next file. A skip marker
+ *       ({@link Reclaimer}) is stepped over: the entries under it were no partition's any more.</li>
  *   <li>Entries for a partition past its queue's end are indexed; entries of deleted partitions skipped.</li>
  *   <li>After an unclean stop the rest of the file holding the new end is zeroed, and later files deleted:
  *       writeback does not go in order, so entries written after the first one lost may have reached the
@@ -85,6 +86,12 @@ final class Recovery {
                     pos = f.fileFromOffset() + f.fileSize();
                     continue scan;
                 }
+                if (kind == CommitLogEntry.Kind.SKIPPED) { // a run no partition reads: the reclaimer's
+                    int run = CommitLogEntry.size(view, at);
+                    at += run;
+                    pos += run;
+                    continue;
+                }
                 if (kind != CommitLogEntry.Kind.ENTRY && pos < checkpoint) {
                     // Before the checkpoint everything was acknowledged and flushed: never truncate there. Past a
                     // bad header the next entry cannot be found, so the rebuild resumes at the next file.
@@ -146,8 +153,9 @@ final class Recovery {
             long kept = files.minPosition();
             long from = p.startIndex();
             long i = from;
-            for (ConsumeQueue.Entry e = q.entry(i); e != null && e.position() < kept; e = q.entry(++i)) {
-                // its CommitLog file is gone
+            for (ConsumeQueue.Entry e = q.entry(i); e != null && (e.position() < kept || !present(files, p, e));
+                    e = q.entry(++i)) {
+                // its CommitLog file is gone, or its bytes were reclaimed (a lost checkpoint held the later start)
             }
             long start = i < q.endIndex() ? q.entry(i).baseOffset() : p.logEndOffset();
             if (i > from && start > p.logStartOffset()) {
@@ -200,6 +208,13 @@ final class Recovery {
             p.restoreLastBatchCrc(crc);
         }
         return read;
+    }
+
+    /** Whether the CommitLog still holds the batch a queue entry points at: its file is there and so are its bytes. */
+    private static boolean present(MappedFileQueue files, PartitionLog p, ConsumeQueue.Entry e) {
+        MappedFile f = files.find(e.position());
+        return f != null && CommitLogEntry.matches(f.view((int) (e.position() - f.fileFromOffset()),
+                CommitLogEntry.HEAD_SIZE), 0, p.id(), e);
     }
 
     /** Brings producer state up to date from the cleaned log's batches at or after {@code from}. */

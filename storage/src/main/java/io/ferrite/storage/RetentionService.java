@@ -8,7 +8,8 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * Retention: moves each partition's log start forward by its {@link Retention} limits, drops the queue
- * files wholly before it, deletes CommitLog files that no partition needs any more, forgets idempotent
+ * files wholly before it, deletes CommitLog files that no partition needs any more, frees the disk under dead
+ * entries of the files that must stay ({@link Reclaimer}), forgets idempotent
  * producers not heard from for {@code producer.id.expiration.ms}, and writes a {@link ProducerSnapshot} of
  * each partition written to since its last one, so that an open after a crash reads at most one retention
  * interval of batches to rebuild producer state.
@@ -33,6 +34,7 @@ final class RetentionService implements Agent {
     private final long fileMaxAgeMs;
     private final long producerIdExpirationMs;
     private final Clock clock;
+    private final Reclaimer reclaimer;
 
     RetentionService(CommitLog log, Partitions partitions, StoreConfig config, Clock clock) {
         this.log = log;
@@ -43,6 +45,7 @@ final class RetentionService implements Agent {
         this.fileMaxAgeMs = config.fileMaxAgeMs();
         this.producerIdExpirationMs = config.producerIdExpirationMs();
         this.clock = clock;
+        this.reclaimer = new Reclaimer(log.files(), partitions, config.reclaimDelayMs());
     }
 
     @Override
@@ -79,6 +82,12 @@ final class RetentionService implements Agent {
                 dropBefore(p, newMin);
             }
             deleted += log.files().deleteBefore(newMin);
+        }
+        try {
+            reclaimer.run(now);
+        } catch (IOException e) {
+            LOG.warn("could not free the disk under dead CommitLog entries; the next pass tries again: {}",
+                    e.toString());
         }
         writeProducerSnapshots();
         return deleted;

@@ -443,6 +443,11 @@ public final class Store implements AutoCloseable {
         return passes;
     }
 
+    /** Whether the checkpoint covers every entry appended so far: a flush ran since the last append. */
+    boolean checkpointCoversLog() {
+        return partitions.checkpointedPosition() >= commitLog.confirmedPosition();
+    }
+
     /** Runs one retention pass now, on the caller's thread; returns the CommitLog files deleted. */
     int runRetention() throws IOException {
         checkNotClosed();

@@ -34,6 +34,9 @@ import java.util.Objects;
  * @param diskFullDeletesOldest        above that share, delete the oldest CommitLog file instead, whatever the
  *                                     partitions' retention ({@code store.disk.full.delete.oldest}, false)
  * @param fileMaxAgeMs                 a CommitLog file older than this goes regardless; -1 never ({@code store.file.max.age.ms}, -1)
+ * @param reclaimDelayMs               how long CommitLog entries no partition reads any more stay on disk before
+ *                                     retention punches them out of files it cannot delete yet; -1 never
+ *                                     ({@code store.reclaim.delay.ms}, 60000; see {@link Reclaimer})
  * @param retentionCheckIntervalMs     how often retention runs ({@code log.retention.check.interval.ms}, 300000)
  * @param producerIdExpirationMs       idempotent producers not heard from for this long are forgotten, at each
  *                                     retention pass ({@code producer.id.expiration.ms}, 86400000)
@@ -59,6 +62,7 @@ public record StoreConfig(
         double maxDiskUsedRatio,
         boolean diskFullDeletesOldest,
         long fileMaxAgeMs,
+        long reclaimDelayMs,
         long retentionCheckIntervalMs,
         long producerIdExpirationMs,
         Retention defaultRetention,
@@ -85,6 +89,7 @@ public record StoreConfig(
         require(commitIntervalMs > 0, "store.commit.interval.ms must be positive");
         require(maxDiskUsedRatio > 0 && maxDiskUsedRatio <= 1, "store.max.disk.used.ratio must be in (0, 1]");
         require(fileMaxAgeMs == -1 || fileMaxAgeMs > 0, "store.file.max.age.ms must be -1 or positive");
+        require(reclaimDelayMs >= -1, "store.reclaim.delay.ms must be -1 or more");
         require(producerIdExpirationMs >= 1, "producer.id.expiration.ms must be positive");
         require(retentionCheckIntervalMs > 0, "log.retention.check.interval.ms must be positive");
     }
@@ -105,7 +110,7 @@ public record StoreConfig(
     public static StoreConfig defaults(Path dataDir, FlushMode mode) {
         boolean sync = mode == FlushMode.SYNC;
         return new StoreConfig(dataDir, 1 << 30, 65536, mode, 500, 100, false, 4096, false, false, sync, 3, 200,
-                true, true, 0.90, false, -1, 300_000, 86_400_000, Retention.KAFKA_DEFAULT, CleanerConfig.KAFKA_DEFAULT);
+                true, true, 0.90, false, -1, 60_000, 300_000, 86_400_000, Retention.KAFKA_DEFAULT, CleanerConfig.KAFKA_DEFAULT);
     }
 
     /** A builder starting from the defaults of {@code mode}; {@link Builder#build()} validates. */
@@ -143,6 +148,7 @@ public record StoreConfig(
         private double maxDiskUsedRatio;
         private boolean diskFullDeletesOldest;
         private long fileMaxAgeMs;
+        private long reclaimDelayMs;
         private long retentionCheckIntervalMs;
         private long producerIdExpirationMs;
         private Retention defaultRetention;
@@ -167,6 +173,7 @@ public record StoreConfig(
             maxDiskUsedRatio = c.maxDiskUsedRatio;
             diskFullDeletesOldest = c.diskFullDeletesOldest;
             fileMaxAgeMs = c.fileMaxAgeMs;
+            reclaimDelayMs = c.reclaimDelayMs;
             retentionCheckIntervalMs = c.retentionCheckIntervalMs;
             producerIdExpirationMs = c.producerIdExpirationMs;
             defaultRetention = c.defaultRetention;
@@ -263,6 +270,11 @@ public record StoreConfig(
             return this;
         }
 
+        public Builder reclaimDelayMs(long v) {
+            reclaimDelayMs = v;
+            return this;
+        }
+
         public Builder retentionCheckIntervalMs(long v) {
             retentionCheckIntervalMs = v;
             return this;
@@ -287,7 +299,7 @@ public record StoreConfig(
             return new StoreConfig(dataDir, commitLogFileSize, consumeQueueEntriesPerFile, flushMode, flushIntervalMs,
                     groupCommitGatherMicros, warmFiles, warmFlushPages, mlock, appendIntoMapping, transientStorePoolEnabled,
                     transientStorePoolBuffers, commitIntervalMs, readVerifyCrc, releaseFlushedPages, maxDiskUsedRatio,
-                    diskFullDeletesOldest, fileMaxAgeMs, retentionCheckIntervalMs, producerIdExpirationMs, defaultRetention,
+                    diskFullDeletesOldest, fileMaxAgeMs, reclaimDelayMs, retentionCheckIntervalMs, producerIdExpirationMs, defaultRetention,
                     cleaner);
         }
     }

@@ -67,6 +67,12 @@ final class StoreConfigs {
                             + "partitions' retention: unexpired data of every topic goes to keep produce working.")
             .define("store.file.max.age.ms", Type.LONG, D.fileMaxAgeMs(), Range.atLeast(-1), Importance.LOW,
                     "A CommitLog file older than this goes, whatever the partitions' retention; -1 never.")
+            .define("store.reclaim.delay.ms", Type.LONG, D.reclaimDelayMs(), Range.atLeast(-1), Importance.LOW,
+                    "How long CommitLog entries no partition reads any more (compacted away, expired, of a deleted "
+                            + "topic) keep their disk space when their file must stay for other partitions' "
+                            + "entries; then a retention pass punches them out of the file. Readers that found "
+                            + "them before may still be reading them, as with Kafka's file.delete.delay.ms. "
+                            + "-1: never; the space goes with the whole file.")
             .define("store.max.partitions", Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
                     "Most partitions the broker's topics may have together; a creation past it is refused with "
                             + "POLICY_VIOLATION. 0: half the process's open-file limit, since a partition holding "
@@ -115,6 +121,7 @@ final class StoreConfigs {
                 .maxDiskUsedRatio((Double) v.get("store.max.disk.used.ratio"))
                 .diskFullDeletesOldest((Boolean) v.get("store.disk.full.delete.oldest"))
                 .fileMaxAgeMs((Long) v.get("store.file.max.age.ms"))
+                .reclaimDelayMs((Long) v.get("store.reclaim.delay.ms"))
                 .retentionCheckIntervalMs((Long) v.get("log.retention.check.interval.ms"))
                 .producerIdExpirationMs((Integer) v.get("producer.id.expiration.ms"))
                 .defaultRetention(defaultRetention)
