@@ -7,6 +7,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
 import org.apache.logging.log4j.LogManager;
@@ -407,6 +408,16 @@ final class MappedFile extends ReferenceCounted {
      * checkpoint, where nothing writes again. Returns false if the filesystem cannot punch holes.
      */
     boolean skipAndPunch(int[] runs) throws IOException {
+        // Kept: retention's store.file.max.age.ms goes by it, and reclaiming does not make a file younger.
+        FileTime modified = Files.getLastModifiedTime(path);
+        try {
+            return skipAndPunchRuns(runs);
+        } finally {
+            Files.setLastModifiedTime(path, modified);
+        }
+    }
+
+    private boolean skipAndPunchRuns(int[] runs) throws IOException {
         for (int i = 0; i + 1 < runs.length; i += 2) {
             CommitLogEntry.writeSkip(mapped.slice(runs[i], CommitLogEntry.SKIP_SIZE), runs[i + 1] - runs[i]);
         }

@@ -84,14 +84,24 @@ final class PartitionLog {
         this.pinned = true;
     }
 
-    /** CommitLog position of the batch at the log start, or -1 when the partition holds none. */
+    /**
+     * CommitLog position of the batch at the log start (or the cleaned end), or -1 when the partition holds none;
+     * 0 when it cannot tell, which every caller takes as "anything may still be read".
+     */
     long firstPosition() {
-        long i = startIndex();
-        if (i >= queue.endIndex()) {
-            return -1;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            long i = startIndex();
+            if (i >= queue.endIndex()) {
+                return -1;
+            }
+            ConsumeQueue.Entry e = queue.entry(i);
+            if (e != null) {
+                return e.position();
+            }
+            // The queue's start moved under the lookup (a cleaner's swap or DeleteRecords dropped the file that
+            // held it): not a sign the partition is empty. Look again from the new start.
         }
-        ConsumeQueue.Entry e = queue.entry(i);
-        return e == null ? -1 : e.position();
+        return 0;
     }
 
     void setRetention(Retention retention) {

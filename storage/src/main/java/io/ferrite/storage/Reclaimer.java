@@ -35,11 +35,15 @@ import org.apache.logging.log4j.Logger;
  * than the view, which would make recovery read punched bytes as the partition's batches.
  *
  * <p>A pass walks the entry headers only of files in which some partition's first live position moved between
- * the two views it judged by last (after an open, every file once), and only if they are still there a pass
- * later; a marker is stepped over in one read. Retention thread only.
+ * the two views it judged by last, and only if they are still there a pass later; a marker is stepped over in
+ * one read. The first view after an open is only a baseline: walking every file at each start would read the
+ * headers of all the data on disk, so what died before the last passes of the previous run waits for its file.
+ * Retention thread only.
  */
 final class Reclaimer {
     private static final Logger LOG = LogManager.getLogger(Reclaimer.class);
+    /** A marker never crosses a sector boundary, so a crash cannot leave half of one. */
+    private static final int SECTOR = 512;
 
     /**
      * The partitions as a pass saw them: {@code limit}, the checkpointed CommitLog position (every entry
@@ -66,6 +70,8 @@ final class Reclaimer {
      * walking them first would read headers of data about to go anyway.
      */
     private final Set<MappedFile> pending = new LinkedHashSet<>();
+    /** Files whose markers were written but whose holes may not have been punched (the punch failed). */
+    private final Set<MappedFile> unpunched = Collections.newSetFromMap(new IdentityHashMap<>());
     private boolean unsupported;
 
     /** @param delayMs how long an entry must have been dead before its bytes go; negative: never */
@@ -102,12 +108,14 @@ final class Reclaimer {
             }
         }
         pending.clear();
-        if (use != null) {
+        if (use != null && previous != null) {
             for (MappedFile f : filesWhereDeathMoved(previous, use)) {
                 if (!walking.contains(f)) {
                     pending.add(f);
                 }
             }
+        }
+        if (use != null) {
             previous = use;
         }
         List<MappedFile> walk = new ArrayList<>(walking);
@@ -120,7 +128,7 @@ final class Reclaimer {
                 continue; // deleted meanwhile
             }
             try {
-                int[] dead = deadRuns(f, previous);
+                int[] dead = deadRuns(f, previous, unpunched.contains(f));
                 if (dead.length == 0) {
                     continue;
                 }
@@ -128,6 +136,7 @@ final class Reclaimer {
                     partitions.rewriteCheckpoint();
                     checkpointed = true;
                 }
+                unpunched.add(f); // until the holes are made: the markers alone would read as done
                 if (!f.skipAndPunch(dead)) {
                     unsupported = true;
                     LOG.warn("the filesystem under {} cannot punch holes: dead CommitLog entries keep their disk"
@@ -139,6 +148,7 @@ final class Reclaimer {
                             - MappedFile.pageAfter(dead[i] + CommitLogEntry.SKIP_SIZE);
                 }
                 runs += dead.length / 2;
+                unpunched.remove(f);
             } catch (IOException | RuntimeException e) {
                 pending.addAll(walk.subList(k, walk.size())); // the next pass walks them again
                 throw e;
@@ -168,18 +178,14 @@ final class Reclaimer {
     /** The files holding a position where, between the two views, some partition's entries died. */
     private Set<MappedFile> filesWhereDeathMoved(View before, View now) {
         List<long[]> moved = new ArrayList<>();
-        if (before == null) {
-            moved.add(new long[] {files.minPosition(), now.limit()});
-        } else {
-            Set<Integer> ids = new HashSet<>(before.firstLive().keySet());
-            ids.addAll(now.firstLive().keySet());
-            for (int id : ids) {
-                // A partition new since the view before has no entry before that view's limit.
-                long from = before.firstLive().containsKey(id) ? before.firstLive(id) : before.limit();
-                long to = now.firstLive(id);
-                if (to > from) {
-                    moved.add(new long[] {from, to});
-                }
+        Set<Integer> ids = new HashSet<>(before.firstLive().keySet());
+        ids.addAll(now.firstLive().keySet());
+        for (int id : ids) {
+            // A partition new since the view before has no entry before that view's limit.
+            long from = before.firstLive().containsKey(id) ? before.firstLive(id) : before.limit();
+            long to = now.firstLive(id);
+            if (to > from) {
+                moved.add(new long[] {from, to});
             }
         }
         moved.sort((a, b) -> Long.compare(a[0], b[0]));
@@ -214,24 +220,29 @@ final class Reclaimer {
 
     /**
      * Walks the entries of {@code f} before the view's limit and returns the runs of dead ones worth a marker:
-     * start and end pairs, file-relative, each with at least one whole page after its marker, and not already
-     * one marker. The caller holds the file.
+     * start and end pairs, file-relative, each with at least one whole page after its marker, and (unless
+     * {@code again}: an earlier punch may have failed) not already one marker. The caller holds the file.
      */
-    private static int[] deadRuns(MappedFile f, View v) {
+    private static int[] deadRuns(MappedFile f, View v, boolean again) {
         ByteBuffer bytes = f.view(0, f.fileSize());
         int end = (int) Math.min(f.fileSize(), v.limit() - f.fileFromOffset());
+        boolean wholeFileBefore = f.fileFromOffset() + f.fileSize() <= v.limit();
         List<Integer> out = new ArrayList<>();
         int runStart = -1;
         boolean runIsOneMarker = false;
         int at = 0;
         while (at < end) {
             CommitLogEntry.Kind kind = CommitLogEntry.classify(bytes, at, f.fileSize(), false);
-            if (kind == CommitLogEntry.Kind.END_OF_FILE) { // the rest of the file is the end-of-file filler: dead
-                if (runStart < 0) {
-                    runStart = at;
+            if (kind == CommitLogEntry.Kind.END_OF_FILE) {
+                // The rest is the end-of-file filler, dead; but while the limit lies in it, the write-buffer pool
+                // may still be copying filler there, so the run ends at its marker.
+                if (wholeFileBefore) {
+                    if (runStart < 0 && fitsInSector(at)) {
+                        runStart = at;
+                    }
+                    runIsOneMarker = false;
+                    at = f.fileSize();
                 }
-                runIsOneMarker = false;
-                at = f.fileSize();
                 break;
             }
             if (kind != CommitLogEntry.Kind.ENTRY && kind != CommitLogEntry.Kind.SKIPPED) {
@@ -241,8 +252,10 @@ final class Reclaimer {
             boolean dead = kind == CommitLogEntry.Kind.SKIPPED
                     || f.fileFromOffset() + at < v.firstLive(CommitLogEntry.partitionId(bytes, at));
             if (dead && runStart < 0) {
-                runStart = at;
-                runIsOneMarker = kind == CommitLogEntry.Kind.SKIPPED;
+                if (fitsInSector(at)) { // else the run starts at the next dead entry; this one stays as it is
+                    runStart = at;
+                    runIsOneMarker = kind == CommitLogEntry.Kind.SKIPPED && !again;
+                }
             } else if (dead) {
                 runIsOneMarker = false;
             } else if (runStart >= 0) {
@@ -255,6 +268,10 @@ final class Reclaimer {
             addRun(out, runStart, at, runIsOneMarker);
         }
         return out.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    private static boolean fitsInSector(int at) {
+        return at % SECTOR <= SECTOR - CommitLogEntry.SKIP_SIZE;
     }
 
     private static void addRun(List<Integer> out, int start, int end, boolean alreadyOneMarker) {

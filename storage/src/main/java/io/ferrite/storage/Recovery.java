@@ -153,9 +153,8 @@ final class Recovery {
             long kept = files.minPosition();
             long from = p.startIndex();
             long i = from;
-            for (ConsumeQueue.Entry e = q.entry(i); e != null && (e.position() < kept || !present(files, p, e));
-                    e = q.entry(++i)) {
-                // its CommitLog file is gone, or its bytes were reclaimed (a lost checkpoint held the later start)
+            for (ConsumeQueue.Entry e = q.entry(i); e != null && e.position() < kept; e = q.entry(++i)) {
+                // its CommitLog file is gone
             }
             long start = i < q.endIndex() ? q.entry(i).baseOffset() : p.logEndOffset();
             if (i > from && start > p.logStartOffset()) {
@@ -208,13 +207,6 @@ final class Recovery {
             p.restoreLastBatchCrc(crc);
         }
         return read;
-    }
-
-    /** Whether the CommitLog still holds the batch a queue entry points at: its file is there and so are its bytes. */
-    private static boolean present(MappedFileQueue files, PartitionLog p, ConsumeQueue.Entry e) {
-        MappedFile f = files.find(e.position());
-        return f != null && CommitLogEntry.matches(f.view((int) (e.position() - f.fileFromOffset()),
-                CommitLogEntry.HEAD_SIZE), 0, p.id(), e);
     }
 
     /** Brings producer state up to date from the cleaned log's batches at or after {@code from}. */

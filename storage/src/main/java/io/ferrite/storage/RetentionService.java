@@ -85,7 +85,7 @@ final class RetentionService implements Agent {
         }
         try {
             reclaimer.run(now);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException | InternalError e) { // InternalError: a mapped page's I/O failed
             LOG.warn("could not free the disk under dead CommitLog entries; the next pass tries again: {}",
                     e.toString());
         }
@@ -197,13 +197,9 @@ final class RetentionService implements Agent {
     private long minPositionNeeded() {
         long min = log.confirmedPosition();
         for (PartitionLog p : partitions.all()) {
-            ConsumeQueue q = p.queue();
-            long i = p.startIndex();
-            if (i < q.endIndex()) {
-                ConsumeQueue.Entry e = q.entry(i);
-                if (e != null) {
-                    min = Math.min(min, e.position());
-                }
+            long first = p.firstPosition();
+            if (first >= 0) {
+                min = Math.min(min, first);
             }
         }
         return min;

@@ -77,12 +77,18 @@ class ReclaimerTest {
             store.deletePartition(GONE);
             awaitCheckpoint(store);
             before = commitLogDiskBytes();
+            Path oldest;
+            try (Stream<Path> s = Files.list(dir.resolve("commitlog"))) {
+                oldest = s.sorted().findFirst().orElseThrow();
+            }
+            java.nio.file.attribute.FileTime modified = Files.getLastModifiedTime(oldest);
             store.runRetention(); // finds the files where entries died
             assertEquals(before, commitLogDiskBytes(), "a file is walked only if it is still there a pass later");
             store.runRetention();
             long after = commitLogDiskBytes();
             // 24 runs of 12 KiB, each with at least two whole pages after its marker.
             assertTrue(after <= before - ROUNDS * 2 * 4096, "disk " + before + " -> " + after);
+            assertEquals(modified, Files.getLastModifiedTime(oldest), "store.file.max.age.ms goes by it");
             assertEquals(kept, readAll(store, LONG));
             assertEquals(1, readAll(store, SHORT).size(), "the batch at the new log start is live");
             store.append(LONG, TestBatches.batch("after", 1, 2000), 0, false).get();

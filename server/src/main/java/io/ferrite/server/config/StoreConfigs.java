@@ -12,6 +12,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigException;
 
 /**
  * The store's keys ({@code store.*}, and Kafka's {@code log.retention.check.interval.ms},
@@ -67,7 +68,13 @@ final class StoreConfigs {
                             + "partitions' retention: unexpired data of every topic goes to keep produce working.")
             .define("store.file.max.age.ms", Type.LONG, D.fileMaxAgeMs(), Range.atLeast(-1), Importance.LOW,
                     "A CommitLog file older than this goes, whatever the partitions' retention; -1 never.")
-            .define("store.reclaim.delay.ms", Type.LONG, D.reclaimDelayMs(), Range.atLeast(-1), Importance.LOW,
+            .define("store.reclaim.delay.ms", Type.LONG, D.reclaimDelayMs(), ConfigDef.LambdaValidator.with(
+                    (name, value) -> {
+                        long v = (Long) value;
+                        if (v != -1 && v < 1000) { // shorter, a fetch in flight could be handed a hole's zeros
+                            throw new ConfigException(name, value, "must be -1 or at least 1000");
+                        }
+                    }, () -> "-1, or [1000,...]"), Importance.LOW,
                     "How long CommitLog entries no partition reads any more (compacted away, expired, of a deleted "
                             + "topic) keep their disk space when their file must stay for other partitions' "
                             + "entries; then a retention pass punches them out of the file. Readers that found "
