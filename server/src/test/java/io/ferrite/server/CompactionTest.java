@@ -273,6 +273,43 @@ class CompactionTest {
         }
     }
 
+    @Test
+    void closingTheBrokerDuringAPassEndsThePassAndLeavesNoHalfWrittenGeneration() throws Exception {
+        Map<String, String> props = new HashMap<>(brokerProps());
+        props.put("log.cleaner.io.max.bytes.per.second", "100000"); // a pass over the workload takes half a minute
+        Map<String, String> latest = new HashMap<>();
+        long closing;
+        try (Broker b = Wire.startBroker(dir, props);
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + b.port()))) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
+                    "min.cleanable.dirty.ratio", "0.01")))).all().get(15, TimeUnit.SECONDS);
+            String pad = "x".repeat(1000);
+            try (KafkaProducer<String, String> p = new KafkaProducer<>(client(b), new StringSerializer(),
+                    new StringSerializer())) {
+                for (int i = 0; i < 3000; i++) {
+                    String key = "k" + i % 100;
+                    p.send(new ProducerRecord<>(TOPIC, 0, key, i + pad));
+                    latest.put(key, i + pad);
+                }
+                p.send(new ProducerRecord<>(TOPIC, 0, "last", "v")).get(15, TimeUnit.SECONDS);
+                latest.put("last", "v");
+            }
+            Thread.sleep(3_000); // the pass is under way, held to 100 KB/s over 3 MB
+            closing = System.nanoTime();
+        }
+        long closeMillis = (System.nanoTime() - closing) / 1_000_000;
+        assertTrue(closeMillis < 10_000, "closing waited " + closeMillis + " ms for the pass");
+        try (Stream<Path> files = Files.walk(dir.resolve("data").resolve("consumequeue"))) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().endsWith(".tmp")).toList(),
+                    "the pass's unpublished generation is deleted");
+        }
+        try (Broker b = Wire.startBroker(dir, brokerProps())) {
+            Map<String, String> seen = new HashMap<>();
+            readAll(b).forEach(r -> seen.put(r.key(), r.value()));
+            assertEquals(latest, seen, "every key's latest value is still there");
+        }
+    }
+
     private static void assertLatest(Map<String, Long> latestOffset, Map<String, String> latestValue,
                                      List<ConsumerRecord<String, String>> seen) {
         Map<String, ConsumerRecord<String, String>> last = new LinkedHashMap<>();

@@ -19,6 +19,14 @@ public interface Agent {
     default void onStart() {
     }
 
+    /**
+     * Runs on the thread stopping the runner, before it waits for the service thread: lets a long
+     * {@link #doWork()} under way end early. Never interrupt instead: an interrupt closes any file channel the
+     * thread is reading.
+     */
+    default void onStopRequested() {
+    }
+
     /** Runs once on the service thread as it stops, after the last {@link #doWork()}: a final flush, say. */
     default void onClose() throws Exception {
     }

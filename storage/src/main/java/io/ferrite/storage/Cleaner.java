@@ -42,6 +42,8 @@ final class Cleaner {
     private final Throttler throttler;
     private final int maxFileBytes;
     private final Clock clock;
+    /** Set when the store closes: a pass under way gives up at its next batch instead of running to its end. */
+    private volatile boolean stopping;
 
     /** What a pass did, for the log and tests. */
     record Pass(long endOffset, long bytesRead, long bytesWritten, int batchesRead, int batchesWritten,
@@ -134,71 +136,101 @@ final class Cleaner {
         return cfg != null && (plan.overdue() || plan.dirtyRatio() >= cfg.minCleanableRatio());
     }
 
-    /** Cleans what {@code plan} names; null if the partition changed under it (deleted, say). One pass at a time. */
+    /** Makes a pass under way, and every later one, give up; its unpublished generation is deleted. */
+    void stop() {
+        stopping = true;
+    }
+
+    /** Thrown inside a pass when the store is closing. */
+    private static final class Stopped extends RuntimeException {
+        Stopped() {
+            super(null, null, false, false);
+        }
+    }
+
+    private void checkNotStopping() {
+        if (stopping) {
+            throw new Stopped();
+        }
+    }
+
+    /**
+     * Cleans what {@code plan} names; null if the partition changed under it (deleted, say) or the store is
+     * closing. One pass at a time.
+     */
     synchronized Pass clean(PartitionLog p, Plan plan) throws IOException, InterruptedException {
         Compaction cfg = p.compaction();
         CleanedLog old = p.cleaned();
-        if (cfg == null || old != null && !old.hold()) {
+        if (stopping || cfg == null || old != null && !old.hold()) {
             return null;
         }
         try {
-            ConsumeQueue q = p.queue();
-            long[] counts = new long[6]; // bytes read, bytes written, batches read, written, records read, kept
-            long toIndex = buildMap(p, q, plan, counts);
-            if (toIndex <= plan.fromIndex()) {
-                throw new IOException("the first batch to clean has more keys than log.cleaner.dedupe.buffer.size"
-                        + " holds (" + map.maxEntries() + " per thread)");
-            }
-            ConsumeQueue.Entry end = q.entry(toIndex);
-            if (end == null) {
-                return null;
-            }
-            long now = clock.millis();
-            long start = p.logStartOffset();
-            Map<Long, Long> lastOfProducer = new HashMap<>();
-            p.producers().all().forEach(s -> {
-                if (!s.lastBatches().isEmpty()) {
-                    lastOfProducer.put(s.producerId(), s.lastBatches().get(s.lastBatches().size() - 1).lastOffset());
-                }
-            });
-            List<ProducerStateTable.AbortedTransaction> aborted = p.producers().abortedTransactions(start,
-                    end.baseOffset());
-            Filter filter = new Filter(now, cfg.deleteRetentionMs(), lastOfProducer, aborted);
-            ByteBuffer out = ByteBuffer.allocate(64 * 1024);
-            CleanedLog next;
-            try (CleanedLog.Writer w = new CleanedLog.Writer(q.files().dir(), end.baseOffset(), maxFileBytes)) {
-                if (old != null) {
-                    for (int i = old.indexOf(start); i < old.batches(); i++) {
-                        ConsumeQueue.Entry e = old.entry(i);
-                        out = copy(p, CommitLogEntry.batch(old.view(e), 0), filter, w, out, counts);
-                    }
-                }
-                for (long i = plan.fromIndex(); i < toIndex; i++) {
-                    ConsumeQueue.Entry e = q.entry(i);
-                    if (e == null || e.lastOffset() < Math.max(start, p.logStartOffset())) {
-                        continue; // before the log start, or moved past by retention during the pass
-                    }
-                    ByteBuffer b = commitLogBatch(p, e, false); // its CRCs were checked as the map was built
-                    if (b != null) {
-                        out = copy(p, b, filter, w, out, counts);
-                    }
-                }
-                next = w.publish();
-            }
-            synchronized (p) {
-                if (p.isDeleted() || p.cleaned() != old) {
-                    next.retire();
-                    return null;
-                }
-                p.replaceCleaned(next);
-            }
-            return new Pass(end.baseOffset(), counts[0], counts[1], (int) counts[2], (int) counts[3], counts[4],
-                    counts[5]);
+            return cleanHeld(p, plan, cfg, old);
+        } catch (Stopped e) {
+            return null; // the writer deleted what it had written
         } finally {
             if (old != null) {
                 old.release();
             }
         }
+    }
+
+    private Pass cleanHeld(PartitionLog p, Plan plan, Compaction cfg, CleanedLog old)
+            throws IOException, InterruptedException {
+        ConsumeQueue q = p.queue();
+        long[] counts = new long[6]; // bytes read, bytes written, batches read, written, records read, kept
+        long toIndex = buildMap(p, q, plan, counts);
+        if (toIndex <= plan.fromIndex()) {
+            throw new IOException("the first batch to clean has more keys than log.cleaner.dedupe.buffer.size"
+                    + " holds (" + map.maxEntries() + " per thread)");
+        }
+        ConsumeQueue.Entry end = q.entry(toIndex);
+        if (end == null) {
+            return null;
+        }
+        long now = clock.millis();
+        long start = p.logStartOffset();
+        Map<Long, Long> lastOfProducer = new HashMap<>();
+        p.producers().all().forEach(s -> {
+            if (!s.lastBatches().isEmpty()) {
+                lastOfProducer.put(s.producerId(), s.lastBatches().get(s.lastBatches().size() - 1).lastOffset());
+            }
+        });
+        List<ProducerStateTable.AbortedTransaction> aborted = p.producers().abortedTransactions(start,
+                end.baseOffset());
+        Filter filter = new Filter(now, cfg.deleteRetentionMs(), lastOfProducer, aborted);
+        ByteBuffer out = ByteBuffer.allocate(64 * 1024);
+        CleanedLog next;
+        try (CleanedLog.Writer w = new CleanedLog.Writer(q.files().dir(), end.baseOffset(), maxFileBytes)) {
+            if (old != null) {
+                for (int i = old.indexOf(start); i < old.batches(); i++) {
+                    checkNotStopping();
+                    ConsumeQueue.Entry e = old.entry(i);
+                    out = copy(p, CommitLogEntry.batch(old.view(e), 0), filter, w, out, counts);
+                }
+            }
+            for (long i = plan.fromIndex(); i < toIndex; i++) {
+                checkNotStopping();
+                ConsumeQueue.Entry e = q.entry(i);
+                if (e == null || e.lastOffset() < Math.max(start, p.logStartOffset())) {
+                    continue; // before the log start, or moved past by retention during the pass
+                }
+                ByteBuffer b = commitLogBatch(p, e, false); // its CRCs were checked as the map was built
+                if (b != null) {
+                    out = copy(p, b, filter, w, out, counts);
+                }
+            }
+            next = w.publish();
+        }
+        synchronized (p) {
+            if (p.isDeleted() || p.cleaned() != old) {
+                next.retire();
+                return null;
+            }
+            p.replaceCleaned(next);
+        }
+        return new Pass(end.baseOffset(), counts[0], counts[1], (int) counts[2], (int) counts[3], counts[4],
+                counts[5]);
     }
 
     /**
@@ -221,6 +253,7 @@ final class Cleaner {
         List<ProducerStateTable.AbortedTransaction> aborted = p.producers().abortedTransactions(first,
                 planEnd == null ? Long.MAX_VALUE : planEnd.baseOffset());
         for (long i = plan.fromIndex(); i < plan.toIndex(); i++) {
+            checkNotStopping();
             ConsumeQueue.Entry e = q.entry(i);
             if (e == null) {
                 return i;

@@ -62,6 +62,11 @@ final class CleanerService implements Agent {
     }
 
     @Override
+    public void onStopRequested() {
+        cleaner.stop();
+    }
+
+    @Override
     public void onClose() {
         cleaner.close();
     }

@@ -94,13 +94,21 @@ public final class ServiceRunner implements AutoCloseable {
         }
     }
 
-    /** Stops the loop, lets the agent finish in {@code onClose()}, and waits for the thread. */
+    /**
+     * Stops the loop, tells the agent ({@code onStopRequested()}), lets it finish in {@code onClose()}, and waits
+     * for the thread.
+     */
     @Override
     public void close() {
         if (!running) {
             return;
         }
         running = false;
+        try {
+            agent.onStopRequested();
+        } catch (RuntimeException e) {
+            LOG.warn("{} could not be asked to stop early; waiting for it", agent.roleName(), e);
+        }
         LockSupport.unpark(thread);
         try {
             thread.join();
