@@ -310,6 +310,45 @@ class CompactionTest {
         }
     }
 
+    @Test
+    void aForcedDeletionOfAnOldFileLeavesTheCleanedRecordsOfACompactedPartitionWithNothingInIt() throws Exception {
+        Map<String, String> props = new HashMap<>(brokerProps());
+        // Every CommitLog file but the one being written goes by age, well after the cleaning (about a second).
+        props.put("store.file.max.age.ms", "15000");
+        Map<String, String> latest = new HashMap<>();
+        try (Broker b = Wire.startBroker(dir, props);
+             Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + b.port()))) {
+            admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
+                    "min.cleanable.dirty.ratio", "0.01")), new NewTopic("kept", 1, (short) 1)))
+                    .all().get(15, TimeUnit.SECONDS);
+            String pad = "x".repeat(200);
+            try (KafkaProducer<String, String> p = new KafkaProducer<>(client(b), new StringSerializer(),
+                    new StringSerializer())) {
+                p.send(new ProducerRecord<>("kept", 0, "k", "v")).get(15, TimeUnit.SECONDS); // in the oldest file
+                for (int i = 0; i < 10_000; i++) { // 2.3 MB: three 1 MiB files
+                    String key = "k" + i % 200;
+                    p.send(new ProducerRecord<>(TOPIC, 0, key, i + pad));
+                    latest.put(key, i + pad);
+                }
+                p.flush(); // so that the head the cleaner leaves alone is the last record's batch only
+                p.send(new ProducerRecord<>(TOPIC, 0, "last", "v")).get(15, TimeUnit.SECONDS);
+                latest.put("last", "v");
+            }
+            assertEquals(latest.size(), readWhenCleaned(b, latest.size()).size());
+            TopicPartition kept = new TopicPartition("kept", 0);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
+            while (admin.listOffsets(Map.of(kept, org.apache.kafka.clients.admin.OffsetSpec.earliest())).all()
+                    .get(15, TimeUnit.SECONDS).get(kept).offset() == 0 && System.nanoTime() < deadline) {
+                Thread.sleep(200);
+            }
+            assertEquals(1, admin.listOffsets(Map.of(kept, org.apache.kafka.clients.admin.OffsetSpec.earliest()))
+                    .all().get(15, TimeUnit.SECONDS).get(kept).offset(), "the oldest file went by age, and its record");
+            Map<String, String> seen = new HashMap<>();
+            readAll(b).forEach(r -> seen.put(r.key(), r.value()));
+            assertEquals(latest, seen, "the compacted topic had nothing in the files that went: it keeps everything");
+        }
+    }
+
     private static void assertLatest(Map<String, Long> latestOffset, Map<String, String> latestValue,
                                      List<ConsumerRecord<String, String>> seen) {
         Map<String, ConsumerRecord<String, String>> last = new LinkedHashMap<>();

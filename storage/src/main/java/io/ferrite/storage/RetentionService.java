@@ -173,13 +173,20 @@ final class RetentionService implements Agent {
         p.truncateHead(target);
     }
 
-    /** Moves the log start of {@code p} past every batch stored before CommitLog position {@code position}. */
+    /**
+     * Moves the log start of {@code p} past every batch stored before CommitLog position {@code position}. A
+     * partition with none there keeps its start: a compacted one's cleaned batches are in files of their own,
+     * and must not go because its queue happens to start at the cleaned end.
+     */
     private void dropBefore(PartitionLog p, long position) {
         ConsumeQueue q = p.queue();
-        long end = p.logEndOffset();
-        long i = q.firstIndexAtOrAfterPosition(position, p.startIndex());
+        long from = p.startIndex();
+        long i = q.firstIndexAtOrAfterPosition(position, from);
+        if (i <= from) {
+            return;
+        }
         ConsumeQueue.Entry e = i < q.endIndex() ? q.entry(i) : null;
-        p.truncateHead(e == null ? end : e.baseOffset());
+        p.truncateHead(e == null ? p.logEndOffset() : e.baseOffset());
     }
 
     /** A pinned partition with batches before {@code position}, or null. */
