@@ -343,6 +343,8 @@ class CompactionTest {
             }
             assertEquals(1, admin.listOffsets(Map.of(kept, org.apache.kafka.clients.admin.OffsetSpec.earliest()))
                     .all().get(15, TimeUnit.SECONDS).get(kept).offset(), "the oldest file went by age, and its record");
+            assertEquals(0, admin.listOffsets(Map.of(TP, org.apache.kafka.clients.admin.OffsetSpec.earliest()))
+                    .all().get(15, TimeUnit.SECONDS).get(TP).offset(), "the compacted topic keeps its log start");
             Map<String, String> seen = new HashMap<>();
             readAll(b).forEach(r -> seen.put(r.key(), r.value()));
             assertEquals(latest, seen, "the compacted topic had nothing in the files that went: it keeps everything");

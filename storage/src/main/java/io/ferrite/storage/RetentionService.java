@@ -179,14 +179,16 @@ final class RetentionService implements Agent {
      * and must not go because its queue happens to start at the cleaned end.
      */
     private void dropBefore(PartitionLog p, long position) {
-        ConsumeQueue q = p.queue();
-        long from = p.startIndex();
-        long i = q.firstIndexAtOrAfterPosition(position, from);
-        if (i <= from) {
-            return;
+        synchronized (p) { // a cleaner's swap moves the queue start, and drops queue files, under this lock
+            ConsumeQueue q = p.queue();
+            long from = p.startIndex();
+            long i = q.firstIndexAtOrAfterPosition(position, from);
+            if (i <= from) {
+                return;
+            }
+            ConsumeQueue.Entry e = i < q.endIndex() ? q.entry(i) : null;
+            p.truncateHead(e == null ? p.logEndOffset() : e.baseOffset());
         }
-        ConsumeQueue.Entry e = i < q.endIndex() ? q.entry(i) : null;
-        p.truncateHead(e == null ? p.logEndOffset() : e.baseOffset());
     }
 
     /** A pinned partition with batches before {@code position}, or null. */

@@ -95,7 +95,19 @@ public final class ServiceRunner implements AutoCloseable {
     }
 
     /**
-     * Stops the loop, tells the agent ({@code onStopRequested()}), lets it finish in {@code onClose()}, and waits
+     * Tells the agent to end the work under way ({@code onStopRequested()}) without waiting: an owner closing
+     * several runners asks them all first, so their long calls end together.
+     */
+    public void requestStop() {
+        try {
+            agent.onStopRequested();
+        } catch (RuntimeException e) {
+            LOG.warn("{} could not be asked to stop early; waiting for it", agent.roleName(), e);
+        }
+    }
+
+    /**
+     * Stops the loop, tells the agent ({@link #requestStop()}), lets it finish in {@code onClose()}, and waits
      * for the thread.
      */
     @Override
@@ -104,11 +116,7 @@ public final class ServiceRunner implements AutoCloseable {
             return;
         }
         running = false;
-        try {
-            agent.onStopRequested();
-        } catch (RuntimeException e) {
-            LOG.warn("{} could not be asked to stop early; waiting for it", agent.roleName(), e);
-        }
+        requestStop();
         LockSupport.unpark(thread);
         try {
             thread.join();

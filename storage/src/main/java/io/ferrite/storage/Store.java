@@ -528,6 +528,9 @@ public final class Store implements AutoCloseable {
         }
         closed = true;
         commitLog.shutdown(); // an append already past checkOpen is refused under the lock from here on
+        for (ServiceRunner s : services) {
+            s.requestStop(); // every cleaner pass ends now, not one after another as each runner is closed
+        }
         for (int i = services.size() - 1; i >= 0; i--) {
             services.get(i).close();
         }
