@@ -101,6 +101,7 @@ final class Reclaimer {
         }
         Set<MappedFile> present = Collections.newSetFromMap(new IdentityHashMap<>());
         present.addAll(files.files());
+        unpunched.retainAll(present); // a deleted file needs no second try
         Set<MappedFile> walking = new LinkedHashSet<>();
         for (MappedFile f : pending) {
             if (present.contains(f)) {
