@@ -283,17 +283,7 @@ class CompactionTest {
              Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + b.port()))) {
             admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
                     "min.cleanable.dirty.ratio", "0.01")))).all().get(15, TimeUnit.SECONDS);
-            String pad = "x".repeat(1000);
-            try (KafkaProducer<String, String> p = new KafkaProducer<>(client(b), new StringSerializer(),
-                    new StringSerializer())) {
-                for (int i = 0; i < 3000; i++) {
-                    String key = "k" + i % 100;
-                    p.send(new ProducerRecord<>(TOPIC, 0, key, i + pad));
-                    latest.put(key, i + pad);
-                }
-                p.send(new ProducerRecord<>(TOPIC, 0, "last", "v")).get(15, TimeUnit.SECONDS);
-                latest.put("last", "v");
-            }
+            latest.putAll(writeKeyed(b, 3000, 100, 1000));
             Thread.sleep(3_000); // the pass is under way, held to 100 KB/s over 3 MB
             closing = System.nanoTime();
         }
@@ -321,19 +311,11 @@ class CompactionTest {
             admin.createTopics(List.of(new NewTopic(TOPIC, 1, (short) 1).configs(Map.of("cleanup.policy", "compact",
                     "min.cleanable.dirty.ratio", "0.01")), new NewTopic("kept", 1, (short) 1)))
                     .all().get(15, TimeUnit.SECONDS);
-            String pad = "x".repeat(200);
             try (KafkaProducer<String, String> p = new KafkaProducer<>(client(b), new StringSerializer(),
                     new StringSerializer())) {
                 p.send(new ProducerRecord<>("kept", 0, "k", "v")).get(15, TimeUnit.SECONDS); // in the oldest file
-                for (int i = 0; i < 10_000; i++) { // 2.3 MB: three 1 MiB files
-                    String key = "k" + i % 200;
-                    p.send(new ProducerRecord<>(TOPIC, 0, key, i + pad));
-                    latest.put(key, i + pad);
-                }
-                p.flush(); // so that the head the cleaner leaves alone is the last record's batch only
-                p.send(new ProducerRecord<>(TOPIC, 0, "last", "v")).get(15, TimeUnit.SECONDS);
-                latest.put("last", "v");
             }
+            latest.putAll(writeKeyed(b, 10_000, 200, 200)); // 2.3 MB: three 1 MiB files
             assertEquals(latest.size(), readWhenCleaned(b, latest.size()).size());
             TopicPartition kept = new TopicPartition("kept", 0);
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(45);
@@ -349,6 +331,28 @@ class CompactionTest {
             readAll(b).forEach(r -> seen.put(r.key(), r.value()));
             assertEquals(latest, seen, "the compacted topic had nothing in the files that went: it keeps everything");
         }
+    }
+
+    /**
+     * Writes {@code records} updates over {@code keys} keys, values of about {@code valueBytes}, then a record on a
+     * key of its own in a batch of its own, so that the head the cleaner leaves alone is just that; returns the
+     * latest value of each key.
+     */
+    private static Map<String, String> writeKeyed(Broker b, int records, int keys, int valueBytes) throws Exception {
+        Map<String, String> latest = new HashMap<>();
+        String pad = "x".repeat(valueBytes);
+        try (KafkaProducer<String, String> p = new KafkaProducer<>(client(b), new StringSerializer(),
+                new StringSerializer())) {
+            for (int i = 0; i < records; i++) {
+                String key = "k" + i % keys;
+                p.send(new ProducerRecord<>(TOPIC, 0, key, i + pad));
+                latest.put(key, i + pad);
+            }
+            p.flush();
+            p.send(new ProducerRecord<>(TOPIC, 0, "last", "v")).get(15, TimeUnit.SECONDS);
+            latest.put("last", "v");
+        }
+        return latest;
     }
 
     private static void assertLatest(Map<String, Long> latestOffset, Map<String, String> latestValue,

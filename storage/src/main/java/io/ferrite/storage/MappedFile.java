@@ -405,9 +405,10 @@ final class MappedFile extends ReferenceCounted {
      * boundary) and punches the whole pages after each marker out of the file. The markers are forced before
      * any hole is punched: after a crash a run reads either as its old entries or as a marker over a hole,
      * never as a hole where a scan expects an entry. The caller holds this file; the runs lie below the
-     * checkpoint, where nothing writes again. Returns false if the filesystem cannot punch holes.
+     * checkpoint, where nothing writes again. Returns the bytes of the holes ({@link #holeBytes}), or -1 if the
+     * filesystem cannot punch holes.
      */
-    boolean skipAndPunch(int[] runs) throws IOException {
+    long skipAndPunch(int[] runs) throws IOException {
         // Kept: retention's store.file.max.age.ms goes by it, and reclaiming does not make a file younger.
         FileTime modified = Files.getLastModifiedTime(path);
         try {
@@ -417,23 +418,30 @@ final class MappedFile extends ReferenceCounted {
         }
     }
 
-    private boolean skipAndPunchRuns(int[] runs) throws IOException {
+    private long skipAndPunchRuns(int[] runs) throws IOException {
         for (int i = 0; i + 1 < runs.length; i += 2) {
             CommitLogEntry.writeSkip(mapped.slice(runs[i], CommitLogEntry.SKIP_SIZE), runs[i + 1] - runs[i]);
         }
         channel.force(false);
         long[] holes = new long[runs.length];
+        long bytes = 0;
         for (int i = 0; i + 1 < runs.length; i += 2) {
-            long from = pageAfter(runs[i] + CommitLogEntry.SKIP_SIZE);
-            holes[i] = from;
-            holes[i + 1] = Math.max(0, runs[i + 1] / StoreConfig.PAGE_SIZE * (long) StoreConfig.PAGE_SIZE - from);
+            holes[i] = holeFrom(runs[i]);
+            holes[i + 1] = holeBytes(runs[i], runs[i + 1]);
+            bytes += holes[i + 1];
         }
-        return NativeIO.punchHoles(path, holes);
+        return NativeIO.punchHoles(path, holes) ? bytes : -1;
     }
 
-    /** The first page boundary at or after {@code position}. */
-    static long pageAfter(long position) {
-        return (position + StoreConfig.PAGE_SIZE - 1) / StoreConfig.PAGE_SIZE * StoreConfig.PAGE_SIZE;
+    /** Bytes of the hole a run {@code [start, end)} gets: its whole pages after the marker; 0 if none. */
+    static long holeBytes(int start, int end) {
+        return Math.max(0, end / StoreConfig.PAGE_SIZE * (long) StoreConfig.PAGE_SIZE - holeFrom(start));
+    }
+
+    /** Where the hole of a run starting at {@code start} begins: the first page boundary after its marker. */
+    private static long holeFrom(int start) {
+        long afterMarker = start + CommitLogEntry.SKIP_SIZE;
+        return (afterMarker + StoreConfig.PAGE_SIZE - 1) / StoreConfig.PAGE_SIZE * StoreConfig.PAGE_SIZE;
     }
 
     /** How truncation treats the bytes after the new end. */

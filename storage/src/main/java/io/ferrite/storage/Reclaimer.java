@@ -102,12 +102,8 @@ final class Reclaimer {
         Set<MappedFile> present = Collections.newSetFromMap(new IdentityHashMap<>());
         present.addAll(files.files());
         unpunched.retainAll(present); // a deleted file needs no second try
-        Set<MappedFile> walking = new LinkedHashSet<>();
-        for (MappedFile f : pending) {
-            if (present.contains(f)) {
-                walking.add(f);
-            }
-        }
+        Set<MappedFile> walking = new LinkedHashSet<>(pending);
+        walking.retainAll(present);
         pending.clear();
         if (use != null && previous != null) {
             for (MappedFile f : filesWhereDeathMoved(previous, use)) {
@@ -138,16 +134,14 @@ final class Reclaimer {
                     checkpointed = true;
                 }
                 unpunched.add(f); // until the holes are made: the markers alone would read as done
-                if (!f.skipAndPunch(dead)) {
+                long holes = f.skipAndPunch(dead);
+                if (holes < 0) {
                     unsupported = true;
                     LOG.warn("the filesystem under {} cannot punch holes: dead CommitLog entries keep their disk"
                             + " space until their whole file goes", files.dir());
                     return punched;
                 }
-                for (int i = 0; i < dead.length; i += 2) {
-                    punched += dead[i + 1] / StoreConfig.PAGE_SIZE * (long) StoreConfig.PAGE_SIZE
-                            - MappedFile.pageAfter(dead[i] + CommitLogEntry.SKIP_SIZE);
-                }
+                punched += holes;
                 runs += dead.length / 2;
                 unpunched.remove(f);
             } catch (IOException | RuntimeException e) {
@@ -276,9 +270,7 @@ final class Reclaimer {
     }
 
     private static void addRun(List<Integer> out, int start, int end, boolean alreadyOneMarker) {
-        long holeFrom = MappedFile.pageAfter(start + CommitLogEntry.SKIP_SIZE);
-        long holeTo = end / StoreConfig.PAGE_SIZE * (long) StoreConfig.PAGE_SIZE;
-        if (!alreadyOneMarker && holeTo > holeFrom) {
+        if (!alreadyOneMarker && MappedFile.holeBytes(start, end) > 0) {
             out.add(start);
             out.add(end);
         }
