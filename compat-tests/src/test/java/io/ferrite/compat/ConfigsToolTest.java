@@ -25,7 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * kafka-configs ({@code kafka.admin.ConfigCommand}) of Kafka 4.3 against a child broker: topic configs
+ * kafka-configs ({@code kafka.admin.ConfigCommand}) of Kafka 4.3 against a child broker: topic and group configs
  * added, deleted and described, the broker's configs described, and a change that takes effect on produce.
  */
 @Compat(family = Compat.CLI, feature = "kafka-configs")
@@ -149,6 +149,39 @@ class ConfigsToolTest extends ToolsTestBase {
                 org.apache.kafka.common.quota.ClientQuotaFilter.containsOnly(List.of(
                         org.apache.kafka.common.quota.ClientQuotaFilterComponent.ofEntity("user", "carol"))))
                 .entities().get(30, TimeUnit.SECONDS).values().iterator().next());
+    }
+
+    /** A group's own configs, as Kafka's share-group quick start sets them before the first consumer starts. */
+    @Test
+    void groupConfigsAreAddedDescribedAndDeleted() throws Exception {
+        assertEquals(List.of("Completed updating config for group readers."), configs("group-add", "--alter",
+                "--entity-type", "groups", "--entity-name", "readers", "--add-config",
+                "share.auto.offset.reset=earliest,consumer.heartbeat.interval.ms=6000").lines());
+        List<String> dynamic = configs("group-describe", "--describe", "--entity-type", "groups",
+                "--entity-name", "readers").lines();
+        assertEquals("Dynamic configs for group readers are:", dynamic.get(0));
+        assertEquals(Set.of(
+                "  consumer.heartbeat.interval.ms=6000 sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:"
+                        + "consumer.heartbeat.interval.ms=6000, STATIC_BROKER_CONFIG:group.consumer.heartbeat.interval.ms"
+                        + "=5000, DEFAULT_CONFIG:group.consumer.heartbeat.interval.ms=5000}",
+                "  share.auto.offset.reset=earliest sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:"
+                        + "share.auto.offset.reset=earliest, DEFAULT_CONFIG:share.auto.offset.reset=latest}"),
+                Set.copyOf(dynamic.subList(1, dynamic.size())), dynamic.toString());
+        assertEquals(3, dynamic.size(), dynamic.toString());
+
+        Command.Result refused = tools.run("group-refused", KafkaTools.CONFIGS, "", "--alter", "--entity-type",
+                "groups", "--entity-name", "readers", "--add-config", "consumer.heartbeat.interval.ms=60000");
+        assertTrue(refused.exit() != 0 && refused.stderr().contains("InvalidConfigurationException"),
+                refused.stderr());
+
+        configs("group-delete", "--alter", "--entity-type", "groups", "--entity-name", "readers",
+                "--delete-config", "share.auto.offset.reset");
+        assertEquals(List.of("Dynamic configs for group readers are:",
+                "  consumer.heartbeat.interval.ms=6000 sensitive=false synonyms={DYNAMIC_GROUP_CONFIG:"
+                        + "consumer.heartbeat.interval.ms=6000, STATIC_BROKER_CONFIG:group.consumer.heartbeat.interval.ms"
+                        + "=5000, DEFAULT_CONFIG:group.consumer.heartbeat.interval.ms=5000}"),
+                configs("group-describe-after", "--describe", "--entity-type", "groups", "--entity-name", "readers")
+                        .lines());
     }
 
     @Test

@@ -47,13 +47,15 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
     private final Map<String, Group> groups;
     private final CoordinatorRuntime<GroupRecord> runtime;
     private final ConsumerGroupConfig config;
+    private final GroupConfigs groupConfigs;
     private final SubscribedTopics topics;
 
     ConsumerGroups(Map<String, Group> groups, CoordinatorRuntime<GroupRecord> runtime, ConsumerGroupConfig config,
-                   TopicLookup topics) {
+                   GroupConfigs groupConfigs, TopicLookup topics) {
         this.groups = groups;
         this.runtime = runtime;
         this.config = config;
+        this.groupConfigs = groupConfigs;
         this.topics = new SubscribedTopics(topics);
     }
 
@@ -159,7 +161,8 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
         scheduleSession(groupId, memberId);
 
         ConsumerGroupHeartbeatResponseData resp = new ConsumerGroupHeartbeatResponseData().setMemberId(memberId)
-                .setMemberEpoch(current.memberEpoch()).setHeartbeatIntervalMs(config.heartbeatIntervalMs());
+                .setMemberEpoch(current.memberEpoch())
+                .setHeartbeatIntervalMs(groupConfigs.consumerHeartbeatIntervalMs(groupId));
         // A full request (joining, or after an error) always gets the assignment; otherwise only a change does.
         boolean full = joining || (req.rebalanceTimeoutMs() != -1 && req.subscribedTopicNames() != null
                 && req.topicPartitions() != null);
@@ -288,7 +291,7 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
     }
 
     private void scheduleSession(String groupId, String memberId) {
-        runtime.schedule(sessionKey(groupId, memberId), config.sessionTimeoutMs(),
+        runtime.schedule(sessionKey(groupId, memberId), groupConfigs.consumerSessionTimeoutMs(groupId),
                 () -> fenceByTimer(groupId, memberId, null, "its session timed out"));
     }
 

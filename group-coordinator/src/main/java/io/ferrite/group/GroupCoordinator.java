@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
@@ -66,14 +67,16 @@ public final class GroupCoordinator implements AutoCloseable {
     private final ConsumerGroups consumers;
     private final Offsets offsets;
     private final OffsetRequests offsetRequests;
+    private final GroupConfigs groupConfigs;
     private final GroupConfig config;
 
     private GroupCoordinator(CoordinatorLog<GroupRecord> log, Clock clock, GroupConfig config,
-                             ConsumerGroupConfig consumerConfig, TopicLookup topics) {
+                             ConsumerGroupConfig consumerConfig, ShareGroupConfig shareConfig, TopicLookup topics) {
         this.config = config;
         this.runtime = new CoordinatorRuntime<>("group-coordinator", log, clock, config.compactAfterBytes());
         this.classic = new ClassicGroups(groups, runtime, config);
-        this.consumers = new ConsumerGroups(groups, runtime, consumerConfig, topics);
+        this.groupConfigs = new GroupConfigs(consumerConfig, shareConfig);
+        this.consumers = new ConsumerGroups(groups, runtime, consumerConfig, groupConfigs, topics);
         this.offsets = new Offsets(groups, classic);
         this.offsetRequests = new OffsetRequests(groups, classic, offsets, runtime, config, topics);
     }
@@ -86,16 +89,49 @@ public final class GroupCoordinator implements AutoCloseable {
     /** As {@link #start(Store, Clock, GroupConfig, TopicLookup)}, with the settings of consumer groups. */
     public static GroupCoordinator start(Store store, Clock clock, GroupConfig config,
                                          ConsumerGroupConfig consumerConfig, TopicLookup topics) {
-        return start(new StoreCoordinatorLog<>(store, LOG_PARTITION, GroupRecordSerde.INSTANCE, clock), clock, config,
-                consumerConfig, topics);
+        return start(store, clock, config, consumerConfig, ShareGroupConfig.defaults(), topics);
     }
 
-    /** As {@link #start(Store, Clock, GroupConfig, ConsumerGroupConfig, TopicLookup)}, on any log. */
+    /** As {@link #start(Store, Clock, GroupConfig, TopicLookup)}, with the settings of consumer and share groups. */
+    public static GroupCoordinator start(Store store, Clock clock, GroupConfig config,
+                                         ConsumerGroupConfig consumerConfig, ShareGroupConfig shareConfig,
+                                         TopicLookup topics) {
+        return start(new StoreCoordinatorLog<>(store, LOG_PARTITION, GroupRecordSerde.INSTANCE, clock), clock, config,
+                consumerConfig, shareConfig, topics);
+    }
+
+    /** As {@link #start(Store, Clock, GroupConfig, ConsumerGroupConfig, ShareGroupConfig, TopicLookup)}, on any log. */
     static GroupCoordinator start(CoordinatorLog<GroupRecord> log, Clock clock, GroupConfig config,
-                                  ConsumerGroupConfig consumerConfig, TopicLookup topics) {
-        GroupCoordinator c = new GroupCoordinator(log, clock, config, consumerConfig, topics);
-        c.runtime.start(List.of(c.classic, c.offsets, c.consumers, c.expiry()));
+                                  ConsumerGroupConfig consumerConfig, ShareGroupConfig shareConfig,
+                                  TopicLookup topics) {
+        GroupCoordinator c = new GroupCoordinator(log, clock, config, consumerConfig, shareConfig, topics);
+        c.runtime.start(List.of(c.classic, c.offsets, c.consumers, c.groupConfigs, c.expiry()));
         return c;
+    }
+
+    /**
+     * The configs {@code groupId} sets for itself, in name order (DescribeConfigs on a GROUP resource). Any id
+     * may be asked about, a group that does not exist included, as in Kafka: it sets nothing.
+     */
+    public CompletableFuture<Map<String, String>> groupConfigs(String groupId) {
+        return runtime.call(() -> CompletableFuture.completedFuture(groupConfigs.of(groupId)));
+    }
+
+    /**
+     * Changes {@code groupId}'s configs to what {@code edit} makes of its current set, durably, unless
+     * {@code validateOnly}. Fails with INVALID_CONFIG, changing nothing, when the new set is refused; with
+     * COORDINATOR_NOT_AVAILABLE when it cannot be stored. The group need not exist, and its configs outlive
+     * its deletion, as in Kafka.
+     */
+    public CompletableFuture<Void> alterGroupConfigs(String groupId, UnaryOperator<Map<String, String>> edit,
+                                                     boolean validateOnly) {
+        return runtime.call(() -> {
+            if (validateOnly) {
+                groupConfigs.checked(groupId, edit);
+                return CompletableFuture.completedFuture(null);
+            }
+            return runtime.write(List.of(groupConfigs.change(groupId, edit)));
+        });
     }
 
     public CompletableFuture<JoinGroupResponseData> joinGroup(JoinGroupRequestData req, short version,

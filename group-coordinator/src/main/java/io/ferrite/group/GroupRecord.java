@@ -210,4 +210,24 @@ public sealed interface GroupRecord {
     /** The key of a transaction's end. */
     record TransactionKey(long producerId) {
     }
+
+    /**
+     * The configs a group sets for itself ({@link GroupConfigKeys}), the whole set; an empty set removes the
+     * record. Kept apart from the group's own records: as in Kafka, they outlive the group's deletion.
+     */
+    record GroupConfigs(String group, Map<String, String> configs) implements GroupRecord {
+        public GroupConfigs {
+            Objects.requireNonNull(group, "group");
+            configs = Map.copyOf(configs);
+        }
+
+        @Override
+        public Object key() {
+            return new GroupConfigsKey(group);
+        }
+    }
+
+    /** The key of a group's configs. */
+    record GroupConfigsKey(String group) {
+    }
 }

@@ -11,6 +11,7 @@ import io.ferrite.group.GroupRecord.ConsumerPart;
 import io.ferrite.group.GroupRecord.ConsumerTargetEpoch;
 import io.ferrite.group.GroupRecord.ConsumerTargetMember;
 import io.ferrite.group.GroupRecord.ConsumerTombstone;
+import io.ferrite.group.GroupRecord.GroupConfigs;
 import io.ferrite.group.GroupRecord.GroupTombstone;
 import io.ferrite.group.GroupRecord.OffsetCommit;
 import io.ferrite.group.GroupRecord.OffsetTombstone;
@@ -41,10 +42,13 @@ import org.apache.kafka.common.Uuid;
  *           8 consumer current assignment:  string group, string member id
  *           9 pending offset:  int64 producer id, string group, string topic, int32 partition
  *          10 transaction end: int64 producer id
+ *          11 group configs:   string group
  * value:  absent (null) for a tombstone; else int16 version (0), then
  *           offset, and 9: int64 offset, int32 leader epoch (-1 none), nullable string metadata,
  *                      int64 commit timestamp, int64 expire timestamp (-1 none)
  *           10:        int8 result (1 commit, 0 abort)
+ *           11:        int32 config count N, N times: string name, string value, in name order; absent
+ *                      (a tombstone) when the group sets none
  *           group:     int8 group type (0 classic), then for classic:
  *                      nullable string protocol type, int32 generation, nullable string protocol name,
  *                      nullable string leader, int64 state timestamp, int32 member count M,
@@ -75,6 +79,7 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
     static final short GROUP = 2;
     static final short PENDING_OFFSET = 9;
     static final short TRANSACTION_END = 10;
+    static final short GROUP_CONFIGS = 11;
     private static final short VERSION = 0;
     private static final byte CLASSIC = 0;
 
@@ -95,6 +100,16 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
         } else if (r instanceof TransactionEnd e) {
             k.int16(TRANSACTION_END).int64(e.producerId());
             v.int16(VERSION).int8((byte) (e.commit() ? 1 : 0));
+        } else if (r instanceof GroupConfigs c) {
+            k.int16(GROUP_CONFIGS).string(c.group());
+            if (c.configs().isEmpty()) {
+                v = null;
+            } else {
+                v.int16(VERSION).int32(c.configs().size());
+                for (Map.Entry<String, String> e : new TreeMap<>(c.configs()).entrySet()) {
+                    v.string(e.getKey()).string(e.getValue());
+                }
+            }
         } else if (r instanceof OffsetTombstone t) {
             k.int16(OFFSET).string(t.group()).string(t.topic()).int32(t.partition());
             v = null;
@@ -271,6 +286,18 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
                 long producerId = key.getLong();
                 version(value);
                 return new TransactionEnd(producerId, value.get() == 1);
+            }
+            case GROUP_CONFIGS -> {
+                String group = string(key);
+                Map<String, String> configs = new TreeMap<>();
+                if (value != null) {
+                    version(value);
+                    int n = value.getInt();
+                    for (int i = 0; i < n; i++) {
+                        configs.put(string(value), string(value));
+                    }
+                }
+                return new GroupConfigs(group, configs);
             }
             case GROUP -> {
                 String group = string(key);

@@ -69,7 +69,7 @@ class ConsumerGroupFlowsTest {
                 GroupCoordinator.LOG_PARTITION, GroupRecordSerde.INSTANCE, clock), clock, compactAfterBytes);
         groups = new HashMap<>();
         classic = new ClassicGroups(groups, runtime, GroupConfig.fromProperties(Map.of()));
-        consumers = new ConsumerGroups(groups, runtime, CONFIG, topics);
+        consumers = new ConsumerGroups(groups, runtime, CONFIG, new GroupConfigs(CONFIG, ShareGroupConfig.defaults()), topics);
         runtime.start(List.of(classic, new Offsets(groups, classic), consumers));
     }
 

@@ -66,6 +66,16 @@ class GroupRecordSerdeTest {
     }
 
     @Test
+    void groupConfigsReadBackAsWrittenAndAnEmptySetIsATombstone() {
+        GroupRecord configs = new GroupRecord.GroupConfigs("g", Map.of("share.auto.offset.reset", "earliest",
+                "consumer.session.timeout.ms", "50000"));
+        assertEquals(configs, roundTrip(configs));
+        GroupRecord none = new GroupRecord.GroupConfigs("g", Map.of());
+        assertNull(GroupRecordSerde.INSTANCE.encode(none).value());
+        assertEquals(none, roundTrip(none));
+    }
+
+    @Test
     void theSameAssignmentIsTheSameBytesWhateverItsOrder() {
         byte[] one = GroupRecordSerde.INSTANCE.encode(new ConsumerTargetMember("g", "m", Map.of(A, Set.of(3, 1, 2), B, Set.of(9))))
                 .value();

@@ -52,7 +52,7 @@ class GroupRollBackTest {
         log = new FaultyLog<>(new StoreCoordinatorLog<>(store, GroupCoordinator.LOG_PARTITION,
                 GroupRecordSerde.INSTANCE, clock));
         coordinator = GroupCoordinator.start(log, clock, GroupConfig.fromProperties(Map.of()),
-                ConsumerGroupConfig.defaults(), topics);
+                ConsumerGroupConfig.defaults(), ShareGroupConfig.defaults(), topics);
     }
 
     @AfterEach

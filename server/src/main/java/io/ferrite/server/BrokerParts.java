@@ -83,7 +83,8 @@ final class BrokerParts implements AutoCloseable {
                         AclStore.load(dataDir), identity.clusterId(), config.nodeId(), config.endpoints());
             }
             TopicRegistry topics = TopicRegistry.open(dataDir, store, config.topicDefaults(), config.maxPartitions());
-            groups = GroupCoordinator.start(store, clock, config.group(), config.consumerGroups(), topics.lookup());
+            groups = GroupCoordinator.start(store, clock, config.group(), config.consumerGroups(), config.shareGroups(),
+                    topics.lookup());
             topics.onDelete(groups::onTopicDeleted);
             ApiRegistry apis = new ApiRegistry().authorizeWith(authorization);
             txns = TxnApis.register(apis, config, store, topics, groups, clock, admin, logs::appended);
@@ -95,7 +96,7 @@ final class BrokerParts implements AutoCloseable {
                     context.clientId(), nanos, clock.millis()));
             logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes(), quotaManager);
             AdminApis.register(apis, topics, identity, config, new BrokerEndpoints(config.listeners(), boundPort),
-                    dynamic, scram, authorization, clientQuotas, quotaManager, clock, admin);
+                    dynamic, scram, authorization, clientQuotas, quotaManager, groups, clock, admin);
             GroupApis.register(apis, groups, topics);
             SaslApis.register(apis);
             return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs, authorization,

@@ -1,5 +1,6 @@
 package io.ferrite.server.admin;
 
+import io.ferrite.group.GroupCoordinator;
 import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.server.metadata.BrokerEndpoints;
 import io.ferrite.server.metadata.ClusterIdentity;
@@ -29,7 +30,7 @@ public final class AdminApis {
     public static void register(ApiRegistry apis, TopicRegistry topics, ClusterIdentity identity, BrokerConfig config,
                                 BrokerEndpoints endpoints, DynamicBrokerConfigs dynamic, ScramCredentials scram,
                                 Authorization authorization, ClientQuotas quotas, ClientQuotaManager quotaManager,
-                                Clock clock, AdminExecutor admin) {
+                                GroupCoordinator groups, Clock clock, AdminExecutor admin) {
         AdminQuotas mutations = new AdminQuotas(quotaManager, topics, config.numPartitions(), clock);
         ClientQuotaHandlers quotaHandlers = new ClientQuotaHandlers(quotas);
         UserScramCredentialsHandlers scramHandlers = new UserScramCredentialsHandlers(scram);
@@ -37,6 +38,7 @@ public final class AdminApis {
         AdminAccess access = new AdminAccess(topics, config.autoCreateTopics());
         TopicConfigChanger configChanger = new TopicConfigChanger(topics, config.topicDefaults());
         BrokerConfigChanger brokerChanger = new BrokerConfigChanger(config, dynamic);
+        GroupConfigResources groupConfigs = new GroupConfigResources(groups, config);
         apis.register(ApiKeys.METADATA, 0, 13, new MetadataHandler(topics, identity, endpoints,
                         config.autoCreateTopics(), config.numPartitions(), admin), access.metadata())
                 .register(ApiKeys.CREATE_TOPICS, 2, 7, admin.offload(new CreateTopicsHandler(topics,
@@ -51,12 +53,13 @@ public final class AdminApis {
                         access.describeCluster())
                 .register(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0,
                         new DescribeTopicPartitionsHandler(topics, config.nodeId()), access.describeTopicPartitions())
-                .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(topics, config, dynamic),
+                .register(ApiKeys.DESCRIBE_CONFIGS, 1, 4, new DescribeConfigsHandler(topics, config, dynamic, groupConfigs),
                         access.describeConfigs())
                 .register(ApiKeys.ALTER_CONFIGS, 0, 2,
-                        admin.offload(new AlterConfigsHandler(configChanger, brokerChanger)), access.alterConfigs())
+                        admin.offload(new AlterConfigsHandler(configChanger, brokerChanger, groupConfigs)), access.alterConfigs())
                 .register(ApiKeys.INCREMENTAL_ALTER_CONFIGS, 0, 1,
-                        admin.offload(new IncrementalAlterConfigsHandler(configChanger, brokerChanger)),
+                        admin.offload(new IncrementalAlterConfigsHandler(configChanger, brokerChanger,
+                                groupConfigs)),
                         access.incrementalAlterConfigs())
                 .register(ApiKeys.DESCRIBE_USER_SCRAM_CREDENTIALS, 0, 0, scramHandlers.describe(),
                         Access.cluster(AclOperation.DESCRIBE))

@@ -23,23 +23,29 @@ import org.apache.kafka.common.protocol.Errors;
  * AlterConfigs v0-2: replaces a topic's whole dynamic config set (configs left out are deleted). A resource
  * named twice in one request, a config named twice for one resource, or a config without a value gets
  * INVALID_REQUEST. On this broker's BROKER resource, it replaces the configs set while it runs (see
- * {@link BrokerConfigChanger}).
+ * {@link BrokerConfigChanger}); on a GROUP, the group's own configs ({@link GroupConfigResources}).
  */
 final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequestData> {
     private final TopicConfigChanger changer;
     private final BrokerConfigChanger brokerChanger;
+    private final GroupConfigResources groupConfigs;
 
-    AlterConfigsHandler(TopicConfigChanger changer, BrokerConfigChanger brokerChanger) {
+    AlterConfigsHandler(TopicConfigChanger changer, BrokerConfigChanger brokerChanger,
+                        GroupConfigResources groupConfigs) {
         this.changer = changer;
         this.brokerChanger = brokerChanger;
+        this.groupConfigs = groupConfigs;
     }
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, AlterConfigsRequestData req) {
-        AlterConfigsResponseData resp = new AlterConfigsResponseData();
         List<AlterConfigsResource> resources = new ArrayList<>(req.resources());
-        List<ApiException> results = ConfigResources.alterEach(resources,
-                r -> new ConfigResources.Key(r.resourceType(), r.resourceName()), r -> alter(r, req.validateOnly()));
+        return ConfigResources.alterEach(resources, r -> new ConfigResources.Key(r.resourceType(), r.resourceName()),
+                r -> alter(r, req.validateOnly())).thenApply(results -> respond(resources, results));
+    }
+
+    private static ApiMessage respond(List<AlterConfigsResource> resources, List<ApiException> results) {
+        AlterConfigsResponseData resp = new AlterConfigsResponseData();
         for (int i = 0; i < results.size(); i++) {
             AlterConfigsResource r = resources.get(i);
             ApiException e = results.get(i);
@@ -50,10 +56,11 @@ final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequestData> {
             }
             resp.responses().add(out);
         }
-        return CompletableFuture.completedFuture(resp);
+        return resp;
     }
 
-    private void alter(AlterConfigsResource r, boolean validateOnly) {
+    /** The change, made or on its way (a GROUP's); null once made. */
+    private CompletableFuture<Void> alter(AlterConfigsResource r, boolean validateOnly) {
         Map<String, String> configs = new LinkedHashMap<>();
         List<String> names = new ArrayList<>();
         List<String> nulls = new ArrayList<>();
@@ -73,8 +80,12 @@ final class AlterConfigsHandler implements ApiHandler<AlterConfigsRequestData> {
         switch (ConfigResource.Type.forId(r.resourceType())) {
             case TOPIC -> changer.change(r.resourceName(), current -> configs, validateOnly);
             case BROKER -> brokerChanger.change(r.resourceName(), configs, List.of(), true, validateOnly);
+            case GROUP -> {
+                return groupConfigs.alter(r.resourceName(), current -> configs, validateOnly);
+            }
             default -> throw new InvalidRequestException("resource type " + r.resourceType()
                     + " cannot be altered with AlterConfigs here");
         }
+        return null;
     }
 }

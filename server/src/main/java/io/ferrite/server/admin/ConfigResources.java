@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.function.Consumer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.function.Function;
 import org.apache.kafka.common.errors.ApiException;
+import org.apache.kafka.common.errors.CoordinatorNotAvailableException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 
 /** Resource checks DescribeConfigs and both alter APIs share. */
@@ -37,23 +39,40 @@ final class ConfigResources {
 
     /**
      * Runs {@code alter} on each resource in request order and says how each went: null for done, else the
-     * error Kafka answers with. A resource named more than once gets INVALID_REQUEST for every copy.
+     * error Kafka answers with. {@code alter} either throws at once or returns a future of a change made
+     * elsewhere (a group's configs, on the group coordinator's thread), or null for a change already made. A
+     * resource named more than once gets INVALID_REQUEST for every copy.
      */
-    static <R> List<ApiException> alterEach(List<R> resources, Function<R, Key> key, Consumer<R> alter) {
+    static <R> CompletableFuture<List<ApiException>> alterEach(List<R> resources, Function<R, Key> key,
+                                                              Function<R, CompletableFuture<Void>> alter) {
         Set<Key> twice = repeated(resources.stream().map(key).toList());
-        List<ApiException> out = new ArrayList<>(resources.size());
+        List<CompletableFuture<ApiException>> out = new ArrayList<>(resources.size());
         for (R r : resources) {
+            CompletableFuture<ApiException> result;
             try {
                 if (twice.contains(key.apply(r))) {
                     throw new InvalidRequestException("the resource appears more than once in the request");
                 }
-                alter.accept(r);
-                out.add(null);
+                CompletableFuture<Void> change = alter.apply(r);
+                result = change == null ? CompletableFuture.completedFuture(null)
+                        : change.handle((v, e) -> e == null ? null : asApiException(e));
             } catch (ApiException e) {
-                out.add(e);
+                result = CompletableFuture.completedFuture(e);
             }
+            out.add(result);
         }
-        return out;
+        return CompletableFuture.allOf(out.toArray(CompletableFuture[]::new))
+                .thenApply(v -> out.stream().map(CompletableFuture::join).toList());
+    }
+
+    /**
+     * The error a failed group coordinator call answers with: its own API error, or COORDINATOR_NOT_AVAILABLE
+     * (retriable) when it could not store or is closing.
+     */
+    static ApiException asApiException(Throwable e) {
+        Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
+        return cause instanceof ApiException api ? api
+                : new CoordinatorNotAvailableException("the group coordinator could not take the change: " + cause);
     }
 
     /** The keys that occur more than once among {@code keys}. */

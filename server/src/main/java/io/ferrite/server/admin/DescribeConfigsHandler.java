@@ -7,6 +7,7 @@ import io.ferrite.server.metadata.TopicNames;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.ApiHandler;
 import io.ferrite.server.network.RequestContext;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.apache.kafka.common.config.ConfigResource;
@@ -24,43 +25,65 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * DescribeConfigs v1-4. A TOPIC lists every topic config Kafka defines; a BROKER named by this broker's node id
- * lists its configs, and the cluster default ("") lists none, as there are no dynamic broker configs here.
- * BROKER_LOGGER, and the resource types this broker does not serve (GROUP, CLIENT_METRICS), get
- * INVALID_REQUEST. Errors are per resource; {@code configurationKeys} null or empty means every config.
+ * lists its configs, and the cluster default ("") lists none, as there are no dynamic broker configs here; a
+ * GROUP lists every group config ({@link GroupConfigResources}). BROKER_LOGGER, and the resource type this
+ * broker does not serve (CLIENT_METRICS), get INVALID_REQUEST. Errors are per resource; {@code configurationKeys}
+ * null or empty means every config.
  */
 final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequestData> {
     private final TopicRegistry topics;
     private final BrokerConfig config;
     private final DynamicBrokerConfigs dynamic;
+    private final GroupConfigResources groupConfigs;
 
-    DescribeConfigsHandler(TopicRegistry topics, BrokerConfig config, DynamicBrokerConfigs dynamic) {
+    DescribeConfigsHandler(TopicRegistry topics, BrokerConfig config, DynamicBrokerConfigs dynamic,
+                           GroupConfigResources groupConfigs) {
         this.dynamic = dynamic;
+        this.groupConfigs = groupConfigs;
         this.topics = topics;
         this.config = config;
     }
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, DescribeConfigsRequestData req) {
-        DescribeConfigsResponseData resp = new DescribeConfigsResponseData();
+        List<CompletableFuture<DescribeConfigsResult>> results = new ArrayList<>();
         for (DescribeConfigsResource r : req.resources()) {
             DescribeConfigsResult result = new DescribeConfigsResult().setResourceType(r.resourceType())
                     .setResourceName(r.resourceName());
+            CompletableFuture<List<DescribeConfigsResourceResult>> entries;
             try {
-                List<DescribeConfigsResourceResult> entries = describe(r, req.includeSynonyms(),
-                        req.includeDocumentation());
-                if (r.configurationKeys() != null && !r.configurationKeys().isEmpty()) {
-                    entries = entries.stream().filter(e -> r.configurationKeys().contains(e.name())).toList();
-                }
-                result.setConfigs(entries);
+                entries = describe(r, req.includeSynonyms(), req.includeDocumentation());
             } catch (ApiException e) {
-                result.setErrorCode(Errors.forException(e).code()).setErrorMessage(e.getMessage());
+                entries = CompletableFuture.failedFuture(e);
             }
-            resp.results().add(result);
+            results.add(entries.handle((all, e) -> {
+                if (e != null) {
+                    ApiException error = ConfigResources.asApiException(e);
+                    return result.setErrorCode(Errors.forException(error).code()).setErrorMessage(error.getMessage());
+                }
+                boolean some = r.configurationKeys() != null && !r.configurationKeys().isEmpty();
+                return result.setConfigs(some ? all.stream().filter(c -> r.configurationKeys().contains(c.name()))
+                        .toList() : all);
+            }));
         }
-        return CompletableFuture.completedFuture(resp);
+        return CompletableFuture.allOf(results.toArray(CompletableFuture[]::new)).thenApply(v -> {
+            DescribeConfigsResponseData resp = new DescribeConfigsResponseData();
+            results.forEach(f -> resp.results().add(f.join()));
+            return resp;
+        });
     }
 
-    private List<DescribeConfigsResourceResult> describe(DescribeConfigsResource r, boolean synonyms, boolean docs) {
+    /** The resource's entries, at once, or later for a GROUP (kept by the group coordinator). */
+    private CompletableFuture<List<DescribeConfigsResourceResult>> describe(DescribeConfigsResource r, boolean synonyms,
+                                                                            boolean docs) {
+        if (ConfigResource.Type.forId(r.resourceType()) == ConfigResource.Type.GROUP) {
+            return groupConfigs.describe(r.resourceName(), synonyms, docs);
+        }
+        return CompletableFuture.completedFuture(describeHere(r, synonyms, docs));
+    }
+
+    private List<DescribeConfigsResourceResult> describeHere(DescribeConfigsResource r, boolean synonyms,
+                                                             boolean docs) {
         String name = r.resourceName();
         switch (ConfigResource.Type.forId(r.resourceType())) {
             case TOPIC -> {

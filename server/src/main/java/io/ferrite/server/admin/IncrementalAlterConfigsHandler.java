@@ -29,24 +29,30 @@ import org.apache.kafka.common.protocol.Errors;
  * request order. APPEND and SUBTRACT work on LIST configs only (starting from Kafka's default when the topic sets
  * none), anything else gets INVALID_CONFIG as in Kafka. A resource named twice, a config named twice for one
  * resource, or a non-DELETE without a value gets INVALID_REQUEST. On this broker's BROKER resource a listener's
- * TLS stores may be set and deleted ({@link BrokerConfigChanger}); BROKER_LOGGER is not served (see
- * {@link ConfigResources}).
+ * TLS stores may be set and deleted ({@link BrokerConfigChanger}); on a GROUP, the group's own configs are set and
+ * deleted ({@link GroupConfigResources}); BROKER_LOGGER is not served (see {@link ConfigResources}).
  */
 final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlterConfigsRequestData> {
     private final TopicConfigChanger changer;
     private final BrokerConfigChanger brokerChanger;
+    private final GroupConfigResources groupConfigs;
 
-    IncrementalAlterConfigsHandler(TopicConfigChanger changer, BrokerConfigChanger brokerChanger) {
+    IncrementalAlterConfigsHandler(TopicConfigChanger changer, BrokerConfigChanger brokerChanger,
+                                   GroupConfigResources groupConfigs) {
         this.changer = changer;
         this.brokerChanger = brokerChanger;
+        this.groupConfigs = groupConfigs;
     }
 
     @Override
     public CompletableFuture<ApiMessage> handle(RequestContext context, IncrementalAlterConfigsRequestData req) {
-        IncrementalAlterConfigsResponseData resp = new IncrementalAlterConfigsResponseData();
         List<AlterConfigsResource> resources = new ArrayList<>(req.resources());
-        List<ApiException> results = ConfigResources.alterEach(resources,
-                r -> new ConfigResources.Key(r.resourceType(), r.resourceName()), r -> alter(r, req.validateOnly()));
+        return ConfigResources.alterEach(resources, r -> new ConfigResources.Key(r.resourceType(), r.resourceName()),
+                r -> alter(r, req.validateOnly())).thenApply(results -> respond(resources, results));
+    }
+
+    private static ApiMessage respond(List<AlterConfigsResource> resources, List<ApiException> results) {
+        IncrementalAlterConfigsResponseData resp = new IncrementalAlterConfigsResponseData();
         for (int i = 0; i < results.size(); i++) {
             AlterConfigsResource r = resources.get(i);
             ApiException e = results.get(i);
@@ -57,10 +63,11 @@ final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlte
             }
             resp.responses().add(out);
         }
-        return CompletableFuture.completedFuture(resp);
+        return resp;
     }
 
-    private void alter(AlterConfigsResource r, boolean validateOnly) {
+    /** The change, made or on its way (a GROUP's); null once made. */
+    private CompletableFuture<Void> alter(AlterConfigsResource r, boolean validateOnly) {
         List<String> names = new ArrayList<>();
         List<String> nulls = new ArrayList<>();
         for (AlterableConfig c : r.configs()) {
@@ -84,6 +91,9 @@ final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlte
         switch (ConfigResource.Type.forId(r.resourceType())) {
             case TOPIC -> changer.change(r.resourceName(), current -> apply(current, r), validateOnly);
             case BROKER -> alterBroker(r, validateOnly);
+            case GROUP -> {
+                return alterGroup(r, validateOnly);
+            }
             case BROKER_LOGGER -> {
                 ConfigResources.checkNamesThisBroker(r.resourceName(), brokerChanger.nodeId());
                 throw ConfigResources.noBrokerLoggers();
@@ -91,6 +101,29 @@ final class IncrementalAlterConfigsHandler implements ApiHandler<IncrementalAlte
             default -> throw new InvalidRequestException("resource type " + r.resourceType()
                     + " cannot be altered here");
         }
+        return null;
+    }
+
+    /** SET and DELETE on a group's configs; no group config is a list, so APPEND and SUBTRACT are refused. */
+    private CompletableFuture<Void> alterGroup(AlterConfigsResource r, boolean validateOnly) {
+        for (AlterableConfig c : r.configs()) {
+            OpType op = OpType.forId(c.configOperation());
+            if (op == OpType.APPEND || op == OpType.SUBTRACT) {
+                throw new InvalidConfigurationException("Can't " + op + " to key " + c.name()
+                        + " because its type is not LIST.");
+            }
+        }
+        return groupConfigs.alter(r.resourceName(), current -> {
+            Map<String, String> next = new LinkedHashMap<>(current);
+            for (AlterableConfig c : r.configs()) {
+                if (OpType.forId(c.configOperation()) == OpType.SET) {
+                    next.put(c.name(), c.value());
+                } else {
+                    next.remove(c.name());
+                }
+            }
+            return next;
+        }, validateOnly);
     }
 
     /** SET and DELETE on this broker's dynamic configs; APPEND and SUBTRACT have no list config to work on. */

@@ -2,6 +2,7 @@ package io.ferrite.server.config;
 
 import com.sun.management.UnixOperatingSystemMXBean;
 import io.ferrite.group.ConsumerGroupConfig;
+import io.ferrite.group.ShareGroupConfig;
 import io.ferrite.group.GroupConfig;
 import io.ferrite.protocol.BatchValidator;
 import io.ferrite.protocol.KafkaFrameDecoder;
@@ -43,6 +44,7 @@ import org.apache.kafka.common.config.ConfigException;
  *                        ({@code message.max.bytes}, {@code log.retention.hours}, ...) over Kafka's defaults
  * @param group           the group coordinator's settings
  * @param consumerGroups  the settings of consumer groups (KIP-848)
+ * @param shareGroups     the settings of share groups (KIP-932)
  * @param transactions    the transaction coordinator's settings
  * @param values          every defined key's value as the broker runs with it (set, or its default), typed
  * @param properties      every property as given, for DescribeConfigs to tell what was set from what was not
@@ -50,7 +52,8 @@ import org.apache.kafka.common.config.ConfigException;
 public record BrokerConfig(List<Listener> listeners, int nodeId,
                            int maxRequestBytes, int networkThreads, boolean autoCreateTopics, int numPartitions,
                            StoreConfig store, TopicDefaults topicDefaults, GroupConfig group,
-                           ConsumerGroupConfig consumerGroups, TransactionConfig transactions,
+                           ConsumerGroupConfig consumerGroups, ShareGroupConfig shareGroups,
+                           TransactionConfig transactions,
                            Map<String, Object> values,
                            Map<String, String> properties) {
     static final String MAX_UNCOMPRESSED_BYTES = "produce.batch.max.uncompressed.bytes";
@@ -94,7 +97,6 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
                             + "decompressed; a produced batch past it is refused with MESSAGE_TOO_LARGE (a producer "
                             + "then splits it). Bounds the work a few kilobytes of a compression bomb can cause.");
 
-    /** Every key the broker reads: its own, the store's and the coordinators'. */
     /** How client quotas are measured: Kafka's own definitions of the keys. */
     static final ConfigDef QUOTAS = new ConfigDef()
             .define(QuotaConfig.CONFIG_DEF.configKeys().get(QuotaConfig.NUM_QUOTA_SAMPLES_CONFIG))
@@ -102,8 +104,9 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
             .define(QuotaConfig.CONFIG_DEF.configKeys().get(QuotaConfig.NUM_CONTROLLER_QUOTA_SAMPLES_CONFIG))
             .define(QuotaConfig.CONFIG_DEF.configKeys().get(QuotaConfig.CONTROLLER_QUOTA_WINDOW_SIZE_SECONDS_CONFIG));
 
+    /** Every key the broker reads: its own, the store's and the coordinators'. */
     public static final ConfigDef CONFIG_DEF = merge(OWN, QUOTAS, SecurityConfigs.CONFIG_DEF, StoreConfigs.CONFIG_DEF, GroupConfig.CONFIG_DEF,
-            ConsumerGroupConfig.CONFIG_DEF, TransactionConfig.CONFIG_DEF);
+            ConsumerGroupConfig.CONFIG_DEF, ShareGroupConfig.CONFIG_DEF, TransactionConfig.CONFIG_DEF);
 
     /** The parts of {@link #CONFIG_DEF}, in the order docs/CONFIG.md lists them. */
     public static final Map<String, ConfigDef> SECTIONS = sections();
@@ -117,6 +120,7 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
         Objects.requireNonNull(topicDefaults, "topicDefaults");
         Objects.requireNonNull(group, "group");
         Objects.requireNonNull(consumerGroups, "consumerGroups");
+        Objects.requireNonNull(shareGroups, "shareGroups");
         Objects.requireNonNull(transactions, "transactions");
         values = Collections.unmodifiableMap(new HashMap<>(values)); // values may be null, unlike Map.copyOf's
         properties = Map.copyOf(properties);
@@ -160,7 +164,7 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
         return new BrokerConfig(listeners, (Integer) v.get("node.id"),
                 (Integer) v.get("socket.request.max.bytes"), (Integer) v.get("num.network.threads"),
                 (Boolean) v.get("auto.create.topics.enable"), (Integer) v.get("num.partitions"), store, topicDefaults,
-                GroupConfig.fromValues(v), ConsumerGroupConfig.fromValues(v),
+                GroupConfig.fromValues(v), ConsumerGroupConfig.fromValues(v), ShareGroupConfig.fromValues(v),
                 TransactionConfig.fromValues(v, (Long) v.get("store.coordinator.compact.bytes")), v, props);
     }
 
@@ -248,6 +252,8 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
         s.put("Store", StoreConfigs.CONFIG_DEF);
         s.put("Group coordinator", GroupConfig.CONFIG_DEF);
         s.put("Consumer groups (KIP-848)", ConsumerGroupConfig.CONFIG_DEF);
+        s.put("Share groups (KIP-932): the group configs' defaults and bounds (share groups are not served yet)",
+                ShareGroupConfig.CONFIG_DEF);
         s.put("Transaction coordinator", TransactionConfig.CONFIG_DEF);
         return Collections.unmodifiableMap(s);
     }

@@ -1,7 +1,9 @@
 package io.ferrite.server.config;
 
+import io.ferrite.group.GroupConfigKeys;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.apache.kafka.common.config.ConfigDef.ConfigKey;
 import org.apache.kafka.common.config.ConfigDef;
@@ -49,6 +51,22 @@ public final class ConfigDocs {
                     .append(" | ").append(d.brokerSynonyms().stream().map(s -> "`" + s.name() + "`")
                             .collect(Collectors.joining(", ")))
                     .append(" | ").append(cell(d.doc())).append(d.honoured() ? "" : " *kept only*").append(" |\n");
+        }
+        md.append("\n## Group configs and their broker defaults\n\n")
+                .append("Set per group id (IncrementalAlterConfigs or AlterConfigs on a GROUP resource, `kafka-configs")
+                .append(" --entity-type groups`), kept by the group coordinator; a group may set a value only within")
+                .append(" the broker's `min`/`max` keys for it. Configs this broker keeps and describes but does not yet")
+                .append(" act on are marked *kept only*.\n\n")
+                .append("| group config | type | Kafka's default | valid values | broker default | description |\n")
+                .append("|---|---|---|---|---|---|\n");
+        for (ConfigKey k : new TreeMap<>(GroupConfigKeys.CONFIG_DEF.configKeys()).values()) {
+            String broker = GroupConfigKeys.brokerKey(k.name);
+            md.append("| `").append(k.name).append("` | ").append(k.type.name().toLowerCase(Locale.ROOT))
+                    .append(" | ").append(code(ConfigDef.convertToString(k.defaultValue, k.type)))
+                    .append(" | ").append(k.validator == null ? "" : cell(k.validator.toString()))
+                    .append(" | ").append(broker == null ? "" : "`" + broker + "`")
+                    .append(" | ").append(cell(k.documentation))
+                    .append(GroupConfigKeys.actedOn(k.name) ? "" : " *kept only*").append(" |\n");
         }
         return md.toString();
     }
