@@ -53,6 +53,14 @@ final class GroupConfigs implements CoordinatorState<GroupRecord> {
         return intValue(group, GroupConfigKeys.CONSUMER_HEARTBEAT_INTERVAL_MS, consumer.heartbeatIntervalMs());
     }
 
+    int shareSessionTimeoutMs(String group) {
+        return intValue(group, GroupConfigKeys.SHARE_SESSION_TIMEOUT_MS, share.sessionTimeoutMs());
+    }
+
+    int shareHeartbeatIntervalMs(String group) {
+        return intValue(group, GroupConfigKeys.SHARE_HEARTBEAT_INTERVAL_MS, share.heartbeatIntervalMs());
+    }
+
     private int intValue(String group, String name, int brokerValue) {
         String own = byGroup.getOrDefault(group, Map.of()).get(name);
         return own == null ? brokerValue : Integer.parseInt(own.trim());

@@ -20,6 +20,9 @@ import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.ShareGroupDescribeResponseData;
+import org.apache.kafka.common.message.ShareGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ShareGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData.DeletableGroupResult;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
@@ -65,6 +68,7 @@ public final class GroupCoordinator implements AutoCloseable {
     private final CoordinatorRuntime<GroupRecord> runtime;
     private final ClassicGroups classic;
     private final ConsumerGroups consumers;
+    private final ShareGroups shares;
     private final Offsets offsets;
     private final OffsetRequests offsetRequests;
     private final GroupConfigs groupConfigs;
@@ -77,6 +81,7 @@ public final class GroupCoordinator implements AutoCloseable {
         this.classic = new ClassicGroups(groups, runtime, config);
         this.groupConfigs = new GroupConfigs(consumerConfig, shareConfig);
         this.consumers = new ConsumerGroups(groups, runtime, consumerConfig, groupConfigs, topics);
+        this.shares = new ShareGroups(groups, runtime, shareConfig, groupConfigs, topics);
         this.offsets = new Offsets(groups, classic);
         this.offsetRequests = new OffsetRequests(groups, classic, offsets, runtime, config, topics);
     }
@@ -105,7 +110,7 @@ public final class GroupCoordinator implements AutoCloseable {
                                   ConsumerGroupConfig consumerConfig, ShareGroupConfig shareConfig,
                                   TopicLookup topics) {
         GroupCoordinator c = new GroupCoordinator(log, clock, config, consumerConfig, shareConfig, topics);
-        c.runtime.start(List.of(c.classic, c.offsets, c.consumers, c.groupConfigs, c.expiry()));
+        c.runtime.start(List.of(c.classic, c.offsets, c.consumers, c.shares, c.groupConfigs, c.expiry()));
         return c;
     }
 
@@ -157,6 +162,22 @@ public final class GroupCoordinator implements AutoCloseable {
         return runtime.call(() -> CompletableFuture.completedFuture(groupIds.stream()
                 .map(id -> id == null || id.isEmpty() ? new ConsumerGroupDescribeResponseData.DescribedGroup().setGroupId(id == null ? "" : id)
                         .setErrorCode(Errors.INVALID_GROUP_ID.code()) : consumers.describe(id))
+                .collect(Collectors.toList())));
+    }
+
+    /** ShareGroupHeartbeat: join, heartbeat or leave a share group (KIP-932). */
+    public CompletableFuture<ShareGroupHeartbeatResponseData> shareGroupHeartbeat(ShareGroupHeartbeatRequestData req,
+                                                                                 String clientId, String clientHost) {
+        return runtime.call(() -> shares.heartbeat(req, clientId, clientHost));
+    }
+
+    /** ShareGroupDescribe: each group asked for, in request order. */
+    public CompletableFuture<List<ShareGroupDescribeResponseData.DescribedGroup>> shareGroupDescribe(
+            List<String> groupIds) {
+        return runtime.call(() -> CompletableFuture.completedFuture(groupIds.stream()
+                .map(id -> id == null || id.isEmpty() ? new ShareGroupDescribeResponseData.DescribedGroup()
+                        .setGroupId(id == null ? "" : id).setErrorCode(Errors.INVALID_GROUP_ID.code())
+                        : shares.describe(id))
                 .collect(Collectors.toList())));
     }
 
@@ -295,6 +316,9 @@ public final class GroupCoordinator implements AutoCloseable {
                     r.setErrorCode(Errors.GROUP_ID_NOT_FOUND.code());
                 } else if (!g.isEmpty()) {
                     r.setErrorCode(Errors.NON_EMPTY_GROUP.code());
+                } else if (g instanceof ShareGroup share) {
+                    records.addAll(shares.removeEmpty(share)); // applied already
+                    deleted.add(r);
                 } else {
                     records.addAll(offsets.tombstones(id, p -> true));
                     records.add(new GroupRecord.GroupTombstone(id));

@@ -230,4 +230,78 @@ public sealed interface GroupRecord {
     /** The key of a group's configs. */
     record GroupConfigsKey(String group) {
     }
+
+    // ---- share groups (KIP-932): members get their target at once, so each member is one record ----
+
+    /** The parts of a share group that have records of their own; the numbers are the record key types. */
+    enum SharePart {
+        GROUP_EPOCH(12), MEMBER(13), TARGET_MEMBER(14);
+
+        final short type;
+
+        SharePart(int type) {
+            this.type = (short) type;
+        }
+    }
+
+    /** The key of a share group record; {@code memberId} is null for the group epoch. */
+    record ShareKey(SharePart part, String group, String memberId) {
+        public ShareKey {
+            Objects.requireNonNull(part, "part");
+            Objects.requireNonNull(group, "group");
+        }
+    }
+
+    /**
+     * A share group's epoch and the hash of its subscribed topics' metadata it was assigned for; the target
+     * assignment ({@link ShareTargetMember}s) is always at this epoch.
+     */
+    record ShareGroupEpoch(String group, int epoch, long metadataHash) implements GroupRecord {
+        @Override
+        public Object key() {
+            return new ShareKey(SharePart.GROUP_EPOCH, group, null);
+        }
+    }
+
+    /**
+     * A share group member: what it told of itself, its subscription (sorted names), the partitions it was given
+     * and the epoch it was given them at, and its epoch before that (a heartbeat still at it is not fenced: its
+     * answer may have been lost).
+     */
+    record ShareMember(String group, String memberId, String rackId, String clientId, String clientHost,
+                       List<String> topicNames, int memberEpoch, int previousMemberEpoch,
+                       Map<Uuid, Set<Integer>> assigned) implements GroupRecord {
+        public ShareMember {
+            Objects.requireNonNull(memberId, "memberId");
+            topicNames = List.copyOf(new java.util.TreeSet<>(topicNames));
+            assigned = Assignment.copyOf(assigned);
+        }
+
+        @Override
+        public Object key() {
+            return new ShareKey(SharePart.MEMBER, group, memberId);
+        }
+    }
+
+    /** One member's part of a share group's target assignment: topic id to partitions. */
+    record ShareTargetMember(String group, String memberId, Map<Uuid, Set<Integer>> partitions)
+            implements GroupRecord {
+        public ShareTargetMember {
+            Objects.requireNonNull(memberId, "memberId");
+            partitions = Assignment.copyOf(partitions);
+        }
+
+        @Override
+        public Object key() {
+            return new ShareKey(SharePart.TARGET_MEMBER, group, memberId);
+        }
+    }
+
+    /** A share group part is gone (a member left or timed out, or the group was deleted). */
+    record ShareTombstone(ShareKey shareKey) implements GroupRecord {
+        @Override
+        public Object key() {
+            return shareKey;
+        }
+    }
 }

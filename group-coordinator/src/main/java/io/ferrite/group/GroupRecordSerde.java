@@ -12,6 +12,12 @@ import io.ferrite.group.GroupRecord.ConsumerTargetEpoch;
 import io.ferrite.group.GroupRecord.ConsumerTargetMember;
 import io.ferrite.group.GroupRecord.ConsumerTombstone;
 import io.ferrite.group.GroupRecord.GroupConfigs;
+import io.ferrite.group.GroupRecord.ShareGroupEpoch;
+import io.ferrite.group.GroupRecord.ShareKey;
+import io.ferrite.group.GroupRecord.ShareMember;
+import io.ferrite.group.GroupRecord.SharePart;
+import io.ferrite.group.GroupRecord.ShareTargetMember;
+import io.ferrite.group.GroupRecord.ShareTombstone;
 import io.ferrite.group.GroupRecord.GroupTombstone;
 import io.ferrite.group.GroupRecord.OffsetCommit;
 import io.ferrite.group.GroupRecord.OffsetTombstone;
@@ -43,12 +49,19 @@ import org.apache.kafka.common.Uuid;
  *           9 pending offset:  int64 producer id, string group, string topic, int32 partition
  *          10 transaction end: int64 producer id
  *          11 group configs:   string group
+ *          12 share group epoch:  string group
+ *          13 share group member: string group, string member id
+ *          14 share group target member: string group, string member id
  * value:  absent (null) for a tombstone; else int16 version (0), then
  *           offset, and 9: int64 offset, int32 leader epoch (-1 none), nullable string metadata,
  *                      int64 commit timestamp, int64 expire timestamp (-1 none)
  *           10:        int8 result (1 commit, 0 abort)
  *           11:        int32 config count N, N times: string name, string value, in name order; absent
  *                      (a tombstone) when the group sets none
+ *           12:        int32 group epoch, int64 subscribed topics' metadata hash
+ *           13:        nullable string rack id, string client id, string client host, int32 topic count N,
+ *                      N strings, int32 member epoch, int32 previous member epoch, partitions assigned
+ *           14:        partitions
  *           group:     int8 group type (0 classic), then for classic:
  *                      nullable string protocol type, int32 generation, nullable string protocol name,
  *                      nullable string leader, int64 state timestamp, int32 member count M,
@@ -126,6 +139,23 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
         } else if (r instanceof GroupTombstone t) {
             k.int16(GROUP).string(t.group());
             v = null;
+        } else if (r instanceof ShareTombstone t) {
+            key(k, t.shareKey());
+            v = null;
+        } else if (r instanceof ShareGroupEpoch e) {
+            key(k, (ShareKey) e.key());
+            v.int16(VERSION).int32(e.epoch()).int64(e.metadataHash());
+        } else if (r instanceof ShareMember m) {
+            key(k, (ShareKey) m.key());
+            v.int16(VERSION).string(m.rackId()).string(m.clientId()).string(m.clientHost())
+                    .int32(m.topicNames().size());
+            m.topicNames().forEach(v::string);
+            v.int32(m.memberEpoch()).int32(m.previousMemberEpoch());
+            partitions(v, m.assigned());
+        } else if (r instanceof ShareTargetMember t) {
+            key(k, (ShareKey) t.key());
+            v.int16(VERSION);
+            partitions(v, t.partitions());
         } else if (!encodeConsumer(r, k, v)) {
             throw new IllegalArgumentException("no encoding for " + r.getClass().getSimpleName());
         }
@@ -174,6 +204,38 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
             return false;
         }
         return true;
+    }
+
+    private static void key(Writer k, ShareKey key) {
+        k.int16(key.part().type).string(key.group());
+        if (key.memberId() != null) {
+            k.string(key.memberId());
+        }
+    }
+
+    private static GroupRecord decodeShare(SharePart part, ByteBuffer key, ByteBuffer value) {
+        String group = string(key);
+        String memberId = part == SharePart.GROUP_EPOCH ? null : string(key);
+        if (value == null) {
+            return new ShareTombstone(new ShareKey(part, group, memberId));
+        }
+        version(value);
+        if (part == SharePart.GROUP_EPOCH) {
+            return new ShareGroupEpoch(group, value.getInt(), value.getLong());
+        }
+        if (part == SharePart.TARGET_MEMBER) {
+            return new ShareTargetMember(group, memberId, partitions(value));
+        }
+        String rackId = string(value);
+        String clientId = string(value);
+        String clientHost = string(value);
+        int n = value.getInt();
+        List<String> topics = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            topics.add(string(value));
+        }
+        return new ShareMember(group, memberId, rackId, clientId, clientHost, topics, value.getInt(), value.getInt(),
+                partitions(value));
     }
 
     private static void key(Writer k, ConsumerKey key) {
@@ -324,6 +386,11 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
                         stateTimestamp, members);
             }
             default -> {
+                for (SharePart part : SharePart.values()) {
+                    if (part.type == type) {
+                        return decodeShare(part, key, value);
+                    }
+                }
                 for (ConsumerPart part : ConsumerPart.values()) {
                     if (part.type == type) {
                         return decodeConsumer(part, key, value);

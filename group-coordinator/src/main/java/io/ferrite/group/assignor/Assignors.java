@@ -18,6 +18,13 @@ public final class Assignors {
     private Assignors() {
     }
 
+    /** The assignor of share groups: Kafka's "simple", the only one Kafka 4.3 has for them. */
+    public static Assignor share() {
+        return SHARE;
+    }
+
+    private static final Assignor SHARE = new SimpleShareAssignor();
+
     /** The assignor of that name, or null. */
     public static Assignor byName(String name) {
         return name == null ? null : BY_NAME.get(name);
