@@ -61,6 +61,22 @@ final class GroupConfigs implements CoordinatorState<GroupRecord> {
         return intValue(group, GroupConfigKeys.SHARE_HEARTBEAT_INTERVAL_MS, share.heartbeatIntervalMs());
     }
 
+    int shareRecordLockDurationMs(String group) {
+        return intValue(group, GroupConfigKeys.SHARE_RECORD_LOCK_DURATION_MS, share.recordLockDurationMs());
+    }
+
+    int shareDeliveryCountLimit(String group) {
+        return intValue(group, GroupConfigKeys.SHARE_DELIVERY_COUNT_LIMIT, share.deliveryCountLimit());
+    }
+
+    int sharePartitionMaxRecordLocks(String group) {
+        return intValue(group, GroupConfigKeys.SHARE_PARTITION_MAX_RECORD_LOCKS, share.partitionMaxRecordLocks());
+    }
+
+    String shareAutoOffsetReset(String group) {
+        return byGroup.getOrDefault(group, Map.of()).getOrDefault(GroupConfigKeys.SHARE_AUTO_OFFSET_RESET, "latest");
+    }
+
     private int intValue(String group, String name, int brokerValue) {
         String own = byGroup.getOrDefault(group, Map.of()).get(name);
         return own == null ? brokerValue : Integer.parseInt(own.trim());

@@ -4,6 +4,7 @@ import io.ferrite.coordinator.CoordinatorLog;
 import io.ferrite.coordinator.CoordinatorRuntime;
 import io.ferrite.coordinator.CoordinatorState;
 import io.ferrite.coordinator.StoreCoordinatorLog;
+import io.ferrite.group.share.SharedPartition;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Store;
 import java.time.Clock;
@@ -16,6 +17,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
+import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
@@ -69,19 +71,23 @@ public final class GroupCoordinator implements AutoCloseable {
     private final ClassicGroups classic;
     private final ConsumerGroups consumers;
     private final ShareGroups shares;
+    private final ShareStates shareStates;
     private final Offsets offsets;
     private final OffsetRequests offsetRequests;
     private final GroupConfigs groupConfigs;
     private final GroupConfig config;
+    private final TopicLookup topicLookup;
 
     private GroupCoordinator(CoordinatorLog<GroupRecord> log, Clock clock, GroupConfig config,
                              ConsumerGroupConfig consumerConfig, ShareGroupConfig shareConfig, TopicLookup topics) {
         this.config = config;
+        this.topicLookup = topics;
         this.runtime = new CoordinatorRuntime<>("group-coordinator", log, clock, config.compactAfterBytes());
         this.classic = new ClassicGroups(groups, runtime, config);
         this.groupConfigs = new GroupConfigs(consumerConfig, shareConfig);
         this.consumers = new ConsumerGroups(groups, runtime, consumerConfig, groupConfigs, topics);
-        this.shares = new ShareGroups(groups, runtime, shareConfig, groupConfigs, topics);
+        this.shareStates = new ShareStates(groups, runtime, shareConfig, groupConfigs, topics);
+        this.shares = new ShareGroups(groups, runtime, shareConfig, groupConfigs, topics, shareStates);
         this.offsets = new Offsets(groups, classic);
         this.offsetRequests = new OffsetRequests(groups, classic, offsets, runtime, config, topics);
     }
@@ -110,7 +116,8 @@ public final class GroupCoordinator implements AutoCloseable {
                                   ConsumerGroupConfig consumerConfig, ShareGroupConfig shareConfig,
                                   TopicLookup topics) {
         GroupCoordinator c = new GroupCoordinator(log, clock, config, consumerConfig, shareConfig, topics);
-        c.runtime.start(List.of(c.classic, c.offsets, c.consumers, c.shares, c.groupConfigs, c.expiry()));
+        c.runtime.start(List.of(c.classic, c.offsets, c.consumers, c.shares, c.shareStates, c.groupConfigs,
+                c.expiry()));
         return c;
     }
 
@@ -179,6 +186,27 @@ public final class GroupCoordinator implements AutoCloseable {
                         .setGroupId(id == null ? "" : id).setErrorCode(Errors.INVALID_GROUP_ID.code())
                         : shares.describe(id))
                 .collect(Collectors.toList())));
+    }
+
+    /**
+     * ShareFetch's acquisition: up to {@code maxRecords} records over {@code partitions} handed to the member, each
+     * locked to it for the group's {@code share.record.lock.duration.ms}. Fails with GROUP_ID_NOT_FOUND or
+     * UNKNOWN_MEMBER_ID for a member the group does not have.
+     */
+    public CompletableFuture<Map<SharedPartition, ShareStates.Acquisition>> shareAcquire(
+            String groupId, String memberId, List<SharedPartition> partitions, int maxRecords) {
+        return runtime.call(() -> shareStates.acquire(groupId, memberId, partitions, maxRecords));
+    }
+
+    /** ShareFetch's and ShareAcknowledge's acknowledgements, answered per partition once durable. */
+    public CompletableFuture<Map<SharedPartition, Errors>> shareAcknowledge(
+            String groupId, String memberId, Map<SharedPartition, List<ShareStates.AckBatch>> acks) {
+        return runtime.call(() -> shareStates.acknowledge(groupId, memberId, acks));
+    }
+
+    /** A member's share session closed: the records it holds are offered to others. */
+    public CompletableFuture<Void> shareRelease(String groupId, String memberId) {
+        return runtime.call(() -> runtime.write(shareStates.releaseAll(groupId, memberId)));
     }
 
     public CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData req, short version) {
@@ -340,6 +368,11 @@ public final class GroupCoordinator implements AutoCloseable {
         return runtime.call(() -> {
             List<GroupRecord> records = offsets.tombstonesForTopic(topic);
             apply(records);
+            Uuid id = topicLookup.id(topic);
+            if (!Uuid.ZERO_UUID.equals(id)) {
+                records = new ArrayList<>(records);
+                records.addAll(shareStates.removeTopic(id)); // applied already
+            }
             return runtime.write(records);
         });
     }

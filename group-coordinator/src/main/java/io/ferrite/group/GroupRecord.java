@@ -304,4 +304,34 @@ public sealed interface GroupRecord {
             return shareKey;
         }
     }
+
+    /**
+     * The durable state of one share-partition (a partition as one share group reads it): its start offset and
+     * in-flight offsets, whole ({@link io.ferrite.group.share.SharePartition.Snapshot}). Written when records are
+     * acknowledged, released or first read; a tombstone when the group or topic goes.
+     */
+    record ShareState(String group, Uuid topicId, int partition,
+                      io.ferrite.group.share.SharePartition.Snapshot snapshot) implements GroupRecord {
+        public ShareState {
+            Objects.requireNonNull(group, "group");
+            Objects.requireNonNull(topicId, "topicId");
+        }
+
+        @Override
+        public Object key() {
+            return new ShareStateKey(group, topicId, partition);
+        }
+    }
+
+    /** The key of a share-partition's state. */
+    record ShareStateKey(String group, Uuid topicId, int partition) {
+    }
+
+    /** A share-partition's state is gone. */
+    record ShareStateTombstone(ShareStateKey stateKey) implements GroupRecord {
+        @Override
+        public Object key() {
+            return stateKey;
+        }
+    }
 }

@@ -24,6 +24,7 @@ import io.ferrite.group.GroupRecord.OffsetTombstone;
 import io.ferrite.group.GroupRecord.PendingOffset;
 import io.ferrite.group.GroupRecord.TransactionEnd;
 import io.ferrite.group.assignor.Assignment;
+import io.ferrite.group.share.SharePartition;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -52,6 +53,8 @@ import org.apache.kafka.common.Uuid;
  *          12 share group epoch:  string group
  *          13 share group member: string group, string member id
  *          14 share group target member: string group, string member id
+ *          15 share-partition state: string group, int64 topic id (most significant), int64 topic id (least
+ *                                    significant), int32 partition
  * value:  absent (null) for a tombstone; else int16 version (0), then
  *           offset, and 9: int64 offset, int32 leader epoch (-1 none), nullable string metadata,
  *                      int64 commit timestamp, int64 expire timestamp (-1 none)
@@ -62,6 +65,8 @@ import org.apache.kafka.common.Uuid;
  *           13:        nullable string rack id, string client id, string client host, int32 topic count N,
  *                      N strings, int32 member epoch, int32 previous member epoch, partitions assigned
  *           14:        partitions
+ *           15:        int64 start offset, int32 batch count B, B times: int64 first offset, int64 last offset,
+ *                      int8 state (0 available, 1 acquired, 2 acknowledged, 4 archived), int16 delivery count
  *           group:     int8 group type (0 classic), then for classic:
  *                      nullable string protocol type, int32 generation, nullable string protocol name,
  *                      nullable string leader, int64 state timestamp, int32 member count M,
@@ -93,6 +98,7 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
     static final short PENDING_OFFSET = 9;
     static final short TRANSACTION_END = 10;
     static final short GROUP_CONFIGS = 11;
+    static final short SHARE_STATE = 15;
     private static final short VERSION = 0;
     private static final byte CLASSIC = 0;
 
@@ -139,6 +145,15 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
         } else if (r instanceof GroupTombstone t) {
             k.int16(GROUP).string(t.group());
             v = null;
+        } else if (r instanceof GroupRecord.ShareStateTombstone t) {
+            shareStateKey(k, t.stateKey());
+            v = null;
+        } else if (r instanceof GroupRecord.ShareState st) {
+            shareStateKey(k, (GroupRecord.ShareStateKey) st.key());
+            v.int16(VERSION).int64(st.snapshot().startOffset()).int32(st.snapshot().batches().size());
+            for (SharePartition.StateBatch b : st.snapshot().batches()) {
+                v.int64(b.firstOffset()).int64(b.lastOffset()).int8(b.state().id).int16((short) b.deliveryCount());
+            }
         } else if (r instanceof ShareTombstone t) {
             key(k, t.shareKey());
             v = null;
@@ -204,6 +219,29 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
             return false;
         }
         return true;
+    }
+
+    private static void shareStateKey(Writer k, GroupRecord.ShareStateKey key) {
+        k.int16(SHARE_STATE).string(key.group()).int64(key.topicId().getMostSignificantBits())
+                .int64(key.topicId().getLeastSignificantBits()).int32(key.partition());
+    }
+
+    private static GroupRecord decodeShareState(ByteBuffer key, ByteBuffer value) {
+        GroupRecord.ShareStateKey k = new GroupRecord.ShareStateKey(string(key), new Uuid(key.getLong(),
+                key.getLong()), key.getInt());
+        if (value == null) {
+            return new GroupRecord.ShareStateTombstone(k);
+        }
+        version(value);
+        long start = value.getLong();
+        int n = value.getInt();
+        List<SharePartition.StateBatch> batches = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            batches.add(new SharePartition.StateBatch(value.getLong(), value.getLong(),
+                    SharePartition.RecordState.of(value.get()), value.getShort()));
+        }
+        return new GroupRecord.ShareState(k.group(), k.topicId(), k.partition(),
+                new SharePartition.Snapshot(start, batches));
     }
 
     private static void key(Writer k, ShareKey key) {
@@ -348,6 +386,9 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
                 long producerId = key.getLong();
                 version(value);
                 return new TransactionEnd(producerId, value.get() == 1);
+            }
+            case SHARE_STATE -> {
+                return decodeShareState(key, value);
             }
             case GROUP_CONFIGS -> {
                 String group = string(key);

@@ -51,14 +51,16 @@ final class ShareGroups implements CoordinatorState<GroupRecord> {
     private final ShareGroupConfig config;
     private final GroupConfigs groupConfigs;
     private final SubscribedTopics topics;
+    private final ShareStates states;
 
     ShareGroups(Map<String, Group> groups, CoordinatorRuntime<GroupRecord> runtime, ShareGroupConfig config,
-                GroupConfigs groupConfigs, TopicLookup topics) {
+                GroupConfigs groupConfigs, TopicLookup topics, ShareStates states) {
         this.groups = groups;
         this.runtime = runtime;
         this.config = config;
         this.groupConfigs = groupConfigs;
         this.topics = new SubscribedTopics(topics);
+        this.states = states;
     }
 
     /** The share group of that id, or null. */
@@ -215,8 +217,9 @@ final class ShareGroups implements CoordinatorState<GroupRecord> {
         return new ShareGroupHeartbeatResponseData().setMemberId(req.memberId()).setMemberEpoch(-1);
     }
 
-    /** Removes the member; the others are assigned again at a new epoch. */
+    /** Removes the member, releasing the records it holds; the others are assigned again at a new epoch. */
     private void remove(ShareGroup group, String memberId, List<GroupRecord> records) {
+        records.addAll(states.releaseAll(group.groupId, memberId));
         append(new ShareTombstone(new ShareKey(SharePart.MEMBER, group.groupId, memberId)), records);
         append(new ShareTombstone(new ShareKey(SharePart.TARGET_MEMBER, group.groupId, memberId)), records);
         runtime.cancel(sessionKey(group.groupId, memberId));
@@ -255,10 +258,12 @@ final class ShareGroups implements CoordinatorState<GroupRecord> {
         return g.describe(topics);
     }
 
-    /** The records removing an empty group, already applied (DeleteGroups). */
+    /** The records removing an empty group and its share-partitions, already applied (DeleteGroups). */
     List<GroupRecord> removeEmpty(ShareGroup g) {
-        List<GroupRecord> records = g.tombstones();
-        records.forEach(this::replay);
+        List<GroupRecord> records = new ArrayList<>(states.removeGroup(g.groupId));
+        List<GroupRecord> own = g.tombstones();
+        own.forEach(this::replay);
+        records.addAll(own);
         return records;
     }
 

@@ -3,8 +3,8 @@ package io.ferrite.group;
 import java.util.Collection;
 import org.apache.kafka.common.Uuid;
 
-/** What the coordinator needs to know of topics: which exist, and their ids. */
-public interface TopicLookup {
+/** What the coordinator needs to know of topics: which exist, their ids, and where their partitions' logs are. */
+public interface TopicLookup extends PartitionOffsets {
     /** The number of partitions of the topic, or -1 if there is no such topic. */
     int partitions(String topic);
 

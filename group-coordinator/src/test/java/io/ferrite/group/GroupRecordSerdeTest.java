@@ -88,7 +88,13 @@ class GroupRecordSerdeTest {
                 new GroupRecord.ShareTombstone(new GroupRecord.ShareKey(GroupRecord.SharePart.TARGET_MEMBER, "q",
                         "m2")),
                 new GroupRecord.ShareTombstone(new GroupRecord.ShareKey(GroupRecord.SharePart.GROUP_EPOCH, "q",
-                        null)));
+                        null)),
+                new GroupRecord.ShareState("q", topic, 3, new io.ferrite.group.share.SharePartition.Snapshot(40,
+                        List.of(new io.ferrite.group.share.SharePartition.StateBatch(40, 41,
+                                        io.ferrite.group.share.SharePartition.RecordState.AVAILABLE, 2),
+                                new io.ferrite.group.share.SharePartition.StateBatch(42, 42,
+                                        io.ferrite.group.share.SharePartition.RecordState.ARCHIVED, 5)))),
+                new GroupRecord.ShareStateTombstone(new GroupRecord.ShareStateKey("q", topic, 3)));
         for (GroupRecord r : records) {
             assertEquals(r, roundTrip(r));
         }

@@ -122,12 +122,14 @@ public final class SharePartition {
 
     /**
      * The share-partition a snapshot describes. Offsets it had as ACQUIRED come back AVAILABLE: their lock died
-     * with the broker that held it, and they are delivered again.
+     * with the broker that held it, and they are delivered again, unless that delivery was their last (at
+     * {@code deliveryLimit}), which archives them as a timed-out lock would have.
      */
-    public static SharePartition restore(Snapshot s) {
+    public static SharePartition restore(Snapshot s, int deliveryLimit) {
         SharePartition p = new SharePartition(s.startOffset());
         for (StateBatch b : s.batches()) {
-            RecordState state = b.state() == RecordState.ACQUIRED ? RecordState.AVAILABLE : b.state();
+            RecordState state = b.state().done() ? b.state()
+                    : b.deliveryCount() >= deliveryLimit ? RecordState.ARCHIVED : RecordState.AVAILABLE;
             for (long o = Math.max(b.firstOffset(), s.startOffset()); o <= b.lastOffset(); o++) {
                 p.inFlight.put(o, new InFlight(state, b.deliveryCount()));
                 p.nextOffset = Math.max(p.nextOffset, o + 1);

@@ -105,12 +105,16 @@ class SharePartitionTest {
         SharePartition.Snapshot s = p.snapshot();
         assertEquals(12, s.startOffset());
 
-        SharePartition back = SharePartition.restore(s);
+        SharePartition back = SharePartition.restore(s, LIMIT);
         assertEquals(12, back.startOffset());
         assertEquals(20, back.nextOffset());
         assertEquals(0, back.acquiredCount(), "no lock outlives a restart");
         // 12 and 15-19 were acquired, 14 released: all delivered again, with their counts; 13 never again.
         assertEquals(List.of(new Acquired(12, 12, 2), new Acquired(14, 19, 2)), acquire(back, "b", 20, 50, 5));
+
+        // Acquired for the last time when the broker stopped: archived, as its lock running out would have.
+        SharePartition last = SharePartition.restore(back.snapshot(), 2);
+        assertEquals(20, last.startOffset());
     }
 
     @Test

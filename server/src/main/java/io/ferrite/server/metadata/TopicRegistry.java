@@ -5,10 +5,12 @@ import io.ferrite.protocol.BatchValidator;
 import io.ferrite.server.config.TopicConfigs;
 import io.ferrite.server.config.TopicDefaults;
 import io.ferrite.storage.AtomicFiles;
-import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Compaction;
+import io.ferrite.storage.PartitionKey;
+import io.ferrite.storage.ReadResult;
 import io.ferrite.storage.Retention;
 import io.ferrite.storage.Store;
+import io.ferrite.storage.StoreException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -152,6 +154,50 @@ public final class TopicRegistry {
             @Override
             public Collection<String> names() {
                 return List.copyOf(byName.keySet());
+            }
+
+            @Override
+            public long logStartOffset(Uuid topicId, int partition) {
+                PartitionKey key = key(topicId, partition);
+                try {
+                    return key == null ? -1 : store.logStartOffset(key);
+                } catch (StoreException e) { // deleted meanwhile
+                    return -1;
+                }
+            }
+
+            @Override
+            public long logEndOffset(Uuid topicId, int partition) {
+                PartitionKey key = key(topicId, partition);
+                try {
+                    return key == null ? -1 : store.logEndOffset(key);
+                } catch (StoreException e) {
+                    return -1;
+                }
+            }
+
+            /** To the batch: the first batch with a record at or after the time, from its first offset. */
+            @Override
+            public long offsetForTimestamp(Uuid topicId, int partition, long timestamp) {
+                PartitionKey key = key(topicId, partition);
+                if (key == null) {
+                    return -1;
+                }
+                try (ReadResult found = store.batchForTimestamp(key, timestamp)) {
+                    if (found.batches().isEmpty()) {
+                        return store.logEndOffset(key);
+                    }
+                    return Math.max(found.logStartOffset(), found.batches().get(0).buffer()
+                            .getLong(found.batches().get(0).buffer().position()));
+                } catch (StoreException e) {
+                    return -1;
+                }
+            }
+
+            private PartitionKey key(Uuid topicId, int partition) {
+                Topic t = byId.get(topicId);
+                return t == null || partition < 0 || partition >= t.partitions() ? null
+                        : new PartitionKey(t.name(), partition);
             }
         };
     }

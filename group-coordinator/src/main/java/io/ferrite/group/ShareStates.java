@@ -1,0 +1,255 @@
+package io.ferrite.group;
+
+import io.ferrite.coordinator.CoordinatorRuntime;
+import io.ferrite.coordinator.CoordinatorState;
+import io.ferrite.group.GroupRecord.ShareState;
+import io.ferrite.group.GroupRecord.ShareStateKey;
+import io.ferrite.group.GroupRecord.ShareStateTombstone;
+import io.ferrite.group.share.SharePartition;
+import io.ferrite.group.share.SharePartition.AckType;
+import io.ferrite.group.share.SharePartition.Acquired;
+import io.ferrite.group.share.SharedPartition;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.errors.GroupIdNotFoundException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * The share-partitions of every share group ({@link SharePartition}), and what ShareFetch and ShareAcknowledge do
+ * to them. A share-partition starts where the group's {@code share.auto.offset.reset} says when first read, and
+ * that start is written at once; acknowledgements and releases write the share-partition's state whole
+ * ({@link ShareState}) and are answered once it is durable. Acquisitions are not written: after a restart what
+ * was acquired and not acknowledged is delivered again, as in Kafka. Locks run out on the coordinator's timers.
+ * Coordinator thread only.
+ */
+final class ShareStates implements CoordinatorState<GroupRecord> {
+    /** One acknowledgement batch of ShareFetch or ShareAcknowledge: one type for the range, or one per offset. */
+    record AckBatch(long firstOffset, long lastOffset, List<Byte> types) {
+    }
+
+    /** One partition's answer to an acquisition: an error, or what was acquired (maybe nothing). */
+    record Acquisition(Errors error, String message, List<Acquired> acquired) {
+    }
+
+    private final Map<String, Group> groups;
+    private final CoordinatorRuntime<GroupRecord> runtime;
+    private final ShareGroupConfig config;
+    private final GroupConfigs groupConfigs;
+    private final PartitionOffsets offsets;
+    /** By group, then partition. */
+    private final Map<String, Map<SharedPartition, SharePartition>> states = new HashMap<>();
+
+    ShareStates(Map<String, Group> groups, CoordinatorRuntime<GroupRecord> runtime, ShareGroupConfig config,
+                GroupConfigs groupConfigs, PartitionOffsets offsets) {
+        this.groups = groups;
+        this.runtime = runtime;
+        this.config = config;
+        this.groupConfigs = groupConfigs;
+        this.offsets = offsets;
+    }
+
+    /** The member, checked: GROUP_ID_NOT_FOUND or UNKNOWN_MEMBER_ID otherwise. */
+    private void requireMember(String group, String member) {
+        if (!(groups.get(group) instanceof ShareGroup g)) {
+            throw new GroupIdNotFoundException("Share group " + group + " not found.");
+        }
+        g.requireMember(member);
+    }
+
+    /**
+     * Hands {@code member} up to {@code maxRecords} records over {@code partitions}, in order. A partition first
+     * read gets its start offset (written before the answer).
+     */
+    CompletableFuture<Map<SharedPartition, Acquisition>> acquire(String group, String member,
+                                                                 List<SharedPartition> partitions, int maxRecords) {
+        requireMember(group, member);
+        long now = runtime.now();
+        List<GroupRecord> records = new ArrayList<>();
+        Map<SharedPartition, Acquisition> out = new LinkedHashMap<>();
+        int left = maxRecords;
+        for (SharedPartition p : partitions) {
+            long logEnd = offsets.logEndOffset(p.topicId(), p.partition());
+            if (logEnd < 0) {
+                out.put(p, new Acquisition(Errors.UNKNOWN_TOPIC_OR_PARTITION, "no such partition", List.of()));
+                continue;
+            }
+            SharePartition sp = states.computeIfAbsent(group, g -> new HashMap<>()).get(p);
+            if (sp == null) {
+                sp = SharePartition.startingAt(initialOffset(group, p, logEnd, now));
+                states.get(group).put(p, sp);
+                records.add(new ShareState(group, p.topicId(), p.partition(), sp.snapshot()));
+            }
+            sp.logStartMoved(offsets.logStartOffset(p.topicId(), p.partition()));
+            List<Acquired> got = left <= 0 ? List.of() : sp.acquire(member, logEnd, left,
+                    groupConfigs.sharePartitionMaxRecordLocks(group), now, groupConfigs.shareRecordLockDurationMs(group));
+            for (Acquired a : got) {
+                left -= (int) (a.lastOffset() - a.firstOffset() + 1);
+            }
+            if (!got.isEmpty()) {
+                scheduleLocks(group, p, sp);
+            }
+            out.put(p, new Acquisition(Errors.NONE, null, got));
+        }
+        return runtime.write(records).thenApply(v -> out);
+    }
+
+    /** Where a share-partition first read starts: the group's {@code share.auto.offset.reset}. */
+    private long initialOffset(String group, SharedPartition p, long logEnd, long now) {
+        String reset = groupConfigs.shareAutoOffsetReset(group).trim();
+        if (reset.equalsIgnoreCase("earliest")) {
+            return Math.max(0, offsets.logStartOffset(p.topicId(), p.partition()));
+        }
+        if (reset.toLowerCase(Locale.ROOT).startsWith("by_duration:")) {
+            long back = Duration.parse(reset.substring("by_duration:".length())).toMillis();
+            return offsets.offsetForTimestamp(p.topicId(), p.partition(), now - back);
+        }
+        return logEnd;
+    }
+
+    /**
+     * Applies {@code member}'s acknowledgements, partition by partition: a partition whose batch is refused gets
+     * INVALID_RECORD_STATE (its earlier batches stand). Answered once the changed states are durable.
+     */
+    CompletableFuture<Map<SharedPartition, Errors>> acknowledge(String group, String member,
+                                                               Map<SharedPartition, List<AckBatch>> acks) {
+        requireMember(group, member);
+        long now = runtime.now();
+        List<GroupRecord> records = new ArrayList<>();
+        Map<SharedPartition, Errors> out = new LinkedHashMap<>();
+        int limit = groupConfigs.shareDeliveryCountLimit(group);
+        long lockMs = groupConfigs.shareRecordLockDurationMs(group);
+        for (Map.Entry<SharedPartition, List<AckBatch>> e : acks.entrySet()) {
+            SharedPartition p = e.getKey();
+            SharePartition sp = states.getOrDefault(group, Map.of()).get(p);
+            Errors error = Errors.NONE;
+            if (sp == null) {
+                error = Errors.INVALID_RECORD_STATE;
+            } else {
+                for (AckBatch b : e.getValue()) {
+                    List<AckType> types = new ArrayList<>(b.types().size());
+                    for (byte t : b.types()) {
+                        AckType type = AckType.of(t);
+                        if (type == null) {
+                            error = Errors.INVALID_REQUEST;
+                            break;
+                        }
+                        types.add(type);
+                    }
+                    if (error != Errors.NONE) {
+                        break;
+                    }
+                    try {
+                        sp.acknowledge(member, b.firstOffset(), b.lastOffset(), types, limit, now, lockMs);
+                    } catch (SharePartition.InvalidRecordState refused) {
+                        error = Errors.INVALID_RECORD_STATE;
+                        break;
+                    }
+                }
+                records.add(new ShareState(group, p.topicId(), p.partition(), sp.snapshot()));
+            }
+            out.put(p, error);
+        }
+        return runtime.write(records).thenApply(v -> out);
+    }
+
+    /** Releases everything {@code member} holds in {@code group} (its share session closed, or it left). */
+    List<GroupRecord> releaseAll(String group, String member) {
+        List<GroupRecord> records = new ArrayList<>();
+        int limit = groupConfigs.shareDeliveryCountLimit(group);
+        states.getOrDefault(group, Map.of()).forEach((p, sp) -> {
+            int before = sp.acquiredCount();
+            sp.releaseAll(member, limit);
+            if (sp.acquiredCount() != before) {
+                records.add(new ShareState(group, p.topicId(), p.partition(), sp.snapshot()));
+            }
+        });
+        return records;
+    }
+
+    /** The records removing every share-partition of the group (it is deleted), applied. */
+    List<GroupRecord> removeGroup(String group) {
+        List<GroupRecord> records = new ArrayList<>();
+        Map<SharedPartition, SharePartition> of = states.remove(group);
+        if (of != null) {
+            of.keySet().forEach(p -> {
+                runtime.cancel(lockKey(group, p));
+                records.add(new ShareStateTombstone(new ShareStateKey(group, p.topicId(), p.partition())));
+            });
+        }
+        return records;
+    }
+
+    /** The records removing every group's share-partitions of a deleted topic, applied. */
+    List<GroupRecord> removeTopic(org.apache.kafka.common.Uuid topicId) {
+        List<GroupRecord> records = new ArrayList<>();
+        states.forEach((group, of) -> of.keySet().removeIf(p -> {
+            if (!p.topicId().equals(topicId)) {
+                return false;
+            }
+            runtime.cancel(lockKey(group, p));
+            records.add(new ShareStateTombstone(new ShareStateKey(group, p.topicId(), p.partition())));
+            return true;
+        }));
+        states.values().removeIf(Map::isEmpty);
+        return records;
+    }
+
+    /** The share-partition's start offset, or -1 if the group has not read it. */
+    long startOffset(String group, SharedPartition p) {
+        SharePartition sp = states.getOrDefault(group, Map.of()).get(p);
+        return sp == null ? -1 : sp.startOffset();
+    }
+
+    private void scheduleLocks(String group, SharedPartition p, SharePartition sp) {
+        long deadline = sp.nextLockDeadline();
+        if (deadline == Long.MAX_VALUE) {
+            runtime.cancel(lockKey(group, p));
+            return;
+        }
+        runtime.schedule(lockKey(group, p), Math.max(0, deadline - runtime.now()), () -> {
+            SharePartition current = states.getOrDefault(group, Map.of()).get(p);
+            if (current == sp) {
+                sp.expireLocks(runtime.now(), groupConfigs.shareDeliveryCountLimit(group));
+                scheduleLocks(group, p, sp);
+            }
+        });
+    }
+
+    private static String lockKey(String group, SharedPartition p) {
+        return "share-locks|" + group + "|" + p.topicId() + "|" + p.partition();
+    }
+
+    @Override
+    public void replay(GroupRecord r) {
+        if (r instanceof ShareState s) {
+            states.computeIfAbsent(s.group(), g -> new HashMap<>()).put(new SharedPartition(s.topicId(), s.partition()),
+                    SharePartition.restore(s.snapshot(), groupConfigs.shareDeliveryCountLimit(s.group())));
+        } else if (r instanceof ShareStateTombstone t) {
+            Map<SharedPartition, SharePartition> of = states.get(t.stateKey().group());
+            if (of != null) {
+                of.remove(new SharedPartition(t.stateKey().topicId(), t.stateKey().partition()));
+                if (of.isEmpty()) {
+                    states.remove(t.stateKey().group());
+                }
+            }
+        }
+    }
+
+    @Override
+    public void unload() {
+        states.clear();
+    }
+
+    @Override
+    public void snapshot(List<GroupRecord> out) {
+        states.forEach((group, of) -> of.forEach((p, sp) -> out.add(new ShareState(group, p.topicId(), p.partition(),
+                sp.snapshot()))));
+    }
+}
