@@ -4,6 +4,8 @@ import io.ferrite.coordinator.CoordinatorLog;
 import io.ferrite.coordinator.CoordinatorRuntime;
 import io.ferrite.coordinator.CoordinatorState;
 import io.ferrite.coordinator.StoreCoordinatorLog;
+import io.ferrite.group.share.Acquisitions;
+import io.ferrite.group.share.ShareAck;
 import io.ferrite.group.share.SharedPartition;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Store;
@@ -193,14 +195,14 @@ public final class GroupCoordinator implements AutoCloseable {
      * locked to it for the group's {@code share.record.lock.duration.ms}. Fails with GROUP_ID_NOT_FOUND or
      * UNKNOWN_MEMBER_ID for a member the group does not have.
      */
-    public CompletableFuture<Map<SharedPartition, ShareStates.Acquisition>> shareAcquire(
+    public CompletableFuture<Acquisitions> shareAcquire(
             String groupId, String memberId, List<SharedPartition> partitions, int maxRecords) {
         return runtime.call(() -> shareStates.acquire(groupId, memberId, partitions, maxRecords));
     }
 
     /** ShareFetch's and ShareAcknowledge's acknowledgements, answered per partition once durable. */
     public CompletableFuture<Map<SharedPartition, Errors>> shareAcknowledge(
-            String groupId, String memberId, Map<SharedPartition, List<ShareStates.AckBatch>> acks) {
+            String groupId, String memberId, Map<SharedPartition, List<ShareAck>> acks) {
         return runtime.call(() -> shareStates.acknowledge(groupId, memberId, acks));
     }
 

@@ -5,6 +5,8 @@ import io.ferrite.coordinator.CoordinatorState;
 import io.ferrite.group.GroupRecord.ShareState;
 import io.ferrite.group.GroupRecord.ShareStateKey;
 import io.ferrite.group.GroupRecord.ShareStateTombstone;
+import io.ferrite.group.share.Acquisitions;
+import io.ferrite.group.share.ShareAck;
 import io.ferrite.group.share.SharePartition;
 import io.ferrite.group.share.SharePartition.AckType;
 import io.ferrite.group.share.SharePartition.Acquired;
@@ -30,14 +32,6 @@ import org.apache.kafka.common.protocol.Errors;
  * Coordinator thread only.
  */
 final class ShareStates implements CoordinatorState<GroupRecord> {
-    /** One acknowledgement batch of ShareFetch or ShareAcknowledge: one type for the range, or one per offset. */
-    record AckBatch(long firstOffset, long lastOffset, List<Byte> types) {
-    }
-
-    /** One partition's answer to an acquisition: an error, or what was acquired (maybe nothing). */
-    record Acquisition(Errors error, String message, List<Acquired> acquired) {
-    }
-
     private final Map<String, Group> groups;
     private final CoordinatorRuntime<GroupRecord> runtime;
     private final ShareGroupConfig config;
@@ -67,17 +61,17 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
      * Hands {@code member} up to {@code maxRecords} records over {@code partitions}, in order. A partition first
      * read gets its start offset (written before the answer).
      */
-    CompletableFuture<Map<SharedPartition, Acquisition>> acquire(String group, String member,
-                                                                 List<SharedPartition> partitions, int maxRecords) {
+    CompletableFuture<Acquisitions> acquire(String group, String member, List<SharedPartition> partitions,
+                                            int maxRecords) {
         requireMember(group, member);
         long now = runtime.now();
         List<GroupRecord> records = new ArrayList<>();
-        Map<SharedPartition, Acquisition> out = new LinkedHashMap<>();
+        Map<SharedPartition, Acquisitions.Partition> out = new LinkedHashMap<>();
         int left = maxRecords;
         for (SharedPartition p : partitions) {
             long logEnd = offsets.logEndOffset(p.topicId(), p.partition());
             if (logEnd < 0) {
-                out.put(p, new Acquisition(Errors.UNKNOWN_TOPIC_OR_PARTITION, "no such partition", List.of()));
+                out.put(p, new Acquisitions.Partition(Errors.UNKNOWN_TOPIC_OR_PARTITION, "no such partition", List.of()));
                 continue;
             }
             SharePartition sp = states.computeIfAbsent(group, g -> new HashMap<>()).get(p);
@@ -95,9 +89,10 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
             if (!got.isEmpty()) {
                 scheduleLocks(group, p, sp);
             }
-            out.put(p, new Acquisition(Errors.NONE, null, got));
+            out.put(p, new Acquisitions.Partition(Errors.NONE, null, got));
         }
-        return runtime.write(records).thenApply(v -> out);
+        int lockMs = groupConfigs.shareRecordLockDurationMs(group);
+        return runtime.write(records).thenApply(v -> new Acquisitions(lockMs, out));
     }
 
     /** Where a share-partition first read starts: the group's {@code share.auto.offset.reset}. */
@@ -118,21 +113,21 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
      * INVALID_RECORD_STATE (its earlier batches stand). Answered once the changed states are durable.
      */
     CompletableFuture<Map<SharedPartition, Errors>> acknowledge(String group, String member,
-                                                               Map<SharedPartition, List<AckBatch>> acks) {
+                                                               Map<SharedPartition, List<ShareAck>> acks) {
         requireMember(group, member);
         long now = runtime.now();
         List<GroupRecord> records = new ArrayList<>();
         Map<SharedPartition, Errors> out = new LinkedHashMap<>();
         int limit = groupConfigs.shareDeliveryCountLimit(group);
         long lockMs = groupConfigs.shareRecordLockDurationMs(group);
-        for (Map.Entry<SharedPartition, List<AckBatch>> e : acks.entrySet()) {
+        for (Map.Entry<SharedPartition, List<ShareAck>> e : acks.entrySet()) {
             SharedPartition p = e.getKey();
             SharePartition sp = states.getOrDefault(group, Map.of()).get(p);
             Errors error = Errors.NONE;
             if (sp == null) {
                 error = Errors.INVALID_RECORD_STATE;
             } else {
-                for (AckBatch b : e.getValue()) {
+                for (ShareAck b : e.getValue()) {
                     List<AckType> types = new ArrayList<>(b.types().size());
                     for (byte t : b.types()) {
                         AckType type = AckType.of(t);

@@ -4,7 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import io.ferrite.group.ShareStates.AckBatch;
+import io.ferrite.group.share.Acquisitions;
+import io.ferrite.group.share.ShareAck;
 import io.ferrite.group.share.SharePartition.Acquired;
 import io.ferrite.group.share.SharedPartition;
 import io.ferrite.storage.FlushMode;
@@ -71,14 +72,14 @@ class ShareStatesTest {
     }
 
     private List<Acquired> acquire(String group, String member, int max) throws Exception {
-        ShareStates.Acquisition a = coordinator.shareAcquire(group, member, List.of(p0), max)
-                .get(10, TimeUnit.SECONDS).get(p0);
+        Acquisitions.Partition a = coordinator.shareAcquire(group, member, List.of(p0), max)
+                .get(10, TimeUnit.SECONDS).partitions().get(p0);
         assertEquals(Errors.NONE, a.error());
         return a.acquired();
     }
 
     private Errors ack(String group, String member, long first, long last, byte type) throws Exception {
-        return coordinator.shareAcknowledge(group, member, Map.of(p0, List.of(new AckBatch(first, last,
+        return coordinator.shareAcknowledge(group, member, Map.of(p0, List.of(new ShareAck(first, last,
                 List.of(type))))).get(10, TimeUnit.SECONDS).get(p0);
     }
 

@@ -94,7 +94,8 @@ final class BrokerParts implements AutoCloseable {
             ClientQuotaManager requestQuotas = quotaManager;
             apis.requestQuotaWith((context, nanos) -> requestQuotas.recordRequestTime(context.principal(),
                     context.clientId(), nanos, clock.millis()));
-            logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes(), quotaManager);
+            logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes(), quotaManager)
+                    .registerShare(apis, topics, store, groups, config.shareGroups().maxShareSessions(), config.nodeId());
             AdminApis.register(apis, topics, identity, config, new BrokerEndpoints(config.listeners(), boundPort),
                     dynamic, scram, authorization, clientQuotas, quotaManager, groups, clock, admin);
             GroupApis.register(apis, groups, topics);

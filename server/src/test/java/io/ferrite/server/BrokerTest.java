@@ -107,6 +107,8 @@ class BrokerTest {
                     ApiKeys.SYNC_GROUP, ApiKeys.HEARTBEAT, ApiKeys.LEAVE_GROUP, ApiKeys.OFFSET_COMMIT,
                     ApiKeys.OFFSET_FETCH, ApiKeys.OFFSET_DELETE, ApiKeys.LIST_GROUPS, ApiKeys.DESCRIBE_GROUPS,
                     ApiKeys.DELETE_GROUPS, ApiKeys.CONSUMER_GROUP_HEARTBEAT, ApiKeys.CONSUMER_GROUP_DESCRIBE,
+                    ApiKeys.SHARE_GROUP_HEARTBEAT, ApiKeys.SHARE_GROUP_DESCRIBE, ApiKeys.SHARE_FETCH,
+                    ApiKeys.SHARE_ACKNOWLEDGE,
                     ApiKeys.ADD_PARTITIONS_TO_TXN, ApiKeys.ADD_OFFSETS_TO_TXN, ApiKeys.END_TXN,
                     ApiKeys.TXN_OFFSET_COMMIT, ApiKeys.WRITE_TXN_MARKERS, ApiKeys.DESCRIBE_TRANSACTIONS,
                     ApiKeys.LIST_TRANSACTIONS, ApiKeys.DESCRIBE_PRODUCERS, ApiKeys.SASL_HANDSHAKE,
@@ -124,6 +126,7 @@ class BrokerTest {
             assertEquals(5, r.apiKeys().find(ApiKeys.INIT_PRODUCER_ID.id).maxVersion());
             ApiVersionsResponseData.FinalizedFeatureKey txVersion = r.finalizedFeatures().find("transaction.version");
             assertEquals(2, txVersion.maxVersionLevel(), "transaction protocol 2, as Kafka 4.3 finalizes it");
+            assertEquals(1, r.finalizedFeatures().find("share.version").maxVersionLevel(), "share groups on");
             assertEquals(4, r.apiKeys().find(ApiKeys.FETCH.id).minVersion());
             assertEquals(18, r.apiKeys().find(ApiKeys.FETCH.id).maxVersion());
             assertEquals(11, r.apiKeys().find(ApiKeys.LIST_OFFSETS.id).maxVersion());

@@ -252,8 +252,7 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
         s.put("Store", StoreConfigs.CONFIG_DEF);
         s.put("Group coordinator", GroupConfig.CONFIG_DEF);
         s.put("Consumer groups (KIP-848)", ConsumerGroupConfig.CONFIG_DEF);
-        s.put("Share groups (KIP-932): the group configs' defaults and bounds (share groups are not served yet)",
-                ShareGroupConfig.CONFIG_DEF);
+        s.put("Share groups (KIP-932)", ShareGroupConfig.CONFIG_DEF);
         s.put("Transaction coordinator", TransactionConfig.CONFIG_DEF);
         return Collections.unmodifiableMap(s);
     }

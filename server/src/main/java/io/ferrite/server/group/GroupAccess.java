@@ -16,6 +16,10 @@ import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.ShareGroupDescribeRequestData;
+import org.apache.kafka.common.message.ShareGroupDescribeResponseData;
+import org.apache.kafka.common.message.ShareGroupHeartbeatRequestData;
+import org.apache.kafka.common.message.ShareGroupHeartbeatResponseData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
 import org.apache.kafka.common.message.DeleteGroupsResponseData;
 import org.apache.kafka.common.message.DescribeGroupsRequestData;
@@ -289,5 +293,45 @@ final class GroupAccess {
             }
             return next.handle(context, request);
         };
+    }
+
+    /** READ on the group, and DESCRIBE on every topic subscribed to (else TOPIC_AUTHORIZATION_FAILED). */
+    Access<ShareGroupHeartbeatRequestData> shareGroupHeartbeat() {
+        return (context, request, authorization, next) -> {
+            AccessCheck check = new AccessCheck();
+            int group = check.add(AclOperation.READ, ResourceType.GROUP, request.groupId());
+            List<String> subscribed = request.subscribedTopicNames() == null ? List.of()
+                    : request.subscribedTopicNames();
+            Map<String, Integer> describe = check.addEach(AclOperation.DESCRIBE, ResourceType.TOPIC, subscribed);
+            check.decide(authorization, context);
+            if (!check.allowed(group)) {
+                return CompletableFuture.failedFuture(new GroupAuthorizationException(
+                        "Not authorized to access group: " + request.groupId()));
+            }
+            if (subscribed.stream().anyMatch(t -> !check.allowed(describe, t))) {
+                return CompletableFuture.completedFuture(new ShareGroupHeartbeatResponseData()
+                        .setErrorCode(TOPIC_DENIED).setErrorMessage("The group has subscribed to topics "
+                                + "that are not authorized."));
+            }
+            return next.handle(context, request);
+        };
+    }
+
+    /** DESCRIBE on each group asked about, else GROUP_AUTHORIZATION_FAILED for it. */
+    Access<ShareGroupDescribeRequestData> shareGroupDescribe() {
+        return (context, request, authorization, next) -> next.handle(context, request).thenApply(r -> {
+            ShareGroupDescribeResponseData response = (ShareGroupDescribeResponseData) r;
+            AccessCheck check = new AccessCheck();
+            Map<String, Integer> describe = check.addEach(AclOperation.DESCRIBE, ResourceType.GROUP,
+                    response.groups().stream().map(ShareGroupDescribeResponseData.DescribedGroup::groupId).toList());
+            check.decide(authorization, context);
+            List<ShareGroupDescribeResponseData.DescribedGroup> out = new ArrayList<>();
+            for (ShareGroupDescribeResponseData.DescribedGroup g : response.groups()) {
+                out.add(check.allowed(describe, g.groupId()) ? g : new ShareGroupDescribeResponseData.DescribedGroup()
+                        .setGroupId(g.groupId()).setErrorCode(GROUP_DENIED)
+                        .setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message()));
+            }
+            return response.setGroups(out);
+        });
     }
 }

@@ -29,6 +29,9 @@ import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchRespon
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopic;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.ShareGroupDescribeRequestData;
+import org.apache.kafka.common.message.ShareGroupDescribeResponseData;
+import org.apache.kafka.common.message.ShareGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.SyncGroupRequestData;
 import org.apache.kafka.common.message.SyncGroupResponseData;
 import org.apache.kafka.common.protocol.ApiKeys;
@@ -76,10 +79,25 @@ public final class GroupApis {
         apis.register(ApiKeys.CONSUMER_GROUP_DESCRIBE, this::describeConsumerGroups, access.consumerGroupDescribe());
         // Java clients use the consumer group protocol only where the cluster has finalized group.version 1.
         apis.feature(GROUP_VERSION, 0, 1, 1);
+        apis.register(ApiKeys.SHARE_GROUP_HEARTBEAT, 1, 1, (RequestContext c, ShareGroupHeartbeatRequestData q) ->
+                coordinator.shareGroupHeartbeat(q, c.clientId(), c.clientHost()), access.shareGroupHeartbeat());
+        apis.register(ApiKeys.SHARE_GROUP_DESCRIBE, 1, 1, this::describeShareGroups, access.shareGroupDescribe());
+        // Share groups (KIP-932) are on where the cluster has finalized share.version 1, as in Kafka 4.3.
+        apis.feature(SHARE_VERSION, 0, 1, 1);
     }
 
     /** The feature that says the consumer group protocol (KIP-848) is on, as Kafka 4.x names it. */
     static final String GROUP_VERSION = "group.version";
+    /** The feature that says share groups (KIP-932) are on. */
+    static final String SHARE_VERSION = "share.version";
+
+    private CompletableFuture<ApiMessage> describeShareGroups(RequestContext r, ShareGroupDescribeRequestData req) {
+        return coordinator.shareGroupDescribe(req.groupIds()).thenApply(groups -> {
+            groups.forEach(g -> g.setAuthorizedOperations(req.includeAuthorizedOperations() && g.errorCode() == 0
+                    ? AuthorizedOperations.GROUP : AuthorizedOperations.NOT_ASKED));
+            return new ShareGroupDescribeResponseData().setGroups(groups);
+        });
+    }
 
     private CompletableFuture<ApiMessage> describeConsumerGroups(RequestContext r,
                                                                  ConsumerGroupDescribeRequestData req) {

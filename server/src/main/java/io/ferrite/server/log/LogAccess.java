@@ -22,6 +22,10 @@ import org.apache.kafka.common.message.OffsetForLeaderEpochRequestData;
 import org.apache.kafka.common.message.OffsetForLeaderEpochResponseData;
 import org.apache.kafka.common.message.ProduceRequestData;
 import org.apache.kafka.common.message.ProduceResponseData;
+import org.apache.kafka.common.message.ShareAcknowledgeRequestData;
+import org.apache.kafka.common.message.ShareAcknowledgeResponseData;
+import org.apache.kafka.common.message.ShareFetchRequestData;
+import org.apache.kafka.common.message.ShareFetchResponseData;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.resource.ResourceType;
 
@@ -84,6 +88,60 @@ final class LogAccess {
                 }
                 return response;
             });
+        };
+    }
+
+    /**
+     * ShareFetch: READ on the group (else GROUP_AUTHORIZATION_FAILED for the request), and READ on each topic
+     * named, a refused one answered TOPIC_AUTHORIZATION_FAILED for its partitions.
+     */
+    Access<ShareFetchRequestData> shareFetch() {
+        Access<ShareFetchRequestData> topicsRead = Access.each(AclOperation.READ, ResourceType.TOPIC,
+                ShareFetchRequestData::topics, t -> String.valueOf(topics.nameOf(null, t.topicId())), (r, refused) -> {
+                    ShareFetchResponseData response = (ShareFetchResponseData) r;
+                    for (ShareFetchRequestData.FetchTopic t : refused) {
+                        ShareFetchResponseData.ShareFetchableTopicResponse out =
+                                new ShareFetchResponseData.ShareFetchableTopicResponse().setTopicId(t.topicId());
+                        t.partitions().forEach(p -> out.partitions().add(new ShareFetchResponseData.PartitionData()
+                                .setPartitionIndex(p.partitionIndex()).setErrorCode(DENIED)
+                                .setRecords(org.apache.kafka.common.record.internal.MemoryRecords.EMPTY)));
+                        response.responses().add(out);
+                    }
+                });
+        return groupRead(ShareFetchRequestData::groupId, topicsRead);
+    }
+
+    /** ShareAcknowledge: as {@link #shareFetch}. */
+    Access<ShareAcknowledgeRequestData> shareAcknowledge() {
+        Access<ShareAcknowledgeRequestData> topicsRead = Access.each(AclOperation.READ, ResourceType.TOPIC,
+                ShareAcknowledgeRequestData::topics, t -> String.valueOf(topics.nameOf(null, t.topicId())),
+                (r, refused) -> {
+                    ShareAcknowledgeResponseData response = (ShareAcknowledgeResponseData) r;
+                    for (ShareAcknowledgeRequestData.AcknowledgeTopic t : refused) {
+                        ShareAcknowledgeResponseData.ShareAcknowledgeTopicResponse out =
+                                new ShareAcknowledgeResponseData.ShareAcknowledgeTopicResponse()
+                                        .setTopicId(t.topicId());
+                        t.partitions().forEach(p -> out.partitions().add(
+                                new ShareAcknowledgeResponseData.PartitionData().setPartitionIndex(p.partitionIndex())
+                                        .setErrorCode(DENIED)));
+                        response.responses().add(out);
+                    }
+                });
+        return groupRead(ShareAcknowledgeRequestData::groupId, topicsRead);
+    }
+
+    /** READ on the group named, then {@code then}; a refused group fails the request. */
+    private static <Q extends org.apache.kafka.common.protocol.ApiMessage> Access<Q> groupRead(
+            java.util.function.Function<Q, String> group, Access<Q> then) {
+        return (context, request, authorization, next) -> {
+            AccessCheck check = new AccessCheck();
+            int h = check.add(AclOperation.READ, ResourceType.GROUP, group.apply(request));
+            check.decide(authorization, context);
+            if (!check.allowed(h)) {
+                return CompletableFuture.failedFuture(new org.apache.kafka.common.errors.GroupAuthorizationException(
+                        "Not authorized to access group: " + group.apply(request)));
+            }
+            return then.handle(context, request, authorization, next);
         };
     }
 

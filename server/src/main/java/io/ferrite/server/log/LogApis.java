@@ -1,5 +1,6 @@
 package io.ferrite.server.log;
 
+import io.ferrite.group.GroupCoordinator;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.Access;
@@ -20,7 +21,7 @@ import org.apache.logging.log4j.Logger;
 
 /**
  * The data plane's APIs: Produce, Fetch, ListOffsets, OffsetForLeaderEpoch, DeleteRecords, DescribeLogDirs,
- * DescribeProducers and WriteTxnMarkers, on the store. Owns the fetches waiting for data ({@link FetchWaiters}, thread
+ * DescribeProducers, WriteTxnMarkers, ShareFetch and ShareAcknowledge, on the store. Owns the fetches waiting for data ({@link FetchWaiters}, thread
  * {@code ferrite-fetch-timer}) and the threads compressed batches are checked on, both stopped by {@link #close}.
  * Made before its APIs are registered, so that the transaction coordinator's markers
  * can wake fetches ({@link #appended}) while Produce asks that coordinator.
@@ -70,6 +71,21 @@ public final class LogApis implements AutoCloseable {
                         Access.cluster(AclOperation.CLUSTER_ACTION))
                 .throttle(ApiKeys.PRODUCE, quotas.produce())
                 .throttle(ApiKeys.FETCH, quotas.fetch());
+        return this;
+    }
+
+    /**
+     * Registers ShareFetch and ShareAcknowledge (KIP-932), reading the store for records the group coordinator
+     * hands out; {@code maxShareSessions} is {@code group.share.max.share.sessions}.
+     */
+    public LogApis registerShare(ApiRegistry apis, TopicRegistry topics, Store store, GroupCoordinator groups,
+                                 int maxShareSessions, int nodeId) {
+        LogAccess access = new LogAccess(topics);
+        ShareSessions sessions = new ShareSessions(maxShareSessions);
+        apis.register(ApiKeys.SHARE_FETCH, 1, 2, new ShareFetchHandler(topics, store, fetches, groups, sessions, nodeId),
+                        access.shareFetch())
+                .register(ApiKeys.SHARE_ACKNOWLEDGE, 1, 2, new ShareAcknowledgeHandler(topics, groups, sessions, nodeId),
+                        access.shareAcknowledge());
         return this;
     }
 

@@ -1,0 +1,195 @@
+package io.ferrite.compat;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.ferrite.launcher.BrokerUnderTest;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.AfterParameterizedClassInvocation;
+import org.junit.jupiter.params.BeforeParameterizedClassInvocation;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Share groups (KIP-932) through kafka-clients 4.3's KafkaShareConsumer: consumers sharing one partition, each
+ * record accepted once; explicit RELEASE delivering a record again with a higher delivery count, and REJECT
+ * never delivering it again.
+ */
+@ParameterizedClass(name = "{0}")
+@MethodSource("io.ferrite.compat.BrokerKind#selected")
+@Timeout(180)
+class ShareGroupsTest {
+    @Parameter
+    BrokerKind kind;
+
+    @TempDir
+    static Path dir;
+    private static BrokerUnderTest broker;
+    private static Admin admin;
+
+    @BeforeParameterizedClassInvocation
+    static void start(BrokerKind kind) throws Exception {
+        broker = kind.start("ShareGroupsTest", dir.resolve(kind.name()), Map.of());
+        admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
+    }
+
+    @AfterParameterizedClassInvocation
+    static void stop() throws Exception {
+        try {
+            if (admin != null) {
+                admin.close();
+            }
+        } finally {
+            broker.close();
+        }
+    }
+
+    /**
+     * {@code count} records, ten to a batch: Kafka hands out whole batches, so records in one batch all go to one
+     * consumer there.
+     */
+    private static void topicWithRecords(String topic, int count) throws Exception {
+        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        try (KafkaProducer<byte[], byte[]> p = Clients.producer(broker.bootstrap(), Map.of())) {
+            for (int i = 0; i < count; i++) {
+                p.send(new ProducerRecord<>(topic, 0, null, ("r" + i).getBytes(StandardCharsets.UTF_8)));
+                if (i % 10 == 9) {
+                    p.flush();
+                }
+            }
+            p.flush();
+        }
+    }
+
+    private static void readFromTheStart(String group) throws Exception {
+        admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
+                new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
+                .all().get(30, TimeUnit.SECONDS);
+    }
+
+    private static KafkaShareConsumer<String, String> consumer(String group, Map<String, Object> extra) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        c.putAll(extra);
+        return new KafkaShareConsumer<>(c, new StringDeserializer(), new StringDeserializer());
+    }
+
+    @Compat(family = Compat.JAVA, feature = "share groups: consumers share a partition, each record once")
+    @Test
+    void threeConsumersShareOnePartitionAndEachRecordIsAcceptedOnce() throws Exception {
+        String topic = "jobs";
+        topicWithRecords(topic, 300);
+        readFromTheStart("workers");
+        List<KafkaShareConsumer<String, String>> consumers = new ArrayList<>();
+        Map<String, Integer> seen = new ConcurrentHashMap<>();
+        Map<Integer, Integer> perConsumer = new HashMap<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                KafkaShareConsumer<String, String> c = consumer("workers", Map.of(
+                        ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 20));
+                c.subscribe(Set.of(topic));
+                consumers.add(c);
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+            while (seen.size() < 300 && System.nanoTime() < deadline) {
+                for (int i = 0; i < consumers.size(); i++) {
+                    for (ConsumerRecord<String, String> r : consumers.get(i).poll(Duration.ofMillis(200))) {
+                        seen.merge(r.value(), 1, Integer::sum);
+                        perConsumer.merge(i, 1, Integer::sum);
+                    }
+                }
+            }
+            for (KafkaShareConsumer<String, String> c : consumers) {
+                c.commitSync(); // the last poll's records, accepted implicitly
+            }
+        } finally {
+            consumers.forEach(KafkaShareConsumer::close);
+        }
+        assertEquals(300, seen.size(), "every record delivered");
+        assertEquals(Map.of(), seen.entrySet().stream().filter(e -> e.getValue() > 1)
+                .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)),
+                "no record delivered twice");
+        assertTrue(perConsumer.size() >= 2, "the records were shared: " + perConsumer);
+
+        try (KafkaShareConsumer<String, String> late = consumer("workers", Map.of())) {
+            late.subscribe(Set.of(topic));
+            long until = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            int again = 0;
+            while (System.nanoTime() < until) {
+                again += late.poll(Duration.ofMillis(500)).count();
+            }
+            assertEquals(0, again, "accepted records are never delivered again");
+        }
+    }
+
+    @Compat(family = Compat.JAVA, feature = "share groups: RELEASE redelivers, REJECT archives")
+    @Test
+    void aReleasedRecordComesBackWithAHigherCountAndARejectedOneNever() throws Exception {
+        String topic = "tasks";
+        topicWithRecords(topic, 10);
+        readFromTheStart("explicit");
+        Map<String, List<Short>> deliveries = new HashMap<>();
+        try (KafkaShareConsumer<String, String> c = consumer("explicit", Map.of(
+                ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit"))) {
+            c.subscribe(Set.of(topic));
+            Set<String> accepted = new TreeSet<>();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (accepted.size() < 9 && System.nanoTime() < deadline) { // all but the rejected r5
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    deliveries.computeIfAbsent(r.value(), v -> new ArrayList<>()).add(r.deliveryCount().orElse((short) -1));
+                    if (r.value().equals("r3") && deliveries.get("r3").size() < 3) {
+                        c.acknowledge(r, AcknowledgeType.RELEASE);
+                    } else if (r.value().equals("r5")) {
+                        c.acknowledge(r, AcknowledgeType.REJECT);
+                    } else {
+                        c.acknowledge(r, AcknowledgeType.ACCEPT);
+                        accepted.add(r.value());
+                    }
+                }
+                c.commitSync();
+            }
+            // A few more polls: nothing else comes back.
+            for (int i = 0; i < 5; i++) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(300))) {
+                    deliveries.computeIfAbsent(r.value(), v -> new ArrayList<>()).add(r.deliveryCount().orElse((short) -1));
+                    c.acknowledge(r, AcknowledgeType.ACCEPT);
+                }
+                c.commitSync();
+            }
+            assertEquals(9, accepted.size(), accepted.toString());
+        }
+        assertEquals(List.of((short) 1, (short) 2, (short) 3), deliveries.get("r3"));
+        assertEquals(List.of((short) 1), deliveries.get("r5"), "rejected: never again");
+        assertEquals(List.of((short) 1), deliveries.get("r0"));
+        assertEquals(10, deliveries.size());
+    }
+}

@@ -1,0 +1,27 @@
+package io.ferrite.group.share;
+
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.protocol.Errors;
+
+/**
+ * What one ShareFetch was handed: per partition an error or the acquired offset ranges (maybe none), and how long
+ * the records stay locked to the member (the group's {@code share.record.lock.duration.ms}).
+ */
+public record Acquisitions(int lockDurationMs, Map<SharedPartition, Partition> partitions) {
+    public Acquisitions {
+        partitions = Map.copyOf(partitions);
+    }
+
+    /** One partition's part: an error, or the records acquired. */
+    public record Partition(Errors error, String message, List<SharePartition.Acquired> acquired) {
+        public Partition {
+            acquired = List.copyOf(acquired);
+        }
+    }
+
+    /** Whether no partition handed out anything. */
+    public boolean empty() {
+        return partitions.values().stream().allMatch(p -> p.acquired().isEmpty());
+    }
+}

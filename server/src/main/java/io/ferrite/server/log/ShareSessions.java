@@ -1,0 +1,116 @@
+package io.ferrite.server.log;
+
+import io.ferrite.group.share.SharedPartition;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.kafka.common.errors.InvalidRequestException;
+import org.apache.kafka.common.errors.InvalidShareSessionEpochException;
+import org.apache.kafka.common.errors.ShareSessionLimitReachedException;
+import org.apache.kafka.common.errors.ShareSessionNotFoundException;
+
+/**
+ * Share sessions (KIP-932): per share-group member, the partitions its ShareFetches read, so that a request
+ * names only what changes. Epoch 0 opens a session (replacing the member's old one), each later request must
+ * carry the session's current epoch, which then moves on, and -1 closes it. At most
+ * {@code group.share.max.share.sessions} are open at once. Called from the network threads, so synchronized.
+ */
+final class ShareSessions {
+    /** A session's epoch for the request that closes it. */
+    static final int FINAL_EPOCH = -1;
+
+    private record Key(String group, String member) {
+    }
+
+    /** One session: the partitions it reads, and the epoch its next request must carry. */
+    static final class Session {
+        final String group;
+        final String member;
+        private final Set<SharedPartition> partitions = new LinkedHashSet<>();
+        private int nextEpoch = 1;
+
+        private Session(String group, String member) {
+            this.group = group;
+            this.member = member;
+        }
+    }
+
+    private final Map<Key, Session> sessions = new HashMap<>();
+    private final int maxSessions;
+
+    ShareSessions(int maxSessions) {
+        this.maxSessions = maxSessions;
+    }
+
+    /**
+     * The session a ShareFetch at {@code epoch} works in, with {@code added} read from now on and {@code forgotten}
+     * no more; its partitions, in the order first named, are what the request reads. For the final epoch the
+     * session is closed and nothing is read.
+     *
+     * @throws ShareSessionNotFoundException     a later epoch with no session open
+     * @throws InvalidShareSessionEpochException an epoch that is not the session's
+     * @throws ShareSessionLimitReachedException too many sessions open
+     */
+    synchronized List<SharedPartition> fetch(String group, String member, int epoch, Collection<SharedPartition> added,
+                                             Collection<SharedPartition> forgotten) {
+        Key key = new Key(group, member);
+        if (epoch == 0) {
+            if (!sessions.containsKey(key) && sessions.size() >= maxSessions) {
+                throw new ShareSessionLimitReachedException("The broker has " + maxSessions
+                        + " share sessions open (group.share.max.share.sessions).");
+            }
+            Session s = new Session(group, member);
+            s.partitions.addAll(added);
+            sessions.put(key, s);
+            return List.copyOf(s.partitions);
+        }
+        Session s = current(key, epoch);
+        if (epoch == FINAL_EPOCH) {
+            if (!added.isEmpty()) {
+                throw new InvalidRequestException("The final request of a share session may only acknowledge.");
+            }
+            sessions.remove(key);
+            return List.of();
+        }
+        s.partitions.addAll(added);
+        s.partitions.removeAll(forgotten);
+        return List.copyOf(s.partitions);
+    }
+
+    /** Checks a ShareAcknowledge's epoch, moving the session on (closing it for the final epoch). */
+    synchronized void acknowledge(String group, String member, int epoch) {
+        if (epoch == 0) {
+            throw new InvalidShareSessionEpochException("A share session is opened by a ShareFetch, not a "
+                    + "ShareAcknowledge.");
+        }
+        Key key = new Key(group, member);
+        current(key, epoch);
+        if (epoch == FINAL_EPOCH) {
+            sessions.remove(key);
+        }
+    }
+
+    /** The open session of {@code key}, checked against {@code epoch} and moved on past it. */
+    private Session current(Key key, int epoch) {
+        Session s = sessions.get(key);
+        if (s == null) {
+            throw new ShareSessionNotFoundException("There is no share session for member " + key.member()
+                    + " of group " + key.group() + ".");
+        }
+        if (epoch != FINAL_EPOCH) {
+            if (epoch != s.nextEpoch) {
+                throw new InvalidShareSessionEpochException("The share session epoch is " + epoch + ", expected "
+                        + s.nextEpoch + ".");
+            }
+            s.nextEpoch = epoch == Integer.MAX_VALUE ? 1 : epoch + 1;
+        }
+        return s;
+    }
+
+    synchronized int open() {
+        return sessions.size();
+    }
+}
