@@ -1,6 +1,8 @@
 package io.ferrite.compat;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferrite.launcher.BrokerUnderTest;
@@ -11,14 +13,18 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.AlterConfigOp;
 import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.ListShareGroupOffsetsSpec;
+import org.apache.kafka.clients.admin.SharePartitionOffsetInfo;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.AcknowledgeType;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -26,7 +32,9 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaShareConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.errors.GroupNotEmptyException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -191,5 +199,87 @@ class ShareGroupsTest {
         assertEquals(List.of((short) 1), deliveries.get("r5"), "rejected: never again");
         assertEquals(List.of((short) 1), deliveries.get("r0"));
         assertEquals(10, deliveries.size());
+    }
+
+    @Compat(family = Compat.JAVA, feature = "share groups: offsets described, reset and deleted through Admin")
+    @Test
+    void anEmptyGroupsOffsetsAreDescribedResetAndDeleted() throws Exception {
+        String topic = "ledger";
+        topicWithRecords(topic, 30);
+        readFromTheStart("auditors");
+        TopicPartition tp = new TopicPartition(topic, 0);
+        try (KafkaShareConsumer<String, String> c = consumer("auditors", Map.of(
+                ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit", ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 10))) {
+            c.subscribe(Set.of(topic));
+            int accepted = 0;
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (accepted < 10 && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    // the first ten accepted, the rest handed back
+                    c.acknowledge(r, accepted < 10 ? AcknowledgeType.ACCEPT : AcknowledgeType.RELEASE);
+                    if (accepted < 10) {
+                        accepted++;
+                    }
+                }
+                c.commitSync();
+            }
+            ExecutionException busy = assertThrows(ExecutionException.class, () -> admin.alterShareGroupOffsets(
+                    "auditors", Map.of(tp, 0L)).all().get(30, TimeUnit.SECONDS));
+            assertInstanceOf(GroupNotEmptyException.class, busy.getCause());
+        }
+        long left = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!admin.describeShareGroups(List.of("auditors")).all().get(30, TimeUnit.SECONDS).get("auditors")
+                .members().isEmpty() && System.nanoTime() < left) {
+            Thread.sleep(100); // the consumer's leave
+        }
+
+        SharePartitionOffsetInfo info = admin.listShareGroupOffsets(Map.of("auditors",
+                new ListShareGroupOffsetsSpec())).partitionsToOffsetInfo("auditors").get(30, TimeUnit.SECONDS).get(tp);
+        // Ten of thirty accepted: a lag of twenty. The start offset is 10 here, past the accepted records; Kafka
+        // 4.3 describes the one it last wrote to its share-state topic, which may still be 0.
+        assertEquals(Optional.of(20L), info.lag(), info.toString());
+        assertTrue(info.startOffset() == 0 || info.startOffset() == 10, info.toString());
+
+        admin.alterShareGroupOffsets("auditors", Map.of(tp, 25L)).all().get(30, TimeUnit.SECONDS);
+        assertEquals(25L, admin.listShareGroupOffsets(Map.of("auditors", new ListShareGroupOffsetsSpec()))
+                .partitionsToOffsetInfo("auditors").get(30, TimeUnit.SECONDS).get(tp).startOffset());
+
+        admin.deleteShareGroupOffsets("auditors", Set.of(topic)).all().get(30, TimeUnit.SECONDS);
+        Map<TopicPartition, SharePartitionOffsetInfo> after = admin.listShareGroupOffsets(Map.of("auditors",
+                new ListShareGroupOffsetsSpec())).partitionsToOffsetInfo("auditors").get(30, TimeUnit.SECONDS);
+        assertTrue(after.get(tp) == null || after.get(tp).startOffset() < 0, "the group forgot the topic: " + after);
+
+        admin.deleteShareGroups(List.of("auditors")).all().get(30, TimeUnit.SECONDS);
+        assertTrue(admin.listGroups().all().get(30, TimeUnit.SECONDS).stream()
+                .noneMatch(g -> g.groupId().equals("auditors")), "deleted");
+    }
+
+    @Compat(family = Compat.JAVA, feature = "share groups: a small fetch.max.bytes, every record once at delivery 1")
+    @Test
+    void aSmallFetchMaxBytesStillDeliversEveryRecordOnceAtItsFirstDelivery() throws Exception {
+        String topic = "big-records";
+        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        try (KafkaProducer<byte[], byte[]> p = Clients.producer(broker.bootstrap(), Map.of())) {
+            for (int i = 0; i < 40; i++) { // one 2 KB record to a batch
+                p.send(new ProducerRecord<>(topic, 0, null, ("b" + i + "-" + "x".repeat(2000))
+                        .getBytes(StandardCharsets.UTF_8))).get(30, TimeUnit.SECONDS);
+            }
+        }
+        readFromTheStart("small-fetches");
+        Map<String, List<Short>> deliveries = new HashMap<>();
+        try (KafkaShareConsumer<String, String> c = consumer("small-fetches", Map.of(
+                ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 5000))) {
+            c.subscribe(Set.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (deliveries.size() < 40 && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    deliveries.computeIfAbsent(r.value().substring(0, r.value().indexOf('-')), v -> new ArrayList<>())
+                            .add(r.deliveryCount().orElse((short) -1));
+                }
+            }
+            c.commitSync();
+        }
+        assertEquals(40, deliveries.size());
+        deliveries.forEach((k, counts) -> assertEquals(List.of((short) 1), counts, k));
     }
 }

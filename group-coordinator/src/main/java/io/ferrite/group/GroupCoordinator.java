@@ -6,6 +6,7 @@ import io.ferrite.coordinator.CoordinatorState;
 import io.ferrite.coordinator.StoreCoordinatorLog;
 import io.ferrite.group.share.Acquisitions;
 import io.ferrite.group.share.ShareAck;
+import io.ferrite.group.share.SharePartition;
 import io.ferrite.group.share.SharedPartition;
 import io.ferrite.storage.PartitionKey;
 import io.ferrite.storage.Store;
@@ -23,7 +24,13 @@ import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.AlterShareGroupOffsetsRequestData;
+import org.apache.kafka.common.message.AlterShareGroupOffsetsResponseData;
 import org.apache.kafka.common.message.DeleteGroupsRequestData;
+import org.apache.kafka.common.message.DeleteShareGroupOffsetsRequestData;
+import org.apache.kafka.common.message.DeleteShareGroupOffsetsResponseData;
+import org.apache.kafka.common.message.DescribeShareGroupOffsetsRequestData;
+import org.apache.kafka.common.message.DescribeShareGroupOffsetsResponseData;
 import org.apache.kafka.common.message.ShareGroupDescribeResponseData;
 import org.apache.kafka.common.message.ShareGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ShareGroupHeartbeatResponseData;
@@ -74,22 +81,22 @@ public final class GroupCoordinator implements AutoCloseable {
     private final ConsumerGroups consumers;
     private final ShareGroups shares;
     private final ShareStates shareStates;
+    private final ShareOffsetRequests shareOffsets;
     private final Offsets offsets;
     private final OffsetRequests offsetRequests;
     private final GroupConfigs groupConfigs;
     private final GroupConfig config;
-    private final TopicLookup topicLookup;
 
     private GroupCoordinator(CoordinatorLog<GroupRecord> log, Clock clock, GroupConfig config,
                              ConsumerGroupConfig consumerConfig, ShareGroupConfig shareConfig, TopicLookup topics) {
         this.config = config;
-        this.topicLookup = topics;
         this.runtime = new CoordinatorRuntime<>("group-coordinator", log, clock, config.compactAfterBytes());
         this.classic = new ClassicGroups(groups, runtime, config);
         this.groupConfigs = new GroupConfigs(consumerConfig, shareConfig);
         this.consumers = new ConsumerGroups(groups, runtime, consumerConfig, groupConfigs, topics);
         this.shareStates = new ShareStates(groups, runtime, shareConfig, groupConfigs, topics);
         this.shares = new ShareGroups(groups, runtime, shareConfig, groupConfigs, topics, shareStates);
+        this.shareOffsets = new ShareOffsetRequests(groups, runtime, shareStates, topics);
         this.offsets = new Offsets(groups, classic);
         this.offsetRequests = new OffsetRequests(groups, classic, offsets, runtime, config, topics);
     }
@@ -204,6 +211,34 @@ public final class GroupCoordinator implements AutoCloseable {
     public CompletableFuture<Map<SharedPartition, Errors>> shareAcknowledge(
             String groupId, String memberId, Map<SharedPartition, List<ShareAck>> acks) {
         return runtime.call(() -> shareStates.acknowledge(groupId, memberId, acks));
+    }
+
+    /** DescribeShareGroupOffsets: each group asked for, in request order. */
+    public CompletableFuture<List<DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseGroup>>
+            describeShareGroupOffsets(List<DescribeShareGroupOffsetsRequestData.DescribeShareGroupOffsetsRequestGroup> req) {
+        return runtime.call(() -> CompletableFuture.completedFuture(req.stream().map(shareOffsets::describe)
+                .collect(Collectors.toList())));
+    }
+
+    /** AlterShareGroupOffsets: new start offsets for an empty share group. */
+    public CompletableFuture<AlterShareGroupOffsetsResponseData> alterShareGroupOffsets(
+            AlterShareGroupOffsetsRequestData req) {
+        return runtime.call(() -> shareOffsets.alter(req));
+    }
+
+    /** DeleteShareGroupOffsets: an empty share group forgets where it was in some topics. */
+    public CompletableFuture<DeleteShareGroupOffsetsResponseData> deleteShareGroupOffsets(
+            DeleteShareGroupOffsetsRequestData req) {
+        return runtime.call(() -> shareOffsets.delete(req));
+    }
+
+    /** Records a ShareFetch acquired but could not send (its answer was full): offered again, uncounted. */
+    public CompletableFuture<Void> shareGiveBack(String groupId, String memberId,
+                                                 Map<SharedPartition, List<SharePartition.Acquired>> unsent) {
+        return runtime.call(() -> {
+            shareStates.giveBack(groupId, memberId, unsent);
+            return CompletableFuture.completedFuture(null);
+        });
     }
 
     /** A member's share session closed: the records it holds are offered to others. */
@@ -365,13 +400,12 @@ public final class GroupCoordinator implements AutoCloseable {
         });
     }
 
-    /** A topic was deleted: its committed offsets go, in every group. */
-    public CompletableFuture<Void> onTopicDeleted(String topic) {
+    /** A topic was deleted: its committed offsets and share-partition states go, in every group. */
+    public CompletableFuture<Void> onTopicDeleted(String topic, Uuid id) {
         return runtime.call(() -> {
             List<GroupRecord> records = offsets.tombstonesForTopic(topic);
             apply(records);
-            Uuid id = topicLookup.id(topic);
-            if (!Uuid.ZERO_UUID.equals(id)) {
+            if (id != null && !Uuid.ZERO_UUID.equals(id)) {
                 records = new ArrayList<>(records);
                 records.addAll(shareStates.removeTopic(id)); // applied already
             }

@@ -76,13 +76,15 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
             }
             SharePartition sp = states.computeIfAbsent(group, g -> new HashMap<>()).get(p);
             if (sp == null) {
-                sp = SharePartition.startingAt(initialOffset(group, p, logEnd, now));
+                long start = initialOffset(group, p, logEnd, now);
+                sp = SharePartition.startingAt(start < 0 ? logEnd : start); // -1: the partition went meanwhile
                 states.get(group).put(p, sp);
                 records.add(new ShareState(group, p.topicId(), p.partition(), sp.snapshot()));
             }
             sp.logStartMoved(offsets.logStartOffset(p.topicId(), p.partition()));
             List<Acquired> got = left <= 0 ? List.of() : sp.acquire(member, logEnd, left,
-                    groupConfigs.sharePartitionMaxRecordLocks(group), now, groupConfigs.shareRecordLockDurationMs(group));
+                    groupConfigs.sharePartitionMaxRecordLocks(group), groupConfigs.shareDeliveryCountLimit(group), now,
+                    groupConfigs.shareRecordLockDurationMs(group));
             for (Acquired a : got) {
                 left -= (int) (a.lastOffset() - a.firstOffset() + 1);
             }
@@ -154,6 +156,16 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
         return runtime.write(records).thenApply(v -> out);
     }
 
+    /** Gives back what {@code member} acquired and was not sent ({@link SharePartition#giveBack}); nothing written. */
+    void giveBack(String group, String member, Map<SharedPartition, List<Acquired>> unsent) {
+        unsent.forEach((p, ranges) -> {
+            SharePartition sp = states.getOrDefault(group, Map.of()).get(p);
+            if (sp != null) {
+                ranges.forEach(r -> sp.giveBack(member, r.firstOffset(), r.lastOffset()));
+            }
+        });
+    }
+
     /** Releases everything {@code member} holds in {@code group} (its share session closed, or it left). */
     List<GroupRecord> releaseAll(String group, String member) {
         List<GroupRecord> records = new ArrayList<>();
@@ -196,10 +208,42 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
         return records;
     }
 
-    /** The share-partition's start offset, or -1 if the group has not read it. */
-    long startOffset(String group, SharedPartition p) {
-        SharePartition sp = states.getOrDefault(group, Map.of()).get(p);
-        return sp == null ? -1 : sp.startOffset();
+    /** The group's share-partition, or null if the group has not read the partition. */
+    SharePartition get(String group, SharedPartition p) {
+        return states.getOrDefault(group, Map.of()).get(p);
+    }
+
+    /** The partitions the group has state for. */
+    java.util.Set<SharedPartition> partitions(String group) {
+        return java.util.Set.copyOf(states.getOrDefault(group, Map.of()).keySet());
+    }
+
+    /** The records that restart the group's share-partition at {@code startOffset} (AlterShareGroupOffsets), applied. */
+    GroupRecord reset(String group, SharedPartition p, long startOffset) {
+        SharePartition sp = SharePartition.startingAt(startOffset);
+        states.computeIfAbsent(group, g -> new HashMap<>()).put(p, sp);
+        runtime.cancel(lockKey(group, p));
+        return new ShareState(group, p.topicId(), p.partition(), sp.snapshot());
+    }
+
+    /** The records removing the group's share-partitions of a topic (DeleteShareGroupOffsets), applied. */
+    List<GroupRecord> remove(String group, org.apache.kafka.common.Uuid topicId) {
+        List<GroupRecord> records = new ArrayList<>();
+        Map<SharedPartition, SharePartition> of = states.get(group);
+        if (of != null) {
+            of.keySet().removeIf(p -> {
+                if (!p.topicId().equals(topicId)) {
+                    return false;
+                }
+                runtime.cancel(lockKey(group, p));
+                records.add(new ShareStateTombstone(new ShareStateKey(group, p.topicId(), p.partition())));
+                return true;
+            });
+            if (of.isEmpty()) {
+                states.remove(group);
+            }
+        }
+        return records;
     }
 
     private void scheduleLocks(String group, SharedPartition p, SharePartition sp) {
@@ -225,7 +269,7 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
     public void replay(GroupRecord r) {
         if (r instanceof ShareState s) {
             states.computeIfAbsent(s.group(), g -> new HashMap<>()).put(new SharedPartition(s.topicId(), s.partition()),
-                    SharePartition.restore(s.snapshot(), groupConfigs.shareDeliveryCountLimit(s.group())));
+                    SharePartition.restore(s.snapshot()));
         } else if (r instanceof ShareStateTombstone t) {
             Map<SharedPartition, SharePartition> of = states.get(t.stateKey().group());
             if (of != null) {

@@ -26,6 +26,7 @@ public final class KafkaTools {
     public static final String CLUSTER = "org.apache.kafka.tools.ClusterTool";
     public static final String BROKER_API_VERSIONS = "org.apache.kafka.tools.BrokerApiVersionsCommand";
     public static final String CONSUMER_GROUPS = "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand";
+    public static final String SHARE_GROUPS = "org.apache.kafka.tools.consumer.group.ShareGroupCommand";
     public static final String TRANSACTIONS = "org.apache.kafka.tools.TransactionsCommand";
     public static final String ACLS = "org.apache.kafka.tools.AclCommand";
 

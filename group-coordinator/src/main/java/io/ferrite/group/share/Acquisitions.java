@@ -10,7 +10,7 @@ import org.apache.kafka.common.protocol.Errors;
  */
 public record Acquisitions(int lockDurationMs, Map<SharedPartition, Partition> partitions) {
     public Acquisitions {
-        partitions = Map.copyOf(partitions);
+        partitions = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(partitions)); // request order
     }
 
     /** One partition's part: an error, or the records acquired. */

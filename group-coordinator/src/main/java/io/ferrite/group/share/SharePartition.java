@@ -122,14 +122,13 @@ public final class SharePartition {
 
     /**
      * The share-partition a snapshot describes. Offsets it had as ACQUIRED come back AVAILABLE: their lock died
-     * with the broker that held it, and they are delivered again, unless that delivery was their last (at
-     * {@code deliveryLimit}), which archives them as a timed-out lock would have.
+     * with the broker that held it. Those whose last delivery that was are archived when next met by
+     * {@link #acquire}, which knows the group's delivery limit then.
      */
-    public static SharePartition restore(Snapshot s, int deliveryLimit) {
+    public static SharePartition restore(Snapshot s) {
         SharePartition p = new SharePartition(s.startOffset());
         for (StateBatch b : s.batches()) {
-            RecordState state = b.state().done() ? b.state()
-                    : b.deliveryCount() >= deliveryLimit ? RecordState.ARCHIVED : RecordState.AVAILABLE;
+            RecordState state = b.state().done() ? b.state() : RecordState.AVAILABLE;
             for (long o = Math.max(b.firstOffset(), s.startOffset()); o <= b.lastOffset(); o++) {
                 p.inFlight.put(o, new InFlight(state, b.deliveryCount()));
                 p.nextOffset = Math.max(p.nextOffset, o + 1);
@@ -145,6 +144,15 @@ public final class SharePartition {
 
     public long nextOffset() {
         return nextOffset;
+    }
+
+    /** In-flight offsets that are done (acknowledged or archived) above the start offset. */
+    public int doneInFlight() {
+        int n = 0;
+        for (InFlight f : inFlight.values()) {
+            n += f.state.done() ? 1 : 0;
+        }
+        return n;
     }
 
     /** In-flight offsets acquired by someone now. */
@@ -174,10 +182,11 @@ public final class SharePartition {
      * Hands up to {@code maxRecords} offsets to {@code member}: first those available again (released or timed
      * out), lowest first, then new ones from the end offset up to {@code logEndOffset}, while fewer than
      * {@code maxInFlight} are in flight. Each counts a delivery and is locked to the member until
-     * {@code now + lockMs}.
+     * {@code now + lockMs}. An available record already delivered {@code deliveryLimit} times (after a restart,
+     * or the limit lowered) is archived instead.
      */
-    public List<Acquired> acquire(String member, long logEndOffset, int maxRecords, int maxInFlight, long now,
-                                  long lockMs) {
+    public List<Acquired> acquire(String member, long logEndOffset, int maxRecords, int maxInFlight, int deliveryLimit,
+                                  long now, long lockMs) {
         List<Acquired> out = new ArrayList<>();
         int left = maxRecords;
         for (Map.Entry<Long, InFlight> e : inFlight.entrySet()) {
@@ -185,7 +194,9 @@ public final class SharePartition {
                 break;
             }
             InFlight f = e.getValue();
-            if (f.state == RecordState.AVAILABLE) {
+            if (f.state == RecordState.AVAILABLE && f.deliveryCount >= deliveryLimit) {
+                done(f, RecordState.ARCHIVED);
+            } else if (f.state == RecordState.AVAILABLE) {
                 lock(f, member, now + lockMs);
                 add(out, e.getKey(), f.deliveryCount);
                 left--;
@@ -199,6 +210,7 @@ public final class SharePartition {
             nextOffset++;
             left--;
         }
+        advance();
         return out;
     }
 
@@ -257,6 +269,21 @@ public final class SharePartition {
     private static void release(InFlight f, int deliveryLimit) {
         f.state = f.deliveryCount >= deliveryLimit ? RecordState.ARCHIVED : RecordState.AVAILABLE;
         f.owner = null;
+    }
+
+    /**
+     * Offsets of {@code [first, last]} that {@code member} acquired but was never sent (its answer was full):
+     * available again, that delivery not counted.
+     */
+    public void giveBack(String member, long first, long last) {
+        for (Map.Entry<Long, InFlight> e : inFlight.subMap(first, true, last, true).entrySet()) {
+            InFlight f = e.getValue();
+            if (f.state == RecordState.ACQUIRED && member.equals(f.owner)) {
+                f.state = RecordState.AVAILABLE;
+                f.owner = null;
+                f.deliveryCount--;
+            }
+        }
     }
 
     /** Every record {@code member} holds is released (its share session closed, or it left the group). */

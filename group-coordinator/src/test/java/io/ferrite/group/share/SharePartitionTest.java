@@ -17,7 +17,7 @@ class SharePartitionTest {
     private static final int MAX_IN_FLIGHT = 2000;
 
     private static List<Acquired> acquire(SharePartition p, String member, long logEnd, int max, long now) {
-        return p.acquire(member, logEnd, max, MAX_IN_FLIGHT, now, LOCK);
+        return p.acquire(member, logEnd, max, MAX_IN_FLIGHT, LIMIT, now, LOCK);
     }
 
     private static void ack(SharePartition p, String member, long first, long last, AckType type, long now)
@@ -90,8 +90,8 @@ class SharePartitionTest {
     @Test
     void theInFlightLimitAndTheMaxRecordsBoundAnAcquisition() {
         SharePartition p = SharePartition.startingAt(0);
-        assertEquals(List.of(new Acquired(0, 3, 1)), p.acquire("a", 100, 50, 4, 0, LOCK));
-        assertEquals(List.of(), p.acquire("b", 100, 50, 4, 0, LOCK), "four in flight already");
+        assertEquals(List.of(new Acquired(0, 3, 1)), p.acquire("a", 100, 50, 4, LIMIT, 0, LOCK));
+        assertEquals(List.of(), p.acquire("b", 100, 50, 4, LIMIT, 0, LOCK), "four in flight already");
         assertEquals(List.of(new Acquired(0, 0, 1)), acquire(SharePartition.startingAt(0), "a", 100, 1, 0));
     }
 
@@ -105,15 +105,16 @@ class SharePartitionTest {
         SharePartition.Snapshot s = p.snapshot();
         assertEquals(12, s.startOffset());
 
-        SharePartition back = SharePartition.restore(s, LIMIT);
+        SharePartition back = SharePartition.restore(s);
         assertEquals(12, back.startOffset());
         assertEquals(20, back.nextOffset());
         assertEquals(0, back.acquiredCount(), "no lock outlives a restart");
         // 12 and 15-19 were acquired, 14 released: all delivered again, with their counts; 13 never again.
         assertEquals(List.of(new Acquired(12, 12, 2), new Acquired(14, 19, 2)), acquire(back, "b", 20, 50, 5));
 
-        // Acquired for the last time when the broker stopped: archived, as its lock running out would have.
-        SharePartition last = SharePartition.restore(back.snapshot(), 2);
+        // Acquired for the last time when the broker stopped: archived when next met, as a lock running out would.
+        SharePartition last = SharePartition.restore(back.snapshot());
+        assertEquals(List.of(), last.acquire("c", 20, 50, MAX_IN_FLIGHT, 2, 6, LOCK));
         assertEquals(20, last.startOffset());
     }
 
@@ -128,5 +129,15 @@ class SharePartitionTest {
         assertEquals(5, p.startOffset());
         p.logStartMoved(8);
         assertEquals(List.of(new Acquired(8, 9, 1)), acquire(p, "b", 10, 50, 2));
+    }
+
+    @Test
+    void recordsNeverSentAreGivenBackUncounted() throws Exception {
+        SharePartition p = SharePartition.startingAt(0);
+        acquire(p, "a", 10, 10, 0);
+        p.giveBack("a", 6, 9);
+        p.giveBack("b", 0, 5); // not b's: nothing changes
+        assertEquals(6, p.acquiredCount());
+        assertEquals(List.of(new Acquired(6, 9, 1)), acquire(p, "b", 10, 10, 1), "first delivery still");
     }
 }

@@ -16,6 +16,12 @@ import org.apache.kafka.common.message.ConsumerGroupDescribeRequestData;
 import org.apache.kafka.common.message.ConsumerGroupDescribeResponseData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatRequestData;
 import org.apache.kafka.common.message.ConsumerGroupHeartbeatResponseData;
+import org.apache.kafka.common.message.AlterShareGroupOffsetsRequestData;
+import org.apache.kafka.common.message.AlterShareGroupOffsetsResponseData;
+import org.apache.kafka.common.message.DeleteShareGroupOffsetsRequestData;
+import org.apache.kafka.common.message.DeleteShareGroupOffsetsResponseData;
+import org.apache.kafka.common.message.DescribeShareGroupOffsetsRequestData;
+import org.apache.kafka.common.message.DescribeShareGroupOffsetsResponseData;
 import org.apache.kafka.common.message.ShareGroupDescribeRequestData;
 import org.apache.kafka.common.message.ShareGroupDescribeResponseData;
 import org.apache.kafka.common.message.ShareGroupHeartbeatRequestData;
@@ -333,5 +339,105 @@ final class GroupAccess {
             }
             return response.setGroups(out);
         });
+    }
+
+    /**
+     * DESCRIBE on each group, else GROUP_AUTHORIZATION_FAILED for it; DESCRIBE on each topic, else
+     * TOPIC_AUTHORIZATION_FAILED for its partitions.
+     */
+    Access<DescribeShareGroupOffsetsRequestData> describeShareGroupOffsets() {
+        return (context, request, authorization, next) -> {
+            AccessCheck check = new AccessCheck();
+            Map<String, Integer> groups = check.addEach(AclOperation.DESCRIBE, ResourceType.GROUP,
+                    request.groups().stream().map(DescribeShareGroupOffsetsRequestData
+                            .DescribeShareGroupOffsetsRequestGroup::groupId).toList());
+            List<String> names = new ArrayList<>();
+            request.groups().forEach(g -> {
+                if (g.topics() != null) {
+                    g.topics().forEach(t -> names.add(t.topicName()));
+                }
+            });
+            Map<String, Integer> described = check.addEach(AclOperation.DESCRIBE, ResourceType.TOPIC, names);
+            check.decide(authorization, context);
+            return next.handle(context, request).thenApply(r -> {
+                DescribeShareGroupOffsetsResponseData response = (DescribeShareGroupOffsetsResponseData) r;
+                for (DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseGroup g
+                        : response.groups()) {
+                    if (!check.allowed(groups, g.groupId())) {
+                        g.setTopics(new ArrayList<>()).setErrorCode(GROUP_DENIED)
+                                .setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message());
+                        continue;
+                    }
+                    for (DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseTopic t : g.topics()) {
+                        if (described.containsKey(t.topicName()) && !check.allowed(described, t.topicName())) {
+                            t.partitions().forEach(p -> p.setStartOffset(-1).setLag(-1).setErrorCode(TOPIC_DENIED)
+                                    .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message()));
+                        }
+                    }
+                }
+                return response;
+            });
+        };
+    }
+
+    /** READ on the group (else GROUP_AUTHORIZATION_FAILED) and on each topic (else it is left alone, refused). */
+    Access<AlterShareGroupOffsetsRequestData> alterShareGroupOffsets() {
+        return (context, request, authorization, next) -> {
+            AccessCheck check = new AccessCheck();
+            int group = check.add(AclOperation.READ, ResourceType.GROUP, request.groupId());
+            Map<String, Integer> read = check.addEach(AclOperation.READ, ResourceType.TOPIC, request.topics().stream()
+                    .map(AlterShareGroupOffsetsRequestData.AlterShareGroupOffsetsRequestTopic::topicName).toList());
+            check.decide(authorization, context);
+            if (!check.allowed(group)) {
+                return CompletableFuture.completedFuture(new AlterShareGroupOffsetsResponseData()
+                        .setErrorCode(GROUP_DENIED).setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message()));
+            }
+            List<AlterShareGroupOffsetsRequestData.AlterShareGroupOffsetsRequestTopic> denied = new ArrayList<>();
+            request.topics().removeIf(t -> !check.allowed(read, t.topicName()) && denied.add(t));
+            return next.handle(context, request).thenApply(r -> {
+                AlterShareGroupOffsetsResponseData response = (AlterShareGroupOffsetsResponseData) r;
+                for (AlterShareGroupOffsetsRequestData.AlterShareGroupOffsetsRequestTopic t : denied) {
+                    AlterShareGroupOffsetsResponseData.AlterShareGroupOffsetsResponseTopic out =
+                            new AlterShareGroupOffsetsResponseData.AlterShareGroupOffsetsResponseTopic()
+                                    .setTopicName(t.topicName()).setTopicId(idOf(t.topicName()));
+                    t.partitions().forEach(p -> out.partitions().add(
+                            new AlterShareGroupOffsetsResponseData.AlterShareGroupOffsetsResponsePartition()
+                                    .setPartitionIndex(p.partitionIndex()).setErrorCode(TOPIC_DENIED)
+                                    .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message())));
+                    response.responses().add(out);
+                }
+                return response;
+            });
+        };
+    }
+
+    private org.apache.kafka.common.Uuid idOf(String topic) {
+        var t = topics.get(topic);
+        return t == null ? org.apache.kafka.common.Uuid.ZERO_UUID : t.id();
+    }
+
+    /** DELETE on the group (else GROUP_AUTHORIZATION_FAILED) and READ on each topic (else it is refused). */
+    Access<DeleteShareGroupOffsetsRequestData> deleteShareGroupOffsets() {
+        return (context, request, authorization, next) -> {
+            AccessCheck check = new AccessCheck();
+            int group = check.add(AclOperation.DELETE, ResourceType.GROUP, request.groupId());
+            Map<String, Integer> read = check.addEach(AclOperation.READ, ResourceType.TOPIC, request.topics().stream()
+                    .map(DeleteShareGroupOffsetsRequestData.DeleteShareGroupOffsetsRequestTopic::topicName).toList());
+            check.decide(authorization, context);
+            if (!check.allowed(group)) {
+                return CompletableFuture.completedFuture(new DeleteShareGroupOffsetsResponseData()
+                        .setErrorCode(GROUP_DENIED).setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message()));
+            }
+            List<String> denied = new ArrayList<>();
+            request.topics().removeIf(t -> !check.allowed(read, t.topicName()) && denied.add(t.topicName()));
+            return next.handle(context, request).thenApply(r -> {
+                DeleteShareGroupOffsetsResponseData response = (DeleteShareGroupOffsetsResponseData) r;
+                denied.forEach(name -> response.responses().add(
+                        new DeleteShareGroupOffsetsResponseData.DeleteShareGroupOffsetsResponseTopic()
+                                .setTopicName(name).setTopicId(idOf(name)).setErrorCode(TOPIC_DENIED)
+                                .setErrorMessage(Errors.TOPIC_AUTHORIZATION_FAILED.message())));
+                return response;
+            });
+        };
     }
 }

@@ -29,6 +29,10 @@ import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchRespon
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopic;
 import org.apache.kafka.common.message.OffsetFetchResponseData.OffsetFetchResponseTopics;
 import org.apache.kafka.common.message.OffsetFetchResponseData;
+import org.apache.kafka.common.message.AlterShareGroupOffsetsRequestData;
+import org.apache.kafka.common.message.DeleteShareGroupOffsetsRequestData;
+import org.apache.kafka.common.message.DescribeShareGroupOffsetsRequestData;
+import org.apache.kafka.common.message.DescribeShareGroupOffsetsResponseData;
 import org.apache.kafka.common.message.ShareGroupDescribeRequestData;
 import org.apache.kafka.common.message.ShareGroupDescribeResponseData;
 import org.apache.kafka.common.message.ShareGroupHeartbeatRequestData;
@@ -82,6 +86,15 @@ public final class GroupApis {
         apis.register(ApiKeys.SHARE_GROUP_HEARTBEAT, 1, 1, (RequestContext c, ShareGroupHeartbeatRequestData q) ->
                 coordinator.shareGroupHeartbeat(q, c.clientId(), c.clientHost()), access.shareGroupHeartbeat());
         apis.register(ApiKeys.SHARE_GROUP_DESCRIBE, 1, 1, this::describeShareGroups, access.shareGroupDescribe());
+        apis.register(ApiKeys.DESCRIBE_SHARE_GROUP_OFFSETS, 0, 1, (RequestContext c,
+                DescribeShareGroupOffsetsRequestData q) -> coordinator.describeShareGroupOffsets(q.groups())
+                .thenApply(groups -> new DescribeShareGroupOffsetsResponseData().setGroups(groups)),
+                access.describeShareGroupOffsets());
+        apis.register(ApiKeys.ALTER_SHARE_GROUP_OFFSETS, 0, 0, (RequestContext c, AlterShareGroupOffsetsRequestData q)
+                -> coordinator.alterShareGroupOffsets(q), access.alterShareGroupOffsets());
+        apis.register(ApiKeys.DELETE_SHARE_GROUP_OFFSETS, 0, 0, (RequestContext c,
+                DeleteShareGroupOffsetsRequestData q) -> coordinator.deleteShareGroupOffsets(q),
+                access.deleteShareGroupOffsets());
         // Share groups (KIP-932) are on where the cluster has finalized share.version 1, as in Kafka 4.3.
         apis.feature(SHARE_VERSION, 0, 1, 1);
     }

@@ -1,6 +1,7 @@
 package io.ferrite.server.log;
 
 import io.ferrite.group.GroupCoordinator;
+import io.ferrite.group.ShareGroupConfig;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.AdminExecutor;
 import io.ferrite.server.network.Access;
@@ -75,15 +76,15 @@ public final class LogApis implements AutoCloseable {
     }
 
     /**
-     * Registers ShareFetch and ShareAcknowledge (KIP-932), reading the store for records the group coordinator
-     * hands out; {@code maxShareSessions} is {@code group.share.max.share.sessions}.
+     * Registers ShareFetch and ShareAcknowledge (KIP-932), reading the store, on the off-loop threads, for records
+     * the group coordinator hands out.
      */
     public LogApis registerShare(ApiRegistry apis, TopicRegistry topics, Store store, GroupCoordinator groups,
-                                 int maxShareSessions, int nodeId) {
+                                 ShareGroupConfig config, int nodeId, Clock clock) {
         LogAccess access = new LogAccess(topics);
-        ShareSessions sessions = new ShareSessions(maxShareSessions);
-        apis.register(ApiKeys.SHARE_FETCH, 1, 2, new ShareFetchHandler(topics, store, fetches, groups, sessions, nodeId),
-                        access.shareFetch())
+        ShareSessions sessions = new ShareSessions(config.maxShareSessions(), config.maxSessionTimeoutMs(), clock);
+        apis.register(ApiKeys.SHARE_FETCH, 1, 2, new ShareFetchHandler(topics, store, fetches, groups, sessions, nodeId,
+                        offLoop), access.shareFetch())
                 .register(ApiKeys.SHARE_ACKNOWLEDGE, 1, 2, new ShareAcknowledgeHandler(topics, groups, sessions, nodeId),
                         access.shareAcknowledge());
         return this;

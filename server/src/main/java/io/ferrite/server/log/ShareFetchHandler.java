@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.errors.ApiException;
 import org.apache.kafka.common.errors.InvalidRequestException;
@@ -44,8 +45,9 @@ import org.apache.kafka.common.record.internal.MutableRecordBatch;
  * tries once more. The final epoch (-1) only acknowledges, then closes the session and releases what the member
  * still holds.
  *
- * <p>Records are copied into the answer, not sent from the store's files as Fetch sends them: share consumption
- * reads a few hundred records a request, and the zero-copy path is for later measurement.
+ * <p>Records are copied into the answer, up to {@code MaxBytes} (the first batch always); acquired offsets that
+ * do not fit are given back uncounted. They are not sent from the store's files as Fetch sends them: share
+ * consumption reads a few hundred records a request, and the zero-copy path is for later measurement.
  */
 final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
     /** The longest a ShareFetch waits for records, whatever it asks: Kafka's cap on fetch waits too. */
@@ -59,9 +61,11 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
     private final GroupCoordinator groups;
     private final ShareSessions sessions;
     private final int nodeId;
+    private final Executor offLoop;
 
     ShareFetchHandler(TopicRegistry topics, Store store, FetchWaiters waiters, GroupCoordinator groups,
-                      ShareSessions sessions, int nodeId) {
+                      ShareSessions sessions, int nodeId, Executor offLoop) {
+        this.offLoop = offLoop;
         this.topics = topics;
         this.store = store;
         this.waiters = waiters;
@@ -94,15 +98,28 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
                     : groups.shareAcknowledge(req.groupId(), req.memberId(), acks);
             if (req.shareSessionEpoch() == ShareSessions.FINAL_EPOCH) {
                 return acked.thenCompose(a -> groups.shareRelease(req.groupId(), req.memberId())
-                        .thenApply(v -> (ApiMessage) respond(a, new Acquisitions(0, Map.of()), Map.of())))
+                        .thenApply(v -> (ApiMessage) respond(req, a, new Acquisitions(0, Map.of()), Map.of())))
                         .exceptionally(ShareFetchHandler::error);
             }
             int maxRecords = req.maxRecords() > 0 ? req.maxRecords() : DEFAULT_MAX_RECORDS;
-            return acked.thenCompose(a -> acquire(req, reading, maxRecords, true).thenApply(got ->
-                    (ApiMessage) respond(a, got, read(got)))).exceptionally(ShareFetchHandler::error);
+            // Off the coordinator's thread (its futures complete there) and off the event loop: reads may wait for
+            // the disk. The session's partitions start one further on each request, so none starves the others.
+            List<SharedPartition> order = rotate(reading, req.shareSessionEpoch());
+            return acked.thenCompose(a -> acquire(req, order, maxRecords, true).thenApplyAsync(got ->
+                    (ApiMessage) respond(req, a, got, read(got, req.maxBytes())), offLoop)).exceptionally(ShareFetchHandler::error);
         } catch (ApiException e) {
             return CompletableFuture.completedFuture(error(e));
         }
+    }
+
+    private static List<SharedPartition> rotate(List<SharedPartition> partitions, int epoch) {
+        if (partitions.size() < 2) {
+            return partitions;
+        }
+        int from = Math.floorMod(epoch, partitions.size());
+        List<SharedPartition> out = new ArrayList<>(partitions.subList(from, partitions.size()));
+        out.addAll(partitions.subList(0, from));
+        return out;
     }
 
     private static ShareFetchResponseData error(Throwable t) {
@@ -149,55 +166,85 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
         });
     }
 
-    /** The record batches holding each partition's acquired offsets, as one records field each. */
-    private Map<SharedPartition, MemoryRecords> read(Acquisitions got) {
-        Map<SharedPartition, MemoryRecords> out = new LinkedHashMap<>();
-        got.partitions().forEach((p, a) -> {
-            if (a.acquired().isEmpty()) {
-                return;
+    /** A partition's records for the answer, and the offset after the last one they hold. */
+    private record Read(MemoryRecords records, long sentUpTo) {
+    }
+
+    /**
+     * The record batches holding each partition's acquired offsets, as one records field each, up to
+     * {@code maxBytes} in all (the first batch always, as Fetch does): acquired offsets past what fits are not
+     * sent, and given back.
+     */
+    private Map<SharedPartition, Read> read(Acquisitions got, int maxBytes) {
+        Map<SharedPartition, Read> out = new LinkedHashMap<>();
+        long budget = maxBytes > 0 ? maxBytes : Integer.MAX_VALUE;
+        boolean any = false;
+        for (Map.Entry<SharedPartition, Acquisitions.Partition> e : got.partitions().entrySet()) {
+            List<Acquired> acquired = e.getValue().acquired();
+            if (acquired.isEmpty()) {
+                continue;
             }
+            SharedPartition p = e.getKey();
+            long first = acquired.get(0).firstOffset();
+            long last = acquired.get(acquired.size() - 1).lastOffset();
             Topic t = topics.get(p.topicId());
-            if (t == null) {
-                return;
-            }
-            PartitionKey key = new PartitionKey(t.name(), p.partition());
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            long next = a.acquired().get(0).firstOffset();
-            long last = a.acquired().get(a.acquired().size() - 1).lastOffset();
+            long next = first;
             try {
-                while (next <= last) {
-                    try (ReadResult r = store.read(key, next, 1 << 20)) {
-                        if (r.batches().isEmpty()) {
-                            break;
-                        }
-                        long after = next;
-                        for (Slice s : r.batches()) {
-                            for (MutableRecordBatch b : MemoryRecords.readableRecords(s.buffer().duplicate())
+                PartitionKey key = t == null ? null : new PartitionKey(t.name(), p.partition());
+                reading:
+                while (key != null && next <= last) {
+                    try (ReadResult r = store.read(key, next, (int) Math.min(1 << 20, Math.max(budget, 1)))) {
+                        long before = next;
+                        for (Slice slice : r.batches()) {
+                            for (MutableRecordBatch batch : MemoryRecords.readableRecords(slice.buffer().duplicate())
                                     .batches()) {
-                                if (b.lastOffset() >= next && b.baseOffset() <= last) {
-                                    ByteBuffer copy = ByteBuffer.allocate(b.sizeInBytes());
-                                    b.writeTo(copy);
-                                    bytes.write(copy.array(), 0, copy.position());
+                                if (batch.lastOffset() < next) {
+                                    continue;
                                 }
-                                after = Math.max(after, b.lastOffset() + 1);
+                                if (batch.baseOffset() > last || (any && batch.sizeInBytes() > budget)) {
+                                    break reading;
+                                }
+                                ByteBuffer copy = ByteBuffer.allocate(batch.sizeInBytes());
+                                batch.writeTo(copy);
+                                bytes.write(copy.array(), 0, copy.position());
+                                budget -= batch.sizeInBytes();
+                                any = true;
+                                next = batch.lastOffset() + 1;
                             }
                         }
-                        if (after == next) {
+                        if (next == before) {
                             break;
                         }
-                        next = after;
                     }
                 }
-            } catch (StoreException e) { // the partition went meanwhile: the client asks again
-                return;
+            } catch (StoreException gone) { // the partition went meanwhile: what was not read is given back
+                // next stays where reading stopped
             }
-            out.put(p, MemoryRecords.readableRecords(ByteBuffer.wrap(bytes.toByteArray())));
-        });
+            out.put(p, new Read(MemoryRecords.readableRecords(ByteBuffer.wrap(bytes.toByteArray())), next));
+        }
         return out;
     }
 
-    private ShareFetchResponseData respond(Map<SharedPartition, Errors> acked, Acquisitions got,
-                                           Map<SharedPartition, MemoryRecords> records) {
+    /** The acquired ranges below {@code upTo}; the rest into {@code unsent}. */
+    private static List<Acquired> sent(List<Acquired> acquired, long upTo, List<Acquired> unsent) {
+        List<Acquired> out = new ArrayList<>();
+        for (Acquired r : acquired) {
+            if (r.lastOffset() < upTo) {
+                out.add(r);
+            } else if (r.firstOffset() >= upTo) {
+                unsent.add(r);
+            } else {
+                out.add(new Acquired(r.firstOffset(), upTo - 1, r.deliveryCount()));
+                unsent.add(new Acquired(upTo, r.lastOffset(), r.deliveryCount()));
+            }
+        }
+        return out;
+    }
+
+    private ShareFetchResponseData respond(ShareFetchRequestData req, Map<SharedPartition, Errors> acked,
+                                           Acquisitions got, Map<SharedPartition, Read> records) {
+        Map<SharedPartition, List<Acquired>> unsent = new LinkedHashMap<>();
         Map<Uuid, ShareFetchableTopicResponse> byTopic = new LinkedHashMap<>();
         Map<SharedPartition, PartitionData> parts = new LinkedHashMap<>();
         java.util.function.Function<SharedPartition, PartitionData> partition = p -> parts.computeIfAbsent(p, x -> {
@@ -210,14 +257,22 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
         });
         got.partitions().forEach((p, a) -> {
             PartitionData d = partition.apply(p).setErrorCode(a.error().code()).setErrorMessage(a.message());
-            for (Acquired r : a.acquired()) {
+            Read read = records.get(p);
+            List<Acquired> notSent = new ArrayList<>();
+            for (Acquired r : read == null ? a.acquired() : sent(a.acquired(), read.sentUpTo(), notSent)) {
                 d.acquiredRecords().add(new AcquiredRecords().setFirstOffset(r.firstOffset())
                         .setLastOffset(r.lastOffset()).setDeliveryCount((short) r.deliveryCount()));
             }
-            if (records.containsKey(p)) {
-                d.setRecords(records.get(p));
+            if (!notSent.isEmpty()) {
+                unsent.put(p, notSent);
+            }
+            if (read != null) {
+                d.setRecords(read.records());
             }
         });
+        if (!unsent.isEmpty()) {
+            groups.shareGiveBack(req.groupId(), req.memberId(), unsent);
+        }
         acked.forEach((p, e) -> partition.apply(p).setAcknowledgeErrorCode(e.code()));
         ShareFetchResponseData resp = new ShareFetchResponseData().setAcquisitionLockTimeoutMs(got.lockDurationMs());
         byTopic.values().forEach(t -> resp.responses().add(t));

@@ -24,7 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
 import java.util.zip.CRC32C;
 import org.apache.kafka.common.Uuid;
@@ -69,7 +69,7 @@ public final class TopicRegistry {
     private final int maxPartitions;
     /** The partitions of every topic together; changed under the registry's lock. */
     private long partitionCount;
-    private volatile Consumer<String> deleted = name -> { };
+    private volatile BiConsumer<String, Uuid> deleted = (name, id) -> { };
 
     private TopicRegistry(Path dir, Store store, TopicDefaults defaults, int maxPartitions) {
         this.dir = dir;
@@ -126,7 +126,7 @@ public final class TopicRegistry {
     }
 
     /** Who hears of a topic deletion (its committed offsets go too); called before the topic's data goes. */
-    public void onDelete(Consumer<String> listener) {
+    public void onDelete(BiConsumer<String, Uuid> listener) {
         this.deleted = listener;
     }
 
@@ -404,7 +404,7 @@ public final class TopicRegistry {
         if (byName.get(t.name()) != t) {
             return;
         }
-        deleted.accept(t.name());
+        deleted.accept(t.name(), t.id());
         for (PartitionKey k : keys(t)) {
             if (store.hasPartition(k)) {
                 store.deletePartition(k);

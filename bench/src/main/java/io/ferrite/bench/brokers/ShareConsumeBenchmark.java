@@ -1,0 +1,161 @@
+package io.ferrite.bench.brokers;
+
+import io.ferrite.launcher.BrokerUnderTest;
+import io.ferrite.launcher.ChildProcess;
+import io.ferrite.launcher.FerriteProcess;
+import io.ferrite.launcher.KafkaProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Share consumption (KIP-932), Ferrite against Kafka on this machine, one broker after the other, each fresh: a
+ * topic is filled with 1 KiB records (batches of 16 KiB, as a producer with some linger makes them), then share
+ * consumers of one group, each on its own thread and all in this JVM, read it from the start and acknowledge
+ * every record explicitly (ACCEPT, then commitSync per poll) until every record is accepted. Reported: records
+ * a second from the first poll to the last acceptance, and the broker's CPU seconds over that window (from
+ * /proc). Two workloads: 4 consumers on 1 partition and 8 consumers on 8 partitions.
+ *
+ * <pre>bin/bench-share [--records N] [--rounds N] [--only ferrite|kafka]</pre>
+ */
+public final class ShareConsumeBenchmark {
+    private static final int VALUE = 1024;
+    private static final int CLOCK_TICKS = 100;
+    private static final List<String> FERRITE_JVM = List.of("-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=4g",
+            "-XX:+ExitOnOutOfMemoryError");
+
+    private ShareConsumeBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int records = 400_000;
+        int rounds = 1;
+        List<String> kinds = List.of("ferrite", "kafka");
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            switch (args[i]) {
+                case "--records" -> records = Integer.parseInt(args[i + 1]);
+                case "--rounds" -> rounds = Integer.parseInt(args[i + 1]);
+                case "--only" -> kinds = List.of(args[i + 1]);
+                default -> throw new IllegalArgumentException("unknown option " + args[i]);
+            }
+        }
+        Path root = Files.createTempDirectory("bench-share");
+        System.out.printf(Locale.ROOT, "# bin/bench-share --records %d --rounds %d: %d B values, explicit ACCEPT%n",
+                records, rounds, VALUE);
+        System.out.println("| broker | round | consumers / partitions | records/s | MB/s | broker CPU s | CPU s per GB |");
+        System.out.println("|---|---:|---|---:|---:|---:|---:|");
+        int[][] workloads = {{4, 1}, {8, 8}};
+        for (int round = 1; round <= rounds; round++) {
+            for (int[] w : workloads) {
+                for (String kind : kinds) {
+                    Path dir = root.resolve(kind + "-" + round + "-" + w[0] + "x" + w[1]);
+                    try (BrokerUnderTest b = kind.equals("ferrite")
+                            ? FerriteProcess.start("share-ferrite", dir, Map.of(), FERRITE_JVM)
+                            : KafkaProcess.start("share-kafka", dir, Map.of())) {
+                        run(kind, round, b, records, w[0], w[1]);
+                    }
+                    ChildProcess.deleteTree(dir);
+                }
+            }
+        }
+    }
+
+    private static void run(String kind, int round, BrokerUnderTest b, int records, int consumers, int partitions)
+            throws Exception {
+        String topic = "share-bench";
+        String group = "share-bench-group";
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+            admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
+                    new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"),
+                            AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+        }
+        fill(b, topic, records, partitions);
+        AtomicLong accepted = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        long cpuBefore = cpuTicks(b);
+        long start = System.nanoTime();
+        long deadline = start + TimeUnit.MINUTES.toNanos(5);
+        for (int i = 0; i < consumers; i++) {
+            Thread t = new Thread(() -> consume(b, group, topic, records, accepted, deadline), "bench-share-" + i);
+            t.start();
+            threads.add(t);
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        double cpu = (cpuTicks(b) - cpuBefore) / (double) CLOCK_TICKS;
+        double mb = accepted.get() * (double) VALUE / 1e6;
+        System.out.printf(Locale.ROOT, "| %s | %d | %d / %d | %.0f | %.1f | %.1f | %.1f |%s%n", kind, round, consumers,
+                partitions, accepted.get() / seconds, mb / seconds, cpu, cpu / (mb / 1000),
+                accepted.get() < records ? " only " + accepted.get() + " of " + records + " in 5 min" : "");
+    }
+
+    /** One consumer: polls, accepts every record, commits, until the group has accepted them all. */
+    private static void consume(BrokerUnderTest b, String group, String topic, int records, AtomicLong accepted,
+                                long deadline) {
+        Map<String, Object> c = new HashMap<>();
+        c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap());
+        c.put(ConsumerConfig.GROUP_ID_CONFIG, group);
+        c.put(ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit");
+        try (KafkaShareConsumer<byte[], byte[]> consumer = new KafkaShareConsumer<>(c, new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            consumer.subscribe(Set.of(topic));
+            while (accepted.get() < records && System.nanoTime() < deadline) {
+                ConsumerRecords<byte[], byte[]> got = consumer.poll(Duration.ofMillis(100));
+                for (ConsumerRecord<byte[], byte[]> r : got) {
+                    consumer.acknowledge(r, AcknowledgeType.ACCEPT);
+                }
+                if (!got.isEmpty()) {
+                    consumer.commitSync();
+                    accepted.addAndGet(got.count());
+                }
+            }
+        }
+    }
+
+    private static void fill(BrokerUnderTest b, String topic, int records, int partitions) throws Exception {
+        byte[] value = new byte[VALUE];
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                b.bootstrap(), ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 16 * 1024),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            for (int i = 0; i < records; i++) {
+                p.send(new ProducerRecord<>(topic, i % partitions, null, value));
+            }
+            p.flush();
+        }
+    }
+
+    /** User plus system CPU time the broker process has used, in clock ticks (/proc/<pid>/stat 14 and 15). */
+    private static long cpuTicks(BrokerUnderTest broker) throws IOException {
+        String stat = Files.readString(Path.of("/proc", Long.toString(broker.pid()), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+}
