@@ -282,4 +282,55 @@ class ShareGroupsTest {
         assertEquals(40, deliveries.size());
         deliveries.forEach((k, counts) -> assertEquals(List.of((short) 1), counts, k));
     }
+
+    @Compat(family = Compat.JAVA, feature = "share groups: read_committed skips aborted transactions")
+    @Test
+    void readCommittedShareGroupsNeverSeeAbortedRecords() throws Exception {
+        String topic = "payments";
+        admin.createTopics(List.of(new NewTopic(topic, 1, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        try (KafkaProducer<byte[], byte[]> p = Clients.producer(broker.bootstrap(), Map.of(
+                org.apache.kafka.clients.producer.ProducerConfig.TRANSACTIONAL_ID_CONFIG, "payments-tx"))) {
+            p.initTransactions();
+            String[][] transactions = {{"c0", "c1", "c2"}, {"a0", "a1"}, {"c3", "c4"}};
+            for (String[] tx : transactions) {
+                p.beginTransaction();
+                for (String v : tx) {
+                    p.send(new ProducerRecord<>(topic, 0, null, v.getBytes(StandardCharsets.UTF_8)));
+                }
+                p.flush(); // on the broker before the end: an abort would drop batches not yet sent
+                if (tx[0].startsWith("a")) {
+                    p.abortTransaction();
+                } else {
+                    p.commitTransaction();
+                }
+            }
+        }
+        readFromTheStart("committed-readers");
+        admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, "committed-readers"),
+                List.of(new AlterConfigOp(new ConfigEntry("share.isolation.level", "read_committed"),
+                        AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+        readFromTheStart("all-readers");
+        assertEquals(Set.of("c0", "c1", "c2", "c3", "c4"), readAll("committed-readers", topic, 5));
+        assertEquals(Set.of("c0", "c1", "c2", "a0", "a1", "c3", "c4"), readAll("all-readers", topic, 7));
+    }
+
+    /** What one consumer of the group reads, accepting it, until {@code expected} records and a quiet second. */
+    private static Set<String> readAll(String group, String topic, int expected) {
+        Set<String> seen = new TreeSet<>();
+        try (KafkaShareConsumer<String, String> c = consumer(group, Map.of())) {
+            c.subscribe(Set.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            long quietUntil = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    seen.add(r.value());
+                }
+                if (seen.size() >= expected && quietUntil == Long.MAX_VALUE) {
+                    quietUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
+                }
+            }
+            c.commitSync();
+        }
+        return seen;
+    }
 }

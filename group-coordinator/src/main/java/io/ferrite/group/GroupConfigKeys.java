@@ -72,13 +72,13 @@ public final class GroupConfigKeys {
             SHARE_PARTITION_MAX_RECORD_LOCKS, "group.share.partition.max.record.locks");
 
     /**
-     * The keys the broker runs groups with. {@code share.isolation.level} is kept and described but share groups
-     * read every record (read_committed is not built for them yet), and RENEW is taken whatever
-     * {@code share.renew.acknowledge.enable} says.
+     * The keys the broker runs groups with. {@code share.renew.acknowledge.enable} is kept and described, but RENEW
+     * is taken whatever it says.
      */
     private static final Set<String> ACTED_ON = Set.of(CONSUMER_SESSION_TIMEOUT_MS, CONSUMER_HEARTBEAT_INTERVAL_MS,
             SHARE_SESSION_TIMEOUT_MS, SHARE_HEARTBEAT_INTERVAL_MS, SHARE_RECORD_LOCK_DURATION_MS,
-            SHARE_DELIVERY_COUNT_LIMIT, SHARE_PARTITION_MAX_RECORD_LOCKS, SHARE_AUTO_OFFSET_RESET);
+            SHARE_DELIVERY_COUNT_LIMIT, SHARE_PARTITION_MAX_RECORD_LOCKS, SHARE_AUTO_OFFSET_RESET,
+            SHARE_ISOLATION_LEVEL);
 
     private GroupConfigKeys() {
     }

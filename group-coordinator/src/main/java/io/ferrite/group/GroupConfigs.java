@@ -73,6 +73,11 @@ final class GroupConfigs implements CoordinatorState<GroupRecord> {
         return intValue(group, GroupConfigKeys.SHARE_PARTITION_MAX_RECORD_LOCKS, share.partitionMaxRecordLocks());
     }
 
+    boolean shareReadCommitted(String group) {
+        return "read_committed".equals(byGroup.getOrDefault(group, Map.of())
+                .getOrDefault(GroupConfigKeys.SHARE_ISOLATION_LEVEL, "read_uncommitted").trim());
+    }
+
     String shareAutoOffsetReset(String group) {
         return byGroup.getOrDefault(group, Map.of()).getOrDefault(GroupConfigKeys.SHARE_AUTO_OFFSET_RESET, "latest");
     }

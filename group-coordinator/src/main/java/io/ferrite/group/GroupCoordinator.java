@@ -241,6 +241,15 @@ public final class GroupCoordinator implements AutoCloseable {
         });
     }
 
+    /** Records a read_committed ShareFetch acquired and must not deliver (aborted, or markers): archived. */
+    public CompletableFuture<Void> shareArchive(String groupId, String memberId,
+                                                Map<SharedPartition, List<SharePartition.Acquired>> ranges) {
+        return runtime.call(() -> {
+            shareStates.archive(groupId, memberId, ranges);
+            return CompletableFuture.completedFuture(null);
+        });
+    }
+
     /** A member's share session closed: the records it holds are offered to others. */
     public CompletableFuture<Void> shareRelease(String groupId, String memberId) {
         return runtime.call(() -> runtime.write(shareStates.releaseAll(groupId, memberId)));

@@ -10,6 +10,12 @@ public interface PartitionOffsets {
     /** The offset after the last record a consumer may read (the high watermark), or -1 if no such partition. */
     long logEndOffset(Uuid topicId, int partition);
 
+    /**
+     * The offset read_committed readers stop before: the first offset of the earliest open transaction, or the log
+     * end offset if none is open; -1 if no such partition.
+     */
+    long lastStableOffset(Uuid topicId, int partition);
+
     /** The first offset with a timestamp at or after {@code timestamp}, or the log end offset if none. */
     long offsetForTimestamp(Uuid topicId, int partition, long timestamp);
 }

@@ -36,17 +36,19 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
     private final CoordinatorRuntime<GroupRecord> runtime;
     private final ShareGroupConfig config;
     private final GroupConfigs groupConfigs;
+    private final TopicLookup topics;
     private final PartitionOffsets offsets;
     /** By group, then partition. */
     private final Map<String, Map<SharedPartition, SharePartition>> states = new HashMap<>();
 
     ShareStates(Map<String, Group> groups, CoordinatorRuntime<GroupRecord> runtime, ShareGroupConfig config,
-                GroupConfigs groupConfigs, PartitionOffsets offsets) {
+                GroupConfigs groupConfigs, TopicLookup topics) {
         this.groups = groups;
         this.runtime = runtime;
         this.config = config;
         this.groupConfigs = groupConfigs;
-        this.offsets = offsets;
+        this.topics = topics;
+        this.offsets = topics;
     }
 
     /** The member, checked: GROUP_ID_NOT_FOUND or UNKNOWN_MEMBER_ID otherwise. */
@@ -68,10 +70,15 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
         List<GroupRecord> records = new ArrayList<>();
         Map<SharedPartition, Acquisitions.Partition> out = new LinkedHashMap<>();
         int left = maxRecords;
+        boolean readCommitted = groupConfigs.shareReadCommitted(group);
         for (SharedPartition p : partitions) {
-            long logEnd = offsets.logEndOffset(p.topicId(), p.partition());
+            long logEnd = readCommitted ? offsets.lastStableOffset(p.topicId(), p.partition())
+                    : offsets.logEndOffset(p.topicId(), p.partition());
             if (logEnd < 0) {
-                out.put(p, new Acquisitions.Partition(Errors.UNKNOWN_TOPIC_OR_PARTITION, "no such partition", List.of()));
+                // By id, as the share APIs name topics: an id no topic has is UNKNOWN_TOPIC_ID, as for Fetch.
+                out.put(p, topics.name(p.topicId()) == null
+                        ? new Acquisitions.Partition(Errors.UNKNOWN_TOPIC_ID, "no topic has this id", List.of())
+                        : new Acquisitions.Partition(Errors.UNKNOWN_TOPIC_OR_PARTITION, "no such partition", List.of()));
                 continue;
             }
             SharePartition sp = states.computeIfAbsent(group, g -> new HashMap<>()).get(p);
@@ -94,7 +101,7 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
             out.put(p, new Acquisitions.Partition(Errors.NONE, null, got));
         }
         int lockMs = groupConfigs.shareRecordLockDurationMs(group);
-        return runtime.write(records).thenApply(v -> new Acquisitions(lockMs, out));
+        return runtime.write(records).thenApply(v -> new Acquisitions(lockMs, readCommitted, out));
     }
 
     /** Where a share-partition first read starts: the group's {@code share.auto.offset.reset}. */
@@ -111,8 +118,8 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
     }
 
     /**
-     * Applies {@code member}'s acknowledgements, partition by partition: a partition whose batch is refused gets
-     * INVALID_RECORD_STATE (its earlier batches stand). Answered once the changed states are durable.
+     * Applies {@code member}'s acknowledgements, partition by partition: a partition with a batch refused gets
+     * INVALID_RECORD_STATE and none of its batches applies. Answered once the changed states are durable.
      */
     CompletableFuture<Map<SharedPartition, Errors>> acknowledge(String group, String member,
                                                                Map<SharedPartition, List<ShareAck>> acks) {
@@ -129,31 +136,56 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
             if (sp == null) {
                 error = Errors.INVALID_RECORD_STATE;
             } else {
-                for (ShareAck b : e.getValue()) {
-                    List<AckType> types = new ArrayList<>(b.types().size());
-                    for (byte t : b.types()) {
-                        AckType type = AckType.of(t);
-                        if (type == null) {
-                            error = Errors.INVALID_REQUEST;
-                            break;
+                // All of a partition's batches or none, as Kafka takes them: checked first, then applied.
+                List<List<AckType>> types = new ArrayList<>();
+                try {
+                    for (ShareAck b : e.getValue()) {
+                        List<AckType> ts = new ArrayList<>(b.types().size());
+                        for (byte t : b.types()) {
+                            AckType type = AckType.of(t);
+                            if (type == null) {
+                                throw new IllegalArgumentException("unknown acknowledge type " + t);
+                            }
+                            ts.add(type);
                         }
-                        types.add(type);
+                        sp.check(member, b.firstOffset(), b.lastOffset(), ts.size());
+                        types.add(ts);
                     }
-                    if (error != Errors.NONE) {
-                        break;
+                    for (int i = 0; i < types.size(); i++) {
+                        ShareAck b = e.getValue().get(i);
+                        sp.acknowledge(member, b.firstOffset(), b.lastOffset(), types.get(i), limit, now, lockMs);
                     }
-                    try {
-                        sp.acknowledge(member, b.firstOffset(), b.lastOffset(), types, limit, now, lockMs);
-                    } catch (SharePartition.InvalidRecordState refused) {
-                        error = Errors.INVALID_RECORD_STATE;
-                        break;
-                    }
+                } catch (IllegalArgumentException unknownType) {
+                    error = Errors.INVALID_REQUEST;
+                } catch (SharePartition.InvalidRecordState refused) {
+                    error = Errors.INVALID_RECORD_STATE;
                 }
                 records.add(new ShareState(group, p.topicId(), p.partition(), sp.snapshot()));
             }
             out.put(p, error);
         }
         return runtime.write(records).thenApply(v -> out);
+    }
+
+    /**
+     * Archives records {@code member} acquired that a read_committed group must never see (aborted transactions'
+     * records, transaction markers); nothing written: if lost, the next reader archives them again.
+     */
+    void archive(String group, String member, Map<SharedPartition, List<Acquired>> ranges) {
+        int limit = groupConfigs.shareDeliveryCountLimit(group);
+        long now = runtime.now();
+        ranges.forEach((p, rs) -> {
+            SharePartition sp = states.getOrDefault(group, Map.of()).get(p);
+            if (sp != null) {
+                for (Acquired r : rs) {
+                    try {
+                        sp.acknowledge(member, r.firstOffset(), r.lastOffset(), List.of(AckType.GAP), limit, now, 0);
+                    } catch (SharePartition.InvalidRecordState lockRanOut) {
+                        // taken back meanwhile: the next reader archives it
+                    }
+                }
+            }
+        });
     }
 
     /** Gives back what {@code member} acquired and was not sent ({@link SharePartition#giveBack}); nothing written. */

@@ -99,6 +99,34 @@ class ShareStatesTest {
     }
 
     @Test
+    void unknownTopicsAndPartitionsGetKafkasErrors() throws Exception {
+        join("q", "a");
+        SharedPartition noTopic = new SharedPartition(Uuid.randomUuid(), 0);
+        SharedPartition noPartition = new SharedPartition(orders, 5);
+        Map<SharedPartition, Acquisitions.Partition> got = coordinator.shareAcquire("q", "a",
+                List.of(noTopic, noPartition), 10).get(10, TimeUnit.SECONDS).partitions();
+        assertEquals(Errors.UNKNOWN_TOPIC_ID, got.get(noTopic).error());
+        assertEquals(Errors.UNKNOWN_TOPIC_OR_PARTITION, got.get(noPartition).error());
+        assertEquals(List.of(noTopic, noPartition), List.copyOf(got.keySet()), "in the request's order");
+    }
+
+    @Test
+    void aPartitionsBatchesApplyAllOrNone() throws Exception {
+        join("q", "a");
+        join("q", "b");
+        acquire("q", "a", 1);
+        topics.log(orders, 0, 0, 6);
+        acquire("q", "a", 3); // 0-2 to a
+        acquire("q", "b", 3); // 3-5 to b
+        Map<SharedPartition, Errors> r = coordinator.shareAcknowledge("q", "a", Map.of(p0, List.of(
+                new ShareAck(0, 1, List.of(ACCEPT)), new ShareAck(3, 3, List.of(ACCEPT))))).get(10, TimeUnit.SECONDS);
+        assertEquals(Errors.INVALID_RECORD_STATE, r.get(p0), "3 is b's");
+        assertEquals(Errors.NONE, ack("q", "a", 0, 2, RELEASE), "0-1 were not accepted: still a's");
+        assertEquals(Errors.INVALID_REQUEST, coordinator.shareAcknowledge("q", "b", Map.of(p0, List.of(
+                new ShareAck(3, 5, List.of((byte) 9))))).get(10, TimeUnit.SECONDS).get(p0), "no such type");
+    }
+
+    @Test
     void earliestAndByDurationStartWhereTheGroupSays() throws Exception {
         topics.log(orders, 0, 3, 8);
         coordinator.alterGroupConfigs("early", c -> Map.of(GroupConfigKeys.SHARE_AUTO_OFFSET_RESET, "earliest"),

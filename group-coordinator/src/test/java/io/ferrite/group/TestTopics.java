@@ -37,6 +37,12 @@ final class TestTopics implements TopicLookup {
         return l == null ? -1 : l[1];
     }
 
+    /** No transactions here: the last stable offset is the log end. */
+    @Override
+    public long lastStableOffset(Uuid topicId, int partition) {
+        return logEndOffset(topicId, partition);
+    }
+
     private volatile long timeBase;
 
     /** Record n of every partition was written at {@code base + n}. */

@@ -5,10 +5,12 @@ import java.util.Map;
 import org.apache.kafka.common.protocol.Errors;
 
 /**
- * What one ShareFetch was handed: per partition an error or the acquired offset ranges (maybe none), and how long
- * the records stay locked to the member (the group's {@code share.record.lock.duration.ms}).
+ * What one ShareFetch was handed: per partition an error or the acquired offset ranges (maybe none), how long
+ * the records stay locked to the member (the group's {@code share.record.lock.duration.ms}), and whether the group
+ * reads committed records only ({@code share.isolation.level=read_committed}: nothing was acquired past the last
+ * stable offset, and records of aborted transactions are for the reader to archive).
  */
-public record Acquisitions(int lockDurationMs, Map<SharedPartition, Partition> partitions) {
+public record Acquisitions(int lockDurationMs, boolean readCommitted, Map<SharedPartition, Partition> partitions) {
     public Acquisitions {
         partitions = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(partitions)); // request order
     }

@@ -238,16 +238,7 @@ public final class SharePartition {
      */
     public void acknowledge(String member, long first, long last, List<AckType> types, int deliveryLimit, long now,
                             long lockMs) throws InvalidRecordState {
-        if (last < first || (types.size() != 1 && types.size() != last - first + 1)) {
-            throw new InvalidRecordState("acknowledgement batch " + first + "-" + last + " with " + types.size()
-                    + " types");
-        }
-        for (long o = first; o <= last; o++) {
-            InFlight f = inFlight.get(o);
-            if (f == null || f.state != RecordState.ACQUIRED || !f.owner.equals(member)) {
-                throw new InvalidRecordState("offset " + o + " is not acquired by member " + member);
-            }
-        }
+        check(member, first, last, types.size());
         for (long o = first; o <= last; o++) {
             InFlight f = inFlight.get(o);
             AckType t = types.size() == 1 ? types.get(0) : types.get((int) (o - first));
@@ -259,6 +250,22 @@ public final class SharePartition {
             }
         }
         advance();
+    }
+
+    /**
+     * Throws unless {@link #acknowledge} of this batch would be taken: every offset acquired by {@code member},
+     * and one type or one per offset. Changes nothing, so a caller can check all of a request's batches first.
+     */
+    public void check(String member, long first, long last, int types) throws InvalidRecordState {
+        if (last < first || (types != 1 && types != last - first + 1)) {
+            throw new InvalidRecordState("acknowledgement batch " + first + "-" + last + " with " + types + " types");
+        }
+        for (long o = first; o <= last; o++) {
+            InFlight f = inFlight.get(o);
+            if (f == null || f.state != RecordState.ACQUIRED || !f.owner.equals(member)) {
+                throw new InvalidRecordState("offset " + o + " is not acquired by member " + member);
+            }
+        }
     }
 
     private static void done(InFlight f, RecordState state) {

@@ -41,15 +41,20 @@ final class ShareAcks {
         return out;
     }
 
-    /** INVALID_REQUEST for a batch whose range is backwards or whose types neither cover it nor are one. */
+    /**
+     * INVALID_REQUEST for a batch whose range is backwards, whose types neither cover it nor are one, or that does
+     * not come after the partition's previous batch.
+     */
     private static void add(Map<SharedPartition, List<ShareAck>> out, SharedPartition p, long first, long last,
                             List<Byte> types) {
-        if (last < first || first < 0 || types.isEmpty()
+        List<ShareAck> batches = out.computeIfAbsent(p, x -> new ArrayList<>());
+        long after = batches.isEmpty() ? -1 : batches.get(batches.size() - 1).lastOffset();
+        if (last < first || first <= after || types.isEmpty()
                 || (types.size() != 1 && types.size() != last - first + 1)) {
             throw new InvalidRequestException("Invalid acknowledgement batch " + first + "-" + last + " with "
                     + types.size() + " acknowledge types for partition " + p.partition() + " of topic "
                     + p.topicId() + ".");
         }
-        out.computeIfAbsent(p, x -> new ArrayList<>()).add(new ShareAck(first, last, types));
+        batches.add(new ShareAck(first, last, types));
     }
 }

@@ -10,6 +10,7 @@ import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.ApiHandler;
 import io.ferrite.server.network.RequestContext;
 import io.ferrite.storage.PartitionKey;
+import io.ferrite.storage.ProducerStateTable;
 import io.ferrite.storage.ReadResult;
 import io.ferrite.storage.Slice;
 import io.ferrite.storage.Store;
@@ -98,7 +99,7 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
                     : groups.shareAcknowledge(req.groupId(), req.memberId(), acks);
             if (req.shareSessionEpoch() == ShareSessions.FINAL_EPOCH) {
                 return acked.thenCompose(a -> groups.shareRelease(req.groupId(), req.memberId())
-                        .thenApply(v -> (ApiMessage) respond(req, a, new Acquisitions(0, Map.of()), Map.of())))
+                        .thenApply(v -> (ApiMessage) respond(req, a, new Acquisitions(0, false, Map.of()), Map.of())))
                         .exceptionally(ShareFetchHandler::error);
             }
             int maxRecords = req.maxRecords() > 0 ? req.maxRecords() : DEFAULT_MAX_RECORDS;
@@ -166,8 +167,11 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
         });
     }
 
-    /** A partition's records for the answer, and the offset after the last one they hold. */
-    private record Read(MemoryRecords records, long sentUpTo) {
+    /**
+     * A partition's records for the answer, the offset after the last batch read, and (read_committed) the offset
+     * ranges of batches left out: aborted transactions' records and transaction markers.
+     */
+    private record Read(MemoryRecords records, long sentUpTo, List<Acquired> leftOut) {
     }
 
     /**
@@ -189,9 +193,12 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
             long last = acquired.get(acquired.size() - 1).lastOffset();
             Topic t = topics.get(p.topicId());
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            List<Acquired> leftOut = new ArrayList<>();
             long next = first;
             try {
                 PartitionKey key = t == null ? null : new PartitionKey(t.name(), p.partition());
+                List<ProducerStateTable.AbortedTransaction> aborted = key == null || !got.readCommitted() ? List.of()
+                        : store.abortedTransactions(key, first, last + 1);
                 reading:
                 while (key != null && next <= last) {
                     try (ReadResult r = store.read(key, next, (int) Math.min(1 << 20, Math.max(budget, 1)))) {
@@ -204,6 +211,12 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
                                 }
                                 if (batch.baseOffset() > last || (any && batch.sizeInBytes() > budget)) {
                                     break reading;
+                                }
+                                if (got.readCommitted() && (batch.isControlBatch() || inAborted(batch, aborted))) {
+                                    leftOut.add(new Acquired(Math.max(batch.baseOffset(), first),
+                                            Math.min(batch.lastOffset(), last), 0));
+                                    next = batch.lastOffset() + 1;
+                                    continue;
                                 }
                                 ByteBuffer copy = ByteBuffer.allocate(batch.sizeInBytes());
                                 batch.writeTo(copy);
@@ -221,7 +234,43 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
             } catch (StoreException gone) { // the partition went meanwhile: what was not read is given back
                 // next stays where reading stopped
             }
-            out.put(p, new Read(MemoryRecords.readableRecords(ByteBuffer.wrap(bytes.toByteArray())), next));
+            out.put(p, new Read(MemoryRecords.readableRecords(ByteBuffer.wrap(bytes.toByteArray())), next, leftOut));
+        }
+        return out;
+    }
+
+    /** Whether a transactional batch belongs to one of its producer's aborted transactions. */
+    private static boolean inAborted(MutableRecordBatch batch, List<ProducerStateTable.AbortedTransaction> aborted) {
+        if (!batch.isTransactional()) {
+            return false;
+        }
+        for (ProducerStateTable.AbortedTransaction a : aborted) {
+            if (a.producerId() == batch.producerId() && batch.baseOffset() >= a.firstOffset()
+                    && batch.baseOffset() <= a.lastOffset()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** {@code ranges} without the offsets of {@code removed} (both in offset order). */
+    private static List<Acquired> minus(List<Acquired> ranges, List<Acquired> removed) {
+        List<Acquired> out = new ArrayList<>(ranges);
+        for (Acquired r : removed) {
+            List<Acquired> next = new ArrayList<>();
+            for (Acquired a : out) {
+                if (r.lastOffset() < a.firstOffset() || r.firstOffset() > a.lastOffset()) {
+                    next.add(a);
+                    continue;
+                }
+                if (a.firstOffset() < r.firstOffset()) {
+                    next.add(new Acquired(a.firstOffset(), r.firstOffset() - 1, a.deliveryCount()));
+                }
+                if (a.lastOffset() > r.lastOffset()) {
+                    next.add(new Acquired(r.lastOffset() + 1, a.lastOffset(), a.deliveryCount()));
+                }
+            }
+            out = next;
         }
         return out;
     }
@@ -245,6 +294,7 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
     private ShareFetchResponseData respond(ShareFetchRequestData req, Map<SharedPartition, Errors> acked,
                                            Acquisitions got, Map<SharedPartition, Read> records) {
         Map<SharedPartition, List<Acquired>> unsent = new LinkedHashMap<>();
+        Map<SharedPartition, List<Acquired>> archived = new LinkedHashMap<>();
         Map<Uuid, ShareFetchableTopicResponse> byTopic = new LinkedHashMap<>();
         Map<SharedPartition, PartitionData> parts = new LinkedHashMap<>();
         java.util.function.Function<SharedPartition, PartitionData> partition = p -> parts.computeIfAbsent(p, x -> {
@@ -259,7 +309,12 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
             PartitionData d = partition.apply(p).setErrorCode(a.error().code()).setErrorMessage(a.message());
             Read read = records.get(p);
             List<Acquired> notSent = new ArrayList<>();
-            for (Acquired r : read == null ? a.acquired() : sent(a.acquired(), read.sentUpTo(), notSent)) {
+            List<Acquired> delivered = read == null ? a.acquired()
+                    : minus(sent(a.acquired(), read.sentUpTo(), notSent), read.leftOut());
+            if (read != null && !read.leftOut().isEmpty()) {
+                archived.put(p, minus(sent(a.acquired(), read.sentUpTo(), new ArrayList<>()), delivered));
+            }
+            for (Acquired r : delivered) {
                 d.acquiredRecords().add(new AcquiredRecords().setFirstOffset(r.firstOffset())
                         .setLastOffset(r.lastOffset()).setDeliveryCount((short) r.deliveryCount()));
             }
@@ -272,6 +327,9 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
         });
         if (!unsent.isEmpty()) {
             groups.shareGiveBack(req.groupId(), req.memberId(), unsent);
+        }
+        if (!archived.isEmpty()) {
+            groups.shareArchive(req.groupId(), req.memberId(), archived);
         }
         acked.forEach((p, e) -> partition.apply(p).setAcknowledgeErrorCode(e.code()));
         ShareFetchResponseData resp = new ShareFetchResponseData().setAcquisitionLockTimeoutMs(got.lockDurationMs());

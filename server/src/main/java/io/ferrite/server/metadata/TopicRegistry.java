@@ -158,19 +158,24 @@ public final class TopicRegistry {
 
             @Override
             public long logStartOffset(Uuid topicId, int partition) {
-                PartitionKey key = key(topicId, partition);
-                try {
-                    return key == null ? -1 : store.logStartOffset(key);
-                } catch (StoreException e) { // deleted meanwhile
-                    return -1;
-                }
+                return offset(topicId, partition, store::logStartOffset);
             }
 
             @Override
             public long logEndOffset(Uuid topicId, int partition) {
+                return offset(topicId, partition, store::logEndOffset);
+            }
+
+            @Override
+            public long lastStableOffset(Uuid topicId, int partition) {
+                return offset(topicId, partition, store::lastStableOffset);
+            }
+
+            /** The partition's offset {@code of} tells, or -1 for no such partition (or one deleted meanwhile). */
+            private long offset(Uuid topicId, int partition, java.util.function.ToLongFunction<PartitionKey> of) {
                 PartitionKey key = key(topicId, partition);
                 try {
-                    return key == null ? -1 : store.logEndOffset(key);
+                    return key == null ? -1 : of.applyAsLong(key);
                 } catch (StoreException e) {
                     return -1;
                 }
