@@ -116,8 +116,13 @@ final class ShareOffsetRequests {
                 } else {
                     // Within the log, as a share-partition's start offset can only be there.
                     long end = topics.logEndOffset(id, p.partitionIndex());
-                    records.add(states.reset(req.groupId(), new SharedPartition(id, p.partitionIndex()),
-                            Math.min(Math.max(p.startOffset(), logStart), end)));
+                    if (end < 0) { // deleted meanwhile
+                        r.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code())
+                                .setErrorMessage(Errors.UNKNOWN_TOPIC_OR_PARTITION.message());
+                    } else {
+                        records.add(states.reset(req.groupId(), new SharedPartition(id, p.partitionIndex()),
+                                Math.min(Math.max(p.startOffset(), logStart), end)));
+                    }
                 }
                 out.partitions().add(r);
             });

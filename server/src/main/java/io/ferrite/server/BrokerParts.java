@@ -95,7 +95,8 @@ final class BrokerParts implements AutoCloseable {
             apis.requestQuotaWith((context, nanos) -> requestQuotas.recordRequestTime(context.principal(),
                     context.clientId(), nanos, clock.millis()));
             logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes(), quotaManager)
-                    .registerShare(apis, topics, store, groups, config.shareGroups(), config.nodeId(), clock);
+                    .registerShare(apis, topics, store, groups, config.shareGroups(), config.nodeId(),
+                            config.fetchMaxBytes(), clock);
             AdminApis.register(apis, topics, identity, config, new BrokerEndpoints(config.listeners(), boundPort),
                     dynamic, scram, authorization, clientQuotas, quotaManager, groups, clock, admin);
             GroupApis.register(apis, groups, topics);

@@ -190,7 +190,7 @@ public final class SharePartition {
         List<Acquired> out = new ArrayList<>();
         int left = maxRecords;
         for (Map.Entry<Long, InFlight> e : inFlight.entrySet()) {
-            if (left == 0) {
+            if (left == 0 || e.getKey() >= logEndOffset) { // past the end a read_committed group may read, say
                 break;
             }
             InFlight f = e.getValue();

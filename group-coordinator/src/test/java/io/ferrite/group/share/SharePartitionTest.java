@@ -140,4 +140,13 @@ class SharePartitionTest {
         assertEquals(6, p.acquiredCount());
         assertEquals(List.of(new Acquired(6, 9, 1)), acquire(p, "b", 10, 10, 1), "first delivery still");
     }
+
+    @Test
+    void nothingAtOrPastTheEndGivenIsHandedOutEvenIfReleased() throws Exception {
+        SharePartition p = SharePartition.startingAt(0);
+        acquire(p, "a", 10, 10, 0);
+        ack(p, "a", 0, 9, AckType.RELEASE, 1);
+        // A read_committed reader's end (the last stable offset) is 6 now: 6-9 stay where they are.
+        assertEquals(List.of(new Acquired(0, 5, 2)), acquire(p, "b", 6, 100, 2));
+    }
 }

@@ -6,8 +6,10 @@ import io.ferrite.server.network.AccessCheck;
 import io.ferrite.server.security.AuthorizedOperations;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Function;
 import org.apache.kafka.common.acl.AclOperation;
@@ -359,10 +361,25 @@ final class GroupAccess {
             });
             Map<String, Integer> described = check.addEach(AclOperation.DESCRIBE, ResourceType.TOPIC, names);
             check.decide(authorization, context);
+            Set<String> allTopics = new HashSet<>();
+            request.groups().forEach(g -> {
+                if (g.topics() == null) {
+                    allTopics.add(g.groupId());
+                }
+            });
             return next.handle(context, request).thenApply(r -> {
                 DescribeShareGroupOffsetsResponseData response = (DescribeShareGroupOffsetsResponseData) r;
+                // A group asked for whole shows only the topics the caller may DESCRIBE, as in Kafka.
+                AccessCheck listed = new AccessCheck();
+                Map<String, Integer> visible = listed.addEach(AclOperation.DESCRIBE, ResourceType.TOPIC,
+                        response.groups().stream().filter(g -> allTopics.contains(g.groupId()))
+                                .flatMap(g -> g.topics().stream()).map(t -> t.topicName()).distinct().toList());
+                listed.decide(authorization, context);
                 for (DescribeShareGroupOffsetsResponseData.DescribeShareGroupOffsetsResponseGroup g
                         : response.groups()) {
+                    if (allTopics.contains(g.groupId())) {
+                        g.topics().removeIf(t -> !listed.allowed(visible, t.topicName()));
+                    }
                     if (!check.allowed(groups, g.groupId())) {
                         g.setTopics(new ArrayList<>()).setErrorCode(GROUP_DENIED)
                                 .setErrorMessage(Errors.GROUP_AUTHORIZATION_FAILED.message());

@@ -80,11 +80,11 @@ public final class LogApis implements AutoCloseable {
      * the group coordinator hands out.
      */
     public LogApis registerShare(ApiRegistry apis, TopicRegistry topics, Store store, GroupCoordinator groups,
-                                 ShareGroupConfig config, int nodeId, Clock clock) {
+                                 ShareGroupConfig config, int nodeId, int fetchMaxBytes, Clock clock) {
         LogAccess access = new LogAccess(topics);
         ShareSessions sessions = new ShareSessions(config.maxShareSessions(), config.maxSessionTimeoutMs(), clock);
         apis.register(ApiKeys.SHARE_FETCH, 1, 2, new ShareFetchHandler(topics, store, fetches, groups, sessions, nodeId,
-                        offLoop), access.shareFetch())
+                        offLoop, fetchMaxBytes), access.shareFetch())
                 .register(ApiKeys.SHARE_ACKNOWLEDGE, 1, 2, new ShareAcknowledgeHandler(topics, groups, sessions, nodeId),
                         access.shareAcknowledge());
         return this;

@@ -63,10 +63,12 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
     private final ShareSessions sessions;
     private final int nodeId;
     private final Executor offLoop;
+    private final int fetchMaxBytes;
 
     ShareFetchHandler(TopicRegistry topics, Store store, FetchWaiters waiters, GroupCoordinator groups,
-                      ShareSessions sessions, int nodeId, Executor offLoop) {
+                      ShareSessions sessions, int nodeId, Executor offLoop, int fetchMaxBytes) {
         this.offLoop = offLoop;
+        this.fetchMaxBytes = fetchMaxBytes;
         this.topics = topics;
         this.store = store;
         this.waiters = waiters;
@@ -181,7 +183,8 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
      */
     private Map<SharedPartition, Read> read(Acquisitions got, int maxBytes) {
         Map<SharedPartition, Read> out = new LinkedHashMap<>();
-        long budget = maxBytes > 0 ? maxBytes : Integer.MAX_VALUE;
+        // The client's limit, never above the broker's fetch.max.bytes, as for Fetch.
+        long budget = maxBytes > 0 ? Math.min(maxBytes, fetchMaxBytes) : fetchMaxBytes;
         boolean any = false;
         for (Map.Entry<SharedPartition, Acquisitions.Partition> e : got.partitions().entrySet()) {
             List<Acquired> acquired = e.getValue().acquired();
@@ -195,12 +198,17 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream();
             List<Acquired> leftOut = new ArrayList<>();
             long next = first;
+            boolean full = false;
             try {
                 PartitionKey key = t == null ? null : new PartitionKey(t.name(), p.partition());
                 List<ProducerStateTable.AbortedTransaction> aborted = key == null || !got.readCommitted() ? List.of()
                         : store.abortedTransactions(key, first, last + 1);
                 reading:
                 while (key != null && next <= last) {
+                    if (any && budget <= 0) {
+                        full = true;
+                        break;
+                    }
                     try (ReadResult r = store.read(key, next, (int) Math.min(1 << 20, Math.max(budget, 1)))) {
                         long before = next;
                         for (Slice slice : r.batches()) {
@@ -209,7 +217,11 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
                                 if (batch.lastOffset() < next) {
                                     continue;
                                 }
-                                if (batch.baseOffset() > last || (any && batch.sizeInBytes() > budget)) {
+                                if (batch.baseOffset() > last) {
+                                    break reading;
+                                }
+                                if (any && batch.sizeInBytes() > budget) {
+                                    full = true;
                                     break reading;
                                 }
                                 if (got.readCommitted() && (batch.isControlBatch() || inAborted(batch, aborted))) {
@@ -230,6 +242,11 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
                             break;
                         }
                     }
+                }
+                if (!full && key != null) {
+                    // No batch holds the rest (removed by compaction or with an aborted transaction's data): the
+                    // offsets go out as acquired with no records, and the client acknowledges them as GAP.
+                    next = Math.max(next, last + 1);
                 }
             } catch (StoreException gone) { // the partition went meanwhile: what was not read is given back
                 // next stays where reading stopped
