@@ -34,21 +34,17 @@ import org.apache.kafka.common.protocol.Errors;
 final class ShareStates implements CoordinatorState<GroupRecord> {
     private final Map<String, Group> groups;
     private final CoordinatorRuntime<GroupRecord> runtime;
-    private final ShareGroupConfig config;
     private final GroupConfigs groupConfigs;
     private final TopicLookup topics;
-    private final PartitionOffsets offsets;
     /** By group, then partition. */
     private final Map<String, Map<SharedPartition, SharePartition>> states = new HashMap<>();
 
-    ShareStates(Map<String, Group> groups, CoordinatorRuntime<GroupRecord> runtime, ShareGroupConfig config,
-                GroupConfigs groupConfigs, TopicLookup topics) {
+    ShareStates(Map<String, Group> groups, CoordinatorRuntime<GroupRecord> runtime, GroupConfigs groupConfigs,
+                TopicLookup topics) {
         this.groups = groups;
         this.runtime = runtime;
-        this.config = config;
         this.groupConfigs = groupConfigs;
         this.topics = topics;
-        this.offsets = topics;
     }
 
     /** The member, checked: GROUP_ID_NOT_FOUND or UNKNOWN_MEMBER_ID otherwise. */
@@ -72,8 +68,8 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
         int left = maxRecords;
         boolean readCommitted = groupConfigs.shareReadCommitted(group);
         for (SharedPartition p : partitions) {
-            long logEnd = readCommitted ? offsets.lastStableOffset(p.topicId(), p.partition())
-                    : offsets.logEndOffset(p.topicId(), p.partition());
+            long logEnd = readCommitted ? topics.lastStableOffset(p.topicId(), p.partition())
+                    : topics.logEndOffset(p.topicId(), p.partition());
             if (logEnd < 0) {
                 // By id, as the share APIs name topics: an id no topic has is UNKNOWN_TOPIC_ID, as for Fetch.
                 out.put(p, topics.name(p.topicId()) == null
@@ -88,7 +84,7 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
                 states.get(group).put(p, sp);
                 records.add(new ShareState(group, p.topicId(), p.partition(), sp.snapshot()));
             }
-            sp.logStartMoved(offsets.logStartOffset(p.topicId(), p.partition()));
+            sp.logStartMoved(topics.logStartOffset(p.topicId(), p.partition()));
             List<Acquired> got = left <= 0 ? List.of() : sp.acquire(member, logEnd, left,
                     groupConfigs.sharePartitionMaxRecordLocks(group), groupConfigs.shareDeliveryCountLimit(group), now,
                     groupConfigs.shareRecordLockDurationMs(group));
@@ -108,11 +104,11 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
     private long initialOffset(String group, SharedPartition p, long logEnd, long now) {
         String reset = groupConfigs.shareAutoOffsetReset(group).trim();
         if (reset.equalsIgnoreCase("earliest")) {
-            return Math.max(0, offsets.logStartOffset(p.topicId(), p.partition()));
+            return Math.max(0, topics.logStartOffset(p.topicId(), p.partition()));
         }
         if (reset.toLowerCase(Locale.ROOT).startsWith("by_duration:")) {
             long back = Duration.parse(reset.substring("by_duration:".length())).toMillis();
-            return offsets.offsetForTimestamp(p.topicId(), p.partition(), now - back);
+            return topics.offsetForTimestamp(p.topicId(), p.partition(), now - back);
         }
         return logEnd;
     }

@@ -283,43 +283,40 @@ final class GroupAccess {
 
     /** READ on the group, and DESCRIBE on every topic subscribed to by name (else TOPIC_AUTHORIZATION_FAILED). */
     Access<ConsumerGroupHeartbeatRequestData> consumerGroupHeartbeat() {
-        return (context, request, authorization, next) -> {
-            AccessCheck check = new AccessCheck();
-            int group = check.add(AclOperation.READ, ResourceType.GROUP, request.groupId());
-            List<String> subscribed = request.subscribedTopicNames() == null ? List.of()
-                    : request.subscribedTopicNames();
-            Map<String, Integer> describe = check.addEach(AclOperation.DESCRIBE, ResourceType.TOPIC, subscribed);
-            check.decide(authorization, context);
-            if (!check.allowed(group)) {
-                return CompletableFuture.failedFuture(new GroupAuthorizationException(
-                        "Not authorized to access group: " + request.groupId()));
-            }
-            if (subscribed.stream().anyMatch(t -> !check.allowed(describe, t))) {
-                return CompletableFuture.completedFuture(new ConsumerGroupHeartbeatResponseData()
-                        .setErrorCode(TOPIC_DENIED).setErrorMessage("The group has subscribed to topics "
-                                + "that are not authorized."));
-            }
-            return next.handle(context, request);
-        };
+        return heartbeat(ConsumerGroupHeartbeatRequestData::groupId,
+                ConsumerGroupHeartbeatRequestData::subscribedTopicNames, () -> new ConsumerGroupHeartbeatResponseData()
+                        .setErrorCode(TOPIC_DENIED).setErrorMessage(SUBSCRIBED_DENIED));
     }
 
-    /** READ on the group, and DESCRIBE on every topic subscribed to (else TOPIC_AUTHORIZATION_FAILED). */
+    /** As {@link #consumerGroupHeartbeat}, for a share group's member. */
     Access<ShareGroupHeartbeatRequestData> shareGroupHeartbeat() {
+        return heartbeat(ShareGroupHeartbeatRequestData::groupId, ShareGroupHeartbeatRequestData::subscribedTopicNames,
+                () -> new ShareGroupHeartbeatResponseData().setErrorCode(TOPIC_DENIED)
+                        .setErrorMessage(SUBSCRIBED_DENIED));
+    }
+
+    private static final String SUBSCRIBED_DENIED = "The group has subscribed to topics that are not authorized.";
+
+    /**
+     * A member's heartbeat: READ on its group (else GROUP_AUTHORIZATION_FAILED for the request), and DESCRIBE on
+     * every topic it subscribes to (else the answer {@code topicDenied} makes).
+     */
+    private static <Q extends ApiMessage> Access<Q> heartbeat(Function<Q, String> groupId,
+                                                              Function<Q, List<String>> subscribedTopics,
+                                                              java.util.function.Supplier<ApiMessage> topicDenied) {
         return (context, request, authorization, next) -> {
             AccessCheck check = new AccessCheck();
-            int group = check.add(AclOperation.READ, ResourceType.GROUP, request.groupId());
-            List<String> subscribed = request.subscribedTopicNames() == null ? List.of()
-                    : request.subscribedTopicNames();
+            int group = check.add(AclOperation.READ, ResourceType.GROUP, groupId.apply(request));
+            List<String> subscribed = subscribedTopics.apply(request) == null ? List.of()
+                    : subscribedTopics.apply(request);
             Map<String, Integer> describe = check.addEach(AclOperation.DESCRIBE, ResourceType.TOPIC, subscribed);
             check.decide(authorization, context);
             if (!check.allowed(group)) {
                 return CompletableFuture.failedFuture(new GroupAuthorizationException(
-                        "Not authorized to access group: " + request.groupId()));
+                        "Not authorized to access group: " + groupId.apply(request)));
             }
             if (subscribed.stream().anyMatch(t -> !check.allowed(describe, t))) {
-                return CompletableFuture.completedFuture(new ShareGroupHeartbeatResponseData()
-                        .setErrorCode(TOPIC_DENIED).setErrorMessage("The group has subscribed to topics "
-                                + "that are not authorized."));
+                return CompletableFuture.completedFuture(topicDenied.get());
             }
             return next.handle(context, request);
         };
