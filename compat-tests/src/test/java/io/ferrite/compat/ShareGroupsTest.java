@@ -48,7 +48,8 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Share groups (KIP-932) through kafka-clients 4.3's KafkaShareConsumer: consumers sharing one partition, each
  * record accepted once; explicit RELEASE delivering a record again with a higher delivery count, and REJECT
- * never delivering it again.
+ * never delivering it again; a silent consumer's records coming back when their locks time out; a record
+ * released too often archived at the delivery limit.
  */
 @ParameterizedClass(name = "{0}")
 @MethodSource("io.ferrite.compat.BrokerKind#selected")
@@ -64,7 +65,9 @@ class ShareGroupsTest {
 
     @BeforeParameterizedClassInvocation
     static void start(BrokerKind kind) throws Exception {
-        broker = kind.start("ShareGroupsTest", dir.resolve(kind.name()), Map.of());
+        // A lock as short as one second, so the lock-timeout test waits seconds rather than Kafka's 15 s minimum.
+        broker = kind.start("ShareGroupsTest", dir.resolve(kind.name()),
+                Map.of("group.share.min.record.lock.duration.ms", "1000"));
         admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, 30_000));
     }
@@ -100,6 +103,12 @@ class ShareGroupsTest {
     private static void readFromTheStart(String group) throws Exception {
         admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
                 new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
+                .all().get(30, TimeUnit.SECONDS);
+    }
+
+    private static void groupConfig(String group, String key, String value) throws Exception {
+        admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
+                new AlterConfigOp(new ConfigEntry(key, value), AlterConfigOp.OpType.SET))))
                 .all().get(30, TimeUnit.SECONDS);
     }
 
@@ -312,6 +321,77 @@ class ShareGroupsTest {
         readFromTheStart("all-readers");
         assertEquals(Set.of("c0", "c1", "c2", "c3", "c4"), readAll("committed-readers", topic, 5));
         assertEquals(Set.of("c0", "c1", "c2", "a0", "a1", "c3", "c4"), readAll("all-readers", topic, 7));
+    }
+
+    @Compat(family = Compat.JAVA, feature = "share groups: a silent consumer's records come back at the lock timeout")
+    @Test
+    void aSilentConsumersRecordsComeBackWhenTheirLocksTimeOut() throws Exception {
+        String topic = "orders";
+        topicWithRecords(topic, 10);
+        readFromTheStart("lockers");
+        groupConfig("lockers", "share.record.lock.duration.ms", "2000");
+        Set<String> held = new TreeSet<>();
+        Map<String, List<Short>> deliveries = new HashMap<>();
+        try (KafkaShareConsumer<String, String> silent = consumer("lockers", Map.of(
+                ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit"))) {
+            silent.subscribe(Set.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (held.isEmpty() && System.nanoTime() < deadline) {
+                silent.poll(Duration.ofMillis(200)).forEach(r -> held.add(r.value()));
+            }
+            assertTrue(!held.isEmpty(), "the first consumer got records");
+            // It stays in the group, heartbeating, but never acknowledges or polls again.
+            try (KafkaShareConsumer<String, String> other = consumer("lockers", Map.of(
+                    ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit"))) {
+                other.subscribe(Set.of(topic));
+                deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (deliveries.size() < 10 && System.nanoTime() < deadline) {
+                    for (ConsumerRecord<String, String> r : other.poll(Duration.ofMillis(200))) {
+                        deliveries.computeIfAbsent(r.value(), v -> new ArrayList<>())
+                                .add(r.deliveryCount().orElse((short) -1));
+                        other.acknowledge(r, AcknowledgeType.ACCEPT);
+                    }
+                    other.commitSync();
+                }
+            }
+        }
+        assertEquals(10, deliveries.size(), "every record reached the second consumer: " + deliveries);
+        for (String v : held) {
+            // Its second delivery or later: the silent client's background fetches may take it again first.
+            assertEquals(1, deliveries.get(v).size(), v + " accepted at its first delivery to the second consumer");
+            assertTrue(deliveries.get(v).get(0) >= 2, v + " came back with a higher count: " + deliveries.get(v));
+        }
+    }
+
+    @Compat(family = Compat.JAVA, feature = "share groups: the delivery limit archives a poison record")
+    @Test
+    void aRecordReleasedUpToTheDeliveryLimitIsArchived() throws Exception {
+        String topic = "poison";
+        topicWithRecords(topic, 6);
+        readFromTheStart("careful");
+        groupConfig("careful", "share.delivery.count.limit", "3");
+        Map<String, List<Short>> deliveries = new HashMap<>();
+        try (KafkaShareConsumer<String, String> c = consumer("careful", Map.of(
+                ConsumerConfig.SHARE_ACKNOWLEDGEMENT_MODE_CONFIG, "explicit"))) {
+            c.subscribe(Set.of(topic));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            long quietUntil = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, quietUntil)) {
+                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
+                    deliveries.computeIfAbsent(r.value(), v -> new ArrayList<>())
+                            .add(r.deliveryCount().orElse((short) -1));
+                    // r2 fails every time it is processed
+                    c.acknowledge(r, r.value().equals("r2") ? AcknowledgeType.RELEASE : AcknowledgeType.ACCEPT);
+                }
+                c.commitSync();
+                if (deliveries.size() == 6 && deliveries.get("r2").size() >= 3 && quietUntil == Long.MAX_VALUE) {
+                    quietUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+                }
+            }
+        }
+        assertEquals(List.of((short) 1, (short) 2, (short) 3), deliveries.get("r2"), "archived at the limit");
+        assertEquals(6, deliveries.size());
+        deliveries.forEach((k, counts) -> assertEquals(k.equals("r2") ? 3 : 1, counts.size(), k));
     }
 
     /** What one consumer of the group reads, accepting it, until {@code expected} records and a quiet second. */

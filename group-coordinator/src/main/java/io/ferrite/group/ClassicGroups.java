@@ -46,6 +46,11 @@ final class ClassicGroups implements CoordinatorState<GroupRecord> {
         this.rebalance = new ClassicRebalance(groups, runtime, config);
     }
 
+    /** {@code group.max.size}. */
+    int maxSize() {
+        return config.maxSize();
+    }
+
     /** The classic group of that id, or null (also when the id belongs to a group of another type). */
     ClassicGroup get(String groupId) {
         return groups.get(groupId) instanceof ClassicGroup g ? g : null;
@@ -483,6 +488,38 @@ final class ClassicGroups implements CoordinatorState<GroupRecord> {
         } catch (ApiException e) {
             return Errors.forException(e);
         }
+    }
+
+    /**
+     * The group becomes a consumer group ({@link GroupConversions}): whoever waits in its rebalance is told
+     * REBALANCE_IN_PROGRESS, to rejoin the group it has become, and its timers stop. Its offsets stay.
+     */
+    void retire(ClassicGroup group) {
+        for (ClassicGroupMember m : group.members.values()) {
+            if (m.awaitingJoin != null) {
+                m.awaitingJoin.complete(ClassicResponses.joinError(Errors.REBALANCE_IN_PROGRESS, m.memberId));
+                m.awaitingJoin = null;
+            }
+            if (m.awaitingSync != null) {
+                m.awaitingSync.complete(ClassicResponses.syncError(Errors.REBALANCE_IN_PROGRESS));
+                m.awaitingSync = null;
+            }
+        }
+        rebalance.cancelTimers(group);
+        group.transitionTo(State.DEAD, runtime.now());
+        groups.remove(group.groupId, group);
+    }
+
+    /**
+     * A consumer group that has just become this classic group: its members' sessions start, and a rebalance
+     * hands them an assignment of their own leader's making.
+     */
+    void adopt(ClassicGroup group, String reason) {
+        groups.put(group.groupId, group);
+        for (ClassicGroupMember m : group.members.values()) {
+            rebalance.scheduleHeartbeat(group, m, m.sessionTimeoutMs);
+        }
+        rebalance.prepareRebalance(group, reason);
     }
 
     /** Dropping a whole group (DeleteGroups, or its offsets all expired while empty). */

@@ -140,6 +140,10 @@ final class ConsumerGroup implements Group {
             return;
         }
         ConsumerGroupMember m = requireMember(memberId);
+        if (m.usesClassic()) {
+            requireGeneration(m, memberEpoch); // a classic member commits with its generation, at any version
+            return;
+        }
         if (apiVersion < 9) {
             throw new UnsupportedVersionException("OffsetCommit version 9 or above must be used by members using"
                     + " the modern group protocol");
@@ -177,7 +181,19 @@ final class ConsumerGroup implements Group {
         if (memberId == null && memberEpoch < 0) {
             return;
         }
-        requireEpoch(requireMember(memberId), memberEpoch);
+        ConsumerGroupMember m = requireMember(memberId);
+        if (m.usesClassic()) {
+            requireGeneration(m, memberEpoch);
+        } else {
+            requireEpoch(m, memberEpoch);
+        }
+    }
+
+    private static void requireGeneration(ConsumerGroupMember m, int generation) {
+        if (generation != m.memberEpoch()) {
+            throw new IllegalGenerationException("the received generation id " + generation + " does not match "
+                    + "the member's " + m.memberEpoch());
+        }
     }
 
     private static void requireEpoch(ConsumerGroupMember m, int memberEpoch) {
@@ -331,7 +347,7 @@ final class ConsumerGroup implements Group {
             d.members().add(new Member().setMemberId(m.memberId()).setInstanceId(m.instanceId())
                     .setRackId(m.rackId()).setMemberEpoch(m.memberEpoch()).setClientId(m.clientId())
                     .setClientHost(m.clientHost()).setSubscribedTopicNames(m.topicNames())
-                    .setSubscribedTopicRegex(m.topicRegex()).setMemberType((byte) 1)
+                    .setSubscribedTopicRegex(m.topicRegex()).setMemberType((byte) (m.usesClassic() ? 0 : 1))
                     .setAssignment(described(m.assigned(), topics))
                     .setTargetAssignment(described(target(m.memberId()), topics)));
         }

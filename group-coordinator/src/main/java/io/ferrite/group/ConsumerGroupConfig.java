@@ -22,10 +22,31 @@ import org.apache.kafka.common.config.ConfigDef;
  * @param maxSize                {@code group.consumer.max.size}: members per consumer group
  * @param assignors              {@code group.consumer.assignors} ("uniform,range"): the server assignors a
  *                               member may name; the first is used when none is named
+ * @param migrationPolicy        {@code group.consumer.migration.policy} (bidirectional): whether a live group
+ *                               moves between the classic and consumer protocols as its members do
  */
 public record ConsumerGroupConfig(int sessionTimeoutMs, int minSessionTimeoutMs, int maxSessionTimeoutMs,
                                   int heartbeatIntervalMs, int minHeartbeatIntervalMs, int maxHeartbeatIntervalMs,
-                                  int maxSize, List<String> assignors) {
+                                  int maxSize, List<String> assignors, MigrationPolicy migrationPolicy) {
+    /** Kafka's {@code group.consumer.migration.policy} values. */
+    public enum MigrationPolicy {
+        /** Neither way: a group changes protocol only once empty. */
+        DISABLED,
+        /** A classic group becomes a consumer group when a consumer-protocol member joins it. */
+        UPGRADE,
+        /** A consumer group becomes a classic group when its last consumer-protocol member leaves. */
+        DOWNGRADE,
+        BIDIRECTIONAL;
+
+        boolean upgrades() {
+            return this == UPGRADE || this == BIDIRECTIONAL;
+        }
+
+        boolean downgrades() {
+            return this == DOWNGRADE || this == BIDIRECTIONAL;
+        }
+    }
+
     public ConsumerGroupConfig {
         assignors = List.copyOf(assignors);
         if (minSessionTimeoutMs <= 0 || minHeartbeatIntervalMs <= 0 || maxSize <= 0) {
@@ -73,7 +94,13 @@ public record ConsumerGroupConfig(int sessionTimeoutMs, int minSessionTimeoutMs,
                     "The most members a consumer group may have.")
             .define("group.consumer.assignors", Type.LIST, "uniform,range", Importance.MEDIUM,
                     "The server assignors a member may name (uniform, range, or Kafka's class names of them); "
-                            + "the first is used when a member names none.");
+                            + "the first is used when a member names none.")
+            .define("group.consumer.migration.policy", Type.STRING, "bidirectional",
+                    ConfigDef.CaseInsensitiveValidString.in("disabled", "upgrade", "downgrade", "bidirectional"),
+                    Importance.MEDIUM, "Whether a live group moves between the protocols as its members switch "
+                            + "group.protocol: upgrade (classic to consumer when a consumer-protocol member joins), "
+                            + "downgrade (consumer to classic when the last consumer-protocol member leaves), "
+                            + "bidirectional, or disabled.");
 
     public static ConsumerGroupConfig defaults() {
         return fromProperties(Map.of());
@@ -95,7 +122,9 @@ public record ConsumerGroupConfig(int sessionTimeoutMs, int minSessionTimeoutMs,
                 (Integer) v.get("group.consumer.max.heartbeat.interval.ms"),
                 (Integer) v.get("group.consumer.max.size"),
                 ((List<String>) v.get("group.consumer.assignors")).stream()
-                        .map(ConsumerGroupConfig::assignorName).toList());
+                        .map(ConsumerGroupConfig::assignorName).toList(),
+                MigrationPolicy.valueOf(((String) v.get("group.consumer.migration.policy"))
+                        .toUpperCase(java.util.Locale.ROOT)));
     }
 
     /** Kafka also takes its assignors' class names here; they mean the assignors of the same names. */

@@ -23,12 +23,14 @@ import org.apache.kafka.common.Uuid;
  * @param pendingRevocation  partitions it must give up before anyone else gets them
  * @param assignmentEpochs   for each of those partitions, the epoch it was given to the member at; one missing
  *                           is taken to be given now, at {@code memberEpoch}
+ * @param classic            for a member that speaks the classic protocol, what its last JoinGroup said; null
+ *                           for one that speaks the consumer protocol
  */
 record ConsumerGroupMember(String memberId, String instanceId, String rackId, String clientId, String clientHost,
                            int rebalanceTimeoutMs, List<String> topicNames, String topicRegex, String serverAssignor,
                            int memberEpoch, int previousMemberEpoch, MemberState state,
                            Map<Uuid, Set<Integer>> assigned, Map<Uuid, Set<Integer>> pendingRevocation,
-                           Map<Uuid, Map<Integer, Integer>> assignmentEpochs) {
+                           Map<Uuid, Map<Integer, Integer>> assignmentEpochs, ClassicProtocols classic) {
     /** The epoch of a static member that left and said it would come back. */
     static final int STATIC_LEFT_EPOCH = -2;
 
@@ -62,7 +64,19 @@ record ConsumerGroupMember(String memberId, String instanceId, String rackId, St
     /** A member that has just joined: no subscription yet, epoch 0, nothing assigned. */
     static ConsumerGroupMember joining(String memberId) {
         return new ConsumerGroupMember(memberId, null, null, "", "", -1, List.of(), null, null, 0, 0,
-                MemberState.STABLE, Assignment.EMPTY, Assignment.EMPTY, Map.of());
+                MemberState.STABLE, Assignment.EMPTY, Assignment.EMPTY, Map.of(), null);
+    }
+
+    /** Whether it speaks the classic protocol (JoinGroup, SyncGroup, Heartbeat) rather than the consumer one. */
+    boolean usesClassic() {
+        return classic != null;
+    }
+
+    /** The member as a classic JoinGroup leaves it; null makes it a consumer-protocol member. */
+    ConsumerGroupMember withClassic(ClassicProtocols newClassic) {
+        return new ConsumerGroupMember(memberId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
+                topicNames, topicRegex, serverAssignor, memberEpoch, previousMemberEpoch, state, assigned,
+                pendingRevocation, assignmentEpochs, newClassic);
     }
 
     boolean hasRegex() {
@@ -77,13 +91,13 @@ record ConsumerGroupMember(String memberId, String instanceId, String rackId, St
     ConsumerGroupMember withSubscription(ConsumerMemberSubscription r) {
         return new ConsumerGroupMember(memberId, r.instanceId(), r.rackId(), r.clientId(), r.clientHost(),
                 r.rebalanceTimeoutMs(), r.topicNames(), r.topicRegex(), r.serverAssignor(), memberEpoch,
-                previousMemberEpoch, state, assigned, pendingRevocation, assignmentEpochs);
+                previousMemberEpoch, state, assigned, pendingRevocation, assignmentEpochs, r.classic());
     }
 
     ConsumerGroupMember withAssignment(ConsumerCurrentAssignment r) {
         return new ConsumerGroupMember(memberId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
                 topicNames, topicRegex, serverAssignor, r.memberEpoch(), r.previousMemberEpoch(), r.state(),
-                r.assigned(), r.pendingRevocation(), r.assignmentEpochs());
+                r.assigned(), r.pendingRevocation(), r.assignmentEpochs(), classic);
     }
 
     /** The member at a new point of its reconciliation; partitions it did not hold are given at {@code epoch}. */
@@ -91,7 +105,7 @@ record ConsumerGroupMember(String memberId, String instanceId, String rackId, St
                                        Map<Uuid, Set<Integer>> newAssigned, Map<Uuid, Set<Integer>> newPending) {
         return new ConsumerGroupMember(memberId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
                 topicNames, topicRegex, serverAssignor, epoch, previousEpoch, newState, newAssigned, newPending,
-                assignmentEpochs);
+                assignmentEpochs, classic);
     }
 
     /**
@@ -104,14 +118,14 @@ record ConsumerGroupMember(String memberId, String instanceId, String rackId, St
         assigned.forEach((topic, ps) -> ps.forEach(p -> zero.computeIfAbsent(topic, t -> new HashMap<>()).put(p, 0)));
         return new ConsumerGroupMember(memberId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
                 topicNames, topicRegex, serverAssignor, STATIC_LEFT_EPOCH, previousMemberEpoch, state, assigned,
-                Assignment.EMPTY, zero);
+                Assignment.EMPTY, zero, classic);
     }
 
     /** The same member under another member id (a static member back after a restart). */
     ConsumerGroupMember withMemberId(String newId) {
         return new ConsumerGroupMember(newId, instanceId, rackId, clientId, clientHost, rebalanceTimeoutMs,
                 topicNames, topicRegex, serverAssignor, memberEpoch, previousMemberEpoch, state, assigned,
-                pendingRevocation, assignmentEpochs);
+                pendingRevocation, assignmentEpochs, classic);
     }
 
     /**
@@ -127,12 +141,12 @@ record ConsumerGroupMember(String memberId, String instanceId, String rackId, St
                 newTopicNames != null ? newTopicNames : topicNames,
                 newTopicRegex != null ? newTopicRegex : topicRegex,
                 newServerAssignor != null ? newServerAssignor : serverAssignor, memberEpoch, previousMemberEpoch,
-                state, assigned, pendingRevocation, assignmentEpochs);
+                state, assigned, pendingRevocation, assignmentEpochs, classic);
     }
 
     ConsumerMemberSubscription subscriptionRecord(String group) {
         return new ConsumerMemberSubscription(group, memberId, instanceId, rackId, clientId, clientHost,
-                rebalanceTimeoutMs, topicNames, topicRegex, serverAssignor);
+                rebalanceTimeoutMs, topicNames, topicRegex, serverAssignor, classic);
     }
 
     ConsumerCurrentAssignment assignmentRecord(String group) {

@@ -49,14 +49,18 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
     private final ConsumerGroupConfig config;
     private final GroupConfigs groupConfigs;
     private final SubscribedTopics topics;
+    private final TopicLookup lookup;
+    private final ClassicGroups classic;
 
     ConsumerGroups(Map<String, Group> groups, CoordinatorRuntime<GroupRecord> runtime, ConsumerGroupConfig config,
-                   GroupConfigs groupConfigs, TopicLookup topics) {
+                   GroupConfigs groupConfigs, TopicLookup topics, ClassicGroups classic) {
         this.groups = groups;
         this.runtime = runtime;
         this.config = config;
         this.groupConfigs = groupConfigs;
         this.topics = new SubscribedTopics(topics);
+        this.lookup = topics;
+        this.classic = classic;
     }
 
     /** The consumer group of that id, or null. */
@@ -92,7 +96,7 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
                                                     String clientHost, List<GroupRecord> records) {
         String groupId = req.groupId();
         boolean joining = req.memberEpoch() == 0;
-        ConsumerGroup group = groupFor(groupId, joining);
+        ConsumerGroup group = groupFor(groupId, joining, records);
         String memberId = req.memberId().isEmpty() ? Uuid.randomUuid().toString() : req.memberId();
         int size = group == null ? 0 : group.members.size();
         if (size >= config.maxSize() && (group == null || !group.members.containsKey(req.memberId()))) {
@@ -114,23 +118,63 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
 
         // Nothing fails from here on: the records are applied as they are made.
         if (replaced != null) {
-            Map<Uuid, Set<Integer>> target = group.target(replaced.memberId());
-            removeMember(groupId, replaced.memberId(), records);
-            append(member.subscriptionRecord(groupId), records);
-            append(new ConsumerTargetMember(groupId, memberId, target), records);
-            append(member.assignmentRecord(groupId), records);
-            LOG.info("group {}: static member {} is back as member {}", groupId, req.instanceId(), memberId);
+            replace(group, replaced, member, records);
         }
         ConsumerGroupMember updated = member.updatedBy(req.instanceId(), req.rackId(), req.rebalanceTimeoutMs(),
-                req.subscribedTopicNames(), req.subscribedTopicRegex(), req.serverAssignor(), clientId, clientHost);
+                req.subscribedTopicNames(), req.subscribedTopicRegex(), req.serverAssignor(), clientId, clientHost)
+                .withClassic(null);
+        ConsumerGroupMember current = update(groupId, member, updated, owned, records);
+        scheduleSession(groupId, memberId);
+
+        ConsumerGroupHeartbeatResponseData resp = new ConsumerGroupHeartbeatResponseData().setMemberId(memberId)
+                .setMemberEpoch(current.memberEpoch())
+                .setHeartbeatIntervalMs(groupConfigs.consumerHeartbeatIntervalMs(groupId));
+        // A full request (joining, or after an error) always gets the assignment; otherwise only a change does.
+        boolean full = joining || (req.rebalanceTimeoutMs() != -1 && req.subscribedTopicNames() != null
+                && req.topicPartitions() != null);
+        if (full || !current.assigned().equals(member.assigned())) {
+            resp.setAssignment(responseAssignment(current.assigned()));
+        }
+        return resp;
+    }
+
+    /** A static member back under a new member id takes the place of the one that left, target and all. */
+    void replace(ConsumerGroup group, ConsumerGroupMember replaced, ConsumerGroupMember member,
+                 List<GroupRecord> records) {
+        String groupId = group.groupId;
+        Map<Uuid, Set<Integer>> target = group.target(replaced.memberId());
+        removeMember(groupId, replaced.memberId(), records);
+        runtime.cancel(sessionKey(groupId, replaced.memberId()));
+        runtime.cancel(rebalanceKey(groupId, replaced.memberId()));
+        append(member.subscriptionRecord(groupId), records);
+        append(new ConsumerTargetMember(groupId, member.memberId(), target), records);
+        append(member.assignmentRecord(groupId), records);
+        LOG.info("group {}: static member {} is back as member {}", groupId, member.instanceId(), member.memberId());
+    }
+
+    /**
+     * What a heartbeat (or a classic member's JoinGroup) does to the group once it has passed its checks: the
+     * member's new subscription is written if it changed, bumping the group epoch if its topics did or a
+     * subscribed topic changed; the target assignment is recomputed if behind the group epoch; the member
+     * moves a step towards its target. Returns the member as it now is.
+     *
+     * @param member  the member as the group knows it (or as it joins)
+     * @param updated the member with what the request says
+     * @param owned   the partitions the member reports owning, or null if it did not say
+     */
+    ConsumerGroupMember update(String groupId, ConsumerGroupMember member, ConsumerGroupMember updated,
+                               Map<Uuid, Set<Integer>> owned, List<GroupRecord> records) {
+        String memberId = updated.memberId();
+        ConsumerGroup group = get(groupId);
         boolean isNew = group == null || !group.members.containsKey(memberId);
         boolean bump = !updated.topicNames().equals(member.topicNames())
                 || !Objects.equals(updated.topicRegex(), member.topicRegex());
         if (isNew || !updated.subscriptionRecord(groupId).equals(member.subscriptionRecord(groupId))) {
             append(updated.subscriptionRecord(groupId), records);
         }
-        if (isNew && replaced == null) {
-            LOG.info("group {}: member {} joins", groupId, memberId);
+        if (isNew) {
+            LOG.info("group {}: member {} joins{}", groupId, memberId,
+                    updated.usesClassic() ? " with the classic protocol" : "");
         }
         group = get(groupId);
         group.resolvedRegexes = topics.resolveAll(group.members.values());
@@ -158,18 +202,7 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
             }
             current = next;
         }
-        scheduleSession(groupId, memberId);
-
-        ConsumerGroupHeartbeatResponseData resp = new ConsumerGroupHeartbeatResponseData().setMemberId(memberId)
-                .setMemberEpoch(current.memberEpoch())
-                .setHeartbeatIntervalMs(groupConfigs.consumerHeartbeatIntervalMs(groupId));
-        // A full request (joining, or after an error) always gets the assignment; otherwise only a change does.
-        boolean full = joining || (req.rebalanceTimeoutMs() != -1 && req.subscribedTopicNames() != null
-                && req.topicPartitions() != null);
-        if (full || !current.assigned().equals(member.assigned())) {
-            resp.setAssignment(responseAssignment(current.assigned()));
-        }
-        return resp;
+        return current;
     }
 
     /** The member a heartbeat is from, as the group knows it, and the static member it replaces, if any. */
@@ -214,8 +247,11 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
         return new Joining(m, null);
     }
 
-    /** The group a heartbeat goes to: null if it is to be created (joining, and no group or an empty classic one). */
-    private ConsumerGroup groupFor(String groupId, boolean joining) {
+    /**
+     * The group a heartbeat goes to: null if it is to be created (joining, and no group or an empty classic one).
+     * A joining member turns a live classic group into a consumer group where the migration policy allows it.
+     */
+    private ConsumerGroup groupFor(String groupId, boolean joining, List<GroupRecord> records) {
         Group g = groups.get(groupId);
         if (g instanceof ConsumerGroup c) {
             return c;
@@ -226,7 +262,25 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
         if (g == null || (joining && g instanceof ClassicGroup c && c.is(ClassicGroup.State.EMPTY))) {
             return null; // an empty classic group (say, offsets committed from outside a group) is taken over
         }
+        if (joining && g instanceof ClassicGroup c && config.migrationPolicy().upgrades()
+                && GroupConversions.convertible(c) && c.members.size() <= config.maxSize()) {
+            return upgrade(c, records);
+        }
         throw new GroupIdNotFoundException("Group " + groupId + " is not a consumer group.");
+    }
+
+    /** A live classic group becomes a consumer group of classic members, each keeping what it holds. */
+    private ConsumerGroup upgrade(ClassicGroup c, List<GroupRecord> records) {
+        List<GroupRecord> converted = GroupConversions.toConsumer(c, topics, lookup);
+        classic.retire(c);
+        converted.forEach(r -> append(r, records));
+        ConsumerGroup group = get(c.groupId);
+        for (ConsumerGroupMember m : group.members.values()) {
+            scheduleSession(group.groupId, m.memberId());
+        }
+        LOG.info("group {}: a classic group of {} members becomes a consumer group at epoch {}", c.groupId,
+                group.members.size(), group.groupEpoch);
+        return group;
     }
 
     private static ConsumerGroupHeartbeatResponseData.Assignment responseAssignment(Map<Uuid, Set<Integer>> ps) {
@@ -274,25 +328,88 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
         return resp;
     }
 
-    /** Removes the member and bumps the group epoch; the next heartbeat of anyone reassigns its partitions. */
-    private void fence(ConsumerGroup group, ConsumerGroupMember m, List<GroupRecord> records) {
+    /**
+     * Removes the member and bumps the group epoch; the next heartbeat of anyone reassigns its partitions. When
+     * the last member speaking the consumer protocol goes and classic members remain, the group becomes a
+     * classic group instead, where the policy allows it.
+     */
+    void fence(ConsumerGroup group, ConsumerGroupMember m, List<GroupRecord> records) {
+        cancelTimers(group.groupId, m.memberId());
+        if (downgrades(group, m)) {
+            ClassicGroup converted = GroupConversions.toClassic(group, m.memberId(), topics, runtime.now());
+            for (String memberId : group.members.keySet()) {
+                cancelTimers(group.groupId, memberId);
+            }
+            records.addAll(removeEmpty(group));
+            records.add(GroupConversions.recordOf(converted));
+            classic.adopt(converted, "its last consumer-protocol member left; it is a classic group again");
+            return;
+        }
         removeMember(group.groupId, m.memberId(), records);
         group.resolvedRegexes = topics.resolveAll(group.members.values());
         append(new ConsumerGroupEpoch(group.groupId, group.groupEpoch + 1,
                 topics.metadataHash(group.subscribedTopicNames())), records);
-        runtime.cancel(sessionKey(group.groupId, m.memberId()));
-        runtime.cancel(rebalanceKey(group.groupId, m.memberId()));
     }
 
-    private void removeMember(String groupId, String memberId, List<GroupRecord> records) {
+    private boolean downgrades(ConsumerGroup group, ConsumerGroupMember leaving) {
+        if (leaving.usesClassic() || group.members.size() < 2 || !config.migrationPolicy().downgrades()
+                || group.members.size() - 1 > classic.maxSize()) {
+            return false;
+        }
+        for (ConsumerGroupMember other : group.members.values()) {
+            if (other != leaving && !other.usesClassic()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    void cancelTimers(String groupId, String memberId) {
+        runtime.cancel(sessionKey(groupId, memberId));
+        runtime.cancel(rebalanceKey(groupId, memberId));
+        runtime.cancel(joinKey(groupId, memberId));
+        runtime.cancel(syncKey(groupId, memberId));
+    }
+
+    void removeMember(String groupId, String memberId, List<GroupRecord> records) {
         append(new ConsumerTombstone(new ConsumerKey(ConsumerPart.CURRENT_ASSIGNMENT, groupId, memberId)), records);
         append(new ConsumerTombstone(new ConsumerKey(ConsumerPart.TARGET_MEMBER, groupId, memberId)), records);
         append(new ConsumerTombstone(new ConsumerKey(ConsumerPart.MEMBER_SUBSCRIPTION, groupId, memberId)), records);
     }
 
-    private void scheduleSession(String groupId, String memberId) {
-        runtime.schedule(sessionKey(groupId, memberId), groupConfigs.consumerSessionTimeoutMs(groupId),
+    /** The member's session restarts: the group's session timeout, or a classic member's own. */
+    void scheduleSession(String groupId, String memberId) {
+        ConsumerGroup group = get(groupId);
+        ConsumerGroupMember m = group == null ? null : group.members.get(memberId);
+        int timeoutMs = m != null && m.usesClassic() ? m.classic().sessionTimeoutMs()
+                : groupConfigs.consumerSessionTimeoutMs(groupId);
+        runtime.schedule(sessionKey(groupId, memberId), timeoutMs,
                 () -> fenceByTimer(groupId, memberId, null, "its session timed out"));
+    }
+
+    /**
+     * A classic member told to rejoin (REBALANCE_IN_PROGRESS) has its rebalance timeout to do so, as in Kafka;
+     * the timer already running is kept.
+     */
+    void scheduleJoinTimeout(String groupId, String memberId, int timeoutMs) {
+        if (!runtime.hasTimer(joinKey(groupId, memberId))) {
+            runtime.schedule(joinKey(groupId, memberId), Math.max(timeoutMs, 0),
+                    () -> fenceByTimer(groupId, memberId, null, "it did not rejoin within " + timeoutMs + " ms"));
+        }
+    }
+
+    /** After its JoinGroup answer, a classic member has its rebalance timeout to send SyncGroup. */
+    void scheduleSyncTimeout(String groupId, String memberId, int timeoutMs) {
+        runtime.schedule(syncKey(groupId, memberId), Math.max(timeoutMs, 0),
+                () -> fenceByTimer(groupId, memberId, null, "it did not send SyncGroup within " + timeoutMs + " ms"));
+    }
+
+    void cancelJoinTimeout(String groupId, String memberId) {
+        runtime.cancel(joinKey(groupId, memberId));
+    }
+
+    void cancelSyncTimeout(String groupId, String memberId) {
+        runtime.cancel(syncKey(groupId, memberId));
     }
 
     private void scheduleRebalanceTimeout(String groupId, String memberId, int epoch, int timeoutMs) {
@@ -320,6 +437,14 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
 
     private static String rebalanceKey(String groupId, String memberId) {
         return "consumer-rebalance|" + groupId + "|" + memberId;
+    }
+
+    private static String joinKey(String groupId, String memberId) {
+        return "consumer-classic-join|" + groupId + "|" + memberId;
+    }
+
+    private static String syncKey(String groupId, String memberId) {
+        return "consumer-classic-sync|" + groupId + "|" + memberId;
     }
 
     // ---- the whole group -------------------------------------------------------------------------------------
@@ -352,15 +477,14 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
     /** The group is gone (DeleteGroups): its timers go with it. */
     void forget(ConsumerGroup g) {
         for (String memberId : g.members.keySet()) {
-            runtime.cancel(sessionKey(g.groupId, memberId));
-            runtime.cancel(rebalanceKey(g.groupId, memberId));
+            cancelTimers(g.groupId, memberId);
         }
         groups.remove(g.groupId, g);
     }
 
     // ---- log -------------------------------------------------------------------------------------------------
 
-    private void append(GroupRecord r, List<GroupRecord> records) {
+    void append(GroupRecord r, List<GroupRecord> records) {
         replay(r);
         records.add(r);
     }
@@ -390,7 +514,7 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
                 return;
             }
             if (g != null && !g.isEmpty()) {
-                LOG.warn("group {} of type {} with members is replaced by a consumer group", key.group(), g.type());
+                LOG.info("group {} of type {} with members became a consumer group", key.group(), g.type());
             }
             group = new ConsumerGroup(key.group(), runtime.now());
             groups.put(key.group(), group);

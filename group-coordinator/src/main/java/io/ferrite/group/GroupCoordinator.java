@@ -79,6 +79,7 @@ public final class GroupCoordinator implements AutoCloseable {
     private final CoordinatorRuntime<GroupRecord> runtime;
     private final ClassicGroups classic;
     private final ConsumerGroups consumers;
+    private final ClassicMembers classicMembers;
     private final ShareGroups shares;
     private final ShareStates shareStates;
     private final ShareOffsetRequests shareOffsets;
@@ -93,7 +94,8 @@ public final class GroupCoordinator implements AutoCloseable {
         this.runtime = new CoordinatorRuntime<>("group-coordinator", log, clock, config.compactAfterBytes());
         this.classic = new ClassicGroups(groups, runtime, config);
         this.groupConfigs = new GroupConfigs(consumerConfig, shareConfig);
-        this.consumers = new ConsumerGroups(groups, runtime, consumerConfig, groupConfigs, topics);
+        this.consumers = new ConsumerGroups(groups, runtime, consumerConfig, groupConfigs, topics, classic);
+        this.classicMembers = new ClassicMembers(consumers, runtime, config, consumerConfig, topics);
         this.shareStates = new ShareStates(groups, runtime, groupConfigs, topics);
         this.shares = new ShareGroups(groups, runtime, shareConfig, groupConfigs, topics, shareStates);
         this.shareOffsets = new ShareOffsetRequests(groups, runtime, shareStates, topics);
@@ -158,10 +160,13 @@ public final class GroupCoordinator implements AutoCloseable {
     public CompletableFuture<JoinGroupResponseData> joinGroup(JoinGroupRequestData req, short version,
                                                               String clientId, String clientHost) {
         return runtime.call(() -> {
-            ConsumerGroup emptied = consumers.get(req.groupId());
-            if (emptied != null && emptied.isEmpty()) {
+            ConsumerGroup consumerGroup = consumers.get(req.groupId());
+            if (consumerGroup != null && !consumerGroup.isEmpty()) {
+                return classicMembers.join(consumerGroup, req, version, clientId, clientHost);
+            }
+            if (consumerGroup != null) {
                 // An empty consumer group gives its id up to a classic member, as in Kafka (offsets stay).
-                runtime.write(consumers.removeEmpty(emptied));
+                runtime.write(consumers.removeEmpty(consumerGroup));
             }
             return classic.join(req, version, clientId, clientHost);
         });
@@ -256,13 +261,21 @@ public final class GroupCoordinator implements AutoCloseable {
     }
 
     public CompletableFuture<SyncGroupResponseData> syncGroup(SyncGroupRequestData req, short version) {
-        return runtime.call(() -> classic.sync(req));
+        return runtime.call(() -> {
+            ConsumerGroup consumerGroup = consumers.get(req.groupId());
+            return consumerGroup != null ? CompletableFuture.completedFuture(classicMembers.sync(consumerGroup, req))
+                    : classic.sync(req);
+        });
     }
 
     public CompletableFuture<HeartbeatResponseData> heartbeat(HeartbeatRequestData req) {
-        return runtime.call(() -> CompletableFuture.completedFuture(new HeartbeatResponseData().setErrorCode(
-                classic.heartbeat(req.groupId(), req.memberId(), req.groupInstanceId(), req.generationId())
-                        .code())));
+        return runtime.call(() -> {
+            ConsumerGroup consumerGroup = consumers.get(req.groupId());
+            Errors error = consumerGroup != null ? classicMembers.heartbeat(consumerGroup, req.memberId(),
+                    req.groupInstanceId(), req.generationId())
+                    : classic.heartbeat(req.groupId(), req.memberId(), req.groupInstanceId(), req.generationId());
+            return CompletableFuture.completedFuture(new HeartbeatResponseData().setErrorCode(error.code()));
+        });
     }
 
     /** LeaveGroup: v0-2 name one member (its error is the top-level one); v3+ a batch, each answered on its own. */
@@ -272,12 +285,24 @@ public final class GroupCoordinator implements AutoCloseable {
             if (req.groupId() == null || req.groupId().isEmpty()) {
                 return CompletableFuture.completedFuture(resp.setErrorCode(Errors.INVALID_GROUP_ID.code()));
             }
+            List<MemberIdentity> leaving = version < 3 ? List.of(new MemberIdentity().setMemberId(req.memberId()))
+                    : req.members();
+            ConsumerGroup consumerGroup = consumers.get(req.groupId());
+            if (consumerGroup != null) {
+                List<GroupRecord> records = new ArrayList<>();
+                List<MemberResponse> answers = classicMembers.leave(consumerGroup, leaving, records);
+                return runtime.write(records).handle((v, e) -> {
+                    if (e != null) {
+                        answers.forEach(a -> a.setErrorCode(a.errorCode() == 0
+                                ? Errors.COORDINATOR_NOT_AVAILABLE.code() : a.errorCode()));
+                    }
+                    return version < 3 ? resp.setErrorCode(answers.get(0).errorCode()) : resp.setMembers(answers);
+                });
+            }
             ClassicGroup group = classic.get(req.groupId());
             if (group == null) {
                 return CompletableFuture.completedFuture(resp.setErrorCode(Errors.UNKNOWN_MEMBER_ID.code()));
             }
-            List<MemberIdentity> leaving = version < 3 ? List.of(new MemberIdentity().setMemberId(req.memberId()))
-                    : req.members();
             List<MemberResponse> answers = classic.leave(group, leaving);
             return CompletableFuture.completedFuture(version < 3 ? resp.setErrorCode(answers.get(0).errorCode())
                     : resp.setMembers(answers));

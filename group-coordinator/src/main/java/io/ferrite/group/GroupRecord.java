@@ -114,7 +114,8 @@ public sealed interface GroupRecord {
     /** What a member told of itself and what it subscribes to. */
     record ConsumerMemberSubscription(String group, String memberId, String instanceId, String rackId,
                                       String clientId, String clientHost, int rebalanceTimeoutMs,
-                                      List<String> topicNames, String topicRegex, String serverAssignor)
+                                      List<String> topicNames, String topicRegex, String serverAssignor,
+                                      ClassicProtocols classic)
             implements GroupRecord {
         public ConsumerMemberSubscription {
             Objects.requireNonNull(memberId, "memberId");

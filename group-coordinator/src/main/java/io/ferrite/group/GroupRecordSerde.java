@@ -76,7 +76,9 @@ import org.apache.kafka.common.Uuid;
  *           3:         int32 group epoch, int64 subscribed topics' metadata hash
  *           5:         nullable string instance id, nullable string rack id, string client id,
  *                      string client host, int32 rebalance timeout ms, int32 topic count N, N strings,
- *                      nullable string topic regex, nullable string server assignor
+ *                      nullable string topic regex, nullable string server assignor; then, only for a
+ *                      member speaking the classic protocol: int32 session timeout ms, int32 protocol count
+ *                      N, N times: string protocol name, bytes metadata
  *           6:         int32 target assignment epoch
  *           7:         partitions
  *           8:         int32 member epoch, int32 previous member epoch, int8 state (0 stable,
@@ -206,6 +208,10 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
                     .int32(m.rebalanceTimeoutMs()).int32(m.topicNames().size());
             m.topicNames().forEach(v::string);
             v.string(m.topicRegex()).string(m.serverAssignor());
+            if (m.classic() != null) {
+                v.int32(m.classic().sessionTimeoutMs()).int32(m.classic().protocols().size());
+                m.classic().protocols().forEach(p -> v.string(p.name()).bytes(p.metadata()));
+            }
         } else if (r instanceof ConsumerTargetEpoch e) {
             v.int32(e.epoch());
         } else if (r instanceof ConsumerTargetMember t) {
@@ -339,8 +345,20 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
                 for (int i = 0; i < n; i++) {
                     topics.add(string(value));
                 }
+                String regex = string(value);
+                String assignor = string(value);
+                ClassicProtocols classic = null;
+                if (value.hasRemaining()) {
+                    int sessionTimeoutMs = value.getInt();
+                    int protocols = value.getInt();
+                    List<ClassicProtocols.Protocol> ps = new ArrayList<>(protocols);
+                    for (int i = 0; i < protocols; i++) {
+                        ps.add(new ClassicProtocols.Protocol(string(value), bytes(value)));
+                    }
+                    classic = new ClassicProtocols(sessionTimeoutMs, ps);
+                }
                 yield new ConsumerMemberSubscription(group, memberId, instanceId, rackId, clientId, clientHost,
-                        rebalanceTimeoutMs, topics, string(value), string(value));
+                        rebalanceTimeoutMs, topics, regex, assignor, classic);
             }
             case TARGET_EPOCH -> new ConsumerTargetEpoch(group, value.getInt());
             case TARGET_MEMBER -> new ConsumerTargetMember(group, memberId, partitions(value));

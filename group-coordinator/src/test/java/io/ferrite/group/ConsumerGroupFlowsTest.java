@@ -42,7 +42,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConsumerGroupFlowsTest {
     private static final int SESSION_MS = 45_000;
     private static final ConsumerGroupConfig CONFIG = new ConsumerGroupConfig(SESSION_MS, 45_000, 60_000, 5_000,
-            5_000, 15_000, 3, List.of("uniform", "range"));
+            5_000, 15_000, 3, List.of("uniform", "range"), ConsumerGroupConfig.MigrationPolicy.BIDIRECTIONAL);
 
     @TempDir
     Path dir;
@@ -69,7 +69,8 @@ class ConsumerGroupFlowsTest {
                 GroupCoordinator.LOG_PARTITION, GroupRecordSerde.INSTANCE, clock), clock, compactAfterBytes);
         groups = new HashMap<>();
         classic = new ClassicGroups(groups, runtime, GroupConfig.fromProperties(Map.of()));
-        consumers = new ConsumerGroups(groups, runtime, CONFIG, new GroupConfigs(CONFIG, ShareGroupConfig.defaults()), topics);
+        consumers = new ConsumerGroups(groups, runtime, CONFIG, new GroupConfigs(CONFIG, ShareGroupConfig.defaults()), topics,
+                classic);
         runtime.start(List.of(classic, new Offsets(groups, classic), consumers));
     }
 

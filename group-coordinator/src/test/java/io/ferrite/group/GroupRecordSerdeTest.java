@@ -34,8 +34,11 @@ class GroupRecordSerdeTest {
         List<GroupRecord> records = List.of(
                 new ConsumerGroupEpoch("g", 7, -123456789L),
                 new ConsumerMemberSubscription("g", "m", "i", null, "client", "/10.0.0.1", 300_000,
-                        List.of("a", "b"), "x.*", "range"),
-                new ConsumerMemberSubscription("g", "m", null, "rack", "", "", -1, List.of(), null, null),
+                        List.of("a", "b"), "x.*", "range", null),
+                new ConsumerMemberSubscription("g", "m", null, "rack", "", "", -1, List.of(), null, null, null),
+                new ConsumerMemberSubscription("g", "c", "i", null, "client", "/h", 60_000, List.of("a"), null, null,
+                        new ClassicProtocols(45_000, List.of(new ClassicProtocols.Protocol("range", new byte[] {0, 3}),
+                                new ClassicProtocols.Protocol("cooperative-sticky", new byte[0])))),
                 new ConsumerTargetEpoch("g", 7),
                 new ConsumerTargetMember("g", "m", Map.of(A, Set.of(0, 5, 2), B, Set.of(1))),
                 new ConsumerCurrentAssignment("g", "m", 7, 6, MemberState.UNREVOKED_PARTITIONS, Map.of(A, Set.of(0)),
@@ -113,8 +116,8 @@ class GroupRecordSerdeTest {
     void aSnapshotReplaysToTheSameGroup() {
         ConsumerGroup g = new ConsumerGroup("g", 0);
         List<GroupRecord> written = List.of(
-                new ConsumerMemberSubscription("g", "m1", "i1", null, "c", "/h", 1000, List.of("t"), null, null),
-                new ConsumerMemberSubscription("g", "m2", null, null, "c", "/h", 1000, List.of("t"), null, "range"),
+                new ConsumerMemberSubscription("g", "m1", "i1", null, "c", "/h", 1000, List.of("t"), null, null, null),
+                new ConsumerMemberSubscription("g", "m2", null, null, "c", "/h", 1000, List.of("t"), null, "range", null),
                 new ConsumerGroupEpoch("g", 3, 42),
                 new ConsumerTargetMember("g", "m1", Map.of(A, Set.of(0))),
                 new ConsumerTargetMember("g", "m2", Map.of(A, Set.of(1))),
