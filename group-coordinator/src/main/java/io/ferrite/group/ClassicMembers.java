@@ -2,6 +2,7 @@ package io.ferrite.group;
 
 import io.ferrite.coordinator.CoordinatorRuntime;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,14 +29,16 @@ import org.apache.kafka.common.protocol.Errors;
  */
 final class ClassicMembers {
     private final ConsumerGroups consumers;
+    private final ClassicGroups classic;
     private final CoordinatorRuntime<GroupRecord> runtime;
     private final GroupConfig config;
     private final ConsumerGroupConfig consumerConfig;
     private final TopicLookup topics;
 
-    ClassicMembers(ConsumerGroups consumers, CoordinatorRuntime<GroupRecord> runtime, GroupConfig config,
-                   ConsumerGroupConfig consumerConfig, TopicLookup topics) {
+    ClassicMembers(ConsumerGroups consumers, ClassicGroups classic, CoordinatorRuntime<GroupRecord> runtime,
+                   GroupConfig config, ConsumerGroupConfig consumerConfig, TopicLookup topics) {
         this.consumers = consumers;
+        this.classic = classic;
         this.runtime = runtime;
         this.config = config;
         this.consumerConfig = consumerConfig;
@@ -79,11 +82,21 @@ final class ClassicMembers {
             member = known != null ? known : ConsumerGroupMember.joining(memberId);
         } else {
             ConsumerGroupMember current = group.staticMember(instanceId);
-            if (current == null) {
-                member = known != null ? known : ConsumerGroupMember.joining(memberId);
+            if (current == null && !unknown) {
+                return joinError(Errors.UNKNOWN_MEMBER_ID, asked);
+            } else if (current == null) {
+                member = ConsumerGroupMember.joining(memberId);
+            } else if (unknown && consumers.downgrades(group, current)) {
+                // A classic member takes the instance id of the last consumer-protocol member: the group is
+                // classic again, and the member joins it there.
+                List<GroupRecord> records = new ArrayList<>();
+                consumers.fence(group, current, records);
+                runtime.write(records);
+                return classic.join(req, version, clientId, clientHost);
             } else if (unknown) {
                 replaced = current; // a static member restarted: the new one takes its place and partitions
-                member = current.withMemberId(memberId);
+                member = current.withMemberId(memberId).withAssignment(0, 0, current.state(), current.assigned(),
+                        current.pendingRevocation());
             } else if (!current.memberId().equals(memberId)) {
                 return joinError(Errors.FENCED_INSTANCE_ID, asked);
             } else {
@@ -113,14 +126,15 @@ final class ClassicMembers {
                 : ClassicResponses.joinError(Errors.COORDINATOR_NOT_AVAILABLE, memberId));
     }
 
-    /** A protocol every classic member of the group also supports (any, if it has none). */
+    /** Whether one of {@code names} is supported by every classic member of the group (any, if it has none). */
     private static boolean supported(ConsumerGroup group, Set<String> names) {
+        Set<String> common = new HashSet<>(names);
         for (ConsumerGroupMember m : group.members.values()) {
-            if (m.usesClassic() && names.stream().noneMatch(m.classic().names()::contains)) {
-                return false;
+            if (m.usesClassic()) {
+                common.retainAll(m.classic().names());
             }
         }
-        return true;
+        return !common.isEmpty();
     }
 
     private static CompletableFuture<JoinGroupResponseData> joinError(Errors error, String memberId) {
@@ -139,8 +153,7 @@ final class ClassicMembers {
         if (req.generationId() != m.memberEpoch()) {
             return ClassicResponses.syncError(Errors.ILLEGAL_GENERATION);
         }
-        if ((req.protocolType() != null && !"consumer".equals(req.protocolType()))
-                || (req.protocolName() != null && !req.protocolName().equals(m.classic().preferred()))) {
+        if (inconsistent(req.protocolType(), "consumer") || inconsistent(req.protocolName(), m.classic().preferred())) {
             return ClassicResponses.syncError(Errors.INCONSISTENT_GROUP_PROTOCOL);
         }
         if (group.groupEpoch > m.memberEpoch() && m.state() != MemberState.UNREVOKED_PARTITIONS) {
@@ -151,6 +164,11 @@ final class ClassicMembers {
         consumers.scheduleSession(group.groupId, m.memberId());
         return new SyncGroupResponseData().setProtocolType("consumer").setProtocolName(m.classic().preferred())
                 .setAssignment(m.classic().encode(m.assigned(), topics::name));
+    }
+
+    /** A value the request gives (neither null nor empty) that differs from the group's. */
+    private static boolean inconsistent(String asked, String actual) {
+        return asked != null && !asked.isEmpty() && !asked.equals(actual);
     }
 
     /**

@@ -96,6 +96,9 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
                                                     String clientHost, List<GroupRecord> records) {
         String groupId = req.groupId();
         boolean joining = req.memberEpoch() == 0;
+        if (joining && req.subscribedTopicRegex() != null && !req.subscribedTopicRegex().isEmpty()) {
+            SubscribedTopics.validate(req.subscribedTopicRegex()); // before groupFor, which may convert the group
+        }
         ConsumerGroup group = groupFor(groupId, joining, records);
         String memberId = req.memberId().isEmpty() ? Uuid.randomUuid().toString() : req.memberId();
         int size = group == null ? 0 : group.members.size();
@@ -144,8 +147,7 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
         String groupId = group.groupId;
         Map<Uuid, Set<Integer>> target = group.target(replaced.memberId());
         removeMember(groupId, replaced.memberId(), records);
-        runtime.cancel(sessionKey(groupId, replaced.memberId()));
-        runtime.cancel(rebalanceKey(groupId, replaced.memberId()));
+        cancelTimers(groupId, replaced.memberId());
         append(member.subscriptionRecord(groupId), records);
         append(new ConsumerTargetMember(groupId, member.memberId(), target), records);
         append(member.assignmentRecord(groupId), records);
@@ -234,7 +236,8 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
             return new Joining(known == null ? ConsumerGroupMember.joining(memberId) : known, null);
         }
         if (joining) {
-            if (current.memberEpoch() != ConsumerGroupMember.STATIC_LEFT_EPOCH) {
+            // A classic member's instance id is taken over at once, as a classic rejoin would (KIP-848 migration).
+            if (!current.usesClassic() && current.memberEpoch() != ConsumerGroupMember.STATIC_LEFT_EPOCH) {
                 throw new UnreleasedInstanceIdException("Static member " + memberId + " with instance id "
                         + req.instanceId() + " cannot join the group because the instance id is owned by "
                         + current.memberId() + " member.");
@@ -264,7 +267,11 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
         }
         if (joining && g instanceof ClassicGroup c && config.migrationPolicy().upgrades()
                 && GroupConversions.convertible(c) && c.members.size() <= config.maxSize()) {
-            return upgrade(c, records);
+            if (c.members.size() == config.maxSize()) { // refused before converting: the group stays classic
+                throw new GroupMaxSizeReachedException("The consumer group has reached its maximum capacity of "
+                        + config.maxSize() + " members.");
+            }
+            return upgrade(c, records); // nothing after this refuses a joining member the upgrade admitted
         }
         throw new GroupIdNotFoundException("Group " + groupId + " is not a consumer group.");
     }
@@ -351,17 +358,31 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
                 topics.metadataHash(group.subscribedTopicNames())), records);
     }
 
-    private boolean downgrades(ConsumerGroup group, ConsumerGroupMember leaving) {
+    /**
+     * Whether the group becomes classic when {@code leaving} goes: it was the last member speaking the consumer
+     * protocol, classic members remain, within {@code group.max.size}, with a protocol they all support, and the
+     * policy allows it.
+     */
+    boolean downgrades(ConsumerGroup group, ConsumerGroupMember leaving) {
         if (leaving.usesClassic() || group.members.size() < 2 || !config.migrationPolicy().downgrades()
                 || group.members.size() - 1 > classic.maxSize()) {
             return false;
         }
+        Set<String> common = null;
         for (ConsumerGroupMember other : group.members.values()) {
-            if (other != leaving && !other.usesClassic()) {
+            if (other.memberId().equals(leaving.memberId())) {
+                continue;
+            }
+            if (!other.usesClassic()) {
                 return false;
             }
+            if (common == null) {
+                common = new java.util.HashSet<>(other.classic().names());
+            } else {
+                common.retainAll(other.classic().names());
+            }
         }
-        return true;
+        return common != null && !common.isEmpty();
     }
 
     void cancelTimers(String groupId, String memberId) {

@@ -95,7 +95,7 @@ public final class GroupCoordinator implements AutoCloseable {
         this.classic = new ClassicGroups(groups, runtime, config);
         this.groupConfigs = new GroupConfigs(consumerConfig, shareConfig);
         this.consumers = new ConsumerGroups(groups, runtime, consumerConfig, groupConfigs, topics, classic);
-        this.classicMembers = new ClassicMembers(consumers, runtime, config, consumerConfig, topics);
+        this.classicMembers = new ClassicMembers(consumers, classic, runtime, config, consumerConfig, topics);
         this.shareStates = new ShareStates(groups, runtime, groupConfigs, topics);
         this.shares = new ShareGroups(groups, runtime, shareConfig, groupConfigs, topics, shareStates);
         this.shareOffsets = new ShareOffsetRequests(groups, runtime, shareStates, topics);

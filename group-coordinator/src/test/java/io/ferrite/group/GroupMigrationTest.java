@@ -56,6 +56,7 @@ class GroupMigrationTest {
     private Store store;
     private GroupCoordinator coordinator;
     private MigrationPolicy policy = MigrationPolicy.BIDIRECTIONAL;
+    private int consumerMaxSize = Integer.MAX_VALUE;
 
     private void open() {
         store = Store.open(StoreConfig.builder(dir, FlushMode.SYNC).commitLogFileSize(1 << 20).build(), clock,
@@ -63,7 +64,7 @@ class GroupMigrationTest {
         ConsumerGroupConfig defaults = ConsumerGroupConfig.defaults();
         ConsumerGroupConfig consumerConfig = new ConsumerGroupConfig(defaults.sessionTimeoutMs(),
                 defaults.minSessionTimeoutMs(), defaults.maxSessionTimeoutMs(), defaults.heartbeatIntervalMs(),
-                defaults.minHeartbeatIntervalMs(), defaults.maxHeartbeatIntervalMs(), defaults.maxSize(),
+                defaults.minHeartbeatIntervalMs(), defaults.maxHeartbeatIntervalMs(), consumerMaxSize,
                 defaults.assignors(), policy);
         coordinator = GroupCoordinator.start(store, clock, GroupConfig.fromProperties(Map.of(
                 "group.initial.rebalance.delay.ms", "0")), consumerConfig, ShareGroupConfig.defaults(), topics);
@@ -84,6 +85,7 @@ class GroupMigrationTest {
     /** A classic consumer: range assignor, cooperative (it reports what it owns when it rejoins). */
     private final class Classic {
         String memberId = "";
+        String instanceId;
         int generation = -1;
         List<TopicPartition> owned = List.of();
         JoinGroupResponseData lastJoin;
@@ -94,7 +96,7 @@ class GroupMigrationTest {
                     List.of("orders"), null, owned), (short) 3);
             protocols.add(new JoinGroupRequestProtocol().setName("range").setMetadata(bytes(sub)));
             JoinGroupRequestData req = new JoinGroupRequestData().setGroupId(GROUP).setMemberId(memberId)
-                    .setSessionTimeoutMs(45_000).setRebalanceTimeoutMs(30_000).setProtocolType("consumer")
+                    .setGroupInstanceId(instanceId).setSessionTimeoutMs(45_000).setRebalanceTimeoutMs(30_000).setProtocolType("consumer")
                     .setProtocols(protocols);
             if (!memberId.isEmpty()) {
                 return coordinator.joinGroup(req, (short) 9, "classic", "/127.0.0.1").thenApply(this::joined);
@@ -111,6 +113,7 @@ class GroupMigrationTest {
         private JoinGroupResponseData joined(JoinGroupResponseData r) {
             lastJoin = r;
             if (r.errorCode() == 0) {
+                memberId = r.memberId();
                 generation = r.generationId();
             }
             return r;
@@ -132,7 +135,7 @@ class GroupMigrationTest {
 
         Errors heartbeat() throws Exception {
             return Errors.forCode(get(coordinator.heartbeat(new HeartbeatRequestData().setGroupId(GROUP)
-                    .setMemberId(memberId).setGenerationId(generation))).errorCode());
+                    .setMemberId(memberId).setGroupInstanceId(instanceId).setGenerationId(generation))).errorCode());
         }
 
         /** Rejoins and syncs while the coordinator asks it to, as a cooperative client would. */
@@ -296,6 +299,36 @@ class GroupMigrationTest {
         classicGroup();
         assertEquals(Errors.GROUP_ID_NOT_FOUND.code(), consumerJoin("c").errorCode());
         assertEquals("Stable", classicState());
+    }
+
+    @Test
+    void aJoinRefusedForTheGroupsSizeLeavesTheClassicGroupAsItWas() throws Exception {
+        topics.create("orders", 6);
+        consumerMaxSize = 2;
+        open();
+        List<Classic> classics = classicGroup();
+        assertEquals(Errors.GROUP_MAX_SIZE_REACHED.code(), consumerJoin("c").errorCode());
+        assertEquals("Stable", classicState());
+        assertEquals(Errors.NONE, classics.get(0).heartbeat());
+    }
+
+    @Test
+    void aConsumerMemberTakesAClassicStaticMembersInstanceIdAndPartitions() throws Exception {
+        topics.create("orders", 6);
+        open();
+        Classic a = new Classic();
+        a.instanceId = "host-a";
+        get(a.joinAsync());
+        assertEquals(0, a.sync(Map.of(a.memberId, orders(0, 1, 2, 3, 4, 5))).errorCode());
+        ConsumerGroupHeartbeatResponseData c = get(coordinator.consumerGroupHeartbeat(
+                new ConsumerGroupHeartbeatRequestData().setGroupId(GROUP).setMemberId("c").setMemberEpoch(0)
+                        .setInstanceId("host-a").setRebalanceTimeoutMs(30_000)
+                        .setSubscribedTopicNames(List.of("orders")).setTopicPartitions(List.of()), (short) 1, "new",
+                "/127.0.0.1"));
+        assertEquals(0, c.errorCode(), c.toString());
+        assertEquals(6, c.assignment().topicPartitions().get(0).partitions().size(), "the restarted member's own");
+        assertEquals(1, describe().members().size());
+        assertEquals(Errors.FENCED_INSTANCE_ID, a.heartbeat(), "the old classic member is fenced");
     }
 
     @Test

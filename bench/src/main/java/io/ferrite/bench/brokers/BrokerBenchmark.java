@@ -39,7 +39,8 @@ import org.apache.kafka.common.utils.AppInfoParser;
  *
  * <p>Phases: (1) start-up: a fresh broker of each kind is started and sent one record, once per round;
  * (2) workloads 1 to 6 on one running broker of each kind, with resident memory read after the first round
- * of workload 1; (3) workload 7: Ferrite restarted in sync flush mode against the same Kafka; (4) with
+ * of workload 1; (3) workload 7: Ferrite restarted in sync flush mode against the same Kafka; (3b) the
+ * share-consumption workloads 12 and 13, each round on a fresh pair of brokers; (4) with
  * {@code --ablations}, each variant of {@link #VARIANTS} against a default Ferrite beside it; with
  * {@code --before DIR}, likewise Ferrite as another checkout (an earlier revision) builds it, on the produce workloads. Every
  * broker's data lives under {@code --data-dir} and is deleted once that broker stops.
@@ -49,7 +50,7 @@ public final class BrokerBenchmark {
             usage: BrokerBenchmark [options]
               --rounds N        rounds: each workload runs N times on each broker, alternating (default 3)
               --scale X         multiply every workload's record count (default 1; 0.1 for a smoke run)
-              --only LIST       comma-separated workload numbers to run (default all: 1,...,11; none: only ablations)
+              --only LIST       comma-separated workload numbers to run (default all: 1,...,13; none: only ablations)
               --ablations       also run the store and JVM variants against default Ferrite
               --variants LIST   comma-separated variant names: run just these ablations (implies --ablations)
               --before DIR      also run Ferrite as the checkout DIR builds it (an earlier revision, packaged
@@ -61,6 +62,11 @@ public final class BrokerBenchmark {
               --from-tsv FILE   do not run: print the report (and --markdown) from an earlier results file""";
     /** The shared brokers' workloads in this order, so workload 4 reads what 1 wrote and 10 and 11 what 9 wrote. */
     private static final List<String> SHARED_BROKER_ORDER = List.of("1", "4", "2", "3", "5", "6", "9", "10", "11");
+    /**
+     * Workloads run on a fresh pair of brokers each time: share consumption, where Kafka's figure for the
+     * second workload on a broker that ran the first was a thirtieth of its figure on a fresh one.
+     */
+    private static final List<String> FRESH_BROKER_WORKLOADS = List.of("12", "13");
     static final Contender FERRITE_SYNC = Contender.ferrite("ferrite-sync", Map.of("store.flush.mode", "sync"));
 
     /**
@@ -155,11 +161,12 @@ public final class BrokerBenchmark {
         }
         int rounds = Integer.parseInt(opts.getOrDefault("--rounds", "3"));
         double scale = Double.parseDouble(opts.getOrDefault("--scale", "1"));
-        Set<String> only = new LinkedHashSet<>(Arrays.asList(opts.getOrDefault("--only", "1,2,3,4,5,6,7,8,9,10,11")
+        Set<String> only = new LinkedHashSet<>(Arrays.asList(opts.getOrDefault("--only", "1,2,3,4,5,6,7,8,9,10,11,12,13")
                 .split(",")));
         if (rounds < 1 || scale <= 0 || (only.contains("4") && !only.contains("1"))
                 || ((only.contains("10") || only.contains("11")) && !only.contains("9"))
-                || !Set.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "none").containsAll(only)) {
+                || !Set.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "none")
+                        .containsAll(only)) {
             System.err.println("--rounds must be at least 1, --scale above 0, workload 4 needs workload 1, and 10"
                     + " and 11 need 9\n" + USAGE);
             return 2;
@@ -217,6 +224,7 @@ public final class BrokerBenchmark {
         try {
             bench.startUps();
             bench.sharedBrokers();
+            bench.freshBrokers();
             if (!variants.isEmpty()) {
                 bench.ablations(variants);
             }
@@ -317,6 +325,30 @@ public final class BrokerBenchmark {
         }
     }
 
+    /** {@link #FRESH_BROKER_WORKLOADS}: each round of each on a new Ferrite and a new Kafka, Ferrite first. */
+    private void freshBrokers() throws IOException, InterruptedException {
+        for (String id : FRESH_BROKER_WORKLOADS) {
+            if (!only.contains(id)) {
+                continue;
+            }
+            Scenario s = Scenario.byId(id).scaled(scale);
+            for (int r = 1; r <= rounds; r++) {
+                Path fDir = freshDir("ferrite-w" + id);
+                Path kDir = freshDir("kafka-w" + id);
+                try (BrokerUnderTest f = Contender.FERRITE.start("ferrite-w" + id, fDir);
+                        BrokerUnderTest k = Contender.KAFKA.start("kafka-w" + id, kDir)) {
+                    runOne(s, Contender.FERRITE.label(), f, k, r);
+                    runOne(s, Contender.KAFKA.label(), k, f, r);
+                    f.stop();
+                    k.stop();
+                } finally {
+                    ChildProcess.deleteTree(fDir);
+                    ChildProcess.deleteTree(kDir);
+                }
+            }
+        }
+    }
+
     /**
      * Each variant against its default broker, both fresh, alternating within each round. The default's
      * figures go under the label {@link BrokerReport#BASELINE}, whichever flush mode it runs in.
@@ -352,10 +384,14 @@ public final class BrokerBenchmark {
     private void runOne(Scenario s, String label, BrokerUnderTest broker, BrokerUnderTest other, int round)
             throws IOException, InterruptedException {
         PerfTools tools = new PerfTools(broker, "bench-" + label);
+        String name = "w" + s.id().replace('/', '-') + "-r" + round;
+        if (s.kind() == Scenario.Kind.SHARE) { // the topic is filled first, outside the measured window
+            createTopic(broker, name, s.partitions());
+            ShareConsumeBenchmark.fill(broker, name, (int) s.records(), s.partitions());
+        }
         settle();
         long cpuBefore = cpuTicks(broker);
         long otherBefore = cpuTicks(other);
-        String name = "w" + s.id().replace('/', '-') + "-r" + round;
         String run = label + "-" + name;
         Map<String, Double> figures = switch (s.kind()) {
             case PRODUCE -> {
@@ -373,6 +409,8 @@ public final class BrokerBenchmark {
                 createTopic(broker, name, s.partitions());
                 yield tools.endToEnd(run, name, s.records(), s.recordSize());
             }
+            case SHARE -> ShareConsumeBenchmark.consumeAll(broker, name + "-group", name, (int) s.records(),
+                    s.consumers());
             case BROKER -> throw new IllegalArgumentException("workload " + s.id() + " is not a tool run");
         };
         figures = new LinkedHashMap<>(figures);

@@ -10,20 +10,34 @@ import java.util.Locale;
  * @param id         the workload's number, or {@code <variant>/<number>} for an ablation
  * @param kind       which tool runs it
  * @param source     for a consume workload, the produce workload whose topic it reads
+ * @param consumers  for a share workload, how many share consumers read the topic
  */
 record Scenario(String id, String title, Kind kind, int recordSize, int partitions, long records, int throughput,
-        String source, List<String> metrics, List<Bar> bars, Mode mode) {
+        String source, List<String> metrics, List<Bar> bars, Mode mode, int consumers) {
 
     /** How a produce runs (plain, or in transactions) and how a consume reads (its isolation level). */
     enum Mode { PLAIN, TRANSACTIONAL, READ_COMMITTED }
 
     Scenario(String id, String title, Kind kind, int recordSize, int partitions, long records, int throughput,
              String source, List<String> metrics, List<Bar> bars) {
-        this(id, title, kind, recordSize, partitions, records, throughput, source, metrics, bars, Mode.PLAIN);
+        this(id, title, kind, recordSize, partitions, records, throughput, source, metrics, bars, Mode.PLAIN, 0);
+    }
+
+    Scenario(String id, String title, Kind kind, int recordSize, int partitions, long records, int throughput,
+             String source, List<String> metrics, List<Bar> bars, Mode mode) {
+        this(id, title, kind, recordSize, partitions, records, throughput, source, metrics, bars, mode, 0);
+    }
+
+    /** A share-group workload (KIP-932): {@code consumers} share consumers accept every record of a filled topic. */
+    static Scenario share(String id, int consumers, int partitions, long records) {
+        return new Scenario(id, "share consumption, " + consumers + " consumers on " + partitions + " partition"
+                + (partitions == 1 ? "" : "s") + ", 1 KiB records, explicit ACCEPT", Kind.SHARE, 1024, partitions,
+                records, -1, null, List.of("records_per_sec", "mb_per_sec", "broker_cpu_s"),
+                List.of(Bar.ratioAtLeast("records_per_sec", 1.5)), Mode.PLAIN, consumers);
     }
 
 
-    enum Kind { PRODUCE, CONSUME, END_TO_END, BROKER }
+    enum Kind { PRODUCE, CONSUME, END_TO_END, BROKER, SHARE }
 
     /**
      * A bar on one figure: Ferrite's median against Kafka's ({@code ratioAtLeast}, {@code ratioAtMost}), or
@@ -67,7 +81,7 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
     static final int TRANSACTION_MS = 100;
 
     /**
-     * The eight workloads of the first round, then the transactional pair. Workload 7 runs workload 1's producer
+     * The eight workloads of the first round, then the transactional pair, then share consumption. Workload 7 runs workload 1's producer
      * against Ferrite in sync flush mode.
      */
     static final List<Scenario> ALL = List.of(
@@ -100,7 +114,9 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
                     List.of("mb_per_sec", "records_per_sec", "total_mb_per_sec", "broker_cpu_s"), List.of(),
                     Mode.READ_COMMITTED),
             new Scenario("11", "consume workload 9's records read_uncommitted", Kind.CONSUME, 1024, 8, 1_500_000, -1,
-                    "9", List.of("mb_per_sec", "records_per_sec", "total_mb_per_sec", "broker_cpu_s"), List.of()));
+                    "9", List.of("mb_per_sec", "records_per_sec", "total_mb_per_sec", "broker_cpu_s"), List.of()),
+            share("12", 4, 1, 400_000),
+            share("13", 8, 8, 400_000));
 
     static Scenario byId(String id) {
         return ALL.stream().filter(s -> s.id.equals(id)).findFirst()
@@ -111,12 +127,12 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
     Scenario scaled(double scale) {
         long n = Math.max(1, Math.round(records * scale));
         return new Scenario(id, title, kind, recordSize, partitions, kind == Kind.BROKER ? records : n, throughput,
-                source, metrics, bars, mode);
+                source, metrics, bars, mode, consumers);
     }
 
     /** The same workload as an ablation, {@code <variant>/<id>}, judged by no bar. */
     Scenario asAblation(String variant) {
         return new Scenario(variant + "/" + id, title, kind, recordSize, partitions, records, throughput, source,
-                metrics, List.of(), mode);
+                metrics, List.of(), mode, consumers);
     }
 }

@@ -88,17 +88,37 @@ public final class ShareConsumeBenchmark {
     private static void run(String kind, int round, BrokerUnderTest b, int records, int consumers, int partitions)
             throws Exception {
         String topic = "share-bench";
-        String group = "share-bench-group";
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap()))) {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
+        }
+        fill(b, topic, records, partitions);
+        long cpuBefore = cpuTicks(b);
+        Map<String, Double> figures = consumeAll(b, "share-bench-group", topic, records, consumers);
+        double cpu = (cpuTicks(b) - cpuBefore) / (double) CLOCK_TICKS;
+        double mbPerSec = figures.get("mb_per_sec");
+        double seconds = figures.get("seconds");
+        System.out.printf(Locale.ROOT, "| %s | %d | %d / %d | %.0f | %.1f | %.1f | %.1f |%s%n", kind, round, consumers,
+                partitions, figures.get("records_per_sec"), mbPerSec, cpu, cpu / (mbPerSec * seconds / 1000),
+                figures.get("accepted") < records ? " only " + figures.get("accepted").longValue() + " of " + records
+                        + " in 5 min" : "");
+    }
+
+    /**
+     * {@code consumers} share consumers of {@code group}, reading {@code topic} from its start (the group's
+     * share.auto.offset.reset set to earliest first), accept every record until {@code records} are accepted or
+     * five minutes pass. Figures: records_per_sec, mb_per_sec (of values), seconds, accepted.
+     */
+    static Map<String, Double> consumeAll(BrokerUnderTest b, String group, String topic, int records, int consumers)
+            throws InterruptedException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrap()))) {
             admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
                     new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"),
                             AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("cannot set " + group + "'s share.auto.offset.reset on " + b.name(), e);
         }
-        fill(b, topic, records, partitions);
         AtomicLong accepted = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
-        long cpuBefore = cpuTicks(b);
         long start = System.nanoTime();
         long deadline = start + TimeUnit.MINUTES.toNanos(5);
         for (int i = 0; i < consumers; i++) {
@@ -110,11 +130,12 @@ public final class ShareConsumeBenchmark {
             t.join();
         }
         double seconds = (System.nanoTime() - start) / 1e9;
-        double cpu = (cpuTicks(b) - cpuBefore) / (double) CLOCK_TICKS;
-        double mb = accepted.get() * (double) VALUE / 1e6;
-        System.out.printf(Locale.ROOT, "| %s | %d | %d / %d | %.0f | %.1f | %.1f | %.1f |%s%n", kind, round, consumers,
-                partitions, accepted.get() / seconds, mb / seconds, cpu, cpu / (mb / 1000),
-                accepted.get() < records ? " only " + accepted.get() + " of " + records + " in 5 min" : "");
+        Map<String, Double> out = new java.util.LinkedHashMap<>();
+        out.put("records_per_sec", accepted.get() / seconds);
+        out.put("mb_per_sec", accepted.get() * (double) VALUE / 1e6 / seconds);
+        out.put("seconds", seconds);
+        out.put("accepted", (double) accepted.get());
+        return out;
     }
 
     /** One consumer: polls, accepts every record, commits, until the group has accepted them all. */
@@ -140,7 +161,8 @@ public final class ShareConsumeBenchmark {
         }
     }
 
-    private static void fill(BrokerUnderTest b, String topic, int records, int partitions) throws Exception {
+    /** {@code records} 1 KiB records spread over the partitions, in batches of up to 16 KiB. */
+    static void fill(BrokerUnderTest b, String topic, int records, int partitions) {
         byte[] value = new byte[VALUE];
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 b.bootstrap(), ProducerConfig.LINGER_MS_CONFIG, 5, ProducerConfig.BATCH_SIZE_CONFIG, 16 * 1024),

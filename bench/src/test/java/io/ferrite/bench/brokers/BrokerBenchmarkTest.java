@@ -129,8 +129,10 @@ class BrokerBenchmarkTest {
 
     @Test
     void scenariosAreTheIssuesEightWorkloads() throws IOException {
-        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"),
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"),
                 Scenario.ALL.stream().map(Scenario::id).toList());
+        assertEquals(4, Scenario.byId("12").consumers());
+        assertEquals(8, Scenario.byId("13").scaled(0.5).consumers(), "scaling keeps the consumers");
         assertEquals(1, Scenario.byId("1").scaled(0.0000001).records(), "a scaled run sends at least one record");
         assertTrue(Contender.ferriteJvmOptions(FerriteProcess.rootDir()).stream().anyMatch(o -> o.startsWith("-Xmx")),
                 "Ferrite runs with the heap config/jvm.options gives bin/broker");
