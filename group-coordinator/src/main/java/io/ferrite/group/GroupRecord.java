@@ -16,12 +16,22 @@ public sealed interface GroupRecord {
     /** Identifies what a record is about: records with equal keys replace one another. */
     Object key();
 
-    /** A committed offset of one partition for one group. */
+    /**
+     * A committed offset of one partition for one group. {@code topicId} is the id the topic had when the offset
+     * was committed ({@link Uuid#ZERO_UUID} for offsets stored before ids were kept): an OffsetFetch by topic id
+     * gets no offset from another topic of the same name, as in Kafka 4.3.
+     */
     record OffsetCommit(String group, String topic, int partition, long offset, int leaderEpoch, String metadata,
-                        long commitTimestamp, long expireTimestamp) implements GroupRecord {
+                        long commitTimestamp, long expireTimestamp, Uuid topicId) implements GroupRecord {
         public OffsetCommit {
             Objects.requireNonNull(group, "group");
             Objects.requireNonNull(topic, "topic");
+            topicId = topicId == null ? Uuid.ZERO_UUID : topicId;
+        }
+
+        /** Whether the offset is of another topic than {@code id} (one of them unknown counts as the same). */
+        boolean isOfAnotherTopicThan(Uuid id) {
+            return !Uuid.ZERO_UUID.equals(topicId) && id != null && !Uuid.ZERO_UUID.equals(id) && !topicId.equals(id);
         }
 
         @Override

@@ -57,7 +57,8 @@ import org.apache.kafka.common.Uuid;
  *                                    significant), int32 partition
  * value:  absent (null) for a tombstone; else int16 version (0), then
  *           offset, and 9: int64 offset, int32 leader epoch (-1 none), nullable string metadata,
- *                      int64 commit timestamp, int64 expire timestamp (-1 none)
+ *                      int64 commit timestamp, int64 expire timestamp (-1 none), then, if known, the
+ *                      topic's id then: int64 most significant, int64 least significant
  *           10:        int8 result (1 commit, 0 abort)
  *           11:        int32 config count N, N times: string name, string value, in name order; absent
  *                      (a tombstone) when the group sets none
@@ -182,12 +183,20 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
     private static void offsetValue(Writer v, OffsetCommit o) {
         v.int16(VERSION).int64(o.offset()).int32(o.leaderEpoch()).string(o.metadata())
                 .int64(o.commitTimestamp()).int64(o.expireTimestamp());
+        if (!Uuid.ZERO_UUID.equals(o.topicId())) {
+            v.int64(o.topicId().getMostSignificantBits()).int64(o.topicId().getLeastSignificantBits());
+        }
     }
 
     private static OffsetCommit offset(String group, String topic, int partition, ByteBuffer value) {
         version(value);
-        return new OffsetCommit(group, topic, partition, value.getLong(), value.getInt(), string(value),
-                value.getLong(), value.getLong());
+        long offset = value.getLong();
+        int leaderEpoch = value.getInt();
+        String metadata = string(value);
+        long committed = value.getLong();
+        long expires = value.getLong();
+        Uuid topicId = value.remaining() >= 16 ? new Uuid(value.getLong(), value.getLong()) : Uuid.ZERO_UUID;
+        return new OffsetCommit(group, topic, partition, offset, leaderEpoch, metadata, committed, expires, topicId);
     }
 
     /** The consumer group records; false if {@code r} is none of them. */

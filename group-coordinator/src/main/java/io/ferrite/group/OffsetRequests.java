@@ -94,7 +94,8 @@ final class OffsetRequests {
                 } else {
                     long expire = version <= 4 && req.retentionTimeMs() >= 0 ? now + req.retentionTimeMs() : -1;
                     records.add(new OffsetCommit(req.groupId(), name, p.partitionIndex(), p.committedOffset(),
-                            version >= 6 ? p.committedLeaderEpoch() : -1, p.committedMetadata(), now, expire));
+                            version >= 6 ? p.committedLeaderEpoch() : -1, p.committedMetadata(), now, expire,
+                            byId ? t.topicId() : topics.id(name)));
                     written.add(rp);
                     reachesGroup = true;
                 }
@@ -147,7 +148,7 @@ final class OffsetRequests {
                 } else {
                     records.add(new PendingOffset(req.producerId(), new OffsetCommit(req.groupId(), t.name(),
                             p.partitionIndex(), p.committedOffset(), p.committedLeaderEpoch(), p.committedMetadata(),
-                            now, -1)));
+                            now, -1, topics.id(t.name()))));
                     written.add(rp);
                 }
             }
@@ -274,8 +275,10 @@ final class OffsetRequests {
                 if (name == null) {
                     rt.partitions().add(partition(p, null).setErrorCode(Errors.UNKNOWN_TOPIC_ID.code()));
                 } else {
-                    rt.partitions().add(stable(wanted.groupId(), name, p, offsets.get(wanted.groupId(), name, p),
-                            requireStable));
+                    OffsetCommit o = offsets.get(wanted.groupId(), name, p);
+                    // By id, an offset committed to an earlier topic of this name is none (Kafka 4.3).
+                    rt.partitions().add(stable(wanted.groupId(), name, p,
+                            o != null && byId && o.isOfAnotherTopicThan(t.topicId()) ? null : o, requireStable));
                 }
             }
         }

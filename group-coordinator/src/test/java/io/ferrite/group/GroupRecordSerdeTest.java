@@ -58,9 +58,12 @@ class GroupRecordSerdeTest {
     @Test
     void transactionRecordsReadBackAsWritten() {
         List<GroupRecord> records = List.of(
-                new GroupRecord.PendingOffset(7, new GroupRecord.OffsetCommit("g", "t", 3, 42, 5, "meta", 1000, -1)),
+                new GroupRecord.PendingOffset(7, new GroupRecord.OffsetCommit("g", "t", 3, 42, 5, "meta", 1000, -1,
+                        A)),
                 new GroupRecord.PendingOffset(Long.MAX_VALUE, new GroupRecord.OffsetCommit("g", "t", 0, 0, -1, null,
-                        1, -1)),
+                        1, -1, null)),
+                new GroupRecord.OffsetCommit("g", "t", 1, 9, 2, "", 5, -1, B),
+                new GroupRecord.OffsetCommit("g", "t", 2, 9, 2, null, 5, 77, Uuid.ZERO_UUID),
                 new GroupRecord.TransactionEnd(7, true),
                 new GroupRecord.TransactionEnd(8, false));
         for (GroupRecord r : records) {
