@@ -77,6 +77,21 @@ class DescribeClusterTest {
     }
 
     @Test
+    void theBrokersRackIsToldInDescribeClusterAndMetadata() throws Exception {
+        broker.close();
+        broker = Wire.startBroker(dir, Map.of("broker.rack", "rack-a"));
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                "127.0.0.1:" + broker.port()))) {
+            Node node = admin.describeCluster().nodes().get(15, TimeUnit.SECONDS).iterator().next();
+            assertEquals("rack-a", node.rack());
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic("racked", 1, (short) 1)))
+                    .all().get(15, TimeUnit.SECONDS);
+            assertEquals("rack-a", admin.describeTopics(List.of("racked")).allTopicNames().get(15, TimeUnit.SECONDS)
+                    .get("racked").partitions().get(0).leader().rack(), "through Metadata");
+        }
+    }
+
+    @Test
     void everyVersionAnswersAndOnlyTheBrokerEndpointTypeIsServed() throws Exception {
         for (short v = 0; v <= 2; v++) {
             DescribeClusterResponseData r = describe(v, new DescribeClusterRequestData());

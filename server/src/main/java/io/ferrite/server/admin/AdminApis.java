@@ -39,7 +39,7 @@ public final class AdminApis {
         TopicConfigChanger configChanger = new TopicConfigChanger(topics, config.topicDefaults());
         BrokerConfigChanger brokerChanger = new BrokerConfigChanger(config, dynamic);
         GroupConfigResources groupConfigs = new GroupConfigResources(groups, config);
-        apis.register(ApiKeys.METADATA, 0, 13, new MetadataHandler(topics, identity, endpoints,
+        apis.register(ApiKeys.METADATA, 0, 13, new MetadataHandler(topics, identity, endpoints, config.rack(),
                         config.autoCreateTopics(), config.numPartitions(), admin), access.metadata())
                 .register(ApiKeys.CREATE_TOPICS, 2, 7, admin.offload(new CreateTopicsHandler(topics,
                         config.topicDefaults(), config.nodeId(), config.numPartitions())), access.createTopics())
@@ -49,7 +49,7 @@ public final class AdminApis {
                         admin.offload(new CreatePartitionsHandler(topics, config.nodeId())), access.createPartitions())
                 .register(ApiKeys.FIND_COORDINATOR, new FindCoordinatorHandler(config.nodeId(), endpoints),
                         access.findCoordinator())
-                .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(identity, endpoints),
+                .register(ApiKeys.DESCRIBE_CLUSTER, 0, 2, new DescribeClusterHandler(identity, endpoints, config.rack()),
                         access.describeCluster())
                 .register(ApiKeys.DESCRIBE_TOPIC_PARTITIONS, 0, 0,
                         new DescribeTopicPartitionsHandler(topics, config.nodeId()), access.describeTopicPartitions())

@@ -23,10 +23,12 @@ import org.apache.kafka.common.protocol.Errors;
 final class DescribeClusterHandler implements ApiHandler<DescribeClusterRequestData> {
     private final ClusterIdentity identity;
     private final BrokerEndpoints endpoints;
+    private final String rack;
 
-    DescribeClusterHandler(ClusterIdentity identity, BrokerEndpoints endpoints) {
+    DescribeClusterHandler(ClusterIdentity identity, BrokerEndpoints endpoints, String rack) {
         this.identity = identity;
         this.endpoints = endpoints;
+        this.rack = rack;
     }
 
     @Override
@@ -46,7 +48,7 @@ final class DescribeClusterHandler implements ApiHandler<DescribeClusterRequestD
         DescribeClusterResponseData.DescribeClusterBrokerCollection brokers =
                 new DescribeClusterResponseData.DescribeClusterBrokerCollection();
         brokers.add(new DescribeClusterBroker().setBrokerId(identity.nodeId()).setHost(at.host())
-                .setPort(at.port()).setRack(null).setIsFenced(false));
+                .setPort(at.port()).setRack(rack).setIsFenced(false));
         return new DescribeClusterResponseData().setClusterId(identity.clusterId())
                 .setControllerId(identity.nodeId()).setBrokers(brokers)
                 .setEndpointType(EndpointType.BROKER.id())

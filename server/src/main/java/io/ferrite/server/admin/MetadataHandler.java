@@ -42,10 +42,12 @@ final class MetadataHandler implements ApiHandler<MetadataRequestData> {
     private final boolean autoCreate;
     private final int defaultPartitions;
     private final AdminExecutor admin;
+    private final String rack;
 
-    MetadataHandler(TopicRegistry topics, ClusterIdentity identity, BrokerEndpoints endpoints,
+    MetadataHandler(TopicRegistry topics, ClusterIdentity identity, BrokerEndpoints endpoints, String rack,
                     boolean autoCreate, int defaultPartitions, AdminExecutor admin) {
         this.topics = topics;
+        this.rack = rack;
         this.admin = admin;
         this.identity = identity;
         this.endpoints = endpoints;
@@ -78,7 +80,7 @@ final class MetadataHandler implements ApiHandler<MetadataRequestData> {
         }
         MetadataResponseBrokerCollection brokers = new MetadataResponseBrokerCollection();
         brokers.add(new MetadataResponseBroker().setNodeId(identity.nodeId()).setHost(at.host())
-                .setPort(at.port()).setRack(null));
+                .setPort(at.port()).setRack(rack));
         return new MetadataResponseData().setBrokers(brokers).setClusterId(identity.clusterId())
                 .setControllerId(identity.nodeId()).setTopics(out);
     }

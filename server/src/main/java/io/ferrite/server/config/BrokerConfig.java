@@ -61,6 +61,8 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
     /** The broker's own keys. */
     static final ConfigDef OWN = new ConfigDef()
             .define("node.id", Type.INT, 1, Range.atLeast(0), Importance.HIGH, "This broker's id.")
+            .define("broker.rack", Type.STRING, null, Importance.MEDIUM, "This broker's rack, told to clients in "
+                    + "Metadata and DescribeCluster: consumers' rack-aware assignors (client.rack) use it.")
             .define("log.dirs", Type.STRING, null, Importance.HIGH,
                     "Where the store keeps its files (the first directory listed). Default: log.dir.")
             .define("log.dir", Type.STRING, "data", Importance.HIGH,
@@ -177,6 +179,12 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
     }
 
     /** {@code fetch.max.bytes}. */
+    /** {@code broker.rack}; null when none is set. */
+    public String rack() {
+        String rack = (String) values.get("broker.rack");
+        return rack == null || rack.isBlank() ? null : rack.trim();
+    }
+
     /** {@code authorizer.class.name}; null when none is set (no authorization). */
     public String authorizerClassName() {
         String name = (String) values.get("authorizer.class.name");
