@@ -59,7 +59,8 @@ public final class GroupConfigKeys {
                     "read_committed delivers only committed transactional records to this share group; "
                             + "read_uncommitted delivers every record.")
             .define(SHARE_RENEW_ACKNOWLEDGE_ENABLE, Type.BOOLEAN, true, Importance.MEDIUM,
-                    "Whether members of this share group may renew the lock on a record they hold (RENEW).");
+                    "Whether members of this share group may renew the lock on a record they hold (RENEW); when "
+                            + "false a RENEW is refused with INVALID_RECORD_STATE, as in Kafka.");
 
     /** The broker key that is each group key's default and names its bounds; absent for keys that have none. */
     private static final Map<String, String> BROKER_KEYS = Map.of(
@@ -78,7 +79,7 @@ public final class GroupConfigKeys {
     private static final Set<String> ACTED_ON = Set.of(CONSUMER_SESSION_TIMEOUT_MS, CONSUMER_HEARTBEAT_INTERVAL_MS,
             SHARE_SESSION_TIMEOUT_MS, SHARE_HEARTBEAT_INTERVAL_MS, SHARE_RECORD_LOCK_DURATION_MS,
             SHARE_DELIVERY_COUNT_LIMIT, SHARE_PARTITION_MAX_RECORD_LOCKS, SHARE_AUTO_OFFSET_RESET,
-            SHARE_ISOLATION_LEVEL);
+            SHARE_ISOLATION_LEVEL, SHARE_RENEW_ACKNOWLEDGE_ENABLE);
 
     private GroupConfigKeys() {
     }

@@ -78,6 +78,11 @@ final class GroupConfigs implements CoordinatorState<GroupRecord> {
                 .getOrDefault(GroupConfigKeys.SHARE_ISOLATION_LEVEL, "read_uncommitted").trim());
     }
 
+    boolean shareRenewAllowed(String group) {
+        return !"false".equalsIgnoreCase(byGroup.getOrDefault(group, Map.of())
+                .getOrDefault(GroupConfigKeys.SHARE_RENEW_ACKNOWLEDGE_ENABLE, "true").trim());
+    }
+
     String shareAutoOffsetReset(String group) {
         return byGroup.getOrDefault(group, Map.of()).getOrDefault(GroupConfigKeys.SHARE_AUTO_OFFSET_RESET, "latest");
     }

@@ -125,6 +125,7 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
         Map<SharedPartition, Errors> out = new LinkedHashMap<>();
         int limit = groupConfigs.shareDeliveryCountLimit(group);
         long lockMs = groupConfigs.shareRecordLockDurationMs(group);
+        boolean renewAllowed = groupConfigs.shareRenewAllowed(group);
         for (Map.Entry<SharedPartition, List<ShareAck>> e : acks.entrySet()) {
             SharedPartition p = e.getKey();
             SharePartition sp = states.getOrDefault(group, Map.of()).get(p);
@@ -141,6 +142,10 @@ final class ShareStates implements CoordinatorState<GroupRecord> {
                             AckType type = AckType.of(t);
                             if (type == null) {
                                 throw new IllegalArgumentException("unknown acknowledge type " + t);
+                            }
+                            if (type == AckType.RENEW && !renewAllowed) { // share.renew.acknowledge.enable=false
+                                throw new SharePartition.InvalidRecordState("renewing acquisition locks is not "
+                                        + "enabled for the group");
                             }
                             ts.add(type);
                         }

@@ -127,6 +127,22 @@ class ShareStatesTest {
     }
 
     @Test
+    void renewIsRefusedWhereTheGroupDisablesIt() throws Exception {
+        coordinator.alterGroupConfigs("strict", c -> Map.of(GroupConfigKeys.SHARE_RENEW_ACKNOWLEDGE_ENABLE, "false"),
+                false).get(10, TimeUnit.SECONDS);
+        join("strict", "a");
+        join("q", "a");
+        acquire("strict", "a", 1);
+        acquire("q", "a", 1);
+        topics.log(orders, 0, 0, 2);
+        acquire("strict", "a", 2);
+        acquire("q", "a", 2);
+        assertEquals(Errors.INVALID_RECORD_STATE, ack("strict", "a", 0, 0, (byte) 4), "RENEW refused");
+        assertEquals(Errors.NONE, ack("q", "a", 0, 0, (byte) 4), "RENEW allowed by default");
+        assertEquals(Errors.NONE, ack("strict", "a", 0, 1, ACCEPT), "the refused RENEW changed nothing");
+    }
+
+    @Test
     void earliestAndByDurationStartWhereTheGroupSays() throws Exception {
         topics.log(orders, 0, 3, 8);
         coordinator.alterGroupConfigs("early", c -> Map.of(GroupConfigKeys.SHARE_AUTO_OFFSET_RESET, "earliest"),

@@ -89,7 +89,7 @@ public final class SharePartition {
 
     /** Why an acknowledgement changed nothing. */
     public static final class InvalidRecordState extends Exception {
-        InvalidRecordState(String message) {
+        public InvalidRecordState(String message) {
             super(message, null, false, false);
         }
     }
