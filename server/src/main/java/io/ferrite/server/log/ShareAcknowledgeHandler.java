@@ -1,13 +1,11 @@
 package io.ferrite.server.log;
 
 import io.ferrite.group.GroupCoordinator;
-import io.ferrite.group.share.ShareAck;
 import io.ferrite.group.share.SharedPartition;
 import io.ferrite.server.metadata.Topic;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.ApiHandler;
 import io.ferrite.server.network.RequestContext;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -47,11 +45,10 @@ final class ShareAcknowledgeHandler implements ApiHandler<ShareAcknowledgeReques
                     || req.memberId().isEmpty()) {
                 throw new InvalidRequestException("A ShareAcknowledge must name its group and member.");
             }
-            Map<SharedPartition, List<ShareAck>> acks = ShareAcks.of(req);
+            ShareAcks acks = ShareAcks.of(req);
             sessions.acknowledge(req.groupId(), req.memberId(), req.shareSessionEpoch());
-            CompletableFuture<Map<SharedPartition, Errors>> acked = acks.isEmpty()
-                    ? CompletableFuture.completedFuture(Map.of())
-                    : groups.shareAcknowledge(req.groupId(), req.memberId(), acks);
+            CompletableFuture<Map<SharedPartition, Errors>> acked = acks.acknowledge(groups, req.groupId(),
+                    req.memberId());
             if (req.shareSessionEpoch() == ShareSessions.FINAL_EPOCH) {
                 acked = acked.thenCompose(a -> groups.shareRelease(req.groupId(), req.memberId()).thenApply(v -> a));
             }

@@ -3,7 +3,6 @@ package io.ferrite.server.log;
 import io.ferrite.group.GroupCoordinator;
 import io.ferrite.group.share.Acquisitions;
 import io.ferrite.group.share.SharePartition.Acquired;
-import io.ferrite.group.share.ShareAck;
 import io.ferrite.group.share.SharedPartition;
 import io.ferrite.server.metadata.Topic;
 import io.ferrite.server.metadata.TopicRegistry;
@@ -84,7 +83,7 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
                     || req.memberId().isEmpty()) {
                 throw new InvalidRequestException("A ShareFetch must name its group and member.");
             }
-            Map<SharedPartition, List<ShareAck>> acks = ShareAcks.of(req);
+            ShareAcks acks = ShareAcks.of(req);
             if (req.shareSessionEpoch() == 0 && !acks.isEmpty()) {
                 throw new InvalidRequestException("The first request of a share session cannot acknowledge.");
             }
@@ -96,9 +95,8 @@ final class ShareFetchHandler implements ApiHandler<ShareFetchRequestData> {
                     new SharedPartition(t.topicId(), p))));
             List<SharedPartition> reading = sessions.fetch(req.groupId(), req.memberId(), req.shareSessionEpoch(),
                     wanted, forgotten);
-            CompletableFuture<Map<SharedPartition, Errors>> acked = acks.isEmpty()
-                    ? CompletableFuture.completedFuture(Map.of())
-                    : groups.shareAcknowledge(req.groupId(), req.memberId(), acks);
+            CompletableFuture<Map<SharedPartition, Errors>> acked = acks.acknowledge(groups, req.groupId(),
+                    req.memberId());
             if (req.shareSessionEpoch() == ShareSessions.FINAL_EPOCH) {
                 return acked.thenCompose(a -> groups.shareRelease(req.groupId(), req.memberId())
                         .thenApply(v -> (ApiMessage) respond(req, a, new Acquisitions(0, false, Map.of()), Map.of())))
