@@ -86,7 +86,7 @@ final class ClassicMembers {
                 return joinError(Errors.UNKNOWN_MEMBER_ID, asked);
             } else if (current == null) {
                 member = ConsumerGroupMember.joining(memberId);
-            } else if (unknown && consumers.downgrades(group, current)) {
+            } else if (unknown && consumers.downgrades(group, current, 1)) {
                 // A classic member takes the instance id of the last consumer-protocol member: the group is
                 // classic again, and the member joins it there.
                 List<GroupRecord> records = new ArrayList<>();

@@ -364,8 +364,13 @@ final class ConsumerGroups implements CoordinatorState<GroupRecord> {
      * policy allows it.
      */
     boolean downgrades(ConsumerGroup group, ConsumerGroupMember leaving) {
+        return downgrades(group, leaving, 0);
+    }
+
+    /** As {@link #downgrades(ConsumerGroup, ConsumerGroupMember)}, with {@code joining} members to come too. */
+    boolean downgrades(ConsumerGroup group, ConsumerGroupMember leaving, int joining) {
         if (leaving.usesClassic() || group.members.size() < 2 || !config.migrationPolicy().downgrades()
-                || group.members.size() - 1 > classic.maxSize()) {
+                || group.members.size() - 1 + joining > classic.maxSize()) {
             return false;
         }
         Set<String> common = null;

@@ -437,7 +437,7 @@ public final class GroupCoordinator implements AutoCloseable {
     /** A topic was deleted: its committed offsets and share-partition states go, in every group. */
     public CompletableFuture<Void> onTopicDeleted(String topic, Uuid id) {
         return runtime.call(() -> {
-            List<GroupRecord> records = offsets.tombstonesForTopic(topic);
+            List<GroupRecord> records = offsets.tombstonesForTopic(topic, id);
             apply(records);
             if (id != null && !Uuid.ZERO_UUID.equals(id)) {
                 records = new ArrayList<>(records);

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.function.ToLongFunction;
+import org.apache.kafka.common.Uuid;
 
 /**
  * Committed offsets, per group, per partition: what OffsetCommit writes and OffsetFetch reads. Also the
@@ -99,11 +100,16 @@ final class Offsets implements CoordinatorState<GroupRecord> {
         return out;
     }
 
-    /** Tombstones for the offsets of a deleted topic, in every group. */
-    List<GroupRecord> tombstonesForTopic(String topic) {
+    /**
+     * Tombstones for the offsets of a deleted topic, in every group: those committed to it, or stored before
+     * offsets kept their topic's id; not those of a topic of the same name created since.
+     */
+    List<GroupRecord> tombstonesForTopic(String topic, Uuid id) {
         List<GroupRecord> out = new ArrayList<>();
-        for (String group : byGroup.keySet()) {
-            out.addAll(tombstones(group, p -> p.topic().equals(topic)));
+        for (Map.Entry<String, Map<PartitionRef, OffsetCommit>> e : byGroup.entrySet()) {
+            Map<PartitionRef, OffsetCommit> offsets = e.getValue();
+            out.addAll(tombstones(e.getKey(), p -> p.topic().equals(topic)
+                    && !offsets.get(p).isOfAnotherTopicThan(id)));
         }
         return out;
     }

@@ -84,4 +84,17 @@ class OffsetTopicIdsTest {
         commit("orders", 7);
         assertEquals(7, fetch((short) 10, null, second).committedOffset(), "a new commit is the new topic's");
     }
+
+    @Test
+    void theDeletionOfAnEarlierTopicLeavesTheOffsetsOfTheNewOne() throws Exception {
+        Uuid first = topics.create("orders", 1);
+        commit("orders", 42);
+        topics.delete("orders");
+        Uuid second = topics.create("orders", 1);
+        commit("orders", 7); // to the new topic, before the old one's deletion reached the group coordinator
+        coordinator.onTopicDeleted("orders", first).get(10, TimeUnit.SECONDS);
+        assertEquals(7, fetch((short) 10, null, second).committedOffset(), "the new topic's offset stays");
+        coordinator.onTopicDeleted("orders", second).get(10, TimeUnit.SECONDS);
+        assertEquals(-1, fetch((short) 9, "orders", null).committedOffset(), "its own deletion takes it");
+    }
 }

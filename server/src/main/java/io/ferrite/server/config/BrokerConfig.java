@@ -178,7 +178,6 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
         return all;
     }
 
-    /** {@code fetch.max.bytes}. */
     /** {@code broker.rack}; null when none is set. */
     public String rack() {
         String rack = (String) values.get("broker.rack");
