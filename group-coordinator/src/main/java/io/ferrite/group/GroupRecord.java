@@ -210,6 +210,14 @@ public sealed interface GroupRecord {
     record PendingKey(long producerId, String group, String topic, int partition) {
     }
 
+    /** A pending offset is gone before its transaction ended: its topic was deleted. */
+    record PendingOffsetTombstone(PendingKey pendingKey) implements GroupRecord {
+        @Override
+        public Object key() {
+            return pendingKey;
+        }
+    }
+
     /** The producer's transaction ended: its pending offsets, in every group, are committed or dropped. */
     record TransactionEnd(long producerId, boolean commit) implements GroupRecord {
         @Override

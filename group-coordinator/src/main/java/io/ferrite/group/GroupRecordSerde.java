@@ -59,6 +59,7 @@ import org.apache.kafka.common.Uuid;
  *           offset, and 9: int64 offset, int32 leader epoch (-1 none), nullable string metadata,
  *                      int64 commit timestamp, int64 expire timestamp (-1 none), then, if known, the
  *                      topic's id then: int64 most significant, int64 least significant
+ *           9:         absent (a tombstone) when the pending offset's topic was deleted before the end
  *           10:        int8 result (1 commit, 0 abort)
  *           11:        int32 config count N, N times: string name, string value, in name order; absent
  *                      (a tombstone) when the group sets none
@@ -134,6 +135,10 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
             }
         } else if (r instanceof OffsetTombstone t) {
             k.int16(OFFSET).string(t.group()).string(t.topic()).int32(t.partition());
+            v = null;
+        } else if (r instanceof GroupRecord.PendingOffsetTombstone t) {
+            GroupRecord.PendingKey p = t.pendingKey();
+            k.int16(PENDING_OFFSET).int64(p.producerId()).string(p.group()).string(p.topic()).int32(p.partition());
             v = null;
         } else if (r instanceof ClassicGroupMetadata g) {
             k.int16(GROUP).string(g.group());
@@ -407,6 +412,10 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
             }
             case PENDING_OFFSET -> {
                 long producerId = key.getLong();
+                if (value == null) {
+                    return new GroupRecord.PendingOffsetTombstone(new GroupRecord.PendingKey(producerId, string(key),
+                            string(key), key.getInt()));
+                }
                 return new PendingOffset(producerId, offset(string(key), string(key), key.getInt(), value));
             }
             case TRANSACTION_END -> {

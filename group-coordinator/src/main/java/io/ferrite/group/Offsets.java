@@ -111,6 +111,14 @@ final class Offsets implements CoordinatorState<GroupRecord> {
             out.addAll(tombstones(e.getKey(), p -> p.topic().equals(topic)
                     && !offsets.get(p).isOfAnotherTopicThan(id)));
         }
+        // Offsets transactions hold for it too: their commit must not bring them back.
+        for (Map<PendingKey, PendingOffset> offsets : pending.values()) {
+            offsets.forEach((k, p) -> {
+                if (k.topic().equals(topic) && !p.offset().isOfAnotherTopicThan(id)) {
+                    out.add(new GroupRecord.PendingOffsetTombstone(k));
+                }
+            });
+        }
         return out;
     }
 
@@ -180,6 +188,14 @@ final class Offsets implements CoordinatorState<GroupRecord> {
             byGroup.remove(t.group());
             pending.values().forEach(offsets -> offsets.keySet().removeIf(k -> k.group().equals(t.group())));
             pending.values().removeIf(Map::isEmpty);
+        } else if (record instanceof GroupRecord.PendingOffsetTombstone t) {
+            Map<PendingKey, PendingOffset> offsets = pending.get(t.pendingKey().producerId());
+            if (offsets != null) {
+                offsets.remove(t.pendingKey());
+                if (offsets.isEmpty()) {
+                    pending.remove(t.pendingKey().producerId());
+                }
+            }
         } else if (record instanceof PendingOffset p) {
             pending.computeIfAbsent(p.producerId(), k -> new LinkedHashMap<>()).put((PendingKey) p.key(), p);
             classic.getOrCreate(p.offset().group()); // as a plain commit makes a simple group

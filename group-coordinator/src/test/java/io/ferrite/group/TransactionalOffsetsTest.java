@@ -97,6 +97,21 @@ class TransactionalOffsetsTest {
     }
 
     @Test
+    void aDeletedTopicsPendingOffsetIsNotCommittedByTheTransaction() throws Exception {
+        org.apache.kafka.common.Uuid id = topics.id("orders");
+        assertEquals(Errors.NONE.code(), commitInTransaction(request("g", 7, 40)));
+        coordinator.onTopicDeleted("orders", id).get(10, TimeUnit.SECONDS);
+        topics.delete("orders");
+        topics.create("orders", 2);
+        assertEquals(Errors.NONE.code(), fetch("g", true).errorCode(), "nothing pending for it any more");
+        coordinator.endTransaction(7, true).get(10, TimeUnit.SECONDS);
+        assertEquals(-1, fetch("g", false).committedOffset(), "the deleted topic's offset never came back");
+        stop();
+        open();
+        assertEquals(-1, fetch("g", false).committedOffset(), "nor after a restart");
+    }
+
+    @Test
     void pendingAndCommittedOffsetsSurviveARestart() throws Exception {
         assertEquals(Errors.NONE.code(), commitInTransaction(request("g", 7, 40)));
         coordinator.endTransaction(7, true).get(10, TimeUnit.SECONDS);
