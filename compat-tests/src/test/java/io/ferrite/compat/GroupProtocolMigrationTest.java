@@ -87,7 +87,7 @@ class GroupProtocolMigrationTest {
     private final AtomicInteger refusedCommits = new AtomicInteger();
 
     /** One consumer on its own thread: poll, then commit what it read, until stopped. */
-    private final class Member implements AutoCloseable {
+    private final class Member {
         final GroupProtocol protocol;
         final KafkaConsumer<byte[], byte[]> consumer;
         final AtomicBoolean running = new AtomicBoolean(true);
@@ -132,11 +132,11 @@ class GroupProtocolMigrationTest {
             }
         }
 
-        @Override
-        public void close() throws Exception {
+        /** Stops polling and closes the consumer, which leaves the group. */
+        void close() throws InterruptedException {
             running.set(false);
             thread.join(30_000);
-            consumer.close(Duration.ofSeconds(10));
+            consumer.close(org.apache.kafka.clients.consumer.CloseOptions.timeout(Duration.ofSeconds(10)));
             if (failure != null) {
                 throw new AssertionError(protocol + " member failed", failure);
             }
