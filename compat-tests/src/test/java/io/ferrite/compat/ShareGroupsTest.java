@@ -101,9 +101,7 @@ class ShareGroupsTest {
     }
 
     private static void readFromTheStart(String group) throws Exception {
-        admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, group), List.of(
-                new AlterConfigOp(new ConfigEntry("share.auto.offset.reset", "earliest"), AlterConfigOp.OpType.SET))))
-                .all().get(30, TimeUnit.SECONDS);
+        groupConfig(group, "share.auto.offset.reset", "earliest");
     }
 
     private static void groupConfig(String group, String key, String value) throws Exception {
@@ -315,9 +313,7 @@ class ShareGroupsTest {
             }
         }
         readFromTheStart("committed-readers");
-        admin.incrementalAlterConfigs(Map.of(new ConfigResource(ConfigResource.Type.GROUP, "committed-readers"),
-                List.of(new AlterConfigOp(new ConfigEntry("share.isolation.level", "read_committed"),
-                        AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+        groupConfig("committed-readers", "share.isolation.level", "read_committed");
         readFromTheStart("all-readers");
         assertEquals(Set.of("c0", "c1", "c2", "c3", "c4"), readAll("committed-readers", topic, 5));
         assertEquals(Set.of("c0", "c1", "c2", "a0", "a1", "c3", "c4"), readAll("all-readers", topic, 7));

@@ -117,9 +117,8 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
             k.int16(OFFSET).string(o.group()).string(o.topic()).int32(o.partition());
             offsetValue(v, o);
         } else if (r instanceof PendingOffset p) {
-            OffsetCommit o = p.offset();
-            k.int16(PENDING_OFFSET).int64(p.producerId()).string(o.group()).string(o.topic()).int32(o.partition());
-            offsetValue(v, o);
+            pendingKey(k, (GroupRecord.PendingKey) p.key());
+            offsetValue(v, p.offset());
         } else if (r instanceof TransactionEnd e) {
             k.int16(TRANSACTION_END).int64(e.producerId());
             v.int16(VERSION).int8((byte) (e.commit() ? 1 : 0));
@@ -137,8 +136,7 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
             k.int16(OFFSET).string(t.group()).string(t.topic()).int32(t.partition());
             v = null;
         } else if (r instanceof GroupRecord.PendingOffsetTombstone t) {
-            GroupRecord.PendingKey p = t.pendingKey();
-            k.int16(PENDING_OFFSET).int64(p.producerId()).string(p.group()).string(p.topic()).int32(p.partition());
+            pendingKey(k, t.pendingKey());
             v = null;
         } else if (r instanceof ClassicGroupMetadata g) {
             k.int16(GROUP).string(g.group());
@@ -183,6 +181,10 @@ final class GroupRecordSerde implements CoordinatorSerde<GroupRecord> {
             throw new IllegalArgumentException("no encoding for " + r.getClass().getSimpleName());
         }
         return new Encoded(k.toArray(), v == null || r instanceof ConsumerTombstone ? null : v.toArray());
+    }
+
+    private static void pendingKey(Writer k, GroupRecord.PendingKey p) {
+        k.int16(PENDING_OFFSET).int64(p.producerId()).string(p.group()).string(p.topic()).int32(p.partition());
     }
 
     private static void offsetValue(Writer v, OffsetCommit o) {

@@ -390,8 +390,8 @@ public final class BrokerBenchmark {
             ShareConsumeBenchmark.fill(broker, name, (int) s.records(), s.partitions());
         }
         settle();
-        long cpuBefore = cpuTicks(broker);
-        long otherBefore = cpuTicks(other);
+        double cpuBefore = ProcessCpu.seconds(broker.pid());
+        double otherBefore = ProcessCpu.seconds(other.pid());
         String run = label + "-" + name;
         Map<String, Double> figures = switch (s.kind()) {
             case PRODUCE -> {
@@ -415,8 +415,8 @@ public final class BrokerBenchmark {
         };
         figures = new LinkedHashMap<>(figures);
         // What the broker itself spent, to set against the run's length on a machine the tool shares.
-        figures.put("broker_cpu_s", (cpuTicks(broker) - cpuBefore) / (double) CLOCK_TICKS);
-        figures.put("idle_broker_cpu_s", (cpuTicks(other) - otherBefore) / (double) CLOCK_TICKS);
+        figures.put("broker_cpu_s", ProcessCpu.seconds(broker.pid()) - cpuBefore);
+        figures.put("idle_broker_cpu_s", ProcessCpu.seconds(other.pid()) - otherBefore);
         add(s.id(), label, round, figures);
     }
 
@@ -486,17 +486,6 @@ public final class BrokerBenchmark {
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("the first produce to " + broker.name() + " failed", e);
         }
-    }
-
-    /** USER_HZ, the unit of /proc/<pid>/stat's CPU times: 100 on Linux, and not readable from Java. */
-    private static final int CLOCK_TICKS = 100;
-
-    /** User plus system CPU time the broker process has used, in clock ticks. */
-    private static long cpuTicks(BrokerUnderTest broker) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(broker.pid()), "stat"));
-        // Fields after the command name (which may hold spaces), from the state: utime and stime are 12 and 13.
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 
     private Path freshDir(String name) throws IOException {

@@ -50,7 +50,6 @@ import org.apache.kafka.common.security.scram.internals.ScramMessages;
 public final class ScramSetupBenchmark {
     private static final String USER = "bench";
     private static final String PASSWORD = "bench-secret";
-    private static final int CLOCK_TICKS = 100;
 
     private ScramSetupBenchmark() {
     }
@@ -113,7 +112,7 @@ public final class ScramSetupBenchmark {
         InetSocketAddress at = new InetSocketAddress(hp[0], Integer.parseInt(hp[1]));
         AtomicLong done = new AtomicLong();
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        long cpuBefore = cpuTicks(broker.pid());
+        double cpuBefore = ProcessCpu.seconds(broker.pid());
         long start = System.nanoTime();
         List<Thread> workers = new ArrayList<>();
         List<Throwable> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
@@ -138,7 +137,7 @@ public final class ScramSetupBenchmark {
             throw new IllegalStateException("a connection failed", failures.get(0));
         }
         double elapsed = (System.nanoTime() - start) / 1e9;
-        double cpu = (cpuTicks(broker.pid()) - cpuBefore) / (double) CLOCK_TICKS;
+        double cpu = ProcessCpu.seconds(broker.pid()) - cpuBefore;
         return new double[] {done.get() / elapsed, cpu / done.get() * 1000};
     }
 
@@ -204,11 +203,5 @@ public final class ScramSetupBenchmark {
         if (error != Errors.NONE.code()) {
             throw new IllegalStateException(step + ": " + Errors.forCode(error));
         }
-    }
-
-    private static long cpuTicks(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 }

@@ -4,7 +4,6 @@ import io.ferrite.launcher.BrokerUnderTest;
 import io.ferrite.launcher.ChildProcess;
 import io.ferrite.launcher.FerriteProcess;
 import io.ferrite.launcher.KafkaProcess;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +45,6 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  */
 public final class ShareConsumeBenchmark {
     private static final int VALUE = 1024;
-    private static final int CLOCK_TICKS = 100;
     private static final List<String> FERRITE_JVM = List.of("-Xms1g", "-Xmx1g", "-XX:MaxDirectMemorySize=4g",
             "-XX:+ExitOnOutOfMemoryError");
 
@@ -93,9 +91,9 @@ public final class ShareConsumeBenchmark {
             admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(60, TimeUnit.SECONDS);
         }
         fill(b, topic, records, partitions);
-        long cpuBefore = cpuTicks(b);
+        double cpuBefore = ProcessCpu.seconds(b.pid());
         Map<String, Double> figures = consumeAll(b, "share-bench-group", topic, records, consumers);
-        double cpu = (cpuTicks(b) - cpuBefore) / (double) CLOCK_TICKS;
+        double cpu = ProcessCpu.seconds(b.pid()) - cpuBefore;
         double mbPerSec = figures.get("mb_per_sec");
         double seconds = figures.get("seconds");
         System.out.printf(Locale.ROOT, "| %s | %d | %d / %d | %.0f | %.1f | %.1f | %.1f |%s%n", kind, round, consumers,
@@ -208,12 +206,5 @@ public final class ShareConsumeBenchmark {
                 throw new IllegalStateException("filling " + topic + " on " + b.name() + " failed", failed.get());
             }
         }
-    }
-
-    /** User plus system CPU time the broker process has used, in clock ticks (/proc/<pid>/stat 14 and 15). */
-    private static long cpuTicks(BrokerUnderTest broker) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(broker.pid()), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 }
