@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -90,12 +94,14 @@ class DistributionTest {
         }
 
         int port = freePort();
+        int httpPort = freePort();
         Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
         Path pidFile = home.resolve("logs/ferrite.pid");
         try {
             assertEquals(0, run(elsewhere, out, home.resolve("bin/ferrite-server-start.sh").toString(), "-daemon",
                     "../opt/" + home.getFileName() + "/config/server.properties",
                     "--override", "listeners=PLAINTEXT://127.0.0.1:" + port,
+                    "--override", "http.listener=127.0.0.1:" + httpPort,
                     "--override", "store.commitlog.file.bytes=67108864"), Files.readString(out));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!listening(port) && System.nanoTime() < deadline) {
@@ -129,6 +135,15 @@ class DistributionTest {
             }
             assertEquals(sent, read);
             assertTrue(Files.isDirectory(home.resolve("data")), "log.dirs=data is under the installation");
+            // The metrics libraries are in libs/: the HTTP listener answers with the produce just made.
+            HttpClient http = HttpClient.newHttpClient();
+            HttpResponse<String> health = http.send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + httpPort + "/health")).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, health.statusCode(), health.body());
+            String metrics = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            assertTrue(metrics.contains("kafka_server_brokertopicmetrics_messagesin_total{topic=\"unpacked\"} 100.0"),
+                    metrics);
 
             String pid = Files.readString(pidFile).trim();
             assertEquals(0, run(elsewhere, out, home.resolve("bin/ferrite-server-stop.sh").toString()),

@@ -147,6 +147,7 @@ public final class FerriteProcess implements BrokerUnderTest {
         props.put("listeners", "PLAINTEXT://" + HOST + ":" + port
                 + (securePort > 0 ? "," + secureProtocol + "://" + HOST + ":" + securePort : ""));
         props.put("log.dirs", dataDir.toAbsolutePath().toString());
+        props.put("http.listener", HOST + ":0"); // config/server.properties' fixed port would clash between brokers
         props.putAll(overrides);
 
         List<String> command = new ArrayList<>();

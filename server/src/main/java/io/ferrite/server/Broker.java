@@ -4,7 +4,11 @@ import io.ferrite.group.GroupCoordinator;
 import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.server.config.Listener;
 import io.ferrite.server.config.SecurityConfigs;
+import io.ferrite.server.console.Console;
+import io.ferrite.server.http.ManagementServer;
 import io.ferrite.server.metadata.DynamicBrokerConfigs;
+import io.ferrite.server.metrics.ConnectionMetrics;
+import io.ferrite.server.metrics.PrometheusExport;
 import io.ferrite.server.security.ListenerSecurity;
 import io.ferrite.server.security.ScramCredentials;
 import io.ferrite.server.network.KafkaServer;
@@ -27,11 +31,18 @@ public final class Broker implements AutoCloseable {
     private final List<ListenerSecurity> listeners;
     private final BrokerParts parts;
     private final KafkaServer server;
+    /** The HTTP listener ({@code http.listener}); null without one. */
+    private final ManagementServer http;
+    /** The web console it serves; null without an HTTP listener. */
+    private final Console console;
 
-    private Broker(List<ListenerSecurity> listeners, BrokerParts parts, KafkaServer server) {
+    private Broker(List<ListenerSecurity> listeners, BrokerParts parts, KafkaServer server, ManagementServer http,
+                   Console console) {
+        this.console = console;
         this.listeners = listeners;
         this.parts = parts;
         this.server = server;
+        this.http = http;
     }
 
     /**
@@ -66,15 +77,33 @@ public final class Broker implements AutoCloseable {
         }
         try {
             server[0] = new KafkaServer(config, listeners, parts.apis, clock, parts.quotaManager::recordConnection)
-                    .start();
+                    .measureWith(new ConnectionMetrics(parts.metrics)).start();
         } catch (Exception e) { // includes a BindException Netty rethrows undeclared
             parts.close();
             listeners.forEach(ListenerSecurity::close);
             throw e;
         }
+        ManagementServer http = null;
+        Console console = null;
+        if (config.httpListener() != null) {
+            try {
+                console = new Console(config, parts.identity, parts.topics, parts.store, parts.groupCoordinator(),
+                        parts.topicMetrics, server[0]::port, clock);
+                http = ManagementServer.start(config.httpListener(), new PrometheusExport(parts.metrics),
+                        parts.store::view, console.handlers());
+            } catch (java.io.IOException | RuntimeException e) {
+                if (console != null) {
+                    console.close();
+                }
+                server[0].close();
+                parts.close();
+                listeners.forEach(ListenerSecurity::close);
+                throw new java.io.IOException("cannot listen for HTTP on " + config.httpListener() + ": " + e, e);
+            }
+        }
         LOG.info("node {} of cluster {} is up with {} topics", parts.identity.nodeId(), parts.identity.clusterId(),
                 parts.topics.all().size());
-        return new Broker(listeners, parts, server[0]);
+        return new Broker(listeners, parts, server[0], http, console);
     }
 
     /**
@@ -95,6 +124,11 @@ public final class Broker implements AutoCloseable {
         return server.port(listener);
     }
 
+    /** The port the HTTP listener bound; -1 without one. */
+    public int httpPort() {
+        return http == null ? -1 : http.port();
+    }
+
     /** The group coordinator, for tests that drive its timers by hand. */
     GroupCoordinator groupCoordinator() {
         return parts.groupCoordinator();
@@ -104,6 +138,10 @@ public final class Broker implements AutoCloseable {
     @Override
     public void close() {
         LOG.info("shutting down");
+        if (http != null) {
+            http.close();
+            console.close();
+        }
         server.close();
         parts.close();
         listeners.forEach(ListenerSecurity::close);

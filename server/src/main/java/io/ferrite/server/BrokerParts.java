@@ -7,6 +7,12 @@ import io.ferrite.server.group.GroupApis;
 import io.ferrite.server.log.KafkaRecordCleaning;
 import io.ferrite.server.log.LogApis;
 import io.ferrite.server.metadata.BrokerEndpoints;
+import io.ferrite.server.metrics.BrokerMetrics;
+import io.ferrite.server.metrics.BrokerTopicMetrics;
+import io.ferrite.server.metrics.GroupMetrics;
+import io.ferrite.server.metrics.LogMetrics;
+import io.ferrite.server.metrics.RequestMetrics;
+import io.ferrite.server.metrics.StoreMetrics;
 import io.ferrite.server.metadata.ClusterIdentity;
 import io.ferrite.server.metadata.DynamicBrokerConfigs;
 import io.ferrite.server.metadata.TopicRegistry;
@@ -28,7 +34,7 @@ import java.util.function.ToIntFunction;
 
 /**
  * Everything the broker runs but its network server: the store, the topic registry, the group and transaction
- * coordinators, the admin thread, and the registry of every API, which each package fills through its
+ * coordinators, the admin thread, the metrics, and the registry of every API, which each package fills through its
  * {@code register}. The broker puts a {@code KafkaServer} in front; tests call the registry directly.
  */
 final class BrokerParts implements AutoCloseable {
@@ -43,10 +49,16 @@ final class BrokerParts implements AutoCloseable {
 
     private final Authorization authorization;
     final ClientQuotaManager quotaManager;
+    /** Every metric, published to JMX while the broker runs; unpublished first on close. */
+    final BrokerMetrics metrics;
+    final BrokerTopicMetrics topicMetrics;
 
     private BrokerParts(Store store, TopicRegistry topics, ClusterIdentity identity, ApiRegistry apis,
                         AdminExecutor admin, GroupCoordinator groups, TxnApis txns, LogApis logs,
-                        Authorization authorization, ClientQuotaManager quotaManager) {
+                        Authorization authorization, ClientQuotaManager quotaManager, BrokerMetrics metrics,
+                        BrokerTopicMetrics topicMetrics) {
+        this.metrics = metrics;
+        this.topicMetrics = topicMetrics;
         this.authorization = authorization;
         this.quotaManager = quotaManager;
         this.store = store;
@@ -69,6 +81,7 @@ final class BrokerParts implements AutoCloseable {
         Store store = Store.open(config.store(), clock,
                 List.of(GroupCoordinator.LOG_PARTITION, TransactionCoordinator.LOG_PARTITION),
                 new KafkaRecordCleaning());
+        BrokerMetrics metrics = new BrokerMetrics();
         AdminExecutor admin = new AdminExecutor();
         GroupCoordinator groups = null;
         TxnApis txns = null;
@@ -76,6 +89,8 @@ final class BrokerParts implements AutoCloseable {
         Authorization authorization = Authorization.none();
         ClientQuotaManager quotaManager = null;
         try {
+            store.observeWith(new StoreMetrics(metrics, store));
+            BrokerTopicMetrics topicMetrics = new BrokerTopicMetrics(metrics);
             Path dataDir = config.store().dataDir();
             ClusterIdentity identity = ClusterIdentity.load(dataDir, config.nodeId());
             if (config.authorizerClassName() != null) {
@@ -86,7 +101,9 @@ final class BrokerParts implements AutoCloseable {
             groups = GroupCoordinator.start(store, clock, config.group(), config.consumerGroups(), config.shareGroups(),
                     topics.lookup());
             topics.onDelete(groups::onTopicDeleted);
-            ApiRegistry apis = new ApiRegistry().authorizeWith(authorization);
+            topics.onChange(new LogMetrics(metrics, topics, store, topicMetrics)::sync);
+            new GroupMetrics(metrics, groups);
+            ApiRegistry apis = new ApiRegistry().authorizeWith(authorization).measureWith(new RequestMetrics(metrics));
             txns = TxnApis.register(apis, config, store, topics, groups, clock, admin, logs::appended);
             ClientQuotas clientQuotas = ClientQuotas.load(dataDir);
             quotaManager = new ClientQuotaManager(clientQuotas, config.quotaWindows(), config.quotaWindowSeconds(),
@@ -94,7 +111,8 @@ final class BrokerParts implements AutoCloseable {
             ClientQuotaManager requestQuotas = quotaManager;
             apis.requestQuotaWith((context, nanos) -> requestQuotas.recordRequestTime(context.principal(),
                     context.clientId(), nanos, clock.millis()));
-            logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes(), quotaManager)
+            logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes(), quotaManager,
+                            topicMetrics)
                     .registerShare(apis, topics, store, groups, config.shareGroups(), config.nodeId(),
                             config.fetchMaxBytes(), clock);
             AdminApis.register(apis, topics, identity, config, new BrokerEndpoints(config.listeners(), boundPort),
@@ -102,11 +120,12 @@ final class BrokerParts implements AutoCloseable {
             GroupApis.register(apis, groups, topics);
             SaslApis.register(apis);
             return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs, authorization,
-                    quotaManager);
+                    quotaManager, metrics, topicMetrics);
         } catch (RuntimeException e) {
             if (quotaManager != null) {
                 quotaManager.close();
             }
+            metrics.close();
             closeAll(admin, txns, groups, logs, authorization, store);
             throw e;
         }
@@ -124,6 +143,7 @@ final class BrokerParts implements AutoCloseable {
      */
     @Override
     public void close() {
+        metrics.close(); // no gauge reads a part closing below
         quotaManager.close();
         closeAll(admin, txns, groups, logs, authorization, store);
     }

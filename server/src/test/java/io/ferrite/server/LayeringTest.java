@@ -23,8 +23,10 @@ class LayeringTest {
 
     /**
      * Server packages, one way: config ← metadata ← {log, admin, group, txn} → network → config; security is
-     * used by admin, group and network and reads only config, and so is quota (used by log, admin and network); the root package only wires, and nothing depends on
-     * it.
+     * used by admin, group and network and reads only config, and so is quota (used by log, admin and network);
+     * metrics reads metadata and is fed by network and the data plane; http (the HTTP listener) serves metrics,
+     * and the console (read-only, over metadata, metrics and config) through the handlers the root hands it; the
+     * root package only wires, and nothing depends on it.
      */
     static final ArchRule SERVER_PACKAGES = layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("Root").definedBy("io.ferrite.server")
@@ -37,20 +39,31 @@ class LayeringTest {
             .layer("Txn").definedBy("io.ferrite.server.txn..")
             .layer("Security").definedBy("io.ferrite.server.security..")
             .layer("Quota").definedBy("io.ferrite.server.quota..")
+            .layer("Metrics").definedBy("io.ferrite.server.metrics..")
+            .layer("Http").definedBy("io.ferrite.server.http..")
+            .layer("Console").definedBy("io.ferrite.server.console..")
             .whereLayer("Root").mayNotBeAccessedByAnyLayer()
             .whereLayer("Log").mayOnlyBeAccessedByLayers("Root")
             .whereLayer("Admin").mayOnlyBeAccessedByLayers("Root")
             .whereLayer("Group").mayOnlyBeAccessedByLayers("Root")
             .whereLayer("Txn").mayOnlyBeAccessedByLayers("Root")
-            .whereLayer("Metadata").mayOnlyBeAccessedByLayers("Log", "Admin", "Group", "Txn", "Root")
+            .whereLayer("Metadata").mayOnlyBeAccessedByLayers("Log", "Admin", "Group", "Txn", "Metrics", "Console",
+                    "Root")
             .whereLayer("Network").mayOnlyBeAccessedByLayers("Log", "Admin", "Group", "Txn", "Root")
             .whereLayer("Security").mayOnlyBeAccessedByLayers("Network", "Admin", "Group", "Root")
             .whereLayer("Quota").mayOnlyBeAccessedByLayers("Network", "Log", "Admin", "Root")
             .whereLayer("Config").mayOnlyBeAccessedByLayers("Network", "Metadata", "Log", "Admin", "Group", "Txn",
-                    "Security", "Quota", "Root")
+                    "Security", "Quota", "Console", "Root")
             .whereLayer("Config").mayNotAccessAnyLayer()
             .whereLayer("Security").mayOnlyAccessLayers("Config")
-            .whereLayer("Quota").mayOnlyAccessLayers("Config");
+            .whereLayer("Quota").mayOnlyAccessLayers("Config")
+            .whereLayer("Http").mayOnlyBeAccessedByLayers("Root")
+            .whereLayer("Http").mayOnlyAccessLayers("Metrics")
+            .whereLayer("Console").mayOnlyBeAccessedByLayers("Root")
+            .whereLayer("Console").mayOnlyAccessLayers("Metrics", "Metadata", "Config")
+            .whereLayer("Metrics").mayOnlyBeAccessedByLayers("Network", "Log", "Admin", "Group", "Txn", "Http", "Console",
+                    "Root")
+            .whereLayer("Metrics").mayOnlyAccessLayers("Metadata", "Config");
 
     /** Modules, one way: storage and protocol stand alone; coordinators sit on storage; only the server sees all. */
     static final List<ArchRule> MODULES = List.of(

@@ -3,6 +3,7 @@ package io.ferrite.storage;
 import java.io.IOException;
 import java.util.List;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -25,10 +26,12 @@ final class FlushService implements Agent {
     private final boolean flushCommitLog;
     private final boolean releaseFlushedPages;
     private final Consumer<StoreException> onFailure;
+    private final Supplier<StoreObserver> observer;
 
     FlushService(CommitLog log, Partitions partitions, boolean flushCommitLog, boolean releaseFlushedPages,
-                 Consumer<StoreException> onFailure) {
+                 Consumer<StoreException> onFailure, Supplier<StoreObserver> observer) {
         this.log = log;
+        this.observer = observer;
         this.partitions = partitions;
         this.flushCommitLog = flushCommitLog;
         this.releaseFlushedPages = releaseFlushedPages;
@@ -44,9 +47,11 @@ final class FlushService implements Agent {
     public int doWork() {
         long confirmed = log.confirmedPosition();
         long flushed;
+        long start = System.nanoTime();
         try {
             flushQueues();
             flushed = flushCommitLog ? log.flush() : log.files().flushedPosition();
+            observer.get().flushed(System.nanoTime() - start);
         } catch (IOException e) {
             onFailure.accept(StoreException.fromIo("flush failed", log.files().dir(), e));
             return 0;

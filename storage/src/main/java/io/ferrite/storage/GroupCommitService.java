@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Sync-mode durability: each append hands in a request carrying a future; the service thread commits
@@ -32,6 +33,7 @@ final class GroupCommitService implements Agent {
     private final boolean commitFirst;
     private final long gatherNanos;
     private final Consumer<StoreException> onFailure;
+    private final Supplier<StoreObserver> observer;
     private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
     private volatile ServiceRunner runner;
     private volatile boolean stopped;
@@ -41,9 +43,12 @@ final class GroupCommitService implements Agent {
     /**
      * @param gatherMicros longest wait for the last round's number of requests before an fsync; 0 never waits
      * @param onFailure    told of a failed fsync, which takes the store offline
+     * @param observer     told of each round's size and fsync time
      */
-    GroupCommitService(CommitLog log, boolean commitFirst, long gatherMicros, Consumer<StoreException> onFailure) {
+    GroupCommitService(CommitLog log, boolean commitFirst, long gatherMicros, Consumer<StoreException> onFailure,
+                       Supplier<StoreObserver> observer) {
         this.log = log;
+        this.observer = observer;
         this.commitFirst = commitFirst;
         this.gatherNanos = TimeUnit.MICROSECONDS.toNanos(gatherMicros);
         this.onFailure = onFailure;
@@ -94,11 +99,13 @@ final class GroupCommitService implements Agent {
         }
         lastRound = batch.size();
         long flushed;
+        long start = System.nanoTime();
         try {
             if (commitFirst) {
                 log.commit();
             }
             flushed = log.flush();
+            observer.get().groupCommitted(batch.size(), System.nanoTime() - start);
         } catch (Throwable e) { // an Error too: the appends waiting on this fsync must hear of it
             StoreException failure = e instanceof IOException io
                     ? StoreException.fromIo("fsync failed", log.files().dir(), io)

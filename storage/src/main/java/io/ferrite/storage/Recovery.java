@@ -38,6 +38,8 @@ import org.apache.logging.log4j.Logger;
  */
 final class Recovery {
     private static final Logger LOG = LogManager.getLogger(Recovery.class);
+    /** Scans this long or longer report their progress, at the first file boundary past each step. */
+    static final long PROGRESS_STEP_BYTES = 256L << 20;
 
     /**
      * What recovery did, for logs and tests. {@code batchesRead}: batch headers read to bring producer state
@@ -72,11 +74,23 @@ final class Recovery {
         long pos = start;
         long corruptAt = -1;
         int indexed = 0;
+        MappedFile last = files.last();
+        long toScan = last == null ? 0 : last.fileFromOffset() + last.fileSize() - start;
+        if (toScan >= PROGRESS_STEP_BYTES) {
+            LOG.info("recovery: scanning {} MiB of the CommitLog from position {} ({} MiB retained)",
+                    toScan >> 20, start, (last.fileFromOffset() + last.fileSize() - files.minPosition()) >> 20);
+        }
+        long reported = start;
         scan:
         while (true) {
             MappedFile f = files.find(pos);
             if (f == null) {
                 break;
+            }
+            if (pos - reported >= PROGRESS_STEP_BYTES) { // a large store takes minutes: say how far it is
+                reported = pos;
+                LOG.info("recovery: scanned {} of {} MiB ({}%), {} entries indexed", (pos - start) >> 20,
+                        toScan >> 20, (pos - start) * 100 / toScan, indexed);
             }
             ByteBuffer view = log.fileView(f);
             int at = (int) (pos - f.fileFromOffset());

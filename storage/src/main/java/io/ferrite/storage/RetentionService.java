@@ -35,6 +35,10 @@ final class RetentionService implements Agent {
     private final long producerIdExpirationMs;
     private final Clock clock;
     private final Reclaimer reclaimer;
+    /** For the store's view, written by the pass alone: when it last ran, what it deleted, what it must keep. */
+    private volatile long lastPassMillis = -1;
+    private volatile long filesDeleted;
+    private volatile long neededFrom;
 
     RetentionService(CommitLog log, Partitions partitions, StoreConfig config, Clock clock) {
         this.log = log;
@@ -63,7 +67,8 @@ final class RetentionService implements Agent {
             }
             p.producers().expire(now, producerIdExpirationMs);
         }
-        int deleted = log.files().deleteBefore(minPositionNeeded());
+        long needed = minPositionNeeded();
+        int deleted = log.files().deleteBefore(needed);
         while (mustForceDelete(now) && log.files().files().size() > 1) {
             MappedFile oldest = log.files().first();
             long newMin = oldest.fileFromOffset() + oldest.fileSize();
@@ -90,7 +95,15 @@ final class RetentionService implements Agent {
                     e.toString());
         }
         writeProducerSnapshots();
+        neededFrom = Math.max(needed, log.files().minPosition());
+        filesDeleted += deleted;
+        lastPassMillis = now;
         return deleted;
+    }
+
+    /** What the passes so far did, for {@link Store#view}. */
+    StoreView.Retention progress() {
+        return new StoreView.Retention(lastPassMillis, filesDeleted, neededFrom);
     }
 
     /**

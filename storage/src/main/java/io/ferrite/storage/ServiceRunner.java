@@ -45,6 +45,11 @@ public final class ServiceRunner implements AutoCloseable {
         return this;
     }
 
+    /** The thread's name, its agent's role. */
+    public String name() {
+        return thread.getName();
+    }
+
     public boolean isRunning() {
         return running && thread.isAlive();
     }

@@ -48,6 +48,7 @@ public final class Store implements AutoCloseable {
     private volatile StoreException failure;
     private volatile Consumer<StoreException> failureListener;
     private volatile boolean closed;
+    private volatile StoreObserver observer = StoreObserver.NONE;
 
     private Store(StoreConfig config, Clock clock, BlockAllocator blocks, Collection<PartitionKey> pinned,
                   RecordCleaning cleaning) throws IOException {
@@ -98,7 +99,8 @@ public final class Store implements AutoCloseable {
         allocator.attach(allocatorRunner);
         services.add(allocatorRunner.start());
         this.groupCommit = sync
-                ? new GroupCommitService(commitLog, pool != null, config.groupCommitGatherMicros(), this::fail) : null;
+                ? new GroupCommitService(commitLog, pool != null, config.groupCommitGatherMicros(), this::fail,
+                        this::observer) : null;
         if (sync) {
             ServiceRunner r = new ServiceRunner(groupCommit, 10, this::serviceDied);
             groupCommit.attach(r);
@@ -111,7 +113,7 @@ public final class Store implements AutoCloseable {
             services.add(commitRunner);
         }
         services.add(new ServiceRunner(new FlushService(commitLog, partitions, !sync, config.releaseFlushedPages(),
-                this::fail), config.flushIntervalMs(), this::serviceDied).start());
+                this::fail, this::observer), config.flushIntervalMs(), this::serviceDied).start());
         // Pinned before retention's first pass, which runs as soon as it starts.
         partitions.create(pinned);
         for (PartitionKey k : pinned) {
@@ -295,8 +297,11 @@ public final class Store implements AutoCloseable {
     public CompletableFuture<AppendResult> append(PartitionKey key, ByteBuffer batch, int leaderEpoch,
                                                   boolean logAppendTime, boolean transactionVerified) {
         checkOpen();
+        long start = System.nanoTime();
+        int bytes = batch.remaining();
         AppendResult r = commitLog.append(partitions.require(key), batch, leaderEpoch, logAppendTime,
                 transactionVerified);
+        observer.appended(System.nanoTime() - start, bytes);
         if (commitRunner != null && !r.duplicate()) {
             commitRunner.wakeUp();
         }
@@ -464,6 +469,48 @@ public final class Store implements AutoCloseable {
         if (f != null) {
             listener.accept(f);
         }
+    }
+
+    /** Who hears of appends, group commits and flushes from now on (see {@link StoreObserver}). */
+    public void observeWith(StoreObserver observer) {
+        this.observer = observer;
+    }
+
+    private StoreObserver observer() {
+        return observer;
+    }
+
+    /** Where the CommitLog stands, its files, the pool and the services; see {@link StoreView}. */
+    public StoreView view() {
+        MappedFileQueue q = commitLog.files();
+        List<StoreView.LogFile> files = new ArrayList<>();
+        long committed = 0;
+        for (MappedFile f : q.files()) {
+            files.add(new StoreView.LogFile(f.path().getFileName().toString(), f.fileFromOffset(), f.wrotePosition(),
+                    f.committedPosition(), f.flushedPosition(), f.isPooled()));
+            committed = f.fileFromOffset() + f.committedPosition();
+        }
+        List<StoreView.Service> threads = new ArrayList<>();
+        for (ServiceRunner s : services) {
+            threads.add(new StoreView.Service(s.name(), s.isRunning()));
+        }
+        return new StoreView(config.flushMode(), q.writePosition(), committed, q.flushedPosition(),
+                partitions.checkpointedPosition(), q.fileSize(), List.copyOf(files), partitions.all().size(),
+                pool == null ? 0 : pool.buffers(), pool == null ? 0 : pool.available(), List.copyOf(threads),
+                failure != null || closed, retention.progress());
+    }
+
+    /**
+     * The share of the head CommitLog file's pages in the page cache (0 to 1), asked of the kernel (mincore);
+     * -1 when it cannot tell. Consumers near the head read from memory while this stays high.
+     */
+    public double headFileResidency() {
+        MappedFile f = commitLog.files().last();
+        if (f == null || closed) {
+            return -1;
+        }
+        int pages = f.residentPages();
+        return pages < 0 ? -1 : (double) pages * StoreConfig.PAGE_SIZE / f.fileSize();
     }
 
     /** Whether the store went offline; null while it serves. */

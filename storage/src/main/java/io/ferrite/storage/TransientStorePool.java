@@ -65,6 +65,11 @@ final class TransientStorePool implements AutoCloseable {
         return free.size();
     }
 
+    /** Buffers the pool holds, lent or free. */
+    synchronized int buffers() {
+        return all.size();
+    }
+
     int bufferSize() {
         return bufferSize;
     }

@@ -26,6 +26,8 @@ class ServiceTest {
     private CommitLog log;
     private Partitions partitions;
     private PartitionLog partition;
+    /** The appends each group commit round reported to its observer. */
+    private final List<Integer> rounds = new ArrayList<>();
 
     /** A CommitLog and one partition, with no service threads: each test steps its service by hand. */
     private void open() throws Exception {
@@ -47,9 +49,23 @@ class ServiceTest {
     }
 
     private GroupCommitService groupCommit(long gatherMicros) {
+        StoreObserver observer = new StoreObserver() {
+            @Override
+            public void appended(long nanos, int bytes) {
+            }
+
+            @Override
+            public void groupCommitted(int appends, long nanos) {
+                rounds.add(appends);
+            }
+
+            @Override
+            public void flushed(long nanos) {
+            }
+        };
         return new GroupCommitService(log, false, gatherMicros, e -> {
             throw new AssertionError(e);
-        });
+        }, () -> observer);
     }
 
     private CompletableFuture<AppendResult> append(GroupCommitService gc, String tag) {
@@ -70,6 +86,7 @@ class ServiceTest {
             assertTrue(f.isDone() && !f.isCompletedExceptionally());
         }
         assertEquals(log.confirmedPosition(), log.files().flushedPosition());
+        assertEquals(List.of(10), rounds, "one round of ten appends reported");
         assertEquals(0, gc.doWork());
         log.close();
     }
@@ -133,7 +150,7 @@ class ServiceTest {
         }
         FlushService flush = new FlushService(log, partitions, true, false, e -> {
             throw new AssertionError(e);
-        });
+        }, () -> StoreObserver.NONE);
         flush.doWork();
         Checkpoint cp = Checkpoint.read(dir);
         assertEquals(log.confirmedPosition(), cp.commitLogPosition());
@@ -156,7 +173,7 @@ class ServiceTest {
         assertTrue(before >= 16, "the read pages are mapped: " + before + " KiB");
         new FlushService(log, partitions, true, true, e -> {
             throw new AssertionError(e);
-        }).doWork();
+        }, () -> StoreObserver.NONE).doWork();
         long after = residentKb(file);
         assertTrue(after <= 4, "only the page holding the end stays mapped: " + after + " KiB");
 
@@ -177,7 +194,7 @@ class ServiceTest {
         partitions.create(keys);
         FlushService flush = new FlushService(log, partitions, true, false, e -> {
             throw new AssertionError(e);
-        });
+        }, () -> StoreObserver.NONE);
         // A few queues written: each is flushed on its own.
         log.append(partition, TestBatches.batch("a", 1, 1), 0, false);
         log.append(partitions.get(keys.get(0)), TestBatches.batch("b", 1, 1), 0, false);

@@ -57,12 +57,30 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
                            Map<String, Object> values,
                            Map<String, String> properties) {
     static final String MAX_UNCOMPRESSED_BYTES = "produce.batch.max.uncompressed.bytes";
+    static final String HTTP_LISTENER = "http.listener";
+    /** {@code http.listener}'s values, named so in docs/CONFIG.md. */
+    private static final ConfigDef.Validator HOST_PORT = new ConfigDef.Validator() {
+        @Override
+        public void ensureValid(String name, Object value) {
+            httpAddress((String) value);
+        }
+
+        @Override
+        public String toString() {
+            return "host:port, or empty";
+        }
+    };
 
     /** The broker's own keys. */
     static final ConfigDef OWN = new ConfigDef()
             .define("node.id", Type.INT, 1, Range.atLeast(0), Importance.HIGH, "This broker's id.")
             .define("broker.rack", Type.STRING, null, Importance.MEDIUM, "This broker's rack, told to clients in "
                     + "Metadata and DescribeCluster: consumers' rack-aware assignors (client.rack) use it.")
+            .define(HTTP_LISTENER, Type.STRING, "", HOST_PORT, Importance.MEDIUM,
+                    "host:port of the broker's HTTP listener, apart from the Kafka listeners, serving Prometheus "
+                    + "metrics at /metrics, readiness at /health and the read-only web console at /; port 0 takes a "
+                    + "free one. "
+                    + "Empty: no HTTP listener. It has no authentication: bind it to an address only operators reach.")
             .define("log.dirs", Type.STRING, null, Importance.HIGH,
                     "Where the store keeps its files (the first directory listed). Default: log.dir.")
             .define("log.dir", Type.STRING, "data", Importance.HIGH,
@@ -176,6 +194,33 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
             part.configKeys().values().forEach(all::define); // define refuses a key defined twice
         }
         return all;
+    }
+
+    /** {@code http.listener}'s address; null when there is none. */
+    public java.net.InetSocketAddress httpListener() {
+        return httpAddress((String) values.get(HTTP_LISTENER));
+    }
+
+    private static java.net.InetSocketAddress httpAddress(String value) {
+        if (value == null || value.isBlank()) {
+            return null;
+        }
+        int colon = value.lastIndexOf(':');
+        int port;
+        try {
+            port = colon < 0 ? -1 : Integer.parseInt(value.substring(colon + 1).trim());
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw new ConfigException(HTTP_LISTENER, value, "must be host:port, the port from 0 to 65535");
+        }
+        String host = value.substring(0, colon).trim();
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return host.isEmpty() ? new java.net.InetSocketAddress(port)
+                : new java.net.InetSocketAddress(host, port);
     }
 
     /** {@code broker.rack}; null when none is set. */

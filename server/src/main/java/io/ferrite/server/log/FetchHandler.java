@@ -1,5 +1,6 @@
 package io.ferrite.server.log;
 
+import io.ferrite.server.metrics.BrokerTopicMetrics;
 import io.ferrite.protocol.HeldRecords;
 import io.ferrite.server.metadata.Topic;
 import io.ferrite.server.metadata.TopicRegistry;
@@ -58,9 +59,12 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
     private final FetchWaiters waiters;
     private final int fetchMaxBytes;
     private final Executor offLoop;
+    private final BrokerTopicMetrics metrics;
 
     /** {@code fetchMaxBytes}: the broker's {@code fetch.max.bytes}, the most one response carries. */
-    FetchHandler(TopicRegistry topics, Store store, FetchWaiters waiters, int fetchMaxBytes, Executor offLoop) {
+    FetchHandler(TopicRegistry topics, Store store, FetchWaiters waiters, int fetchMaxBytes, Executor offLoop,
+                 BrokerTopicMetrics metrics) {
+        this.metrics = metrics;
         this.topics = topics;
         this.store = store;
         this.waiters = waiters;
@@ -104,6 +108,7 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
     private CompletableFuture<ApiMessage> answer(RequestContext context, FetchRequestData req) {
         Read first = read(req, context.apiVersion());
         if (first.bytes >= req.minBytes() || req.maxWaitMs() <= 0 || first.keys.isEmpty() || first.anyError) {
+            measure(first.response);
             return CompletableFuture.completedFuture(first.response);
         }
         HeldRecords.releaseAll(first.response); // too little: read again after the wait
@@ -114,6 +119,7 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
             }
             try {
                 FetchResponseData resp = read(req, context.apiVersion()).response;
+                measure(resp);
                 if (!answer.complete(resp)) {
                     HeldRecords.releaseAll(resp); // cancelled meanwhile: nobody will write it
                 }
@@ -132,6 +138,23 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
             w.fire();
         }
         return answer;
+    }
+
+    /** The answer's partitions of known topics, in the BrokerTopicMetrics: bytes out, or a failed fetch. */
+    private void measure(FetchResponseData resp) {
+        for (FetchableTopicResponse tr : resp.responses()) {
+            Topic topic = tr.topic() == null || tr.topic().isEmpty() ? topics.get(tr.topicId()) : topics.get(tr.topic());
+            if (topic == null) {
+                continue;
+            }
+            for (PartitionData pd : tr.partitions()) {
+                if (pd.errorCode() != Errors.NONE.code()) {
+                    metrics.fetchFailed(topic.name());
+                } else {
+                    metrics.fetched(topic.name(), pd.records() == null ? 0 : pd.records().sizeInBytes());
+                }
+            }
+        }
     }
 
     private boolean changedSince(Read r) {

@@ -1,5 +1,6 @@
 package io.ferrite.server.log;
 
+import io.ferrite.server.metrics.BrokerTopicMetrics;
 import io.ferrite.group.GroupCoordinator;
 import io.ferrite.group.ShareGroupConfig;
 import io.ferrite.server.metadata.TopicRegistry;
@@ -50,15 +51,17 @@ public final class LogApis implements AutoCloseable {
      * {@code transactions} confirm a transactional batch's transaction.
      */
     public LogApis register(ApiRegistry apis, TopicRegistry topics, Store store, Clock clock, AdminExecutor admin,
-                            TransactionCoordinator transactions, int fetchMaxBytes, ClientQuotaManager quotaManager) {
+                            TransactionCoordinator transactions, int fetchMaxBytes, ClientQuotaManager quotaManager,
+                            BrokerTopicMetrics topicMetrics) {
         LogAccess access = new LogAccess(topics);
         LogQuotas quotas = new LogQuotas(quotaManager, clock);
         // Produce 0-2 advertised as Kafka does, for old librdkafka's feature checks; served from 3.
         apis.register(ApiKeys.PRODUCE, 0, 13, new ProduceHandler(topics, store, clock, fetches, transactions,
-                offLoop), access.produce())
+                offLoop, topicMetrics), access.produce())
                 .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(topics, store, offLoop),
                         access.listOffsets())
-                .register(ApiKeys.FETCH, 4, 18, new FetchHandler(topics, store, fetches, fetchMaxBytes, offLoop),
+                .register(ApiKeys.FETCH, 4, 18, new FetchHandler(topics, store, fetches, fetchMaxBytes, offLoop,
+                        topicMetrics),
                         access.fetch())
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(topics, store),
                         access.offsetForLeaderEpoch())

@@ -1,5 +1,6 @@
 package io.ferrite.server.log;
 
+import io.ferrite.server.metrics.BrokerTopicMetrics;
 import io.ferrite.protocol.BatchValidator;
 import io.ferrite.server.metadata.Topic;
 import io.ferrite.server.metadata.TopicRegistry;
@@ -53,6 +54,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
     private final Clock clock;
     private final FetchWaiters fetches;
     private final TransactionCoordinator transactions;
+    private final BrokerTopicMetrics metrics;
     /**
      * Per producer and partition, how many transactional batches wait in the coordinator's queue. A producer's
      * requests to this broker come on one connection and are handled one after another, so checking here and
@@ -74,8 +76,9 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
 
     /** Topics are looked up per request, so a changed config applies from the next produce on. */
     ProduceHandler(TopicRegistry topics, Store store, Clock clock, FetchWaiters fetches,
-                   TransactionCoordinator transactions, Executor offLoop) {
+                   TransactionCoordinator transactions, Executor offLoop, BrokerTopicMetrics metrics) {
         this.offLoop = offLoop;
+        this.metrics = metrics;
         this.topics = topics;
         this.store = store;
         this.clock = clock;
@@ -83,7 +86,8 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
         this.transactions = transactions;
     }
 
-    private record Part(TopicProduceResponse topic, PartitionProduceResponse response,
+    /** One partition's batch: its topic's name and size for the metrics, its answer, and its append. */
+    private record Part(String topic, int bytes, PartitionProduceResponse response,
                         CompletableFuture<AppendResult> append) {
     }
 
@@ -107,7 +111,8 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                 } else if (pd.index() < 0 || pd.index() >= topic.partitions()) {
                     pr.setErrorCode(Errors.UNKNOWN_TOPIC_OR_PARTITION.code());
                 } else {
-                    parts.add(new Part(tr, pr, append(topic, pd, pr, context.apiVersion(), req.transactionalId())));
+                    parts.add(new Part(topic.name(), pd.records() == null ? 0 : pd.records().sizeInBytes(), pr,
+                            append(topic, pd, pr, context.apiVersion(), req.transactionalId())));
                 }
             }
         }
@@ -120,7 +125,11 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                     Errors error = StoreErrors.of(p.append.handle((ok, err) -> err).join());
                     p.response.setErrorCode(error.code()).setBaseOffset(-1).setLogAppendTimeMs(-1)
                             .setLogStartOffset(-1);
+                    metrics.produceFailed(p.topic, p.bytes);
                 } else {
+                    if (!r.duplicate()) { // a retried batch was counted when first appended
+                        metrics.produced(p.topic, r.lastOffset() - r.baseOffset() + 1, p.bytes);
+                    }
                     p.response.setBaseOffset(r.baseOffset()).setLogAppendTimeMs(r.logAppendTime())
                             .setLogStartOffset(r.logStartOffset());
                 }

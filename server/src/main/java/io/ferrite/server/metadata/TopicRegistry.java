@@ -70,6 +70,7 @@ public final class TopicRegistry {
     /** The partitions of every topic together; changed under the registry's lock. */
     private long partitionCount;
     private volatile BiConsumer<String, Uuid> deleted = (name, id) -> { };
+    private volatile Runnable changed = () -> { };
 
     private TopicRegistry(Path dir, Store store, TopicDefaults defaults, int maxPartitions) {
         this.dir = dir;
@@ -128,6 +129,14 @@ public final class TopicRegistry {
     /** Who hears of a topic deletion (its committed offsets go too); called before the topic's data goes. */
     public void onDelete(BiConsumer<String, Uuid> listener) {
         this.deleted = listener;
+    }
+
+    /**
+     * Who hears that topics or partitions came or went (the broker's per-partition metrics); called under the
+     * registry's lock once the change is visible, so it must be quick.
+     */
+    public void onChange(Runnable listener) {
+        this.changed = listener;
     }
 
     /** These topics as the group coordinator needs them. */
@@ -308,6 +317,7 @@ public final class TopicRegistry {
         partitionCount = total;
         store.createPartitions(keys, writeSoon);
         created.forEach(this::applyRetention);
+        changed.run();
         return out;
     }
 
@@ -364,6 +374,7 @@ public final class TopicRegistry {
         byName.put(name, grown);
         byId.put(grown.id(), grown);
         partitionCount += count - t.partitions();
+        changed.run();
         return grown;
     }
 
@@ -422,6 +433,7 @@ public final class TopicRegistry {
         byId.remove(t.id());
         unifiedNames.remove(TopicNames.unifyCollisionChars(t.name()));
         partitionCount -= t.partitions();
+        changed.run();
     }
 
     private static List<PartitionKey> keys(Topic t) {

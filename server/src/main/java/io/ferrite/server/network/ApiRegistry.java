@@ -1,5 +1,6 @@
 package io.ferrite.server.network;
 
+import io.ferrite.server.metrics.RequestMetrics;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -28,6 +29,8 @@ public final class ApiRegistry {
     private volatile Authorization authorization = Authorization.none();
     /** Counts a request's thread time against its client's request quota; returns the throttle ms. */
     private volatile RequestTimeQuota requestQuota = (context, nanos) -> 0;
+    /** Where each answered request's size and times go; none until set (tests that build no broker). */
+    private volatile RequestMetrics requestMetrics;
 
     /** How the time a request took the broker's threads is counted against client quotas. */
     @FunctionalInterface
@@ -55,6 +58,17 @@ public final class ApiRegistry {
     public ApiRegistry requestQuotaWith(RequestTimeQuota quota) {
         this.requestQuota = quota;
         return this;
+    }
+
+    /** Records every answered request in {@code metrics} (once, before the server starts). */
+    public ApiRegistry measureWith(RequestMetrics metrics) {
+        this.requestMetrics = metrics;
+        return this;
+    }
+
+    /** The request metrics; null when nothing measures. */
+    RequestMetrics requestMetrics() {
+        return requestMetrics;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.ferrite.server.network;
 
+import io.ferrite.server.metrics.ConnectionMetrics;
 import io.ferrite.protocol.KafkaFrameDecoder;
 import io.ferrite.protocol.RequestBudget;
 import io.ferrite.server.config.BrokerConfig;
@@ -50,6 +51,10 @@ public final class KafkaServer implements AutoCloseable {
     private RequestBudget budget;
     private EventLoopGroup acceptor;
     private EventLoopGroup workers;
+    /** Connections opened and closed, per listener and network thread; none until set. */
+    private ConnectionMetrics connectionMetrics;
+    /** Each network event loop's number, its {@code networkProcessor} in the connection metrics. */
+    private final Map<io.netty.channel.EventLoop, Integer> processors = new java.util.IdentityHashMap<>();
     /** Listener name to its listening channel, in the order configured. */
     private final Map<String, Channel> bound = new LinkedHashMap<>();
 
@@ -68,10 +73,19 @@ public final class KafkaServer implements AutoCloseable {
         this.ipThrottle = ipThrottle;
     }
 
+    /** Counts connections in {@code metrics} (before {@link #start}). */
+    public KafkaServer measureWith(ConnectionMetrics metrics) {
+        this.connectionMetrics = metrics;
+        return this;
+    }
+
     /** Binds and starts accepting. */
     public KafkaServer start() throws Exception {
         acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("ferrite-acceptor"));
         workers = new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("ferrite-network"));
+        for (io.netty.util.concurrent.EventExecutor loop : workers) {
+            processors.put((io.netty.channel.EventLoop) loop, processors.size());
+        }
         ConnectionLimits limits = config.connectionLimits();
         quotas = new ConnectionQuotas(limits, clock, ipThrottle);
         budget = new RequestBudget(limits.queuedMaxRequestBytes());
@@ -109,6 +123,13 @@ public final class KafkaServer implements AutoCloseable {
                         if (limits.idleMs() > 0) {
                             ch.pipeline().addLast("idle",
                                     new IdleStateHandler(0, 0, limits.idleMs(), TimeUnit.MILLISECONDS));
+                        }
+                        ConnectionMetrics counted = connectionMetrics;
+                        if (counted != null) {
+                            String listener = security.listener().name();
+                            int processor = processors.getOrDefault(ch.eventLoop(), 0);
+                            counted.opened(listener, processor);
+                            ch.closeFuture().addListener(f -> counted.closed(listener, processor));
                         }
                         ClientSession session = new ClientSession(security, clock);
                         int firstMax = session.maxReceiveBeforeAuthentication() > 0

@@ -1,6 +1,7 @@
 package io.ferrite.server.network;
 
 import io.ferrite.protocol.HeldRecords;
+import io.ferrite.server.metrics.RequestMetrics;
 import io.ferrite.protocol.KafkaFrameDecoder;
 import io.ferrite.protocol.ReadGate;
 import io.ferrite.protocol.RequestBudget;
@@ -60,9 +61,35 @@ import org.apache.logging.log4j.Logger;
 final class RequestDispatcher extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LogManager.getLogger(RequestDispatcher.class);
 
-    /** A request read and not yet answered; {@code request} is null for one answered without decoding. */
-    private record Pending(ApiKeys api, short version, int correlationId, DecodedRequest request,
-                           CompletableFuture<? extends ApiMessage> response, int budgeted, boolean closeAfter) {
+    /**
+     * A request read and not yet answered; {@code request} is null for one answered without decoding. The
+     * {@link System#nanoTime} readings are for the request metrics: read, handler called and returned, and
+     * (set by whichever thread completes the response) answer ready.
+     */
+    private static final class Pending {
+        final ApiKeys api;
+        final short version;
+        final int correlationId;
+        final DecodedRequest request;
+        final CompletableFuture<? extends ApiMessage> response;
+        final int budgeted;
+        final boolean closeAfter;
+        long readNanos;
+        long calledNanos;
+        long returnedNanos;
+        volatile long readyNanos;
+
+        Pending(ApiKeys api, short version, int correlationId, DecodedRequest request,
+                CompletableFuture<? extends ApiMessage> response, int budgeted, boolean closeAfter) {
+            this.api = api;
+            this.version = version;
+            this.correlationId = correlationId;
+            this.request = request;
+            this.response = response;
+            this.budgeted = budgeted;
+            this.closeAfter = closeAfter;
+        }
+
         Pending(ApiKeys api, short version, int correlationId, DecodedRequest request,
                 CompletableFuture<? extends ApiMessage> response, int budgeted) {
             this(api, version, correlationId, request, response, budgeted, false);
@@ -131,13 +158,16 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         boolean queued = false;
         try {
+            long read = System.nanoTime();
             Pending p = dispatch(ctx, frame, size);
+            p.readNanos = read;
             inOrder.add(p);
             queued = true; // from here its bytes go back when it is answered or dropped
             if (inOrder.size() >= MAX_IN_FLIGHT) {
                 ReadGate.of(ctx.channel()).close(ReadGate.IN_FLIGHT); // a client not reading its answers
             }
             p.response.whenComplete((r, e) -> {
+                p.readyNanos = System.nanoTime();
                 if (ctx.executor().inEventLoop()) {
                     drain(ctx);
                 } else {
@@ -224,12 +254,17 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                     CompletableFuture.completedFuture(answer), size, session.failed());
         }
         CompletableFuture<? extends ApiMessage> response;
+        long called = System.nanoTime();
         try {
             response = handler.handle(session.context(request, throttler(ctx)), request.body());
         } catch (RuntimeException e) {
             response = CompletableFuture.failedFuture(e);
         }
-        return new Pending(request.apiKey(), request.apiVersion(), request.correlationId(), request, response, size);
+        Pending p = new Pending(request.apiKey(), request.apiVersion(), request.correlationId(), request, response,
+                size);
+        p.calledNanos = called;
+        p.returnedNanos = System.nanoTime();
+        return p;
     }
 
     /** A request on a connection whose SASL session has expired: closed without an answer, as in Kafka. */
@@ -306,6 +341,7 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             if (body != null) {
                 try {
                     ctx.write(RequestCodec.encodeResponse(ctx.alloc(), p.api, p.version, p.correlationId, body));
+                    measure(p);
                 } catch (RuntimeException e) {
                     LOG.error("{} v{} response cannot be encoded; closing connection from {}", p.api, p.version,
                             ctx.channel().remoteAddress(), e);
@@ -320,6 +356,16 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
         if (inOrder.size() < MAX_IN_FLIGHT && !closing) {
             ReadGate.of(ctx.channel()).open(ReadGate.IN_FLIGHT);
+        }
+    }
+
+    /** A decoded request handed to its handler and answered: its size and times go to the request metrics. */
+    private void measure(Pending p) {
+        RequestMetrics metrics = apis.requestMetrics();
+        if (metrics != null && p.request != null && p.calledNanos != 0) {
+            long ready = p.readyNanos;
+            metrics.record(p.api, p.version, p.budgeted, p.readNanos, p.calledNanos, p.returnedNanos,
+                    ready == 0 ? p.returnedNanos : ready, System.nanoTime());
         }
     }
 
