@@ -84,10 +84,16 @@ class DistributionTest {
             home = s.findFirst().orElseThrow();
         }
         assertTrue(home.getFileName().toString().startsWith("ferrite-"), home.toString());
-        for (String f : List.of("bin/ferrite-server-start.sh", "bin/ferrite-server-stop.sh",
+        for (String f : List.of("bin/ferrite-server-start.sh", "bin/ferrite-server-stop.sh", "bin/ferrite-storage.sh",
                 "config/server.properties", "config/jvm.options", "config/log4j2.xml", "systemd/ferrite.service",
-                "Dockerfile")) {
+                "Dockerfile", "licenses/THIRD-PARTY.txt")) {
             assertTrue(Files.isRegularFile(home.resolve(f)), f);
+        }
+        assertTrue(Files.readString(home.resolve("licenses/THIRD-PARTY.txt")).contains("netty"),
+                "the index names the bundled libraries");
+        try (Stream<Path> licenses = Files.walk(home.resolve("licenses"))) {
+            assertTrue(licenses.anyMatch(p -> p.toString().contains("kafka-clients") && Files.isRegularFile(p)),
+                    "the jars' own license files are there");
         }
         try (Stream<Path> libs = Files.list(home.resolve("libs"))) {
             assertTrue(libs.anyMatch(p -> p.getFileName().toString().startsWith("ferrite-server-")), "libs/");
@@ -153,6 +159,18 @@ class DistributionTest {
                     "the broker exited");
             assertFalse(Files.exists(pidFile));
             assertFalse(listening(port));
+
+            // The storage tool, run from elsewhere on the stopped broker's config: the store is whole, and the
+            // CommitLog holds the records produced above.
+            Path storageOut = dir.resolve("storage.out");
+            String config = "../opt/" + home.getFileName() + "/config/server.properties";
+            assertEquals(0, run(elsewhere, storageOut, home.resolve("bin/ferrite-storage.sh").toString(), "check",
+                    "--config", config), Files.readString(storageOut));
+            assertTrue(Files.readString(storageOut).contains("clean"), Files.readString(storageOut));
+            assertEquals(0, run(elsewhere, storageOut, home.resolve("bin/ferrite-storage.sh").toString(), "dump",
+                    "--files", "../opt/" + home.getFileName() + "/data/commitlog/00000000000000000000"),
+                    Files.readString(storageOut));
+            assertTrue(Files.readString(storageOut).contains("partition: unpacked-0"), Files.readString(storageOut));
         } finally {
             stopIfStillRunning(pidFile);
         }

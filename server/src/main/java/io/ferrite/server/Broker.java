@@ -66,7 +66,6 @@ public final class Broker implements AutoCloseable {
             listeners.forEach(ListenerSecurity::close);
             throw e;
         }
-        dynamic.applyWith(new ListenerChanges(config.properties(), listeners));
         KafkaServer[] server = new KafkaServer[1];
         BrokerParts parts;
         try {
@@ -77,7 +76,14 @@ public final class Broker implements AutoCloseable {
         }
         try {
             server[0] = new KafkaServer(config, listeners, parts.apis, clock, parts.quotaManager::recordConnection)
-                    .measureWith(new ConnectionMetrics(parts.metrics)).start();
+                    .measureWith(new ConnectionMetrics(parts.metrics));
+            BrokerReconfiguration reconfiguration = new BrokerReconfiguration(config.properties(),
+                    new ListenerChanges(config.properties(), listeners), parts.topics, parts.store, server[0]);
+            if (!dynamic.values().isEmpty()) { // set while an earlier run ran: over the properties file's
+                reconfiguration.applyToParts(dynamic.values());
+            }
+            dynamic.applyWith(reconfiguration);
+            server[0].start();
         } catch (Exception e) { // includes a BindException Netty rethrows undeclared
             parts.close();
             listeners.forEach(ListenerSecurity::close);
@@ -127,6 +133,16 @@ public final class Broker implements AutoCloseable {
     /** The port the HTTP listener bound; -1 without one. */
     public int httpPort() {
         return http == null ? -1 : http.port();
+    }
+
+    /** The store's settings as it runs now, for tests of dynamic configs. */
+    io.ferrite.storage.StoreConfig storeConfig() {
+        return parts.store.config();
+    }
+
+    /** The store's service threads now, for tests of dynamic configs. */
+    List<String> storeThreads() {
+        return parts.store.view().services().stream().map(io.ferrite.storage.StoreView.Service::name).toList();
     }
 
     /** The group coordinator, for tests that drive its timers by hand. */

@@ -34,6 +34,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 import org.apache.kafka.common.errors.RecordTooLargeException;
@@ -220,16 +221,74 @@ class ConfigsAdminTest {
     }
 
     @Test
-    void brokerConfigsCannotChangeWhileTheBrokerRuns() throws Exception {
+    void brokerConfigsKafkaMarksDynamicChangeWhileItRunsAndStayAfterARestart() throws Exception {
         start(Map.of());
-        for (String name : List.of("1", "")) {
-            Throwable e = alterFailure(new ConfigResource(ConfigResource.Type.BROKER, name),
-                    op("log.retention.ms", "1000", OpType.SET));
-            assertInstanceOf(InvalidRequestException.class, e);
-            assertTrue(e.getMessage().contains("log.retention.ms"), e.getMessage());
+        createTopic("t", Map.of());
+        ConfigResource b = new ConfigResource(ConfigResource.Type.BROKER, "1");
+        for (String key : List.of("log.dirs", "num.network.threads", "store.flush.mode", "listeners")) {
+            Throwable e = alterFailure(b, op(key, "1", OpType.SET));
+            assertInstanceOf(InvalidRequestException.class, e, key);
+            assertTrue(e.getMessage().contains(key), e.getMessage());
         }
-        // Nothing dynamic is ever set, so deleting is a no-op that succeeds.
-        alter(new ConfigResource(ConfigResource.Type.BROKER, "1"), op("log.retention.ms", null, OpType.DELETE));
+        assertInstanceOf(InvalidRequestException.class, alterFailure(new ConfigResource(ConfigResource.Type.BROKER, ""),
+                op("log.retention.ms", "1000", OpType.SET)), "no cluster-wide defaults on one broker");
+        Throwable bad = alterFailure(b, op("log.retention.ms", "soon", OpType.SET));
+        assertInstanceOf(InvalidConfigurationException.class, bad);
+        assertTrue(bad.getMessage().contains("log.retention.ms"), bad.getMessage());
+        assertInstanceOf(InvalidConfigurationException.class, alterFailure(b, op("store.max.disk.used.ratio", "5",
+                OpType.SET)));
+        assertEquals(ConfigSource.DEFAULT_CONFIG, describe(b).get("log.retention.ms").source(),
+                "a refused change changes nothing");
+
+        alter(b, op("log.retention.ms", "3600000", OpType.SET), op("message.max.bytes", "2000", OpType.SET),
+                op("store.flush.interval.ms", "250", OpType.SET), op("log.cleaner.threads", "2", OpType.SET));
+        Config c = describe(b);
+        assertEquals("3600000", c.get("log.retention.ms").value());
+        assertEquals(ConfigSource.DYNAMIC_BROKER_CONFIG, c.get("log.retention.ms").source());
+        assertFalse(c.get("log.retention.ms").isReadOnly());
+        assertFalse(c.get("log.retention.ms").isSensitive());
+        assertEquals("250", c.get("store.flush.interval.ms").value());
+        assertEquals(ConfigSource.DYNAMIC_BROKER_CONFIG, c.get("store.flush.interval.ms").source());
+        assertTrue(c.get("log.dirs").isReadOnly());
+        Config t = describe(topic("t"));
+        assertEquals("3600000", t.get("retention.ms").value());
+        assertEquals(ConfigSource.DYNAMIC_BROKER_CONFIG, t.get("retention.ms").source());
+        assertEquals(List.of("DYNAMIC_BROKER_CONFIG:log.retention.ms=3600000", "DEFAULT_CONFIG:log.retention.hours=168"),
+                synonyms(t.get("retention.ms")));
+        assertEquals("2000", t.get("max.message.bytes").value());
+        // The new default applies to the topic at once: a batch over 2000 bytes is refused.
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port()), new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            p.send(new ProducerRecord<>("t", new byte[100])).get(15, TimeUnit.SECONDS);
+            ExecutionException tooLarge = assertThrows(ExecutionException.class,
+                    () -> p.send(new ProducerRecord<>("t", new byte[3000])).get(15, TimeUnit.SECONDS));
+            assertInstanceOf(RecordTooLargeException.class, tooLarge.getCause());
+        }
+        assertEquals(250, broker.storeConfig().flushIntervalMs());
+        assertEquals(2, broker.storeConfig().cleaner().threads());
+        assertTrue(broker.storeThreads().stream().filter(n -> n.startsWith("ferrite-cleaner")).count() == 2,
+                broker.storeThreads().toString());
+
+        // Connection quotas apply to new connections at once: this address holds the admin client's already.
+        alter(b, op("max.connections.per.ip", "1", OpType.SET));
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", broker.port())) {
+            s.setSoTimeout(10_000);
+            assertEquals(-1, s.getInputStream().read(), "a connection over the new per-IP limit is closed");
+        }
+        alter(b, op("max.connections.per.ip", null, OpType.DELETE));
+
+        stopBroker();
+        start(Map.of());
+        assertEquals(ConfigSource.DYNAMIC_BROKER_CONFIG, describe(b).get("log.retention.ms").source(),
+                "kept over a restart");
+        assertEquals("3600000", describe(topic("t")).get("retention.ms").value());
+        assertEquals(250, broker.storeConfig().flushIntervalMs());
+
+        alter(b, op("log.retention.ms", null, OpType.DELETE));
+        assertEquals("604800000", describe(topic("t")).get("retention.ms").value(), "back to the default");
+        assertEquals(ConfigSource.DEFAULT_CONFIG, describe(b).get("log.retention.ms").source());
+        assertEquals("2000", describe(topic("t")).get("max.message.bytes").value(), "the others stay");
     }
 
     @Test

@@ -178,7 +178,8 @@ class ConfigsWireTest {
                 new Object[] {Errors.INVALID_CONFIG, TOPIC, "t", "retention.ms", "soon"},
                 new Object[] {Errors.INVALID_CONFIG, TOPIC, "t", "message.format.version", "3.0"},
                 new Object[] {Errors.UNKNOWN_TOPIC_OR_PARTITION, TOPIC, "missing", "retention.ms", "1"},
-                new Object[] {Errors.INVALID_REQUEST, BROKER, "1", "message.max.bytes", "10"},
+                new Object[] {Errors.INVALID_REQUEST, BROKER, "1", "log.dirs", "/elsewhere"},
+                new Object[] {Errors.INVALID_CONFIG, BROKER, "1", "message.max.bytes", "many"},
                 new Object[] {Errors.INVALID_REQUEST, BROKER, "7"},
                 new Object[] {Errors.INVALID_REQUEST, BROKER_LOGGER, "1", "root", "DEBUG"});
         for (Object[] c : cases) {
@@ -212,7 +213,8 @@ class ConfigsWireTest {
                 new Object[] {Errors.INVALID_REQUEST, TOPIC, "t", "retention.ms", OpType.SET, null},
                 new Object[] {Errors.INVALID_CONFIG, TOPIC, "t", "retention.ms", OpType.SUBTRACT, "1"},
                 new Object[] {Errors.INVALID_CONFIG, TOPIC, "t", "cleanup.policy", OpType.APPEND, "shred"},
-                new Object[] {Errors.INVALID_REQUEST, BROKER, "1", "message.max.bytes", OpType.SET, "10"},
+                new Object[] {Errors.INVALID_REQUEST, BROKER, "1", "log.dirs", OpType.SET, "/elsewhere"},
+                new Object[] {Errors.INVALID_CONFIG, BROKER, "1", "message.max.bytes", OpType.SET, "many"},
                 new Object[] {Errors.INVALID_REQUEST, BROKER, "7", "message.max.bytes", OpType.DELETE, null},
                 new Object[] {Errors.INVALID_REQUEST, BROKER_LOGGER, "1", "root", OpType.SET, "DEBUG"});
         for (Object[] c : cases) {

@@ -26,7 +26,8 @@ class LayeringTest {
      * used by admin, group and network and reads only config, and so is quota (used by log, admin and network);
      * metrics reads metadata and is fed by network and the data plane; http (the HTTP listener) serves metrics,
      * and the console (read-only, over metadata, metrics and config) through the handlers the root hands it; the
-     * root package only wires, and nothing depends on it.
+     * root package only wires, and nothing depends on it, nor on the command-line tools (tool), which read config
+     * and metadata.
      */
     static final ArchRule SERVER_PACKAGES = layeredArchitecture().consideringOnlyDependenciesInLayers()
             .layer("Root").definedBy("io.ferrite.server")
@@ -42,24 +43,27 @@ class LayeringTest {
             .layer("Metrics").definedBy("io.ferrite.server.metrics..")
             .layer("Http").definedBy("io.ferrite.server.http..")
             .layer("Console").definedBy("io.ferrite.server.console..")
+            .layer("Tool").definedBy("io.ferrite.server.tool..")
             .whereLayer("Root").mayNotBeAccessedByAnyLayer()
             .whereLayer("Log").mayOnlyBeAccessedByLayers("Root")
             .whereLayer("Admin").mayOnlyBeAccessedByLayers("Root")
             .whereLayer("Group").mayOnlyBeAccessedByLayers("Root")
             .whereLayer("Txn").mayOnlyBeAccessedByLayers("Root")
             .whereLayer("Metadata").mayOnlyBeAccessedByLayers("Log", "Admin", "Group", "Txn", "Metrics", "Console",
-                    "Root")
+                    "Tool", "Root")
             .whereLayer("Network").mayOnlyBeAccessedByLayers("Log", "Admin", "Group", "Txn", "Root")
             .whereLayer("Security").mayOnlyBeAccessedByLayers("Network", "Admin", "Group", "Root")
             .whereLayer("Quota").mayOnlyBeAccessedByLayers("Network", "Log", "Admin", "Root")
             .whereLayer("Config").mayOnlyBeAccessedByLayers("Network", "Metadata", "Log", "Admin", "Group", "Txn",
-                    "Security", "Quota", "Console", "Root")
+                    "Security", "Quota", "Console", "Tool", "Root")
             .whereLayer("Config").mayNotAccessAnyLayer()
             .whereLayer("Security").mayOnlyAccessLayers("Config")
             .whereLayer("Quota").mayOnlyAccessLayers("Config")
             .whereLayer("Http").mayOnlyBeAccessedByLayers("Root")
             .whereLayer("Http").mayOnlyAccessLayers("Metrics")
             .whereLayer("Console").mayOnlyBeAccessedByLayers("Root")
+            .whereLayer("Tool").mayNotBeAccessedByAnyLayer()
+            .whereLayer("Tool").mayOnlyAccessLayers("Metadata", "Config")
             .whereLayer("Console").mayOnlyAccessLayers("Metrics", "Metadata", "Config")
             .whereLayer("Metrics").mayOnlyBeAccessedByLayers("Network", "Log", "Admin", "Group", "Txn", "Http", "Console",
                     "Root")

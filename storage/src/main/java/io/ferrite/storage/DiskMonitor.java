@@ -23,7 +23,7 @@ final class DiskMonitor implements Agent {
     private static final Logger LOG = LogManager.getLogger(DiskMonitor.class);
 
     private final CommitLog log;
-    private final double maxUsedRatio;
+    private volatile double maxUsedRatio;
 
     DiskMonitor(CommitLog log, double maxUsedRatio) {
         this.log = log;
@@ -61,5 +61,10 @@ final class DiskMonitor implements Agent {
             log.refuseForDisk(full);
         }
         return 0;
+    }
+
+    /** {@code store.max.disk.used.ratio} changed while the store runs; the next check uses it. */
+    void maxUsedRatio(double ratio) {
+        this.maxUsedRatio = ratio;
     }
 }

@@ -51,10 +51,14 @@ final class FlushService implements Agent {
         try {
             flushQueues();
             flushed = flushCommitLog ? log.flush() : log.files().flushedPosition();
-            observer.get().flushed(System.nanoTime() - start);
         } catch (IOException e) {
             onFailure.accept(StoreException.fromIo("flush failed", log.files().dir(), e));
             return 0;
+        }
+        try {
+            observer.get().flushed(System.nanoTime() - start);
+        } catch (RuntimeException e) { // the metrics' failure, not the flush's
+            LOG.warn("the store's observer failed: {}", e.toString());
         }
         if (releaseFlushedPages) {
             // Written and flushed CommitLog pages are only read from now on, by consumers that fault them back

@@ -9,6 +9,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Sync-mode durability: each append hands in a request carrying a future; the service thread commits
@@ -24,6 +26,7 @@ import java.util.function.Supplier;
  * <p>It is the only writer of the CommitLog's committed and flushed positions in sync mode.
  */
 final class GroupCommitService implements Agent {
+    private static final Logger LOG = LogManager.getLogger(GroupCommitService.class);
     private record Request(long endPosition, AppendResult result, CompletableFuture<AppendResult> future) {
     }
 
@@ -31,7 +34,7 @@ final class GroupCommitService implements Agent {
 
     private final CommitLog log;
     private final boolean commitFirst;
-    private final long gatherNanos;
+    private volatile long gatherNanos;
     private final Consumer<StoreException> onFailure;
     private final Supplier<StoreObserver> observer;
     private final ConcurrentLinkedQueue<Request> requests = new ConcurrentLinkedQueue<>();
@@ -105,7 +108,6 @@ final class GroupCommitService implements Agent {
                 log.commit();
             }
             flushed = log.flush();
-            observer.get().groupCommitted(batch.size(), System.nanoTime() - start);
         } catch (Throwable e) { // an Error too: the appends waiting on this fsync must hear of it
             StoreException failure = e instanceof IOException io
                     ? StoreException.fromIo("fsync failed", log.files().dir(), io)
@@ -117,6 +119,7 @@ final class GroupCommitService implements Agent {
             }
             return batch.size();
         }
+        observed(batch.size(), System.nanoTime() - start);
         for (Request r : batch) {
             if (r.endPosition <= flushed) {
                 r.future.complete(r.result);
@@ -125,6 +128,15 @@ final class GroupCommitService implements Agent {
             }
         }
         return batch.size();
+    }
+
+    /** The metrics hear of the round; whatever they throw is theirs, never an fsync failure. */
+    private void observed(int appends, long nanos) {
+        try {
+            observer.get().groupCommitted(appends, nanos);
+        } catch (RuntimeException e) {
+            LOG.warn("the store's observer failed: {}", e.toString());
+        }
     }
 
     private void gather() {
@@ -166,5 +178,10 @@ final class GroupCommitService implements Agent {
                         "the store stopped before this append was flushed"));
             }
         }
+    }
+
+    /** {@code store.group.commit.gather.us} changed while the store runs; the next round uses it. */
+    void gatherMicros(long micros) {
+        this.gatherNanos = TimeUnit.MICROSECONDS.toNanos(micros);
     }
 }

@@ -15,7 +15,7 @@ import java.util.List;
  */
 final class LogReader {
     private final MappedFileQueue commitLog;
-    private final boolean verifyCrc;
+    private volatile boolean verifyCrc;
 
     LogReader(MappedFileQueue commitLog, boolean verifyCrc) {
         this.commitLog = commitLog;
@@ -313,5 +313,10 @@ final class LogReader {
         Slice batch = new Slice(entry.slice(CommitLogEntry.HEADER_SIZE, e.size() - CommitLogEntry.HEADER_SIZE), f);
         // The new slice takes over the reference the whole-entry slice held.
         return batch;
+    }
+
+    /** {@code store.read.verify.crc} changed while the store runs. */
+    void verifyCrc(boolean verify) {
+        this.verifyCrc = verify;
     }
 }

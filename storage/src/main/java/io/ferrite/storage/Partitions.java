@@ -162,6 +162,11 @@ final class Partitions {
     }
 
     private Path queueDir(int id) {
+        return queueDir(root, id);
+    }
+
+    /** Where partition {@code id}'s ConsumeQueue files lie under the store's directory. */
+    static Path queueDir(Path root, int id) {
         return root.resolve("consumequeue").resolve(Integer.toString(id));
     }
 

@@ -28,10 +28,10 @@ final class RetentionService implements Agent {
 
     private final CommitLog log;
     private final Partitions partitions;
-    private final Retention defaultRetention;
-    private final double maxDiskUsedRatio;
+    private volatile Retention defaultRetention;
+    private volatile double maxDiskUsedRatio;
     private final boolean diskFullDeletesOldest;
-    private final long fileMaxAgeMs;
+    private volatile long fileMaxAgeMs;
     private final long producerIdExpirationMs;
     private final Clock clock;
     private final Reclaimer reclaimer;
@@ -99,6 +99,13 @@ final class RetentionService implements Agent {
         filesDeleted += deleted;
         lastPassMillis = now;
         return deleted;
+    }
+
+    /** The settings that may change while the store runs; the next pass uses them. */
+    void reconfigure(StoreConfig next) {
+        this.defaultRetention = next.defaultRetention();
+        this.maxDiskUsedRatio = next.maxDiskUsedRatio();
+        this.fileMaxAgeMs = next.fileMaxAgeMs();
     }
 
     /** What the passes so far did, for {@link Store#view}. */

@@ -20,7 +20,7 @@ public final class ServiceRunner implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(ServiceRunner.class);
 
     private final Agent agent;
-    private final long idleNanos;
+    private volatile long idleNanos;
     private final Consumer<Throwable> onDeath;
     private final Thread thread;
     private volatile boolean running;
@@ -52,6 +52,12 @@ public final class ServiceRunner implements AutoCloseable {
 
     public boolean isRunning() {
         return running && thread.isAlive();
+    }
+
+    /** A new idle period (a store setting changed); the current wait is cut short so it applies now. */
+    public void idleMillis(long millis) {
+        this.idleNanos = TimeUnit.MILLISECONDS.toNanos(millis);
+        wakeUp();
     }
 
     /** Ends the current idle wait, so work handed over just now is done at once. */

@@ -31,7 +31,8 @@ public final class Store implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(Store.class);
     static final String ABORT_FILE = "abort";
 
-    private final StoreConfig config;
+    /** Replaced as a whole by {@link #reconfigure}; the settings that cannot change stay as opened. */
+    private volatile StoreConfig config;
     private final Path root;
     private final TransientStorePool pool;
     private final FileAllocator allocator;
@@ -41,10 +42,19 @@ public final class Store implements AutoCloseable {
     private final GroupCommitService groupCommit;
     private final Recovery.Report recovery;
     private final boolean recoveredFromCrash;
-    private final List<ServiceRunner> services = new ArrayList<>();
+    /** Every service thread; read by {@link #view} from any thread, changed when the cleaners restart. */
+    private final List<ServiceRunner> services = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final ServiceRunner commitRunner;
     private final RetentionService retention;
-    private final List<CleanerService> cleaners = new ArrayList<>();
+    private final List<CleanerService> cleaners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** Held while settings change; not the store's monitor, which a failing service thread takes. */
+    private final Object reconfiguring = new Object();
+    private final List<ServiceRunner> cleanerRunners = new ArrayList<>(); // guarded by reconfiguring
+    private final ServiceRunner flushRunner;
+    private final DiskMonitor diskMonitor; // null when a full disk deletes the oldest file instead
+    private final MappedFileQueue logFiles;
+    private final RecordCleaning cleaning;
+    private final Clock clock;
     private volatile StoreException failure;
     private volatile Consumer<StoreException> failureListener;
     private volatile boolean closed;
@@ -66,10 +76,13 @@ public final class Store implements AutoCloseable {
                 ? new TransientStorePool(config.transientStorePoolBuffers(), config.commitLogFileSize(), true)
                 : null;
         this.allocator = new FileAllocator(blocks, pool, StoreConfig.PAGE_SIZE, config.warmFlushPages());
+        this.clock = clock;
+        this.cleaning = cleaning;
         MappedFileQueue logFiles = new MappedFileQueue(root.resolve("commitlog"), allocator,
                 new FileAllocator.Spec(config.commitLogFileSize(), config.warmFiles(), config.mlock(),
                         pool != null, true, true));
         logFiles.load();
+        this.logFiles = logFiles;
         this.commitLog = new CommitLog(logFiles, clock, config.appendIntoMapping());
         // ConsumeQueues are written 32 bytes at a time, through their mappings: no read-around (see Spec).
         this.partitions = new Partitions(root, allocator, new FileAllocator.Spec(
@@ -112,8 +125,9 @@ public final class Store implements AutoCloseable {
         if (commitRunner != null) {
             services.add(commitRunner);
         }
-        services.add(new ServiceRunner(new FlushService(commitLog, partitions, !sync, config.releaseFlushedPages(),
-                this::fail, this::observer), config.flushIntervalMs(), this::serviceDied).start());
+        this.flushRunner = new ServiceRunner(new FlushService(commitLog, partitions, !sync,
+                config.releaseFlushedPages(), this::fail, this::observer), config.flushIntervalMs(), this::serviceDied);
+        services.add(flushRunner.start());
         // Pinned before retention's first pass, which runs as soon as it starts.
         partitions.create(pinned);
         for (PartitionKey k : pinned) {
@@ -121,21 +135,69 @@ public final class Store implements AutoCloseable {
         }
         this.retention = new RetentionService(commitLog, partitions, config, clock);
         services.add(new ServiceRunner(retention, config.retentionCheckIntervalMs(), this::serviceDied).start());
-        if (!config.diskFullDeletesOldest()) {
-            services.add(new ServiceRunner(new DiskMonitor(commitLog, config.maxDiskUsedRatio()), 1000,
-                    this::serviceDied).start());
+        this.diskMonitor = config.diskFullDeletesOldest() ? null
+                : new DiskMonitor(commitLog, config.maxDiskUsedRatio());
+        if (diskMonitor != null) {
+            services.add(new ServiceRunner(diskMonitor, 1000, this::serviceDied).start());
         }
-        CleanerConfig cc = config.cleaner();
-        if (cc.enable() && cleaning != null) {
-            Set<PartitionLog> busy = CleanerService.sharedBusySet();
-            Map<PartitionLog, Long> failed = new ConcurrentHashMap<>();
-            for (int n = 0; n < cc.threads(); n++) {
-                Cleaner c = new Cleaner(logFiles, partitions, cleaning, cc.mapBytesPerThread(), cc.loadFactor(),
-                        new Throttler(cc.ioMaxBytesPerSecond()), config.commitLogFileSize(), clock);
-                CleanerService s = new CleanerService(n, partitions, c, busy, failed, clock);
-                cleaners.add(s);
-                services.add(new ServiceRunner(s, cc.backoffMs(), this::serviceDied).start());
+        startCleaners(config.cleaner());
+    }
+
+    /** The cleaner threads of {@code cc} (none when it is off, or nothing says how to clean records). */
+    private void startCleaners(CleanerConfig cc) {
+        if (!cc.enable() || cleaning == null) {
+            return;
+        }
+        Set<PartitionLog> busy = CleanerService.sharedBusySet();
+        Map<PartitionLog, Long> failed = new ConcurrentHashMap<>();
+        for (int n = 0; n < cc.threads(); n++) {
+            Cleaner c = new Cleaner(logFiles, partitions, cleaning, cc.mapBytesPerThread(), cc.loadFactor(),
+                    new Throttler(cc.ioMaxBytesPerSecond()), config.commitLogFileSize(), clock);
+            CleanerService s = new CleanerService(n, partitions, c, busy, failed, clock);
+            ServiceRunner r = new ServiceRunner(s, cc.backoffMs(), this::serviceDied);
+            cleaners.add(s);
+            cleanerRunners.add(r);
+            services.add(r.start());
+        }
+    }
+
+    /**
+     * Takes the settings of {@code next} that can change under a running store: the flush interval, the group
+     * commit's gather time, the disk-use ratio, the file age limit and the default retention, whether reads check
+     * CRCs, and the cleaner's settings (its threads end their pass and start again with them). The others are
+     * the store's as opened, whatever {@code next} says.
+     */
+    public void reconfigure(StoreConfig next) {
+        synchronized (reconfiguring) {
+            checkNotClosed();
+            reconfigureHeld(next);
+        }
+    }
+
+    private void reconfigureHeld(StoreConfig next) {
+        StoreConfig before = config;
+        flushRunner.idleMillis(next.flushIntervalMs());
+        if (groupCommit != null) {
+            groupCommit.gatherMicros(next.groupCommitGatherMicros());
+        }
+        if (diskMonitor != null) {
+            diskMonitor.maxUsedRatio(next.maxDiskUsedRatio());
+        }
+        retention.reconfigure(next);
+        reader.verifyCrc(next.readVerifyCrc());
+        config = before.withRunningSettings(next);
+        if (!next.cleaner().equals(before.cleaner())) {
+            for (ServiceRunner r : cleanerRunners) {
+                r.requestStop();
             }
+            for (ServiceRunner r : cleanerRunners) {
+                r.close();
+                services.remove(r);
+            }
+            cleanerRunners.clear();
+            cleaners.clear();
+            startCleaners(next.cleaner());
+            LOG.info("log cleaner restarted with {}", next.cleaner());
         }
     }
 
@@ -301,7 +363,11 @@ public final class Store implements AutoCloseable {
         int bytes = batch.remaining();
         AppendResult r = commitLog.append(partitions.require(key), batch, leaderEpoch, logAppendTime,
                 transactionVerified);
-        observer.appended(System.nanoTime() - start, bytes);
+        try {
+            observer.appended(System.nanoTime() - start, bytes);
+        } catch (RuntimeException e) { // the metrics' failure: the append stands
+            LOG.warn("the store's observer failed: {}", e.toString());
+        }
         if (commitRunner != null && !r.duplicate()) {
             commitRunner.wakeUp();
         }
@@ -506,11 +572,15 @@ public final class Store implements AutoCloseable {
      */
     public double headFileResidency() {
         MappedFile f = commitLog.files().last();
-        if (f == null || closed) {
+        if (f == null || closed || !f.hold()) { // held, so a close cannot unmap it under the mincore
             return -1;
         }
-        int pages = f.residentPages();
-        return pages < 0 ? -1 : (double) pages * StoreConfig.PAGE_SIZE / f.fileSize();
+        try {
+            int pages = f.residentPages();
+            return pages < 0 ? -1 : (double) pages * StoreConfig.PAGE_SIZE / f.fileSize();
+        } finally {
+            f.release();
+        }
     }
 
     /** Whether the store went offline; null while it serves. */
@@ -573,7 +643,9 @@ public final class Store implements AutoCloseable {
         if (closed) {
             return;
         }
-        closed = true;
+        synchronized (reconfiguring) { // no cleaner restarts under the close
+            closed = true;
+        }
         commitLog.shutdown(); // an append already past checkOpen is refused under the lock from here on
         for (ServiceRunner s : services) {
             s.requestStop(); // every cleaner pass ends now, not one after another as each runner is closed

@@ -128,6 +128,17 @@ public record StoreConfig(
         return toBuilder().flushMode(mode).build();
     }
 
+    /**
+     * This config with the settings a running store can take from {@code next} (see {@link Store#reconfigure});
+     * the rest stay this config's.
+     */
+    public StoreConfig withRunningSettings(StoreConfig next) {
+        return toBuilder().flushIntervalMs(next.flushIntervalMs())
+                .groupCommitGatherMicros(next.groupCommitGatherMicros()).maxDiskUsedRatio(next.maxDiskUsedRatio())
+                .fileMaxAgeMs(next.fileMaxAgeMs()).readVerifyCrc(next.readVerifyCrc())
+                .defaultRetention(next.defaultRetention()).cleaner(next.cleaner()).build();
+    }
+
     /** Changes some fields of a config by name, for tests, benchmarks and property parsing. */
     public static final class Builder {
         private Path dataDir;

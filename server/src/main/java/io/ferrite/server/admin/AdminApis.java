@@ -36,13 +36,13 @@ public final class AdminApis {
         UserScramCredentialsHandlers scramHandlers = new UserScramCredentialsHandlers(scram);
         AclHandlers acls = new AclHandlers(authorization);
         AdminAccess access = new AdminAccess(topics, config.autoCreateTopics());
-        TopicConfigChanger configChanger = new TopicConfigChanger(topics, config.topicDefaults());
+        TopicConfigChanger configChanger = new TopicConfigChanger(topics);
         BrokerConfigChanger brokerChanger = new BrokerConfigChanger(config, dynamic);
         GroupConfigResources groupConfigs = new GroupConfigResources(groups, config);
         apis.register(ApiKeys.METADATA, 0, 13, new MetadataHandler(topics, identity, endpoints, config.rack(),
                         config.autoCreateTopics(), config.numPartitions(), admin), access.metadata())
                 .register(ApiKeys.CREATE_TOPICS, 2, 7, admin.offload(new CreateTopicsHandler(topics,
-                        config.topicDefaults(), config.nodeId(), config.numPartitions())), access.createTopics())
+                        config.nodeId(), config.numPartitions())), access.createTopics())
                 .register(ApiKeys.DELETE_TOPICS, 1, 6, admin.offload(new DeleteTopicsHandler(topics)),
                         access.deleteTopics())
                 .register(ApiKeys.CREATE_PARTITIONS, 0, 3,

@@ -1,8 +1,10 @@
 package io.ferrite.server.admin;
 
 import io.ferrite.server.config.BrokerConfig;
+import io.ferrite.server.config.DynamicKeys;
 import io.ferrite.server.config.SecurityConfigs;
 import io.ferrite.server.metadata.DynamicBrokerConfigs;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -10,11 +12,12 @@ import org.apache.kafka.common.errors.InvalidConfigurationException;
 import org.apache.kafka.common.errors.InvalidRequestException;
 
 /**
- * Changes to this broker's BROKER resource, from AlterConfigs and IncrementalAlterConfigs: a listener's TLS stores
- * may be set and deleted while it runs ({@link SecurityConfigs#dynamic}), named with the listener's prefix as
- * Kafka wants them; any other config set gets INVALID_REQUEST, as Kafka answers for a config that is not dynamic.
- * A change whose stores do not load, or whose certificate changes its name, gets INVALID_CONFIG and changes
- * nothing. The cluster-wide default resource (an empty name) takes nothing: this broker has no such defaults.
+ * Changes to this broker's BROKER resource, from AlterConfigs and IncrementalAlterConfigs: the configs
+ * {@link DynamicKeys} names may be set and deleted while it runs (a listener's TLS stores named with the
+ * listener's prefix, as Kafka wants them); any other config set gets INVALID_REQUEST, as Kafka answers for a
+ * config that is not dynamic. A value its key's definition refuses, stores that do not load, or a certificate
+ * that changes its name get INVALID_CONFIG and change nothing. The cluster-wide default resource (an empty name)
+ * takes nothing: with one broker there is nothing for it to be a default over.
  */
 final class BrokerConfigChanger {
     private final BrokerConfig config;
@@ -40,7 +43,7 @@ final class BrokerConfigChanger {
         }
         TreeSet<String> refused = new TreeSet<>();
         for (String key : set.keySet()) {
-            if (resourceName.isEmpty() || !SecurityConfigs.dynamic(key, config.listeners())) {
+            if (resourceName.isEmpty() || !DynamicKeys.reconfigurable(key, config.listeners())) {
                 if (!resourceName.isEmpty() && SecurityConfigs.needsListenerPrefix(key)) {
                     throw new InvalidRequestException(key + " changes for one listener at a time: set "
                             + "listener.name.<listener>." + key + " for a TLS listener");
@@ -60,6 +63,9 @@ final class BrokerConfigChanger {
                 Map<String, String> next = replace ? new TreeMap<>() : new TreeMap<>(current);
                 deleted.forEach(next::remove);
                 next.putAll(set);
+                Map<String, String> props = new HashMap<>(config.properties());
+                props.putAll(next);
+                BrokerConfig.fromProperties(props); // each value as its key's definition checks it at start
                 return next;
             }, validateOnly);
         } catch (IllegalArgumentException e) {

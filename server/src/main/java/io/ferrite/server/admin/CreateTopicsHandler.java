@@ -1,7 +1,6 @@
 package io.ferrite.server.admin;
 
 import io.ferrite.server.config.TopicConfigs;
-import io.ferrite.server.config.TopicDefaults;
 import io.ferrite.server.metadata.TopicNames;
 import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.ApiHandler;
@@ -31,13 +30,11 @@ import org.apache.kafka.common.protocol.Errors;
  */
 final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequestData> {
     private final TopicRegistry topics;
-    private final TopicDefaults defaults;
     private final int nodeId;
     private final int defaultPartitions;
 
-    CreateTopicsHandler(TopicRegistry topics, TopicDefaults defaults, int nodeId, int defaultPartitions) {
+    CreateTopicsHandler(TopicRegistry topics, int nodeId, int defaultPartitions) {
         this.topics = topics;
-        this.defaults = defaults;
         this.nodeId = nodeId;
         this.defaultPartitions = defaultPartitions;
     }
@@ -159,14 +156,14 @@ final class CreateTopicsHandler implements ApiHandler<CreateTopicsRequestData> {
         for (CreatableTopicConfig c : t.configs()) {
             configs.put(c.name(), c.value());
         }
-        String problem = TopicConfigs.problem(configs, defaults);
+        String problem = TopicConfigs.problem(configs, topics.defaults());
         if (problem != null) {
             fail(r, Errors.INVALID_CONFIG, problem);
             return null;
         }
         r.setNumPartitions(partitions).setReplicationFactor(replication);
         // v5+ answers with the configs the topic runs with, from the table DescribeConfigs uses.
-        for (DescribeConfigsResourceResult e : ConfigDescriptions.topic(defaults, configs, false, false)) {
+        for (DescribeConfigsResourceResult e : ConfigDescriptions.topic(topics.defaults(), configs, false, false)) {
             r.configs().add(new CreatableTopicConfigs().setName(e.name()).setValue(e.value())
                     .setReadOnly(e.readOnly()).setConfigSource(e.configSource()).setIsSensitive(e.isSensitive()));
         }

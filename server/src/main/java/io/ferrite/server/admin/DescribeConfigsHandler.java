@@ -25,7 +25,7 @@ import org.apache.kafka.common.protocol.Errors;
 
 /**
  * DescribeConfigs v1-4. A TOPIC lists every topic config Kafka defines; a BROKER named by this broker's node id
- * lists its configs, and the cluster default ("") lists none, as there are no dynamic broker configs here; a
+ * lists its configs, and the cluster default ("") lists none, as one broker keeps no cluster-wide defaults; a
  * GROUP lists every group config ({@link GroupConfigResources}). BROKER_LOGGER, and the resource type this
  * broker does not serve (CLIENT_METRICS), get INVALID_REQUEST. Errors are per resource; {@code configurationKeys}
  * null or empty means every config.
@@ -95,14 +95,14 @@ final class DescribeConfigsHandler implements ApiHandler<DescribeConfigsRequestD
                 if (t == null) {
                     throw new UnknownTopicOrPartitionException("topic '" + name + "' does not exist");
                 }
-                return ConfigDescriptions.topic(config.topicDefaults(), t.configs(), synonyms, docs);
+                return ConfigDescriptions.topic(topics.defaults(), t.configs(), synonyms, docs);
             }
             case BROKER -> {
                 if (name.isEmpty()) {
                     return List.of();
                 }
                 ConfigResources.checkNamesThisBroker(name, config.nodeId());
-                return BrokerConfigKeys.describe(config, dynamic.values(), synonyms, docs);
+                return BrokerConfigKeys.describe(config, topics.defaults(), dynamic.values(), synonyms, docs);
             }
             case BROKER_LOGGER -> {
                 ConfigResources.checkNamesThisBroker(name, config.nodeId());

@@ -1,6 +1,7 @@
 package io.ferrite.server.config;
 
 import io.ferrite.group.GroupConfigKeys;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
@@ -20,21 +21,29 @@ public final class ConfigDocs {
         StringBuilder md = new StringBuilder();
         md.append("# Configuration\n\n")
                 .append("Every key the broker reads, as `config/server.properties` or `bin/broker --override key=value`")
-                .append(" sets it. Keys are Kafka's where Kafka has them. The broker reads them once, at start; a value")
-                .append(" that does not parse or is out of bounds stops it with a message naming the key. This page is")
+                .append(" sets it. Keys are Kafka's where Kafka has them; the *Kafka* column says so, or names the nearest")
+                .append(" Kafka key for Ferrite's own. The broker reads them at start; a value that does not parse or is")
+                .append(" out of bounds stops it with a message naming the key. Those marked *per broker* in the")
+                .append(" *dynamic* column can also change while it runs (IncrementalAlterConfigs or AlterConfigs on its")
+                .append(" BROKER resource, `kafka-configs --entity-type brokers --entity-name <node.id> --alter`), as")
+                .append(" Kafka's dynamic per-broker configs do: kept in `broker-configs` in the data directory and")
+                .append(" applied again at every start; every broker default of a topic config below is dynamic too")
+                .append(", as are a TLS listener's key and trust stores. This page is")
                 .append(" generated from the definitions the broker parses with (`ConfigDocsTest` fails when it is out")
                 .append(" of date; `mvn -pl server -am test -Dtest=ConfigDocsTest -Dsurefire.failIfNoSpecifiedTests=false")
                 .append(" -Dferrite.write.docs=true` writes it again).\n");
         for (Map.Entry<String, ConfigDef> section : BrokerConfig.SECTIONS.entrySet()) {
             md.append("\n## ").append(section.getKey()).append("\n\n")
-                    .append("| key | type | default | valid values | importance | description |\n")
-                    .append("|---|---|---|---|---|---|\n");
+                    .append("| key | type | default | valid values | importance | dynamic | Kafka | description |\n")
+                    .append("|---|---|---|---|---|---|---|---|\n");
             for (ConfigKey k : section.getValue().configKeys().values()) {
                 md.append("| `").append(k.name).append("` | ").append(k.type.name().toLowerCase(Locale.ROOT))
                         .append(" | ").append(code(k.defaultValue == null ? null
                                 : ConfigDef.convertToString(k.defaultValue, k.type)))
                         .append(" | ").append(k.validator == null ? "" : cell(k.validator.toString()))
                         .append(" | ").append(k.importance.name().toLowerCase(Locale.ROOT))
+                        .append(" | ").append(DynamicKeys.reconfigurable(k.name, List.of()) ? "per broker" : "no")
+                        .append(" | ").append(kafka(k.name))
                         .append(" | ").append(cell(k.documentation)).append(" |\n");
             }
         }
@@ -69,6 +78,26 @@ public final class ConfigDocs {
                     .append(GroupConfigKeys.actedOn(k.name) ? "" : " *kept only*").append(" |\n");
         }
         return md.toString();
+    }
+
+    /** Ferrite's own keys, with the nearest Kafka key or why there is none. */
+    private static final Map<String, String> OWN = Map.ofEntries(
+            Map.entry("http.listener", "none: Kafka is watched through a JMX exporter agent"),
+            Map.entry(BrokerConfig.MAX_UNCOMPRESSED_BYTES, "none: Kafka bounds only the compressed size"),
+            Map.entry("store.flush.mode", "none: Kafka acknowledges once in the page cache, as `async` does"),
+            Map.entry("store.flush.interval.ms", "`log.flush.interval.ms`, per log there"),
+            Map.entry("store.commitlog.file.bytes", "`log.segment.bytes`, per partition there"),
+            Map.entry("store.consumequeue.file.entries", "`log.index.size.max.bytes`"),
+            Map.entry("store.max.disk.used.ratio", "none"),
+            Map.entry("store.file.max.age.ms", "none"),
+            Map.entry("store.max.partitions", "the controller's partition limit policy"));
+
+    private static String kafka(String key) {
+        String own = OWN.get(key);
+        if (own != null) {
+            return cell(own);
+        }
+        return key.startsWith("store.") ? "none: Ferrite's store" : "same key";
     }
 
     private static String code(String value) {

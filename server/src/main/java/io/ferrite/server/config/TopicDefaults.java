@@ -7,6 +7,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.record.TimestampType;
@@ -15,8 +16,8 @@ import org.apache.kafka.common.requests.DescribeConfigsResponse.ConfigSource;
 /**
  * The value a topic runs with for each topic config it does not set itself: from the broker's properties where
  * they set one of the config's broker synonyms (the first one set wins; hours and minutes become milliseconds,
- * a negative retention time becomes -1, as Kafka resolves them), else Kafka's default. Built and checked once,
- * at start; immutable.
+ * a negative retention time becomes -1, as Kafka resolves them), else Kafka's default. Built and checked at
+ * start and again for each change of the broker's dynamic configs; immutable.
  */
 public final class TopicDefaults {
     /** A broker-level synonym as DescribeConfigs lists it. */
@@ -26,16 +27,25 @@ public final class TopicDefaults {
     private final Map<String, String> synonymProps;
     private final Map<String, String> values;
     private final long maxUncompressedBytes;
+    /** The broker properties set while it runs (IncrementalAlterConfigs), described with that source. */
+    private final Set<String> dynamic;
 
-    private TopicDefaults(Map<String, String> synonymProps, Map<String, String> values, long maxUncompressedBytes) {
+    private TopicDefaults(Map<String, String> synonymProps, Map<String, String> values, long maxUncompressedBytes,
+                          Set<String> dynamic) {
         this.synonymProps = synonymProps;
         this.values = values;
         this.maxUncompressedBytes = maxUncompressedBytes;
+        this.dynamic = dynamic;
     }
 
     /** These defaults, with compressed batches bounded by {@code bytes} once decompressed (a broker-wide key). */
     public TopicDefaults withMaxUncompressedBytes(long bytes) {
-        return new TopicDefaults(synonymProps, values, bytes);
+        return new TopicDefaults(synonymProps, values, bytes, dynamic);
+    }
+
+    /** These defaults, {@code keys} among the properties having been set while the broker runs. */
+    public TopicDefaults withDynamic(Set<String> keys) {
+        return new TopicDefaults(synonymProps, values, maxUncompressedBytes, Set.copyOf(keys));
     }
 
     /**
@@ -62,7 +72,7 @@ public final class TopicDefaults {
             values.put(def.name(), value != null ? value : def.kafkaDefault());
         }
         return new TopicDefaults(Map.copyOf(synonymProps), Map.copyOf(values),
-                BatchValidator.Rules.DEFAULT_MAX_UNCOMPRESSED_BYTES);
+                BatchValidator.Rules.DEFAULT_MAX_UNCOMPRESSED_BYTES, Set.of());
     }
 
     private static String convert(TopicConfigDef def, BrokerSynonym s, String raw) {
@@ -129,7 +139,8 @@ public final class TopicDefaults {
         for (BrokerSynonym s : group) {
             String v = synonymProps.get(s.name());
             if (v != null) {
-                all.add(new Synonym(s.name(), v, ConfigSource.STATIC_BROKER_CONFIG));
+                all.add(new Synonym(s.name(), v, dynamic.contains(s.name()) ? ConfigSource.DYNAMIC_BROKER_CONFIG
+                        : ConfigSource.STATIC_BROKER_CONFIG));
             }
         }
         for (BrokerSynonym s : group) {

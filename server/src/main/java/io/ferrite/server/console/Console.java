@@ -39,7 +39,8 @@ import java.util.function.ToIntFunction;
  *   <li>{@code store}: the CommitLog's files and positions, the flush mode, the write-buffer pool, retention.</li>
  * </ul>
  * Read-only: nothing here changes the broker. The listener authenticates nobody, so while an authorizer enforces
- * ACLs records are not shown (403). Every answer is computed when asked, on the HTTP listener's threads.
+ * ACLs topics, records and groups are not shown (403). Every answer is computed when asked, on the HTTP
+ * listener's threads.
  */
 public final class Console implements AutoCloseable {
     /** The page's files, by the path they are served at: nothing else on the classpath is reachable. */
@@ -161,6 +162,11 @@ public final class Console implements AutoCloseable {
 
     private Object route(List<String> path, Map<String, String> query) throws Exception {
         String first = path.isEmpty() ? "" : path.get(0);
+        if (config.authorizerClassName() != null && (first.equals("topics") || first.equals("groups"))) {
+            // ACLs say who may describe which topic and group, and nobody on this listener has authenticated.
+            throw new Forbidden("topics and groups are not shown while an authorizer enforces ACLs: the HTTP "
+                    + "listener does not authenticate anyone");
+        }
         return switch (first) {
             case "overview" -> overview();
             case "throughput" -> Map.of("intervalMs", ThroughputHistory.INTERVAL_MS, "points", throughput.points());
@@ -277,11 +283,6 @@ public final class Console implements AutoCloseable {
     }
 
     private Map<String, Object> records(Topic t, Map<String, String> query) {
-        if (config.authorizerClassName() != null) {
-            // ACLs say who may read which topic, and nobody on this listener has authenticated.
-            throw new Forbidden("record browsing is off while an authorizer enforces ACLs: the HTTP listener does "
-                    + "not authenticate anyone");
-        }
         int partition = intParam(query, "partition", 0);
         if (partition < 0 || partition >= t.partitions()) {
             throw new NotFound("topic " + t.name() + " has no partition " + partition);

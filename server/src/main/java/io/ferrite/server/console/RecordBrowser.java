@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.utils.BufferSupplier;
+import org.apache.kafka.common.utils.CloseableIterator;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -42,9 +44,15 @@ final class RecordBrowser {
         try (ReadResult found = store.batchForTimestamp(key, timestamp)) {
             for (Slice s : found.batches()) {
                 for (RecordBatch batch : MemoryRecords.readableRecords(s.buffer().duplicate()).batches()) {
-                    for (Record r : batch) {
-                        if (r.timestamp() >= timestamp) {
-                            return r.offset();
+                    if (batch.maxTimestamp() < timestamp) {
+                        continue;
+                    }
+                    try (CloseableIterator<Record> records = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+                        while (records.hasNext()) {
+                            Record r = records.next();
+                            if (r.timestamp() >= timestamp) {
+                                return r.offset();
+                            }
                         }
                     }
                 }
@@ -68,14 +76,21 @@ final class RecordBrowser {
             try (ReadResult read = store.read(key, next, MAX_READ_BYTES)) {
                 for (Slice s : read.batches()) {
                     for (RecordBatch batch : MemoryRecords.readableRecords(s.buffer().duplicate()).batches()) {
+                        if (records.size() >= max) {
+                            break;
+                        }
                         if (batch.isControlBatch()) {
                             next = Math.max(next, batch.nextOffset());
                             continue;
                         }
-                        for (Record r : batch) {
-                            if (r.offset() >= next && records.size() < max) {
-                                records.add(describe(r, batch));
-                                next = r.offset() + 1;
+                        // Streamed: a compressed batch of many small records is never inflated all at once.
+                        try (CloseableIterator<Record> it = batch.streamingIterator(BufferSupplier.NO_CACHING)) {
+                            while (records.size() < max && it.hasNext()) {
+                                Record r = it.next();
+                                if (r.offset() >= next) {
+                                    records.add(describe(r, batch));
+                                    next = r.offset() + 1;
+                                }
                             }
                         }
                         if (records.size() < max) {

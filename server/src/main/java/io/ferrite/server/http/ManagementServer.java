@@ -24,11 +24,15 @@ import org.apache.logging.log4j.Logger;
  * is open and every store service thread runs, 503 with the reason otherwise, for load balancers and
  * orchestrators). The JDK's HTTP server is enough for a scrape every few seconds and an operator's browser;
  * it runs on {@link #THREADS} threads named {@code ferrite-http-N}, owned here and stopped by {@link #close}, so
- * a slow scrape never touches the Kafka listeners' threads.
+ * a slow scrape never touches the Kafka listeners' threads; the console's JSON (which may wait on the group
+ * coordinator or read records) takes at most {@link #PAGE_PERMITS} of them at once (more get 503), so /health
+ * answers while it works.
  */
 public final class ManagementServer implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(ManagementServer.class);
-    static final int THREADS = 2;
+    static final int THREADS = 6;
+    /** Console pages served at once; the other threads stay free for /health and /metrics. */
+    static final int PAGE_PERMITS = 4;
 
     private final HttpServer server;
     private final ExecutorService threads;
@@ -57,16 +61,34 @@ public final class ManagementServer implements AutoCloseable {
         };
         ExecutorService threads = Executors.newFixedThreadPool(THREADS, named);
         server.setExecutor(threads);
-        server.createContext("/metrics", exchange -> serve(exchange, () -> {
+        boolean loopback = address.getAddress() != null && address.getAddress().isLoopbackAddress();
+        server.createContext("/metrics", exchange -> serve(exchange, loopback, () -> {
+            // Rendered whole first, so a failure is a 500 rather than a 200 cut short.
+            java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream(1 << 16);
+            prometheus.write(body);
             exchange.getResponseHeaders().set("Content-Type", PrometheusExport.contentType());
-            exchange.sendResponseHeaders(200, 0);
+            exchange.sendResponseHeaders(200, body.size());
             try (OutputStream out = exchange.getResponseBody()) {
-                prometheus.write(out);
+                body.writeTo(out);
             }
         }));
-        server.createContext("/health", exchange -> serve(exchange, () -> health(exchange, store.get())));
-        pages.forEach((path, page) -> server.createContext(path, exchange -> serve(exchange,
-                () -> page.handle(exchange))));
+        server.createContext("/health", exchange -> serve(exchange, loopback, () -> health(exchange, store.get())));
+        java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(PAGE_PERMITS);
+        pages.forEach((path, page) -> server.createContext(path, exchange -> serve(exchange, loopback, () -> {
+            if (!path.startsWith("/api")) { // a file from the jar: quick, and a page loads several at once
+                page.handle(exchange);
+                return;
+            }
+            if (!permits.tryAcquire()) {
+                exchange.sendResponseHeaders(503, -1);
+                return;
+            }
+            try {
+                page.handle(exchange);
+            } finally {
+                permits.release();
+            }
+        })));
         server.start();
         LOG.info("HTTP listener on {}: /metrics, /health{}", server.getAddress(),
                 pages.isEmpty() ? "" : " and the console at /");
@@ -77,9 +99,17 @@ public final class ManagementServer implements AutoCloseable {
         void handle() throws IOException;
     }
 
-    /** Only GET; a failure is logged and answered with 500 if nothing was sent yet. */
-    private static void serve(HttpExchange exchange, Handler handler) {
+    /**
+     * Only GET; a failure is logged and answered with 500 if nothing was sent yet. On a loopback address only
+     * requests naming a loopback host are served: a web page cannot reach the console through a name of its own
+     * that it rebinds to 127.0.0.1 (DNS rebinding).
+     */
+    private static void serve(HttpExchange exchange, boolean loopback, Handler handler) {
         try (exchange) {
+            if (loopback && !loopbackHost(exchange.getRequestHeaders().getFirst("Host"))) {
+                exchange.sendResponseHeaders(403, -1);
+                return;
+            }
             String method = exchange.getRequestMethod();
             if (!method.equals("GET")) {
                 exchange.getResponseHeaders().set("Allow", "GET");
@@ -94,6 +124,22 @@ public final class ManagementServer implements AutoCloseable {
             } catch (IOException | RuntimeException ignored) { // headers were already sent: the client sees a cut body
             }
         }
+    }
+
+    /** {@code localhost}, a 127/8 address or {@code [::1]}, with or without a port; no Host header is HTTP/1.0. */
+    static boolean loopbackHost(String host) {
+        if (host == null) {
+            return true;
+        }
+        String h = host.trim().toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[")) {
+            return h.startsWith("[::1]");
+        }
+        int colon = h.indexOf(':');
+        if (colon >= 0) {
+            h = h.substring(0, colon);
+        }
+        return h.equals("localhost") || h.matches("127(\\.\\d{1,3}){3}");
     }
 
     private static void health(HttpExchange exchange, StoreView view) throws IOException {

@@ -149,7 +149,7 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
             }
             for (PartitionData pd : tr.partitions()) {
                 if (pd.errorCode() != Errors.NONE.code()) {
-                    metrics.fetchFailed(topic.name());
+                    metrics.fetchFailed(topic.name(), Errors.forCode(pd.errorCode()));
                 } else {
                     metrics.fetched(topic.name(), pd.records() == null ? 0 : pd.records().sizeInBytes());
                 }

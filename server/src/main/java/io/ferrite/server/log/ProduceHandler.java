@@ -125,7 +125,7 @@ final class ProduceHandler implements ApiHandler<ProduceRequestData> {
                     Errors error = StoreErrors.of(p.append.handle((ok, err) -> err).join());
                     p.response.setErrorCode(error.code()).setBaseOffset(-1).setLogAppendTimeMs(-1)
                             .setLogStartOffset(-1);
-                    metrics.produceFailed(p.topic, p.bytes);
+                    metrics.produceFailed(p.topic, p.bytes, error);
                 } else {
                     if (!r.duplicate()) { // a retried batch was counted when first appended
                         metrics.produced(p.topic, r.lastOffset() - r.baseOffset() + 1, p.bytes);

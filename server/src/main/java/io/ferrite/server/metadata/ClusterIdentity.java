@@ -38,18 +38,40 @@ public record ClusterIdentity(String clusterId, int nodeId) {
                 }
                 return new ClusterIdentity(id.trim(), nodeId);
             }
-            ClusterIdentity made = new ClusterIdentity(Uuid.randomUuid().toString(), nodeId);
-            Properties p = new Properties();
-            p.setProperty("version", "1");
-            p.setProperty("cluster.id", made.clusterId);
-            p.setProperty("node.id", Integer.toString(nodeId));
-            StringWriter text = new StringWriter();
-            p.store(text, null);
-            // Durable rename included: otherwise a crash could lose the file and a restart make a new cluster id.
-            AtomicFiles.replace(file, ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
-            return made;
+            return write(file, new ClusterIdentity(Uuid.randomUuid().toString(), nodeId));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read or write " + file, e);
         }
+    }
+
+    /**
+     * Formats {@code dir} for node {@code nodeId} of cluster {@code clusterId} ahead of a first start (the storage
+     * tool's {@code format}); a directory holding a {@code meta.properties} already is refused.
+     *
+     * @throws IllegalStateException if it is formatted already
+     */
+    public static ClusterIdentity format(Path dir, int nodeId, String clusterId) {
+        Path file = dir.resolve(FILE);
+        try {
+            Files.createDirectories(dir);
+            if (Files.exists(file)) {
+                throw new IllegalStateException(dir + " is already formatted (" + file + " exists)");
+            }
+            return write(file, new ClusterIdentity(clusterId, nodeId));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+
+    private static ClusterIdentity write(Path file, ClusterIdentity made) throws IOException {
+        Properties p = new Properties();
+        p.setProperty("version", "1");
+        p.setProperty("cluster.id", made.clusterId);
+        p.setProperty("node.id", Integer.toString(made.nodeId));
+        StringWriter text = new StringWriter();
+        p.store(text, null);
+        // Durable rename included: otherwise a crash could lose the file and a restart make a new cluster id.
+        AtomicFiles.replace(file, ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8)));
+        return made;
     }
 }

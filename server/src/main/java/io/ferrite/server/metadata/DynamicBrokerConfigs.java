@@ -34,7 +34,7 @@ public final class DynamicBrokerConfigs {
 
     private final Path file;
     private volatile Map<String, String> values;
-    private Applier applier = new Applier() {
+    private volatile Applier applier = new Applier() {
         @Override
         public void validate(Map<String, String> next) {
         }

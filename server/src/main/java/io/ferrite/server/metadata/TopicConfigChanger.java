@@ -1,7 +1,6 @@
 package io.ferrite.server.metadata;
 
 import io.ferrite.server.config.TopicConfigs;
-import io.ferrite.server.config.TopicDefaults;
 import java.io.UncheckedIOException;
 import java.util.Map;
 import java.util.function.UnaryOperator;
@@ -18,11 +17,9 @@ import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
  */
 public final class TopicConfigChanger {
     private final TopicRegistry topics;
-    private final TopicDefaults defaults;
 
-    public TopicConfigChanger(TopicRegistry topics, TopicDefaults defaults) {
+    public TopicConfigChanger(TopicRegistry topics) {
         this.topics = topics;
-        this.defaults = defaults;
     }
 
     /**
@@ -39,7 +36,7 @@ public final class TopicConfigChanger {
         }
         UnaryOperator<Map<String, String>> checked = current -> {
             Map<String, String> next = change.apply(current);
-            String invalid = TopicConfigs.problem(next, defaults);
+            String invalid = TopicConfigs.problem(next, topics.defaults());
             if (invalid != null) {
                 throw new InvalidConfigurationException(invalid);
             }

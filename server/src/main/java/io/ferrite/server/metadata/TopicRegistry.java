@@ -61,7 +61,8 @@ public final class TopicRegistry {
 
     private final Path dir;
     private final Store store;
-    private final TopicDefaults defaults;
+    /** The broker's topic defaults; replaced, under the lock, when its dynamic configs change. */
+    private volatile TopicDefaults defaults;
     private final Map<String, Topic> byName = new ConcurrentHashMap<>();
     private final Map<Uuid, Topic> byId = new ConcurrentHashMap<>();
     /** Each topic's name with '.' and '_' made one, to its name: collisions are a lookup, not a scan. */
@@ -137,6 +138,37 @@ public final class TopicRegistry {
      */
     public void onChange(Runnable listener) {
         this.changed = listener;
+    }
+
+    /** The broker defaults topics run with where they set nothing themselves. */
+    public TopicDefaults defaults() {
+        return defaults;
+    }
+
+    /**
+     * The broker's topic defaults changed (its dynamic configs): every topic is checked against them first, and
+     * only if all can take them are they taken: each topic's produce rules and its partitions' retention and
+     * compaction follow at once.
+     *
+     * @throws IllegalArgumentException if some topic's own configs cannot go with the new defaults
+     */
+    public synchronized void replaceDefaults(TopicDefaults next) {
+        TopicDefaults before = defaults;
+        List<Topic> remade = new ArrayList<>();
+        defaults = next;
+        try {
+            for (Topic t : byName.values()) {
+                remade.add(topic(t.name(), t.id(), t.partitions(), t.leaderEpoch(), t.configs()));
+            }
+        } catch (IllegalStateException e) {
+            defaults = before;
+            throw new IllegalArgumentException(e.getMessage(), e);
+        }
+        for (Topic t : remade) {
+            byName.put(t.name(), t);
+            byId.put(t.id(), t);
+            applyRetention(t);
+        }
     }
 
     /** These topics as the group coordinator needs them. */

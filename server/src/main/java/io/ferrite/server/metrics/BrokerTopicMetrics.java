@@ -2,6 +2,7 @@ package io.ferrite.server.metrics;
 
 import com.codahale.metrics.Meter;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.protocol.Errors;
 
 /**
  * Kafka's {@code kafka.server:type=BrokerTopicMetrics} meters, per topic ({@code topic=} tag) and for all topics
@@ -29,6 +30,14 @@ public final class BrokerTopicMetrics {
         }
     }
 
+    private static final java.util.Set<Errors> EXPECTED_PRODUCE_ERRORS = java.util.EnumSet.of(
+            Errors.UNKNOWN_TOPIC_OR_PARTITION, Errors.NOT_LEADER_OR_FOLLOWER, Errors.MESSAGE_TOO_LARGE,
+            Errors.RECORD_LIST_TOO_LARGE, Errors.CORRUPT_MESSAGE, Errors.KAFKA_STORAGE_ERROR);
+    private static final java.util.Set<Errors> EXPECTED_FETCH_ERRORS = java.util.EnumSet.of(
+            Errors.UNKNOWN_TOPIC_OR_PARTITION, Errors.UNKNOWN_TOPIC_ID, Errors.NOT_LEADER_OR_FOLLOWER,
+            Errors.UNKNOWN_LEADER_EPOCH, Errors.FENCED_LEADER_EPOCH, Errors.OFFSET_OUT_OF_RANGE,
+            Errors.KAFKA_STORAGE_ERROR, Errors.INCONSISTENT_TOPIC_ID, Errors.REPLICA_NOT_AVAILABLE);
+
     private final BrokerMetrics metrics;
     private final Meters all;
     private final ConcurrentHashMap<String, Meters> topics = new ConcurrentHashMap<>();
@@ -54,15 +63,23 @@ public final class BrokerTopicMetrics {
         all.bytesIn.mark(bytes);
     }
 
-    /** A partition's batch of {@code bytes} bytes was refused (invalid, too large, the disk full, ...). */
-    public void produceFailed(String topic, long bytes) {
+    /**
+     * A partition's batch of {@code bytes} bytes was refused with {@code error}. As in Kafka, a batch too large
+     * counts as bytes rejected, and the refusals Kafka expects of a client (an unknown partition, a batch too
+     * large or corrupt, a storage error) are not counted as failed requests; any other is.
+     */
+    public void produceFailed(String topic, long bytes, Errors error) {
         Meters t = topic(topic);
         t.totalProduce.mark();
         all.totalProduce.mark();
-        t.failedProduce.mark();
-        all.failedProduce.mark();
-        t.bytesRejected.mark(bytes);
-        all.bytesRejected.mark(bytes);
+        if (error == Errors.MESSAGE_TOO_LARGE || error == Errors.RECORD_LIST_TOO_LARGE) {
+            t.bytesRejected.mark(bytes);
+            all.bytesRejected.mark(bytes);
+        }
+        if (!EXPECTED_PRODUCE_ERRORS.contains(error)) {
+            t.failedProduce.mark();
+            all.failedProduce.mark();
+        }
     }
 
     /** A consumer fetch read {@code bytes} bytes of a partition of the topic. */
@@ -74,13 +91,18 @@ public final class BrokerTopicMetrics {
         all.bytesOut.mark(bytes);
     }
 
-    /** A consumer fetch of a partition of the topic failed (an offset out of range, a storage error, ...). */
-    public void fetchFailed(String topic) {
+    /**
+     * A consumer fetch of a partition of the topic was answered with {@code error}; as in Kafka, the answers a
+     * consumer expects (an offset out of range, an unknown or fenced epoch, ...) are not failed requests.
+     */
+    public void fetchFailed(String topic, Errors error) {
         Meters t = topic(topic);
         t.totalFetch.mark();
         all.totalFetch.mark();
-        t.failedFetch.mark();
-        all.failedFetch.mark();
+        if (!EXPECTED_FETCH_ERRORS.contains(error)) {
+            t.failedFetch.mark();
+            all.failedFetch.mark();
+        }
     }
 
     /** All topics' counts since start and one-minute rates (per second), for the console. */
@@ -95,7 +117,21 @@ public final class BrokerTopicMetrics {
 
     /** The topic was deleted: its meters go, as Kafka removes them. */
     public void removeTopic(String topic) {
-        topics.remove(topic);
-        metrics.removeTagged(PREFIX, "topic", topic);
+        topics.compute(topic, (name, gone) -> { // under the map's lock: no request re-registers them meanwhile
+            metrics.removeTagged(PREFIX, "topic", name);
+            return null;
+        });
+    }
+
+    /**
+     * Removes the meters of every topic not in {@code existing}: a request answered just after its topic was
+     * deleted may have registered them again.
+     */
+    public void retainOnly(java.util.Set<String> existing) {
+        for (String topic : java.util.List.copyOf(topics.keySet())) {
+            if (!existing.contains(topic)) {
+                removeTopic(topic);
+            }
+        }
     }
 }

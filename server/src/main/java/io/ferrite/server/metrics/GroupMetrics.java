@@ -23,6 +23,8 @@ public final class GroupMetrics {
     private static final List<String> CONSUMER_STATES = List.of("Empty", "Assigning", "Reconciling", "Stable", "Dead");
     private static final List<String> SHARE_STATES = List.of("Empty", "Stable", "Dead");
 
+    /** The counts of the last ListGroups answered; read and written by the gauge's loader. */
+    private volatile Map<String, Map<String, Integer>> last = Map.of();
     /** Type ("classic", "consumer", "share") to state to count. */
     private final CachedGauge<Map<String, Map<String, Integer>>> counts;
 
@@ -38,9 +40,10 @@ public final class GroupMetrics {
                         byType.computeIfAbsent(g.groupType(), t -> new ConcurrentHashMap<>())
                                 .merge(g.groupState(), 1, Integer::sum);
                     }
-                } catch (Exception e) { // a coordinator closing or too busy to answer: no count rather than a stale one
-                    return Map.of();
+                } catch (Exception e) { // a coordinator closing or too busy to answer: the last counts stand
+                    return last;
                 }
+                last = byType;
                 return byType;
             }
         };

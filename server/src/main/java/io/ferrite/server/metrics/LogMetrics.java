@@ -25,7 +25,6 @@ public final class LogMetrics {
     private final BrokerTopicMetrics topicMetrics;
     /** Partitions whose gauges are registered; only {@link #sync} touches it. */
     private final Set<PartitionKey> registered = new HashSet<>();
-    private final Set<String> topicNames = new HashSet<>();
 
     public LogMetrics(BrokerMetrics metrics, TopicRegistry topics, Store store, BrokerTopicMetrics topicMetrics) {
         this.metrics = metrics;
@@ -79,13 +78,7 @@ public final class LogMetrics {
             }
             return true;
         });
-        for (String gone : topicNames) {
-            if (!names.contains(gone)) {
-                topicMetrics.removeTopic(gone);
-            }
-        }
-        topicNames.clear();
-        topicNames.addAll(names);
+        topicMetrics.retainOnly(names);
     }
 
     private static String name(PartitionKey k, String gauge) {

@@ -21,7 +21,6 @@ import io.prometheus.metrics.model.snapshots.SummarySnapshot.SummaryDataPointSna
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -75,7 +74,7 @@ public final class PrometheusExport {
                         .add(new CounterDataPointSnapshot(meter.getCount(), labels, null, 0));
             } else if (m instanceof Histogram h) {
                 families.computeIfAbsent(base, Family::new).summaries.add(summary(h, labels));
-            } else if (m instanceof Gauge<?> g && g.getValue() instanceof Number n) {
+            } else if (m instanceof Gauge<?> g && value(g) instanceof Number n) {
                 families.computeIfAbsent(base, Family::new).gauges
                         .add(new GaugeDataPointSnapshot(n.doubleValue(), labels, null));
             }
@@ -104,6 +103,15 @@ public final class PrometheusExport {
         return new MetricSnapshots(out);
     }
 
+    /** A gauge's value; one that fails to read is left out of this scrape rather than failing all of it. */
+    private static Object value(Gauge<?> g) {
+        try {
+            return g.getValue();
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
     /** The data points of one Prometheus name; only one kind is ever filled for a name. */
     private static final class Family {
         final String name;
@@ -116,6 +124,9 @@ public final class PrometheusExport {
         }
 
         void addTo(List<MetricSnapshot> out) {
+            if ((counters.isEmpty() ? 0 : 1) + (gauges.isEmpty() ? 0 : 1) + (summaries.isEmpty() ? 0 : 1) > 1) {
+                throw new IllegalStateException("metrics of different kinds under one Prometheus name: " + name);
+            }
             if (!counters.isEmpty()) {
                 out.add(new CounterSnapshot(new MetricMetadata(name), counters));
             } else if (!gauges.isEmpty()) {
@@ -132,9 +143,8 @@ public final class PrometheusExport {
         for (double q : QUANTILES) {
             qs.add(new Quantile(q, s.getValue(q)));
         }
-        // Decaying samples know no exact sum: their mean times the count is the closest honest figure.
-        return new SummaryDataPointSnapshot(h.getCount(), s.getMean() * h.getCount(), Quantiles.of(qs), labels,
-                null, 0);
+        // Decaying samples know no exact sum, and one made up from them could go down: no sum at all.
+        return new SummaryDataPointSnapshot(h.getCount(), Double.NaN, Quantiles.of(qs), labels, null, 0);
     }
 
     /** {@code domain_type_name}, lower-cased; a meter's "PerSec" (and what follows, as in "PerSecond") dropped. */
@@ -147,16 +157,14 @@ public final class PrometheusExport {
         return sanitize(on.getDomain() + "_" + on.getKeyProperty("type") + "_" + name);
     }
 
-    /** Every key property but type and name, in the order the object name gives them. */
+    /** Every key property but type and name (the text format sorts labels by name). */
     private static Labels labels(ObjectName on) {
-        Hashtable<String, String> props = on.getKeyPropertyList();
         List<String> names = new ArrayList<>();
         List<String> values = new ArrayList<>();
-        for (String part : on.getKeyPropertyListString().split(",(?=[^,=]+=)")) {
-            String key = part.substring(0, part.indexOf('='));
-            if (!key.equals("type") && !key.equals("name")) {
-                names.add(labelName(key));
-                String v = props.get(key);
+        for (Map.Entry<String, String> p : on.getKeyPropertyList().entrySet()) {
+            if (!p.getKey().equals("type") && !p.getKey().equals("name")) {
+                names.add(labelName(p.getKey()));
+                String v = p.getValue();
                 values.add(v.startsWith("\"") ? ObjectName.unquote(v) : v);
             }
         }

@@ -17,7 +17,8 @@ import org.apache.kafka.common.protocol.ApiKeys;
  *   <li>LocalTimeMs: the handler's own work, until it returns its answer or the future of one;</li>
  *   <li>RemoteTimeMs: waiting on others: the group commit's fsync, a long-polling fetch, a coordinator;</li>
  *   <li>ResponseQueueTimeMs: done, behind earlier requests of the connection answered in order;</li>
- *   <li>TotalTimeMs: frame read to response written to the socket's buffer.</li>
+ *   <li>ResponseSendTimeMs: from then until the socket took the answer (a client slow to read waits here);</li>
+ *   <li>TotalTimeMs: frame read to answer written to the socket.</li>
  * </ul>
  * Thread safety: any thread.
  */
@@ -31,6 +32,7 @@ public final class RequestMetrics {
         final Histogram local;
         final Histogram remote;
         final Histogram responseQueue;
+        final Histogram responseSend;
         final Histogram total;
 
         Api(BrokerMetrics metrics, String request, ApiKeys key) {
@@ -41,6 +43,7 @@ public final class RequestMetrics {
             this.local = histogram(metrics, "LocalTimeMs", request);
             this.remote = histogram(metrics, "RemoteTimeMs", request);
             this.responseQueue = histogram(metrics, "ResponseQueueTimeMs", request);
+            this.responseSend = histogram(metrics, "ResponseSendTimeMs", request);
             this.total = histogram(metrics, "TotalTimeMs", request);
         }
     }
@@ -63,22 +66,22 @@ public final class RequestMetrics {
 
     /**
      * One request answered; the times are {@link System#nanoTime} readings: read, handler called, handler
-     * returned, answer ready, answer written.
+     * returned, answer ready, answer taken from the connection's queue, answer written to the socket.
      */
     public void record(ApiKeys key, short version, int bytes, long read, long called, long returned, long ready,
-                       long written) {
+                       long dequeued, long written) {
         Api api = byKey[key.ordinal()];
         if (api == null) { // not a broker API: never dispatched
             return;
         }
-        update(api, version, bytes, read, called, returned, ready, written);
+        update(api, version, bytes, read, called, returned, ready, dequeued, written);
         if (key == ApiKeys.FETCH) {
-            update(fetchConsumer[0], version, bytes, read, called, returned, ready, written);
+            update(fetchConsumer[0], version, bytes, read, called, returned, ready, dequeued, written);
         }
     }
 
     private void update(Api api, short version, int bytes, long read, long called, long returned, long ready,
-                        long written) {
+                        long dequeued, long written) {
         if (version >= 0 && version < api.perVersion.length()) {
             Meter m = api.perVersion.get(version);
             if (m == null) {
@@ -92,7 +95,8 @@ public final class RequestMetrics {
         api.queue.update(ms(called - read));
         api.local.update(ms(returned - called));
         api.remote.update(ms(Math.max(0, ready - returned)));
-        api.responseQueue.update(ms(Math.max(0, written - ready)));
+        api.responseQueue.update(ms(Math.max(0, dequeued - ready)));
+        api.responseSend.update(ms(Math.max(0, written - dequeued)));
         api.total.update(ms(written - read));
     }
 

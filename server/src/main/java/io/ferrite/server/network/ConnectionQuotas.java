@@ -39,8 +39,9 @@ import org.apache.logging.log4j.Logger;
 final class ConnectionQuotas extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LogManager.getLogger(ConnectionQuotas.class);
 
-    private final ConnectionLimits limits;
-    private final Map<InetAddress, Integer> overrides;
+    /** Both replaced by {@link #reconfigure}, on the acceptor thread like every read of them. */
+    private ConnectionLimits limits;
+    private Map<InetAddress, Integer> overrides;
     private final Clock clock;
     private final Map<InetAddress, AtomicInteger> perIp = new HashMap<>();
     /** The listening channels this is the handler of (acceptor thread only). */
@@ -61,8 +62,11 @@ final class ConnectionQuotas extends ChannelInboundHandlerAdapter {
         this.overrides = resolve(limits.perIpOverrides());
     }
 
-    /** Kafka resolves the override hosts once, at start; a name that does not resolve stops the broker. */
-    private static Map<InetAddress, Integer> resolve(Map<String, Integer> byHost) {
+    /**
+     * Kafka resolves the override hosts once, at start (and again when they are changed while it runs); a name
+     * that does not resolve stops the broker, or refuses the change.
+     */
+    static Map<InetAddress, Integer> resolve(Map<String, Integer> byHost) {
         Map<InetAddress, Integer> out = new HashMap<>();
         byHost.forEach((host, count) -> {
             try {
@@ -72,6 +76,17 @@ final class ConnectionQuotas extends ChannelInboundHandlerAdapter {
             }
         });
         return out;
+    }
+
+    /**
+     * The connection quotas changed while the broker runs ({@code max.connections}, {@code .per.ip}, its
+     * overrides, {@code max.connection.creation.rate}), with the override hosts already resolved; on the acceptor
+     * thread. Connections open now stay; a higher {@code max.connections} resumes accepting at once.
+     */
+    void reconfigure(ConnectionLimits next, Map<InetAddress, Integer> resolved) {
+        limits = next;
+        overrides = resolved;
+        updateAccepting();
     }
 
     /** The number of connections open now. */

@@ -48,6 +48,8 @@ public final class KafkaServer implements AutoCloseable {
     private final Clock clock;
     private final java.util.function.ToLongBiFunction<java.net.InetAddress, Long> ipThrottle;
     private ConnectionQuotas quotas;
+    /** Quotas set before start (a dynamic config read at start); null for the properties file's. */
+    private ConnectionLimits pendingLimits;
     private RequestBudget budget;
     private EventLoopGroup acceptor;
     private EventLoopGroup workers;
@@ -73,6 +75,29 @@ public final class KafkaServer implements AutoCloseable {
         this.ipThrottle = ipThrottle;
     }
 
+    /**
+     * Takes new connection quotas while it runs: the override hosts are resolved here (an unknown host fails
+     * with an IllegalArgumentException and changes nothing), then the acceptor takes them. Before {@link #start}
+     * they are kept for it.
+     */
+    public synchronized void reconfigure(ConnectionLimits next) {
+        java.util.Map<java.net.InetAddress, Integer> resolved = ConnectionQuotas.resolve(next.perIpOverrides());
+        if (quotas == null) {
+            pendingLimits = next;
+            return;
+        }
+        ConnectionQuotas q = quotas;
+        try {
+            acceptor.execute(() -> q.reconfigure(next, resolved));
+        } catch (java.util.concurrent.RejectedExecutionException e) { // closing: no connection to limit any more
+        }
+    }
+
+    /** Throws an IllegalArgumentException if {@code limits} name an override host that does not resolve. */
+    public static void checkLimits(ConnectionLimits limits) {
+        ConnectionQuotas.resolve(limits.perIpOverrides());
+    }
+
     /** Counts connections in {@code metrics} (before {@link #start}). */
     public KafkaServer measureWith(ConnectionMetrics metrics) {
         this.connectionMetrics = metrics;
@@ -80,13 +105,13 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     /** Binds and starts accepting. */
-    public KafkaServer start() throws Exception {
+    public synchronized KafkaServer start() throws Exception {
         acceptor = new NioEventLoopGroup(1, new DefaultThreadFactory("ferrite-acceptor"));
         workers = new NioEventLoopGroup(config.networkThreads(), new DefaultThreadFactory("ferrite-network"));
         for (io.netty.util.concurrent.EventExecutor loop : workers) {
             processors.put((io.netty.channel.EventLoop) loop, processors.size());
         }
-        ConnectionLimits limits = config.connectionLimits();
+        ConnectionLimits limits = pendingLimits != null ? pendingLimits : config.connectionLimits();
         quotas = new ConnectionQuotas(limits, clock, ipThrottle);
         budget = new RequestBudget(limits.queuedMaxRequestBytes());
         try {

@@ -250,8 +250,10 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
                 LOG.info("failed authentication from {} on listener {}", ctx.channel().remoteAddress(),
                         session.listener());
             }
-            return new Pending(request.apiKey(), request.apiVersion(), request.correlationId(), request,
+            Pending p = new Pending(request.apiKey(), request.apiVersion(), request.correlationId(), request,
                     CompletableFuture.completedFuture(answer), size, session.failed());
+            p.calledNanos = p.returnedNanos = System.nanoTime(); // answered here, as a handler would
+            return p;
         }
         CompletableFuture<? extends ApiMessage> response;
         long called = System.nanoTime();
@@ -340,8 +342,9 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
             }
             if (body != null) {
                 try {
-                    ctx.write(RequestCodec.encodeResponse(ctx.alloc(), p.api, p.version, p.correlationId, body));
-                    measure(p);
+                    long dequeued = System.nanoTime();
+                    ctx.write(RequestCodec.encodeResponse(ctx.alloc(), p.api, p.version, p.correlationId, body))
+                            .addListener(f -> measure(p, dequeued, System.nanoTime()));
                 } catch (RuntimeException e) {
                     LOG.error("{} v{} response cannot be encoded; closing connection from {}", p.api, p.version,
                             ctx.channel().remoteAddress(), e);
@@ -359,13 +362,17 @@ final class RequestDispatcher extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** A decoded request handed to its handler and answered: its size and times go to the request metrics. */
-    private void measure(Pending p) {
+    /**
+     * A decoded request answered: its size and times go to the request metrics, once its answer has gone to the
+     * socket ({@code sent}) after leaving the queue of answers in order ({@code dequeued}). An answer completed
+     * moments before it was dequeued may not have noted when: its wait counts as the remote part then.
+     */
+    private void measure(Pending p, long dequeued, long sent) {
         RequestMetrics metrics = apis.requestMetrics();
         if (metrics != null && p.request != null && p.calledNanos != 0) {
             long ready = p.readyNanos;
             metrics.record(p.api, p.version, p.budgeted, p.readNanos, p.calledNanos, p.returnedNanos,
-                    ready == 0 ? p.returnedNanos : ready, System.nanoTime());
+                    ready == 0 ? dequeued : ready, dequeued, sent);
         }
     }
 

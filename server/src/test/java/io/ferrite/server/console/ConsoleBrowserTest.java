@@ -301,7 +301,7 @@ class ConsoleBrowserTest {
     }
 
     @Test
-    void recordsAreNotShownWhileAclsAreEnforced() throws Exception {
+    void topicsRecordsAndGroupsAreNotShownWhileAclsAreEnforced() throws Exception {
         try (Broker guarded = Broker.start(BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
                 "http.listener", "127.0.0.1:0", "log.dirs", dir.resolve("guarded").toString(),
                 "store.commitlog.file.bytes", "1048576", "auto.create.topics.enable", "false",
@@ -316,6 +316,12 @@ class ConsoleBrowserTest {
                     HttpResponse.BodyHandlers.ofString());
             assertEquals(403, records.statusCode());
             assertTrue(records.body().contains("authorizer"), records.body());
+            for (String page : List.of("/api/topics", "/api/topics/secret", "/api/groups")) {
+                assertEquals(403, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + guarded.httpPort() + page)).build(), HttpResponse.BodyHandlers.ofString()).statusCode(), page);
+            }
+            assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                    + guarded.httpPort() + "/api/overview")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
         }
     }
 }

@@ -1,13 +1,18 @@
 package io.ferrite.server.http;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferrite.server.metrics.BrokerMetrics;
 import io.ferrite.server.metrics.PrometheusExport;
 import io.ferrite.storage.FlushMode;
 import io.ferrite.storage.StoreView;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -23,6 +28,27 @@ class ManagementServerTest {
                 List.of(new StoreView.Service("ferrite-flush", flushRunning),
                         new StoreView.Service("ferrite-allocate", true)), failed,
                 new StoreView.Retention(-1, 0, 0));
+    }
+
+    /** The status line of a GET /health sent with {@code host} as its Host header, over a raw socket. */
+    private static String statusLine(int port, String host) throws Exception {
+        try (Socket s = new Socket("127.0.0.1", port)) {
+            s.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: " + host + "\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            return new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.US_ASCII)).readLine();
+        }
+    }
+
+    @Test
+    void onlyLoopbackNamesReachALoopbackListener() {
+        for (String ok : new String[] {"localhost", "localhost:9180", "127.0.0.1:9180", "127.1.2.3", "[::1]:9180",
+                "LOCALHOST", null}) {
+            assertTrue(ManagementServer.loopbackHost(ok), ok);
+        }
+        for (String bad : new String[] {"evil.example", "127.0.0.1.evil.example", "10.0.0.1:9180", "[::2]",
+                "localhost.evil.example"}) {
+            assertFalse(ManagementServer.loopbackHost(bad), bad);
+        }
     }
 
     @Test
@@ -52,6 +78,11 @@ class ManagementServerTest {
             HttpResponse<String> unknown = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                     + server.port() + "/nothing")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(404, unknown.statusCode());
+
+            // A page elsewhere that rebinds its own name to 127.0.0.1 sends that name as the Host: refused.
+            assertEquals("HTTP/1.1 403 Forbidden", statusLine(server.port(), "evil.example:" + server.port()));
+            assertTrue(statusLine(server.port(), "localhost:" + server.port()).startsWith("HTTP/1.1 503"),
+                    "loopback names are served (the store is offline here)");
         }
     }
 }

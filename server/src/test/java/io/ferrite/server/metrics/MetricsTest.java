@@ -2,6 +2,8 @@ package io.ferrite.server.metrics;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferrite.server.Broker;
@@ -16,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.MBeanServer;
@@ -29,6 +32,7 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
@@ -155,8 +159,25 @@ class MetricsTest {
         assertTrue(jmx.queryNames(new ObjectName("kafka.server:type=socket-server-metrics,listener=PLAINTEXT,*"), null)
                 .stream().anyMatch(n -> n.getKeyProperty("networkProcessor") != null));
 
+        // A batch over the topic's limit: bytes rejected, and (as in Kafka) not a failed request.
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
-            admin.deleteTopics(List.of("metered")).all().get();
+            admin.createTopics(List.of(new NewTopic("small", 1, (short) 1).configs(Map.of("max.message.bytes",
+                    "1000")))).all().get();
+        }
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()), new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> producer.send(new ProducerRecord<>("small", new byte[2000])).get());
+            assertInstanceOf(RecordTooLargeException.class, e.getCause());
+        }
+        String rejected = get("/metrics").body();
+        assertTrue(sample(rejected, "kafka_server_brokertopicmetrics_bytesrejected_total{topic=\"small\"}") >= 2000);
+        assertEquals(0, sample(rejected, "kafka_server_brokertopicmetrics_failedproducerequests_total{topic=\"small\"}"));
+        assertTrue(sample(rejected, "kafka_server_brokertopicmetrics_totalproducerequests_total{topic=\"small\"}") >= 1);
+
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()))) {
+            admin.deleteTopics(List.of("metered", "small")).all().get();
         }
         assertFalse(jmx.isRegistered(messagesIn), "a deleted topic's meters go");
         assertFalse(jmx.isRegistered(new ObjectName("kafka.log:type=Log,name=LogEndOffset,topic=metered,partition=0")));

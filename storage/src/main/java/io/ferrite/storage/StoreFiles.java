@@ -1,0 +1,241 @@
+package io.ferrite.storage;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+
+/**
+ * A store's files read as they lie on disk, for the storage tool: CommitLog entries, ConsumeQueue entries, the
+ * partition table, and a check that every entry's CRCs pass and every index entry points at its batch. Nothing
+ * here writes or takes a lock: files are mapped read-only, so it may run beside a broker using the directory
+ * (what it reads then may be moving at the head) or on a copy.
+ */
+public final class StoreFiles {
+    private StoreFiles() {
+    }
+
+    /** What lies at a CommitLog position: a batch, a skip marker, the end of a file or of the log, or damage. */
+    public enum Kind { ENTRY, SKIPPED, END_OF_FILE, END_OF_LOG, CORRUPT }
+
+    /**
+     * One CommitLog entry: its position in the whole log, its size (header included), its partition's id and
+     * its record batch (a view of the mapped file; null unless an entry), and whether the batch's own CRC passes
+     * (the header's always does for an ENTRY).
+     */
+    public record LogEntry(long position, Kind kind, int size, int partitionId, ByteBuffer batch, boolean batchCrcValid) {
+    }
+
+    /** One ConsumeQueue entry (see {@link ConsumeQueue} for its layout). */
+    public record IndexEntry(long index, long baseOffset, long lastOffset, long position, int size,
+                             long runningMaxTimestamp) {
+    }
+
+    /** The CommitLog's files in order. */
+    public static List<Path> commitLogFiles(Path dataDir) throws IOException {
+        return sortedFiles(dataDir.resolve("commitlog"));
+    }
+
+    /** A partition's ConsumeQueue files in order; empty if the partition has none. */
+    public static List<Path> queueFiles(Path dataDir, int partitionId) throws IOException {
+        return sortedFiles(Partitions.queueDir(dataDir, partitionId));
+    }
+
+    private static List<Path> sortedFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.getFileName().toString().matches("\\d{20}")).sorted().toList();
+        }
+    }
+
+    /**
+     * Partition ids to partitions, from the checkpoint, or (without one) from the partitions' own metadata, as
+     * the store's open does.
+     */
+    public static Map<Integer, PartitionKey> partitionTable(Path dataDir) throws IOException {
+        Checkpoint cp;
+        try {
+            cp = Checkpoint.read(dataDir);
+        } catch (IOException e) {
+            cp = Checkpoint.EMPTY;
+        }
+        if (cp.partitions().isEmpty()) {
+            cp = Partitions.scan(dataDir);
+        }
+        Map<Integer, PartitionKey> table = new TreeMap<>();
+        for (Checkpoint.PartitionRecord r : cp.partitions()) {
+            table.put(r.id(), r.key());
+        }
+        return table;
+    }
+
+    /** The position the checkpoint says recovery would scan from; -1 without a readable checkpoint. */
+    public static long checkpointPosition(Path dataDir) {
+        try {
+            return Files.exists(dataDir.resolve(Checkpoint.FILE)) ? Checkpoint.read(dataDir).commitLogPosition() : -1;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Whether the store in {@code dataDir} is open, or was not closed cleanly (its abort file is there). */
+    public static boolean inUseOrUnclean(Path dataDir) {
+        return Files.exists(dataDir.resolve(Store.ABORT_FILE));
+    }
+
+    private static ByteBuffer map(Path file) throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
+        }
+    }
+
+    /** The first position of the CommitLog file {@code file}, from its name. */
+    public static long fileStart(Path file) {
+        return Long.parseLong(file.getFileName().toString());
+    }
+
+    /**
+     * Every entry of one CommitLog file, in order, up to the end of the log or of the file. A corrupt entry is
+     * the last one seen: past a size that cannot be trusted the next entry cannot be found.
+     */
+    public static void scanCommitLog(Path file, Consumer<LogEntry> visitor) throws IOException {
+        ByteBuffer view = map(file);
+        long base = fileStart(file);
+        int at = 0;
+        int limit = view.capacity();
+        while (true) {
+            CommitLogEntry.Kind kind = CommitLogEntry.classify(view, at, limit, true);
+            switch (kind) {
+                case ENTRY -> {
+                    int size = CommitLogEntry.size(view, at);
+                    visitor.accept(new LogEntry(base + at, Kind.ENTRY, size, CommitLogEntry.partitionId(view, at),
+                            CommitLogEntry.batch(view, at), true));
+                    at += size;
+                }
+                case SKIPPED -> {
+                    int size = CommitLogEntry.size(view, at);
+                    visitor.accept(new LogEntry(base + at, Kind.SKIPPED, size, -1, null, true));
+                    at += size;
+                }
+                case END_OF_FILE, END_OF_LOG -> {
+                    visitor.accept(new LogEntry(base + at, Kind.valueOf(kind.name()), limit - at, -1, null, true));
+                    return;
+                }
+                default -> {
+                    // A header that passes its own CRC over a batch that does not is damage inside the batch.
+                    boolean headerOk = CommitLogEntry.classify(view, at, limit, false) == CommitLogEntry.Kind.ENTRY;
+                    visitor.accept(headerOk
+                            ? new LogEntry(base + at, Kind.CORRUPT, CommitLogEntry.size(view, at),
+                                    CommitLogEntry.partitionId(view, at), CommitLogEntry.batch(view, at), false)
+                            : new LogEntry(base + at, Kind.CORRUPT, -1, -1, null, false));
+                    if (!headerOk) {
+                        return;
+                    }
+                    at += CommitLogEntry.size(view, at); // its size is vouched for by the header CRC
+                }
+            }
+        }
+    }
+
+    /** Every written entry of one ConsumeQueue file; its unwritten tail reads as zeros and ends it. */
+    public static void scanConsumeQueue(Path file, Consumer<IndexEntry> visitor) throws IOException {
+        ByteBuffer view = map(file);
+        long first = fileStart(file) / ConsumeQueue.ENTRY_SIZE;
+        for (int at = 0; at + ConsumeQueue.ENTRY_SIZE <= view.capacity(); at += ConsumeQueue.ENTRY_SIZE) {
+            int size = view.getInt(at + 16);
+            if (size == 0) {
+                return;
+            }
+            long base = view.getLong(at);
+            visitor.accept(new IndexEntry(first + at / ConsumeQueue.ENTRY_SIZE, base, base + view.getInt(at + 20),
+                    view.getLong(at + 8), size, view.getLong(at + 24)));
+        }
+    }
+
+    /**
+     * What {@link #check} found: entries read, problems (each a line naming the file and position), and index
+     * entries pointing into CommitLog files retention has since deleted (expected below a log start).
+     */
+    public record CheckReport(long entries, long bytes, long indexEntries, long indexEntriesBeforeLog,
+                              List<String> problems) {
+        public boolean clean() {
+            return problems.isEmpty();
+        }
+    }
+
+    /**
+     * Reads every CommitLog entry, checking both its CRCs, and every ConsumeQueue entry of every partition,
+     * checking that it points at an entry of its own partition with its base offset and size.
+     */
+    public static CheckReport check(Path dataDir) throws IOException {
+        List<String> problems = new ArrayList<>();
+        List<Path> logFiles = commitLogFiles(dataDir);
+        long[] counts = new long[2];
+        for (int i = 0; i < logFiles.size(); i++) {
+            Path f = logFiles.get(i);
+            boolean last = i == logFiles.size() - 1;
+            scanCommitLog(f, e -> {
+                switch (e.kind()) {
+                    case ENTRY -> {
+                        counts[0]++;
+                        counts[1] += e.size();
+                    }
+                    case CORRUPT -> problems.add(f + " at " + e.position() + ": "
+                            + (e.batch() != null ? "the batch fails its CRC" : "an unreadable entry header"));
+                    case END_OF_LOG -> {
+                        if (!last) {
+                            problems.add(f + " at " + e.position() + ": the log ends here, but later files follow");
+                        }
+                    }
+                    default -> { }
+                }
+            });
+        }
+        TreeMap<Long, ByteBuffer> mapped = new TreeMap<>();
+        for (Path f : logFiles) {
+            mapped.put(fileStart(f), map(f));
+        }
+        long minPosition = logFiles.isEmpty() ? Long.MAX_VALUE : fileStart(logFiles.get(0));
+        long[] index = new long[2];
+        for (Map.Entry<Integer, PartitionKey> p : partitionTable(dataDir).entrySet()) {
+            int id = p.getKey();
+            long[] expectedNext = {-1};
+            for (Path qf : queueFiles(dataDir, id)) {
+                scanConsumeQueue(qf, e -> {
+                    index[0]++;
+                    String where = qf + " entry " + e.index() + " (" + p.getValue() + " offset " + e.baseOffset() + ")";
+                    if (expectedNext[0] >= 0 && e.baseOffset() < expectedNext[0]) {
+                        problems.add(where + ": offsets go back from " + expectedNext[0]);
+                    }
+                    expectedNext[0] = e.lastOffset() + 1;
+                    if (e.position() < minPosition) {
+                        index[1]++;
+                        return;
+                    }
+                    Map.Entry<Long, ByteBuffer> file = mapped.floorEntry(e.position());
+                    if (file == null || e.position() - file.getKey() + e.size() > file.getValue().capacity()) {
+                        problems.add(where + ": points past the CommitLog's files, at " + e.position());
+                        return;
+                    }
+                    int at = (int) (e.position() - file.getKey());
+                    ConsumeQueue.Entry q = new ConsumeQueue.Entry(e.index(), e.baseOffset(), e.position(), e.size(),
+                            (int) (e.lastOffset() - e.baseOffset()), e.runningMaxTimestamp());
+                    if (!CommitLogEntry.matches(file.getValue(), at, id, q)) {
+                        problems.add(where + ": the CommitLog entry at " + e.position() + " is not its batch");
+                    }
+                });
+            }
+        }
+        return new CheckReport(counts[0], counts[1], index[0], index[1], List.copyOf(problems));
+    }
+}
