@@ -2,8 +2,8 @@
 # The store's files from the outside, as kafka-storage.sh and kafka-dump-log.sh see a Kafka log directory:
 #   bin/ferrite-storage.sh format --config config/server.properties [--cluster-id ID] [--ignore-formatted]
 #   bin/ferrite-storage.sh info   --config config/server.properties
-#   bin/ferrite-storage.sh check  --config config/server.properties
-#   bin/ferrite-storage.sh dump   --files data/commitlog/00000000000000000000[,...] [--print-data] [--max-records N]
+#   bin/ferrite-storage.sh check  --config config/server.properties [--force]
+#   bin/ferrite-storage.sh dump   --files data/commitlog/00000000000000000000[,...] [--print-data] [--max-batches N]
 # Relative paths in the config (log.dirs=data) are under this installation, as for the broker.
 # Exit status: 0 done, 1 refused or problems found, 2 a usage error. Environment: JAVA_HOME. Needs bash 4.4+.
 set -euo pipefail

@@ -51,10 +51,14 @@ public final class Broker implements AutoCloseable {
      * and the topic registry, and starts listening.
      */
     public static Broker start(BrokerConfig config, Clock clock) throws Exception {
-        // Configs set while an earlier run ran (a rotated key store) go over the properties file's.
+        // Configs set while an earlier run ran (a rotated key store, a retention) go over the properties file's,
+        // from the start: the store and the topics open with them, so nothing runs on the file's values first.
         DynamicBrokerConfigs dynamic = DynamicBrokerConfigs.load(config.store().dataDir());
+        Map<String, String> persisted = BrokerReconfiguration.usable(config, dynamic.values());
+        dynamic.keepOnly(persisted.keySet());
+        BrokerConfig running = BrokerReconfiguration.running(config, persisted);
         Map<String, String> props = new HashMap<>(config.properties());
-        props.putAll(dynamic.values());
+        props.putAll(persisted);
         ScramCredentials scram = ScramCredentials.load(config.store().dataDir());
         List<ListenerSecurity> listeners = new ArrayList<>();
         try {
@@ -69,43 +73,43 @@ public final class Broker implements AutoCloseable {
         KafkaServer[] server = new KafkaServer[1];
         BrokerParts parts;
         try {
-            parts = BrokerParts.open(config, clock, name -> server[0].port(name), dynamic, scram);
+            parts = BrokerParts.open(config, running, persisted.keySet(), clock, name -> server[0].port(name), dynamic,
+                    scram);
         } catch (RuntimeException e) {
             listeners.forEach(ListenerSecurity::close);
             throw e;
         }
+        server[0] = new KafkaServer(running, listeners, parts.apis, clock, parts.quotaManager::recordConnection)
+                .measureWith(new ConnectionMetrics(parts.metrics));
+        dynamic.applyWith(new BrokerReconfiguration(config, new ListenerChanges(config.properties(), listeners),
+                parts.topics, parts.store, server[0]));
+        // The HTTP listener first and the Kafka listeners last: a broker that answers clients is all there, and
+        // what waits for its port to answer (a supervisor, a test) does not stop it half started.
+        ManagementServer http = null;
+        Console console = null;
         try {
-            server[0] = new KafkaServer(config, listeners, parts.apis, clock, parts.quotaManager::recordConnection)
-                    .measureWith(new ConnectionMetrics(parts.metrics));
-            BrokerReconfiguration reconfiguration = new BrokerReconfiguration(config.properties(),
-                    new ListenerChanges(config.properties(), listeners), parts.topics, parts.store, server[0]);
-            if (!dynamic.values().isEmpty()) { // set while an earlier run ran: over the properties file's
-                reconfiguration.applyToParts(dynamic.values());
+            if (config.httpListener() != null) {
+                console = new Console(config, parts.identity, parts.topics, parts.store, parts.groupCoordinator(),
+                        parts.topicMetrics, server[0]::port, clock);
+                try {
+                    http = ManagementServer.start(config.httpListener(), new PrometheusExport(parts.metrics),
+                            parts.store::view, console.handlers());
+                } catch (java.io.IOException e) {
+                    throw new java.io.IOException("cannot listen for HTTP on " + config.httpListener() + ": " + e, e);
+                }
             }
-            dynamic.applyWith(reconfiguration);
             server[0].start();
         } catch (Exception e) { // includes a BindException Netty rethrows undeclared
+            if (http != null) {
+                http.close();
+            }
+            if (console != null) {
+                console.close();
+            }
+            server[0].close();
             parts.close();
             listeners.forEach(ListenerSecurity::close);
             throw e;
-        }
-        ManagementServer http = null;
-        Console console = null;
-        if (config.httpListener() != null) {
-            try {
-                console = new Console(config, parts.identity, parts.topics, parts.store, parts.groupCoordinator(),
-                        parts.topicMetrics, server[0]::port, clock);
-                http = ManagementServer.start(config.httpListener(), new PrometheusExport(parts.metrics),
-                        parts.store::view, console.handlers());
-            } catch (java.io.IOException | RuntimeException e) {
-                if (console != null) {
-                    console.close();
-                }
-                server[0].close();
-                parts.close();
-                listeners.forEach(ListenerSecurity::close);
-                throw new java.io.IOException("cannot listen for HTTP on " + config.httpListener() + ": " + e, e);
-            }
         }
         LOG.info("node {} of cluster {} is up with {} topics", parts.identity.nodeId(), parts.identity.clusterId(),
                 parts.topics.all().size());

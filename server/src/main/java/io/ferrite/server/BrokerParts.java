@@ -30,6 +30,7 @@ import io.ferrite.txn.TransactionCoordinator;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Set;
 import java.util.function.ToIntFunction;
 
 /**
@@ -78,7 +79,17 @@ final class BrokerParts implements AutoCloseable {
      */
     static BrokerParts open(BrokerConfig config, Clock clock, ToIntFunction<String> boundPort,
                             DynamicBrokerConfigs dynamic, ScramCredentials scram) {
-        Store store = Store.open(config.store(), clock,
+        return open(config, config, Set.of(), clock, boundPort, dynamic, scram);
+    }
+
+    /**
+     * As above, the store and the topic defaults taken from {@code running}: the properties file's configuration
+     * ({@code config}, which DescribeConfigs tells as static) with {@code dynamicKeys} set over it while an
+     * earlier run ran.
+     */
+    static BrokerParts open(BrokerConfig config, BrokerConfig running, Set<String> dynamicKeys, Clock clock,
+                            ToIntFunction<String> boundPort, DynamicBrokerConfigs dynamic, ScramCredentials scram) {
+        Store store = Store.open(running.store(), clock,
                 List.of(GroupCoordinator.LOG_PARTITION, TransactionCoordinator.LOG_PARTITION),
                 new KafkaRecordCleaning());
         BrokerMetrics metrics = new BrokerMetrics();
@@ -97,7 +108,8 @@ final class BrokerParts implements AutoCloseable {
                 authorization = Authorization.start(config.authorizerClassName(), config.properties(),
                         AclStore.load(dataDir), identity.clusterId(), config.nodeId(), config.endpoints());
             }
-            TopicRegistry topics = TopicRegistry.open(dataDir, store, config.topicDefaults(), config.maxPartitions());
+            TopicRegistry topics = TopicRegistry.open(dataDir, store, running.topicDefaults().withDynamic(dynamicKeys),
+                    config.maxPartitions());
             groups = GroupCoordinator.start(store, clock, config.group(), config.consumerGroups(), config.shareGroups(),
                     topics.lookup());
             topics.onDelete(groups::onTopicDeleted);

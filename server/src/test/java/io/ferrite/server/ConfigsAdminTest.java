@@ -10,6 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferrite.server.config.TopicConfigDef;
 import io.ferrite.server.config.TopicConfigs;
+import io.ferrite.server.metadata.DynamicBrokerConfigs;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -218,6 +220,44 @@ class ConfigsAdminTest {
         admin.incrementalAlterConfigs(Map.of(t, List.of(op("retention.ms", "1000", OpType.SET))),
                 new AlterConfigsOptions().validateOnly(true)).all().get(15, TimeUnit.SECONDS);
         assertEquals("604800000", describe(t).get("retention.ms").value(), "validateOnly changes nothing");
+    }
+
+    @Test
+    void aRestartKeepsWhatADynamicRetentionKeepsAndSkipsPersistedValuesItCannotTake() throws Exception {
+        Map<String, String> file = Map.of("log.retention.ms", "1000", "log.retention.check.interval.ms", "100");
+        start(file);
+        createTopic("old", Map.of());
+        ConfigResource b = new ConfigResource(ConfigResource.Type.BROKER, "1");
+        alter(b, op("log.retention.ms", "-1", OpType.SET));
+        long dayAgo = System.currentTimeMillis() - 86_400_000L;
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + broker.port()), new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (int i = 0; i < 5; i++) {
+                p.send(new ProducerRecord<>("old", 0, dayAgo, null, new byte[10])).get(15, TimeUnit.SECONDS);
+            }
+        }
+        stopBroker();
+        // Keys a hand edit put there: one that is not dynamic, one whose value is not a number.
+        Path persisted = dir.resolve("data").resolve(DynamicBrokerConfigs.FILE);
+        Files.writeString(persisted, Files.readString(persisted) + "\nlog.dirs=/elsewhere\nmessage.max.bytes=many\n");
+
+        start(file);
+        Thread.sleep(1_000); // retention passes every 100 ms: the file's 1000 ms would have taken all five
+        assertEquals(0L, admin.listOffsets(Map.of(new TopicPartition("old", 0), OffsetSpec.earliest()))
+                .all().get(15, TimeUnit.SECONDS).get(new TopicPartition("old", 0)).offset());
+        assertEquals(5L, admin.listOffsets(Map.of(new TopicPartition("old", 0), OffsetSpec.latest()))
+                .all().get(15, TimeUnit.SECONDS).get(new TopicPartition("old", 0)).offset());
+        Config c = describe(b);
+        assertEquals(ConfigSource.DYNAMIC_BROKER_CONFIG, c.get("log.retention.ms").source());
+        assertEquals(ConfigSource.DEFAULT_CONFIG, c.get("message.max.bytes").source(), "the bad value was dropped");
+        assertFalse(Files.readString(persisted).contains("log.dirs"), Files.readString(persisted));
+        // Changes go on working, and only a topic default's first synonym is dynamic, as in Kafka.
+        alter(b, op("log.retention.bytes", "100000", OpType.SET));
+        assertInstanceOf(InvalidRequestException.class, alterFailure(b, op("log.retention.hours", "1", OpType.SET)));
+        assertTrue(c.get("log.retention.hours").isReadOnly());
+        assertInstanceOf(InvalidConfigurationException.class, alterFailure(b, op("log.cleaner.threads", "3",
+                OpType.SET)), "the cleaner's threads change by at most half or double at a time");
     }
 
     @Test

@@ -25,6 +25,8 @@ public final class ServiceRunner implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running;
     private volatile boolean woken;
+    /** How long the thread waits before its first call of {@code doWork()}. */
+    private long initialDelayNanos;
 
     public ServiceRunner(Agent agent, long idleMillis) {
         this(agent, idleMillis, e -> { });
@@ -37,6 +39,12 @@ public final class ServiceRunner implements AutoCloseable {
         this.idleNanos = TimeUnit.MILLISECONDS.toNanos(idleMillis);
         this.thread = new Thread(this::run, agent.roleName());
         this.thread.setDaemon(true);
+    }
+
+    /** The first {@code doWork()} only after {@code millis} (or a {@link #wakeUp}); before {@link #start}. */
+    public ServiceRunner delayFirstRun(long millis) {
+        this.initialDelayNanos = TimeUnit.MILLISECONDS.toNanos(millis);
+        return this;
     }
 
     public ServiceRunner start() {
@@ -74,6 +82,10 @@ public final class ServiceRunner implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.warn("{} could not prepare its thread; running as it is", agent.roleName(), e);
         }
+        if (initialDelayNanos > 0 && running && !woken) {
+            LockSupport.parkNanos(this, initialDelayNanos);
+        }
+        woken = false;
         while (running) {
             int work;
             try {
@@ -129,9 +141,17 @@ public final class ServiceRunner implements AutoCloseable {
         running = false;
         requestStop();
         LockSupport.unpark(thread);
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
+        // Waited for even if interrupted: its last flush must finish, and nothing may start in its place while
+        // it still runs. The interrupt is kept for the caller.
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }

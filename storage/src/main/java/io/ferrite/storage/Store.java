@@ -30,6 +30,8 @@ import org.apache.logging.log4j.Logger;
 public final class Store implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(Store.class);
     static final String ABORT_FILE = "abort";
+    /** The longest a store waits after opening before its first retention pass (Kafka's initial task delay). */
+    static final long FIRST_RETENTION_DELAY_MS = 30_000;
 
     /** Replaced as a whole by {@link #reconfigure}; the settings that cannot change stay as opened. */
     private volatile StoreConfig config;
@@ -128,13 +130,17 @@ public final class Store implements AutoCloseable {
         this.flushRunner = new ServiceRunner(new FlushService(commitLog, partitions, !sync,
                 config.releaseFlushedPages(), this::fail, this::observer), config.flushIntervalMs(), this::serviceDied);
         services.add(flushRunner.start());
-        // Pinned before retention's first pass, which runs as soon as it starts.
+        // Pinned before retention's first pass.
         partitions.create(pinned);
         for (PartitionKey k : pinned) {
             partitions.require(k).pin();
         }
         this.retention = new RetentionService(commitLog, partitions, config, clock);
-        services.add(new ServiceRunner(retention, config.retentionCheckIntervalMs(), this::serviceDied).start());
+        // Not at once: partitions get their retention from their topics' configs only once the broker has read
+        // them, and until then the default would apply (and could delete what a topic keeps longer). Kafka's
+        // first retention pass waits too.
+        services.add(new ServiceRunner(retention, config.retentionCheckIntervalMs(), this::serviceDied)
+                .delayFirstRun(Math.min(config.retentionCheckIntervalMs(), FIRST_RETENTION_DELAY_MS)).start());
         this.diskMonitor = config.diskFullDeletesOldest() ? null
                 : new DiskMonitor(commitLog, config.maxDiskUsedRatio());
         if (diskMonitor != null) {

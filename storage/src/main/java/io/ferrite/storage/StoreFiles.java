@@ -31,7 +31,8 @@ public final class StoreFiles {
      * its record batch (a view of the mapped file; null unless an entry), and whether the batch's own CRC passes
      * (the header's always does for an ENTRY).
      */
-    public record LogEntry(long position, Kind kind, int size, int partitionId, ByteBuffer batch, boolean batchCrcValid) {
+    public record LogEntry(long position, Kind kind, int size, int partitionId, ByteBuffer batch,
+                           boolean batchCrcValid) {
     }
 
     /** One ConsumeQueue entry (see {@link ConsumeQueue} for its layout). */
@@ -63,17 +64,8 @@ public final class StoreFiles {
      * the store's open does.
      */
     public static Map<Integer, PartitionKey> partitionTable(Path dataDir) throws IOException {
-        Checkpoint cp;
-        try {
-            cp = Checkpoint.read(dataDir);
-        } catch (IOException e) {
-            cp = Checkpoint.EMPTY;
-        }
-        if (cp.partitions().isEmpty()) {
-            cp = Partitions.scan(dataDir);
-        }
         Map<Integer, PartitionKey> table = new TreeMap<>();
-        for (Checkpoint.PartitionRecord r : cp.partitions()) {
+        for (Checkpoint.PartitionRecord r : checkpointOrScan(dataDir).partitions()) {
             table.put(r.id(), r.key());
         }
         return table;
@@ -164,7 +156,7 @@ public final class StoreFiles {
 
     /**
      * What {@link #check} found: entries read, problems (each a line naming the file and position), and index
-     * entries pointing into CommitLog files retention has since deleted (expected below a log start).
+     * entries not checked: below the log start, read from cleaned files instead, or in files retention deleted.
      */
     public record CheckReport(long entries, long bytes, long indexEntries, long indexEntriesBeforeLog,
                               List<String> problems) {
@@ -174,16 +166,96 @@ public final class StoreFiles {
     }
 
     /**
-     * Reads every CommitLog entry, checking both its CRCs, and every ConsumeQueue entry of every partition,
-     * checking that it points at an entry of its own partition with its base offset and size.
+     * Reads every CommitLog entry, checking both its CRCs, and every ConsumeQueue entry of every partition at or
+     * above its log start, checking that it points at an entry of its own partition with its base offset and
+     * size; a compacted partition's cleaned files are checked the same way, and its queue entries below their
+     * end (read from the cleaned files instead) are left alone. Files that vanish while it reads (retention, beside
+     * a running broker) are passed over.
      */
     public static CheckReport check(Path dataDir) throws IOException {
         List<String> problems = new ArrayList<>();
+        long[] counts = new long[4]; // entries, bytes, index entries, index entries below the log start
+        TreeMap<Long, ByteBuffer> log = new TreeMap<>();
         List<Path> logFiles = commitLogFiles(dataDir);
-        long[] counts = new long[2];
-        for (int i = 0; i < logFiles.size(); i++) {
-            Path f = logFiles.get(i);
-            boolean last = i == logFiles.size() - 1;
+        List<String> endsBefore = new ArrayList<>(); // where the written log ends inside a file
+        for (Path f : logFiles) {
+            ByteBuffer mapped = mapIfThere(f);
+            if (mapped != null) {
+                long entriesBefore = counts[0];
+                log.put(fileStart(f), mapped);
+                List<String> ends = new ArrayList<>();
+                checkEntries(f, problems, ends, counts);
+                if (counts[0] > entriesBefore && !endsBefore.isEmpty()) {
+                    problems.addAll(endsBefore); // entries after an end: the log has a hole there
+                    endsBefore.clear();
+                }
+                endsBefore.addAll(ends);
+            }
+        }
+        Map<Integer, Checkpoint.PartitionRecord> records = new TreeMap<>();
+        for (Checkpoint.PartitionRecord r : checkpointOrScan(dataDir).partitions()) {
+            records.put(r.id(), r);
+        }
+        for (Checkpoint.PartitionRecord r : records.values()) {
+            Path queueDir = Partitions.queueDir(dataDir, r.id());
+            long cleanedEnd = -1;
+            Path cleaned = cleanedGeneration(queueDir);
+            if (cleaned != null) {
+                cleanedEnd = Long.parseLong(cleaned.getFileName().toString().substring(CleanedLog.PREFIX.length()));
+                TreeMap<Long, ByteBuffer> data = new TreeMap<>();
+                List<Path> dataFiles = sortedFiles(cleaned);
+                for (Path f : dataFiles) {
+                    ByteBuffer mapped = mapIfThere(f);
+                    if (mapped != null) {
+                        data.put(fileStart(f), mapped);
+                        checkEntries(f, problems, problems, counts); // cleaned files are written whole: no end inside
+                    }
+                }
+                Path index = cleaned.resolve("index");
+                if (Files.exists(index)) {
+                    checkIndex(index, r, -1, 0, data, problems, counts);
+                }
+            }
+            for (Path qf : queueFiles(dataDir, r.id())) {
+                checkIndex(qf, r, cleanedEnd, log.isEmpty() ? Long.MAX_VALUE : log.firstKey(), log, problems, counts);
+            }
+        }
+        return new CheckReport(counts[0], counts[1], counts[2], counts[3], List.copyOf(problems));
+    }
+
+    private static Checkpoint checkpointOrScan(Path dataDir) throws IOException {
+        Checkpoint cp;
+        try {
+            cp = Checkpoint.read(dataDir);
+        } catch (IOException e) {
+            cp = Checkpoint.EMPTY;
+        }
+        return cp.partitions().isEmpty() ? Partitions.scan(dataDir) : cp;
+    }
+
+    /** The partition's current cleaned generation (the highest end), or null. */
+    private static Path cleanedGeneration(Path queueDir) throws IOException {
+        if (!Files.isDirectory(queueDir)) {
+            return null;
+        }
+        try (Stream<Path> dirs = Files.list(queueDir)) {
+            return dirs.filter(d -> d.getFileName().toString().matches(CleanedLog.PREFIX + "\\d{20}"))
+                    .max(Path::compareTo).orElse(null);
+        }
+    }
+
+    private static ByteBuffer mapIfThere(Path file) throws IOException {
+        try {
+            return map(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    /** One file's entries: damage goes to {@code problems}, where the written log ends to {@code ends}. */
+    private static void checkEntries(Path f, List<String> problems, List<String> ends, long[] counts)
+            throws IOException {
+        try {
             scanCommitLog(f, e -> {
                 switch (e.kind()) {
                     case ENTRY -> {
@@ -192,50 +264,60 @@ public final class StoreFiles {
                     }
                     case CORRUPT -> problems.add(f + " at " + e.position() + ": "
                             + (e.batch() != null ? "the batch fails its CRC" : "an unreadable entry header"));
-                    case END_OF_LOG -> {
-                        if (!last) {
-                            problems.add(f + " at " + e.position() + ": the log ends here, but later files follow");
-                        }
-                    }
+                    case END_OF_LOG -> ends.add(f + " at " + e.position()
+                            + ": the written log ends here, but later files hold entries");
                     default -> { }
                 }
             });
+        } catch (java.nio.file.NoSuchFileException gone) { // deleted by retention meanwhile
         }
-        TreeMap<Long, ByteBuffer> mapped = new TreeMap<>();
-        for (Path f : logFiles) {
-            mapped.put(fileStart(f), map(f));
-        }
-        long minPosition = logFiles.isEmpty() ? Long.MAX_VALUE : fileStart(logFiles.get(0));
-        long[] index = new long[2];
-        for (Map.Entry<Integer, PartitionKey> p : partitionTable(dataDir).entrySet()) {
-            int id = p.getKey();
-            long[] expectedNext = {-1};
-            for (Path qf : queueFiles(dataDir, id)) {
-                scanConsumeQueue(qf, e -> {
-                    index[0]++;
-                    String where = qf + " entry " + e.index() + " (" + p.getValue() + " offset " + e.baseOffset() + ")";
-                    if (expectedNext[0] >= 0 && e.baseOffset() < expectedNext[0]) {
-                        problems.add(where + ": offsets go back from " + expectedNext[0]);
-                    }
-                    expectedNext[0] = e.lastOffset() + 1;
-                    if (e.position() < minPosition) {
-                        index[1]++;
-                        return;
-                    }
-                    Map.Entry<Long, ByteBuffer> file = mapped.floorEntry(e.position());
-                    if (file == null || e.position() - file.getKey() + e.size() > file.getValue().capacity()) {
-                        problems.add(where + ": points past the CommitLog's files, at " + e.position());
-                        return;
-                    }
-                    int at = (int) (e.position() - file.getKey());
-                    ConsumeQueue.Entry q = new ConsumeQueue.Entry(e.index(), e.baseOffset(), e.position(), e.size(),
-                            (int) (e.lastOffset() - e.baseOffset()), e.runningMaxTimestamp());
-                    if (!CommitLogEntry.matches(file.getValue(), at, id, q)) {
-                        problems.add(where + ": the CommitLog entry at " + e.position() + " is not its batch");
-                    }
-                });
+    }
+
+    /**
+     * One index file's entries at or above the partition's log start (and the cleaned end, if any) against the
+     * entries of {@code data} (the CommitLog, or a cleaned generation's files); entries pointing before
+     * {@code firstPosition} lie in files retention deleted.
+     */
+    private static void checkIndex(Path indexFile, Checkpoint.PartitionRecord r, long cleanedEnd, long firstPosition,
+                                   TreeMap<Long, ByteBuffer> data, List<String> problems, long[] counts)
+            throws IOException {
+        long[] expectedNext = {-1};
+        Consumer<IndexEntry> visit = e -> {
+            counts[2]++;
+            String where = indexFile + " entry " + e.index() + " (" + r.key() + " offset " + e.baseOffset() + ")";
+            if (expectedNext[0] >= 0 && e.baseOffset() < expectedNext[0]) {
+                problems.add(where + ": offsets go back from " + expectedNext[0]);
+            }
+            expectedNext[0] = e.lastOffset() + 1;
+            if (e.lastOffset() < r.logStartOffset() || e.lastOffset() < cleanedEnd || e.position() < firstPosition) {
+                counts[3]++; // below the log start, read from the cleaned files, or in a file retention deleted
+                return;
+            }
+            Map.Entry<Long, ByteBuffer> file = data.floorEntry(e.position());
+            if (file == null || e.position() - file.getKey() + e.size() > file.getValue().capacity()) {
+                problems.add(where + ": points past the files, at " + e.position());
+                return;
+            }
+            ConsumeQueue.Entry q = new ConsumeQueue.Entry(e.index(), e.baseOffset(), e.position(), e.size(),
+                    (int) (e.lastOffset() - e.baseOffset()), e.runningMaxTimestamp());
+            if (!CommitLogEntry.matches(file.getValue(), (int) (e.position() - file.getKey()), r.id(), q)) {
+                problems.add(where + ": the entry at " + e.position() + " is not its batch");
+            }
+        };
+        if (indexFile.getFileName().toString().equals("index")) { // a cleaned generation's: positions from 0
+            ByteBuffer view = mapIfThere(indexFile);
+            int entries = view == null ? 0 : view.capacity() / ConsumeQueue.ENTRY_SIZE;
+            for (int i = 0; i < entries; i++) {
+                int at = i * ConsumeQueue.ENTRY_SIZE;
+                long base = view.getLong(at);
+                visit.accept(new IndexEntry(i, base, base + view.getInt(at + 20),
+                        view.getLong(at + 8), view.getInt(at + 16), view.getLong(at + 24)));
+            }
+        } else {
+            try {
+                scanConsumeQueue(indexFile, visit);
+            } catch (java.nio.file.NoSuchFileException gone) {
             }
         }
-        return new CheckReport(counts[0], counts[1], index[0], index[1], List.copyOf(problems));
     }
 }

@@ -82,7 +82,8 @@ final class BrokerConfigKeys {
                     continue;
                 }
                 String value = props.getOrDefault(s.name(), s.kafkaDefault());
-                byName.put(s.name(), ConfigDescriptions.entry(s.name(), value, false, false,
+                boolean readOnly = !DynamicKeys.topicDefault(s.name());
+                byName.put(s.name(), ConfigDescriptions.entry(s.name(), value, readOnly, false,
                         topicDefaults.chain(s.name(), def.brokerSynonyms()), s.type(),
                         "default of topic config " + def.name() + " for every topic", includeSynonyms,
                         includeDocumentation));

@@ -78,7 +78,7 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
                     + "Metadata and DescribeCluster: consumers' rack-aware assignors (client.rack) use it.")
             .define(HTTP_LISTENER, Type.STRING, "", HOST_PORT, Importance.MEDIUM,
                     "host:port of the broker's HTTP listener, apart from the Kafka listeners, serving Prometheus "
-                    + "metrics at /metrics, readiness at /health and the read-only web console at /; port 0 takes a "
+                    + "metrics at /metrics, readiness at /health and the web console at /; port 0 takes a "
                     + "free one. "
                     + "Empty: no HTTP listener. It has no authentication: bind it to an address only operators reach.")
             .define("log.dirs", Type.STRING, null, Importance.HIGH,

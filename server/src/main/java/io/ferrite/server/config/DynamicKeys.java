@@ -7,8 +7,9 @@ import java.util.Set;
  * Which broker configs may change while the broker runs (IncrementalAlterConfigs or AlterConfigs on its BROKER
  * resource), as Kafka marks them dynamic per broker, where Ferrite has them:
  * <ul>
- *   <li>every broker default of a topic config ({@code log.retention.*}, {@code message.max.bytes},
- *       {@code log.cleanup.policy}, {@code log.message.timestamp.*}, ...), as Kafka's {@code DynamicLogConfig};</li>
+ *   <li>the broker default of every topic config ({@code log.retention.ms}, {@code log.retention.bytes},
+ *       {@code message.max.bytes}, {@code log.cleanup.policy}, ...: the first of each config's synonyms, not
+ *       {@code log.retention.hours} or {@code .minutes}), as Kafka's {@code DynamicLogConfig};</li>
  *   <li>the cleaner's {@code log.cleaner.threads}, {@code .dedupe.buffer.size}, {@code .io.buffer.load.factor},
  *       {@code .io.max.bytes.per.second} and {@code .backoff.ms}, as Kafka's {@code LogCleaner} (the cleaners
  *       restart with them);</li>
@@ -40,13 +41,15 @@ public final class DynamicKeys {
                 || SecurityConfigs.dynamic(key, listeners);
     }
 
-    /** Whether {@code key} is the broker default of some topic config. */
+    /**
+     * Whether {@code key} is the broker default of some topic config that may change while it runs: the first
+     * of its synonyms ({@code log.retention.ms}, not {@code log.retention.hours}), as Kafka allows. A later one
+     * set dynamically would lose to an earlier one in the properties file and change nothing.
+     */
     public static boolean topicDefault(String key) {
         for (TopicConfigDef def : TopicConfigs.all()) {
-            for (TopicConfigDef.BrokerSynonym s : def.brokerSynonyms()) {
-                if (s.name().equals(key)) {
-                    return true;
-                }
+            if (!def.brokerSynonyms().isEmpty() && def.brokerSynonyms().get(0).name().equals(key)) {
+                return true;
             }
         }
         return false;

@@ -38,9 +38,11 @@ import java.util.function.ToIntFunction;
  *   <li>{@code groups}, {@code groups/<id>} (members, assignment, committed offsets and lag);</li>
  *   <li>{@code store}: the CommitLog's files and positions, the flush mode, the write-buffer pool, retention.</li>
  * </ul>
- * Read-only: nothing here changes the broker. The listener authenticates nobody, so while an authorizer enforces
- * ACLs topics, records and groups are not shown (403). Every answer is computed when asked, on the HTTP
- * listener's threads.
+ * Besides reading, it creates topics and sets their configs ({@code POST topics}, {@code POST
+ * topics/<name>/configs}), through the checks CreateTopics and IncrementalAlterConfigs make. The listener
+ * authenticates nobody, so while an authorizer enforces ACLs it shows no topics, records or groups and changes
+ * nothing (403): a broker that authorizes is changed by clients with a principal. Every answer is computed
+ * when asked, on the HTTP listener's threads.
  */
 public final class Console implements AutoCloseable {
     /** The page's files, by the path they are served at: nothing else on the classpath is reachable. */
@@ -67,6 +69,10 @@ public final class Console implements AutoCloseable {
     private final RecordBrowser records;
     private final ThroughputHistory throughput;
     private final ToIntFunction<String> boundPort;
+    private final TopicChanges changes;
+    /** The header the console's page sends with a change (see {@link #change}). */
+    static final String WRITE_HEADER = "X-Ferrite-Console";
+    private static final int MAX_BODY_BYTES = 64 * 1024;
 
     /** {@code boundPort}: the port a Kafka listener bound, by its name (its configured one may be 0). */
     public Console(BrokerConfig config, ClusterIdentity identity, TopicRegistry topics, Store store,
@@ -84,6 +90,7 @@ public final class Console implements AutoCloseable {
         this.groups = new GroupsView(groups, store);
         this.records = new RecordBrowser(store);
         this.throughput = new ThroughputHistory(topicMetrics, clock);
+        this.changes = new TopicChanges(topics);
     }
 
     private static String uplotVersion() {
@@ -131,7 +138,10 @@ public final class Console implements AutoCloseable {
         Map<String, String> query = query(exchange.getRequestURI().getRawQuery());
         Object body;
         try {
-            body = route(path, query);
+            body = exchange.getRequestMethod().equals("POST") ? change(path, exchange) : route(path, query);
+        } catch (TopicChanges.Refused e) {
+            sendJson(exchange, e.status, Map.of("error", e.getMessage()));
+            return;
         } catch (NotFound e) {
             sendJson(exchange, 404, Map.of("error", e.getMessage()));
             return;
@@ -157,6 +167,74 @@ public final class Console implements AutoCloseable {
     private static final class NotFound extends RuntimeException {
         NotFound(String message) {
             super(message, null, false, false);
+        }
+    }
+
+    /**
+     * A write: {@code POST topics} creates a topic, {@code POST topics/<name>/configs} sets and deletes its
+     * configs. Only from the console's own page: a JSON body and the {@link #WRITE_HEADER} header, which a form
+     * or a page of another site cannot send without the browser asking this listener first (and it answers no
+     * such question), so no other page can make an operator's browser change the broker.
+     */
+    private Object change(List<String> path, HttpExchange exchange) throws IOException {
+        if (config.authorizerClassName() != null) {
+            throw new Forbidden("changes are off while an authorizer enforces ACLs: the HTTP listener does not "
+                    + "authenticate anyone; use a Kafka client with a principal allowed to make them");
+        }
+        String host = exchange.getRequestHeaders().getFirst("Host");
+        String origin = exchange.getRequestHeaders().getFirst("Origin");
+        if (!trustedHost(host) || (origin != null && !origin.equalsIgnoreCase("http://" + host))) {
+            // A name of another site's, rebound to this address, is neither an address nor this machine's name.
+            throw new Forbidden("changes are taken from the console's page reached by an IP address, localhost or "
+                    + "this machine's name");
+        }
+        String type = exchange.getRequestHeaders().getFirst("Content-Type");
+        if (!"1".equals(exchange.getRequestHeaders().getFirst(WRITE_HEADER)) || type == null
+                || !type.startsWith("application/json")) {
+            throw new Forbidden("a change comes from the console's page: JSON with the " + WRITE_HEADER + " header");
+        }
+        byte[] raw = exchange.getRequestBody().readNBytes(MAX_BODY_BYTES + 1);
+        if (raw.length > MAX_BODY_BYTES) {
+            throw new IllegalArgumentException("the request is larger than " + MAX_BODY_BYTES + " bytes");
+        }
+        com.fasterxml.jackson.databind.JsonNode body;
+        try {
+            body = json.readTree(raw);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("the request is not JSON: " + e.getMessage());
+        }
+        if (body == null || !body.isObject()) {
+            throw new IllegalArgumentException("the request must be a JSON object");
+        }
+        if (path.size() == 1 && path.get(0).equals("topics")) {
+            return Map.of("created", changes.create(body));
+        }
+        if (path.size() == 3 && path.get(0).equals("topics") && path.get(2).equals("configs")) {
+            changes.alter(path.get(1), body);
+            return topic(topic(path.get(1)));
+        }
+        throw new NotFound("nothing to change at /api/" + String.join("/", path));
+    }
+
+    /** An IP address, {@code localhost} or this machine's own name, with or without a port. */
+    static boolean trustedHost(String host) {
+        if (host == null || host.isBlank()) {
+            return false;
+        }
+        String h = host.trim().toLowerCase(java.util.Locale.ROOT);
+        if (h.startsWith("[")) {
+            return h.indexOf(']') > 0; // an IPv6 literal
+        }
+        int colon = h.indexOf(':');
+        String name = colon >= 0 ? h.substring(0, colon) : h;
+        if (name.equals("localhost") || name.matches("\\d{1,3}(\\.\\d{1,3}){3}")) {
+            return true;
+        }
+        try {
+            java.net.InetAddress self = java.net.InetAddress.getLocalHost();
+            return name.equalsIgnoreCase(self.getHostName()) || name.equalsIgnoreCase(self.getCanonicalHostName());
+        } catch (java.net.UnknownHostException e) {
+            return false;
         }
     }
 
@@ -226,6 +304,7 @@ public final class Console implements AutoCloseable {
         List<ThroughputHistory.Point> points = throughput.points();
         m.put("now", points.isEmpty() ? null : points.get(points.size() - 1));
         m.put("flushMode", store.config().flushMode().name());
+        m.put("writable", config.authorizerClassName() == null); // whether the console may create and alter topics
         m.put("healthy", store.view().healthy());
         return m;
     }

@@ -74,7 +74,8 @@ public final class ManagementServer implements AutoCloseable {
         }));
         server.createContext("/health", exchange -> serve(exchange, loopback, () -> health(exchange, store.get())));
         java.util.concurrent.Semaphore permits = new java.util.concurrent.Semaphore(PAGE_PERMITS);
-        pages.forEach((path, page) -> server.createContext(path, exchange -> serve(exchange, loopback, () -> {
+        pages.forEach((path, page) -> server.createContext(path, exchange -> serve(exchange, loopback,
+                path.startsWith("/api"), () -> {
             if (!path.startsWith("/api")) { // a file from the jar: quick, and a page loads several at once
                 page.handle(exchange);
                 return;
@@ -105,14 +106,19 @@ public final class ManagementServer implements AutoCloseable {
      * that it rebinds to 127.0.0.1 (DNS rebinding).
      */
     private static void serve(HttpExchange exchange, boolean loopback, Handler handler) {
+        serve(exchange, loopback, false, handler);
+    }
+
+    /** As above; {@code posts}: the path also takes POST (the console's changes). */
+    private static void serve(HttpExchange exchange, boolean loopback, boolean posts, Handler handler) {
         try (exchange) {
             if (loopback && !loopbackHost(exchange.getRequestHeaders().getFirst("Host"))) {
                 exchange.sendResponseHeaders(403, -1);
                 return;
             }
             String method = exchange.getRequestMethod();
-            if (!method.equals("GET")) {
-                exchange.getResponseHeaders().set("Allow", "GET");
+            if (!method.equals("GET") && !(posts && method.equals("POST"))) {
+                exchange.getResponseHeaders().set("Allow", posts ? "GET, POST" : "GET");
                 exchange.sendResponseHeaders(405, -1);
                 return;
             }

@@ -69,6 +69,18 @@ public final class DynamicBrokerConfigs {
     }
 
     /**
+     * Keeps only {@code usable} of the set read at start, writing the file again if that drops anything: what
+     * this start cannot take would otherwise make every later change fail its check.
+     */
+    public synchronized void keepOnly(java.util.Set<String> usable) {
+        Map<String, String> next = new TreeMap<>(values);
+        if (next.keySet().retainAll(usable)) {
+            write(next);
+            values = Map.copyOf(next);
+        }
+    }
+
+    /**
      * Changes the set to what {@code edit} makes of it: checked, then (unless {@code validateOnly}) written and
      * applied. Throws IllegalArgumentException when the check fails.
      */

@@ -76,12 +76,10 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     /**
-     * Takes new connection quotas while it runs: the override hosts are resolved here (an unknown host fails
-     * with an IllegalArgumentException and changes nothing), then the acceptor takes them. Before {@link #start}
-     * they are kept for it.
+     * Takes new connection quotas while it runs, their override hosts resolved by {@link #checkLimits}; the
+     * acceptor takes them. Before {@link #start} they are kept for it.
      */
-    public synchronized void reconfigure(ConnectionLimits next) {
-        java.util.Map<java.net.InetAddress, Integer> resolved = ConnectionQuotas.resolve(next.perIpOverrides());
+    public synchronized void reconfigure(ConnectionLimits next, java.util.Map<java.net.InetAddress, Integer> resolved) {
         if (quotas == null) {
             pendingLimits = next;
             return;
@@ -93,9 +91,11 @@ public final class KafkaServer implements AutoCloseable {
         }
     }
 
-    /** Throws an IllegalArgumentException if {@code limits} name an override host that does not resolve. */
-    public static void checkLimits(ConnectionLimits limits) {
-        ConnectionQuotas.resolve(limits.perIpOverrides());
+    /**
+     * The override hosts of {@code limits}, resolved; an IllegalArgumentException if one does not resolve.
+     */
+    public static java.util.Map<java.net.InetAddress, Integer> checkLimits(ConnectionLimits limits) {
+        return ConnectionQuotas.resolve(limits.perIpOverrides());
     }
 
     /** Counts connections in {@code metrics} (before {@link #start}). */

@@ -20,6 +20,8 @@ import java.util.Properties;
 import java.util.function.Consumer;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.header.Header;
+import org.apache.kafka.common.record.internal.ControlRecordType;
+import org.apache.kafka.common.record.internal.EndTransactionMarker;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.Record;
 import org.apache.kafka.common.record.internal.RecordBatch;
@@ -34,9 +36,10 @@ import org.apache.kafka.common.utils.CloseableIterator;
  *       cluster id, a new one unless given, and {@code node.id}) into the data directory before a first start;</li>
  *   <li>{@code info --config F}: cluster and node, partitions, CommitLog files and bytes, the checkpoint, and
  *       whether the store is in use or was not closed cleanly;</li>
- *   <li>{@code check --config F}: every CommitLog entry's CRCs and every ConsumeQueue entry's batch; exit 1 if
- *       anything is wrong, naming each file and position;</li>
- *   <li>{@code dump --files P[,P...] [--print-data] [--max-records N]}: CommitLog entries (position,
+ *   <li>{@code check --config F [--force]}: every CommitLog entry's CRCs and every ConsumeQueue entry's batch
+ *       (a compacted partition's cleaned files too); exit 1 if anything is wrong, naming each file and
+ *       position. A store in use (or not closed cleanly) only with {@code --force};</li>
+ *   <li>{@code dump --files P[,P...] [--print-data] [--max-batches N]}: CommitLog entries (position,
  *       partition, and the batch as kafka-dump-log prints it; with {@code --print-data} its records) or a
  *       ConsumeQueue file's entries.</li>
  * </ul>
@@ -47,8 +50,8 @@ public final class StorageTool {
     private static final String USAGE = """
             usage: ferrite-storage.sh format --config server.properties [--cluster-id ID] [--ignore-formatted]
                    ferrite-storage.sh info   --config server.properties
-                   ferrite-storage.sh check  --config server.properties
-                   ferrite-storage.sh dump   --files PATH[,PATH...] [--print-data] [--max-records N]""";
+                   ferrite-storage.sh check  --config server.properties [--force]
+                   ferrite-storage.sh dump   --files PATH[,PATH...] [--print-data] [--max-batches N]""";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -80,7 +83,7 @@ public final class StorageTool {
             return switch (args[0]) {
                 case "format" -> format(config(opts), opts.get("--cluster-id"), opts.containsKey("--ignore-formatted"));
                 case "info" -> info(config(opts));
-                case "check" -> check(config(opts));
+                case "check" -> check(config(opts), opts.containsKey("--force"));
                 case "dump" -> dump(opts);
                 default -> {
                     err.println("unknown command " + args[0]);
@@ -102,8 +105,8 @@ public final class StorageTool {
         for (int i = 1; i < args.length; i++) {
             String a = args[i];
             switch (a) {
-                case "--print-data", "--ignore-formatted" -> opts.put(a, "");
-                case "--config", "--cluster-id", "--files", "--max-records" -> {
+                case "--print-data", "--ignore-formatted", "--force" -> opts.put(a, "");
+                case "--config", "--cluster-id", "--files", "--max-batches" -> {
                     if (i + 1 >= args.length) {
                         throw new IllegalArgumentException(a + " needs a value");
                     }
@@ -184,11 +187,16 @@ public final class StorageTool {
         return 0;
     }
 
-    private int check(BrokerConfig config) throws IOException {
+    private int check(BrokerConfig config, boolean force) throws IOException {
         Path dir = config.store().dataDir();
         if (StoreFiles.inUseOrUnclean(dir)) {
-            out.println("note: the store is in use or was not closed cleanly; its head may be moving or be "
-                    + "recovered at the next start");
+            if (!force) {
+                err.println(dir + " is in use, or was not closed cleanly: stop the broker first, or give --force to "
+                        + "check the files as they lie (a running broker's head may show as damage)");
+                return 1;
+            }
+            out.println("note: the store is in use or was not closed cleanly; its head may be moving, or be cut "
+                    + "back by recovery at the next start");
         }
         StoreFiles.CheckReport r = StoreFiles.check(dir);
         out.println("commitlog entries: " + r.entries() + " (" + r.bytes() + " bytes)");
@@ -207,7 +215,7 @@ public final class StorageTool {
             throw new IllegalArgumentException("--files PATH[,PATH...] is needed");
         }
         boolean data = opts.containsKey("--print-data");
-        long max = opts.containsKey("--max-records") ? parseLong("--max-records", opts.get("--max-records"))
+        long max = opts.containsKey("--max-batches") ? parseLong("--max-batches", opts.get("--max-batches"))
                 : Long.MAX_VALUE;
         for (String name : files.split(",")) {
             Path f = Path.of(name.trim());
@@ -298,6 +306,11 @@ public final class StorageTool {
             try (CloseableIterator<Record> it = b.streamingIterator(BufferSupplier.NO_CACHING)) {
                 while (it.hasNext()) {
                     Record r = it.next();
+                    if (b.isControlBatch()) { // a transaction marker, told as kafka-dump-log tells it
+                        lines.add("| offset: " + r.offset() + " " + b.timestampType() + ": " + r.timestamp()
+                                + " " + control(r));
+                        continue;
+                    }
                     List<String> headerKeys = new ArrayList<>();
                     for (Header h : r.headers()) {
                         headerKeys.add(h.key());
@@ -310,6 +323,15 @@ public final class StorageTool {
                 }
             }
         }
+    }
+
+    private static String control(Record r) {
+        ControlRecordType type = ControlRecordType.parse(r.key());
+        if (type == ControlRecordType.COMMIT || type == ControlRecordType.ABORT) {
+            EndTransactionMarker m = EndTransactionMarker.deserialize(r);
+            return "endTxnMarker: " + m.controlType() + " coordinatorEpoch: " + m.coordinatorEpoch();
+        }
+        return "controlType: " + type;
     }
 
     private static String text(ByteBuffer b) {

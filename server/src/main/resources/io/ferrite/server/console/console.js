@@ -27,6 +27,27 @@ async function api(path) {
   return body;
 }
 
+// A change: JSON with the header the broker asks of the console's own page.
+async function post(path, body) {
+  const r = await fetch("/api/" + path, {method: "POST",
+    headers: {"Content-Type": "application/json", "X-Ferrite-Console": "1"}, body: JSON.stringify(body)});
+  const answer = await r.json().catch(() => ({}));
+  if (!r.ok) throw new Error(answer.error || ("HTTP " + r.status));
+  return answer;
+}
+
+// "key=value" lines into an object; blank lines are skipped.
+function keyValues(text) {
+  const out = {};
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    const eq = line.indexOf("=");
+    if (eq <= 0) throw new Error("not key=value: " + line.trim());
+    out[line.substring(0, eq).trim()] = line.substring(eq + 1).trim();
+  }
+  return out;
+}
+
 function bytes(n) {
   if (n === null || n === undefined || n < 0) return "–";
   const units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -138,8 +159,33 @@ async function overview() {
     {label: "MiB out / s", stroke: "#1e7a3c"}], data, "per second");
 }
 
+function createForm() {
+  const name = el("input", {id: "create-name", placeholder: "topic name", required: ""});
+  const partitions = el("input", {id: "create-partitions", type: "number", min: "1", value: "1"});
+  const configs = el("textarea", {id: "create-configs", rows: "2", cols: "36",
+    placeholder: "retention.ms=86400000 (one key=value a line)"});
+  const message = el("p", {id: "create-message", class: "muted"});
+  return el("div", {},
+      el("h2", {}, "Create a topic"),
+      el("form", {class: "browse", id: "create-form", onsubmit: async (e) => {
+        e.preventDefault();
+        try {
+          const made = await post("topics", {name: name.value.trim(), partitions: Number(partitions.value),
+            configs: keyValues(configs.value)});
+          location.hash = "#/topics/" + encodeURIComponent(made.created);
+        } catch (err) {
+          message.className = "error";
+          message.textContent = "Not created: " + err.message;
+        }
+      }},
+          el("label", {}, "Name", name), el("label", {}, "Partitions", partitions),
+          el("label", {}, "Configs", configs), el("button", {type: "submit", id: "create-go"}, "Create")),
+      message);
+}
+
 async function topics() {
   const list = await api("topics");
+  const writable = (await api("overview")).writable;
   show("topics",
       el("h1", {}, "Topics"),
       list.length === 0 ? el("p", {class: "muted"}, "No topics yet.") :
@@ -148,11 +194,39 @@ async function topics() {
           list.map(t => el("tr", {},
               el("td", {}, el("a", {href: "#/topics/" + encodeURIComponent(t.name)}, t.name)),
               td(num(t.partitions), "num"), td(num(t.offsets), "num"), td(bytes(t.sizeBytes), "num"),
-              td(num(t.configs), "num")))));
+              td(num(t.configs), "num")))),
+      writable ? createForm() : null);
+}
+
+function configForm(name) {
+  const key = el("input", {id: "config-key", placeholder: "retention.ms"});
+  const value = el("input", {id: "config-value", placeholder: "value"});
+  const message = el("p", {id: "config-message", class: "muted"});
+  const send = async (body) => {
+    try {
+      await post("topics/" + encodeURIComponent(name) + "/configs", body);
+      route();
+    } catch (err) {
+      message.className = "error";
+      message.textContent = "Not changed: " + err.message;
+    }
+  };
+  return el("div", {},
+      el("h2", {}, "Change a config"),
+      el("form", {class: "browse", id: "config-form", onsubmit: (e) => {
+        e.preventDefault();
+        send({set: {[key.value.trim()]: value.value.trim()}});
+      }},
+          el("label", {}, "Config", key), el("label", {}, "Value", value),
+          el("button", {type: "submit", id: "config-set"}, "Set"),
+          el("button", {type: "button", class: "secondary", id: "config-delete",
+            onclick: () => send({delete: [key.value.trim()]})}, "Delete (back to the default)")),
+      message);
 }
 
 async function topic(name) {
   const t = await api("topics/" + encodeURIComponent(name));
+  const writable = (await api("overview")).writable;
   const configs = Object.entries(t.configs);
   show("topic",
       el("h1", {}, "Topic " + t.name),
@@ -167,7 +241,8 @@ async function topic(name) {
             class: "browse-link"}, "browse records"))))),
       el("h2", {}, "Configs set on the topic"),
       configs.length === 0 ? el("p", {class: "muted", id: "configs-none"}, "None: the broker's defaults apply.") :
-          table("configs-table", ["Key", "Value"], configs.map(([k, v]) => el("tr", {}, td(k), td(v)))));
+          table("configs-table", ["Key", "Value"], configs.map(([k, v]) => el("tr", {}, td(k), td(v)))),
+      writable ? configForm(t.name) : null);
 }
 
 function bytesCell(b, showHex) {
@@ -332,8 +407,8 @@ function route() {
   const run = () => draw().catch(failed);
   run();
   health();
-  // Live pages redraw; the record browser stays still so what is read is not pulled away.
-  if (parts[2] !== "records") refresh = setInterval(() => { run(); health(); }, 5000);
+  // Live pages redraw; the topic pages (which hold forms) and the record browser stay still.
+  if (parts[0] !== "topics") refresh = setInterval(() => { run(); health(); }, 5000);
 }
 
 window.addEventListener("hashchange", route);

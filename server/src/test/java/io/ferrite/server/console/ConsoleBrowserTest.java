@@ -1,6 +1,7 @@
 package io.ferrite.server.console;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.ferrite.server.Broker;
@@ -210,6 +211,37 @@ class ConsoleBrowserTest {
         assertTrue(text(By.id("topics-table")).contains("orders"));
         screenshot("topics");
 
+        // A topic created from the console, and its configs changed there.
+        browser.findElement(By.id("create-name")).sendKeys("payments");
+        browser.findElement(By.id("create-partitions")).clear();
+        browser.findElement(By.id("create-partitions")).sendKeys("2");
+        browser.findElement(By.id("create-configs")).sendKeys("retention.ms=3600000\ncleanup.policy=compact");
+        click(By.id("create-go"));
+        wait.until(d -> d.findElement(By.tagName("h1")).getText().equals("Topic payments"));
+        assertEquals(2, rows("partitions-table"));
+        assertTrue(text(By.id("configs-table")).contains("compact"), text(By.id("configs-table")));
+        browser.findElement(By.id("config-key")).sendKeys("retention.ms");
+        browser.findElement(By.id("config-value")).sendKeys("7200000");
+        click(By.id("config-set"));
+        wait.until(d -> d.findElement(By.id("configs-table")).getText().contains("7200000"));
+        browser.findElement(By.id("config-key")).clear();
+        browser.findElement(By.id("config-key")).sendKeys("cleanup.policy");
+        click(By.id("config-delete"));
+        wait.until(d -> !d.findElement(By.id("configs-table")).getText().contains("compact"));
+        browser.findElement(By.id("config-key")).clear();
+        browser.findElement(By.id("config-key")).sendKeys("retention.ms");
+        browser.findElement(By.id("config-value")).clear();
+        browser.findElement(By.id("config-value")).sendKeys("soon");
+        click(By.id("config-set"));
+        wait.until(d -> d.findElement(By.id("config-message")).getText().startsWith("Not changed:"));
+        screenshot("topic-change");
+        click(By.id("nav-topics"));
+        waitForPage("topics");
+        wait.until(d -> d.findElement(By.id("topics-table")).getText().contains("payments"));
+        browser.findElement(By.id("create-name")).sendKeys("orders");
+        click(By.id("create-go"));
+        wait.until(d -> d.findElement(By.id("create-message")).getText().contains("already exists"));
+
         click(By.linkText("orders"));
         waitForPage("topic");
         assertEquals(3, rows("partitions-table"));
@@ -281,6 +313,12 @@ class ConsoleBrowserTest {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    private HttpResponse<String> post(String path, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(console() + path)).header("Content-Type",
+                "application/json").header("X-Ferrite-Console", "1").POST(HttpRequest.BodyPublishers.ofString(body))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
     @Test
     void theJsonRefusesWhatDoesNotExistAndServesNothingElseOfTheClasspath() throws Exception {
         fill();
@@ -295,13 +333,37 @@ class ConsoleBrowserTest {
         assertEquals(404, get("/api/nothing").statusCode());
         assertEquals(404, get("/assets/../io/ferrite/server/console/version.properties").statusCode());
         assertEquals(404, get("/META-INF/MANIFEST.MF").statusCode());
+        HttpResponse<String> forged = http.send(HttpRequest.newBuilder(URI.create(console() + "/api/topics"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"forged\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(403, forged.statusCode(), "a change without the console's header: " + forged.body());
+        assertEquals(403, http.send(HttpRequest.newBuilder(URI.create(console() + "/api/topics"))
+                .header("Content-Type", "application/json").header("X-Ferrite-Console", "1")
+                .header("Origin", "http://evil.example").POST(HttpRequest.BodyPublishers.ofString(
+                        "{\"name\":\"forged\"}")).build(), HttpResponse.BodyHandlers.ofString()).statusCode(),
+                "a change from a page of another origin");
+        assertTrue(Console.trustedHost("127.0.0.1:9180") && Console.trustedHost("localhost")
+                && Console.trustedHost("[::1]:9180") && Console.trustedHost("10.1.2.3"));
+        assertFalse(Console.trustedHost("evil.example:9180") || Console.trustedHost(null)
+                || Console.trustedHost("127.0.0.1.evil.example"));
+        assertEquals(400, post("/api/topics", "{not json").statusCode());
+        assertEquals(400, post("/api/topics", "{\"name\":\"bad/name\"}").statusCode());
+        assertEquals(400, post("/api/topics", "{\"name\":\"p\",\"partitions\":0}").statusCode());
+        assertEquals(400, post("/api/topics", "{\"name\":\"p\",\"configs\":{\"retention.ms\":\"soon\"}}")
+                .statusCode());
+        assertEquals(409, post("/api/topics", "{\"name\":\"orders\"}").statusCode());
+        assertEquals(404, post("/api/topics/nope/configs", "{\"set\":{\"retention.ms\":\"1\"}}").statusCode());
+        assertEquals(200, post("/api/topics", "{\"name\":\"p\",\"partitions\":3}").statusCode());
+        assertEquals(405, http.send(HttpRequest.newBuilder(URI.create(console() + "/metrics"))
+                .POST(HttpRequest.BodyPublishers.ofString("")).build(), HttpResponse.BodyHandlers.ofString())
+                .statusCode());
         HttpResponse<String> group = get("/api/groups/billing");
         assertTrue(group.body().contains("\"lag\":10"), group.body());
         assertEquals(200, get("/assets/uPlot.iife.min.js").statusCode());
     }
 
     @Test
-    void topicsRecordsAndGroupsAreNotShownWhileAclsAreEnforced() throws Exception {
+    void topicsRecordsGroupsAndChangesAreRefusedWhileAclsAreEnforced() throws Exception {
         try (Broker guarded = Broker.start(BrokerConfig.fromProperties(Map.of("listeners", "PLAINTEXT://127.0.0.1:0",
                 "http.listener", "127.0.0.1:0", "log.dirs", dir.resolve("guarded").toString(),
                 "store.commitlog.file.bytes", "1048576", "auto.create.topics.enable", "false",
@@ -322,6 +384,10 @@ class ConsoleBrowserTest {
             }
             assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                     + guarded.httpPort() + "/api/overview")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+            assertEquals(403, http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + guarded.httpPort()
+                    + "/api/topics")).header("Content-Type", "application/json").header("X-Ferrite-Console", "1")
+                    .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"made\"}")).build(),
+                    HttpResponse.BodyHandlers.ofString()).statusCode(), "no changes under ACLs");
         }
     }
 }

@@ -83,6 +83,9 @@ class StorageToolTest {
                 p.flush();
             }
             assertTrue(run("info", "--config", config).out().contains("in use"), "the broker holds it");
+            assertEquals(1, run("check", "--config", config).status(), "not while in use, without --force");
+            Result forced = run("check", "--config", config, "--force");
+            assertEquals(0, forced.status(), forced.out() + forced.err());
         }
 
         Result info = run("info", "--config", config);
