@@ -56,7 +56,7 @@ public final class Broker implements AutoCloseable {
         DynamicBrokerConfigs dynamic = DynamicBrokerConfigs.load(config.store().dataDir());
         Map<String, String> persisted = BrokerReconfiguration.usable(config, dynamic.values());
         dynamic.keepOnly(persisted.keySet());
-        BrokerConfig running = BrokerReconfiguration.running(config, persisted);
+        BrokerConfig running = config.withDynamic(persisted);
         Map<String, String> props = new HashMap<>(config.properties());
         props.putAll(persisted);
         ScramCredentials scram = ScramCredentials.load(config.store().dataDir());

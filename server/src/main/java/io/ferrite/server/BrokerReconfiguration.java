@@ -8,7 +8,6 @@ import io.ferrite.server.metadata.TopicRegistry;
 import io.ferrite.server.network.KafkaServer;
 import io.ferrite.storage.Store;
 import java.net.InetAddress;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.apache.logging.log4j.LogManager;
@@ -49,16 +48,6 @@ final class BrokerReconfiguration implements DynamicBrokerConfigs.Applier {
         this.server = server;
     }
 
-    /** The broker's configuration with {@code dynamic} over the file's; IllegalArgumentException if invalid. */
-    static BrokerConfig running(BrokerConfig fromFile, Map<String, String> dynamic) {
-        if (dynamic.isEmpty()) {
-            return fromFile;
-        }
-        Map<String, String> props = new HashMap<>(fromFile.properties());
-        props.putAll(dynamic);
-        return BrokerConfig.fromProperties(props);
-    }
-
     /**
      * The part of a set persisted by an earlier run that this start can take: keys that are not dynamic (a
      * file written by hand) and values the file's configuration no longer goes with are left out, each with a
@@ -75,7 +64,7 @@ final class BrokerReconfiguration implements DynamicBrokerConfigs.Applier {
             Map<String, String> tried = new LinkedHashMap<>(kept);
             tried.put(e.getKey(), e.getValue());
             try {
-                KafkaServer.checkLimits(running(fromFile, tried).connectionLimits());
+                KafkaServer.checkLimits(fromFile.withDynamic(tried).connectionLimits());
                 kept.put(e.getKey(), e.getValue());
             } catch (IllegalArgumentException bad) {
                 LOG.warn("ignoring {}={} from {}: {}", e.getKey(), e.getValue(), DynamicBrokerConfigs.FILE,
@@ -87,7 +76,7 @@ final class BrokerReconfiguration implements DynamicBrokerConfigs.Applier {
 
     @Override
     public void validate(Map<String, String> next) {
-        BrokerConfig config = running(fromFile, next);
+        BrokerConfig config = fromFile.withDynamic(next);
         Map<InetAddress, Integer> overrides = KafkaServer.checkLimits(config.connectionLimits());
         int threads = store.config().cleaner().threads();
         int wanted = config.store().cleaner().threads();

@@ -239,7 +239,8 @@ final class CleanedLog extends ReferenceCounted {
         return new CleanedLog(dir, endOffset, index, starts, files);
     }
 
-    private static MappedByteBuffer mapReadOnly(Path file) throws IOException {
+    /** A whole file mapped read-only (also the storage tool's view of the store's files). */
+    static MappedByteBuffer mapReadOnly(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
             return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
         }

@@ -2,10 +2,8 @@ package io.ferrite.storage;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -85,12 +83,6 @@ public final class StoreFiles {
         return Files.exists(dataDir.resolve(Store.ABORT_FILE));
     }
 
-    private static ByteBuffer map(Path file) throws IOException {
-        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-            return ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size());
-        }
-    }
-
     /** The first position of the CommitLog file {@code file}, from its name. */
     public static long fileStart(Path file) {
         return Long.parseLong(file.getFileName().toString());
@@ -101,7 +93,7 @@ public final class StoreFiles {
      * the last one seen: past a size that cannot be trusted the next entry cannot be found.
      */
     public static void scanCommitLog(Path file, Consumer<LogEntry> visitor) throws IOException {
-        ByteBuffer view = map(file);
+        ByteBuffer view = CleanedLog.mapReadOnly(file);
         long base = fileStart(file);
         int at = 0;
         int limit = view.capacity();
@@ -141,7 +133,7 @@ public final class StoreFiles {
 
     /** Every written entry of one ConsumeQueue file; its unwritten tail reads as zeros and ends it. */
     public static void scanConsumeQueue(Path file, Consumer<IndexEntry> visitor) throws IOException {
-        ByteBuffer view = map(file);
+        ByteBuffer view = CleanedLog.mapReadOnly(file);
         long first = fileStart(file) / ConsumeQueue.ENTRY_SIZE;
         for (int at = 0; at + ConsumeQueue.ENTRY_SIZE <= view.capacity(); at += ConsumeQueue.ENTRY_SIZE) {
             int size = view.getInt(at + 16);
@@ -246,7 +238,7 @@ public final class StoreFiles {
 
     private static ByteBuffer mapIfThere(Path file) throws IOException {
         try {
-            return map(file);
+            return CleanedLog.mapReadOnly(file);
         } catch (java.nio.file.NoSuchFileException e) {
             return null;
         }

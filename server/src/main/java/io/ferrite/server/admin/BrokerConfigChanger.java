@@ -4,7 +4,6 @@ import io.ferrite.server.config.BrokerConfig;
 import io.ferrite.server.config.DynamicKeys;
 import io.ferrite.server.config.SecurityConfigs;
 import io.ferrite.server.metadata.DynamicBrokerConfigs;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -63,9 +62,7 @@ final class BrokerConfigChanger {
                 Map<String, String> next = replace ? new TreeMap<>() : new TreeMap<>(current);
                 deleted.forEach(next::remove);
                 next.putAll(set);
-                Map<String, String> props = new HashMap<>(config.properties());
-                props.putAll(next);
-                BrokerConfig.fromProperties(props); // each value as its key's definition checks it at start
+                config.withDynamic(next); // each value as its key's definition checks it at start
                 return next;
             }, validateOnly);
         } catch (IllegalArgumentException e) {

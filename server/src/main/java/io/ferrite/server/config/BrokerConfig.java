@@ -159,6 +159,21 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
      * Kafka's property names over the defaults. A value that does not parse or is out of bounds fails with
      * an {@link IllegalArgumentException} naming its key; keys not defined here are kept for DescribeConfigs.
      */
+    /**
+     * This configuration with {@code dynamic} (configs set while the broker runs) over its properties, parsed as
+     * at start; this one if there are none.
+     *
+     * @throws IllegalArgumentException as {@link #fromProperties} does
+     */
+    public BrokerConfig withDynamic(Map<String, String> dynamic) {
+        if (dynamic.isEmpty()) {
+            return this;
+        }
+        Map<String, String> props = new HashMap<>(properties);
+        props.putAll(dynamic);
+        return fromProperties(props);
+    }
+
     public static BrokerConfig fromProperties(Map<String, String> props) {
         try {
             return parse(props);

@@ -311,7 +311,7 @@ public final class Console implements AutoCloseable {
 
     private List<Map<String, Object>> topicList() {
         List<Map<String, Object>> out = new ArrayList<>();
-        for (Topic t : new TreeMap<>(byName()).values()) {
+        for (Topic t : topics.all().stream().sorted(java.util.Comparator.comparing(Topic::name)).toList()) {
             long size = 0;
             long messages = 0;
             for (int p = 0; p < t.partitions(); p++) {
@@ -333,12 +333,6 @@ public final class Console implements AutoCloseable {
             out.add(m);
         }
         return out;
-    }
-
-    private Map<String, Topic> byName() {
-        Map<String, Topic> m = new LinkedHashMap<>();
-        topics.all().forEach(t -> m.put(t.name(), t));
-        return m;
     }
 
     private Map<String, Object> topic(Topic t) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.apache.kafka.clients.consumer.ConsumerPartitionAssignor;
 import org.apache.kafka.clients.consumer.internals.ConsumerProtocol;
 import org.apache.kafka.common.TopicPartition;
@@ -84,11 +85,8 @@ final class GroupsView {
                 m.put("epoch", d.groupEpoch());
                 List<Map<String, Object>> members = new ArrayList<>();
                 for (ConsumerGroupDescribeResponseData.Member mb : d.members()) {
-                    List<Map<String, Object>> assigned = new ArrayList<>();
-                    for (ConsumerGroupDescribeResponseData.TopicPartitions tp : mb.assignment().topicPartitions()) {
-                        tp.partitions().forEach(p -> assigned.add(partition(tp.topicName(), p)));
-                    }
-                    members.add(member(mb.memberId(), mb.clientId(), mb.clientHost(), assigned));
+                    members.add(member(mb.memberId(), mb.clientId(), mb.clientHost(), assigned(
+                            mb.assignment().topicPartitions(), tp -> tp.topicName(), tp -> tp.partitions())));
                 }
                 m.put("members", members);
                 m.put("offsets", committed(groupId));
@@ -100,11 +98,8 @@ final class GroupsView {
                 m.put("epoch", d.groupEpoch());
                 List<Map<String, Object>> members = new ArrayList<>();
                 for (ShareGroupDescribeResponseData.Member mb : d.members()) {
-                    List<Map<String, Object>> assigned = new ArrayList<>();
-                    for (ShareGroupDescribeResponseData.TopicPartitions tp : mb.assignment().topicPartitions()) {
-                        tp.partitions().forEach(p -> assigned.add(partition(tp.topicName(), p)));
-                    }
-                    members.add(member(mb.memberId(), mb.clientId(), mb.clientHost(), assigned));
+                    members.add(member(mb.memberId(), mb.clientId(), mb.clientHost(), assigned(
+                            mb.assignment().topicPartitions(), tp -> tp.topicName(), tp -> tp.partitions())));
                 }
                 m.put("members", members);
                 m.put("offsets", shareStarts(groupId));
@@ -182,6 +177,19 @@ final class GroupsView {
         m.put("logEndOffset", end);
         m.put("lag", committed >= 0 && end >= 0 ? Math.max(0, end - committed) : -1);
         return m;
+    }
+
+    /**
+     * A consumer or share member's assignment as topic-partition pairs; the two describe answers have the same
+     * shape in classes of their own.
+     */
+    private static <T> List<Map<String, Object>> assigned(List<T> topics, Function<T, String> name,
+                                                          Function<T, List<Integer>> partitions) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (T tp : topics) {
+            partitions.apply(tp).forEach(p -> out.add(partition(name.apply(tp), p)));
+        }
+        return out;
     }
 
     private static Map<String, Object> partition(String topic, int partition) {

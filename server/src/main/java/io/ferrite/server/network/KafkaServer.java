@@ -48,8 +48,6 @@ public final class KafkaServer implements AutoCloseable {
     private final Clock clock;
     private final java.util.function.ToLongBiFunction<java.net.InetAddress, Long> ipThrottle;
     private ConnectionQuotas quotas;
-    /** Quotas set before start (a dynamic config read at start); null for the properties file's. */
-    private ConnectionLimits pendingLimits;
     private RequestBudget budget;
     private EventLoopGroup acceptor;
     private EventLoopGroup workers;
@@ -77,12 +75,11 @@ public final class KafkaServer implements AutoCloseable {
 
     /**
      * Takes new connection quotas while it runs, their override hosts resolved by {@link #checkLimits}; the
-     * acceptor takes them. Before {@link #start} they are kept for it.
+     * acceptor takes them.
      */
     public synchronized void reconfigure(ConnectionLimits next, java.util.Map<java.net.InetAddress, Integer> resolved) {
-        if (quotas == null) {
-            pendingLimits = next;
-            return;
+        if (quotas == null) { // the broker takes configs only once it listens: it starts on the running ones
+            throw new IllegalStateException("connection quotas change once the server has started");
         }
         ConnectionQuotas q = quotas;
         try {
@@ -111,7 +108,7 @@ public final class KafkaServer implements AutoCloseable {
         for (io.netty.util.concurrent.EventExecutor loop : workers) {
             processors.put((io.netty.channel.EventLoop) loop, processors.size());
         }
-        ConnectionLimits limits = pendingLimits != null ? pendingLimits : config.connectionLimits();
+        ConnectionLimits limits = config.connectionLimits();
         quotas = new ConnectionQuotas(limits, clock, ipThrottle);
         budget = new RequestBudget(limits.queuedMaxRequestBytes());
         try {

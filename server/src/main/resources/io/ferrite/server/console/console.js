@@ -183,9 +183,15 @@ function createForm() {
       message);
 }
 
+// Whether this broker lets the console change topics (it does not while an authorizer runs): asked once.
+let writablePromise = null;
+function writable() {
+  writablePromise = writablePromise || api("overview").then(o => o.writable, () => false);
+  return writablePromise;
+}
+
 async function topics() {
-  const list = await api("topics");
-  const writable = (await api("overview")).writable;
+  const [list, canWrite] = await Promise.all([api("topics"), writable()]);
   show("topics",
       el("h1", {}, "Topics"),
       list.length === 0 ? el("p", {class: "muted"}, "No topics yet.") :
@@ -195,7 +201,7 @@ async function topics() {
               el("td", {}, el("a", {href: "#/topics/" + encodeURIComponent(t.name)}, t.name)),
               td(num(t.partitions), "num"), td(num(t.offsets), "num"), td(bytes(t.sizeBytes), "num"),
               td(num(t.configs), "num")))),
-      writable ? createForm() : null);
+      canWrite ? createForm() : null);
 }
 
 function configForm(name) {
@@ -225,8 +231,7 @@ function configForm(name) {
 }
 
 async function topic(name) {
-  const t = await api("topics/" + encodeURIComponent(name));
-  const writable = (await api("overview")).writable;
+  const [t, canWrite] = await Promise.all([api("topics/" + encodeURIComponent(name)), writable()]);
   const configs = Object.entries(t.configs);
   show("topic",
       el("h1", {}, "Topic " + t.name),
@@ -242,7 +247,7 @@ async function topic(name) {
       el("h2", {}, "Configs set on the topic"),
       configs.length === 0 ? el("p", {class: "muted", id: "configs-none"}, "None: the broker's defaults apply.") :
           table("configs-table", ["Key", "Value"], configs.map(([k, v]) => el("tr", {}, td(k), td(v)))),
-      writable ? configForm(t.name) : null);
+      canWrite ? configForm(t.name) : null);
 }
 
 function bytesCell(b, showHex) {

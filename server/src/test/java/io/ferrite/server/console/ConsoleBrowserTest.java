@@ -347,6 +347,9 @@ class ConsoleBrowserTest {
         assertFalse(Console.trustedHost("evil.example:9180") || Console.trustedHost(null)
                 || Console.trustedHost("127.0.0.1.evil.example"));
         assertEquals(400, post("/api/topics", "{not json").statusCode());
+        HttpResponse<String> huge = post("/api/topics", "{\"name\":\"" + "x".repeat(70 * 1024) + "\"}");
+        assertEquals(400, huge.statusCode(), "over the 64 KiB a change may carry");
+        assertTrue(huge.body().contains("larger than"), huge.body());
         assertEquals(400, post("/api/topics", "{\"name\":\"bad/name\"}").statusCode());
         assertEquals(400, post("/api/topics", "{\"name\":\"p\",\"partitions\":0}").statusCode());
         assertEquals(400, post("/api/topics", "{\"name\":\"p\",\"configs\":{\"retention.ms\":\"soon\"}}")
