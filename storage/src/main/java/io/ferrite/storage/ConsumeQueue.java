@@ -122,16 +122,20 @@ final class ConsumeQueue implements AutoCloseable {
         return endIndex <= startIndex;
     }
 
-    /** Whether the next {@link #append} has a file to go to without creating one. */
+    /** Whether the next {@link #append} has a file to go to, with its blocks, without creating or allocating. */
     boolean hasRoom() {
         MappedFile f = files.last();
-        return f != null && !f.isFull();
+        return f != null && !f.isFull() && f.allocatedFor(ENTRY_SIZE);
     }
 
-    /** Makes sure the next {@link #append} has a file to go to. Call before writing the CommitLog entry. */
+    /**
+     * Makes sure the next {@link #append} has a file to go to and disk blocks to write to. Call before writing
+     * the CommitLog entry: a full disk fails here, with nothing written.
+     */
     void ensureCapacity() {
         long pos = endIndex * ENTRY_SIZE;
         MappedFile f = files.lastForAppend(pos);
+        f.allocateFor(ENTRY_SIZE);
         int used = f.wrotePosition();
         if (used == fileSize / 2) {
             files.prefetchNext(); // half full: have the next file made in the background
@@ -141,6 +145,7 @@ final class ConsumeQueue implements AutoCloseable {
     /** Adds an entry. Append lock held; {@link #ensureCapacity()} called first. */
     void append(long baseOffset, long position, int size, int lastOffsetDelta, long batchMaxTimestamp) {
         MappedFile f = files.lastForAppend(endIndex * ENTRY_SIZE);
+        f.allocateFor(ENTRY_SIZE); // done by ensureCapacity on the append path; recovery's rebuild comes here alone
         runningMax = Math.max(runningMax, batchMaxTimestamp);
         java.nio.ByteBuffer e = f.reserve(ENTRY_SIZE);
         e.putLong(0, baseOffset);

@@ -34,8 +34,14 @@ final class FileAllocator implements Agent {
      * @param readAround  let a page fault in the mapping read the pages around it too (the kernel's default);
      *                    off for files touched a few bytes at a time, where every first fault would otherwise
      *                    fill a whole read-ahead window, zeroing it where the file has not been written yet
+     * @param stepped     allocate the file's blocks in steps as it fills rather than whole (see {@link MappedFile}):
+     *                    for index files, thousands of which may each hold only a few entries
      */
-    record Spec(int fileSize, boolean warm, boolean mlock, boolean usePool, boolean aheadOnRoll, boolean readAround) {
+    record Spec(int fileSize, boolean warm, boolean mlock, boolean usePool, boolean aheadOnRoll, boolean readAround,
+                boolean stepped) {
+        Spec(int fileSize, boolean warm, boolean mlock, boolean usePool, boolean aheadOnRoll, boolean readAround) {
+            this(fileSize, warm, mlock, usePool, aheadOnRoll, readAround, false);
+        }
     }
 
     private record Request(Path path, long fromOffset, Spec spec, CompletableFuture<MappedFile> result,
@@ -61,6 +67,11 @@ final class FileAllocator implements Agent {
         this.pool = pool;
         this.pageSize = pageSize;
         this.warmFlushPages = warmFlushPages;
+    }
+
+    /** Reserves the blocks of the files this service makes, and of stepped files' later ranges. */
+    BlockAllocator blocks() {
+        return blocks;
     }
 
     @Override
@@ -185,7 +196,7 @@ final class FileAllocator implements Agent {
             ByteBuffer writeBuffer = r.spec.usePool && pool != null ? pool.borrowBuffer() : null;
             try {
                 MappedFile f = MappedFile.create(r.path, r.fromOffset, r.spec.fileSize, blocks, writeBuffer, pool,
-                        r.spec.mlock);
+                        r.spec.mlock, r.spec.stepped);
                 if (r.spec.warm) {
                     f.warm(pageSize, warmFlushPages, r.wanted::get);
                 }

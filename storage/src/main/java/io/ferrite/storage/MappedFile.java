@@ -1,6 +1,7 @@
 package io.ferrite.storage;
 
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
@@ -27,11 +28,19 @@ import org.apache.logging.log4j.Logger;
  * </ul>
  * Readers see bytes up to {@link #readablePosition()} and take a reference for as long as they use them.
  * The file is unmapped, and deleted if asked, when its last reference is released.
+ *
+ * <p>A file is either allocated whole when it is made, or (an index, written a few bytes at a time by one of
+ * thousands of partitions) made sparse at its full length and allocated in steps ahead of the written
+ * position: {@link #FIRST_STEP} bytes first, then doubling. Either way no byte is written through the mapping
+ * before its blocks are reserved, so a full disk fails an allocation with an exception and never faults a
+ * write with SIGBUS; and a partition nobody writes much to holds a few KiB of disk, not a whole file.
  */
 final class MappedFile extends ReferenceCounted {
     private static final Logger LOG = LogManager.getLogger(MappedFile.class);
     /** Below this, writing the zeros costs less than a system call and a descriptor. */
     private static final int ZERO_BY_FILESYSTEM_FROM = 1 << 16;
+    /** The blocks a stepped file gets when made: one page, 128 index entries. */
+    static final int FIRST_STEP = 4096;
 
     private final Path path;
     private final long fileFromOffset;
@@ -53,9 +62,16 @@ final class MappedFile extends ReferenceCounted {
      */
     private volatile Executor freer;
     private volatile Thread destroyer;
+    /** Allocates a stepped file's next range; null for a file allocated whole. */
+    private final BlockAllocator stepBlocks;
+    /** Bytes from the start whose blocks are known reserved: the whole file unless it is stepped. */
+    private volatile int allocatedTo;
 
     private MappedFile(Path path, long fileFromOffset, int fileSize, FileChannel channel, MappedByteBuffer mapped,
-                       ByteBuffer writeBuffer, TransientStorePool pool, boolean locked) {
+                       ByteBuffer writeBuffer, TransientStorePool pool, boolean locked, BlockAllocator stepBlocks,
+                       int allocatedTo) {
+        this.stepBlocks = stepBlocks;
+        this.allocatedTo = allocatedTo;
         this.path = path;
         this.fileFromOffset = fileFromOffset;
         this.fileSize = fileSize;
@@ -71,8 +87,16 @@ final class MappedFile extends ReferenceCounted {
         return String.format("%020d", fromOffset);
     }
 
-    /** Maps an existing file; its positions start at 0 until the owner recovers them. */
+    /** Maps an existing file allocated whole; its positions start at 0 until the owner recovers them. */
     static MappedFile open(Path path, int expectedSize) throws IOException {
+        return open(path, expectedSize, null);
+    }
+
+    /**
+     * Maps an existing file; with {@code stepBlocks}, one allocated in steps, none of whose blocks count as
+     * reserved until an append asks for them (asking again for blocks already there costs one call).
+     */
+    static MappedFile open(Path path, int expectedSize, BlockAllocator stepBlocks) throws IOException {
         long size = Files.size(path);
         if (size != expectedSize) {
             throw new IOException("file " + path + " has size " + size + ", expected " + expectedSize);
@@ -81,7 +105,7 @@ final class MappedFile extends ReferenceCounted {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             return new MappedFile(path, from, expectedSize, ch, ch.map(FileChannel.MapMode.READ_WRITE, 0, expectedSize),
-                    null, null, false);
+                    null, null, false, stepBlocks, stepBlocks == null ? expectedSize : 0);
         } catch (IOException | RuntimeException e) {
             ch.close();
             throw e;
@@ -96,19 +120,33 @@ final class MappedFile extends ReferenceCounted {
      */
     static MappedFile create(Path path, long fromOffset, int fileSize, BlockAllocator blocks,
                              ByteBuffer writeBuffer, TransientStorePool pool, boolean mlock) throws IOException {
+        return create(path, fromOffset, fileSize, blocks, writeBuffer, pool, mlock, false);
+    }
+
+    /** As above; {@code stepped}: sparse at its full length, with only {@link #FIRST_STEP} bytes allocated. */
+    static MappedFile create(Path path, long fromOffset, int fileSize, BlockAllocator blocks,
+                             ByteBuffer writeBuffer, TransientStorePool pool, boolean mlock, boolean stepped)
+            throws IOException {
         Path tmp = path.resolveSibling(path.getFileName() + ".allocating");
         Files.deleteIfExists(tmp);
-        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ,
+        if (stepped) { // ftruncate to the full length: a sparse file, every later open sees its expected size
+            try (RandomAccessFile raf = new RandomAccessFile(tmp.toFile(), "rw")) {
+                raf.setLength(fileSize);
+            }
+        }
+        FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
         try {
-            blocks.allocate(tmp, ch, fileSize);
+            int allocated = stepped ? Math.min(FIRST_STEP, fileSize) : fileSize;
+            blocks.allocate(tmp, ch, allocated);
             ch.force(true);
             // Only a fully allocated file gets its real name, so a crash mid-allocation leaves no short file.
             Files.move(tmp, path, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             fsyncDirectory(path.getParent());
             MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_WRITE, 0, fileSize);
             boolean locked = mlock && NativeIO.mlock(map);
-            return new MappedFile(path, fromOffset, fileSize, ch, map, writeBuffer, pool, locked);
+            return new MappedFile(path, fromOffset, fileSize, ch, map, writeBuffer, pool, locked,
+                    stepped ? blocks : null, allocated);
         } catch (IOException | RuntimeException e) {
             ch.close();
             Files.deleteIfExists(tmp);
@@ -213,6 +251,32 @@ final class MappedFile extends ReferenceCounted {
 
     boolean isFull() {
         return wrotePosition == fileSize;
+    }
+
+    /** Whether the blocks of the next {@code size} bytes are reserved, so writing them needs no allocation. */
+    boolean allocatedFor(int size) {
+        return wrotePosition + size <= allocatedTo;
+    }
+
+    /**
+     * Reserves the blocks of the next {@code size} bytes if a stepped file does not have them yet: up to twice
+     * what it had, at least to the end of the page they end in. Appending thread only, before writing them.
+     *
+     * @throws StoreException DISK_FULL when the disk has no room: nothing is written then
+     */
+    void allocateFor(int size) {
+        int end = wrotePosition + size;
+        if (end <= allocatedTo) {
+            return;
+        }
+        int to = (int) Math.min(fileSize, Math.max(end + (long) FIRST_STEP - 1 - (end - 1) % FIRST_STEP,
+                2L * allocatedTo));
+        try {
+            stepBlocks.allocate(path, channel, allocatedTo, to - allocatedTo);
+        } catch (IOException e) {
+            throw StoreException.fromIo("cannot allocate index blocks", path, e);
+        }
+        allocatedTo = to;
     }
 
     /**
@@ -477,6 +541,9 @@ final class MappedFile extends ReferenceCounted {
         wrotePosition = position;
         committedPosition = position;
         flushedPosition = Math.min(Math.max(flushed, 0), position);
+        if (stepBlocks != null && end > 0) { // the pages bytes were written to have their blocks
+            allocatedTo = (int) Math.max(allocatedTo, Math.min(fileSize, end + (long) FIRST_STEP - 1 - (end - 1) % FIRST_STEP));
+        }
     }
 
     /** Zeros bytes {@code [from, to)}, durably: by the filesystem where it can (a CommitLog tail), else by hand. */

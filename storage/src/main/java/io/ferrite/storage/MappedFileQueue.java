@@ -49,7 +49,7 @@ final class MappedFileQueue implements AutoCloseable {
         }
         names.sort(null);
         for (Path p : names) {
-            MappedFile f = advised(MappedFile.open(p, spec.fileSize()));
+            MappedFile f = advised(MappedFile.open(p, spec.fileSize(), spec.stepped() ? allocator.blocks() : null));
             MappedFile last = last();
             if (last != null && last.fileFromOffset() + spec.fileSize() != f.fileFromOffset()) {
                 f.shutdown();

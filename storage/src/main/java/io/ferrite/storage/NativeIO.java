@@ -246,8 +246,13 @@ public final class NativeIO {
      * @throws IOException with "No space left on device" when the disk is full
      */
     public static boolean fallocate(Path file, long length) throws IOException {
+        return fallocate(file, 0, length);
+    }
+
+    /** As {@link #fallocate(Path, long)}, for {@code [offset, offset + length)}. */
+    public static boolean fallocate(Path file, long offset, long length) throws IOException {
         return AVAILABLE && withFd(file, O_RDWR, fd -> {
-            int rc = posix_fallocate(fd, 0, length);
+            int rc = posix_fallocate(fd, offset, length);
             if (rc == ENOSPC) {
                 throw new IOException("No space left on device: cannot allocate " + length + " bytes for " + file);
             }

@@ -86,9 +86,10 @@ public final class Store implements AutoCloseable {
         logFiles.load();
         this.logFiles = logFiles;
         this.commitLog = new CommitLog(logFiles, clock, config.appendIntoMapping());
-        // ConsumeQueues are written 32 bytes at a time, through their mappings: no read-around (see Spec).
+        // ConsumeQueues are written 32 bytes at a time, through their mappings: no read-around, and their blocks
+        // allocated as they fill, so thousands of partitions with a few batches each hold a page each (see Spec).
         this.partitions = new Partitions(root, allocator, new FileAllocator.Spec(
-                config.consumeQueueEntriesPerFile() * ConsumeQueue.ENTRY_SIZE, false, false, false, false, false));
+                config.consumeQueueEntriesPerFile() * ConsumeQueue.ENTRY_SIZE, false, false, false, false, false, true));
         partitions.load(cp);
         this.recovery = Recovery.run(commitLog, partitions, cp, recoveredFromCrash);
         if (tableRebuilt) { // log starts were in the lost checkpoint: each starts at its first batch left

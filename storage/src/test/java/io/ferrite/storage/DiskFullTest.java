@@ -56,14 +56,16 @@ class DiskFullTest {
     private static final class SwitchableBlocks implements BlockAllocator {
         final AtomicBoolean full = new AtomicBoolean();
         final AtomicInteger refused = new AtomicInteger();
+        /** Whether a full disk also refuses a later step of a file allocated in steps, not only new files. */
+        volatile boolean stepsToo = true;
 
         @Override
-        public void allocate(Path file, FileChannel channel, long length) throws IOException {
-            if (full.get()) {
+        public void allocate(Path file, FileChannel channel, long offset, long length) throws IOException {
+            if (full.get() && (stepsToo || offset == 0)) {
                 refused.incrementAndGet();
                 throw new IOException("No space left on device");
             }
-            BlockAllocator.DEFAULT.allocate(file, channel, length);
+            BlockAllocator.DEFAULT.allocate(file, channel, offset, length);
         }
     }
 
@@ -175,6 +177,14 @@ class DiskFullTest {
     private static List<String> leftovers(Path dir) throws IOException {
         return LiveTree.files(dir).stream().map(p -> p.getFileName().toString())
                 .filter(n -> n.endsWith(".allocating")).toList();
+    }
+
+    /** The bytes of disk a file holds (du), as against its length. */
+    private static long allocatedBytes(Path file) throws IOException, InterruptedException {
+        Process du = new ProcessBuilder("du", "--block-size=1", file.toString()).start();
+        String out = new String(du.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertEquals(0, du.waitFor(), out);
+        return Long.parseLong(out.split("\\s+")[0]);
     }
 
     private static Path commitLogFile(Path dataDir, long from) {
@@ -332,6 +342,7 @@ class DiskFullTest {
         SwitchableBlocks blocks = new SwitchableBlocks();
         List<Acked> acked = new ArrayList<>();
         int entriesPerFile = 256; // TestBatches.smallConfig
+        blocks.stepsToo = false; // the file in use gets its second step at the half; only the next file is refused
         try (Store store = Store.open(TestBatches.smallConfig(data, FlushMode.SYNC), Clock.systemUTC(), blocks)) {
             store.createPartition(P0);
             int i = 0;
@@ -351,6 +362,51 @@ class DiskFullTest {
                 assertAppended(tryAppend(store, P0, batch(tag, 8), tag, acked),
                         tag + " failed although the disk has room again");
             }
+            assertHoldsExactly(store, acked, P0);
+        }
+    }
+
+    /**
+     * A queue file's blocks come in steps (one page first): the append that needs the next step while the disk
+     * is full fails with DISK_FULL before its batch reaches the CommitLog, and appends go on once there is room.
+     */
+    @Test
+    void consumeQueueStepRefusedWhileFullFailsTheAppendCleanly() throws Exception {
+        Path data = tmp.resolve("store");
+        SwitchableBlocks blocks = new SwitchableBlocks();
+        List<Acked> acked = new ArrayList<>();
+        int firstStep = MappedFile.FIRST_STEP / ConsumeQueue.ENTRY_SIZE;
+        try (Store store = Store.open(TestBatches.smallConfig(data, FlushMode.SYNC), Clock.systemUTC(), blocks)) {
+            store.createPartition(P0);
+            int i = 0;
+            for (; i < firstStep - 4; i++) {
+                append(store, P0, batch("s" + i, 8), "s" + i, acked);
+            }
+            awaitTrue(() -> Files.exists(commitLogFile(data, SMALL_FILE)), "the second CommitLog file exists");
+            Path queueFile;
+            try (var files = Files.walk(data.resolve("consumequeue"))) {
+                queueFile = files.filter(f -> f.getFileName().toString().matches("\\d{20}")).findFirst().orElseThrow();
+            }
+            assertTrue(Files.size(queueFile) > MappedFile.FIRST_STEP, "the queue file has its full length");
+            assertEquals(MappedFile.FIRST_STEP, allocatedBytes(queueFile), "only the first step is allocated");
+            blocks.full.set(true);
+            for (; i < firstStep; i++) {
+                append(store, P0, batch("s" + i, 8), "s" + i, acked); // still within the first step
+            }
+            long end = store.logEndOffset(P0);
+            assertDiskFull(tryAppend(store, P0, batch("t", 8), "t", acked), "the append needing the next step");
+            assertEquals(end, store.logEndOffset(P0));
+            assertHoldsExactly(store, acked, P0);
+            blocks.full.set(false);
+            for (; i < 2 * firstStep; i++) {
+                assertAppended(tryAppend(store, P0, batch("s" + i, 8), "s" + i, acked),
+                        "s" + i + " failed although the disk has room again");
+            }
+            assertHoldsExactly(store, acked, P0);
+        }
+        try (Store store = Store.open(TestBatches.smallConfig(data, FlushMode.SYNC), Clock.systemUTC())) {
+            assertHoldsExactly(store, acked, P0);
+            assertAppended(tryAppend(store, P0, batch("u", 8), "u", acked), "after a restart");
             assertHoldsExactly(store, acked, P0);
         }
     }

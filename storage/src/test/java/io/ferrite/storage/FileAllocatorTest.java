@@ -50,11 +50,11 @@ class FileAllocatorTest {
     @Test
     void aFullDiskIsATypedFailureAndALaterTryCanSucceed() {
         AtomicBoolean full = new AtomicBoolean(true);
-        BlockAllocator blocks = (file, ch, len) -> {
+        BlockAllocator blocks = (file, ch, off, len) -> {
             if (full.get()) {
                 throw new IOException("No space left on device");
             }
-            BlockAllocator.DEFAULT.allocate(file, ch, len);
+            BlockAllocator.DEFAULT.allocate(file, ch, off, len);
         };
         FileAllocator a = new FileAllocator(blocks, null, 4096, 0);
         Path p = dir.resolve(MappedFile.fileName(0));
