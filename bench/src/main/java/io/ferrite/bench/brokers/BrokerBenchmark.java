@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -50,7 +51,7 @@ public final class BrokerBenchmark {
             usage: BrokerBenchmark [options]
               --rounds N        rounds: each workload runs N times on each broker, alternating (default 3)
               --scale X         multiply every workload's record count (default 1; 0.1 for a smoke run)
-              --only LIST       comma-separated workload numbers to run (default all: 1,...,13; none: only ablations)
+              --only LIST       comma-separated workload numbers to run (default all: 1,...,20; none: only ablations)
               --ablations       also run the store and JVM variants against default Ferrite
               --variants LIST   comma-separated variant names: run just these ablations (implies --ablations)
               --before DIR      also run Ferrite as the checkout DIR builds it (an earlier revision, packaged
@@ -67,6 +68,11 @@ public final class BrokerBenchmark {
      * second workload on a broker that ran the first was a thirtieth of its figure on a fresh one.
      */
     private static final List<String> FRESH_BROKER_WORKLOADS = List.of("12", "13");
+    /** librdkafka's workloads, run by {@link #rdkafka()} in this order on a fresh broker of each kind per round. */
+    private static final List<String> RDKAFKA_WORKLOADS = List.of("14", "15", "16", "17", "18", "19", "20");
+    /** The most partitions the harness creates in one request; see {@link #createTopic}. */
+    private static final int MAX_PARTITIONS_PER_REQUEST = 5_000;
+    private static final String ALL_WORKLOADS = "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20";
     static final Contender FERRITE_SYNC = Contender.ferrite("ferrite-sync", Map.of("store.flush.mode", "sync"));
 
     /**
@@ -132,6 +138,7 @@ public final class BrokerBenchmark {
     private final double scale;
     private final Set<String> only;
     private final List<Sample> samples = new ArrayList<>();
+    private boolean warnedCaches;
 
     private BrokerBenchmark(Path dataRoot, int rounds, double scale, Set<String> only) {
         this.dataRoot = dataRoot;
@@ -161,14 +168,20 @@ public final class BrokerBenchmark {
         }
         int rounds = Integer.parseInt(opts.getOrDefault("--rounds", "3"));
         double scale = Double.parseDouble(opts.getOrDefault("--scale", "1"));
-        Set<String> only = new LinkedHashSet<>(Arrays.asList(opts.getOrDefault("--only", "1,2,3,4,5,6,7,8,9,10,11,12,13")
-                .split(",")));
+        Set<String> only = new LinkedHashSet<>(Arrays.asList(opts.getOrDefault("--only", ALL_WORKLOADS).split(",")));
+        Set<String> known = new LinkedHashSet<>(Arrays.asList(ALL_WORKLOADS.split(",")));
+        known.add("none");
         if (rounds < 1 || scale <= 0 || (only.contains("4") && !only.contains("1"))
                 || ((only.contains("10") || only.contains("11")) && !only.contains("9"))
-                || !Set.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "none")
-                        .containsAll(only)) {
-            System.err.println("--rounds must be at least 1, --scale above 0, workload 4 needs workload 1, and 10"
-                    + " and 11 need 9\n" + USAGE);
+                || ((only.contains("15") || only.contains("19")) && !only.contains("14"))
+                || (only.contains("20") && !only.contains("18")) || !known.containsAll(only)) {
+            System.err.println("--rounds must be at least 1, --scale above 0, workload 4 needs workload 1, 10"
+                    + " and 11 need 9, 15 and 19 need 14, and 20 needs 18\n" + USAGE);
+            return 2;
+        }
+        if (RDKAFKA_WORKLOADS.stream().anyMatch(only::contains) && !RdkafkaPerf.available()) {
+            System.err.println("no " + RdkafkaPerf.TOOL + ": run bin/test once (npm ci in compat-tests/node-rdkafka"
+                    + " builds it), or leave out workloads " + RDKAFKA_WORKLOADS);
             return 2;
         }
         List<Variant> variants = opts.containsKey("--variants") ? new ArrayList<>()
@@ -215,7 +228,7 @@ public final class BrokerBenchmark {
         // The reference broker and the tools are resolved at the same pinned version as the bench's kafka-clients.
         meta.put("Kafka", "Apache Kafka " + AppInfoParser.getVersion() + " (kafka_2.13 from Maven Central, single-node KRaft)");
         meta.put("tools", "kafka-tools " + AppInfoParser.getVersion() + ": ProducerPerformance, ConsumerPerformance,"
-                + " EndToEndLatency");
+                + " EndToEndLatency; librdkafka 2.12 (node-rdkafka 3.6.1): rdkafka_performance");
         meta.forEach((k, v) -> System.out.println("  " + k + ": " + v));
 
         BrokerBenchmark bench = new BrokerBenchmark(dataRoot, rounds, scale, only);
@@ -225,6 +238,7 @@ public final class BrokerBenchmark {
             bench.startUps();
             bench.sharedBrokers();
             bench.freshBrokers();
+            bench.rdkafka();
             if (!variants.isEmpty()) {
                 bench.ablations(variants);
             }
@@ -262,7 +276,7 @@ public final class BrokerBenchmark {
                 String name = c.label() + "-start-" + r;
                 Path dir = freshDir(name);
                 try (BrokerUnderTest b = c.start(name, dir)) {
-                    double ms = firstProduceMillis(b);
+                    double ms = firstProduceMillis(b, "bench-start");
                     if (r > 0) {
                         add("8", c.label(), r, Map.of("start_to_first_produce_ms", ms));
                     }
@@ -411,13 +425,144 @@ public final class BrokerBenchmark {
             }
             case SHARE -> ShareConsumeBenchmark.consumeAll(broker, name + "-group", name, (int) s.records(),
                     s.consumers());
-            case BROKER -> throw new IllegalArgumentException("workload " + s.id() + " is not a tool run");
+            case BROKER, RD_PRODUCE, RD_CONSUME -> throw new IllegalArgumentException("workload " + s.id()
+                    + " is not a Java tool run");
         };
         figures = new LinkedHashMap<>(figures);
         // What the broker itself spent, to set against the run's length on a machine the tool shares.
-        figures.put("broker_cpu_s", ProcessCpu.seconds(broker.pid()) - cpuBefore);
+        double cpu = ProcessCpu.seconds(broker.pid()) - cpuBefore;
+        figures.put("broker_cpu_s", cpu);
+        if (s.kind() != Scenario.Kind.END_TO_END) {
+            figures.put("cpu_s_per_gb", perGb(cpu, s));
+        }
         figures.put("idle_broker_cpu_s", ProcessCpu.seconds(other.pid()) - otherBefore);
         add(s.id(), label, round, figures);
+    }
+
+    /** Broker CPU-seconds per 10^9 bytes of record values moved: the cost a client cannot hide. */
+    private static double perGb(double cpuSeconds, Scenario s) {
+        return cpuSeconds / (s.records() * (double) s.recordSize() / 1e9);
+    }
+
+    /**
+     * librdkafka's workloads (14 to 20): each round, a fresh Ferrite, Kafka and store-nothing ceiling in turn,
+     * then a fresh Ferrite in sync flush mode, each started after the page cache is dropped (what an earlier
+     * run left there changed the same build's produce rate by half) and running the workloads in order. Kafka's
+     * workload 14 also stands as its side of workload 19, which runs Kafka unchanged.
+     */
+    private void rdkafka() throws IOException, InterruptedException {
+        if (RDKAFKA_WORKLOADS.stream().noneMatch(only::contains)) {
+            return;
+        }
+        List<String> contenders = new ArrayList<>(List.of(BrokerReport.BASELINE, Contender.KAFKA.label(),
+                BrokerReport.CEILING));
+        if (only.contains("19")) {
+            contenders.add(FERRITE_SYNC.label());
+        }
+        for (int r = 1; r <= rounds; r++) {
+            for (String label : contenders) {
+                String name = "rd-" + label + "-r" + r;
+                Path dir = freshDir(name);
+                dropCaches();
+                try (BrokerUnderTest b = switch (label) {
+                    case "kafka" -> Contender.KAFKA.start(name, dir);
+                    case BrokerReport.CEILING -> CeilingProcess.start(name);
+                    case "ferrite-sync" -> FERRITE_SYNC.start(name, dir);
+                    default -> Contender.FERRITE.start(name, dir);
+                }) {
+                    if (label.equals(FERRITE_SYNC.label())) {
+                        runRd(Scenario.byId("19").scaled(scale), label, b, dir, r);
+                    } else {
+                        rdkafkaRound(label, b, dir, r);
+                    }
+                    b.stop();
+                } finally {
+                    ChildProcess.deleteTree(dir);
+                }
+            }
+        }
+    }
+
+    /** Workloads 14 to 18 and 20 on one fresh broker; the ceiling runs only the produce workloads. */
+    private void rdkafkaRound(String label, BrokerUnderTest b, Path dir, int round)
+            throws IOException, InterruptedException {
+        boolean ceiling = label.equals(BrokerReport.CEILING);
+        for (String id : List.of("14", "15", "16", "17", "18")) {
+            if (!only.contains(id) || (ceiling && id.equals("15"))) {
+                continue;
+            }
+            if (id.equals("18") && !ceiling) { // 10,000 new partitions on top of the others would pass store.max.partitions
+                deleteTopics(b, List.of("14", "16", "17").stream().filter(only::contains).map(x -> "w" + x + "-r" + round)
+                        .toList());
+            }
+            Map<String, Double> f = runRd(Scenario.byId(id).scaled(scale), label, b, dir, round);
+            if (id.equals("14") && label.equals(Contender.KAFKA.label()) && only.contains("19")) {
+                add("19", label, round, f);
+            }
+        }
+        if (only.contains("20") && !ceiling) {
+            add("20", label, round, Map.of("rss_mb", ProcessMemory.of(b.pid()).get("rss_mb"),
+                    "disk_after_produce_mb", diskMb(dir)));
+            b.stop();
+            try {
+                b.restart();
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot restart " + b.name(), e);
+            }
+            // Into the 10,000-partition topic: a new one would take the broker past store.max.partitions.
+            add("20", label, round, Map.of("restart_to_first_produce_ms", firstProduceMillis(b, "w18-r" + round)));
+        }
+    }
+
+    /** One librdkafka workload once: its topic created (a produce), the tool run, the broker's CPU around it. */
+    private Map<String, Double> runRd(Scenario s, String label, BrokerUnderTest broker, Path dir, int round)
+            throws IOException, InterruptedException {
+        String topic = "w" + s.id() + "-r" + round;
+        if (s.kind() == Scenario.Kind.RD_PRODUCE) {
+            createTopic(broker, topic, s.partitions());
+            if (s.id().equals("18") && only.contains("20") && !label.equals(BrokerReport.CEILING)) {
+                add("20", label, round, Map.of("disk_after_create_mb", diskMb(dir)));
+            }
+        }
+        settle();
+        RdkafkaPerf tool = new RdkafkaPerf(broker);
+        String run = label + "-" + topic;
+        double cpuBefore = ProcessCpu.seconds(broker.pid());
+        Map<String, Double> figures = new LinkedHashMap<>(s.kind() == Scenario.Kind.RD_PRODUCE
+                ? tool.produce(run, topic, s.records(), s.recordSize())
+                : tool.consume(run, "w" + s.source() + "-r" + round, s.partitions(), s.records()));
+        double cpu = ProcessCpu.seconds(broker.pid()) - cpuBefore;
+        figures.put("broker_cpu_s", cpu);
+        figures.put("cpu_s_per_gb", perGb(cpu, s));
+        add(s.id(), label, round, figures);
+        return figures;
+    }
+
+    /** What {@code dir} holds on disk, in MiB of allocated blocks (du), so sparse files count as they occupy. */
+    private static double diskMb(Path dir) throws IOException, InterruptedException {
+        Process du = new ProcessBuilder("du", "-s", "--block-size=1", dir.toString()).redirectErrorStream(true).start();
+        String out = new String(du.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        if (du.waitFor() != 0) {
+            throw new IOException("du " + dir + ": " + out);
+        }
+        return Long.parseLong(out.split("\\s+")[0]) / (double) (1 << 20);
+    }
+
+    /**
+     * Writes back and drops the page cache (as root; otherwise says once that it cannot), so no broker starts
+     * with what the one before left cached.
+     */
+    private void dropCaches() throws IOException, InterruptedException {
+        settle();
+        Path knob = Path.of("/proc/sys/vm/drop_caches");
+        if (Files.isWritable(knob)) {
+            Files.writeString(knob, "3");
+        } else if (!warnedCaches) {
+            warnedCaches = true;
+            System.err.println("warning: cannot drop the page cache (not root); librdkafka rounds may skew");
+        }
     }
 
     /**
@@ -449,7 +594,14 @@ public final class BrokerBenchmark {
      */
     private static void createTopic(BrokerUnderTest broker, String topic, int partitions) throws InterruptedException {
         try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
-            admin.createTopics(List.of(new NewTopic(topic, partitions, (short) 1))).all().get(120, TimeUnit.SECONDS);
+            // Kafka's controller refuses a request of more than 10,000 records (a partition is one): a larger
+            // topic is made in two steps, on every broker alike.
+            int first = Math.min(partitions, MAX_PARTITIONS_PER_REQUEST);
+            admin.createTopics(List.of(new NewTopic(topic, first, (short) 1))).all().get(120, TimeUnit.SECONDS);
+            if (partitions > first) {
+                admin.createPartitions(Map.of(topic, NewPartitions.increaseTo(partitions))).all()
+                        .get(120, TimeUnit.SECONDS);
+            }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (true) {
                 try {
@@ -471,17 +623,34 @@ public final class BrokerBenchmark {
         }
     }
 
+    /** Deletes these topics and waits until the broker no longer lists them. */
+    private static void deleteTopics(BrokerUnderTest broker, List<String> names) throws InterruptedException {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap()))) {
+            admin.deleteTopics(names).all().get(120, TimeUnit.SECONDS);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+            while (admin.listTopics().names().get(30, TimeUnit.SECONDS).stream().anyMatch(names::contains)) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(names + " still listed on " + broker.name() + " after 120 s");
+                }
+                Thread.sleep(100);
+            }
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot delete " + names + " on " + broker.name(), e);
+        }
+    }
+
     /**
      * From the broker process's launch (as its launcher recorded it) to one record acknowledged with acks=all,
-     * produced into a topic the broker creates on that first request. The launcher's wait for the port
-     * (Ferrite, polled every 50 ms) or for DescribeCluster (Kafka, every 100 ms) is included.
+     * produced into {@code topic} (a new one the broker creates on that first request, or one it holds). The
+     * launcher's wait for the port (Ferrite, polled every 50 ms) or for DescribeCluster (Kafka, every 100 ms) is
+     * included.
      */
-    private static double firstProduceMillis(BrokerUnderTest broker) throws InterruptedException {
+    private static double firstProduceMillis(BrokerUnderTest broker, String topic) throws InterruptedException {
         Map<String, Object> props = Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
                 ProducerConfig.ACKS_CONFIG, "all", ProducerConfig.MAX_BLOCK_MS_CONFIG, 60_000);
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(props, new ByteArraySerializer(),
                 new ByteArraySerializer())) {
-            p.send(new ProducerRecord<>("bench-start", new byte[] {1})).get(60, TimeUnit.SECONDS);
+            p.send(new ProducerRecord<>(topic, 0, null, new byte[] {1})).get(60, TimeUnit.SECONDS);
             return (System.nanoTime() - broker.process().startedNanos()) / 1e6;
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("the first produce to " + broker.name() + " failed", e);

@@ -17,7 +17,8 @@ import java.util.Set;
  * the bars, and the ablations, as plain text and as the generated part of docs/PERFORMANCE.md.
  *
  * <p>Every workload has two sides: the main table sets Ferrite (whatever its label) against {@code kafka};
- * an ablation sets a variant against the default Ferrite run beside it. Each figure is the median over the
+ * an ablation sets a variant against the default Ferrite run beside it. A workload run on the store-nothing
+ * broker too ({@link #CEILING}) also shows Ferrite as a fraction of it. Each figure is the median over the
  * rounds; the last column lists every round's value.
  */
 final class BrokerReport {
@@ -25,6 +26,8 @@ final class BrokerReport {
             "<!-- BEGIN GENERATED: bin/bench-brokers --markdown; edits inside are overwritten -->",
             "<!-- END GENERATED -->");
     static final String BASELINE = "ferrite";
+    /** The label of {@link CeilingBroker}'s samples. */
+    static final String CEILING = "ceiling";
 
     final Map<String, String> meta;
     final List<Sample> samples;
@@ -43,15 +46,31 @@ final class BrokerReport {
         return new BrokerReport(f.meta(), f.lines().stream().map(Sample::fromTsv).toList());
     }
 
-    /** One line of a table: a figure on both sides, their ratio, and the bar on it if there is one. */
+    /**
+     * One line of a table: a figure on both sides, their ratio, the ceiling's figure ({@code c}, NaN where the
+     * ceiling did not run), and the bars on it, if any.
+     */
     record Row(String workload, String metric, double a, double b, List<Double> aRuns, List<Double> bRuns,
-            Scenario.Bar bar) {
+            List<Scenario.Bar> bars, double c, List<Double> cRuns) {
         double ratio() {
-            return b == 0 ? (a == 0 ? 1.0 : Double.POSITIVE_INFINITY) : a / b;
+            return ratio(a, b);
         }
 
+        double ceilingRatio() {
+            return Double.isNaN(c) ? Double.NaN : ratio(a, c);
+        }
+
+        private static double ratio(double x, double y) {
+            return y == 0 ? (x == 0 ? 1.0 : Double.POSITIVE_INFINITY) : x / y;
+        }
+
+        /** Whether every bar on this figure is met. */
         boolean met() {
-            return bar.met(a, b);
+            return bars.stream().allMatch(this::met);
+        }
+
+        boolean met(Scenario.Bar bar) {
+            return bar.onCeiling() ? !Double.isNaN(c) && bar.met(a, c) : bar.met(a, b);
         }
     }
 
@@ -67,7 +86,7 @@ final class BrokerReport {
                     .distinct().toList();
             // Main table: Ferrite's side (any label) against Kafka; ablation: the variant against the default.
             String b = ablations ? BASELINE : "kafka";
-            String a = brokers.stream().filter(x -> !x.equals(b)).findFirst().orElse(null);
+            String a = brokers.stream().filter(x -> !x.equals(b) && !x.equals(CEILING)).findFirst().orElse(null);
             if (a == null || !brokers.contains(b)) {
                 continue;
             }
@@ -77,9 +96,11 @@ final class BrokerReport {
                 if (aRuns.isEmpty() || bRuns.isEmpty()) {
                     continue;
                 }
-                Scenario.Bar bar = ablations ? null
-                        : s.bars().stream().filter(x -> x.metric().equals(metric)).findFirst().orElse(null);
-                rows.add(new Row(id, metric, median(aRuns), median(bRuns), aRuns, bRuns, bar));
+                List<Scenario.Bar> bars = ablations ? List.of()
+                        : s.bars().stream().filter(x -> x.metric().equals(metric)).toList();
+                List<Double> cRuns = values(id, CEILING, metric);
+                rows.add(new Row(id, metric, median(aRuns), median(bRuns), aRuns, bRuns, bars,
+                        cRuns.isEmpty() ? Double.NaN : median(cRuns), cRuns));
             }
         }
         return rows;
@@ -89,7 +110,7 @@ final class BrokerReport {
     String sideA(String id, boolean ablation) {
         String b = ablation ? BASELINE : "kafka";
         return samples.stream().filter(x -> x.workload().equals(id)).map(Sample::broker)
-                .filter(x -> !x.equals(b)).findFirst().orElse("?");
+                .filter(x -> !x.equals(b) && !x.equals(CEILING)).findFirst().orElse("?");
     }
 
     private List<Double> values(String id, String broker, String metric) {
@@ -98,6 +119,9 @@ final class BrokerReport {
     }
 
     static double median(List<Double> xs) {
+        if (xs.isEmpty()) {
+            return Double.NaN;
+        }
         List<Double> s = xs.stream().sorted().toList();
         int n = s.size();
         return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
@@ -128,10 +152,13 @@ final class BrokerReport {
         StringBuilder sb = new StringBuilder();
         String a = ablations ? "variant" : "Ferrite";
         String b = ablations ? "default" : "Kafka";
+        boolean ceiling = rows.stream().anyMatch(r -> !Double.isNaN(r.c()));
         sb.append("| workload | figure | ").append(a).append(" | ").append(b).append(" | ").append(a).append('/')
-                .append(b).append(ablations ? "" : " | bar").append(" | every round (").append(a).append("; ")
-                .append(b).append(") |\n");
-        sb.append(ablations ? "|---|---|---:|---:|---:|---|\n" : "|---|---|---:|---:|---:|---|---|\n");
+                .append(b).append(ceiling ? " | ceiling | " + a + "/ceiling" : "").append(ablations ? "" : " | bar")
+                .append(" | every round (").append(a).append("; ").append(b).append(ceiling ? "; ceiling" : "")
+                .append(") |\n");
+        sb.append("|---|---|---:|---:|---:|").append(ceiling ? "---:|---:|" : "").append(ablations ? "" : "---|")
+                .append("---|\n");
         String last = null;
         for (Row r : rows) {
             String label = "";
@@ -143,11 +170,17 @@ final class BrokerReport {
                 last = r.workload();
             }
             sb.append("| ").append(label).append(" | ").append(r.metric()).append(" | ").append(num(r.a()))
-                    .append(" | ").append(num(r.b())).append(" | ").append(ratio(r));
-            if (!ablations) {
-                sb.append(" | ").append(r.bar() == null ? "" : r.bar().text() + (r.met() ? " **met**" : " **missed**"));
+                    .append(" | ").append(num(r.b())).append(" | ").append(ratio(r.ratio()));
+            if (ceiling) {
+                sb.append(" | ").append(Double.isNaN(r.c()) ? "" : num(r.c())).append(" | ")
+                        .append(Double.isNaN(r.c()) ? "" : ratio(r.ceilingRatio()));
             }
-            sb.append(" | ").append(runs(r.aRuns())).append("; ").append(runs(r.bRuns())).append(" |\n");
+            if (!ablations) {
+                sb.append(" | ").append(String.join("; ", r.bars().stream()
+                        .map(bar -> bar.text() + (r.met(bar) ? " **met**" : " **missed**")).toList()));
+            }
+            sb.append(" | ").append(runs(r.aRuns())).append("; ").append(runs(r.bRuns()))
+                    .append(r.cRuns().isEmpty() ? "" : "; " + runs(r.cRuns())).append(" |\n");
         }
         return sb.toString();
     }
@@ -156,17 +189,18 @@ final class BrokerReport {
     List<String> barLines() {
         List<String> out = new ArrayList<>();
         for (Row r : rows(false)) {
-            if (r.bar() != null) {
+            for (Scenario.Bar bar : r.bars()) {
                 out.add(String.format(Locale.ROOT, "workload %s, %s: %s (bar %s): %s", r.workload(), r.metric(),
-                        r.bar().kind().startsWith("abs") ? num(r.a()) : ratio(r), r.bar().text(),
-                        r.met() ? "met" : "MISSED"));
+                        bar.kind().startsWith("abs") ? num(r.a())
+                                : ratio(bar.onCeiling() ? r.ceilingRatio() : r.ratio()), bar.text(),
+                        r.met(bar) ? "met" : "MISSED"));
             }
         }
         return out;
     }
 
-    private static String ratio(Row r) {
-        return Double.isInfinite(r.ratio()) ? "∞" : String.format(Locale.ROOT, "%.2f", r.ratio());
+    private static String ratio(double x) {
+        return Double.isInfinite(x) ? "∞" : Double.isNaN(x) ? "—" : String.format(Locale.ROOT, "%.2f", x);
     }
 
     private static String runs(List<Double> xs) {

@@ -13,6 +13,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -89,6 +98,53 @@ class BrokerBenchmarkTest {
     }
 
     @Test
+    void aCeilingBarIsJudgedAgainstTheCeiling() {
+        List<Sample> samples = new ArrayList<>();
+        for (int r = 1; r <= 3; r++) {
+            samples.add(new Sample("14", "ferrite", r, "records_per_sec", 400 + r));
+            samples.add(new Sample("14", "kafka", r, "records_per_sec", 200));
+            samples.add(new Sample("14", BrokerReport.CEILING, r, "records_per_sec", 500));
+            samples.add(new Sample("15", "ferrite", r, "records_per_sec", 800));
+            samples.add(new Sample("15", "kafka", r, "records_per_sec", 700));
+        }
+        BrokerReport report = new BrokerReport(Map.of(), samples);
+        BrokerReport.Row w14 = report.rows(false).stream().filter(r -> r.workload().equals("14")).findFirst()
+                .orElseThrow();
+        assertEquals(402, w14.a(), "the ceiling is not taken for Ferrite's side");
+        assertEquals(500, w14.c());
+        assertEquals(List.of("workload 14, records_per_sec: 2.01 (bar ≥ 1.5× Kafka): met",
+                "workload 14, records_per_sec: 0.80 (bar ≥ 0.90 of the ceiling): MISSED",
+                "workload 15, records_per_sec: 1.14 (bar ≥ 1.5× Kafka): MISSED"), report.barLines());
+        assertTrue(Double.isNaN(report.rows(false).stream().filter(r -> r.workload().equals("15")).findFirst()
+                .orElseThrow().c()), "no ceiling for a consume");
+        assertTrue(report.markdown().contains("| 402.0 | 200.0 | 2.01 | 500.0 | 0.80 |"), report.markdown());
+    }
+
+    /** The store-nothing broker answers a stock producer (idempotent, acks=all) with offsets counted per partition. */
+    @Test
+    void theCeilingAcknowledgesAStockProducer() throws Exception {
+        try (CeilingProcess ceiling = CeilingProcess.start("ceiling-test");
+                Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, ceiling.bootstrap()))) {
+            admin.createTopics(List.of(new NewTopic("t", 2, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createPartitions(Map.of("t", NewPartitions.increaseTo(3))).all().get(30, TimeUnit.SECONDS);
+            assertEquals(3, admin.describeTopics(List.of("t")).allTopicNames().get(30, TimeUnit.SECONDS).get("t")
+                    .partitions().size());
+            try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of(
+                    ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, ceiling.bootstrap(), ProducerConfig.ACKS_CONFIG, "all",
+                    ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true), new ByteArraySerializer(), new ByteArraySerializer())) {
+                for (int i = 0; i < 5; i++) {
+                    p.send(new ProducerRecord<>("t", 2, null, new byte[10]));
+                }
+                p.flush();
+                assertEquals(5, p.send(new ProducerRecord<>("t", 2, null, new byte[10])).get(30, TimeUnit.SECONDS)
+                        .offset());
+                assertEquals(0, p.send(new ProducerRecord<>("t", 0, null, new byte[10])).get(30, TimeUnit.SECONDS)
+                        .offset());
+            }
+        }
+    }
+
+    @Test
     void anUnknownVariantIsABadArgument() throws Exception {
         assertEquals(2, BrokerBenchmark.run(new String[] {"--variants", "mapping-on,no-such-variant"}));
     }
@@ -129,7 +185,8 @@ class BrokerBenchmarkTest {
 
     @Test
     void scenariosAreTheIssuesEightWorkloads() throws IOException {
-        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13"),
+        assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17",
+                "18", "19", "20"),
                 Scenario.ALL.stream().map(Scenario::id).toList());
         assertEquals(4, Scenario.byId("12").consumers());
         assertEquals(8, Scenario.byId("13").scaled(0.5).consumers(), "scaling keeps the consumers");

@@ -1,0 +1,121 @@
+package io.ferrite.bench.brokers;
+
+import io.ferrite.launcher.BrokerUnderTest;
+import io.ferrite.launcher.Command;
+import io.ferrite.launcher.FerriteProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * librdkafka's C load generator, {@code rdkafka_performance} (librdkafka 2.12, built from source by the
+ * node-rdkafka package that the compatibility tests install), against one broker. Being C and lean, it leaves
+ * most of this machine to the broker, where Kafka's Java tools take most of it themselves. Its summary line is
+ * parsed into named figures; MB/s here is the tool's: 10^6 bytes a second.
+ */
+final class RdkafkaPerf {
+    /** Where {@code npm ci} in compat-tests/node-rdkafka leaves the tool. */
+    static final Path TOOL = FerriteProcess.rootDir().resolve(
+            "compat-tests/node-rdkafka/node_modules/node-rdkafka/deps/librdkafka/examples/rdkafka_performance");
+    /** Producer settings, the same for every broker: acks=all, 5 ms linger, batches up to librdkafka's 1 MB. */
+    private static final List<String> PRODUCER = List.of("-X", "acks=all", "-X", "linger.ms=5",
+            "-X", "batch.size=1000000");
+    private static final Pattern PRODUCED = Pattern.compile("% (\\d+) messages produced \\((\\d+) bytes\\), (\\d+)"
+            + " delivered \\(offset -?\\d+, (\\d+) failed\\) in (\\d+)ms: (\\d+) msgs/s and ([\\d.]+) MB/s");
+    private static final Pattern CONSUMED = Pattern.compile("% (\\d+) messages \\((\\d+) bytes\\) consumed in (\\d+)ms:"
+            + " (\\d+) msgs/s \\(([\\d.]+) MB/s\\)");
+
+    private final String bootstrap;
+    private final String broker;
+
+    RdkafkaPerf(BrokerUnderTest broker) {
+        this.bootstrap = broker.bootstrap();
+        this.broker = broker.name();
+    }
+
+    /** Whether the tool is built (bin/test's npm install builds it). */
+    static boolean available() {
+        return Files.isExecutable(TOOL);
+    }
+
+    /**
+     * {@code records} records of {@code size} bytes to {@code topic}, spread by librdkafka's default partitioner
+     * over all its partitions. Figures: records_per_sec, mb_per_sec, failed_records.
+     */
+    Map<String, Double> produce(String name, String topic, long records, int size)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("-P", "-t", topic, "-b", bootstrap, "-s", Integer.toString(size),
+                "-c", Long.toString(records)));
+        args.addAll(PRODUCER);
+        String out = run(name, args, records);
+        Matcher m = last(PRODUCED, out, name);
+        long delivered = Long.parseLong(m.group(3));
+        if (delivered + Long.parseLong(m.group(4)) != records) {
+            throw new IllegalStateException(name + ": " + delivered + " of " + records + " delivered:\n" + tail(out));
+        }
+        Map<String, Double> f = new LinkedHashMap<>();
+        f.put("records_per_sec", Double.parseDouble(m.group(6)));
+        f.put("mb_per_sec", Double.parseDouble(m.group(7)));
+        f.put("failed_records", Double.parseDouble(m.group(4)));
+        return f;
+    }
+
+    /**
+     * A consumer of partitions 0 to {@code partitions - 1} of {@code topic} from the beginning, until it has
+     * {@code records} records. Figures: records_per_sec, mb_per_sec.
+     */
+    Map<String, Double> consume(String name, String topic, int partitions, long records)
+            throws IOException, InterruptedException {
+        List<String> args = new ArrayList<>(List.of("-C", "-t", topic, "-b", bootstrap, "-o", "beginning",
+                "-c", Long.toString(records)));
+        for (int p = 0; p < partitions; p++) {
+            args.addAll(List.of("-p", Integer.toString(p)));
+        }
+        String out = run(name, args, records);
+        Matcher m = last(CONSUMED, out, name);
+        if (Long.parseLong(m.group(1)) != records) {
+            throw new IllegalStateException(name + ": consumed " + m.group(1) + " of " + records + "\n" + tail(out));
+        }
+        Map<String, Double> f = new LinkedHashMap<>();
+        f.put("records_per_sec", Double.parseDouble(m.group(4)));
+        f.put("mb_per_sec", Double.parseDouble(m.group(5)));
+        return f;
+    }
+
+    private String run(String name, List<String> args, long records) throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(TOOL.toString()));
+        command.addAll(args);
+        // Two minutes over the run at 10,000 records/s, so only a stuck run times out.
+        Command.Result r = Command.run(name, command, "", Duration.ofSeconds(120 + records / 10_000));
+        if (r.exit() != 0) {
+            throw new IllegalStateException(name + " against " + broker + " exited with " + r.exit() + ":\n"
+                    + tail(r.stdout() + r.stderr()));
+        }
+        return r.stdout() + r.stderr();
+    }
+
+    private static Matcher last(Pattern p, String text, String name) {
+        Matcher last = null;
+        for (String line : text.lines().toList()) {
+            Matcher m = p.matcher(line);
+            if (m.find()) {
+                last = m;
+            }
+        }
+        if (last == null) {
+            throw new IllegalStateException(name + ": no summary line in:\n" + tail(text));
+        }
+        return last;
+    }
+
+    private static String tail(String s) {
+        return s.length() <= 3000 ? s : "..." + s.substring(s.length() - 3000);
+    }
+}
