@@ -123,8 +123,8 @@ final class BrokerParts implements AutoCloseable {
             ClientQuotaManager requestQuotas = quotaManager;
             apis.requestQuotaWith((context, nanos) -> requestQuotas.recordRequestTime(context.principal(),
                     context.clientId(), nanos, clock.millis()));
-            logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes(), quotaManager,
-                            topicMetrics)
+            logs.register(apis, topics, store, clock, admin, txns.coordinator(), config.fetchMaxBytes(),
+                            config.fetchSessionSlots(), quotaManager, topicMetrics)
                     .registerShare(apis, topics, store, groups, config.shareGroups(), config.nodeId(),
                             config.fetchMaxBytes(), clock);
             AdminApis.register(apis, topics, identity, config, new BrokerEndpoints(config.listeners(), boundPort),

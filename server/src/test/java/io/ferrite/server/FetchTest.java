@@ -182,7 +182,7 @@ class FetchTest {
             FetchResponseData empty = new FetchResponseData(Wire.receive(s, ApiKeys.FETCH, v, 2), v);
             long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
             assertTrue(waitedMs >= 250, "waited for max_wait_ms with nothing to return: " + waitedMs);
-            assertEquals(0, empty.sessionId(), "sessions are declined");
+            assertEquals(0, empty.sessionId(), "a fetch at epoch -1 opens no session");
             assertEquals(0, empty.responses().get(0).partitions().get(0).records().sizeInBytes());
 
             fetch.setMaxWaitMs(20_000);
@@ -214,6 +214,86 @@ class FetchTest {
             FetchResponseData out = new FetchResponseData(Wire.receive(s, ApiKeys.FETCH, v, 4), v);
             assertEquals(Errors.OFFSET_OUT_OF_RANGE.code(), out.responses().get(0).partitions().get(0).errorCode());
             assertEquals(1, out.responses().get(0).partitions().get(0).highWatermark());
+        }
+    }
+    private FetchResponseData fetchOnce(Socket s, int correlation, FetchRequestData req) throws Exception {
+        short v = 12;
+        s.getOutputStream().write(Wire.frame(ApiKeys.FETCH, v, correlation, req));
+        return new FetchResponseData(Wire.receive(s, ApiKeys.FETCH, v, correlation), v);
+    }
+
+    private static List<Integer> partitionsIn(FetchResponseData r) {
+        List<Integer> out = new ArrayList<>();
+        r.responses().forEach(t -> t.partitions().forEach(p -> out.add(p.partitionIndex())));
+        return out;
+    }
+
+    /** KIP-227 on the wire: a session opened by a full fetch, answers carrying only what changed, its epochs. */
+    @Test
+    void anIncrementalFetchSessionAnswersOnlyWhatChanged() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+                "127.0.0.1:" + broker.port()))) {
+            admin.createTopics(List.of(new NewTopic("sess", 3, (short) 1))).all().get(15, TimeUnit.SECONDS);
+        }
+        try (KafkaProducer<String, String> producer = producer()) {
+            producer.send(new ProducerRecord<>("sess", 0, null, "a")).get(15, TimeUnit.SECONDS);
+        }
+        FetchRequestData full = new FetchRequestData().setMaxWaitMs(0).setMinBytes(0).setMaxBytes(1 << 20)
+                .setSessionId(0).setSessionEpoch(0);
+        FetchRequestData.FetchTopic ft = new FetchRequestData.FetchTopic().setTopic("sess");
+        for (int p = 0; p < 3; p++) {
+            ft.partitions().add(new FetchRequestData.FetchPartition().setPartition(p).setFetchOffset(0)
+                    .setPartitionMaxBytes(1 << 20));
+        }
+        full.topics().add(ft);
+        try (Socket s = Wire.connect(broker.port())) {
+            FetchResponseData first = fetchOnce(s, 1, full);
+            int session = first.sessionId();
+            assertTrue(session != 0, "a full fetch at epoch 0 opens a session");
+            assertEquals(List.of(0, 1, 2), partitionsIn(first));
+
+            // Partition 0 moves past its record: nothing is new anywhere, so nothing is answered.
+            FetchRequestData moved = new FetchRequestData().setMaxWaitMs(0).setMinBytes(0).setMaxBytes(1 << 20)
+                    .setSessionId(session).setSessionEpoch(1);
+            moved.topics().add(new FetchRequestData.FetchTopic().setTopic("sess").setPartitions(List.of(
+                    new FetchRequestData.FetchPartition().setPartition(0).setFetchOffset(1).setPartitionMaxBytes(1 << 20))));
+            FetchResponseData quiet = fetchOnce(s, 2, moved);
+            assertEquals(session, quiet.sessionId());
+            assertEquals(List.of(), partitionsIn(quiet));
+
+            try (KafkaProducer<String, String> producer = producer()) {
+                producer.send(new ProducerRecord<>("sess", 2, null, "b")).get(15, TimeUnit.SECONDS);
+            }
+            FetchRequestData nothingNamed = new FetchRequestData().setMaxWaitMs(0).setMinBytes(0).setMaxBytes(1 << 20)
+                    .setSessionId(session).setSessionEpoch(2);
+            FetchResponseData news = fetchOnce(s, 3, nothingNamed);
+            assertEquals(List.of(2), partitionsIn(news), "only the partition written to");
+            FetchResponseData.PartitionData p2 = news.responses().get(0).partitions().get(0);
+            assertEquals(1, p2.highWatermark());
+            assertTrue(p2.records().sizeInBytes() > 0);
+
+            assertEquals(Errors.INVALID_FETCH_SESSION_EPOCH.code(), fetchOnce(s, 4, nothingNamed).errorCode(),
+                    "epoch 2 again");
+            assertEquals(Errors.FETCH_SESSION_ID_NOT_FOUND.code(), fetchOnce(s, 5,
+                    nothingNamed.duplicate().setSessionId(session + 1).setSessionEpoch(3)).errorCode());
+
+            // Partition 2 forgotten: a new record there is no longer answered.
+            FetchRequestData forget = nothingNamed.duplicate().setSessionEpoch(3);
+            forget.forgottenTopicsData().add(new FetchRequestData.ForgottenTopic().setTopic("sess")
+                    .setPartitions(List.of(2)));
+            fetchOnce(s, 6, forget);
+            try (KafkaProducer<String, String> producer = producer()) {
+                producer.send(new ProducerRecord<>("sess", 2, null, "c")).get(15, TimeUnit.SECONDS);
+                producer.send(new ProducerRecord<>("sess", 1, null, "d")).get(15, TimeUnit.SECONDS);
+            }
+            assertEquals(List.of(1), partitionsIn(fetchOnce(s, 7, nothingNamed.duplicate().setSessionEpoch(4))));
+
+            // Epoch -1 closes it: a full answer without a session, and the id is gone.
+            FetchResponseData closing = fetchOnce(s, 8, full.duplicate().setSessionId(session).setSessionEpoch(-1));
+            assertEquals(0, closing.sessionId());
+            assertEquals(List.of(0, 1, 2), partitionsIn(closing));
+            assertEquals(Errors.FETCH_SESSION_ID_NOT_FOUND.code(),
+                    fetchOnce(s, 9, nothingNamed.duplicate().setSessionEpoch(5)).errorCode());
         }
     }
 }

@@ -112,6 +112,10 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
             .define("fetch.max.bytes", Type.INT, 55 * 1024 * 1024, Range.atLeast(1024), Importance.MEDIUM,
                     "The most one fetch response carries, whatever the request asks (the first batch goes even "
                             + "if larger, so a consumer always moves on).")
+            .define("max.incremental.fetch.session.cache.slots", Type.INT, 1000, Range.atLeast(0), Importance.MEDIUM,
+                    "Most incremental fetch sessions kept at once (KIP-227); past it a new one evicts the least "
+                            + "recently used if that has been idle two minutes, else the consumer fetches without one. "
+                            + "0: no sessions.")
             .define(MAX_UNCOMPRESSED_BYTES, Type.LONG, BatchValidator.Rules.DEFAULT_MAX_UNCOMPRESSED_BYTES,
                     Range.atLeast(0), Importance.MEDIUM, "The most a compressed batch's records may take once "
                             + "decompressed; a produced batch past it is refused with MESSAGE_TOO_LARGE (a producer "
@@ -278,6 +282,11 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
 
     public int fetchMaxBytes() {
         return (Integer) values.get("fetch.max.bytes");
+    }
+
+    /** {@code max.incremental.fetch.session.cache.slots}. */
+    public int fetchSessionSlots() {
+        return (Integer) values.get("max.incremental.fetch.session.cache.slots");
     }
 
     /** The network's limits, from their keys: {@code max.connections*}, idle time and the request budget. */

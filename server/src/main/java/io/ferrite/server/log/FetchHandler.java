@@ -29,7 +29,8 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.record.internal.MemoryRecords;
 
 /**
- * Fetch v4-18, sessions declined (every answer carries session id 0, so clients send full fetches).
+ * Fetch v4-18, with incremental fetch sessions from v7 ({@link FetchSessions}): a request is first resolved
+ * to the partitions it reads (its own, or its session's), and the answer read over them is shaped to the session.
  *
  * <p>Every partition's answer carries its last stable offset. A read_committed fetch reads no batch at or past
  * it and is told the aborted transactions in the range it may read, whose records the consumer drops.
@@ -60,11 +61,13 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
     private final int fetchMaxBytes;
     private final Executor offLoop;
     private final BrokerTopicMetrics metrics;
+    private final FetchSessions sessions;
 
     /** {@code fetchMaxBytes}: the broker's {@code fetch.max.bytes}, the most one response carries. */
     FetchHandler(TopicRegistry topics, Store store, FetchWaiters waiters, int fetchMaxBytes, Executor offLoop,
-                 BrokerTopicMetrics metrics) {
+                 BrokerTopicMetrics metrics, FetchSessions sessions) {
         this.metrics = metrics;
+        this.sessions = sessions;
         this.topics = topics;
         this.store = store;
         this.waiters = waiters;
@@ -73,16 +76,18 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
     }
 
     @Override
-    public CompletableFuture<ApiMessage> handle(RequestContext context, FetchRequestData req) {
-        if (req.sessionId() != 0) {
-            return CompletableFuture.completedFuture(new FetchResponseData().setSessionId(0)
-                    .setErrorCode(Errors.FETCH_SESSION_ID_NOT_FOUND.code()));
+    public CompletableFuture<ApiMessage> handle(RequestContext context, FetchRequestData request) {
+        FetchSessions.Fetch fetch = sessions.open(request, context.apiVersion());
+        if (fetch.error != Errors.NONE) {
+            return CompletableFuture.completedFuture(new FetchResponseData().setSessionId(FetchSessions.NO_SESSION)
+                    .setErrorCode(fetch.error.code()));
         }
+        FetchRequestData req = fetch.toRead;
         if (inMemory(req, context.apiVersion())) {
-            return answer(context, req);
+            return answer(context, req, fetch);
         }
         try {
-            return CompletableFuture.supplyAsync(() -> answer(context, req), offLoop).thenCompose(f -> f);
+            return CompletableFuture.supplyAsync(() -> answer(context, req, fetch), offLoop).thenCompose(f -> f);
         } catch (RejectedExecutionException e) {
             return CompletableFuture.failedFuture(new IllegalStateException("the broker is shutting down", e));
         }
@@ -105,11 +110,14 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
         return true;
     }
 
-    private CompletableFuture<ApiMessage> answer(RequestContext context, FetchRequestData req) {
+    /** Reads {@code req} now, or after a wait if it finds less than its minBytes; the answer is the session's. */
+    private CompletableFuture<ApiMessage> answer(RequestContext context, FetchRequestData req,
+                                                 FetchSessions.Fetch fetch) {
         Read first = read(req, context.apiVersion());
         if (first.bytes >= req.minBytes() || req.maxWaitMs() <= 0 || first.keys.isEmpty() || first.anyError) {
-            measure(first.response);
-            return CompletableFuture.completedFuture(first.response);
+            FetchResponseData resp = fetch.finish(first.response);
+            measure(resp);
+            return CompletableFuture.completedFuture(resp);
         }
         HeldRecords.releaseAll(first.response); // too little: read again after the wait
         CompletableFuture<ApiMessage> answer = new CompletableFuture<>();
@@ -118,7 +126,7 @@ final class FetchHandler implements ApiHandler<FetchRequestData> {
                 return;
             }
             try {
-                FetchResponseData resp = read(req, context.apiVersion()).response;
+                FetchResponseData resp = fetch.finish(read(req, context.apiVersion()).response);
                 measure(resp);
                 if (!answer.complete(resp)) {
                     HeldRecords.releaseAll(resp); // cancelled meanwhile: nobody will write it

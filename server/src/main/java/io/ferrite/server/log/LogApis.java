@@ -51,8 +51,8 @@ public final class LogApis implements AutoCloseable {
      * {@code transactions} confirm a transactional batch's transaction.
      */
     public LogApis register(ApiRegistry apis, TopicRegistry topics, Store store, Clock clock, AdminExecutor admin,
-                            TransactionCoordinator transactions, int fetchMaxBytes, ClientQuotaManager quotaManager,
-                            BrokerTopicMetrics topicMetrics) {
+                            TransactionCoordinator transactions, int fetchMaxBytes, int fetchSessionSlots,
+                            ClientQuotaManager quotaManager, BrokerTopicMetrics topicMetrics) {
         LogAccess access = new LogAccess(topics);
         LogQuotas quotas = new LogQuotas(quotaManager, clock);
         // Produce 0-2 advertised as Kafka does, for old librdkafka's feature checks; served from 3.
@@ -61,7 +61,7 @@ public final class LogApis implements AutoCloseable {
                 .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(topics, store, offLoop),
                         access.listOffsets())
                 .register(ApiKeys.FETCH, 4, 18, new FetchHandler(topics, store, fetches, fetchMaxBytes, offLoop,
-                        topicMetrics),
+                        topicMetrics, new FetchSessions(fetchSessionSlots, clock)),
                         access.fetch())
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(topics, store),
                         access.offsetForLeaderEpoch())
