@@ -51,7 +51,7 @@ public final class BrokerBenchmark {
             usage: BrokerBenchmark [options]
               --rounds N        rounds: each workload runs N times on each broker, alternating (default 3)
               --scale X         multiply every workload's record count (default 1; 0.1 for a smoke run)
-              --only LIST       comma-separated workload numbers to run (default all: 1,...,20; none: only ablations)
+              --only LIST       comma-separated workload numbers to run (default all: 1,...,21; none: only ablations)
               --ablations       also run the store and JVM variants against default Ferrite
               --variants LIST   comma-separated variant names: run just these ablations (implies --ablations)
               --before DIR      also run Ferrite as the checkout DIR builds it (an earlier revision, packaged
@@ -69,10 +69,10 @@ public final class BrokerBenchmark {
      */
     private static final List<String> FRESH_BROKER_WORKLOADS = List.of("12", "13");
     /** librdkafka's workloads, run by {@link #rdkafka()} in this order on a fresh broker of each kind per round. */
-    private static final List<String> RDKAFKA_WORKLOADS = List.of("14", "15", "16", "17", "18", "19", "20");
+    private static final List<String> RDKAFKA_WORKLOADS = List.of("14", "15", "16", "17", "21", "18", "19", "20");
     /** The most partitions the harness creates in one request; see {@link #createTopic}. */
     private static final int MAX_PARTITIONS_PER_REQUEST = 5_000;
-    private static final String ALL_WORKLOADS = "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20";
+    private static final String ALL_WORKLOADS = "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21";
     static final Contender FERRITE_SYNC = Contender.ferrite("ferrite-sync", Map.of("store.flush.mode", "sync"));
 
     /**
@@ -445,7 +445,7 @@ public final class BrokerBenchmark {
     }
 
     /**
-     * librdkafka's workloads (14 to 20): each round, a fresh Ferrite, Kafka and store-nothing ceiling in turn,
+     * librdkafka's workloads (14 to 21): each round, a fresh Ferrite, Kafka and store-nothing ceiling in turn,
      * then a fresh Ferrite in sync flush mode, each started after the page cache is dropped (what an earlier
      * run left there changed the same build's produce rate by half) and running the workloads in order. Kafka's
      * workload 14 also stands as its side of workload 19, which runs Kafka unchanged.
@@ -483,17 +483,17 @@ public final class BrokerBenchmark {
         }
     }
 
-    /** Workloads 14 to 18 and 20 on one fresh broker; the ceiling runs only the produce workloads. */
+    /** Workloads 14 to 18, 20 and 21 on one fresh broker; the ceiling runs only the unthrottled produce workloads. */
     private void rdkafkaRound(String label, BrokerUnderTest b, Path dir, int round)
             throws IOException, InterruptedException {
         boolean ceiling = label.equals(BrokerReport.CEILING);
-        for (String id : List.of("14", "15", "16", "17", "18")) {
-            if (!only.contains(id) || (ceiling && id.equals("15"))) {
+        for (String id : List.of("14", "15", "16", "17", "21", "18")) {
+            if (!only.contains(id) || (ceiling && (id.equals("15") || id.equals("21")))) {
                 continue;
             }
             if (id.equals("18") && !ceiling) { // 10,000 new partitions on top of the others would pass store.max.partitions
-                deleteTopics(b, List.of("14", "16", "17").stream().filter(only::contains).map(x -> "w" + x + "-r" + round)
-                        .toList());
+                deleteTopics(b, List.of("14", "16", "17", "21").stream().filter(only::contains)
+                        .map(x -> "w" + x + "-r" + round).toList());
             }
             Map<String, Double> f = runRd(Scenario.byId(id).scaled(scale), label, b, dir, round);
             if (id.equals("14") && label.equals(Contender.KAFKA.label()) && only.contains("19")) {
@@ -530,9 +530,11 @@ public final class BrokerBenchmark {
         RdkafkaPerf tool = new RdkafkaPerf(broker);
         String run = label + "-" + topic;
         double cpuBefore = ProcessCpu.seconds(broker.pid());
-        Map<String, Double> figures = new LinkedHashMap<>(s.kind() == Scenario.Kind.RD_PRODUCE
-                ? tool.produce(run, topic, s.records(), s.recordSize())
-                : tool.consume(run, "w" + s.source() + "-r" + round, s.partitions(), s.records()));
+        Map<String, Double> figures = new LinkedHashMap<>(s.kind() == Scenario.Kind.RD_CONSUME
+                ? tool.consume(run, "w" + s.source() + "-r" + round, s.partitions(), s.records())
+                : s.throughput() > 0 ? tool.produceAlongsideConsumer(run, topic, s.partitions(), s.records(),
+                        s.recordSize(), s.throughput(), dataRoot.resolveSibling("latencies"))
+                : tool.produce(run, topic, s.records(), s.recordSize()));
         double cpu = ProcessCpu.seconds(broker.pid()) - cpuBefore;
         figures.put("broker_cpu_s", cpu);
         figures.put("cpu_s_per_gb", perGb(cpu, s));

@@ -89,6 +89,72 @@ final class RdkafkaPerf {
         return f;
     }
 
+    /**
+     * {@code records} records of {@code size} bytes at {@code rate} a second over the partitions of {@code topic},
+     * with a consumer of all {@code partitions} reading them as they come, both timing every record (the tool's
+     * latency mode, written to files under {@code work}): the producer from send to acknowledgement, the consumer
+     * from send to receipt. Figures: records_per_sec; p50_ms, p99_ms, p999_ms of the acknowledgements; e2e_p99_ms,
+     * e2e_p999_ms of the receipts.
+     */
+    Map<String, Double> produceAlongsideConsumer(String name, String topic, int partitions, long records, int size,
+                                                 int rate, Path work) throws IOException, InterruptedException {
+        Files.createDirectories(work);
+        Path acks = work.resolve(name + "-produce.lat");
+        Path receipts = work.resolve(name + "-consume.lat");
+        List<String> consumer = new ArrayList<>(List.of(TOOL.toString(), "-C", "-t", topic, "-b", bootstrap,
+                "-o", "beginning", "-c", Long.toString(records), "-l", "-A", receipts.toString()));
+        for (int p = 0; p < partitions; p++) {
+            consumer.addAll(List.of("-p", Integer.toString(p)));
+        }
+        Path consumerLog = work.resolve(name + "-consumer.log");
+        Process reader = new ProcessBuilder(consumer).redirectErrorStream(true)
+                .redirectOutput(consumerLog.toFile()).start();
+        try {
+            List<String> args = new ArrayList<>(List.of("-P", "-t", topic, "-b", bootstrap, "-s",
+                    Integer.toString(size), "-c", Long.toString(records), "-r", Integer.toString(rate), "-l", "-A",
+                    acks.toString()));
+            args.addAll(PRODUCER);
+            String out = run(name, args, records);
+            Matcher m = last(PRODUCED, out, name);
+            if (Long.parseLong(m.group(3)) != records) {
+                throw new IllegalStateException(name + ": " + m.group(3) + " of " + records + " delivered");
+            }
+            if (!reader.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) || reader.exitValue() != 0) {
+                throw new IllegalStateException(name + ": the consumer did not read all " + records + " records:\n"
+                        + tail(Files.readString(consumerLog)));
+            }
+            Map<String, Double> f = new LinkedHashMap<>();
+            f.put("records_per_sec", Double.parseDouble(m.group(6)));
+            double[] a = micros(acks);
+            double[] e = micros(receipts);
+            f.put("p50_ms", percentile(a, 0.5) / 1000);
+            f.put("p99_ms", percentile(a, 0.99) / 1000);
+            f.put("p999_ms", percentile(a, 0.999) / 1000);
+            f.put("e2e_p99_ms", percentile(e, 0.99) / 1000);
+            f.put("e2e_p999_ms", percentile(e, 0.999) / 1000);
+            return f;
+        } finally {
+            reader.destroyForcibly();
+            Files.deleteIfExists(acks);
+            Files.deleteIfExists(receipts);
+        }
+    }
+
+    /** The latencies a latency-mode run wrote, one number of microseconds a line, sorted. */
+    private static double[] micros(Path file) throws IOException {
+        double[] v = Files.readAllLines(file).stream().filter(l -> !l.isBlank()).mapToDouble(Double::parseDouble)
+                .sorted().toArray();
+        if (v.length == 0) {
+            throw new IllegalStateException("no latencies in " + file);
+        }
+        return v;
+    }
+
+    /** The nearest-rank percentile of sorted values. */
+    static double percentile(double[] sorted, double q) {
+        return sorted[Math.max(0, (int) Math.ceil(q * sorted.length) - 1)];
+    }
+
     private String run(String name, List<String> args, long records) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(TOOL.toString()));
         command.addAll(args);
