@@ -1,6 +1,7 @@
 package io.ferrite.storage;
 
 import java.io.IOException;
+import java.util.Set;
 
 /**
  * The index of one partition: one fixed-size entry per batch, in offset order, in files of
@@ -59,13 +60,14 @@ final class ConsumeQueue implements AutoCloseable {
     /**
      * Maps the existing files and finds the end. First the written end: the first entry that does not follow
      * its predecessor (a zero or half-written entry). Then the trusted end: no entry may end past
-     * {@code commitLogLimit}. Everything after is cut. Recovery only.
+     * {@code commitLogLimit}. Everything after is cut. Recovery only. Returns the names of the directory's other
+     * files (see {@link MappedFileQueue#load}).
      */
-    void load(long commitLogLimit) throws IOException {
-        files.load();
+    Set<String> load(long commitLogLimit) throws IOException {
+        Set<String> others = files.load();
         if (files.isEmpty()) {
             startIndex = endIndex = 0;
-            return;
+            return others;
         }
         startIndex = files.minPosition() / ENTRY_SIZE;
         // A queue rolls only when a file is full, so only the last two files (the last may be one made
@@ -86,6 +88,7 @@ final class ConsumeQueue implements AutoCloseable {
         }
         endIndex = index;
         cutAt(commitLogLimit);
+        return others;
     }
 
     /**

@@ -97,13 +97,13 @@ final class MappedFile extends ReferenceCounted {
      * reserved until an append asks for them (asking again for blocks already there costs one call).
      */
     static MappedFile open(Path path, int expectedSize, BlockAllocator stepBlocks) throws IOException {
-        long size = Files.size(path);
-        if (size != expectedSize) {
-            throw new IOException("file " + path + " has size " + size + ", expected " + expectedSize);
-        }
         long from = Long.parseLong(path.getFileName().toString());
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
+            long size = ch.size();
+            if (size != expectedSize) {
+                throw new IOException("file " + path + " has size " + size + ", expected " + expectedSize);
+            }
             return new MappedFile(path, from, expectedSize, ch, ch.map(FileChannel.MapMode.READ_WRITE, 0, expectedSize),
                     null, null, false, stepBlocks, stepBlocks == null ? expectedSize : 0);
         } catch (IOException | RuntimeException e) {

@@ -3,10 +3,13 @@ package io.ferrite.storage;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
@@ -33,10 +36,14 @@ final class MappedFileQueue implements AutoCloseable {
         this.spec = spec;
     }
 
-    /** Maps the files already in the directory. Positions stay at 0 until {@link #truncateTo} sets them. */
-    void load() throws IOException {
-        Files.createDirectories(dir);
+    /**
+     * Maps the files already in the directory (made if missing). Positions stay at 0 until {@link #truncateTo}
+     * sets them. Returns the names of whatever else the directory holds, so a partition's other files need not
+     * be looked for one system call at a time: with thousands of partitions, start-up is mostly such calls.
+     */
+    Set<String> load() throws IOException {
         List<Path> names = new ArrayList<>();
+        Set<String> others = new HashSet<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
             for (Path p : ds) {
                 String n = p.getFileName().toString();
@@ -44,8 +51,12 @@ final class MappedFileQueue implements AutoCloseable {
                     names.add(p);
                 } else if (n.endsWith(".allocating")) {
                     Files.delete(p); // a creation cut short by a crash
+                } else {
+                    others.add(n);
                 }
             }
+        } catch (NoSuchFileException e) {
+            Files.createDirectories(dir);
         }
         names.sort(null);
         for (Path p : names) {
@@ -58,6 +69,7 @@ final class MappedFileQueue implements AutoCloseable {
             }
             append(f);
         }
+        return others;
     }
 
     Path dir() {

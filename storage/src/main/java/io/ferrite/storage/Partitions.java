@@ -48,18 +48,30 @@ final class Partitions {
         nextId = cp.nextPartitionId();
         checkpointedPosition = cp.commitLogPosition();
         setAsideUnknownQueues(cp);
-        List<PartitionLog> withoutMetadata = new ArrayList<>();
-        for (Checkpoint.PartitionRecord r : cp.partitions()) {
+        List<Checkpoint.PartitionRecord> records = cp.partitions();
+        PartitionLog[] loaded = new PartitionLog[records.size()];
+        boolean[] metadataMissing = new boolean[records.size()];
+        OpenWorkers.forEach(records, (i, r) -> {
             ConsumeQueue q = newQueue(r.id());
-            q.load(cp.commitLogPosition());
+            // One listing of the directory answers what else is there, instead of a system call a file.
+            Set<String> listed = q.load(cp.commitLogPosition());
             PartitionLog p = new PartitionLog(r.id(), r.key(), q, abortedIndex(r.id()), r.logStartOffset());
-            p.loadCleaned(CleanedLog.open(queueDir(r.id())));
-            byKey.put(r.key(), p);
-            byId.put(r.id(), p);
-            if (PartitionMetadata.readFrom(queueDir(r.id())) == null) { // made before the file existed, or damaged
-                Files.createDirectories(queueDir(r.id()));
+            if (listed.stream().anyMatch(n -> n.startsWith(CleanedLog.PREFIX))) {
+                p.loadCleaned(CleanedLog.open(queueDir(r.id())));
+            }
+            if (!listed.contains(PartitionMetadata.FILE)
+                    || PartitionMetadata.readFrom(queueDir(r.id())) == null) { // made before the file existed, or damaged
                 new PartitionMetadata(r.id(), r.key()).writeInto(queueDir(r.id()));
-                withoutMetadata.add(p);
+                metadataMissing[i] = true;
+            }
+            loaded[i] = p;
+        });
+        List<PartitionLog> withoutMetadata = new ArrayList<>();
+        for (int i = 0; i < loaded.length; i++) {
+            byKey.put(loaded[i].key(), loaded[i]);
+            byId.put(loaded[i].id(), loaded[i]);
+            if (metadataMissing[i]) {
+                withoutMetadata.add(loaded[i]);
             }
         }
         if (!withoutMetadata.isEmpty()) {

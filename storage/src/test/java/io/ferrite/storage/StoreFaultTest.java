@@ -518,6 +518,43 @@ class StoreFaultTest {
         }
     }
 
+    /**
+     * Enough partitions for the open to run on several threads: each comes back with its own batches, after a
+     * clean close and after a crash, and a partition whose metadata file went missing gets it written again.
+     */
+    @Test
+    void manyPartitionsOpenInParallelEachWithItsOwnBatches() throws Exception {
+        int partitions = 300;
+        Path live = dir.resolve("many");
+        Path crashed = dir.resolve("many-crashed");
+        try (Store store = TestBatches.open(live, FlushMode.SYNC)) {
+            List<PartitionKey> keys = new ArrayList<>();
+            for (int p = 0; p < partitions; p++) {
+                keys.add(new PartitionKey("wide", p));
+            }
+            store.createPartitions(keys);
+            for (int round = 0; round < 3; round++) {
+                for (int p = 0; p < partitions; p += 1 + round) {
+                    store.append(keys.get(p), TestBatches.batch("p" + p + "-" + round, 1, 1000), 0, false).get();
+                }
+            }
+            LiveTree.copy(live, crashed);
+        }
+        Files.delete(live.resolve("consumequeue").resolve("7").resolve(PartitionMetadata.FILE));
+        for (Path d : List.of(live, crashed)) {
+            try (Store store = TestBatches.open(d, FlushMode.SYNC)) {
+                assertEquals(partitions, store.partitions().size());
+                for (int p = 0; p < partitions; p++) {
+                    long expected = 1 + (p % 2 == 0 ? 1 : 0) + (p % 3 == 0 ? 1 : 0);
+                    assertEquals(expected, store.logEndOffset(new PartitionKey("wide", p)), d + ": partition " + p);
+                }
+                assertEquals(List.of("0:p42-0-0", "1:p42-1-0", "2:p42-2-0"), readAll(store, new PartitionKey("wide", 42)));
+            }
+        }
+        assertTrue(Files.exists(live.resolve("consumequeue").resolve("7").resolve(PartitionMetadata.FILE)),
+                "the missing metadata file is written again");
+    }
+
     @Test
     void entriesThatReachedTheDiskPastALostOneNeverComeBack() throws Exception {
         StoreConfig config = megabyteFiles(dir.resolve("live"));
