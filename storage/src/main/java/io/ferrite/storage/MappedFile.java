@@ -154,6 +154,29 @@ final class MappedFile extends ReferenceCounted {
         }
     }
 
+    /**
+     * A new stepped file made without waiting for the disk: sparse at its full length, its first step allocated,
+     * mapped. Durable only once the caller syncs the filesystem; until then a crash may leave it short or absent,
+     * so it is only for the first file of a partition the checkpoint does not name yet (which a restart then
+     * treats as garbage, see {@link Partitions}), made in bulk with one sync for all.
+     */
+    static MappedFile createUnsynced(Path path, int fileSize, BlockAllocator blocks) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
+            raf.setLength(fileSize);
+        }
+        FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        try {
+            int allocated = Math.min(FIRST_STEP, fileSize);
+            blocks.allocate(path, ch, allocated);
+            return new MappedFile(path, Long.parseLong(path.getFileName().toString()), fileSize, ch,
+                    ch.map(FileChannel.MapMode.READ_WRITE, 0, fileSize), null, null, false, blocks, allocated);
+        } catch (IOException | RuntimeException e) {
+            ch.close();
+            Files.deleteIfExists(path);
+            throw e;
+        }
+    }
+
     static void fsyncDirectory(Path dir) throws IOException {
         AtomicFiles.fsyncDirectory(dir);
     }

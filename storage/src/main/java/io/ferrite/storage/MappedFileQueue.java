@@ -183,6 +183,18 @@ final class MappedFileQueue implements AutoCloseable {
         return f;
     }
 
+    /**
+     * Makes the first file of this empty queue now, without waiting for the disk (see
+     * {@link MappedFile#createUnsynced}): the caller syncs the filesystem before anything relies on it.
+     */
+    void makeFirstUnsynced() throws IOException {
+        if (!isEmpty() || !spec.stepped()) {
+            throw new IllegalStateException(dir + ": only an empty queue of stepped files");
+        }
+        append(advised(MappedFile.createUnsynced(dir.resolve(MappedFile.fileName(0)), spec.fileSize(),
+                allocator.blocks())));
+    }
+
     /** Asks for the file after the last one to be created in the background, without waiting. */
     void prefetchNext() {
         MappedFile f = last();

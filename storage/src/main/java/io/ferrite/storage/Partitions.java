@@ -1,6 +1,7 @@
 package io.ferrite.storage;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -75,7 +76,7 @@ final class Partitions {
             }
         }
         if (!withoutMetadata.isEmpty()) {
-            forceMetadata(withoutMetadata);
+            forceMetadata(withoutMetadata, false);
         }
     }
 
@@ -108,10 +109,29 @@ final class Partitions {
         }
     }
 
+    /**
+     * Whether the directory holds an index file with an entry in it. Index files with none (or cut short) are what
+     * a creation interrupted before its sync leaves: garbage, like a directory with no index file at all.
+     */
     private static boolean holdsIndexFiles(Path dir) throws IOException {
+        List<Path> files;
         try (Stream<Path> s = Files.list(dir)) {
-            return s.anyMatch(f -> f.getFileName().toString().matches("\\d{20}"));
+            files = s.filter(f -> f.getFileName().toString().matches("\\d{20}")).toList();
         }
+        for (Path f : files) {
+            try (FileChannel ch = FileChannel.open(f, StandardOpenOption.READ)) {
+                ByteBuffer first = ByteBuffer.allocate(ConsumeQueue.ENTRY_SIZE);
+                while (first.hasRemaining() && ch.read(first, first.position()) > 0) {
+                    // reads the first entry, or what there is of it
+                }
+                for (int i = 0; i < first.position(); i++) {
+                    if (first.get(i) != 0) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
     }
 
     /** Deletes {@code dir} and everything under it, if it exists (a queue directory, a cleaned generation). */
@@ -211,19 +231,16 @@ final class Partitions {
     }
 
     /**
-     * The most new partitions whose first index file is made ahead, per creation: enough for a topic of a
-     * thousand partitions made to be written to, while a request for thousands of partitions nobody writes to
-     * yet takes no disk for them.
-     */
-    static final int FILES_AHEAD = 1024;
-
-    /**
-     * As {@link #create(Collection)}; with {@code ahead}, the first index files of up to {@link #FILES_AHEAD}
-     * of the new partitions are made in the background.
+     * As {@link #create(Collection)}; with {@code ahead} (a topic created to be written to), each new partition's
+     * first index file is made now, before its first append, so that append need not make it. Index files are
+     * sparse and take one page of disk at first, so even thousands cost little; they are made without an fsync
+     * each and made durable by the same syncfs as the partitions' metadata, before the checkpoint names them. A
+     * crash before that leaves directories the checkpoint does not name, which the next open deletes.
      */
     synchronized void create(Collection<PartitionKey> keys, boolean ahead) {
         List<PartitionLog> added = new ArrayList<>();
         Set<PartitionKey> adding = new HashSet<>(); // a lookup, not a scan of added: requests bring thousands
+        boolean madeFiles = false;
         try {
             for (PartitionKey key : keys) {
                 if (byKey.containsKey(key) || !adding.add(key)) {
@@ -239,39 +256,55 @@ final class Partitions {
             if (added.isEmpty()) {
                 return;
             }
-            forceMetadata(added);
+            // Made in bulk where syncfs can cover them (forceMetadata); without it, queued one by one below.
+            madeFiles = ahead && NativeIO.available();
+            if (madeFiles) {
+                for (PartitionLog p : added) {
+                    p.queue().files().makeFirstUnsynced();
+                }
+            }
+            forceMetadata(added, madeFiles);
             List<PartitionLog> all = new ArrayList<>(byKey.values());
             all.addAll(added);
             writeCheckpoint(checkpointedPosition, all);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             added.forEach(this::discard);
-            throw StoreException.fromIo("cannot create partitions " + keys, root, e);
+            throw e instanceof RuntimeException r ? r
+                    : StoreException.fromIo("cannot create partitions " + keys, root, (IOException) e);
         }
         // Without ahead, no index file yet: the first append makes it, so topics nobody writes to (a client can
         // ask for thousands at once by Metadata) take no disk and no descriptor.
-        int madeAhead = 0;
+        int queued = 0;
         for (PartitionLog p : added) {
             byKey.put(p.key(), p);
             byId.put(p.id(), p);
-            if (ahead && madeAhead++ < FILES_AHEAD) {
+            if (ahead && !madeFiles && queued++ < FILES_AHEAD) {
                 p.queue().files().prefetchNext();
             }
         }
     }
+
+    /** Without syncfs, the most new partitions of one creation whose first index file is queued to be made. */
+    static final int FILES_AHEAD = 1024;
 
     /**
      * Makes the new partitions' metadata files and directories durable before the checkpoint names them: with
      * one syncfs for many (one journal commit, where a file and directory fsync each would cost two disk round
      * trips per partition), or one by one where syncfs is not available.
      */
-    private void forceMetadata(List<PartitionLog> added) throws IOException {
-        if (added.size() > 1 && NativeIO.syncfs(root)) {
+    private void forceMetadata(List<PartitionLog> added, boolean withIndexFiles) throws IOException {
+        if ((added.size() > 1 || withIndexFiles) && NativeIO.syncfs(root)) {
             return;
         }
         for (PartitionLog p : added) {
-            try (FileChannel ch = FileChannel.open(queueDir(p.id()).resolve(PartitionMetadata.FILE),
-                    StandardOpenOption.WRITE)) {
-                ch.force(true);
+            List<Path> files = new ArrayList<>(List.of(queueDir(p.id()).resolve(PartitionMetadata.FILE)));
+            if (withIndexFiles) {
+                files.add(p.queue().files().last().path());
+            }
+            for (Path f : files) {
+                try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {
+                    ch.force(true);
+                }
             }
             AtomicFiles.fsyncDirectory(queueDir(p.id()));
         }

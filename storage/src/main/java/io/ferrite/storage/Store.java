@@ -290,9 +290,9 @@ public final class Store implements AutoCloseable {
     }
 
     /**
-     * As {@link #createPartitions(Collection)}; with {@code writeSoon} (a topic created to be written to) the
-     * first index files of up to {@link Partitions#FILES_AHEAD} new partitions are made in the background now,
-     * so their first appends need not make them. Otherwise a partition's first append makes its first file.
+     * As {@link #createPartitions(Collection)}; with {@code writeSoon} (a topic created to be written to) each new
+     * partition's first index file is made now, so its first append need not make it. Otherwise a partition's
+     * first append makes its first file.
      */
     public void createPartitions(Collection<PartitionKey> keys, boolean writeSoon) {
         checkOpen();

@@ -499,22 +499,52 @@ class StoreFaultTest {
         Path stray = queues.resolve("900");
         Path deleted = queues.resolve("901");
         Path unfinished = queues.resolve("902");
-        for (Path d : List.of(stray, deleted, unfinished)) {
+        Path unsynced = queues.resolve("903"); // a creation whose sync never came: its index file holds no entry
+        for (Path d : List.of(stray, deleted, unfinished, unsynced)) {
             Files.createDirectories(d);
         }
-        Files.write(stray.resolve("00000000000000000000"), new byte[64]);
+        byte[] entry = new byte[64];
+        entry[7] = 5; // a base offset: an index file with an entry in it
+        Files.write(stray.resolve("00000000000000000000"), entry);
+        Files.write(unsynced.resolve("00000000000000000000"), new byte[4096]);
+        new PartitionMetadata(903, new PartitionKey("t", 10)).writeInto(unsynced);
         Files.write(deleted.resolve("00000000000000000000"), new byte[64]);
         PartitionMetadata.markDeleted(deleted);
         new PartitionMetadata(902, new PartitionKey("t", 9)).writeInto(unfinished); // no index file yet
         try (Store store = TestBatches.open(dir, FlushMode.SYNC)) {
             assertEquals(2, store.logEndOffset(P0) / 3);
         }
-        assertFalse(Files.exists(stray) || Files.exists(deleted) || Files.exists(unfinished));
+        assertFalse(Files.exists(stray) || Files.exists(deleted) || Files.exists(unfinished) || Files.exists(unsynced));
         try (Stream<Path> s = Files.list(dir.resolve("quarantine"))) {
             List<Path> aside = s.toList();
             assertEquals(1, aside.size());
             assertTrue(aside.get(0).getFileName().toString().startsWith("900-"));
             assertTrue(Files.exists(aside.get(0).resolve("00000000000000000000")), "set aside with its files");
+        }
+    }
+
+    /** A topic created to be written to has every first index file at once, each holding one page of disk. */
+    @Test
+    void partitionsCreatedToBeWrittenGetTheirFirstIndexFileAtCreation() throws Exception {
+        Path d = dir.resolve("ahead");
+        List<PartitionKey> keys = new ArrayList<>();
+        for (int p = 0; p < 1500; p++) { // more than the 1,024 queued one by one where there is no syncfs
+            keys.add(new PartitionKey("ahead", p));
+        }
+        try (Store store = TestBatches.open(d, FlushMode.SYNC)) {
+            store.createPartitions(keys, true);
+            for (PartitionKey k : keys) {
+                assertFalse(store.appendCreatesFile(k), k + " has no index file yet");
+            }
+            store.append(keys.get(1499), TestBatches.batch("last", 1, 1000), 0, false).get();
+        }
+        Process du = new ProcessBuilder("du", "-s", "--block-size=1", d.resolve("consumequeue").toString()).start();
+        long bytes = Long.parseLong(new String(du.getInputStream().readAllBytes()).split("\\s+")[0]);
+        assertEquals(0, du.waitFor());
+        assertTrue(bytes < 1500L * 16 * 1024, "1,500 partitions hold " + bytes + " bytes of index and metadata");
+        try (Store store = TestBatches.open(d, FlushMode.SYNC)) {
+            assertEquals(1, store.logEndOffset(keys.get(1499)));
+            assertEquals(0, store.logEndOffset(keys.get(0)));
         }
     }
 
