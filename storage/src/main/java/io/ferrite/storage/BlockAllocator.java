@@ -26,7 +26,7 @@ public interface BlockAllocator {
         if (NativeIO.fallocate(file, offset, length)) {
             return;
         }
-        ByteBuffer zeros = ByteBuffer.allocateDirect((int) Math.min(1 << 20, Math.max(length, 1)));
+        ByteBuffer zeros = ByteBuffer.allocate((int) Math.min(1 << 16, Math.max(length, 1)));
         long at = offset;
         while (at < offset + length) {
             zeros.clear().limit((int) Math.min(zeros.capacity(), offset + length - at));

@@ -31,7 +31,7 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>A file is either allocated whole when it is made, or (an index, written a few bytes at a time by one of
  * thousands of partitions) made sparse at its full length and allocated in steps ahead of the written
- * position: {@link #FIRST_STEP} bytes first, then doubling. Either way no byte is written through the mapping
+ * position: {@link #FIRST_STEP} bytes first, then doubling up to steps of {@link #MAX_STEP}. Either way no byte is written through the mapping
  * before its blocks are reserved, so a full disk fails an allocation with an exception and never faults a
  * write with SIGBUS; and a partition nobody writes much to holds a few KiB of disk, not a whole file.
  */
@@ -41,6 +41,8 @@ final class MappedFile extends ReferenceCounted {
     private static final int ZERO_BY_FILESYSTEM_FROM = 1 << 16;
     /** The blocks a stepped file gets when made: one page, 128 index entries. */
     static final int FIRST_STEP = 4096;
+    /** The most a stepped file is grown by at once: 2,048 index entries. */
+    static final int MAX_STEP = 64 * 1024;
 
     private final Path path;
     private final long fileFromOffset;
@@ -101,6 +103,16 @@ final class MappedFile extends ReferenceCounted {
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             long size = ch.size();
+            if (stepBlocks != null && size < expectedSize) {
+                // A stepped file made unsynced (createUnsynced) whose length a crash lost: its missing tail holds
+                // no entry, and zeros are what a load reads as the end. Derived data: recovery indexes the rest.
+                LOG.warn("{} is {} bytes long, expected {}: lengthened (a creation cut short)", path, size,
+                        expectedSize);
+                try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
+                    raf.setLength(expectedSize);
+                }
+                size = ch.size();
+            }
             if (size != expectedSize) {
                 throw new IOException("file " + path + " has size " + size + ", expected " + expectedSize);
             }
@@ -283,7 +295,8 @@ final class MappedFile extends ReferenceCounted {
 
     /**
      * Reserves the blocks of the next {@code size} bytes if a stepped file does not have them yet: up to twice
-     * what it had, at least to the end of the page they end in. Appending thread only, before writing them.
+     * what it had (growing by {@link #MAX_STEP} at most), at least to the end of the page they end in. Appending
+     * thread only, before writing them.
      *
      * @throws StoreException DISK_FULL when the disk has no room: nothing is written then
      */
@@ -292,8 +305,9 @@ final class MappedFile extends ReferenceCounted {
         if (end <= allocatedTo) {
             return;
         }
+        // Doubling, by at most MAX_STEP: a partition near a full disk asks for little at a time.
         int to = (int) Math.min(fileSize, Math.max(end + (long) FIRST_STEP - 1 - (end - 1) % FIRST_STEP,
-                2L * allocatedTo));
+                allocatedTo + Math.min(Math.max(allocatedTo, FIRST_STEP), MAX_STEP)));
         try {
             stepBlocks.allocate(path, channel, allocatedTo, to - allocatedTo);
         } catch (IOException e) {

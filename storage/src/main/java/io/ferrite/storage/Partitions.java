@@ -259,8 +259,13 @@ final class Partitions {
             // Made in bulk where syncfs can cover them (forceMetadata); without it, queued one by one below.
             madeFiles = ahead && NativeIO.available();
             if (madeFiles) {
-                for (PartitionLog p : added) {
-                    p.queue().files().makeFirstUnsynced();
+                try {
+                    for (PartitionLog p : added) {
+                        p.queue().files().makeFirstUnsynced();
+                    }
+                } catch (IOException | StoreException e) { // a full disk, no descriptors left: the rest wait
+                    LOG.warn("made first index files ahead for only some of {} new partitions: {}", added.size(),
+                            e.toString());
                 }
             }
             forceMetadata(added, madeFiles);
@@ -298,8 +303,9 @@ final class Partitions {
         }
         for (PartitionLog p : added) {
             List<Path> files = new ArrayList<>(List.of(queueDir(p.id()).resolve(PartitionMetadata.FILE)));
-            if (withIndexFiles) {
-                files.add(p.queue().files().last().path());
+            MappedFile first = p.queue().files().last();
+            if (withIndexFiles && first != null) {
+                files.add(first.path());
             }
             for (Path f : files) {
                 try (FileChannel ch = FileChannel.open(f, StandardOpenOption.WRITE)) {

@@ -565,12 +565,17 @@ public final class BrokerBenchmark {
         return figures;
     }
 
-    /** What {@code dir} holds on disk, in MiB of allocated blocks (du), so sparse files count as they occupy. */
+    /**
+     * What {@code dir} holds on disk, in MiB of allocated blocks (du), so sparse files count as they occupy. A live
+     * broker's files may vanish while du walks them (du then warns and exits 1, with its total all the same).
+     */
     private static double diskMb(Path dir) throws IOException, InterruptedException {
-        Process du = new ProcessBuilder("du", "-s", "--block-size=1", dir.toString()).redirectErrorStream(true).start();
-        String out = new String(du.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        if (du.waitFor() != 0) {
-            throw new IOException("du " + dir + ": " + out);
+        Process du = new ProcessBuilder("du", "-s", "--block-size=1", dir.toString()).start();
+        String out = new String(du.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+        String err = new String(du.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        du.waitFor();
+        if (!out.matches("\\d+\\s.*")) {
+            throw new IOException("du " + dir + ": " + out + err);
         }
         return Long.parseLong(out.split("\\s+")[0]) / (double) (1 << 20);
     }

@@ -16,14 +16,15 @@ import java.util.Map;
 /**
  * One broker configuration the harness runs workloads against: Ferrite as {@code bin/broker} runs it (the
  * JVM options of {@code config/jvm.options}, {@code config/server.properties}) with some overrides, or Apache
- * Kafka as {@code kafka-server-start.sh} runs it (its 1 GiB heap and its script's G1 flags). Both get the
- * same heap size. {@code extraJvm} goes after the defaults, so a variant can replace a flag (a GC, say).
+ * Kafka as {@code kafka-server-start.sh} runs it (its 1 GiB heap and its script's G1 flags). Both may grow
+ * their heap to the same 1 GiB; each starts where its own launcher starts it (Ferrite at 256 MiB, Kafka at
+ * 1 GiB), which shows in resident memory. {@code extraJvm} goes after the defaults, so a variant can replace a flag (a GC, say).
  * {@code root} is the checkout a Ferrite runs from: this one, or another revision's to compare with.
  */
 public record Contender(String label, boolean kafka, Map<String, String> overrides, List<String> extraJvm, Path root) {
     /**
      * kafka-server-start.sh's heap and kafka-run-class.sh's default performance options in Kafka 4.x; the
-     * heap equals Ferrite's in config/jvm.options.
+     * largest heap equals Ferrite's in config/jvm.options.
      */
     public static final List<String> KAFKA_JVM = List.of("-Xms1g", "-Xmx1g", "-server", "-XX:+UseG1GC",
             "-XX:MaxGCPauseMillis=20", "-XX:InitiatingHeapOccupancyPercent=35", "-XX:+ExplicitGCInvokesConcurrent",

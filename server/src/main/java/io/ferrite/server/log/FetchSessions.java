@@ -118,9 +118,11 @@ final class FetchSessions {
                                 || p.highWatermark() != c.highWatermark || p.lastStableOffset() != c.lastStableOffset
                                 || p.logStartOffset() != c.logStartOffset;
                         if (c != null) {
-                            c.highWatermark = p.highWatermark();
-                            c.lastStableOffset = p.lastStableOffset();
-                            c.logStartOffset = p.logStartOffset();
+                            boolean error = p.errorCode() != Errors.NONE.code();
+                            // As Kafka: after an error nothing counts as known, so the next answer carries it.
+                            c.highWatermark = error ? -1 : p.highWatermark();
+                            c.lastStableOffset = error ? -1 : p.lastStableOffset();
+                            c.logStartOffset = error ? -1 : p.logStartOffset();
                             if (hasRecords) {
                                 moved.add(ref);
                             }
@@ -188,7 +190,49 @@ final class FetchSessions {
                 s.partitions.remove(ref(byTopicId, f.topicId(), f.topic(), p));
             }
         }
+        if (s.partitions.isEmpty()) { // as Kafka: a session that reads nothing is closed, answered without one
+            sessions.remove(s.id);
+            return new Fetch(readAll(req, s), Errors.NONE, null, false, byTopicId);
+        }
         return new Fetch(readAll(req, s), Errors.NONE, s, true, byTopicId);
+    }
+
+    /**
+     * The session id for a fetch answer that quotas replaced with an empty, throttled one: a session that fetch
+     * just opened is closed again (the client goes on with full fetches, as after Kafka's throttled answer), and
+     * an older one forgets what it last reported, so its next answer carries everything the client missed.
+     */
+    synchronized int throttled(int sessionId) {
+        Session s = sessions.get(sessionId);
+        if (s == null) {
+            return NO_SESSION;
+        }
+        if (s.nextEpoch == 1) {
+            sessions.remove(sessionId);
+            return NO_SESSION;
+        }
+        for (Cached c : s.partitions.values()) {
+            c.highWatermark = c.lastStableOffset = c.logStartOffset = -1;
+        }
+        return sessionId;
+    }
+
+    /** A partition a session reads: its topic by id (Fetch v13 on) or by name. */
+    record SessionPartition(Uuid topicId, String topic, int partition) {
+    }
+
+    /**
+     * The partitions the session an incremental {@code req} names reads now, for the authorization check: those
+     * the request does not name are read too. Empty for any other request or an unknown session.
+     */
+    synchronized List<SessionPartition> partitionsOf(FetchRequestData req) {
+        Session s = req.sessionEpoch() > 0 ? sessions.get(req.sessionId()) : null;
+        if (s == null) {
+            return List.of();
+        }
+        List<SessionPartition> out = new ArrayList<>(s.partitions.size());
+        s.partitions.keySet().forEach(r -> out.add(new SessionPartition(r.topicId(), r.topic(), r.partition())));
+        return out;
     }
 
     /** Open sessions, for tests and metrics. */
@@ -234,8 +278,8 @@ final class FetchSessions {
         }
         int id;
         do {
-            id = ThreadLocalRandom.current().nextInt();
-        } while (id == NO_SESSION || sessions.containsKey(id));
+            id = ThreadLocalRandom.current().nextInt(1, Integer.MAX_VALUE); // positive, as Kafka's
+        } while (sessions.containsKey(id));
         Session s = new Session(id, byTopicId);
         s.lastUsed = now;
         sessions.put(id, s);

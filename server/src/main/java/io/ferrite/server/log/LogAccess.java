@@ -145,7 +145,12 @@ final class LogAccess {
         };
     }
 
-    Access<FetchRequestData> fetch() {
+    /**
+     * READ on every topic a fetch reads: those it names and, for an incremental fetch, those already in its session
+     * ({@code sessions}), which it does not name. A denied topic is answered TOPIC_AUTHORIZATION_FAILED and, so
+     * that the session can never read it unchecked, forgotten by the session.
+     */
+    Access<FetchRequestData> fetch(FetchSessions sessions) {
         return (context, request, authorization, next) -> {
             AccessCheck check = new AccessCheck();
             boolean follower = request.replicaId() >= 0 || request.replicaState().replicaId() >= 0;
@@ -153,18 +158,35 @@ final class LogAccess {
                     : -1;
             List<String> names = new ArrayList<>();
             request.topics().forEach(t -> names.add(topics.nameOf(t.topic(), t.topicId())));
+            List<FetchSessions.SessionPartition> inSession = sessions.partitionsOf(request);
+            inSession.forEach(p -> names.add(topics.nameOf(p.topic(), p.topicId())));
             Map<String, Integer> read = follower ? Map.of() : check.addEach(AclOperation.READ, ResourceType.TOPIC,
-                    names.stream().filter(n -> n != null).toList());
+                    names.stream().filter(n -> n != null).distinct().toList());
             check.decide(authorization, context);
+            java.util.function.Predicate<String> refused = n -> follower ? !check.allowed(cluster)
+                    : n != null && !check.allowed(read, n);
             List<FetchRequestData.FetchTopic> denied = new ArrayList<>();
             request.topics().removeIf(t -> {
-                String n = topics.nameOf(t.topic(), t.topicId());
-                boolean refuse = follower ? !check.allowed(cluster) : n != null && !check.allowed(read, n);
+                boolean refuse = refused.test(topics.nameOf(t.topic(), t.topicId()));
                 if (refuse) {
                     denied.add(t);
                 }
                 return refuse;
             });
+            Map<String, FetchRequestData.FetchTopic> sessionDenied = new java.util.LinkedHashMap<>();
+            for (FetchSessions.SessionPartition p : inSession) {
+                if (refused.test(topics.nameOf(p.topic(), p.topicId()))) {
+                    request.forgottenTopicsData().add(new FetchRequestData.ForgottenTopic().setTopic(p.topic())
+                            .setTopicId(p.topicId()).setPartitions(new ArrayList<>(List.of(p.partition()))));
+                    FetchRequestData.FetchTopic t = sessionDenied.computeIfAbsent(p.topic() + "/" + p.topicId(),
+                            k -> new FetchRequestData.FetchTopic().setTopic(p.topic()).setTopicId(p.topicId()));
+                    if (denied.stream().noneMatch(d -> d.topic().equals(p.topic()) && d.topicId().equals(p.topicId())
+                            && d.partitions().stream().anyMatch(x -> x.partition() == p.partition()))) {
+                        t.partitions().add(new FetchRequestData.FetchPartition().setPartition(p.partition()));
+                    }
+                }
+            }
+            sessionDenied.values().stream().filter(t -> !t.partitions().isEmpty()).forEach(denied::add);
             if (denied.isEmpty()) {
                 return next.handle(context, request);
             }

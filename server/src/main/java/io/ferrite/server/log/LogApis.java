@@ -54,6 +54,7 @@ public final class LogApis implements AutoCloseable {
                             TransactionCoordinator transactions, int fetchMaxBytes, int fetchSessionSlots,
                             ClientQuotaManager quotaManager, BrokerTopicMetrics topicMetrics) {
         LogAccess access = new LogAccess(topics);
+        FetchSessions sessions = new FetchSessions(fetchSessionSlots, clock);
         LogQuotas quotas = new LogQuotas(quotaManager, clock);
         // Produce 0-2 advertised as Kafka does, for old librdkafka's feature checks; served from 3.
         apis.register(ApiKeys.PRODUCE, 0, 13, new ProduceHandler(topics, store, clock, fetches, transactions,
@@ -61,8 +62,7 @@ public final class LogApis implements AutoCloseable {
                 .register(ApiKeys.LIST_OFFSETS, 1, 11, new ListOffsetsHandler(topics, store, offLoop),
                         access.listOffsets())
                 .register(ApiKeys.FETCH, 4, 18, new FetchHandler(topics, store, fetches, fetchMaxBytes, offLoop,
-                        topicMetrics, new FetchSessions(fetchSessionSlots, clock)),
-                        access.fetch())
+                        topicMetrics, sessions), access.fetch(sessions))
                 .register(ApiKeys.OFFSET_FOR_LEADER_EPOCH, 2, 4, new OffsetForLeaderEpochHandler(topics, store),
                         access.offsetForLeaderEpoch())
                 .register(ApiKeys.DELETE_RECORDS, 0, 2, admin.offload(new DeleteRecordsHandler(topics, store)),
@@ -74,7 +74,7 @@ public final class LogApis implements AutoCloseable {
                 .register(ApiKeys.WRITE_TXN_MARKERS, 1, 2, new WriteTxnMarkersHandler(topics, store, clock, fetches),
                         Access.cluster(AclOperation.CLUSTER_ACTION))
                 .throttle(ApiKeys.PRODUCE, quotas.produce())
-                .throttle(ApiKeys.FETCH, quotas.fetch());
+                .throttle(ApiKeys.FETCH, quotas.fetch(sessions));
         return this;
     }
 

@@ -54,13 +54,14 @@ final class LogQuotas {
         };
     }
 
-    Throttling<FetchRequestData> fetch() {
+    /** Fetch quotas; a throttled answer's session is settled by {@code sessions} (see FetchSessions.throttled). */
+    Throttling<FetchRequestData> fetch(FetchSessions sessions) {
         return (context, request, next) -> !quotas.anySet() ? next.handle(context, request)
-                : next.handle(context, request).thenApply(r -> counted(context, (FetchResponseData) r));
+                : next.handle(context, request).thenApply(r -> counted(context, (FetchResponseData) r, sessions));
     }
 
     /** A fetch's answer counted against its client's quota: answered empty instead when that would go over. */
-    private FetchResponseData counted(RequestContext context, FetchResponseData response) {
+    private FetchResponseData counted(RequestContext context, FetchResponseData response, FetchSessions sessions) {
         long bytes = 0;
         for (FetchResponseData.FetchableTopicResponse t : response.responses()) {
             for (FetchResponseData.PartitionData p : t.partitions()) {
@@ -78,7 +79,9 @@ final class LogQuotas {
         quotas.unrecord(QuotaType.FETCH, context.principal(), context.clientId(), bytes, now);
         HeldRecords.releaseAll(response);
         context.throttle().accept(throttle);
-        return new FetchResponseData().setErrorCode(response.errorCode()).setSessionId(response.sessionId())
+        return new FetchResponseData().setErrorCode(response.errorCode())
+                .setSessionId(response.sessionId() == FetchSessions.NO_SESSION ? FetchSessions.NO_SESSION
+                        : sessions.throttled(response.sessionId()))
                 .setThrottleTimeMs((int) Math.min(Integer.MAX_VALUE, throttle));
     }
 

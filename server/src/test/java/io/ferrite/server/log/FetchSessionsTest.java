@@ -104,4 +104,34 @@ class FetchSessionsTest {
         assertEquals(0, new FetchSessions(0, clock).open(fullFetch(1), (short) 13).finish(new FetchResponseData())
                 .sessionId(), "slots 0: no sessions");
     }
+    @Test
+    void aThrottledAnswerClosesASessionJustOpenedAndMakesAnOlderOneReportEverythingAgain() {
+        FetchSessions sessions = new FetchSessions(10, Clock.systemUTC());
+        FetchSessions.Fetch open = sessions.open(fullFetch(2), (short) 13);
+        int fresh = open.finish(answer(open.toRead, 5, List.of())).sessionId();
+        assertTrue(fresh > 0, "session ids are positive");
+        assertEquals(0, sessions.throttled(fresh), "throttled at its opening: closed, the client fetches in full");
+        assertEquals(0, sessions.size());
+
+        FetchSessions.Fetch again = sessions.open(fullFetch(2), (short) 13);
+        int id = again.finish(answer(again.toRead, 5, List.of())).sessionId();
+        FetchSessions.Fetch next = sessions.open(new FetchRequestData().setSessionId(id).setSessionEpoch(1), (short) 13);
+        next.finish(answer(next.toRead, 7, List.of())); // the new high watermark, then throttled away
+        assertEquals(id, sessions.throttled(id));
+        FetchSessions.Fetch after = sessions.open(new FetchRequestData().setSessionId(id).setSessionEpoch(2), (short) 13);
+        assertEquals(2, after.finish(answer(after.toRead, 7, List.of())).responses().get(0).partitions().size(),
+                "what the throttled answer never carried is answered again");
+    }
+
+    @Test
+    void forgettingEveryPartitionClosesTheSession() {
+        FetchSessions sessions = new FetchSessions(10, Clock.systemUTC());
+        FetchSessions.Fetch open = sessions.open(fullFetch(1), (short) 13);
+        int id = open.finish(answer(open.toRead, 0, List.of())).sessionId();
+        FetchRequestData forget = new FetchRequestData().setSessionId(id).setSessionEpoch(1);
+        forget.forgottenTopicsData().add(new FetchRequestData.ForgottenTopic().setTopicId(TOPIC).setPartitions(List.of(0)));
+        FetchSessions.Fetch f = sessions.open(forget, (short) 13);
+        assertEquals(0, f.finish(answer(f.toRead, 0, List.of())).sessionId());
+        assertEquals(0, sessions.size());
+    }
 }

@@ -257,4 +257,51 @@ class AclTest {
                 Clock.systemUTC()));
         assertTrue(e.getMessage().contains("com.example.NoSuchAuthorizer"), e.getMessage());
     }
+    /**
+     * A consumer in an incremental fetch session names nothing it already reads: once its READ is taken away, the
+     * partitions its session holds are refused all the same, and nothing produced after that reaches it.
+     */
+    @Test
+    void readTakenAwayStopsAFetchSessionThatNoLongerNamesTheTopic() throws Exception {
+        BrokerConfig config = BrokerConfig.fromProperties(brokerProps());
+        AclBinding read = acl(ResourceType.TOPIC, "ledger", PatternType.LITERAL, "alice", AclOperation.READ,
+                AclPermissionType.ALLOW);
+        try (Broker broker = Broker.start(config, Clock.systemUTC()); Admin admin = Admin.create(as(broker, "admin"));
+                KafkaProducer<String, String> producer = new KafkaProducer<>(as(broker, "admin"))) {
+            admin.createTopics(List.of(new NewTopic("ledger", 2, (short) 1))).all().get(20, TimeUnit.SECONDS);
+            grant(admin, read);
+            producer.send(new ProducerRecord<>("ledger", 0, null, "before")).get(20, TimeUnit.SECONDS);
+            Properties c = as(broker, "alice");
+            c.put("auto.offset.reset", "earliest");
+            c.put("fetch.max.wait.ms", "50");
+            try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(c)) {
+                consumer.assign(List.of(new org.apache.kafka.common.TopicPartition("ledger", 0),
+                        new org.apache.kafka.common.TopicPartition("ledger", 1)));
+                List<String> seen = new ArrayList<>();
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (!seen.contains("before") && System.nanoTime() < deadline) {
+                    consumer.poll(Duration.ofMillis(200)).forEach(r -> seen.add(r.value()));
+                }
+                for (int i = 0; i < 5; i++) { // fetches in the session, naming nothing new
+                    consumer.poll(Duration.ofMillis(100)).forEach(r -> seen.add(r.value()));
+                }
+                assertEquals(List.of("before"), seen);
+                admin.deleteAcls(List.of(read.toFilter())).all().get(20, TimeUnit.SECONDS);
+                // A fetch already waiting was allowed when it came (as in Kafka): let it answer, empty, first.
+                Thread.sleep(1000);
+                producer.send(new ProducerRecord<>("ledger", 0, null, "after")).get(20, TimeUnit.SECONDS);
+                TopicAuthorizationException refused = null;
+                deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                while (refused == null && System.nanoTime() < deadline) {
+                    try {
+                        consumer.poll(Duration.ofMillis(200)).forEach(r -> seen.add(r.value()));
+                    } catch (TopicAuthorizationException e) {
+                        refused = e;
+                    }
+                }
+                assertTrue(refused != null && refused.unauthorizedTopics().contains("ledger"), "refused: " + refused);
+                assertEquals(List.of("before"), seen, "nothing produced after the ACL went reaches the consumer");
+            }
+        }
+    }
 }
