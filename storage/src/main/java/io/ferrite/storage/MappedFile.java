@@ -31,9 +31,9 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>A file is either allocated whole when it is made, or (an index, written a few bytes at a time by one of
  * thousands of partitions) made sparse at its full length and allocated in steps ahead of the written
- * position: {@link #FIRST_STEP} bytes first, then doubling up to steps of {@link #MAX_STEP}. Either way no byte is written through the mapping
- * before its blocks are reserved, so a full disk fails an allocation with an exception and never faults a
- * write with SIGBUS; and a partition nobody writes much to holds a few KiB of disk, not a whole file.
+ * position: {@link #FIRST_STEP} bytes first, then doubling up to steps of {@link #MAX_STEP}. Either way no
+ * byte is written through the mapping before its blocks are reserved, so a full disk fails an allocation with an
+ * exception and never faults a write with SIGBUS; and a partition nobody writes much to holds a few KiB of disk, not a whole file.
  */
 final class MappedFile extends ReferenceCounted {
     private static final Logger LOG = LogManager.getLogger(MappedFile.class);
@@ -108,9 +108,7 @@ final class MappedFile extends ReferenceCounted {
                 // no entry, and zeros are what a load reads as the end. Derived data: recovery indexes the rest.
                 LOG.warn("{} is {} bytes long, expected {}: lengthened (a creation cut short)", path, size,
                         expectedSize);
-                try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
-                    raf.setLength(expectedSize);
-                }
+                setSparseLength(path, expectedSize);
                 size = ch.size();
             }
             if (size != expectedSize) {
@@ -141,10 +139,8 @@ final class MappedFile extends ReferenceCounted {
             throws IOException {
         Path tmp = path.resolveSibling(path.getFileName() + ".allocating");
         Files.deleteIfExists(tmp);
-        if (stepped) { // ftruncate to the full length: a sparse file, every later open sees its expected size
-            try (RandomAccessFile raf = new RandomAccessFile(tmp.toFile(), "rw")) {
-                raf.setLength(fileSize);
-            }
+        if (stepped) { // its full length at once, so every later open sees its expected size
+            setSparseLength(tmp, fileSize);
         }
         FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.READ,
                 StandardOpenOption.WRITE);
@@ -173,9 +169,7 @@ final class MappedFile extends ReferenceCounted {
      * treats as garbage, see {@link Partitions}), made in bulk with one sync for all.
      */
     static MappedFile createUnsynced(Path path, int fileSize, BlockAllocator blocks) throws IOException {
-        try (RandomAccessFile raf = new RandomAccessFile(path.toFile(), "rw")) {
-            raf.setLength(fileSize);
-        }
+        setSparseLength(path, fileSize);
         FileChannel ch = FileChannel.open(path, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             int allocated = Math.min(FIRST_STEP, fileSize);
@@ -187,6 +181,18 @@ final class MappedFile extends ReferenceCounted {
             Files.deleteIfExists(path);
             throw e;
         }
+    }
+
+    /** ftruncate to {@code length}, creating the file if needed: what is added is a hole, taking no disk. */
+    private static void setSparseLength(Path file, long length) throws IOException {
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "rw")) {
+            raf.setLength(length);
+        }
+    }
+
+    /** The end of the page holding byte {@code end - 1}: a stepped file's blocks come in whole pages. */
+    private static long pageEnd(int end) {
+        return end + (long) FIRST_STEP - 1 - (end - 1) % FIRST_STEP;
     }
 
     static void fsyncDirectory(Path dir) throws IOException {
@@ -306,7 +312,7 @@ final class MappedFile extends ReferenceCounted {
             return;
         }
         // Doubling, by at most MAX_STEP: a partition near a full disk asks for little at a time.
-        int to = (int) Math.min(fileSize, Math.max(end + (long) FIRST_STEP - 1 - (end - 1) % FIRST_STEP,
+        int to = (int) Math.min(fileSize, Math.max(pageEnd(end),
                 allocatedTo + Math.min(Math.max(allocatedTo, FIRST_STEP), MAX_STEP)));
         try {
             stepBlocks.allocate(path, channel, allocatedTo, to - allocatedTo);
@@ -579,7 +585,7 @@ final class MappedFile extends ReferenceCounted {
         committedPosition = position;
         flushedPosition = Math.min(Math.max(flushed, 0), position);
         if (stepBlocks != null && end > 0) { // the pages bytes were written to have their blocks
-            allocatedTo = (int) Math.max(allocatedTo, Math.min(fileSize, end + (long) FIRST_STEP - 1 - (end - 1) % FIRST_STEP));
+            allocatedTo = (int) Math.max(allocatedTo, Math.min(fileSize, pageEnd(end)));
         }
     }
 

@@ -168,7 +168,8 @@ final class PerfTools {
         return Duration.ofSeconds(120 + records / slowestRate);
     }
 
-    private static Matcher lastMatch(Pattern p, String text, String name) {
+    /** The last line of {@code text} that {@code p} finds, outside the tools' "steady state" lines. */
+    static Matcher lastMatch(Pattern p, String text, String name) {
         Matcher last = null;
         for (String line : text.lines().toList()) {
             Matcher m = p.matcher(line);
@@ -182,7 +183,7 @@ final class PerfTools {
         return last;
     }
 
-    private static String tail(String s) {
+    static String tail(String s) {
         return s.length() <= 3000 ? s : "..." + s.substring(s.length() - 3000);
     }
 }

@@ -55,10 +55,11 @@ final class RdkafkaPerf {
                 "-c", Long.toString(records)));
         args.addAll(PRODUCER);
         String out = run(name, args, records);
-        Matcher m = last(PRODUCED, out, name);
+        Matcher m = PerfTools.lastMatch(PRODUCED, out, name);
         long delivered = Long.parseLong(m.group(3));
         if (delivered + Long.parseLong(m.group(4)) != records) {
-            throw new IllegalStateException(name + ": " + delivered + " of " + records + " delivered:\n" + tail(out));
+            throw new IllegalStateException(name + ": " + delivered + " of " + records + " delivered:\n"
+                    + PerfTools.tail(out));
         }
         Map<String, Double> f = new LinkedHashMap<>();
         f.put("records_per_sec", Double.parseDouble(m.group(6)));
@@ -79,9 +80,10 @@ final class RdkafkaPerf {
             args.addAll(List.of("-p", Integer.toString(p)));
         }
         String out = run(name, args, records);
-        Matcher m = last(CONSUMED, out, name);
+        Matcher m = PerfTools.lastMatch(CONSUMED, out, name);
         if (Long.parseLong(m.group(1)) != records) {
-            throw new IllegalStateException(name + ": consumed " + m.group(1) + " of " + records + "\n" + tail(out));
+            throw new IllegalStateException(name + ": consumed " + m.group(1) + " of " + records + "\n"
+                    + PerfTools.tail(out));
         }
         Map<String, Double> f = new LinkedHashMap<>();
         f.put("records_per_sec", Double.parseDouble(m.group(4)));
@@ -115,13 +117,13 @@ final class RdkafkaPerf {
                     acks.toString()));
             args.addAll(PRODUCER);
             String out = run(name, args, records);
-            Matcher m = last(PRODUCED, out, name);
+            Matcher m = PerfTools.lastMatch(PRODUCED, out, name);
             if (Long.parseLong(m.group(3)) != records) {
                 throw new IllegalStateException(name + ": " + m.group(3) + " of " + records + " delivered");
             }
             if (!reader.waitFor(120, java.util.concurrent.TimeUnit.SECONDS) || reader.exitValue() != 0) {
                 throw new IllegalStateException(name + ": the consumer did not read all " + records + " records:\n"
-                        + tail(Files.readString(consumerLog)));
+                        + PerfTools.tail(Files.readString(consumerLog)));
             }
             Map<String, Double> f = new LinkedHashMap<>();
             f.put("records_per_sec", Double.parseDouble(m.group(6)));
@@ -162,26 +164,8 @@ final class RdkafkaPerf {
         Command.Result r = Command.run(name, command, "", Duration.ofSeconds(120 + records / 10_000));
         if (r.exit() != 0) {
             throw new IllegalStateException(name + " against " + broker + " exited with " + r.exit() + ":\n"
-                    + tail(r.stdout() + r.stderr()));
+                    + PerfTools.tail(r.stdout() + r.stderr()));
         }
         return r.stdout() + r.stderr();
-    }
-
-    private static Matcher last(Pattern p, String text, String name) {
-        Matcher last = null;
-        for (String line : text.lines().toList()) {
-            Matcher m = p.matcher(line);
-            if (m.find()) {
-                last = m;
-            }
-        }
-        if (last == null) {
-            throw new IllegalStateException(name + ": no summary line in:\n" + tail(text));
-        }
-        return last;
-    }
-
-    private static String tail(String s) {
-        return s.length() <= 3000 ? s : "..." + s.substring(s.length() - 3000);
     }
 }
