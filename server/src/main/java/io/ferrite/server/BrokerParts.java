@@ -113,7 +113,19 @@ final class BrokerParts implements AutoCloseable {
             groups = GroupCoordinator.start(store, clock, config.group(), config.consumerGroups(), config.shareGroups(),
                     topics.lookup());
             topics.onDelete(groups::onTopicDeleted);
-            topics.onChange(new LogMetrics(metrics, topics, store, topicMetrics)::sync);
+            LogMetrics logMetrics = new LogMetrics(metrics, topics, store, topicMetrics);
+            topics.onChange(logMetrics::sync);
+            // Three JMX beans a partition take a third of a second over 10,000 partitions: registered on the
+            // admin thread, which also orders every later change, while the broker goes on starting.
+            admin.run(() -> {
+                logMetrics.sync();
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }).whenComplete((r, e) -> {
+                if (e != null) {
+                    org.apache.logging.log4j.LogManager.getLogger(LogMetrics.class)
+                            .warn("cannot register the partitions' gauges", e);
+                }
+            });
             new GroupMetrics(metrics, groups);
             ApiRegistry apis = new ApiRegistry().authorizeWith(authorization).measureWith(new RequestMetrics(metrics));
             txns = TxnApis.register(apis, config, store, topics, groups, clock, admin, logs::appended);

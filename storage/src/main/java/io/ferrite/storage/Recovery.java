@@ -244,9 +244,13 @@ final class Recovery {
     /**
      * The partition's producer-state snapshot, if the log still holds the batch it names as its last: the queue
      * entry ending just before its end offset points at the recorded position, and the batch there has the
-     * recorded CRC. Null otherwise; an unusable snapshot is deleted.
+     * recorded CRC. Null otherwise; an unusable snapshot is deleted. A partition with no batch left cannot match
+     * one, so its directory is not even looked at (most of a many-partition topic's partitions are empty).
      */
     private static ProducerSnapshot.State usableSnapshot(PartitionLog p, MappedFileQueue files) {
+        if (p.queue().endIndex() <= p.startIndex()) {
+            return null; // a snapshot left there names a batch gone; the next one written replaces it
+        }
         Path dir = p.queue().files().dir();
         try {
             ProducerSnapshot.State s = ProducerSnapshot.read(dir);

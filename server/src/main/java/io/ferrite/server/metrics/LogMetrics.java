@@ -14,7 +14,8 @@ import java.util.Set;
  * On one broker every partition is led here with its only replica in sync, so the counts of under-replicated,
  * under- and at-min-ISR and offline partitions are truly zero. Kept in step with the topic registry by
  * {@link #sync}, which the registry calls whenever topics or partitions come or go; a deleted topic's
- * BrokerTopicMetrics go then too. Thread safety: {@link #sync} is called under the registry's lock.
+ * BrokerTopicMetrics go then too; the owner calls it once at start for the partitions already there. Thread
+ * safety: {@link #sync} is synchronized (the registry calls it under its lock, start-up from another thread).
  */
 public final class LogMetrics {
     private static final String[] GAUGES = {"Size", "LogStartOffset", "LogEndOffset"};
@@ -37,7 +38,6 @@ public final class LogMetrics {
                 "AtMinIsrPartitionCount", "OfflineReplicaCount"}) {
             metrics.gauge(replicaManager(zero), () -> 0);
         }
-        sync();
     }
 
     private static String replicaManager(String name) {

@@ -188,6 +188,33 @@ class MetricsTest {
         assertEquals(0, sample(after, "kafka_server_replicamanager_partitioncount"));
     }
 
+    /** Partitions already on disk at start get their gauges too, registered while the broker goes on starting. */
+    @Test
+    @Timeout(60)
+    void partitionsOfARestartedBrokerHaveTheirGauges() throws Exception {
+        try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()));
+                KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap()), new ByteArraySerializer(),
+                        new ByteArraySerializer())) {
+            admin.createTopics(List.of(new NewTopic("kept", 3, (short) 1))).all().get();
+            for (int i = 0; i < 7; i++) {
+                producer.send(new ProducerRecord<>("kept", 2, null, new byte[] {(byte) i})).get();
+            }
+        }
+        broker.close();
+        ObjectName end = new ObjectName("kafka.log:type=Log,name=LogEndOffset,topic=kept,partition=2");
+        assertFalse(jmx.isRegistered(end), "a closed broker's gauges go");
+        start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!jmx.isRegistered(end) && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(7L, jmx.getAttribute(end, "Value"));
+        assertEquals(0L, jmx.getAttribute(new ObjectName(
+                "kafka.log:type=Log,name=LogEndOffset,topic=kept,partition=0"), "Value"));
+        assertEquals(3, sample(get("/metrics").body(), "kafka_server_replicamanager_partitioncount"));
+    }
+
     @Test
     void healthIsReadyWhileTheStoreServesAndOnlyGetIsAnswered() throws Exception {
         HttpResponse<String> health = get("/health");
