@@ -108,6 +108,15 @@ public final class FerriteProcess implements BrokerUnderTest {
         return start(name, rootDir(), dataDir, props, ChildProcess.BROKER_MEMORY, protocol);
     }
 
+    /**
+     * As {@link #start(String, Path, Path, Map, List)} (no test store settings, the given JVM), with a listener of
+     * {@code protocol} beside the plaintext one; {@code overrides} carry its keys.
+     */
+    public static FerriteProcess startSecure(String name, Path root, Path dataDir, String protocol,
+            Map<String, String> overrides, List<String> jvmOptions) throws IOException, InterruptedException {
+        return start(name, root, dataDir, overrides, jvmOptions, protocol);
+    }
+
     private static FerriteProcess start(String name, Path root, Path dataDir, Map<String, String> overrides,
             List<String> jvmOptions, String secureProtocol) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {

@@ -105,6 +105,12 @@ public final class KafkaProcess implements BrokerUnderTest {
         return start(name, dir, overrides, ChildProcess.BROKER_MEMORY, protocol);
     }
 
+    /** As {@link #startSecure(String, Path, String, Map)}, in a JVM with {@code jvmOptions}. */
+    public static KafkaProcess startSecure(String name, Path dir, String protocol, Map<String, String> overrides,
+                                           List<String> jvmOptions) throws IOException, InterruptedException {
+        return start(name, dir, overrides, jvmOptions, protocol);
+    }
+
     private static KafkaProcess start(String name, Path dir, Map<String, String> overrides, List<String> jvmOptions,
                                       String secureProtocol) throws IOException, InterruptedException {
         for (int attempt = 1; ; attempt++) {

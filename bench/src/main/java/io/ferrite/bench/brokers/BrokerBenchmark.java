@@ -39,8 +39,8 @@ import org.apache.kafka.common.utils.AppInfoParser;
  * shows each figure's median over the rounds.
  *
  * <p>Phases: (1) start-up: a fresh broker of each kind is started and sent one record, once per round;
- * (2) workloads 1 to 6 on one running broker of each kind, with resident memory read after the first round
- * of workload 1; (3) workload 7: Ferrite restarted in sync flush mode against the same Kafka; (3b) the
+ * (2) workloads 1 to 6, 9 to 11 and 22 on one running broker of each kind, with resident memory read after the
+ * first round of workload 1; (3) workload 7: Ferrite restarted in sync flush mode against the same Kafka; (3b) the
  * share-consumption workloads 12 and 13, each round on a fresh pair of brokers; (4) with
  * {@code --ablations}, each variant of {@link #VARIANTS} against a default Ferrite beside it; with
  * {@code --before DIR}, likewise Ferrite as another checkout (an earlier revision) builds it, on the produce workloads. Every
@@ -62,17 +62,19 @@ public final class BrokerBenchmark {
               --markdown FILE   also write the generated part of this doc (e.g. docs/PERFORMANCE.md)
               --from-tsv FILE   do not run: print the report (and --markdown) from an earlier results file""";
     /** The shared brokers' workloads in this order, so workload 4 reads what 1 wrote and 10 and 11 what 9 wrote. */
-    private static final List<String> SHARED_BROKER_ORDER = List.of("1", "4", "2", "3", "5", "6", "9", "10", "11");
+    private static final List<String> SHARED_BROKER_ORDER = List.of("1", "4", "2", "3", "5", "6", "9", "10", "11",
+            "22");
     /**
      * Workloads run on a fresh pair of brokers each time: share consumption, where Kafka's figure for the
      * second workload on a broker that ran the first was a thirtieth of its figure on a fresh one.
      */
     private static final List<String> FRESH_BROKER_WORKLOADS = List.of("12", "13");
     /** librdkafka's workloads, run by {@link #rdkafka()} in this order on a fresh broker of each kind per round. */
-    private static final List<String> RDKAFKA_WORKLOADS = List.of("14", "15", "16", "17", "21", "18", "19", "20");
+    private static final List<String> RDKAFKA_WORKLOADS = List.of("14", "15", "16", "17", "21", "18", "19", "20", "23",
+            "24");
     /** The most partitions the harness creates in one request; see {@link #createTopic}. */
     private static final int MAX_PARTITIONS_PER_REQUEST = 5_000;
-    private static final String ALL_WORKLOADS = "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21";
+    private static final String ALL_WORKLOADS = "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24";
     static final Contender FERRITE_SYNC = Contender.ferrite("ferrite-sync", Map.of("store.flush.mode", "sync"));
 
     /**
@@ -131,7 +133,10 @@ public final class BrokerBenchmark {
             // Kafka's StandardAuthorizer checking every request against 1,000 ACLs (the clients' own among them).
             new Variant("acls-1000", Contender.FERRITE, Map.of("authorizer.class.name",
                     "org.apache.kafka.metadata.authorizer.StandardAuthorizer", Contender.SEED_ACLS, "1000"),
-                    List.of(), List.of("1", "4", "2")));
+                    List.of(), List.of("1", "4", "2")),
+            // No fetch session can be made, so every fetch is a full one, as before KIP-227.
+            new Variant("sessions-off", Contender.FERRITE, Map.of("max.incremental.fetch.session.cache.slots", "0"),
+                    List.of(), List.of("22")));
 
     private final Path dataRoot;
     private final int rounds;
@@ -293,7 +298,7 @@ public final class BrokerBenchmark {
      * Kafka.
      */
     private void sharedBrokers() throws IOException, InterruptedException {
-        if (List.of("1", "2", "3", "4", "5", "6", "7", "9", "10", "11").stream().noneMatch(only::contains)) {
+        if (List.of("1", "2", "3", "4", "5", "6", "7", "9", "10", "11", "22").stream().noneMatch(only::contains)) {
             return;
         }
         Path fDir = freshDir("ferrite");
@@ -405,6 +410,7 @@ public final class BrokerBenchmark {
         }
         settle();
         double cpuBefore = ProcessCpu.seconds(broker.pid());
+        double jitBefore = ProcessCpu.compilerSeconds(broker.pid());
         double otherBefore = ProcessCpu.seconds(other.pid());
         String run = label + "-" + name;
         Map<String, Double> figures = switch (s.kind()) {
@@ -425,6 +431,10 @@ public final class BrokerBenchmark {
             }
             case SHARE -> ShareConsumeBenchmark.consumeAll(broker, name + "-group", name, (int) s.records(),
                     s.consumers());
+            case TAIL -> {
+                createTopic(broker, name, s.partitions());
+                yield tools.produceWhileTailed(run, name, s.records(), s.recordSize(), s.throughput());
+            }
             case BROKER, RD_PRODUCE, RD_CONSUME -> throw new IllegalArgumentException("workload " + s.id()
                     + " is not a Java tool run");
         };
@@ -432,6 +442,7 @@ public final class BrokerBenchmark {
         // What the broker itself spent, to set against the run's length on a machine the tool shares.
         double cpu = ProcessCpu.seconds(broker.pid()) - cpuBefore;
         figures.put("broker_cpu_s", cpu);
+        figures.put("jit_cpu_s", ProcessCpu.compilerSeconds(broker.pid()) - jitBefore);
         if (s.kind() != Scenario.Kind.END_TO_END) {
             figures.put("cpu_s_per_gb", perGb(cpu, s));
         }
@@ -475,6 +486,39 @@ public final class BrokerBenchmark {
                 onFreshBroker(label, "rd-" + label + "-r" + r, (b, dir) -> runRd(Scenario.byId("19").scaled(scale),
                         label, b, dir, round));
             }
+            if (only.contains("23")) {
+                for (Contender c : List.of(Contender.FERRITE, Contender.KAFKA)) {
+                    overTls(c, round);
+                }
+            }
+        }
+    }
+
+    /**
+     * Workloads 23 and 24 on a fresh broker of {@code c} with a TLS listener (started after the page cache is
+     * dropped), whose certificate authority and key store are made once under the data root.
+     */
+    private void overTls(Contender c, int round) throws IOException, InterruptedException {
+        Path certs = dataRoot.resolve("certs");
+        Path keystore = certs.resolve("broker.p12");
+        if (!Files.exists(keystore)) {
+            io.ferrite.launcher.Certificates.authority(certs, "bench-ca").keystore("broker", "CN=localhost,O=bench");
+        }
+        Path ca = certs.resolve("bench-ca-ca.pem");
+        Map<String, String> tls = Map.of("ssl.keystore.type", "PKCS12", "ssl.keystore.location", keystore.toString(),
+                "ssl.keystore.password", io.ferrite.launcher.Certificates.PASSWORD);
+        String name = "rdtls-" + c.label() + "-r" + round;
+        Path dir = freshDir(name);
+        dropCaches();
+        try (BrokerUnderTest b = c.startWithTls(name, dir, tls)) {
+            RdkafkaPerf overTls = new RdkafkaPerf(b, ca);
+            runRd(Scenario.byId("23").scaled(scale), c.label(), b, dir, round, overTls);
+            if (only.contains("24")) {
+                runRd(Scenario.byId("24").scaled(scale), c.label(), b, dir, round, overTls);
+            }
+            b.stop();
+        } finally {
+            ChildProcess.deleteTree(dir);
         }
     }
 
@@ -542,6 +586,12 @@ public final class BrokerBenchmark {
     /** One librdkafka workload once: its topic created (a produce), the tool run, the broker's CPU around it. */
     private Map<String, Double> runRd(Scenario s, String label, BrokerUnderTest broker, Path dir, int round)
             throws IOException, InterruptedException {
+        return runRd(s, label, broker, dir, round, new RdkafkaPerf(broker));
+    }
+
+    /** As above, with {@code tool} (which may speak TLS). */
+    private Map<String, Double> runRd(Scenario s, String label, BrokerUnderTest broker, Path dir, int round,
+                                      RdkafkaPerf tool) throws IOException, InterruptedException {
         String topic = "w" + s.id() + "-r" + round;
         if (s.kind() == Scenario.Kind.RD_PRODUCE) {
             createTopic(broker, topic, s.partitions());
@@ -550,9 +600,9 @@ public final class BrokerBenchmark {
             }
         }
         settle();
-        RdkafkaPerf tool = new RdkafkaPerf(broker);
         String run = label + "-" + topic;
         double cpuBefore = ProcessCpu.seconds(broker.pid());
+        double jitBefore = ProcessCpu.compilerSeconds(broker.pid());
         Map<String, Double> figures = new LinkedHashMap<>(s.kind() == Scenario.Kind.RD_CONSUME
                 ? tool.consume(run, "w" + s.source() + "-r" + round, s.partitions(), s.records())
                 : s.throughput() > 0 ? tool.produceAlongsideConsumer(run, topic, s.partitions(), s.records(),
@@ -560,6 +610,7 @@ public final class BrokerBenchmark {
                 : tool.produce(run, topic, s.records(), s.recordSize()));
         double cpu = ProcessCpu.seconds(broker.pid()) - cpuBefore;
         figures.put("broker_cpu_s", cpu);
+        figures.put("jit_cpu_s", ProcessCpu.compilerSeconds(broker.pid()) - jitBefore);
         figures.put("cpu_s_per_gb", perGb(cpu, s));
         add(s.id(), label, round, figures);
         return figures;

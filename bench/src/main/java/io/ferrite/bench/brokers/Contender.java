@@ -73,6 +73,27 @@ public record Contender(String label, boolean kafka, Map<String, String> overrid
     }
 
     /**
+     * As {@link #start}, with a TLS listener beside the plaintext one ({@code secureBootstrap}); {@code tls} holds
+     * its {@code ssl.*} keys.
+     */
+    public BrokerUnderTest startWithTls(String name, Path dir, Map<String, String> tls)
+            throws IOException, InterruptedException {
+        if (kafka) {
+            List<String> jvm = new ArrayList<>(KAFKA_JVM);
+            jvm.addAll(extraJvm);
+            Map<String, String> all = new java.util.LinkedHashMap<>(overrides);
+            all.putAll(tls);
+            return KafkaProcess.startSecure(name, dir, "SSL", all, jvm);
+        }
+        List<String> jvm = new ArrayList<>(ferriteJvmOptions(root));
+        jvm.add("-XX:SharedArchiveFile=" + classArchive(root));
+        jvm.addAll(extraJvm);
+        Map<String, String> all = new java.util.LinkedHashMap<>(overrides);
+        all.putAll(tls);
+        return FerriteProcess.startSecure(name, root, dir.resolve("data"), "SSL", all, jvm);
+    }
+
+    /**
      * The class-data archive bin/broker starts with, made by the same script (once, when missing or older
      * than the server jar), so a Ferrite started here starts as bin/broker's does.
      */

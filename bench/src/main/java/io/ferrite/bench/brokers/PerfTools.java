@@ -111,9 +111,14 @@ final class PerfTools {
     /** As above; with {@code readCommitted}, at isolation level read_committed. */
     Map<String, Double> consume(String name, String topic, long records, boolean readCommitted)
             throws IOException, InterruptedException {
+        return consume(name, topic, records, readCommitted, "perf-" + name);
+    }
+
+    private Map<String, Double> consume(String name, String topic, long records, boolean readCommitted, String group)
+            throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of(
                 "--bootstrap-server", bootstrap, "--topic", topic, "--num-records", Long.toString(records),
-                "--timeout", "30000", "--group", "perf-" + name));
+                "--timeout", "30000", "--group", group));
         if (readCommitted) {
             args.addAll(List.of("--command-property", "isolation.level=read_committed"));
         }
@@ -136,6 +141,60 @@ final class PerfTools {
         out.put("total_mb_per_sec", Double.parseDouble(f[3]));
         out.put("rebalance_ms", Double.parseDouble(f[6]));
         return out;
+    }
+
+    /**
+     * ConsumerPerformance in a group of its own, subscribed to the empty {@code topic} and assigned all of its
+     * partitions before anything is produced, then ProducerPerformance sending {@code records} records at
+     * {@code rate} records/s; returns once the consumer has read them all. Figures: the producer's.
+     */
+    Map<String, Double> produceWhileTailed(String name, String topic, long records, int size, int rate)
+            throws IOException, InterruptedException {
+        String group = "perf-" + name + "-tail";
+        java.util.concurrent.FutureTask<Map<String, Double>> consumer = new java.util.concurrent.FutureTask<>(
+                () -> consume(name + "-tail", topic, records, false, group));
+        Thread t = new Thread(consumer, "bench-tail-consumer"); // one per run, joined below
+        t.setDaemon(true);
+        t.start();
+        try {
+            awaitAssigned(group, topic, Duration.ofSeconds(60));
+            Map<String, Double> produced = produce(name, topic, records, size, rate);
+            consumer.get(timeoutFor(records, 1000).toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+            return produced;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(name + ": the tailing consumer failed", e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException(name + ": the tailing consumer did not finish", e);
+        } finally {
+            consumer.cancel(true);
+            t.join(10_000);
+        }
+    }
+
+    /** Waits until {@code group} is stable with every partition of {@code topic} assigned to its member. */
+    private void awaitAssigned(String group, String topic, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            while (System.nanoTime() < deadline) {
+                try {
+                    var d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
+                    long assigned = d.members().stream().mapToLong(m -> m.assignment().topicPartitions().size()).sum();
+                    if (d.groupState() == org.apache.kafka.common.GroupState.STABLE && assigned == partitions) {
+                        return;
+                    }
+                } catch (java.util.concurrent.ExecutionException e) {
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.GroupIdNotFoundException)) {
+                        throw e; // not yet joined is the only answer to wait out
+                    }
+                }
+                Thread.sleep(200);
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("cannot describe group " + group, e.getCause());
+        }
+        throw new IllegalStateException("group " + group + " was not assigned " + topic + " within " + limit);
     }
 
     /**

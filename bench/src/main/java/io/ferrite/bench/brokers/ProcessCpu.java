@@ -1,10 +1,15 @@
 package io.ferrite.bench.brokers;
 
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 
-/** The user plus system CPU time a process has used, from {@code /proc/<pid>/stat}, in seconds. */
+/**
+ * The user plus system CPU time a process has used, from {@code /proc/<pid>/stat}, in seconds; and the part of it
+ * its JIT compiler threads used, which on a freshly started JVM can be half of it.
+ */
 final class ProcessCpu {
     /** USER_HZ, the unit of /proc/<pid>/stat's CPU times: 100 on Linux, and not readable from Java. */
     private static final int CLOCK_TICKS = 100;
@@ -13,9 +18,34 @@ final class ProcessCpu {
     }
 
     static double seconds(long pid) throws IOException {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        return ticks(Path.of("/proc", Long.toString(pid), "stat")) / (double) CLOCK_TICKS;
+    }
+
+    /**
+     * CPU time of the HotSpot compiler threads alive now ({@code C1 CompilerThre}, {@code C2 CompilerThre}, as
+     * the kernel truncates their names), in seconds. One that ended since an earlier reading is not counted.
+     */
+    static double compilerSeconds(long pid) throws IOException {
+        long ticks = 0;
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
+            for (Path task : tasks) {
+                try {
+                    String name = Files.readString(task.resolve("comm")).strip();
+                    if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
+                        ticks += ticks(task.resolve("stat"));
+                    }
+                } catch (NoSuchFileException e) {
+                    // the thread ended while listed
+                }
+            }
+        }
+        return ticks / (double) CLOCK_TICKS;
+    }
+
+    private static long ticks(Path stat) throws IOException {
+        String s = Files.readString(stat);
         // Fields after the command name (which may hold spaces), from the state: utime and stime are 12 and 13.
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / (double) CLOCK_TICKS;
+        String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
     }
 }

@@ -34,10 +34,20 @@ final class RdkafkaPerf {
 
     private final String bootstrap;
     private final String broker;
+    /** The client's TLS settings, or none for plaintext. */
+    private final List<String> security;
 
     RdkafkaPerf(BrokerUnderTest broker) {
         this.bootstrap = broker.bootstrap();
         this.broker = broker.name();
+        this.security = List.of();
+    }
+
+    /** Over the broker's TLS listener, trusting the certificate authority in the PEM file {@code ca}. */
+    RdkafkaPerf(BrokerUnderTest broker, Path ca) {
+        this.bootstrap = broker.secureBootstrap();
+        this.broker = broker.name();
+        this.security = List.of("-X", "security.protocol=ssl", "-X", "ssl.ca.location=" + ca);
     }
 
     /** Whether the tool is built (bin/test's npm install builds it). */
@@ -108,6 +118,7 @@ final class RdkafkaPerf {
         for (int p = 0; p < partitions; p++) {
             consumer.addAll(List.of("-p", Integer.toString(p)));
         }
+        consumer.addAll(security);
         Path consumerLog = work.resolve(name + "-consumer.log");
         Process reader = new ProcessBuilder(consumer).redirectErrorStream(true)
                 .redirectOutput(consumerLog.toFile()).start();
@@ -160,6 +171,7 @@ final class RdkafkaPerf {
     private String run(String name, List<String> args, long records) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(TOOL.toString()));
         command.addAll(args);
+        command.addAll(security);
         // Two minutes over the run at 10,000 records/s, so only a stuck run times out.
         Command.Result r = Command.run(name, command, "", Duration.ofSeconds(120 + records / 10_000));
         if (r.exit() != 0) {

@@ -37,8 +37,11 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
     }
 
 
-    /** Which tool runs a workload: Kafka's Java tools, librdkafka's rdkafka_performance (RD_*), or none. */
-    enum Kind { PRODUCE, CONSUME, END_TO_END, BROKER, SHARE, RD_PRODUCE, RD_CONSUME }
+    /**
+     * Which tool runs a workload: Kafka's Java tools, librdkafka's rdkafka_performance (RD_*), or none; TAIL is
+     * ConsumerPerformance reading a topic while ProducerPerformance fills it at a fixed rate.
+     */
+    enum Kind { PRODUCE, CONSUME, END_TO_END, BROKER, SHARE, RD_PRODUCE, RD_CONSUME, TAIL }
 
     /**
      * A bar on one figure: Ferrite's median against Kafka's ({@code ratioAtLeast}, {@code ratioAtMost}), against
@@ -89,7 +92,7 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
     static final List<String> CONSUME_METRICS = List.of("mb_per_sec", "records_per_sec", "total_mb_per_sec",
             "broker_cpu_s", "cpu_s_per_gb");
     static final List<String> RD_PRODUCE_METRICS = List.of("records_per_sec", "mb_per_sec", "broker_cpu_s",
-            "cpu_s_per_gb", "failed_records");
+            "jit_cpu_s", "cpu_s_per_gb", "failed_records");
     static final List<String> LATENCY_METRICS = List.of("avg_ms", "p50_ms", "p99_ms", "p999_ms", "broker_cpu_s");
 
     /**
@@ -99,6 +102,9 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
      * own), so this paces at 1e6 / 6, about 166,667 records/s.
      */
     static final int HALF_CAPACITY = 150_000;
+
+    /** Workload 22's produce rate: slow enough that most of a consumer's partitions have nothing new. */
+    static final int TAIL_RATE = 2_000;
 
     /** How long each transaction of workload 9 stays open before ProducerPerformance commits it. */
     static final int TRANSACTION_MS = 100;
@@ -166,7 +172,19 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
                     + " 166,000 records/s: the tool waits whole microseconds), 8 partitions, a consumer reading alongside:"
                     + " acknowledgement and end-to-end latency", Kind.RD_PRODUCE, 1024, 8,
                     1_200_000, HALF_CAPACITY, null, List.of("records_per_sec", "p50_ms", "p99_ms", "p999_ms", "e2e_p99_ms",
-                            "e2e_p999_ms", "broker_cpu_s", "cpu_s_per_gb"), List.of(Bar.ratioAtMost("p999_ms", 0.5))));
+                            "e2e_p999_ms", "broker_cpu_s", "cpu_s_per_gb"), List.of(Bar.ratioAtMost("p999_ms", 0.5))),
+            // What incremental fetch sessions (KIP-227) save: a Java consumer's every fetch names all 1,000
+            // partitions without one; the variant sessions-off runs it on Ferrite with no session slots.
+            new Scenario("22", "a Java consumer (ConsumerPerformance) reads 1,000 partitions while 1 KiB records"
+                    + " arrive at " + TAIL_RATE + " records/s: what the broker spends on fetches that are mostly"
+                    + " empty", Kind.TAIL, 1024, 1000, 40_000, TAIL_RATE, null,
+                    List.of("broker_cpu_s", "jit_cpu_s", "cpu_s_per_gb", "records_per_sec", "p99_ms"), List.of()),
+            // Workloads 14 and 15 over TLS (1.3; Ferrite's default engine, BoringSSL, and Kafka's, the JDK's).
+            new Scenario("23", "rdkafka over TLS: produce 1 KiB records, 8 partitions", Kind.RD_PRODUCE, 1024, 8,
+                    2_000_000, -1, null, RD_PRODUCE_METRICS, List.of(Bar.ratioAtLeast("records_per_sec", 1.5))),
+            new Scenario("24", "rdkafka over TLS: consume workload 23's records, 8 partitions", Kind.RD_CONSUME, 1024,
+                    8, 2_000_000, -1, "23", List.of("records_per_sec", "mb_per_sec", "broker_cpu_s", "cpu_s_per_gb"),
+                    List.of(Bar.ratioAtLeast("records_per_sec", 1.5))));
 
     static Scenario byId(String id) {
         return ALL.stream().filter(s -> s.id.equals(id)).findFirst()
