@@ -70,11 +70,12 @@ public final class BrokerBenchmark {
      */
     private static final List<String> FRESH_BROKER_WORKLOADS = List.of("12", "13");
     /** librdkafka's workloads, run by {@link #rdkafka()} in this order on a fresh broker of each kind per round. */
-    private static final List<String> RDKAFKA_WORKLOADS = List.of("14", "15", "16", "17", "21", "18", "19", "20", "23",
-            "24");
+    private static final List<String> RDKAFKA_WORKLOADS = List.of("14", "15", "16", "17", "21", "25", "18", "19", "20",
+            "23", "24");
     /** The most partitions the harness creates in one request; see {@link #createTopic}. */
     private static final int MAX_PARTITIONS_PER_REQUEST = 5_000;
-    private static final String ALL_WORKLOADS = "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24";
+    private static final String ALL_WORKLOADS =
+            "1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25";
     static final Contender FERRITE_SYNC = Contender.ferrite("ferrite-sync", Map.of("store.flush.mode", "sync"));
 
     /**
@@ -456,18 +457,19 @@ public final class BrokerBenchmark {
     }
 
     /**
-     * librdkafka's workloads (14 to 21): each round, a fresh Ferrite, Kafka and store-nothing ceiling in turn for
-     * workloads 14 to 17 and 21, another fresh one of each for the 10,000 partitions of workloads 18 and 20 (so
-     * what they measure of disk, memory and restart is that topic's alone), then a fresh Ferrite in sync flush
-     * mode; each started after the page cache is dropped (what an earlier run left there changed the same build's
-     * produce rate by half). Kafka's workload 14 also stands as its side of workload 19, which runs Kafka unchanged.
+     * librdkafka's workloads (14 to 21, 23 to 25): each round, a fresh Ferrite, Kafka and store-nothing ceiling in
+     * turn for workloads 14 to 17, 21 and 25, another fresh one of each for the 10,000 partitions of workloads 18
+     * and 20 (so what they measure of disk, memory and restart is that topic's alone), a fresh Ferrite in sync
+     * flush mode, then a fresh Ferrite and Kafka with TLS listeners for 23 and 24; each started after the page
+     * cache is dropped (what an earlier run left there changed the same build's produce rate by half). Kafka's
+     * workload 14 also stands as its side of workload 19, which runs Kafka unchanged.
      */
     private void rdkafka() throws IOException, InterruptedException {
         if (RDKAFKA_WORKLOADS.stream().noneMatch(only::contains)) {
             return;
         }
         List<String> contenders = List.of(BrokerReport.BASELINE, Contender.KAFKA.label(), BrokerReport.CEILING);
-        boolean eightPartitions = List.of("14", "15", "16", "17", "21").stream().anyMatch(only::contains);
+        boolean eightPartitions = List.of("14", "15", "16", "17", "21", "25").stream().anyMatch(only::contains);
         for (int r = 1; r <= rounds; r++) {
             int round = r;
             if (eightPartitions) {
@@ -544,12 +546,15 @@ public final class BrokerBenchmark {
         }
     }
 
-    /** Workloads 14 to 17 and 21 on one broker; the ceiling runs only the unthrottled produce workloads. */
+    /**
+     * Workloads 14 to 17, 21 and 25 on one broker; the ceiling runs only the unthrottled produce workloads without
+     * transactions.
+     */
     private void sharedRdWorkloads(String label, BrokerUnderTest b, Path dir, int round)
             throws IOException, InterruptedException {
         boolean ceiling = label.equals(BrokerReport.CEILING);
-        for (String id : List.of("14", "15", "16", "17", "21")) {
-            if (!only.contains(id) || (ceiling && (id.equals("15") || id.equals("21")))) {
+        for (String id : List.of("14", "15", "16", "17", "21", "25")) {
+            if (!only.contains(id) || (ceiling && (id.equals("15") || id.equals("21") || id.equals("25")))) {
                 continue;
             }
             Map<String, Double> f = runRd(Scenario.byId(id).scaled(scale), label, b, dir, round);
@@ -605,6 +610,8 @@ public final class BrokerBenchmark {
         double jitBefore = ProcessCpu.compilerSeconds(broker.pid());
         Map<String, Double> figures = new LinkedHashMap<>(s.kind() == Scenario.Kind.RD_CONSUME
                 ? tool.consume(run, "w" + s.source() + "-r" + round, s.partitions(), s.records())
+                : s.mode() == Scenario.Mode.TRANSACTIONAL ? new TxnPerf(broker).produce(run, topic, s.records(),
+                        s.recordSize(), Scenario.TRANSACTION_MS)
                 : s.throughput() > 0 ? tool.produceAlongsideConsumer(run, topic, s.partitions(), s.records(),
                         s.recordSize(), s.throughput(), dataRoot.resolveSibling("latencies"))
                 : tool.produce(run, topic, s.records(), s.recordSize()));

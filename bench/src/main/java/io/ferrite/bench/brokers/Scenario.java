@@ -184,7 +184,13 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
                     2_000_000, -1, null, RD_PRODUCE_METRICS, List.of(Bar.ratioAtLeast("records_per_sec", 1.5))),
             new Scenario("24", "rdkafka over TLS: consume workload 23's records, 8 partitions", Kind.RD_CONSUME, 1024,
                     8, 2_000_000, -1, "23", List.of("records_per_sec", "mb_per_sec", "broker_cpu_s", "cpu_s_per_gb"),
-                    List.of(Bar.ratioAtLeast("records_per_sec", 1.5))));
+                    List.of(Bar.ratioAtLeast("records_per_sec", 1.5))),
+            // rdkafka_performance has no transactions: bench/src/main/c/txn_perf.c, on the same librdkafka.
+            new Scenario("25", "C transactional producer (txn_perf on librdkafka 2.12): 1 KiB records, 8 partitions,"
+                    + " each transaction committed once open " + TRANSACTION_MS + " ms", Kind.RD_PRODUCE, 1024, 8,
+                    2_000_000, -1, null, List.of("records_per_sec", "mb_per_sec", "transactions", "broker_cpu_s",
+                            "jit_cpu_s", "cpu_s_per_gb"), List.of(Bar.ratioAtLeast("records_per_sec", 1.5)),
+                    Mode.TRANSACTIONAL));
 
     static Scenario byId(String id) {
         return ALL.stream().filter(s -> s.id.equals(id)).findFirst()

@@ -186,7 +186,7 @@ class BrokerBenchmarkTest {
     @Test
     void scenariosAreTheDocsWorkloads() throws IOException {
         assertEquals(List.of("1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13", "14", "15", "16", "17",
-                "18", "19", "20", "21", "22", "23", "24"),
+                "18", "19", "20", "21", "22", "23", "24", "25"),
                 Scenario.ALL.stream().map(Scenario::id).toList());
         assertEquals(4, Scenario.byId("12").consumers());
         assertEquals(8, Scenario.byId("13").scaled(0.5).consumers(), "scaling keeps the consumers");
