@@ -51,7 +51,7 @@ public final class BrokerBenchmark {
             usage: BrokerBenchmark [options]
               --rounds N        rounds: each workload runs N times on each broker, alternating (default 3)
               --scale X         multiply every workload's record count (default 1; 0.1 for a smoke run)
-              --only LIST       comma-separated workload numbers to run (default all: 1,...,21; none: only ablations)
+              --only LIST       comma-separated workload numbers to run (default all: 1,...,25; none: only ablations)
               --ablations       also run the store and JVM variants against default Ferrite
               --variants LIST   comma-separated variant names: run just these ablations (implies --ablations)
               --before DIR      also run Ferrite as the checkout DIR builds it (an earlier revision, packaged
@@ -234,7 +234,7 @@ public final class BrokerBenchmark {
         // The reference broker and the tools are resolved at the same pinned version as the bench's kafka-clients.
         meta.put("Kafka", "Apache Kafka " + AppInfoParser.getVersion() + " (kafka_2.13 from Maven Central, single-node KRaft)");
         meta.put("tools", "kafka-tools " + AppInfoParser.getVersion() + ": ProducerPerformance, ConsumerPerformance,"
-                + " EndToEndLatency; librdkafka 2.12 (node-rdkafka 3.6.1): rdkafka_performance");
+                + " EndToEndLatency; librdkafka 2.12 (node-rdkafka 3.6.1): rdkafka_performance, txn_perf");
         meta.forEach((k, v) -> System.out.println("  " + k + ": " + v));
 
         BrokerBenchmark bench = new BrokerBenchmark(dataRoot, rounds, scale, only);
