@@ -188,8 +188,8 @@ record Scenario(String id, String title, Kind kind, int recordSize, int partitio
             // rdkafka_performance has no transactions: bench/src/main/c/txn_perf.c, on the same librdkafka.
             new Scenario("25", "C transactional producer (txn_perf on librdkafka 2.12): 1 KiB records, 8 partitions,"
                     + " each transaction committed once open " + TRANSACTION_MS + " ms", Kind.RD_PRODUCE, 1024, 8,
-                    2_000_000, -1, null, List.of("records_per_sec", "mb_per_sec", "transactions", "broker_cpu_s",
-                            "jit_cpu_s", "cpu_s_per_gb"), List.of(Bar.ratioAtLeast("records_per_sec", 1.5)),
+                    2_000_000, -1, null, List.of("records_per_sec", "mb_per_sec", "transactions", "commit_share",
+                            "broker_cpu_s", "jit_cpu_s", "cpu_s_per_gb"), List.of(Bar.ratioAtLeast("records_per_sec", 1.5)),
                     Mode.TRANSACTIONAL));
 
     static Scenario byId(String id) {

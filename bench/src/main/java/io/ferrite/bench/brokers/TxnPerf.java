@@ -26,7 +26,7 @@ final class TxnPerf {
     /** librdkafka's source tree, where rdkafka_performance was built. */
     private static final Path LIBRDKAFKA = RdkafkaPerf.TOOL.getParent().getParent();
     private static final Pattern COMMITTED = Pattern.compile(
-            "% (\\d+) records committed in (\\d+) ms: (\\d+) records/s, (\\d+) transactions");
+            "% (\\d+) records committed in (\\d+) ms: (\\d+) records/s, (\\d+) transactions, (\\d+) ms committing");
 
     private final String bootstrap;
     private final String broker;
@@ -67,7 +67,8 @@ final class TxnPerf {
 
     /**
      * {@code records} records of {@code size} bytes to {@code topic} in transactions under the transactional id
-     * {@code name}, each committed once open {@code transactionMs}. Figures: records_per_sec, transactions.
+     * {@code name}, each committed once open {@code transactionMs}. Figures: records_per_sec, mb_per_sec,
+     * transactions, commit_share (the part of the run spent inside commit calls), failed_records.
      */
     Map<String, Double> produce(String name, String topic, long records, int size, int transactionMs)
             throws IOException, InterruptedException {
@@ -85,6 +86,7 @@ final class TxnPerf {
         f.put("records_per_sec", Double.parseDouble(m.group(3)));
         f.put("mb_per_sec", Double.parseDouble(m.group(3)) * size / 1e6);
         f.put("transactions", Double.parseDouble(m.group(4)));
+        f.put("commit_share", Double.parseDouble(m.group(5)) / Math.max(1, Double.parseDouble(m.group(2))));
         f.put("failed_records", 0.0); // the tool fails the run on any record not committed
         return f;
     }

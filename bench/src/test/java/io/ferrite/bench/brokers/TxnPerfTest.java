@@ -31,6 +31,7 @@ class TxnPerfTest {
             Map<String, Double> f = new TxnPerf(broker).produce("txn-perf-test", "t", records, 100, 20);
             assertTrue(f.get("records_per_sec") > 0, f.toString());
             assertTrue(f.get("transactions") >= 1, f.toString());
+            assertTrue(f.get("commit_share") > 0 && f.get("commit_share") <= 1, f.toString());
             try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
                     ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrap(),
                     ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
