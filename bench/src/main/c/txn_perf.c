@@ -9,7 +9,7 @@
  *   txn_perf -b BOOTSTRAP -t TOPIC -c COUNT -s SIZE -T TXN_MS -i TRANSACTIONAL_ID
  *
  * Prints one line on success:
- *   % N records committed in T ms: R records/s, X transactions, C ms committing
+ *   % N records committed in T ms: R records/s, X transactions, C us committing
  * where C is the time spent inside commit_transaction (which first waits for every record sent to be acknowledged).
  * and exits 0; any error that is not a full local queue ends the run with a message and exit 1: a broker under
  * test must not abort a transaction here.
@@ -23,10 +23,14 @@
 
 #include "rdkafka.h"
 
-static long long now_ms(void) {
+static long long now_us(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static long long now_ms(void) {
+        return now_us() / 1000;
 }
 
 static long long delivered;
@@ -105,10 +109,10 @@ int main(int argc, char **argv) {
                 }
                 rd_kafka_poll(rk, 0);
                 if (now_ms() - opened >= txn_ms || i == count - 1) {
-                        long long commit = now_ms();
+                        long long commit = now_us();
                         if ((e = rd_kafka_commit_transaction(rk, 60000)))
                                 fail("commit_transaction", e);
-                        committing += now_ms() - commit;
+                        committing += now_us() - commit;
                         transactions++;
                         if (i < count - 1) {
                                 if ((e = rd_kafka_begin_transaction(rk)))
@@ -123,7 +127,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "%% %lld of %lld delivered, %lld failed\n", delivered, count, failed);
                 return 1;
         }
-        printf("%% %lld records committed in %lld ms: %lld records/s, %lld transactions, %lld ms committing\n",
+        printf("%% %lld records committed in %lld ms: %lld records/s, %lld transactions, %lld us committing\n",
                count, took, took > 0 ? count * 1000 / took : count, transactions, committing);
         free(payload);
         rd_kafka_destroy(rk);

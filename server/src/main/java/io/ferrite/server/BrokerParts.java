@@ -53,12 +53,14 @@ final class BrokerParts implements AutoCloseable {
     /** Every metric, published to JMX while the broker runs; unpublished first on close. */
     final BrokerMetrics metrics;
     final BrokerTopicMetrics topicMetrics;
+    private final LogMetrics logMetrics;
 
     private BrokerParts(Store store, TopicRegistry topics, ClusterIdentity identity, ApiRegistry apis,
                         AdminExecutor admin, GroupCoordinator groups, TxnApis txns, LogApis logs,
                         Authorization authorization, ClientQuotaManager quotaManager, BrokerMetrics metrics,
-                        BrokerTopicMetrics topicMetrics) {
+                        BrokerTopicMetrics topicMetrics, LogMetrics logMetrics) {
         this.metrics = metrics;
+        this.logMetrics = logMetrics;
         this.topicMetrics = topicMetrics;
         this.authorization = authorization;
         this.quotaManager = quotaManager;
@@ -97,6 +99,7 @@ final class BrokerParts implements AutoCloseable {
         GroupCoordinator groups = null;
         TxnApis txns = null;
         LogApis logs = new LogApis();
+        LogMetrics logMetrics = null;
         Authorization authorization = Authorization.none();
         ClientQuotaManager quotaManager = null;
         try {
@@ -113,19 +116,9 @@ final class BrokerParts implements AutoCloseable {
             groups = GroupCoordinator.start(store, clock, config.group(), config.consumerGroups(), config.shareGroups(),
                     topics.lookup());
             topics.onDelete(groups::onTopicDeleted);
-            LogMetrics logMetrics = new LogMetrics(metrics, topics, store, topicMetrics);
+            logMetrics = new LogMetrics(metrics, topics, store, topicMetrics);
             topics.onChange(logMetrics::sync);
-            // Three JMX beans a partition take a third of a second over 10,000 partitions: registered on the
-            // admin thread, which also orders every later change, while the broker goes on starting.
-            admin.run(() -> {
-                logMetrics.sync();
-                return java.util.concurrent.CompletableFuture.completedFuture(null);
-            }).whenComplete((r, e) -> {
-                if (e != null) {
-                    org.apache.logging.log4j.LogManager.getLogger(LogMetrics.class)
-                            .warn("cannot register the partitions' gauges", e);
-                }
-            });
+            logMetrics.registerExisting();
             new GroupMetrics(metrics, groups);
             ApiRegistry apis = new ApiRegistry().authorizeWith(authorization).measureWith(new RequestMetrics(metrics));
             txns = TxnApis.register(apis, config, store, topics, groups, clock, admin, logs::appended);
@@ -144,10 +137,13 @@ final class BrokerParts implements AutoCloseable {
             GroupApis.register(apis, groups, topics);
             SaslApis.register(apis);
             return new BrokerParts(store, topics, identity, apis, admin, groups, txns, logs, authorization,
-                    quotaManager, metrics, topicMetrics);
+                    quotaManager, metrics, topicMetrics, logMetrics);
         } catch (RuntimeException e) {
             if (quotaManager != null) {
                 quotaManager.close();
+            }
+            if (logMetrics != null) {
+                logMetrics.close();
             }
             metrics.close();
             closeAll(admin, txns, groups, logs, authorization, store);
@@ -167,6 +163,7 @@ final class BrokerParts implements AutoCloseable {
      */
     @Override
     public void close() {
+        logMetrics.close(); // no gauge registered after the metrics close
         metrics.close(); // no gauge reads a part closing below
         quotaManager.close();
         closeAll(admin, txns, groups, logs, authorization, store);

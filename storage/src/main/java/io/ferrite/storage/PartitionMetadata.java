@@ -33,13 +33,25 @@ record PartitionMetadata(int id, PartitionKey key) {
 
     /** Writes the file into {@code dir} without forcing it: the caller forces many at once (see Partitions). */
     void writeInto(Path dir) throws IOException {
+        Files.write(dir.resolve(FILE), bytes());
+    }
+
+    /**
+     * Writes the file into {@code dir} so that a crash leaves it whole or absent ({@link AtomicFiles}): for a
+     * partition the checkpoint already names, whose file is taken as written once it is there.
+     */
+    void replaceInto(Path dir) throws IOException {
+        AtomicFiles.replace(dir.resolve(FILE), ByteBuffer.wrap(bytes()));
+    }
+
+    private byte[] bytes() {
         byte[] topic = key.topic().getBytes(StandardCharsets.UTF_8);
         ByteBuffer b = ByteBuffer.allocate(22 + topic.length);
         b.putInt(MAGIC).putInt(VERSION).putInt(id).putInt(key.partition()).putShort((short) topic.length).put(topic);
         CRC32C crc = new CRC32C();
         crc.update(b.array(), 0, b.position());
         b.putInt((int) crc.getValue());
-        Files.write(dir.resolve(FILE), b.array());
+        return b.array();
     }
 
     /** The metadata in {@code dir}, or null if it has none or it does not check out. */

@@ -51,7 +51,6 @@ final class Partitions {
         setAsideUnknownQueues(cp);
         List<Checkpoint.PartitionRecord> records = cp.partitions();
         PartitionLog[] loaded = new PartitionLog[records.size()];
-        boolean[] metadataMissing = new boolean[records.size()];
         OpenWorkers.forEach(records, (i, r) -> {
             ConsumeQueue q = newQueue(r.id());
             // One listing of the directory answers what else is there, instead of a system call a file.
@@ -60,25 +59,18 @@ final class Partitions {
             if (listed.stream().anyMatch(n -> n.startsWith(CleanedLog.PREFIX))) {
                 p.loadCleaned(CleanedLog.open(queueDir(r.id())));
             }
-            // Only presence is checked: the file is forced before the checkpoint that names this partition and
-            // never changed, and reading 10,000 of them is a quarter of an open. It is read where it is needed: by
-            // scan, when the checkpoint is lost.
+            // Only presence is checked: the file is forced before the checkpoint that names this partition (or
+            // replaced whole here, durably, so a crash leaves it whole or absent) and never changed, and reading
+            // 10,000 of them is a quarter of an open. It is read where it is needed: by scan, when the checkpoint
+            // is lost.
             if (!listed.contains(PartitionMetadata.FILE)) { // made before the file existed
-                new PartitionMetadata(r.id(), r.key()).writeInto(queueDir(r.id()));
-                metadataMissing[i] = true;
+                new PartitionMetadata(r.id(), r.key()).replaceInto(queueDir(r.id()));
             }
             loaded[i] = p;
         });
-        List<PartitionLog> withoutMetadata = new ArrayList<>();
-        for (int i = 0; i < loaded.length; i++) {
-            byKey.put(loaded[i].key(), loaded[i]);
-            byId.put(loaded[i].id(), loaded[i]);
-            if (metadataMissing[i]) {
-                withoutMetadata.add(loaded[i]);
-            }
-        }
-        if (!withoutMetadata.isEmpty()) {
-            forceMetadata(withoutMetadata, false);
+        for (PartitionLog p : loaded) {
+            byKey.put(p.key(), p);
+            byId.put(p.id(), p);
         }
     }
 

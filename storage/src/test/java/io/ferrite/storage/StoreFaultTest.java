@@ -579,6 +579,9 @@ class StoreFaultTest {
             LiveTree.copy(live, crashed);
         }
         Files.delete(live.resolve("consumequeue").resolve("7").resolve(PartitionMetadata.FILE));
+        // A repair cut short by a crash leaves its temporary file, never a torn metadata file.
+        Files.write(live.resolve("consumequeue").resolve("8").resolve(PartitionMetadata.FILE + ".tmp"), new byte[5]);
+        Files.delete(live.resolve("consumequeue").resolve("8").resolve(PartitionMetadata.FILE));
         for (Path d : List.of(live, crashed)) {
             try (Store store = TestBatches.open(d, FlushMode.SYNC)) {
                 assertEquals(partitions, store.partitions().size());
@@ -591,6 +594,9 @@ class StoreFaultTest {
         }
         assertTrue(Files.exists(live.resolve("consumequeue").resolve("7").resolve(PartitionMetadata.FILE)),
                 "the missing metadata file is written again");
+        Path eight = live.resolve("consumequeue").resolve("8");
+        assertEquals(8, PartitionMetadata.readFrom(eight).id(), "written whole over what a cut-short repair left");
+        assertFalse(Files.exists(eight.resolve(PartitionMetadata.FILE + ".tmp")));
     }
 
     @Test

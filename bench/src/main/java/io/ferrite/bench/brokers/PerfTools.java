@@ -157,7 +157,7 @@ final class PerfTools {
         t.setDaemon(true);
         t.start();
         try {
-            awaitAssigned(group, topic, Duration.ofSeconds(60));
+            awaitAssigned(group, topic, Duration.ofSeconds(25), consumer);
             Map<String, Double> produced = produce(name, topic, records, size, rate);
             consumer.get(timeoutFor(records, 1000).toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
             return produced;
@@ -171,13 +171,28 @@ final class PerfTools {
         }
     }
 
-    /** Waits until {@code group} is stable with every partition of {@code topic} assigned to its member. */
-    private void awaitAssigned(String group, String topic, Duration limit) throws InterruptedException {
+    /**
+     * Waits until {@code group} is stable with every partition of {@code topic} assigned to its member, within
+     * {@code limit} (less than the consumer's own 30 s without records); a consumer that ended meanwhile fails
+     * the wait with its own error.
+     */
+    private void awaitAssigned(String group, String topic, Duration limit,
+                               java.util.concurrent.Future<?> consumer) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
                 Map.of(org.apache.kafka.clients.admin.AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
             int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
             while (System.nanoTime() < deadline) {
+                if (consumer.isDone()) { // before anything was produced: an error, its own if it threw one
+                    Throwable cause = null;
+                    try {
+                        consumer.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        cause = e.getCause();
+                    }
+                    throw new IllegalStateException("the consumer of " + topic + " ended before it was assigned",
+                            cause);
+                }
                 try {
                     var d = admin.describeConsumerGroups(List.of(group)).all().get().get(group);
                     long assigned = d.members().stream().mapToLong(m -> m.assignment().topicPartitions().size()).sum();

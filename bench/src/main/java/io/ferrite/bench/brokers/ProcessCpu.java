@@ -3,8 +3,9 @@ package io.ferrite.bench.brokers;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
 
 /**
  * The user plus system CPU time a process has used, from {@code /proc/<pid>/stat}, in seconds; and the part of it
@@ -22,22 +23,35 @@ final class ProcessCpu {
     }
 
     /**
-     * CPU time of the HotSpot compiler threads alive now ({@code C1 CompilerThre}, {@code C2 CompilerThre}, as
-     * the kernel truncates their names), in seconds. One that ended since an earlier reading is not counted.
+     * CPU time of each HotSpot compiler thread alive now ({@code C1 CompilerThre}, {@code C2 CompilerThre}, as the
+     * kernel truncates their names), in clock ticks by thread id.
      */
-    static double compilerSeconds(long pid) throws IOException {
-        long ticks = 0;
+    static Map<Long, Long> compilerTicks(long pid) throws IOException {
+        Map<Long, Long> byThread = new HashMap<>();
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc", Long.toString(pid), "task"))) {
             for (Path task : tasks) {
                 try {
                     String name = Files.readString(task.resolve("comm")).strip();
                     if (name.startsWith("C1 Compiler") || name.startsWith("C2 Compiler")) {
-                        ticks += ticks(task.resolve("stat"));
+                        byThread.put(Long.parseLong(task.getFileName().toString()), ticks(task.resolve("stat")));
                     }
-                } catch (NoSuchFileException e) {
-                    // the thread ended while listed
+                } catch (IOException e) {
+                    // the thread ended while listed (ENOENT or ESRCH)
                 }
             }
+        }
+        return byThread;
+    }
+
+    /**
+     * Seconds the compiler threads used since {@code before} (from {@link #compilerTicks}): each thread's growth,
+     * a thread started since counted whole. A thread that ended meanwhile (the JVM adds and retires compiler
+     * threads on machines of more cores) takes its time with it, so this may undercount, never go below zero.
+     */
+    static double compilerSecondsSince(long pid, Map<Long, Long> before) throws IOException {
+        long ticks = 0;
+        for (Map.Entry<Long, Long> e : compilerTicks(pid).entrySet()) {
+            ticks += e.getValue() - before.getOrDefault(e.getKey(), 0L);
         }
         return ticks / (double) CLOCK_TICKS;
     }

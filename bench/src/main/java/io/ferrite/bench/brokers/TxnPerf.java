@@ -26,7 +26,7 @@ final class TxnPerf {
     /** librdkafka's source tree, where rdkafka_performance was built. */
     private static final Path LIBRDKAFKA = RdkafkaPerf.TOOL.getParent().getParent();
     private static final Pattern COMMITTED = Pattern.compile(
-            "% (\\d+) records committed in (\\d+) ms: (\\d+) records/s, (\\d+) transactions, (\\d+) ms committing");
+            "% (\\d+) records committed in (\\d+) ms: (\\d+) records/s, (\\d+) transactions, (\\d+) us committing");
 
     private final String bootstrap;
     private final String broker;
@@ -86,7 +86,7 @@ final class TxnPerf {
         f.put("records_per_sec", Double.parseDouble(m.group(3)));
         f.put("mb_per_sec", Double.parseDouble(m.group(3)) * size / 1e6);
         f.put("transactions", Double.parseDouble(m.group(4)));
-        f.put("commit_share", Double.parseDouble(m.group(5)) / Math.max(1, Double.parseDouble(m.group(2))));
+        f.put("commit_share", Double.parseDouble(m.group(5)) / 1000 / Math.max(1, Double.parseDouble(m.group(2))));
         f.put("failed_records", 0.0); // the tool fails the run on any record not committed
         return f;
     }

@@ -7,6 +7,8 @@ import io.ferrite.storage.Store;
 import io.ferrite.storage.StoreException;
 import java.util.HashSet;
 import java.util.Set;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 
 /**
  * Kafka's per-partition {@code kafka.log:type=Log} gauges (Size, LogStartOffset, LogEndOffset, with
@@ -14,10 +16,12 @@ import java.util.Set;
  * On one broker every partition is led here with its only replica in sync, so the counts of under-replicated,
  * under- and at-min-ISR and offline partitions are truly zero. Kept in step with the topic registry by
  * {@link #sync}, which the registry calls whenever topics or partitions come or go; a deleted topic's
- * BrokerTopicMetrics go then too; the owner calls it once at start for the partitions already there. Thread
- * safety: {@link #sync} is synchronized (the registry calls it under its lock, start-up from another thread).
+ * BrokerTopicMetrics go then too. The partitions already there at start are registered by
+ * {@link #registerExisting} on a thread of their own. Thread safety: {@link #sync} and {@link #close} are
+ * synchronized (the registry calls sync under its lock, start-up from {@code ferrite-metrics-register}).
  */
 public final class LogMetrics {
+    private static final Logger LOG = LogManager.getLogger(LogMetrics.class);
     private static final String[] GAUGES = {"Size", "LogStartOffset", "LogEndOffset"};
 
     private final BrokerMetrics metrics;
@@ -26,6 +30,8 @@ public final class LogMetrics {
     private final BrokerTopicMetrics topicMetrics;
     /** Partitions whose gauges are registered; only {@link #sync} touches it. */
     private final Set<PartitionKey> registered = new HashSet<>();
+    /** Set by {@link #close}: no gauge is registered after it. */
+    private boolean closed;
 
     public LogMetrics(BrokerMetrics metrics, TopicRegistry topics, Store store, BrokerTopicMetrics topicMetrics) {
         this.metrics = metrics;
@@ -52,8 +58,33 @@ public final class LogMetrics {
         return n;
     }
 
+    /**
+     * Registers the gauges of the partitions there now on {@code ferrite-metrics-register}, a thread that ends
+     * when that is done: three JMX beans a partition take a third of a second over 10,000 partitions, which the
+     * broker's start (and the admin thread, which answers a producer's first InitProducerId) does not wait for.
+     */
+    public void registerExisting() {
+        Thread t = new Thread(() -> {
+            try {
+                sync();
+            } catch (RuntimeException e) {
+                LOG.warn("cannot register the partitions' gauges", e);
+            }
+        }, "ferrite-metrics-register");
+        t.setDaemon(true); // never holds up the JVM's exit; close() waits for a sync under way
+        t.start();
+    }
+
+    /** Waits for a sync under way; none registers anything after this. Call before the metrics close. */
+    public synchronized void close() {
+        closed = true;
+    }
+
     /** Registers the gauges of new partitions and removes those of partitions and topics gone. */
     public synchronized void sync() {
+        if (closed) {
+            return;
+        }
         Set<PartitionKey> now = new HashSet<>();
         Set<String> names = new HashSet<>();
         for (Topic t : topics.all()) {

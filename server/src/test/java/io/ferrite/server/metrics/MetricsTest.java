@@ -205,13 +205,13 @@ class MetricsTest {
         ObjectName end = new ObjectName("kafka.log:type=Log,name=LogEndOffset,topic=kept,partition=2");
         assertFalse(jmx.isRegistered(end), "a closed broker's gauges go");
         start();
+        ObjectName first = new ObjectName("kafka.log:type=Log,name=LogEndOffset,topic=kept,partition=0");
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!jmx.isRegistered(end) && System.nanoTime() < deadline) {
+        while (!(jmx.isRegistered(end) && jmx.isRegistered(first)) && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
         assertEquals(7L, jmx.getAttribute(end, "Value"));
-        assertEquals(0L, jmx.getAttribute(new ObjectName(
-                "kafka.log:type=Log,name=LogEndOffset,topic=kept,partition=0"), "Value"));
+        assertEquals(0L, jmx.getAttribute(first, "Value"));
         assertEquals(3, sample(get("/metrics").body(), "kafka_server_replicamanager_partitioncount"));
     }
 
