@@ -14,10 +14,9 @@
  * and exits 0; any error that is not a full local queue ends the run with a message and exit 1: a broker under
  * test must not abort a transaction here.
  */
-#include <errno.h>
+#define _POSIX_C_SOURCE 200809L /* clock_gettime and getopt under -std=c99 */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <time.h>
 #include <unistd.h>
 

@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import io.ferrite.launcher.Command;
 import io.ferrite.launcher.FerriteProcess;
+import io.ferrite.launcher.Librdkafka;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,8 +23,7 @@ import java.util.regex.Pattern;
  */
 final class NodeRdkafka {
     private static final Path DIR = FerriteProcess.rootDir().resolve("compat-tests/node-rdkafka");
-    private static final Path MODULE = DIR.resolve("node_modules/node-rdkafka");
-    private static final Path LIBRARY_DIR = MODULE.resolve("build/deps");
+    private static final Path MODULE = Librdkafka.MODULE;
     private static final Pattern PIN = Pattern.compile("\"node-rdkafka\"\\s*:\\s*\"([^\"]+)\"");
     private static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*\"v?([^\"]+)\"");
     private static final Duration RUN_TIMEOUT = Duration.ofSeconds(120);
@@ -63,20 +62,8 @@ final class NodeRdkafka {
     }
 
     private static Path compileAdmin(String logPrefix) throws Exception {
-        Path source = DIR.resolve("admin.c");
-        Path out = FerriteProcess.rootDir().resolve("compat-tests/target/node-rdkafka/admin");
-        if (Files.isExecutable(out) && Files.getLastModifiedTime(out).compareTo(Files.getLastModifiedTime(source)) > 0
-                && Files.getLastModifiedTime(out).compareTo(Files.getLastModifiedTime(LIBRARY_DIR)) > 0) {
-            return out;
-        }
-        Files.createDirectories(out.getParent());
-        String cc = Programs.onPath("cc", "apt-get install -y build-essential");
-        // Built beside, then moved into place: a compile cut short never leaves a program that looks current.
-        Path building = out.resolveSibling("admin.building");
-        Command.run(logPrefix + "-compile-admin", List.of(cc, "-std=c99", "-O1", "-w", "-o", building.toString(),
-                source.toString(), "-I" + MODULE.resolve("deps/librdkafka/src"), "-L" + LIBRARY_DIR,
-                "-l:librdkafka.so.1", "-Wl,-rpath," + LIBRARY_DIR), "", RUN_TIMEOUT).ok();
-        return Files.move(building, out, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        return Librdkafka.compile(Programs.onPath("cc", "apt-get install -y build-essential"), DIR.resolve("admin.c"),
+                FerriteProcess.rootDir().resolve("compat-tests/target/node-rdkafka/admin"), logPrefix + "-compile-admin");
     }
 
     /** "3.6.1 (librdkafka 2.12.0)", as the running library reports itself. */

@@ -56,20 +56,7 @@ public record Contender(String label, boolean kafka, Map<String, String> overrid
      * {@code <name>-1.log} in the logs directory.
      */
     public BrokerUnderTest start(String name, Path dir) throws IOException, InterruptedException {
-        if (kafka) {
-            List<String> jvm = new ArrayList<>(KAFKA_JVM);
-            jvm.addAll(extraJvm);
-            return KafkaProcess.start(name, dir, overrides, jvm);
-        }
-        List<String> jvm = new ArrayList<>(ferriteJvmOptions(root));
-        jvm.add("-XX:SharedArchiveFile=" + classArchive(root));
-        jvm.addAll(extraJvm);
-        Map<String, String> broker = new java.util.LinkedHashMap<>(overrides);
-        String acls = broker.remove(SEED_ACLS);
-        if (acls != null) {
-            AclSeed.write(dir.resolve("data"), Integer.parseInt(acls));
-        }
-        return FerriteProcess.start(name, root, dir.resolve("data"), broker, jvm);
+        return start(name, dir, null);
     }
 
     /**
@@ -78,19 +65,31 @@ public record Contender(String label, boolean kafka, Map<String, String> overrid
      */
     public BrokerUnderTest startWithTls(String name, Path dir, Map<String, String> tls)
             throws IOException, InterruptedException {
-        if (kafka) {
-            List<String> jvm = new ArrayList<>(KAFKA_JVM);
-            jvm.addAll(extraJvm);
-            Map<String, String> all = new java.util.LinkedHashMap<>(overrides);
-            all.putAll(tls);
-            return KafkaProcess.startSecure(name, dir, "SSL", all, jvm);
+        return start(name, dir, java.util.Objects.requireNonNull(tls));
+    }
+
+    /** Starts it; with {@code tls} (not null), also an SSL listener with those keys. */
+    private BrokerUnderTest start(String name, Path dir, Map<String, String> tls)
+            throws IOException, InterruptedException {
+        List<String> jvm = new ArrayList<>(kafka ? KAFKA_JVM : ferriteJvmOptions(root));
+        if (!kafka) {
+            jvm.add("-XX:SharedArchiveFile=" + classArchive(root));
         }
-        List<String> jvm = new ArrayList<>(ferriteJvmOptions(root));
-        jvm.add("-XX:SharedArchiveFile=" + classArchive(root));
         jvm.addAll(extraJvm);
-        Map<String, String> all = new java.util.LinkedHashMap<>(overrides);
-        all.putAll(tls);
-        return FerriteProcess.startSecure(name, root, dir.resolve("data"), "SSL", all, jvm);
+        Map<String, String> broker = new java.util.LinkedHashMap<>(overrides);
+        if (tls != null) {
+            broker.putAll(tls);
+        }
+        if (kafka) {
+            return tls == null ? KafkaProcess.start(name, dir, broker, jvm)
+                    : KafkaProcess.startSecure(name, dir, "SSL", broker, jvm);
+        }
+        String acls = broker.remove(SEED_ACLS);
+        if (acls != null) {
+            AclSeed.write(dir.resolve("data"), Integer.parseInt(acls));
+        }
+        return tls == null ? FerriteProcess.start(name, root, dir.resolve("data"), broker, jvm)
+                : FerriteProcess.startSecure(name, root, dir.resolve("data"), "SSL", broker, jvm);
     }
 
     /**

@@ -2,7 +2,7 @@ package io.ferrite.bench.brokers;
 
 import io.ferrite.launcher.BrokerUnderTest;
 import io.ferrite.launcher.Command;
-import io.ferrite.launcher.FerriteProcess;
+import io.ferrite.launcher.Librdkafka;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,8 +22,7 @@ import java.util.regex.Pattern;
  */
 final class RdkafkaPerf {
     /** Where {@code npm ci} in compat-tests/node-rdkafka leaves the tool. */
-    static final Path TOOL = FerriteProcess.rootDir().resolve(
-            "compat-tests/node-rdkafka/node_modules/node-rdkafka/deps/librdkafka/examples/rdkafka_performance");
+    static final Path TOOL = Librdkafka.MODULE.resolve("deps/librdkafka/examples/rdkafka_performance");
     /** Producer settings, the same for every broker: acks=all, 5 ms linger, batches up to librdkafka's 1 MB. */
     private static final List<String> PRODUCER = List.of("-X", "acks=all", "-X", "linger.ms=5",
             "-X", "batch.size=1000000");
@@ -172,6 +171,15 @@ final class RdkafkaPerf {
         List<String> command = new ArrayList<>(List.of(TOOL.toString()));
         command.addAll(args);
         command.addAll(security);
+        return runTool(name, command, records, broker);
+    }
+
+    /**
+     * Runs a C load generator's {@code command} for {@code records} records against {@code broker} (its name, for
+     * errors) and returns its output, failing the run if it exits other than 0.
+     */
+    static String runTool(String name, List<String> command, long records, String broker)
+            throws IOException, InterruptedException {
         // Two minutes over the run at 10,000 records/s, so only a stuck run times out.
         Command.Result r = Command.run(name, command, "", Duration.ofSeconds(120 + records / 10_000));
         if (r.exit() != 0) {
