@@ -21,7 +21,7 @@ import org.apache.kafka.common.Uuid;
 
 /**
  * Apache Kafka ({@code kafka.version} of the build) as the reference broker: one KRaft node that is broker
- * and controller at once, in a child JVM with the same memory as Ferrite's. Its jars come from Maven
+ * and controller at once (alone, or as one of a {@link KafkaCluster}), in a child JVM with the same memory as Ferrite's. Its jars come from Maven
  * Central through the {@code kafka-reference} module, whose {@code target/runtime-classpath.txt} is its
  * classpath, so Kafka is never on the tests' own classpath.
  *
@@ -49,6 +49,9 @@ public final class KafkaProcess implements BrokerUnderTest {
 
     private final String name;
     private final Path dir;
+    private final int nodeId;
+    /** {@code controller.quorum.voters} of a cluster's node, or null for a single node that is its own quorum. */
+    private final String voters;
     private final int port;
     private final int controllerPort;
     /** The second listener's port, 0 for none, and its protocol (SSL, SASL_PLAINTEXT, SASL_SSL). */
@@ -62,6 +65,13 @@ public final class KafkaProcess implements BrokerUnderTest {
 
     private KafkaProcess(String name, Path dir, int port, int controllerPort, int securePort, String secureProtocol,
                          List<String> jvmOptions) {
+        this(name, dir, NODE_ID, null, port, controllerPort, securePort, secureProtocol, jvmOptions);
+    }
+
+    private KafkaProcess(String name, Path dir, int nodeId, String voters, int port, int controllerPort, int securePort,
+                         String secureProtocol, List<String> jvmOptions) {
+        this.nodeId = nodeId;
+        this.voters = voters;
         this.securePort = securePort;
         this.secureProtocol = secureProtocol;
         this.name = name;
@@ -132,11 +142,27 @@ public final class KafkaProcess implements BrokerUnderTest {
         }
     }
 
-    /** The single-node configuration: Kafka's defaults except what one node that is also the quorum needs. */
+    /**
+     * A node of a {@link KafkaCluster}, broker and controller at once, on ports the cluster chose so that every
+     * node's {@code controller.quorum.voters} can name them all. Formatted with the cluster's id; not started.
+     */
+    static KafkaProcess clusterNode(String name, Path dir, int nodeId, int port, int controllerPort, String voters,
+                                    String clusterId, Map<String, String> overrides, List<String> jvmOptions)
+            throws IOException, InterruptedException {
+        KafkaProcess node = new KafkaProcess(name, dir, nodeId, voters, port, controllerPort, 0, null,
+                List.copyOf(jvmOptions));
+        node.format(Map.copyOf(overrides), clusterId);
+        return node;
+    }
+
+    /**
+     * The configuration: Kafka's defaults, except that a single node, being the whole quorum and the only
+     * replica, takes replication factor 1 for the internal topics.
+     */
     private Map<String, String> serverProperties(Map<String, String> overrides) {
         Map<String, String> props = new LinkedHashMap<>();
         props.put("process.roles", "broker,controller");
-        props.put("node.id", Integer.toString(NODE_ID));
+        props.put("node.id", Integer.toString(nodeId));
         String tls = securePort > 0 ? "," + secureProtocol + "://" + HOST + ":" + securePort : "";
         props.put("listeners", "PLAINTEXT://" + HOST + ":" + port + ",CONTROLLER://" + HOST + ":" + controllerPort + tls);
         props.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + port + tls);
@@ -144,42 +170,62 @@ public final class KafkaProcess implements BrokerUnderTest {
                 + (securePort > 0 ? "," + secureProtocol + ":" + secureProtocol : ""));
         props.put("inter.broker.listener.name", "PLAINTEXT");
         props.put("controller.listener.names", "CONTROLLER");
-        props.put("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
         props.put("log.dirs", dataDir().toAbsolutePath().toString());
-        props.put("offsets.topic.replication.factor", "1");
-        props.put("transaction.state.log.replication.factor", "1");
-        props.put("transaction.state.log.min.isr", "1");
-        props.put("share.coordinator.state.topic.replication.factor", "1");
-        props.put("share.coordinator.state.topic.min.isr", "1");
         props.put("group.initial.rebalance.delay.ms", "0");
+        if (voters != null) {
+            props.put("controller.quorum.voters", voters);
+        } else {
+            props.put("controller.quorum.bootstrap.servers", HOST + ":" + controllerPort);
+            props.put("offsets.topic.replication.factor", "1");
+            props.put("transaction.state.log.replication.factor", "1");
+            props.put("transaction.state.log.min.isr", "1");
+            props.put("share.coordinator.state.topic.replication.factor", "1");
+            props.put("share.coordinator.state.topic.min.isr", "1");
+        }
         props.putAll(overrides);
         return props;
     }
 
     /** Writes the configuration and runs Kafka's storage tool on it, as {@code kafka-storage.sh format} does. */
     private void format(Map<String, String> overrides) throws IOException, InterruptedException {
+        format(overrides, Uuid.randomUuid().toString());
+    }
+
+    private void format(Map<String, String> overrides, String clusterId) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Files.writeString(serverPropertiesFile(), serverProperties(overrides).entrySet().stream()
                 .map(e -> e.getKey() + "=" + e.getValue() + "\n").collect(Collectors.joining()), StandardCharsets.UTF_8);
         Files.writeString(log4jFile(), LOG4J2, StandardCharsets.UTF_8);
         long started = System.nanoTime();
-        // --standalone: this node alone is the initial voter set of a dynamic quorum, which 4.x prefers
-        // over a static controller.quorum.voters list.
-        Command.run(name + "-format", javaCommand("kafka.tools.StorageTool", "format",
-                "--config", serverPropertiesFile().toString(),
-                "--cluster-id", Uuid.randomUuid().toString(),
-                "--standalone"), "", FORMAT_TIMEOUT).ok();
+        List<String> command = new ArrayList<>(javaCommand("kafka.tools.StorageTool", "format",
+                "--config", serverPropertiesFile().toString(), "--cluster-id", clusterId));
+        if (voters == null) {
+            // --standalone: this node alone is the initial voter set of a dynamic quorum, which 4.x prefers
+            // over a static controller.quorum.voters list. A cluster's nodes name their static voters instead.
+            command.add("--standalone");
+        }
+        Command.run(name + "-format", command, "", FORMAT_TIMEOUT).ok();
         formatDuration = Duration.ofNanos(System.nanoTime() - started);
     }
 
     private void launch() throws IOException, InterruptedException {
+        spawn();
+        awaitStarted();
+    }
+
+    /** Starts the JVM without waiting: a cluster's nodes serve only once a quorum of them runs. */
+    void spawn() throws IOException {
         launches++;
-        long started = System.nanoTime();
         child = ChildProcess.start(javaCommand("kafka.Kafka", serverPropertiesFile().toString()),
                 FerriteProcess.logsDir().resolve(name + "-" + launches + ".log"));
+    }
+
+    /** Waits until the node {@link #spawn}ed last serves, or kills it and throws. */
+    void awaitStarted() throws InterruptedException {
+        long started = child.startedNanos();
         try {
             long deadline = started + START_TIMEOUT.toNanos();
-            child.awaitPort(HOST, port, START_TIMEOUT);
+            child.awaitPort(HOST, port, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
             awaitServing(deadline);
         } catch (RuntimeException | InterruptedException e) {
             child.close();
@@ -207,7 +253,7 @@ public final class KafkaProcess implements BrokerUnderTest {
                 }
                 try {
                     if (admin.describeCluster().nodes().get(left, TimeUnit.NANOSECONDS).stream()
-                            .map(Node::id).anyMatch(id -> id == NODE_ID)) {
+                            .map(Node::id).anyMatch(id -> id == nodeId)) {
                         return;
                     }
                 } catch (ExecutionException | TimeoutException notYet) {
@@ -268,6 +314,11 @@ public final class KafkaProcess implements BrokerUnderTest {
     @Override
     public String bootstrap() {
         return HOST + ":" + port;
+    }
+
+    /** This node's id: {@link #NODE_ID} for a single node, its place in a {@link KafkaCluster} otherwise. */
+    public int nodeId() {
+        return nodeId;
     }
 
     public Path dataDir() {
