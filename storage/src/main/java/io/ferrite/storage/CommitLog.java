@@ -64,73 +64,110 @@ final class CommitLog implements AutoCloseable {
 
     /** As above; with {@code verified} a transactional batch may open its producer's transaction here. */
     AppendResult append(PartitionLog p, ByteBuffer batch, int leaderEpoch, boolean logAppendTime, boolean verified) {
+        int entrySize = checkEntry(batch);
+        appendLock.lock();
+        try {
+            checkWritable(p, batch);
+            ProducerStateTable.BatchMetadata dup = p.producers().check(batch, verified);
+            if (dup != null) {
+                return new AppendResult(dup.firstOffset(), dup.lastOffset(), -1, -1, p.logStartOffset(), true);
+            }
+            return write(p, batch, entrySize, p.logEndOffset(), leaderEpoch, logAppendTime);
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /**
+     * Appends a batch copied from the partition's leader, as a follower does: at the offset and with the leader
+     * epoch the batch carries, which must start at this partition's log end; timestamps as the leader set them.
+     * Producer state follows the batch without checking it, since the leader already did.
+     */
+    AppendResult appendReplica(PartitionLog p, ByteBuffer batch) {
+        int entrySize = checkEntry(batch);
+        appendLock.lock();
+        try {
+            checkWritable(p, batch);
+            long base = RecordBatchHeader.baseOffset(batch);
+            if (base != p.logEndOffset()) {
+                throw new StoreException(StoreException.Category.UNEXPECTED_OFFSET, "a replicated batch of "
+                        + p.key() + " starts at offset " + base + ", not at the log end " + p.logEndOffset());
+            }
+            return write(p, batch, entrySize, base, RecordBatchHeader.leaderEpoch(batch), false);
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
+    /** The entry size of a well-framed batch that fits in one CommitLog file. */
+    private int checkEntry(ByteBuffer batch) {
         RecordBatchHeader.checkFraming(batch);
         int entrySize = CommitLogEntry.HEADER_SIZE + batch.remaining();
         if (entrySize > maxEntrySize()) {
             throw new StoreException(StoreException.Category.TOO_LARGE, "entry of " + entrySize
                     + " bytes exceeds the CommitLog file size " + maxEntrySize(), files.dir(), -1, null);
         }
-        appendLock.lock();
-        try {
-            if (closed) {
-                throw new StoreException(StoreException.Category.CLOSED, "the store is closed");
-            }
-            if (p.isDeleted()) {
-                throw new StoreException(StoreException.Category.UNKNOWN_PARTITION, "partition " + p.key() + " was deleted");
-            }
-            if (refusingForDisk && !p.pinned() && !RecordBatchHeader.isControl(batch)) {
-                throw new StoreException(StoreException.Category.DISK_FULL, "the disk is fuller than "
-                        + "store.max.disk.used.ratio allows; produce resumes once space is freed");
-            }
-            ProducerStateTable.BatchMetadata dup = p.producers().check(batch, verified);
-            if (dup != null) {
-                return new AppendResult(dup.firstOffset(), dup.lastOffset(), -1, -1, p.logStartOffset(), true);
-            }
-            // Both files are secured before anything is written, so a full disk fails the append cleanly.
-            p.queue().ensureCapacity();
-            MappedFile f = files.lastForAppend(confirmedPosition);
-            if (f.remaining() < entrySize) {
-                MappedFile next = files.next();
-                if (f.remaining() >= CommitLogEntry.BLANK_SIZE) {
-                    ByteBuffer blank = head.clear().limit(CommitLogEntry.BLANK_SIZE);
-                    CommitLogEntry.writeBlank(blank, f.remaining());
-                    try {
-                        f.append(blank, EMPTY, intoMapping);
-                    } catch (IOException e) {
-                        throw StoreException.fromIo("ending a CommitLog file", f.path(), e);
-                    }
-                }
-                f.advance(f.remaining());
-                f = next;
-            }
-            long baseOffset = p.logEndOffset();
-            long now = clock.millis();
-            ByteBuffer records = batch.slice(batch.position() + RecordBatchHeader.HEADER_SIZE,
-                    batch.remaining() - RecordBatchHeader.HEADER_SIZE);
-            head.clear();
-            CommitLogEntry.writeHead(head, p.id(), batch);
-            ByteBuffer stored = head.slice(CommitLogEntry.HEADER_SIZE, RecordBatchHeader.HEADER_SIZE);
-            RecordBatchHeader.assignOffset(stored, baseOffset, leaderEpoch);
-            if (logAppendTime) {
-                RecordBatchHeader.setLogAppendTime(stored, records, now);
-            }
-            CommitLogEntry.seal(head);
-            long position = f.fileFromOffset() + f.wrotePosition();
-            try {
-                f.append(head, records, intoMapping);
-            } catch (IOException e) {
-                throw StoreException.fromIo("appending to the CommitLog", f.path(), e);
-            }
-            int delta = RecordBatchHeader.lastOffsetDelta(stored);
-            p.onAppended(stored, position, entrySize);
-            p.producers().update(stored, baseOffset,
-                    RecordBatchHeader.isControl(batch) ? RecordBatchHeader.controlType(batch) : -1);
-            confirmedPosition = position + entrySize;
-            return new AppendResult(baseOffset, baseOffset + delta, logAppendTime ? now : -1, position,
-                    p.logStartOffset(), false);
-        } finally {
-            appendLock.unlock();
+        return entrySize;
+    }
+
+    /** Under the append lock: refuses appends to a closed store, a deleted partition, or a disk too full. */
+    private void checkWritable(PartitionLog p, ByteBuffer batch) {
+        if (closed) {
+            throw new StoreException(StoreException.Category.CLOSED, "the store is closed");
         }
+        if (p.isDeleted()) {
+            throw new StoreException(StoreException.Category.UNKNOWN_PARTITION, "partition " + p.key() + " was deleted");
+        }
+        if (refusingForDisk && !p.pinned() && !RecordBatchHeader.isControl(batch)) {
+            throw new StoreException(StoreException.Category.DISK_FULL, "the disk is fuller than "
+                    + "store.max.disk.used.ratio allows; produce resumes once space is freed");
+        }
+    }
+
+    /** Under the append lock: writes the entry with the batch at {@code baseOffset} and indexes it. */
+    private AppendResult write(PartitionLog p, ByteBuffer batch, int entrySize, long baseOffset, int leaderEpoch,
+                               boolean logAppendTime) {
+        // Both files are secured before anything is written, so a full disk fails the append cleanly.
+        p.queue().ensureCapacity();
+        MappedFile f = files.lastForAppend(confirmedPosition);
+        if (f.remaining() < entrySize) {
+            MappedFile next = files.next();
+            if (f.remaining() >= CommitLogEntry.BLANK_SIZE) {
+                ByteBuffer blank = head.clear().limit(CommitLogEntry.BLANK_SIZE);
+                CommitLogEntry.writeBlank(blank, f.remaining());
+                try {
+                    f.append(blank, EMPTY, intoMapping);
+                } catch (IOException e) {
+                    throw StoreException.fromIo("ending a CommitLog file", f.path(), e);
+                }
+            }
+            f.advance(f.remaining());
+            f = next;
+        }
+        long now = clock.millis();
+        ByteBuffer records = batch.slice(batch.position() + RecordBatchHeader.HEADER_SIZE,
+                batch.remaining() - RecordBatchHeader.HEADER_SIZE);
+        head.clear();
+        CommitLogEntry.writeHead(head, p.id(), batch);
+        ByteBuffer stored = head.slice(CommitLogEntry.HEADER_SIZE, RecordBatchHeader.HEADER_SIZE);
+        RecordBatchHeader.assignOffset(stored, baseOffset, leaderEpoch);
+        if (logAppendTime) {
+            RecordBatchHeader.setLogAppendTime(stored, records, now);
+        }
+        CommitLogEntry.seal(head);
+        long position = f.fileFromOffset() + f.wrotePosition();
+        try {
+            f.append(head, records, intoMapping);
+        } catch (IOException e) {
+            throw StoreException.fromIo("appending to the CommitLog", f.path(), e);
+        }
+        int delta = RecordBatchHeader.lastOffsetDelta(stored);
+        p.onAppended(stored, position, entrySize);
+        p.producers().update(stored, baseOffset,
+                RecordBatchHeader.isControl(batch) ? RecordBatchHeader.controlType(batch) : -1);
+        confirmedPosition = position + entrySize;
+        return new AppendResult(baseOffset, baseOffset + delta, logAppendTime ? now : -1, position,
+                p.logStartOffset(), false);
     }
 
     /** Whether producers' batches are refused because the disk is too full (see {@link DiskMonitor}). */

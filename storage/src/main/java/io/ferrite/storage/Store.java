@@ -370,6 +370,24 @@ public final class Store implements AutoCloseable {
         int bytes = batch.remaining();
         AppendResult r = commitLog.append(partitions.require(key), batch, leaderEpoch, logAppendTime,
                 transactionVerified);
+        return appended(r, start, bytes);
+    }
+
+    /**
+     * Appends one v2 record batch copied from the partition's leader, keeping its base offset and leader epoch:
+     * a follower's append. The batch must start at the partition's log end ({@link
+     * StoreException.Category#UNEXPECTED_OFFSET} otherwise, and nothing is written). Like {@link #append}, this
+     * checks the framing only; the caller validates the batch's CRC. The future completes as an append's does.
+     */
+    public CompletableFuture<AppendResult> appendReplica(PartitionKey key, ByteBuffer batch) {
+        checkOpen();
+        long start = System.nanoTime();
+        int bytes = batch.remaining();
+        return appended(commitLog.appendReplica(partitions.require(key), batch), start, bytes);
+    }
+
+    /** After an append: observes it, wakes the committer, and completes when the flush mode counts it done. */
+    private CompletableFuture<AppendResult> appended(AppendResult r, long start, int bytes) {
         try {
             observer.appended(System.nanoTime() - start, bytes);
         } catch (RuntimeException e) { // the metrics' failure: the append stands
@@ -381,7 +399,7 @@ public final class Store implements AutoCloseable {
         if (groupCommit != null) {
             // A retried duplicate is acknowledged no sooner than its original could be: once all written is durable.
             long end = r.duplicate() ? commitLog.confirmedPosition()
-                    : r.position() + CommitLogEntry.HEADER_SIZE + batch.remaining();
+                    : r.position() + CommitLogEntry.HEADER_SIZE + bytes;
             return groupCommit.submit(r, end);
         }
         return CompletableFuture.completedFuture(r);

@@ -25,6 +25,8 @@ public final class StoreException extends RuntimeException {
         OFFSET_OUT_OF_RANGE,
         /** The partition is not known to the store. */
         UNKNOWN_PARTITION,
+        /** A batch copied from a leader does not start at the partition's log end. */
+        UNEXPECTED_OFFSET,
         /** An idempotent producer's sequence does not follow its last one. */
         OUT_OF_ORDER_SEQUENCE,
         /** An idempotent producer's epoch is older than the one the log has seen. */

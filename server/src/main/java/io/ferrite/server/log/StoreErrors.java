@@ -30,6 +30,7 @@ final class StoreErrors {
             case OUT_OF_ORDER_SEQUENCE -> Errors.OUT_OF_ORDER_SEQUENCE_NUMBER;
             case INVALID_PRODUCER_EPOCH -> Errors.INVALID_PRODUCER_EPOCH;
             case TRANSACTION_NOT_VERIFIED -> Errors.INVALID_TXN_STATE;
+            case UNEXPECTED_OFFSET -> Errors.UNKNOWN_SERVER_ERROR; // a follower's own append, never a client's
             case CLOSED -> Errors.NOT_LEADER_OR_FOLLOWER; // shutting down: the client refreshes and retries
         };
     }

@@ -53,19 +53,6 @@ class ListenersTest {
     }
 
     @Test
-    void aKraftConfigurationOfOneCombinedNodeIsAcceptedAndOneNamingOtherNodesRefused() {
-        listeners("node.id", "1", "process.roles", "broker,controller", "controller.quorum.voters", "1@localhost:9093");
-        listeners("process.roles", "broker, controller", "controller.quorum.bootstrap.servers", "localhost:9093");
-        assertTrue(refused("node.id", "1", "controller.quorum.voters", "1@a:9093,2@b:9093,3@c:9093")
-                .startsWith("controller.quorum.voters names node 3, but Ferrite runs as a single node (node.id 1)"));
-        assertTrue(refused("node.id", "2", "controller.quorum.voters", "1@a:9093")
-                .startsWith("controller.quorum.voters names node 1"));
-        assertTrue(refused("controller.quorum.bootstrap.servers", "a:9093,b:9093")
-                .startsWith("controller.quorum.bootstrap.servers names more than one controller"));
-        assertTrue(refused("process.roles", "broker").startsWith("process.roles=broker expects other nodes"));
-    }
-
-    @Test
     void aControllerListenerIsNotOpened() {
         List<Listener> ls = listeners("listeners", "PLAINTEXT://:9092,CONTROLLER://:9093",
                 "controller.listener.names", "CONTROLLER",

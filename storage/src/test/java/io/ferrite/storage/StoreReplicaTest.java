@@ -1,0 +1,140 @@
+package io.ferrite.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A follower's append: batches copied from a leader's store keep their offsets, epochs and bytes. */
+class StoreReplicaTest {
+    private static final PartitionKey P = new PartitionKey("t", 0);
+
+    @TempDir
+    Path dir;
+
+    /** A leader's partition holding plain, idempotent and LogAppendTime batches under two leader epochs. */
+    private static void fillLeader(Store leader) throws Exception {
+        leader.createPartition(P);
+        leader.append(P, TestBatches.batch("a", 3, 1000), 0, false).get();
+        leader.append(P, TestBatches.idempotent(7, (short) 0, 0, 2), 0, false).get();
+        leader.append(P, TestBatches.batch("b", 1, 1001), 4, true).get();
+        leader.append(P, TestBatches.idempotent(7, (short) 0, 2, 4), 4, false).get();
+    }
+
+    /** Every stored batch of the partition, as bytes, read from offset 0. */
+    private static List<byte[]> batches(Store store) {
+        List<byte[]> out = new ArrayList<>();
+        long next = 0;
+        while (next < store.logEndOffset(P)) {
+            try (ReadResult r = store.read(P, next, 1 << 20)) {
+                for (Slice s : r.batches()) {
+                    ByteBuffer b = s.buffer();
+                    byte[] bytes = new byte[b.remaining()];
+                    b.duplicate().get(bytes);
+                    out.add(bytes);
+                    for (MutableRecordBatch batch : TestBatches.parse(b)) {
+                        next = batch.lastOffset() + 1;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Copies the leader's batches into the follower one at a time, as a replica fetcher would. */
+    private static void copy(List<byte[]> from, Store follower) throws Exception {
+        for (byte[] batch : from) {
+            follower.appendReplica(P, ByteBuffer.wrap(batch)).get();
+        }
+    }
+
+    @Test
+    void copiedBatchesAreStoredByteForByteAtTheLeadersOffsetsAndSurviveRecovery() throws Exception {
+        List<byte[]> leaderBatches;
+        try (Store leader = TestBatches.open(dir.resolve("leader"), FlushMode.ASYNC)) {
+            fillLeader(leader);
+            leaderBatches = batches(leader);
+        }
+        assertEquals(4, leaderBatches.size());
+        MutableRecordBatch appendTime = TestBatches.parse(ByteBuffer.wrap(leaderBatches.get(2))).get(0);
+        assertEquals(TimestampType.LOG_APPEND_TIME, appendTime.timestampType());
+        assertEquals(4, appendTime.partitionLeaderEpoch());
+
+        Path followerDir = dir.resolve("follower");
+        try (Store follower = TestBatches.open(followerDir, FlushMode.SYNC)) {
+            follower.createPartition(P);
+            copy(leaderBatches, follower);
+            assertEquals(10, follower.logEndOffset(P));
+            assertBytesEqual(leaderBatches, batches(follower));
+        }
+        try (Store follower = TestBatches.open(followerDir, FlushMode.SYNC)) { // a clean restart
+            assertBytesEqual(leaderBatches, batches(follower));
+        }
+        Files.delete(followerDir.resolve(Checkpoint.FILE)); // recovery from the CommitLog alone
+        try (Store follower = TestBatches.open(followerDir, FlushMode.SYNC)) {
+            assertBytesEqual(leaderBatches, batches(follower));
+            assertEquals(10, follower.logEndOffset(P));
+        }
+    }
+
+    @Test
+    void aBatchThatDoesNotStartAtTheLogEndIsRefusedAndNothingIsWritten() throws Exception {
+        List<byte[]> leaderBatches;
+        try (Store leader = TestBatches.open(dir.resolve("leader"), FlushMode.ASYNC)) {
+            fillLeader(leader);
+            leaderBatches = batches(leader);
+        }
+        try (Store follower = TestBatches.open(dir.resolve("follower"), FlushMode.ASYNC)) {
+            follower.createPartition(P);
+            StoreException gap = assertThrows(StoreException.class,
+                    () -> follower.appendReplica(P, ByteBuffer.wrap(leaderBatches.get(1))));
+            assertEquals(StoreException.Category.UNEXPECTED_OFFSET, gap.category());
+            assertTrue(gap.getMessage().contains("starts at offset 3, not at the log end 0"), gap.getMessage());
+            assertEquals(0, follower.logEndOffset(P));
+
+            copy(leaderBatches.subList(0, 2), follower);
+            StoreException again = assertThrows(StoreException.class,
+                    () -> follower.appendReplica(P, ByteBuffer.wrap(leaderBatches.get(0))));
+            assertEquals(StoreException.Category.UNEXPECTED_OFFSET, again.category());
+            assertEquals(5, follower.logEndOffset(P));
+            assertBytesEqual(leaderBatches.subList(0, 2), batches(follower));
+        }
+    }
+
+    @Test
+    void aFollowerKeepsProducerStateSoAsLeaderItRecognisesARetriedBatch() throws Exception {
+        List<byte[]> leaderBatches;
+        try (Store leader = TestBatches.open(dir.resolve("leader"), FlushMode.ASYNC)) {
+            fillLeader(leader);
+            leaderBatches = batches(leader);
+        }
+        try (Store follower = TestBatches.open(dir.resolve("follower"), FlushMode.ASYNC)) {
+            follower.createPartition(P);
+            copy(leaderBatches, follower);
+            assertEquals(5, follower.producerState(P, 7).lastSequence());
+            // The producer's retry of its last batch reaches the follower once it leads: acknowledged, not stored.
+            AppendResult retry = follower.append(P, TestBatches.idempotent(7, (short) 0, 2, 4), 5, false).get();
+            assertTrue(retry.duplicate());
+            assertEquals(6, retry.baseOffset());
+            AppendResult next = follower.append(P, TestBatches.idempotent(7, (short) 0, 6, 1), 5, false).get();
+            assertEquals(10, next.baseOffset());
+        }
+    }
+
+    private static void assertBytesEqual(List<byte[]> expected, List<byte[]> actual) {
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i), actual.get(i), "batch " + i);
+        }
+    }
+}
