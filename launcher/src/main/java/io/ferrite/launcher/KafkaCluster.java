@@ -12,10 +12,12 @@ import org.apache.kafka.common.Uuid;
 /**
  * Apache Kafka as a reference cluster: {@code size} KRaft nodes on loopback, each broker and controller at once
  * with its own ports and data directory under {@code dir/node-<id>}, all voters of one static quorum
- * ({@code controller.quorum.voters}). Kafka's defaults stand, so the internal topics get three replicas.
- * Nodes are {@link KafkaProcess}es: each can be killed, stopped and restarted on its ports and data.
+ * ({@code controller.quorum.voters}). Kafka's defaults stand, so the internal topics get three replicas, and a
+ * cluster has at least three nodes. Nodes are {@link KafkaProcess}es: each can be killed, stopped and restarted
+ * on its ports and data.
  */
 public final class KafkaCluster implements AutoCloseable {
+    private static final int MIN_SIZE = 3;
     private final List<KafkaProcess> nodes;
 
     private KafkaCluster(List<KafkaProcess> nodes) {
@@ -25,6 +27,36 @@ public final class KafkaCluster implements AutoCloseable {
     /** Formats every node with one fresh cluster id, starts them together and waits until each serves. */
     public static KafkaCluster start(String name, Path dir, int size, Map<String, String> overrides,
                                      List<String> jvmOptions) throws IOException, InterruptedException {
+        if (size < MIN_SIZE) {
+            throw new IllegalArgumentException("a cluster of " + size + " nodes cannot hold Kafka's internal topics,"
+                    + " which take " + MIN_SIZE + " replicas");
+        }
+        for (int attempt = 1; ; attempt++) {
+            List<KafkaProcess> nodes = new ArrayList<>();
+            try {
+                startOnce(name, dir, size, overrides, jvmOptions, nodes);
+                return new KafkaCluster(nodes);
+            } catch (IOException | InterruptedException | RuntimeException e) {
+                try {
+                    new KafkaCluster(nodes).close();
+                } catch (RuntimeException c) {
+                    e.addSuppressed(c);
+                }
+                // Another process may take a port between the probe and a node's bind; the formatted data names
+                // every controller port, so a retry starts from nothing on new ports.
+                boolean portTaken = nodes.stream().anyMatch(n -> n.process() != null
+                        && n.process().logTail(100_000).contains("Address already in use"));
+                if (attempt == 3 || !portTaken) {
+                    throw e;
+                }
+                ChildProcess.deleteTree(dir);
+            }
+        }
+    }
+
+    private static void startOnce(String name, Path dir, int size, Map<String, String> overrides,
+                                  List<String> jvmOptions, List<KafkaProcess> nodes)
+            throws IOException, InterruptedException {
         int[] ports = new int[size];
         int[] controllerPorts = new int[size];
         for (int i = 0; i < size; i++) {
@@ -35,23 +67,16 @@ public final class KafkaCluster implements AutoCloseable {
                 .mapToObj(i -> (i + 1) + "@" + KafkaProcess.HOST + ":" + controllerPorts[i])
                 .collect(Collectors.joining(","));
         String clusterId = Uuid.randomUuid().toString();
-        List<KafkaProcess> nodes = new ArrayList<>();
-        try {
-            for (int i = 0; i < size; i++) {
-                int id = i + 1;
-                nodes.add(KafkaProcess.clusterNode(name + "-" + id, dir.resolve("node-" + id), id, ports[i],
-                        controllerPorts[i], voters, clusterId, overrides, jvmOptions));
-            }
-            for (KafkaProcess node : nodes) {
-                node.spawn();
-            }
-            for (KafkaProcess node : nodes) {
-                node.awaitStarted();
-            }
-            return new KafkaCluster(nodes);
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            new KafkaCluster(nodes).close();
-            throw e;
+        for (int i = 0; i < size; i++) {
+            int id = i + 1;
+            nodes.add(KafkaProcess.clusterNode(name + "-" + id, dir.resolve("node-" + id), id, ports[i],
+                    controllerPorts[i], voters, clusterId, overrides, jvmOptions));
+        }
+        for (KafkaProcess node : nodes) {
+            node.spawn();
+        }
+        for (KafkaProcess node : nodes) {
+            node.awaitStarted();
         }
     }
 
@@ -69,13 +94,25 @@ public final class KafkaCluster implements AutoCloseable {
         return nodes.stream().map(KafkaProcess::bootstrap).collect(Collectors.joining(","));
     }
 
-    /** Kills every node that still runs. */
+    /** Kills every node that still runs; one that fails to die does not keep the others alive. */
     @Override
     public void close() {
+        RuntimeException first = null;
         for (KafkaProcess node : nodes) {
-            if (node.process() != null) {
-                node.process().close();
+            try {
+                if (node.process() != null) {
+                    node.process().close();
+                }
+            } catch (RuntimeException e) {
+                if (first == null) {
+                    first = e;
+                } else {
+                    first.addSuppressed(e);
+                }
             }
+        }
+        if (first != null) {
+            throw first;
         }
     }
 }

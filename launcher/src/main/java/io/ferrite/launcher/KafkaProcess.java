@@ -21,15 +21,16 @@ import org.apache.kafka.common.Uuid;
 
 /**
  * Apache Kafka ({@code kafka.version} of the build) as the reference broker: one KRaft node that is broker
- * and controller at once (alone, or as one of a {@link KafkaCluster}), in a child JVM with the same memory as Ferrite's. Its jars come from Maven
- * Central through the {@code kafka-reference} module, whose {@code target/runtime-classpath.txt} is its
- * classpath, so Kafka is never on the tests' own classpath.
+ * and controller at once, alone or as one of a {@link KafkaCluster}, in a child JVM with the same memory as
+ * Ferrite's. Its jars come from Maven Central through the {@code kafka-reference} module, whose
+ * {@code target/runtime-classpath.txt} is its classpath, so Kafka is never on the tests' own classpath.
  *
  * <p>Starting writes {@code server.properties} and a log4j2 configuration into the given directory, formats
- * {@code data/} under it with Kafka's storage tool (a fresh cluster id, a single-voter dynamic quorum), and
- * runs {@code kafka.Kafka} until a stock AdminClient sees the broker in DescribeCluster. Apart from what one
- * node needs (replication factor 1 for the internal topics, no initial rebalance delay), Kafka's defaults
- * stand. It can be stopped with SIGTERM, killed with SIGKILL, and started again on the same ports and data.
+ * {@code data/} under it with Kafka's storage tool, and runs {@code kafka.Kafka} until a stock AdminClient sees the
+ * node in DescribeCluster. A single node is formatted with a fresh cluster id as a single-voter dynamic quorum, and
+ * takes replication factor 1 for the internal topics and no initial rebalance delay; a cluster's node gets the
+ * cluster's id and static voters, and Kafka's replication defaults. Otherwise Kafka's defaults stand. A node can be
+ * stopped with SIGTERM, killed with SIGKILL, and started again on the same ports and data.
  */
 public final class KafkaProcess implements BrokerUnderTest {
     public static final String HOST = FerriteProcess.HOST;

@@ -80,8 +80,10 @@ final class CommitLog implements AutoCloseable {
 
     /**
      * Appends a batch copied from the partition's leader, as a follower does: at the offset and with the leader
-     * epoch the batch carries, which must start at this partition's log end; timestamps as the leader set them.
-     * Producer state follows the batch without checking it, since the leader already did.
+     * epoch the batch carries, which must not start before this partition's log end (it may start after it: a
+     * compacted leader's log has gaps); timestamps as the leader set them. Producer state follows the batch without
+     * checking it, since the leader already did. A disk past its ratio refuses it as it refuses a producer's batch:
+     * the follower falls behind, and out of the ISR, rather than fill the disk.
      */
     AppendResult appendReplica(PartitionLog p, ByteBuffer batch) {
         int entrySize = checkEntry(batch);
@@ -89,9 +91,9 @@ final class CommitLog implements AutoCloseable {
         try {
             checkWritable(p, batch);
             long base = RecordBatchHeader.baseOffset(batch);
-            if (base != p.logEndOffset()) {
+            if (base < p.logEndOffset()) {
                 throw new StoreException(StoreException.Category.UNEXPECTED_OFFSET, "a replicated batch of "
-                        + p.key() + " starts at offset " + base + ", not at the log end " + p.logEndOffset());
+                        + p.key() + " starts at offset " + base + ", before the log end " + p.logEndOffset());
             }
             return write(p, batch, entrySize, base, RecordBatchHeader.leaderEpoch(batch), false);
         } finally {

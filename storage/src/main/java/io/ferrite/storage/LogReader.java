@@ -99,6 +99,9 @@ final class LogReader {
             if (e.baseOffset() >= end || e.baseOffset() >= upToOffset) {
                 break; // appended after this read began (beyond the high watermark it reports), or past the bound
             }
+            if (e.lastOffset() < from) {
+                continue; // the offset lies in a gap after this batch, as a follower's copy of a compacted log has
+            }
             int batchSize = e.size() - CommitLogEntry.HEADER_SIZE;
             if (!out.isEmpty() && bytes + batchSize > maxBytes) {
                 break;

@@ -263,6 +263,12 @@ final class PartitionLog {
         queue.deleteBefore(after);
     }
 
+    /** An empty partition's start and end both move to {@code offset}; the caller holds the append lock. */
+    synchronized void startAt(long offset) {
+        logStartOffset = offset;
+        logEndOffset = offset;
+    }
+
     /** Moves the log start forward (never back, never past the end). Returns whether it moved. */
     synchronized boolean advanceLogStart(long offset) {
         long target = Math.min(offset, logEndOffset);

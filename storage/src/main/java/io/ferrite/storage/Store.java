@@ -375,15 +375,40 @@ public final class Store implements AutoCloseable {
 
     /**
      * Appends one v2 record batch copied from the partition's leader, keeping its base offset and leader epoch:
-     * a follower's append. The batch must start at the partition's log end ({@link
-     * StoreException.Category#UNEXPECTED_OFFSET} otherwise, and nothing is written). Like {@link #append}, this
-     * checks the framing only; the caller validates the batch's CRC. The future completes as an append's does.
+     * a follower's append. The batch must not start before the partition's log end ({@link
+     * StoreException.Category#UNEXPECTED_OFFSET} otherwise, and nothing is written); past it is a gap, as a compacted
+     * leader's log has. Like {@link #append}, this checks the framing only; the caller validates the batch's CRC.
+     * The future completes as an append's does.
      */
     public CompletableFuture<AppendResult> appendReplica(PartitionKey key, ByteBuffer batch) {
         checkOpen();
         long start = System.nanoTime();
         int bytes = batch.remaining();
         return appended(commitLog.appendReplica(partitions.require(key), batch), start, bytes);
+    }
+
+    /**
+     * Starts an empty partition at {@code offset}: its log start and end both move there, as a new follower of a
+     * leader whose log starts above 0 (retention moved it) begins. The checkpoint is rewritten before this
+     * returns, so a restart starts there too. A partition holding batches is refused ({@link
+     * StoreException.Category#UNEXPECTED_OFFSET}), as is an offset below its log start.
+     */
+    public void startAt(PartitionKey key, long offset) {
+        checkOpen();
+        PartitionLog p = partitions.require(key);
+        commitLog.underAppendLock(() -> {
+            if (p.logEndOffset() != p.logStartOffset() || p.sizeInBytes() != 0 || p.cleaned() != null) {
+                throw new StoreException(StoreException.Category.UNEXPECTED_OFFSET, key + " holds batches up to "
+                        + p.logEndOffset() + ": only an empty partition starts at an offset");
+            }
+            if (offset < p.logStartOffset()) {
+                throw new StoreException(StoreException.Category.OFFSET_OUT_OF_RANGE, "offset " + offset
+                        + " is below the log start " + p.logStartOffset() + " of " + key);
+            }
+            p.startAt(offset);
+            return null;
+        });
+        persistLogStarts();
     }
 
     /** After an append: observes it, wakes the committer, and completes when the flush mode counts it done. */

@@ -25,7 +25,7 @@ public final class StoreException extends RuntimeException {
         OFFSET_OUT_OF_RANGE,
         /** The partition is not known to the store. */
         UNKNOWN_PARTITION,
-        /** A batch copied from a leader does not start at the partition's log end. */
+        /** A batch copied from a leader starts before the partition's log end. */
         UNEXPECTED_OFFSET,
         /** An idempotent producer's sequence does not follow its last one. */
         OUT_OF_ORDER_SEQUENCE,

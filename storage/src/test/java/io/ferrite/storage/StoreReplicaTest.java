@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.record.TimestampType;
+import org.apache.kafka.common.record.internal.MemoryRecords;
 import org.apache.kafka.common.record.internal.MutableRecordBatch;
+import org.apache.kafka.common.record.internal.SimpleRecord;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -88,7 +92,7 @@ class StoreReplicaTest {
     }
 
     @Test
-    void aBatchThatDoesNotStartAtTheLogEndIsRefusedAndNothingIsWritten() throws Exception {
+    void aBatchStartingBeforeTheLogEndIsRefusedAndNothingIsWritten() throws Exception {
         List<byte[]> leaderBatches;
         try (Store leader = TestBatches.open(dir.resolve("leader"), FlushMode.ASYNC)) {
             fillLeader(leader);
@@ -96,18 +100,37 @@ class StoreReplicaTest {
         }
         try (Store follower = TestBatches.open(dir.resolve("follower"), FlushMode.ASYNC)) {
             follower.createPartition(P);
-            StoreException gap = assertThrows(StoreException.class,
-                    () -> follower.appendReplica(P, ByteBuffer.wrap(leaderBatches.get(1))));
-            assertEquals(StoreException.Category.UNEXPECTED_OFFSET, gap.category());
-            assertTrue(gap.getMessage().contains("starts at offset 3, not at the log end 0"), gap.getMessage());
-            assertEquals(0, follower.logEndOffset(P));
-
             copy(leaderBatches.subList(0, 2), follower);
             StoreException again = assertThrows(StoreException.class,
-                    () -> follower.appendReplica(P, ByteBuffer.wrap(leaderBatches.get(0))));
+                    () -> follower.appendReplica(P, ByteBuffer.wrap(leaderBatches.get(1))));
             assertEquals(StoreException.Category.UNEXPECTED_OFFSET, again.category());
+            assertTrue(again.getMessage().contains("starts at offset 3, before the log end 5"), again.getMessage());
             assertEquals(5, follower.logEndOffset(P));
             assertBytesEqual(leaderBatches.subList(0, 2), batches(follower));
+        }
+    }
+
+    @Test
+    void aGapInTheLeadersLogIsKeptAndReadsInItFindTheNextBatch() throws Exception {
+        Path followerDir = dir.resolve("follower");
+        ByteBuffer atTen = MemoryRecords.withRecords(10, Compression.NONE,
+                new SimpleRecord(1000, null, "ten".getBytes(StandardCharsets.UTF_8)),
+                new SimpleRecord(1000, null, "eleven".getBytes(StandardCharsets.UTF_8))).buffer();
+        try (Store follower = TestBatches.open(followerDir, FlushMode.ASYNC)) {
+            follower.createPartition(P);
+            follower.appendReplica(P, TestBatches.batch("a", 3, 1000)).get();
+            follower.appendReplica(P, atTen).get(); // offsets 3-9 were compacted away on the leader
+            assertEquals(12, follower.logEndOffset(P));
+            try (ReadResult inTheGap = follower.read(P, 5, 1 << 20)) {
+                assertEquals(List.of("10:ten", "11:eleven"), TestBatches.values(inTheGap));
+            }
+        }
+        Files.delete(followerDir.resolve(Checkpoint.FILE)); // recovery from the CommitLog alone keeps the gap
+        try (Store follower = TestBatches.open(followerDir, FlushMode.ASYNC)) {
+            assertEquals(12, follower.logEndOffset(P));
+            try (ReadResult all = follower.read(P, 0, 1 << 20)) {
+                assertEquals(List.of("0:a-0", "1:a-1", "2:a-2", "10:ten", "11:eleven"), TestBatches.values(all));
+            }
         }
     }
 
@@ -128,6 +151,39 @@ class StoreReplicaTest {
             assertEquals(6, retry.baseOffset());
             AppendResult next = follower.append(P, TestBatches.idempotent(7, (short) 0, 6, 1), 5, false).get();
             assertEquals(10, next.baseOffset());
+        }
+    }
+
+    @Test
+    void anEmptyPartitionStartsAtTheLeadersLogStartAndKeepsItAcrossRestarts() throws Exception {
+        try (Store follower = TestBatches.open(dir, FlushMode.ASYNC)) {
+            follower.createPartition(P);
+            follower.startAt(P, 100);
+            assertEquals(100, follower.logStartOffset(P));
+            assertEquals(100, follower.logEndOffset(P));
+            follower.appendReplica(P, MemoryRecords.withRecords(100, Compression.NONE,
+                    new SimpleRecord(1000, null, "hundred".getBytes(StandardCharsets.UTF_8))).buffer()).get();
+            StoreException holds = assertThrows(StoreException.class, () -> follower.startAt(P, 200));
+            assertEquals(StoreException.Category.UNEXPECTED_OFFSET, holds.category());
+            StoreException below = assertThrows(StoreException.class, () -> follower.read(P, 50, 1 << 20));
+            assertEquals(StoreException.Category.OFFSET_OUT_OF_RANGE, below.category());
+        }
+        try (Store follower = TestBatches.open(dir, FlushMode.ASYNC)) {
+            assertEquals(100, follower.logStartOffset(P));
+            assertEquals(101, follower.logEndOffset(P));
+            try (ReadResult r = follower.read(P, 100, 1 << 20)) {
+                assertEquals(List.of("100:hundred"), TestBatches.values(r));
+            }
+            PartitionKey other = new PartitionKey("t", 1);
+            follower.createPartition(other);
+            follower.startAt(other, 7);
+        }
+        Files.writeString(dir.resolve(Store.ABORT_FILE), ""); // as an unclean stop leaves it: recovery runs
+        try (Store follower = TestBatches.open(dir, FlushMode.ASYNC)) {
+            assertTrue(follower.recoveredFromCrash());
+            assertEquals(7, follower.logStartOffset(new PartitionKey("t", 1)));
+            assertEquals(7, follower.logEndOffset(new PartitionKey("t", 1)));
+            assertEquals(101, follower.logEndOffset(P));
         }
     }
 

@@ -25,7 +25,7 @@ public class Load {
         client.async().send(Message.valueOf(data)).whenComplete((r, e) -> {
           lat[n] = System.nanoTime() - sent;
           if (e != null || !r.isSuccess()) failed.incrementAndGet();
-          if (pace > 0) System.out.println("ACK " + n + " " + System.currentTimeMillis());
+          if (pace > 0 && r != null) System.out.println("ACK " + n + " " + System.currentTimeMillis() + " " + r.getServerId());
           permits.release();
         });
         if (pace > 0) Thread.sleep(pace);

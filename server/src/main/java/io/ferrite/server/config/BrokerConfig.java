@@ -188,7 +188,7 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
 
     private static BrokerConfig parse(Map<String, String> props) {
         Map<String, Object> v = new HashMap<>(CONFIG_DEF.parse(props));
-        refuseOtherNodes(props, (Integer) v.get("node.id"));
+        SingleNode.check(props, v);
         List<Listener> listeners = SecurityConfigs.listeners(v, props);
         String logDirs = v.get("log.dirs") != null ? (String) v.get("log.dirs") : (String) v.get("log.dir");
         Path dataDir = Path.of(logDirs.split(",")[0].trim());
@@ -206,35 +206,6 @@ public record BrokerConfig(List<Listener> listeners, int nodeId,
                 (Boolean) v.get("auto.create.topics.enable"), (Integer) v.get("num.partitions"), store, topicDefaults,
                 GroupConfig.fromValues(v), ConsumerGroupConfig.fromValues(v), ShareGroupConfig.fromValues(v),
                 TransactionConfig.fromValues(v, (Long) v.get("store.coordinator.compact.bytes")), v, props);
-    }
-
-    /**
-     * Ferrite runs as one node. A Kafka KRaft configuration of one combined node (its own id the only voter) is
-     * accepted, and its controller keys are ignored. But one that names other nodes would start a lone broker
-     * where a cluster was meant, and its clients would take it for a replicated one, so it is refused.
-     */
-    private static void refuseOtherNodes(Map<String, String> props, int nodeId) {
-        String cause = null;
-        String voters = props.getOrDefault("controller.quorum.voters", "").strip();
-        if (!voters.isEmpty()) {
-            for (String voter : voters.split(",")) {
-                String id = voter.strip().split("@", 2)[0];
-                if (!id.equals(Integer.toString(nodeId))) {
-                    cause = "controller.quorum.voters names node " + id;
-                }
-            }
-        }
-        if (props.getOrDefault("controller.quorum.bootstrap.servers", "").split(",").length > 1) {
-            cause = "controller.quorum.bootstrap.servers names more than one controller";
-        }
-        String roles = props.getOrDefault("process.roles", "").replace(" ", "");
-        if (!roles.isEmpty() && !roles.equals("broker,controller") && !roles.equals("controller,broker")) {
-            cause = "process.roles=" + roles + " expects other nodes to take the other role";
-        }
-        if (cause != null) {
-            throw new IllegalArgumentException(cause + ", but Ferrite runs as a single node (node.id " + nodeId
-                    + ") and does not replicate; remove the cluster keys to run one broker");
-        }
     }
 
     private static ConfigDef merge(ConfigDef... parts) {

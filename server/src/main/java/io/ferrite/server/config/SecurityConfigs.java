@@ -2,10 +2,12 @@ package io.ferrite.server.config;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.kafka.common.config.ConfigDef;
@@ -126,6 +128,19 @@ public final class SecurityConfigs {
             part.configKeys().values().forEach(all::define);
         }
         return all;
+    }
+
+    /** The ports of the listeners {@code controller.listener.names} names, which the broker does not open. */
+    static Set<Integer> controllerPorts(Map<String, Object> values) {
+        Map<String, String[]> all = parse("listeners", (String) values.get("listeners"));
+        Set<Integer> ports = new HashSet<>();
+        for (String name : names((String) values.get("controller.listener.names"))) {
+            String[] hostPort = all.get(name);
+            if (hostPort != null) {
+                ports.add(port("listeners", hostPort[1]));
+            }
+        }
+        return ports;
     }
 
     /**

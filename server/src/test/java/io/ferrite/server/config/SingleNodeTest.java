@@ -19,11 +19,12 @@ class SingleNodeTest {
         return BrokerConfig.fromProperties(props);
     }
 
+    /** The message's start; its end, the same for every refusal, is checked here. */
     private static String refused(String... kv) {
         String message = assertThrows(IllegalArgumentException.class, () -> parse(kv)).getMessage();
-        assertTrue(message.endsWith("but Ferrite runs as a single node (node.id " + nodeId(kv)
+        assertTrue(message.endsWith(", but Ferrite runs as a single node (node.id " + nodeId(kv)
                 + ") and does not replicate; remove the cluster keys to run one broker"), message);
-        return message;
+        return message.substring(0, message.indexOf(", but Ferrite"));
     }
 
     private static String nodeId(String... kv) {
@@ -36,24 +37,42 @@ class SingleNodeTest {
     }
 
     @Test
-    void kafkasSingleNodeConfigurationsAreAccepted() {
-        assertEquals(1, parse("node.id", "1", "process.roles", "broker,controller",
-                "controller.quorum.voters", "1@localhost:9093").nodeId());
-        assertEquals(1, parse("process.roles", "broker, controller",
-                "controller.quorum.bootstrap.servers", "localhost:9093").nodeId());
-        assertEquals(3, parse("node.id", "3", "controller.quorum.voters", "3@[::1]:9093").nodeId());
+    void kafkasSingleNodeConfigurationIsAccepted() {
+        // The KRaft keys of Kafka 4.x's config/server.properties, a combined node bootstrapping from itself.
+        BrokerConfig kafkas = parse("process.roles", "broker,controller", "node.id", "1",
+                "controller.quorum.bootstrap.servers", "localhost:9093",
+                "listeners", "PLAINTEXT://:9092,CONTROLLER://:9093", "inter.broker.listener.name", "PLAINTEXT",
+                "advertised.listeners", "PLAINTEXT://localhost:9092,CONTROLLER://localhost:9093",
+                "controller.listener.names", "CONTROLLER",
+                "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SSL:SSL,"
+                        + "SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL");
+        assertEquals(1, kafkas.nodeId());
+        // A static quorum of this node alone, however written.
+        assertEquals(1, parse("process.roles", "controller, broker", "controller.quorum.voters", "1@localhost:9093")
+                .nodeId());
+        assertEquals(3, parse("node.id", "3", "controller.quorum.voters", " 03@[::1]:9093, ").nodeId());
     }
 
     @Test
     void aConfigurationNamingOtherNodesIsRefused() {
-        assertTrue(refused("node.id", "1", "controller.quorum.voters", "1@a:9093,2@b:9093,3@c:9093")
-                .startsWith("controller.quorum.voters names node 3, "));
-        assertTrue(refused("node.id", "2", "controller.quorum.voters", "1@a:9093")
-                .startsWith("controller.quorum.voters names node 1, "));
-        assertTrue(refused("controller.quorum.bootstrap.servers", "a:9093,b:9093")
-                .startsWith("controller.quorum.bootstrap.servers names more than one controller, "));
-        assertTrue(refused("process.roles", "broker")
-                .startsWith("process.roles=broker expects other nodes to take the other role, "));
-        assertTrue(refused("process.roles", "controller").startsWith("process.roles=controller "));
+        assertEquals("controller.quorum.voters names node 2",
+                refused("node.id", "1", "controller.quorum.voters", "1@a:9093,2@b:9093,3@c:9093"));
+        assertEquals("controller.quorum.voters names node 1",
+                refused("node.id", "2", "controller.quorum.voters", "1@a:9093"));
+        assertEquals("controller.quorum.voters names node x",
+                refused("controller.quorum.voters", "x@a:9093"));
+        assertEquals("controller.quorum.bootstrap.servers names more than one controller",
+                refused("controller.quorum.bootstrap.servers", "a:9093,b:9093"));
+        // One bootstrap controller that is not on this node: a node joining a dynamic quorum elsewhere.
+        assertEquals("controller.quorum.bootstrap.servers names node1:9093, not a controller listener of this node",
+                refused("controller.quorum.bootstrap.servers", "node1:9093", "controller.listener.names", "CONTROLLER",
+                        "listeners", "PLAINTEXT://:9092,CONTROLLER://:9094",
+                        "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"));
+        assertEquals("controller.quorum.bootstrap.servers names localhost:9093, not a controller listener of this node",
+                refused("controller.quorum.bootstrap.servers", "localhost:9093"));
+        assertEquals("process.roles=broker expects other nodes to take the other role",
+                refused("process.roles", "broker"));
+        assertEquals("process.roles=controller expects other nodes to take the other role",
+                refused("process.roles", "\tcontroller"));
     }
 }

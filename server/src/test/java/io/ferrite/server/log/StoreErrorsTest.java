@@ -26,6 +26,8 @@ class StoreErrorsTest {
         assertEquals(Errors.OUT_OF_ORDER_SEQUENCE_NUMBER, of(Category.OUT_OF_ORDER_SEQUENCE));
         assertEquals(Errors.INVALID_PRODUCER_EPOCH, of(Category.INVALID_PRODUCER_EPOCH));
         assertEquals(Errors.NOT_LEADER_OR_FOLLOWER, of(Category.CLOSED));
+        assertEquals(Errors.INVALID_TXN_STATE, of(Category.TRANSACTION_NOT_VERIFIED));
+        assertEquals(Errors.UNKNOWN_SERVER_ERROR, of(Category.UNEXPECTED_OFFSET)); // a follower's, never a client's
         for (Category c : Category.values()) {
             assertEquals(of(c), StoreErrors.of(new CompletionException(new StoreException(c, "y"))), "unwrapped " + c);
         }
