@@ -33,24 +33,42 @@ public final class KafkaCluster implements AutoCloseable {
         }
         for (int attempt = 1; ; attempt++) {
             List<KafkaProcess> nodes = new ArrayList<>();
+            boolean started = false;
             try {
                 startOnce(name, dir, size, overrides, jvmOptions, nodes);
+                started = true;
                 return new KafkaCluster(nodes);
-            } catch (IOException | InterruptedException | RuntimeException e) {
-                try {
-                    new KafkaCluster(nodes).close();
-                } catch (RuntimeException c) {
-                    e.addSuppressed(c);
-                }
+            } catch (IOException | RuntimeException e) {
                 // Another process may take a port between the probe and a node's bind; the formatted data names
-                // every controller port, so a retry starts from nothing on new ports.
+                // every controller port, so a retry starts from nothing on new ports. Not when a node outlived its
+                // SIGKILL: its directory would be deleted under it.
+                boolean closed = closeAll(nodes, e);
                 boolean portTaken = nodes.stream().anyMatch(n -> n.process() != null
                         && n.process().logTail(100_000).contains("Address already in use"));
-                if (attempt == 3 || !portTaken) {
+                if (attempt == 3 || !portTaken || !closed) {
                     throw e;
                 }
-                ChildProcess.deleteTree(dir);
+                for (int id = 1; id <= size; id++) {
+                    ChildProcess.deleteTree(dir.resolve("node-" + id));
+                }
+            } finally {
+                if (!started) {
+                    closeAll(nodes, null); // an interrupt or an Error leaves no node running either
+                }
             }
+        }
+    }
+
+    /** Kills {@code nodes}; whether all are dead. A failure is added to {@code cause} when there is one. */
+    private static boolean closeAll(List<KafkaProcess> nodes, Exception cause) {
+        try {
+            new KafkaCluster(nodes).close();
+            return true;
+        } catch (RuntimeException c) {
+            if (cause != null) {
+                cause.addSuppressed(c);
+            }
+            return false;
         }
     }
 

@@ -91,11 +91,18 @@ final class CommitLog implements AutoCloseable {
         try {
             checkWritable(p, batch);
             long base = RecordBatchHeader.baseOffset(batch);
-            if (base < p.logEndOffset()) {
+            long end = p.logEndOffset();
+            if (base < end) {
                 throw new StoreException(StoreException.Category.UNEXPECTED_OFFSET, "a replicated batch of "
-                        + p.key() + " starts at offset " + base + ", before the log end " + p.logEndOffset());
+                        + p.key() + " starts at offset " + base + ", before the log end " + end);
             }
-            return write(p, batch, entrySize, base, RecordBatchHeader.leaderEpoch(batch), false);
+            boolean empty = end == p.logStartOffset();
+            AppendResult r = write(p, batch, entrySize, base, RecordBatchHeader.leaderEpoch(batch), false);
+            if (empty && base > end) {
+                // Nothing is stored below the batch, so the log starts there: a read from the start finds it.
+                p.advanceLogStart(base);
+            }
+            return r;
         } finally {
             appendLock.unlock();
         }

@@ -289,8 +289,14 @@ final class PartitionLog {
 
     /** The queue index of the first batch read through the queue: the one holding {@link #queueStartOffset()}. */
     long startIndex() {
-        long idx = queue.indexOf(queueStartOffset(), queue.startIndex());
-        return idx < 0 ? queue.startIndex() : idx;
+        long start = queueStartOffset();
+        long idx = queue.indexOf(start, queue.startIndex());
+        if (idx < 0) {
+            return queue.startIndex();
+        }
+        ConsumeQueue.Entry e = queue.entry(idx);
+        // A follower's copy of a compacted log has gaps: a start inside one begins at the batch after it.
+        return e != null && e.lastOffset() < start && idx + 1 < queue.endIndex() ? idx + 1 : idx;
     }
 
     @Override

@@ -372,13 +372,15 @@ final class Partitions {
         ConsumeQueue q = p.queue();
         long end = q.endIndex();
         long i = q.firstIndexAtOrAfterPosition(position, q.startIndex());
-        ConsumeQueue.Entry e = i < end ? q.entry(i) : null;
-        if (e != null) {
-            return Math.max(p.logStartOffset(), e.baseOffset());
-        }
-        ConsumeQueue.Entry last = end > q.startIndex() ? q.entry(end - 1) : null;
         CleanedLog c = p.cleaned(); // what the cleaner holds was given out too
         long floor = Math.max(p.logStartOffset(), c == null ? 0 : c.endOffset());
+        if (i < end) {
+            // The end of the last batch before the position, not the start of the first after it: a follower's
+            // log may have a gap between the two.
+            ConsumeQueue.Entry before = i > q.startIndex() ? q.entry(i - 1) : null;
+            return before == null ? floor : Math.max(floor, before.lastOffset() + 1);
+        }
+        ConsumeQueue.Entry last = end > q.startIndex() ? q.entry(end - 1) : null;
         return last == null ? floor : Math.max(floor, last.lastOffset() + 1);
     }
 

@@ -397,6 +397,9 @@ public final class Store implements AutoCloseable {
         checkOpen();
         PartitionLog p = partitions.require(key);
         commitLog.underAppendLock(() -> {
+            if (p.isDeleted()) {
+                throw new StoreException(StoreException.Category.UNKNOWN_PARTITION, "partition " + key + " was deleted");
+            }
             if (p.logEndOffset() != p.logStartOffset() || p.sizeInBytes() != 0 || p.cleaned() != null) {
                 throw new StoreException(StoreException.Category.UNEXPECTED_OFFSET, key + " holds batches up to "
                         + p.logEndOffset() + ": only an empty partition starts at an offset");

@@ -187,6 +187,63 @@ class StoreReplicaTest {
         }
     }
 
+    @Test
+    void aFirstBatchPastTheLogEndMovesTheLogStartToIt() throws Exception {
+        try (Store follower = TestBatches.open(dir, FlushMode.ASYNC)) {
+            follower.createPartition(P);
+            follower.startAt(P, 100);
+            follower.appendReplica(P, at(105, "first kept")).get(); // 100-104 were compacted away on the leader
+            assertEquals(105, follower.logStartOffset(P));
+            try (ReadResult fromStart = follower.read(P, follower.logStartOffset(P), 1 << 20)) {
+                assertEquals(List.of("105:first kept"), TestBatches.values(fromStart));
+            }
+        }
+    }
+
+    @Test
+    void aGapAcrossTheCheckpointPositionDoesNotMakeRecoveryRebuildThePartition() throws Exception {
+        StoreConfig quiet = TestBatches.smallConfig(dir, FlushMode.ASYNC, 3_600_000); // checkpoints only when asked
+        try (Store follower = Store.open(quiet, java.time.Clock.systemUTC())) {
+            follower.createPartition(P);
+            follower.appendReplica(P, TestBatches.batch("a", 3, 1000)).get();
+        } // the clean close checkpoints after offset 2
+        Path crashed = dir.resolveSibling(dir.getFileName() + "-crashed");
+        try (Store follower = Store.open(quiet, java.time.Clock.systemUTC())) {
+            follower.appendReplica(P, at(10, "ten")).get();
+            follower.persistLogStarts(); // rewrites the checkpoint at its position, between the two batches
+            LiveTree.copy(dir, crashed); // the directory as a kill would leave it, abort marker included
+        }
+        try (Store recovered = Store.open(TestBatches.smallConfig(crashed, FlushMode.ASYNC), java.time.Clock.systemUTC())) {
+            assertTrue(recovered.recoveredFromCrash());
+            assertEquals(List.of(), recovered.recoveryReport().rebuilt());
+            assertEquals(11, recovered.logEndOffset(P));
+            try (ReadResult all = recovered.read(P, 0, 1 << 20)) {
+                assertEquals(List.of("0:a-0", "1:a-1", "2:a-2", "10:ten"), TestBatches.values(all));
+            }
+        }
+    }
+
+    @Test
+    void aLogStartMovedIntoAGapBeginsAtTheBatchAfterIt() throws Exception {
+        try (Store follower = TestBatches.open(dir, FlushMode.ASYNC)) {
+            follower.createPartition(P);
+            follower.appendReplica(P, TestBatches.batch("a", 3, 1000)).get();
+            follower.appendReplica(P, at(10, "ten")).get();
+            assertEquals(5, follower.advanceLogStart(P, 5)); // DeleteRecords to an offset the leader compacted away
+            try (ReadResult first = follower.batchForTimestamp(P, 0)) {
+                assertEquals(List.of("10:ten"), TestBatches.values(first));
+            }
+            try (ReadResult fromStart = follower.read(P, 5, 1 << 20)) {
+                assertEquals(List.of("10:ten"), TestBatches.values(fromStart));
+            }
+        }
+    }
+
+    private static ByteBuffer at(long offset, String value) {
+        return MemoryRecords.withRecords(offset, Compression.NONE,
+                new SimpleRecord(1000, null, value.getBytes(StandardCharsets.UTF_8))).buffer();
+    }
+
     private static void assertBytesEqual(List<byte[]> expected, List<byte[]> actual) {
         assertEquals(expected.size(), actual.size());
         for (int i = 0; i < expected.size(); i++) {

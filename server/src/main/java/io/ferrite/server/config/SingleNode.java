@@ -1,13 +1,17 @@
 package io.ferrite.server.config;
 
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 /**
- * Ferrite runs as one node. A Kafka KRaft configuration of one combined node (this node the only voter, or the one
- * bootstrap controller on this node's controller listener) is accepted and its controller keys ignored. One that
+ * Ferrite runs as one node. A Kafka KRaft configuration of one combined node (this node the only voter, or every
+ * bootstrap controller this node's own controller listener) is accepted and its controller keys ignored. One that
  * names other nodes would start a lone broker where a cluster was meant, and clients would take it for a replicated
  * one, so it is refused, naming the key.
  */
@@ -26,18 +30,17 @@ final class SingleNode {
                 break;
             }
         }
-        List<String> bootstrap = items(props.get("controller.quorum.bootstrap.servers"));
-        if (cause == null && bootstrap.size() > 1) {
-            cause = "controller.quorum.bootstrap.servers names more than one controller";
-        }
-        if (cause == null && bootstrap.size() == 1) {
+        if (cause == null) {
             // Kafka's combined node names itself; any other address is a controller elsewhere to join.
             Set<Integer> own = SecurityConfigs.controllerPorts(values);
-            String server = bootstrap.get(0);
-            String port = server.substring(server.lastIndexOf(':') + 1);
-            if (own.stream().noneMatch(p -> Integer.toString(p).equals(port))) {
-                cause = "controller.quorum.bootstrap.servers names " + server + ", not a controller listener of this"
-                        + " node";
+            for (String server : items(props.get("controller.quorum.bootstrap.servers"))) {
+                int colon = server.lastIndexOf(':');
+                String host = server.substring(0, Math.max(colon, 0)).replace("[", "").replace("]", "");
+                if (!own.contains(port(server.substring(colon + 1))) || !isLocal(host)) {
+                    cause = "controller.quorum.bootstrap.servers names " + server + ", not a controller listener of"
+                            + " this node";
+                    break;
+                }
             }
         }
         String roles = props.getOrDefault("process.roles", "").replaceAll("\\s", "");
@@ -62,6 +65,31 @@ final class SingleNode {
             }
         }
         return out;
+    }
+
+    private static int port(String digits) {
+        try {
+            return Integer.parseInt(digits.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    /** Whether {@code host} is this machine: empty, a wildcard, loopback, or an address of one of its interfaces. */
+    private static boolean isLocal(String host) {
+        if (host.isBlank()) {
+            return true;
+        }
+        try {
+            for (InetAddress a : InetAddress.getAllByName(host.strip())) {
+                if (a.isAnyLocalAddress() || a.isLoopbackAddress() || NetworkInterface.getByInetAddress(a) != null) {
+                    return true;
+                }
+            }
+        } catch (UnknownHostException | SocketException e) {
+            return false; // a name this machine cannot resolve is not one of its own
+        }
+        return false;
     }
 
     private static boolean isNode(String id, int nodeId) {

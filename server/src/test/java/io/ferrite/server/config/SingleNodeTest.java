@@ -27,6 +27,12 @@ class SingleNodeTest {
         return message.substring(0, message.indexOf(", but Ferrite"));
     }
 
+    private static String[] with(String[] base, String... more) {
+        String[] all = java.util.Arrays.copyOf(base, base.length + more.length);
+        System.arraycopy(more, 0, all, base.length, more.length);
+        return all;
+    }
+
     private static String nodeId(String... kv) {
         for (int i = 0; i < kv.length; i += 2) {
             if (kv[i].equals("node.id")) {
@@ -51,6 +57,13 @@ class SingleNodeTest {
         assertEquals(1, parse("process.roles", "controller, broker", "controller.quorum.voters", "1@localhost:9093")
                 .nodeId());
         assertEquals(3, parse("node.id", "3", "controller.quorum.voters", " 03@[::1]:9093, ").nodeId());
+        // Itself under two names, and on the wildcard, as Kafka would take them.
+        assertEquals(1, parse("controller.quorum.bootstrap.servers", "localhost:9093, 127.0.0.1:09093,",
+                "controller.listener.names", "CONTROLLER", "listeners", "PLAINTEXT://:9092,CONTROLLER://:9093",
+                "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT").nodeId());
+        assertEquals(1, parse("controller.quorum.bootstrap.servers", "[::1]:9093",
+                "controller.listener.names", "CONTROLLER", "listeners", "PLAINTEXT://:9092,CONTROLLER://[::1]:9093",
+                "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT").nodeId());
     }
 
     @Test
@@ -61,13 +74,14 @@ class SingleNodeTest {
                 refused("node.id", "2", "controller.quorum.voters", "1@a:9093"));
         assertEquals("controller.quorum.voters names node x",
                 refused("controller.quorum.voters", "x@a:9093"));
-        assertEquals("controller.quorum.bootstrap.servers names more than one controller",
-                refused("controller.quorum.bootstrap.servers", "a:9093,b:9093"));
-        // One bootstrap controller that is not on this node: a node joining a dynamic quorum elsewhere.
-        assertEquals("controller.quorum.bootstrap.servers names node1:9093, not a controller listener of this node",
-                refused("controller.quorum.bootstrap.servers", "node1:9093", "controller.listener.names", "CONTROLLER",
-                        "listeners", "PLAINTEXT://:9092,CONTROLLER://:9094",
-                        "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"));
+        String[] controllerListener = {"controller.listener.names", "CONTROLLER",
+            "listeners", "PLAINTEXT://:9092,CONTROLLER://:9093",
+            "listener.security.protocol.map", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"};
+        // A node joining a dynamic quorum elsewhere: another host on the same port, or this host on another port.
+        assertEquals("controller.quorum.bootstrap.servers names node1.invalid:9093, not a controller listener of this"
+                + " node", refused(with(controllerListener, "controller.quorum.bootstrap.servers", "node1.invalid:9093")));
+        assertEquals("controller.quorum.bootstrap.servers names localhost:9094, not a controller listener of this node",
+                refused(with(controllerListener, "controller.quorum.bootstrap.servers", "localhost:9093,localhost:9094")));
         assertEquals("controller.quorum.bootstrap.servers names localhost:9093, not a controller listener of this node",
                 refused("controller.quorum.bootstrap.servers", "localhost:9093"));
         assertEquals("process.roles=broker expects other nodes to take the other role",
