@@ -25,7 +25,7 @@ public final class StoreException extends RuntimeException {
         OFFSET_OUT_OF_RANGE,
         /** The partition is not known to the store. */
         UNKNOWN_PARTITION,
-        /** A batch copied from a leader starts before the partition's log end. */
+        /** A follower's append or start does not fit the partition: a batch before its end, a start with batches. */
         UNEXPECTED_OFFSET,
         /** An idempotent producer's sequence does not follow its last one. */
         OUT_OF_ORDER_SEQUENCE,
