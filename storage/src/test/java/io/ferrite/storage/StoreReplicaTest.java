@@ -26,6 +26,14 @@ class StoreReplicaTest {
     @TempDir
     Path dir;
 
+    /** The batches of a leader's partition, as stored there: see {@link #fillLeader}. */
+    private List<byte[]> leaderBatches() throws Exception {
+        try (Store leader = TestBatches.open(dir.resolve("leader"), FlushMode.ASYNC)) {
+            fillLeader(leader);
+            return batches(leader);
+        }
+    }
+
     /** A leader's partition holding plain, idempotent and LogAppendTime batches under two leader epochs. */
     private static void fillLeader(Store leader) throws Exception {
         leader.createPartition(P);
@@ -64,11 +72,7 @@ class StoreReplicaTest {
 
     @Test
     void copiedBatchesAreStoredByteForByteAtTheLeadersOffsetsAndSurviveRecovery() throws Exception {
-        List<byte[]> leaderBatches;
-        try (Store leader = TestBatches.open(dir.resolve("leader"), FlushMode.ASYNC)) {
-            fillLeader(leader);
-            leaderBatches = batches(leader);
-        }
+        List<byte[]> leaderBatches = leaderBatches();
         assertEquals(4, leaderBatches.size());
         MutableRecordBatch appendTime = TestBatches.parse(ByteBuffer.wrap(leaderBatches.get(2))).get(0);
         assertEquals(TimestampType.LOG_APPEND_TIME, appendTime.timestampType());
@@ -93,11 +97,7 @@ class StoreReplicaTest {
 
     @Test
     void aBatchStartingBeforeTheLogEndIsRefusedAndNothingIsWritten() throws Exception {
-        List<byte[]> leaderBatches;
-        try (Store leader = TestBatches.open(dir.resolve("leader"), FlushMode.ASYNC)) {
-            fillLeader(leader);
-            leaderBatches = batches(leader);
-        }
+        List<byte[]> leaderBatches = leaderBatches();
         try (Store follower = TestBatches.open(dir.resolve("follower"), FlushMode.ASYNC)) {
             follower.createPartition(P);
             copy(leaderBatches.subList(0, 2), follower);
@@ -136,11 +136,7 @@ class StoreReplicaTest {
 
     @Test
     void aFollowerKeepsProducerStateSoAsLeaderItRecognisesARetriedBatch() throws Exception {
-        List<byte[]> leaderBatches;
-        try (Store leader = TestBatches.open(dir.resolve("leader"), FlushMode.ASYNC)) {
-            fillLeader(leader);
-            leaderBatches = batches(leader);
-        }
+        List<byte[]> leaderBatches = leaderBatches();
         try (Store follower = TestBatches.open(dir.resolve("follower"), FlushMode.ASYNC)) {
             follower.createPartition(P);
             copy(leaderBatches, follower);
@@ -161,8 +157,7 @@ class StoreReplicaTest {
             follower.startAt(P, 100);
             assertEquals(100, follower.logStartOffset(P));
             assertEquals(100, follower.logEndOffset(P));
-            follower.appendReplica(P, MemoryRecords.withRecords(100, Compression.NONE,
-                    new SimpleRecord(1000, null, "hundred".getBytes(StandardCharsets.UTF_8))).buffer()).get();
+            follower.appendReplica(P, at(100, "hundred")).get();
             StoreException holds = assertThrows(StoreException.class, () -> follower.startAt(P, 200));
             assertEquals(StoreException.Category.UNEXPECTED_OFFSET, holds.category());
             StoreException below = assertThrows(StoreException.class, () -> follower.read(P, 50, 1 << 20));
