@@ -108,6 +108,47 @@ final class CommitLog implements AutoCloseable {
         }
     }
 
+    /**
+     * Cuts the partition at {@code offset}, as a follower whose log diverged from its new leader's does: writes a
+     * truncation marker and applies the cut under one hold of the append lock, so that the marker lies in the log
+     * exactly where the cut took effect (see {@link Truncation}). Returns the position after the marker, which
+     * the caller makes durable, or -1 when the offset is at or past the log end and nothing was cut. A disk past
+     * its ratio does not refuse it: it frees more than its 24 bytes.
+     */
+    long truncate(PartitionLog p, long offset) {
+        appendLock.lock();
+        try {
+            checkWritable(p, true);
+            if (offset >= p.logEndOffset()) {
+                return -1;
+            }
+            if (offset < p.logStartOffset()) {
+                throw new StoreException(StoreException.Category.OFFSET_OUT_OF_RANGE, "cannot cut " + p.key()
+                        + " at offset " + offset + ", below its log start " + p.logStartOffset());
+            }
+            CleanedLog cleaned = p.cleaned();
+            if (cleaned != null && offset < cleaned.endOffset()) {
+                throw new StoreException(StoreException.Category.UNEXPECTED_OFFSET, "cannot cut " + p.key()
+                        + " at offset " + offset + ": the cleaner compacted it up to " + cleaned.endOffset()
+                        + ", and a cleaned log is not cut");
+            }
+            MappedFile f = fileFor(CommitLogEntry.TRUNCATION_SIZE);
+            ByteBuffer marker = head.clear().limit(CommitLogEntry.TRUNCATION_SIZE);
+            CommitLogEntry.writeTruncation(marker, p.id(), offset);
+            long position = f.fileFromOffset() + f.wrotePosition();
+            try {
+                f.append(marker, EMPTY, intoMapping);
+            } catch (IOException e) {
+                throw StoreException.fromIo("appending a truncation marker to the CommitLog", f.path(), e);
+            }
+            Truncation.live(p, offset, files);
+            confirmedPosition = position + CommitLogEntry.TRUNCATION_SIZE;
+            return confirmedPosition;
+        } finally {
+            appendLock.unlock();
+        }
+    }
+
     /** The entry size of a well-framed batch that fits in one CommitLog file. */
     private int checkEntry(ByteBuffer batch) {
         RecordBatchHeader.checkFraming(batch);
@@ -121,13 +162,18 @@ final class CommitLog implements AutoCloseable {
 
     /** Under the append lock: refuses appends to a closed store, a deleted partition, or a disk too full. */
     private void checkWritable(PartitionLog p, ByteBuffer batch) {
+        checkWritable(p, RecordBatchHeader.isControl(batch));
+    }
+
+    /** As above; {@code evenOnFullDisk}: a transaction marker or a truncation, which a full disk does not refuse. */
+    private void checkWritable(PartitionLog p, boolean evenOnFullDisk) {
         if (closed) {
             throw new StoreException(StoreException.Category.CLOSED, "the store is closed");
         }
         if (p.isDeleted()) {
             throw new StoreException(StoreException.Category.UNKNOWN_PARTITION, "partition " + p.key() + " was deleted");
         }
-        if (refusingForDisk && !p.pinned() && !RecordBatchHeader.isControl(batch)) {
+        if (refusingForDisk && !p.pinned() && !evenOnFullDisk) {
             throw new StoreException(StoreException.Category.DISK_FULL, "the disk is fuller than "
                     + "store.max.disk.used.ratio allows; produce resumes once space is freed");
         }
@@ -138,21 +184,7 @@ final class CommitLog implements AutoCloseable {
                                boolean logAppendTime) {
         // Both files are secured before anything is written, so a full disk fails the append cleanly.
         p.queue().ensureCapacity();
-        MappedFile f = files.lastForAppend(confirmedPosition);
-        if (f.remaining() < entrySize) {
-            MappedFile next = files.next();
-            if (f.remaining() >= CommitLogEntry.BLANK_SIZE) {
-                ByteBuffer blank = head.clear().limit(CommitLogEntry.BLANK_SIZE);
-                CommitLogEntry.writeBlank(blank, f.remaining());
-                try {
-                    f.append(blank, EMPTY, intoMapping);
-                } catch (IOException e) {
-                    throw StoreException.fromIo("ending a CommitLog file", f.path(), e);
-                }
-            }
-            f.advance(f.remaining());
-            f = next;
-        }
+        MappedFile f = fileFor(entrySize);
         long now = clock.millis();
         ByteBuffer records = batch.slice(batch.position() + RecordBatchHeader.HEADER_SIZE,
                 batch.remaining() - RecordBatchHeader.HEADER_SIZE);
@@ -177,6 +209,26 @@ final class CommitLog implements AutoCloseable {
         confirmedPosition = position + entrySize;
         return new AppendResult(baseOffset, baseOffset + delta, logAppendTime ? now : -1, position,
                 p.logStartOffset(), false);
+    }
+
+    /** Under the append lock: the file the next {@code size} bytes go to, the current one ended if they do not fit. */
+    private MappedFile fileFor(int size) {
+        MappedFile f = files.lastForAppend(confirmedPosition);
+        if (f.remaining() < size) {
+            MappedFile next = files.next();
+            if (f.remaining() >= CommitLogEntry.BLANK_SIZE) {
+                ByteBuffer blank = head.clear().limit(CommitLogEntry.BLANK_SIZE);
+                CommitLogEntry.writeBlank(blank, f.remaining());
+                try {
+                    f.append(blank, EMPTY, intoMapping);
+                } catch (IOException e) {
+                    throw StoreException.fromIo("ending a CommitLog file", f.path(), e);
+                }
+            }
+            f.advance(f.remaining());
+            f = next;
+        }
+        return f;
     }
 
     /** Whether producers' batches are refused because the disk is too full (see {@link DiskMonitor}). */

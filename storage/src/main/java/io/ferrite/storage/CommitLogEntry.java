@@ -25,6 +25,13 @@ import java.util.zip.CRC32C;
  *  4  int32  magic 0xFE775C1B
  *  8  int32  CRC-32C over bytes 0..7
  *  (the run's bytes after the marker may be a hole punched in the file, reading as zeros)
+ *
+ * truncation marker, a follower's cut of one partition (see {@link Truncation}):
+ *  0  int32  24, the marker's size
+ *  4  int32  magic 0xFE777C07
+ *  8  int32  partition id
+ * 12  int64  offset: the partition's batches that end at or after it are dropped
+ * 20  int32  CRC-32C over bytes 0..19
  * </pre>
  *
  * The header CRC covers what the batch CRC does not (base offset, length, leader epoch, magic), so together
@@ -37,10 +44,12 @@ final class CommitLogEntry {
     static final int BLANK_SIZE = 8;
     static final int SKIP_MAGIC = 0xFE775C1B;
     static final int SKIP_SIZE = 12;
+    static final int TRUNCATION_MAGIC = 0xFE777C07;
+    static final int TRUNCATION_SIZE = 24;
     private static final int BATCH_BYTES_UNDER_HEADER_CRC = RecordBatchHeader.CRC;
 
     /** What a scan finds at a position. */
-    enum Kind { ENTRY, SKIPPED, END_OF_FILE, END_OF_LOG, CORRUPT }
+    enum Kind { ENTRY, SKIPPED, TRUNCATION, END_OF_FILE, END_OF_LOG, CORRUPT }
 
     private CommitLogEntry() {
     }
@@ -78,8 +87,26 @@ final class CommitLogEntry {
     }
 
     private static int skipCrc(ByteBuffer file, int pos) {
+        return crcOf(file, pos, 8);
+    }
+
+    /** Writes a truncation marker into {@code target} (at least {@link #TRUNCATION_SIZE} bytes from 0). */
+    static void writeTruncation(ByteBuffer target, int partitionId, long offset) {
+        target.putInt(0, TRUNCATION_SIZE);
+        target.putInt(4, TRUNCATION_MAGIC);
+        target.putInt(8, partitionId);
+        target.putLong(12, offset);
+        target.putInt(20, crcOf(target, 0, 20));
+    }
+
+    /** The offset a truncation marker at {@code pos} cuts its partition at. */
+    static long truncationOffset(ByteBuffer file, int pos) {
+        return file.getLong(pos + 12);
+    }
+
+    private static int crcOf(ByteBuffer file, int pos, int length) {
         CRC32C crc = new CRC32C();
-        crc.update(file.slice(pos, 8));
+        crc.update(file.slice(pos, length));
         return (int) crc.getValue();
     }
 
@@ -93,7 +120,7 @@ final class CommitLogEntry {
     /**
      * Classifies the bytes at {@code pos} of a file whose bytes up to {@code limit} are written.
      * ENTRY means both CRCs pass (or, with {@code checkBatchCrc} off, the header CRC); SKIPPED, a valid skip
-     * marker, whose size says where the next entry starts.
+     * marker, whose size says where the next entry starts; TRUNCATION, a valid truncation marker.
      */
     static Kind classify(ByteBuffer file, int pos, int limit, boolean checkBatchCrc) {
         if (limit - pos < BLANK_SIZE) {
@@ -110,6 +137,10 @@ final class CommitLogEntry {
         if (magic == SKIP_MAGIC) {
             return size >= SKIP_SIZE && size <= limit - pos && limit - pos >= SKIP_SIZE
                     && file.getInt(pos + 8) == skipCrc(file, pos) ? Kind.SKIPPED : Kind.CORRUPT;
+        }
+        if (magic == TRUNCATION_MAGIC) {
+            return size == TRUNCATION_SIZE && limit - pos >= TRUNCATION_SIZE
+                    && file.getInt(pos + 20) == crcOf(file, pos, 20) ? Kind.TRUNCATION : Kind.CORRUPT;
         }
         if (magic != MAGIC || size < HEADER_SIZE + RecordBatchHeader.HEADER_SIZE || size > limit - pos) {
             return Kind.CORRUPT;

@@ -24,8 +24,9 @@ import java.util.Set;
  * <p>There is no checksum: the file is derived data. Entries at or after the checkpoint position are
  * dropped on open and rebuilt from the CommitLog; a lost file set is rebuilt from the CommitLog whole.
  *
- * <p>Threads: {@link #append} runs under the CommitLog append lock; reads come from any thread and hold
- * the file they read; {@link #flush} runs on the flush service.
+ * <p>Threads: {@link #append} and {@link #cutFrom} run under the CommitLog append lock; reads come from any
+ * thread and hold the file they read; {@link #flush} runs on the flush service, under this queue's monitor,
+ * which a cut takes too.
  */
 final class ConsumeQueue implements AutoCloseable {
     static final int ENTRY_SIZE = 32;
@@ -47,6 +48,8 @@ final class ConsumeQueue implements AutoCloseable {
     private volatile long endIndex;
     private volatile long startIndex;
     private long runningMax = Long.MIN_VALUE;
+    /** Odd while {@link #cutFrom} runs, and bumped twice by each: a read that raced a cut sees no entry. */
+    private volatile int cuts;
 
     ConsumeQueue(MappedFileQueue files) {
         this.files = files;
@@ -113,6 +116,49 @@ final class ConsumeQueue implements AutoCloseable {
         runningMax = cut > startIndex ? read(cut - 1).runningMaxTimestamp : Long.MIN_VALUE;
     }
 
+    /**
+     * A follower's truncation: drops the entries from {@code index} on while readers and the flush go on. They are
+     * zeroed durably before this returns, so no later load finds them; a read that raced the cut returns no entry
+     * rather than a half-zeroed one; and what the flush forced before the cut does not count for what is written
+     * at those indexes next.
+     */
+    synchronized void cutFrom(long index) {
+        if (index >= endIndex) {
+            return;
+        }
+        long cut = Math.max(index, startIndex);
+        cuts++;
+        try {
+            endIndex = cut; // lowered first: a reader checking it after the zeroing began sees it lowered
+            files.truncateTo(cut * ENTRY_SIZE, files.flushedPosition(), MappedFile.Zeroing.UNTIL_ZERO_ENTRY);
+            runningMax = cut > startIndex ? read(cut - 1).runningMaxTimestamp : Long.MIN_VALUE;
+        } finally {
+            cuts++;
+        }
+    }
+
+    /** Index of the first entry whose batch ends at or after {@code offset}; the end index if none does. */
+    long firstEndingAtOrAfter(long offset) {
+        long lo = startIndex;
+        long hi = endIndex - 1;
+        long found = endIndex;
+        while (lo <= hi) {
+            long mid = (lo + hi) >>> 1;
+            Entry e = entry(mid);
+            if (e == null) {
+                lo = mid + 1;
+                continue;
+            }
+            if (e.lastOffset() >= offset) {
+                found = mid;
+                hi = mid - 1;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return found;
+    }
+
     long startIndex() {
         return startIndex;
     }
@@ -162,7 +208,8 @@ final class ConsumeQueue implements AutoCloseable {
 
     /** The entry at {@code index}, or null if it has been deleted or not written. */
     Entry entry(long index) {
-        if (index < startIndex || index >= endIndex) {
+        int seen = cuts;
+        if ((seen & 1) != 0 || index < startIndex || index >= endIndex) {
             return null;
         }
         MappedFile f = files.find(index * ENTRY_SIZE);
@@ -170,7 +217,8 @@ final class ConsumeQueue implements AutoCloseable {
             return null;
         }
         try {
-            return read(f, index);
+            Entry e = read(f, index);
+            return cuts == seen ? e : null;
         } finally {
             f.release();
         }
@@ -270,12 +318,23 @@ final class ConsumeQueue implements AutoCloseable {
         return files.writePosition() > files.flushedPosition();
     }
 
-    /** Counts entries up to {@code bytes} (from {@link #writtenBytes}) as flushed by a syncfs. Flush thread only. */
-    void markFlushed(long bytes) {
-        files.markFlushed(bytes);
+    /** How many cuts began so far (twice that, and one more while one runs): see {@link #markFlushed}. */
+    int cuts() {
+        return cuts;
     }
 
-    void flush() throws IOException {
+    /**
+     * Counts entries up to {@code bytes} (from {@link #writtenBytes}) as flushed by a syncfs, unless the queue was
+     * cut since {@code cutsBefore} was read with them: what was written at the cut indexes since came after the
+     * syncfs. Flush thread only.
+     */
+    synchronized void markFlushed(long bytes, int cutsBefore) {
+        if (cuts == cutsBefore) {
+            files.markFlushed(bytes);
+        }
+    }
+
+    synchronized void flush() throws IOException {
         files.flush();
     }
 

@@ -86,10 +86,11 @@ final class FlushService implements Agent {
     private void flushQueues() throws IOException {
         List<PartitionLog> written = partitions.all().stream().filter(p -> p.queue().hasUnflushed()).toList();
         if (written.size() > PER_QUEUE_LIMIT) {
+            int[] cuts = written.stream().mapToInt(p -> p.queue().cuts()).toArray(); // read before the ends
             long[] ends = written.stream().mapToLong(p -> p.queue().writtenBytes()).toArray();
             if (NativeIO.syncfs(log.files().dir())) {
                 for (int i = 0; i < ends.length; i++) {
-                    written.get(i).queue().markFlushed(ends[i]);
+                    written.get(i).queue().markFlushed(ends[i], cuts[i]);
                 }
                 return;
             }

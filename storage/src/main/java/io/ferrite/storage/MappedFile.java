@@ -562,9 +562,10 @@ final class MappedFile extends ReferenceCounted {
     }
 
     /**
-     * Sets the positions after recovery or truncation (no other thread runs then): written and committed to
-     * {@code position}, flushed to at most {@code flushed}, so bytes recovered from the page cache are forced
-     * again by the next flush before anything counts them as durable. Zeroed bytes are forced at once.
+     * Sets the positions after recovery or truncation (no other thread writes or flushes the file then): written
+     * and committed to {@code position}, flushed to at most {@code flushed}, so bytes recovered from the page
+     * cache are forced again by the next flush before anything counts them as durable. Zeroed bytes are forced
+     * at once.
      */
     void resetPositions(int position, int flushed, Zeroing zeroing) {
         if (pooled) {

@@ -280,7 +280,8 @@ final class MappedFileQueue implements AutoCloseable {
     /**
      * Sets the end of the queue to {@code position}: later files are deleted; bytes of the file holding it
      * are zeroed past it as {@code zeroing} says. Only bytes before {@code flushedUpTo} count as flushed.
-     * Recovery only; no other thread may run.
+     * Recovery, when no other thread runs, or a queue's cut ({@link ConsumeQueue#cutFrom}), which holds off its
+     * writer and its flush.
      */
     void truncateTo(long position, long flushedUpTo, MappedFile.Zeroing zeroing) {
         for (MappedFile f = last(); f != null && f.fileFromOffset() >= position && files.length > 1; f = last()) {

@@ -263,6 +263,29 @@ final class PartitionLog {
         queue.deleteBefore(after);
     }
 
+    /**
+     * A follower's cut (see {@link Truncation}): drops the queue's batches that end at or after {@code offset},
+     * with their bytes in the size count, and moves the log end back to the offset, or to the first dropped
+     * batch's base offset if that is lower (a batch is kept or dropped whole), never below the log start or the
+     * cleaned end. The caller holds the append lock (or is recovery). Returns the new log end.
+     */
+    synchronized long truncateTail(long offset) {
+        long end = queue.endIndex();
+        long cut = Math.max(queue.firstEndingAtOrAfter(offset), startIndex());
+        long newEnd = Math.min(offset, logEndOffset);
+        if (cut < end) {
+            ConsumeQueue.Entry first = queue.entry(cut);
+            if (first != null) {
+                newEnd = Math.min(newEnd, first.baseOffset());
+            }
+            sizeInBytes.addAndGet(-queueBytes(cut, end));
+            queue.cutFrom(cut);
+        }
+        CleanedLog c = cleaned;
+        logEndOffset = Math.max(Math.max(newEnd, logStartOffset), c == null ? 0 : c.endOffset());
+        return logEndOffset;
+    }
+
     /** An empty partition's start and end both move to {@code offset}; the caller holds the append lock. */
     synchronized void startAt(long offset) {
         logStartOffset = offset;

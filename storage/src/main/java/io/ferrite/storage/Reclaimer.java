@@ -23,7 +23,9 @@ import org.apache.logging.log4j.Logger;
  *
  * <p>An entry is dead when its partition is gone or the entry lies before the partition's first live batch
  * (at its log start, or the cleaner's end for a compacted partition). A partition's batches lie in the
- * CommitLog in offset order, so "before" is a comparison of positions. Each run of adjacent dead entries gets
+ * CommitLog in offset order, so "before" is a comparison of positions. A truncation marker ({@link Truncation})
+ * is judged as its partition's entries are: once it lies before the first live batch, so do the entries it cut,
+ * and a rebuild no longer needs it. Each run of adjacent dead entries gets
  * a skip marker over its first entry ({@link CommitLogEntry}), and the whole pages after the marker are
  * punched out of the file ({@link MappedFile#skipAndPunch}).
  *
@@ -240,7 +242,8 @@ final class Reclaimer {
                 }
                 break;
             }
-            if (kind != CommitLogEntry.Kind.ENTRY && kind != CommitLogEntry.Kind.SKIPPED) {
+            if (kind != CommitLogEntry.Kind.ENTRY && kind != CommitLogEntry.Kind.SKIPPED
+                    && kind != CommitLogEntry.Kind.TRUNCATION) {
                 break; // unreadable (recovery already reported it) or unwritten: the walk cannot go on
             }
             int size = CommitLogEntry.size(bytes, at);

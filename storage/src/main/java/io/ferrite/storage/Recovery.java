@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -21,8 +23,11 @@ import org.apache.logging.log4j.Logger;
  *       untrusted size field there is no way to find the next entry. Before the checkpoint nothing is ever
  *       truncated: a batch failing only its own CRC is indexed and readers refuse it (see
  *       {@link LogReader}); an unreadable header makes a rebuild resume at the next file. A skip marker
- *       ({@link Reclaimer}) is stepped over: the entries under it were no partition's any more.</li>
- *   <li>Entries for a partition past its queue's end are indexed; entries of deleted partitions skipped.</li>
+ *       ({@link Reclaimer}) is stepped over: the entries under it were no partition's any more. A truncation
+ *       marker ({@link Truncation}) cuts its partition where it lies in the log: one after the checkpoint
+ *       always, one before it only in a queue being rebuilt (the others were cut before the checkpoint).</li>
+ *   <li>Entries after the checkpoint (any, for a queue being rebuilt) past their queue's end are indexed; entries of
+ *       deleted partitions skipped.</li>
  *   <li>After an unclean stop the rest of the file holding the new end is zeroed, and later files deleted:
  *       writeback does not go in order, so entries written after the first one lost may have reached the
  *       disk. Left there, they would be read back as soon as new appends happened to end where one of them
@@ -56,6 +61,7 @@ final class Recovery {
     static Report run(CommitLog log, Partitions partitions, Checkpoint cp, boolean unclean) {
         MappedFileQueue files = log.files();
         List<PartitionKey> rebuilt = new ArrayList<>();
+        Set<Integer> rebuiltIds = new HashSet<>();
         for (Checkpoint.PartitionRecord r : cp.partitions()) {
             PartitionLog p = partitions.byId(r.id());
             long end = Partitions.endOffsetAt(p, Long.MAX_VALUE);
@@ -64,6 +70,7 @@ final class Recovery {
                         p.key(), end, r.logEndOffset());
                 p.queue().destroy();
                 rebuilt.add(p.key());
+                rebuiltIds.add(p.id());
             }
         }
         for (PartitionLog p : partitions.all()) {
@@ -106,6 +113,18 @@ final class Recovery {
                     pos += run;
                     continue;
                 }
+                // Before the checkpoint, a queue holds its entries and cuts already, unless it is being rebuilt.
+                boolean known = kind == CommitLogEntry.Kind.ENTRY || kind == CommitLogEntry.Kind.TRUNCATION;
+                PartitionLog p = known ? partitions.byId(CommitLogEntry.partitionId(view, at)) : null;
+                boolean replay = p != null && (pos >= checkpoint || rebuiltIds.contains(p.id()));
+                if (kind == CommitLogEntry.Kind.TRUNCATION) {
+                    if (replay) {
+                        Truncation.replay(p, CommitLogEntry.truncationOffset(view, at));
+                    }
+                    at += CommitLogEntry.TRUNCATION_SIZE;
+                    pos += CommitLogEntry.TRUNCATION_SIZE;
+                    continue;
+                }
                 if (kind != CommitLogEntry.Kind.ENTRY && pos < checkpoint) {
                     // Before the checkpoint everything was acknowledged and flushed: never truncate there. Past a
                     // bad header the next entry cannot be found, so the rebuild resumes at the next file.
@@ -122,8 +141,7 @@ final class Recovery {
                     break scan;
                 }
                 int size = CommitLogEntry.size(view, at);
-                PartitionLog p = partitions.byId(CommitLogEntry.partitionId(view, at));
-                if (p != null) {
+                if (replay) { // an entry the cut dropped must not come back in a queue that is not rebuilt
                     ByteBuffer batch = CommitLogEntry.batch(view, at);
                     long base = RecordBatchHeader.baseOffset(batch);
                     if (base + RecordBatchHeader.lastOffsetDelta(batch) >= p.logEndOffset()) {
@@ -177,6 +195,16 @@ final class Recovery {
                 p.truncateHead(start);
             }
         }
+        return rebuildProducerState(p, files, true);
+    }
+
+    /**
+     * Producer state from the partition's batches: from its snapshot where one matches the log, else from the log
+     * start. With {@code sumSizes}, the partition's size is summed from the same entries. Returns how many batch
+     * headers it read. Recovery, and a follower's truncation under the append lock (see {@link Truncation}).
+     */
+    static long rebuildProducerState(PartitionLog p, MappedFileQueue files, boolean sumSizes) {
+        ConsumeQueue q = p.queue();
         ProducerSnapshot.State snapshot = usableSnapshot(p, files);
         long replayFrom = p.logStartOffset();
         if (snapshot != null && p.producers().beginRebuild(snapshot, p.logStartOffset())) {
@@ -184,10 +212,13 @@ final class Recovery {
             p.snapshotWritten(snapshot.endOffset());
         } else {
             p.producers().beginRebuild();
+            p.snapshotWritten(-1);
         }
         long size = p.cleanedSize();
         long read = replayCleaned(p, replayFrom);
-        for (long i = p.startIndex(); i < q.endIndex(); i++) {
+        // Without sizes to sum, the batches before the snapshot's end need not even be looked at.
+        long from = sumSizes ? p.startIndex() : Math.max(p.startIndex(), q.indexOf(replayFrom, p.startIndex()));
+        for (long i = from; i < q.endIndex(); i++) {
             ConsumeQueue.Entry e = q.entry(i);
             if (e == null) {
                 continue;
@@ -215,7 +246,9 @@ final class Recovery {
         }
         p.producers().endRebuild();
         p.producers().removeBefore(p.logStartOffset());
-        p.addSize(size - p.sizeInBytes());
+        if (sumSizes) {
+            p.addSize(size - p.sizeInBytes());
+        }
         Integer crc = lastBatchCrc(p, files);
         if (crc != null) {
             p.restoreLastBatchCrc(crc);

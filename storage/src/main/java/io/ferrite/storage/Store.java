@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.apache.logging.log4j.LogManager;
@@ -25,7 +26,8 @@ import org.apache.logging.log4j.Logger;
  * See docs/STORAGE.md for each file's format.
  *
  * <p>Thread safety: every public method may be called from any thread. None waits for disk except those
- * that write the checkpoint: creating and deleting partitions, and {@link #persistLogStarts}.
+ * that write the checkpoint: creating and deleting partitions, {@link #startAt}, {@link #truncate} and
+ * {@link #persistLogStarts}.
  */
 public final class Store implements AutoCloseable {
     private static final Logger LOG = LogManager.getLogger(Store.class);
@@ -412,6 +414,44 @@ public final class Store implements AutoCloseable {
             return null;
         });
         persistLogStarts();
+    }
+
+    /**
+     * Cuts the partition at {@code offset}, as a follower does once its log has diverged from a new leader's: the
+     * batches that end at or after it are dropped, and the log end moves back to it (or to the first dropped
+     * batch's base offset, if that is lower: a batch goes whole). The cut is kept in the CommitLog as a marker,
+     * so a restart, or a rebuild of the indexes, makes it at the same place ({@link Truncation}). Returns the
+     * new log end. An offset at or past the log end changes nothing.
+     *
+     * <p>Waits for disk: in sync mode until the group commit covers the marker, then in either mode for the
+     * checkpoint, rewritten with the lower log end. In async mode the marker is flushed with what follows it; a
+     * power loss before then may bring back the batches it cut, which a follower cuts again when it next compares
+     * its log with its leader's, as Kafka's does after every restart.
+     *
+     * <p>Refused: an offset below the log start ({@link StoreException.Category#OFFSET_OUT_OF_RANGE}), and one
+     * below a compacted partition's cleaned end ({@link StoreException.Category#UNEXPECTED_OFFSET}: the cleaned
+     * log is not cut).
+     */
+    public long truncate(PartitionKey key, long offset) {
+        checkOpen();
+        PartitionLog p = partitions.require(key);
+        long end = commitLog.truncate(p, offset);
+        if (end < 0) {
+            return p.logEndOffset();
+        }
+        if (commitRunner != null) {
+            commitRunner.wakeUp();
+        }
+        if (groupCommit != null) {
+            try {
+                groupCommit.submit(null, end).join();
+            } catch (CompletionException e) {
+                throw e.getCause() instanceof StoreException se ? se
+                        : new StoreException(StoreException.Category.IO, "flushing a truncation failed", e.getCause());
+            }
+        }
+        persistLogStarts();
+        return p.logEndOffset();
     }
 
     /** After an append: observes it, wakes the committer, and completes when the flush mode counts it done. */

@@ -21,16 +21,23 @@ public final class StoreFiles {
     private StoreFiles() {
     }
 
-    /** What lies at a CommitLog position: a batch, a skip marker, the end of a file or of the log, or damage. */
-    public enum Kind { ENTRY, SKIPPED, END_OF_FILE, END_OF_LOG, CORRUPT }
+    /**
+     * What lies at a CommitLog position: a batch, a skip marker, a follower's truncation marker, the end of a file
+     * or of the log, or damage.
+     */
+    public enum Kind { ENTRY, SKIPPED, TRUNCATION, END_OF_FILE, END_OF_LOG, CORRUPT }
 
     /**
      * One CommitLog entry: its position in the whole log, its size (header included), its partition's id and
-     * its record batch (a view of the mapped file; null unless an entry), and whether the batch's own CRC passes
-     * (the header's always does for an ENTRY).
+     * its record batch (a view of the mapped file; null unless an entry), whether the batch's own CRC passes
+     * (the header's always does for an ENTRY), and for a truncation marker the offset its partition was cut at
+     * (-1 otherwise).
      */
     public record LogEntry(long position, Kind kind, int size, int partitionId, ByteBuffer batch,
-                           boolean batchCrcValid) {
+                           boolean batchCrcValid, long cutAt) {
+        LogEntry(long position, Kind kind, int size, int partitionId, ByteBuffer batch, boolean batchCrcValid) {
+            this(position, kind, size, partitionId, batch, batchCrcValid, -1);
+        }
     }
 
     /** One ConsumeQueue entry (see {@link ConsumeQueue} for its layout). */
@@ -110,6 +117,12 @@ public final class StoreFiles {
                     int size = CommitLogEntry.size(view, at);
                     visitor.accept(new LogEntry(base + at, Kind.SKIPPED, size, -1, null, true));
                     at += size;
+                }
+                case TRUNCATION -> {
+                    visitor.accept(new LogEntry(base + at, Kind.TRUNCATION, CommitLogEntry.TRUNCATION_SIZE,
+                            CommitLogEntry.partitionId(view, at), null, true,
+                            CommitLogEntry.truncationOffset(view, at)));
+                    at += CommitLogEntry.TRUNCATION_SIZE;
                 }
                 case END_OF_FILE, END_OF_LOG -> {
                     visitor.accept(new LogEntry(base + at, Kind.valueOf(kind.name()), limit - at, -1, null, true));

@@ -253,6 +253,12 @@ public final class StorageTool {
             switch (e.kind()) {
                 case SKIPPED -> out.println("position: " + e.position() + " skipped: " + e.size()
                         + " bytes no partition reads any more");
+                case TRUNCATION -> {
+                    PartitionKey key = table.get(e.partitionId());
+                    out.println("position: " + e.position() + " truncation: "
+                            + (key == null ? "partition id " + e.partitionId() : key.toString())
+                            + " cut at offset " + e.cutAt());
+                }
                 case END_OF_FILE -> out.println("position: " + e.position() + " end of file (" + e.size()
                         + " bytes unused)");
                 case END_OF_LOG -> out.println("position: " + e.position() + " end of the written log");
