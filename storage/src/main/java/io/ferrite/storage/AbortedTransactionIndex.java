@@ -102,6 +102,24 @@ final class AbortedTransactionIndex implements AutoCloseable {
         }
     }
 
+    /**
+     * Drops the entries of aborts at or after {@code logEnd} (a follower's cut), by lowering the count readers go
+     * by: the next entry is written over the first dropped one, and those after it are past the count. The file is
+     * not rewritten, since fetches read it meanwhile; an open rewrites it if it holds more than the log's aborts.
+     */
+    synchronized void cutAt(long logEnd) {
+        long keep = 0;
+        try {
+            FileChannel ch = count == 0 ? null : channel();
+            while (keep < count && read(ch, keep).transaction().lastOffset() < logEnd) {
+                keep++; // in marker order, so by last offset: the kept ones are a prefix
+            }
+        } catch (IOException ex) {
+            throw StoreException.fromIo("cannot read the aborted-transaction index", file, ex);
+        }
+        count = keep;
+    }
+
     /** Entries written so far. */
     long count() {
         return count;

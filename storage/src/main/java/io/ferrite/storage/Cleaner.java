@@ -178,6 +178,7 @@ final class Cleaner {
     private Pass cleanHeld(PartitionLog p, Plan plan, Compaction cfg, CleanedLog old)
             throws IOException, InterruptedException {
         ConsumeQueue q = p.queue();
+        long cuts = p.cuts(); // a follower's cut during the pass drops batches the pass may have copied
         long[] counts = new long[6]; // bytes read, bytes written, batches read, written, records read, kept
         long toIndex = buildMap(p, q, plan, counts);
         if (toIndex <= plan.fromIndex()) {
@@ -223,7 +224,7 @@ final class Cleaner {
             next = w.publish();
         }
         synchronized (p) {
-            if (p.isDeleted() || p.cleaned() != old) {
+            if (p.isDeleted() || p.cleaned() != old || p.cuts() != cuts) {
                 next.retire();
                 return null;
             }

@@ -109,11 +109,12 @@ final class CommitLog implements AutoCloseable {
     }
 
     /**
-     * Cuts the partition at {@code offset}, as a follower whose log diverged from its new leader's does: writes a
-     * truncation marker and applies the cut under one hold of the append lock, so that the marker lies in the log
-     * exactly where the cut took effect (see {@link Truncation}). Returns the position after the marker, which
-     * the caller makes durable, or -1 when the offset is at or past the log end and nothing was cut. A disk past
-     * its ratio does not refuse it: it frees more than its 24 bytes.
+     * Cuts the partition at {@code offset}, as a follower whose log diverged from its new leader's does, and writes
+     * a truncation marker after the cut under the same hold of the append lock, so that no entry lies between the
+     * two (see {@link Truncation}). The partition is left {@link PartitionLog#cutting}: appends to it are refused
+     * until the caller has rebuilt its producer state. Returns the position after the marker, which the caller
+     * makes durable, or -1 when the offset is at or past the log end and nothing was cut. A disk past its ratio
+     * does not refuse it: it frees more than its 24 bytes.
      */
     long truncate(PartitionLog p, long offset) {
         appendLock.lock();
@@ -126,22 +127,18 @@ final class CommitLog implements AutoCloseable {
                 throw new StoreException(StoreException.Category.OFFSET_OUT_OF_RANGE, "cannot cut " + p.key()
                         + " at offset " + offset + ", below its log start " + p.logStartOffset());
             }
-            CleanedLog cleaned = p.cleaned();
-            if (cleaned != null && offset < cleaned.endOffset()) {
-                throw new StoreException(StoreException.Category.UNEXPECTED_OFFSET, "cannot cut " + p.key()
-                        + " at offset " + offset + ": the cleaner compacted it up to " + cleaned.endOffset()
-                        + ", and a cleaned log is not cut");
-            }
-            MappedFile f = fileFor(CommitLogEntry.TRUNCATION_SIZE);
+            MappedFile f = fileFor(CommitLogEntry.TRUNCATION_SIZE); // a full disk fails here, before the cut
+            p.cutTail(offset);
+            p.cutting(true);
             ByteBuffer marker = head.clear().limit(CommitLogEntry.TRUNCATION_SIZE);
             CommitLogEntry.writeTruncation(marker, p.id(), offset);
             long position = f.fileFromOffset() + f.wrotePosition();
             try {
                 f.append(marker, EMPTY, intoMapping);
             } catch (IOException e) {
+                // The cut is made and its marker is not: a restart would bring the batches back.
                 throw StoreException.fromIo("appending a truncation marker to the CommitLog", f.path(), e);
             }
-            Truncation.live(p, offset, files);
             confirmedPosition = position + CommitLogEntry.TRUNCATION_SIZE;
             return confirmedPosition;
         } finally {
@@ -172,6 +169,10 @@ final class CommitLog implements AutoCloseable {
         }
         if (p.isDeleted()) {
             throw new StoreException(StoreException.Category.UNKNOWN_PARTITION, "partition " + p.key() + " was deleted");
+        }
+        if (p.cutting()) {
+            throw new StoreException(StoreException.Category.UNEXPECTED_OFFSET, "partition " + p.key()
+                    + " is being cut at a follower's truncation");
         }
         if (refusingForDisk && !p.pinned() && !evenOnFullDisk) {
             throw new StoreException(StoreException.Category.DISK_FULL, "the disk is fuller than "

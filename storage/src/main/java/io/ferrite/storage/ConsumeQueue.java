@@ -1,6 +1,7 @@
 package io.ferrite.storage;
 
 import java.io.IOException;
+import java.lang.invoke.VarHandle;
 import java.util.Set;
 
 /**
@@ -48,7 +49,7 @@ final class ConsumeQueue implements AutoCloseable {
     private volatile long endIndex;
     private volatile long startIndex;
     private long runningMax = Long.MIN_VALUE;
-    /** Odd while {@link #cutFrom} runs, and bumped twice by each: a read that raced a cut sees no entry. */
+    /** Odd while {@link #cutFrom} runs, and bumped twice by each: a read that raced a cut reads again after it. */
     private volatile int cuts;
 
     ConsumeQueue(MappedFileQueue files) {
@@ -118,9 +119,10 @@ final class ConsumeQueue implements AutoCloseable {
 
     /**
      * A follower's truncation: drops the entries from {@code index} on while readers and the flush go on. They are
-     * zeroed durably before this returns, so no later load finds them; a read that raced the cut returns no entry
-     * rather than a half-zeroed one; and what the flush forced before the cut does not count for what is written
-     * at those indexes next.
+     * zeroed durably before this returns, so no later load finds them; a read that raced the cut waits for it and
+     * reads again, rather than return a half-zeroed entry or none (which callers take for one retention deleted);
+     * what the flush forced before the cut does not count for what is written at those indexes next; and files
+     * asked for ahead are given up, since the next file may now be another.
      */
     synchronized void cutFrom(long index) {
         if (index >= endIndex) {
@@ -131,6 +133,7 @@ final class ConsumeQueue implements AutoCloseable {
         try {
             endIndex = cut; // lowered first: a reader checking it after the zeroing began sees it lowered
             files.truncateTo(cut * ENTRY_SIZE, files.flushedPosition(), MappedFile.Zeroing.UNTIL_ZERO_ENTRY);
+            files.cancelAhead();
             runningMax = cut > startIndex ? read(cut - 1).runningMaxTimestamp : Long.MIN_VALUE;
         } finally {
             cuts++;
@@ -208,19 +211,29 @@ final class ConsumeQueue implements AutoCloseable {
 
     /** The entry at {@code index}, or null if it has been deleted or not written. */
     Entry entry(long index) {
-        int seen = cuts;
-        if ((seen & 1) != 0 || index < startIndex || index >= endIndex) {
-            return null;
-        }
-        MappedFile f = files.find(index * ENTRY_SIZE);
-        if (f == null || !f.hold()) {
-            return null;
-        }
-        try {
-            Entry e = read(f, index);
-            return cuts == seen ? e : null;
-        } finally {
-            f.release();
+        while (true) {
+            int seen = cuts;
+            if ((seen & 1) != 0) {
+                Thread.yield(); // a cut is under way: it takes one forced write
+                continue;
+            }
+            if (index < startIndex || index >= endIndex) {
+                return null;
+            }
+            MappedFile f = files.find(index * ENTRY_SIZE);
+            if (f == null || !f.hold()) {
+                return null;
+            }
+            Entry e;
+            try {
+                e = read(f, index);
+            } finally {
+                f.release();
+            }
+            VarHandle.loadLoadFence(); // the entry's bytes are read before the count is read again
+            if (cuts == seen) {
+                return e;
+            }
         }
     }
 

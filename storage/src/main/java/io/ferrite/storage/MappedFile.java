@@ -8,6 +8,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.util.concurrent.Executor;
 import java.util.function.BooleanSupplier;
@@ -64,6 +65,8 @@ final class MappedFile extends ReferenceCounted {
      */
     private volatile Executor freer;
     private volatile Thread destroyer;
+    /** The file's identity when it was deleted; null if unknown (then the name is deleted whatever it holds). */
+    private volatile Object deletedKey;
     /** Allocates a stepped file's next range; null for a file allocated whole. */
     private final BlockAllocator stepBlocks;
     /** Bytes from the start whose blocks are known reserved: the whole file unless it is stepped. */
@@ -632,6 +635,13 @@ final class MappedFile extends ReferenceCounted {
     void destroy(Executor freer) {
         this.destroyer = Thread.currentThread();
         this.freer = freer;
+        try {
+            // A reader may hold the file past the moment a file of the same name is made again (a follower's
+            // cut drops index files that appends then make anew): the unlink must not take the new one.
+            deletedKey = Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            deletedKey = null;
+        }
         deleteOnFree = true;
         shutdown();
     }
@@ -663,6 +673,12 @@ final class MappedFile extends ReferenceCounted {
         }
         if (deleteOnFree) {
             try {
+                Object key = deletedKey;
+                if (key != null && Files.exists(path) && !key.equals(
+                        Files.readAttributes(path, BasicFileAttributes.class).fileKey())) {
+                    LOG.info("{} was made again since it was deleted: the new file stays", path);
+                    return;
+                }
                 Files.deleteIfExists(path);
                 LOG.info("deleted {}", path);
             } catch (IOException e) {

@@ -195,6 +195,14 @@ final class MappedFileQueue implements AutoCloseable {
                 allocator.blocks())));
     }
 
+    /**
+     * Gives up the files asked for ahead: after a cut ({@link ConsumeQueue#cutFrom}) the next file may not be the
+     * one they were made to follow, and one left on disk past a gap would stop the next open.
+     */
+    void cancelAhead() {
+        allocator.cancelUnder(dir);
+    }
+
     /** Asks for the file after the last one to be created in the background, without waiting. */
     void prefetchNext() {
         MappedFile f = last();

@@ -33,6 +33,13 @@ final class PartitionLog {
     private volatile boolean pinned;
     /** The CRC of the last batch appended: a producer-state snapshot names its last batch by position and CRC. */
     private volatile int lastBatchCrc;
+    /**
+     * Cuts made so far ({@link #truncateTail}): a retention pass or a cleaner's pass planned before a cut must not
+     * act after it, since the offsets it planned by may now be other batches'.
+     */
+    private volatile long cuts;
+    /** A cut's producer state is being rebuilt: appends wait for it (see {@link Truncation}). */
+    private volatile boolean cutting;
     /** The log end the last producer-state snapshot written covered; -1: none written by this process. */
     private volatile long snapshotEnd = -1;
     /** Bytes of batches from the log start on; the appender adds, retention subtracts. */
@@ -264,12 +271,26 @@ final class PartitionLog {
     }
 
     /**
+     * {@link #truncateTail} for a live follower: refused below the cleaned end, checked under the same lock as the
+     * cleaner's swap, so no pass can publish a cleaned log past the cut after it.
+     */
+    synchronized long cutTail(long offset) {
+        CleanedLog c = cleaned;
+        if (c != null && offset < c.endOffset()) {
+            throw new StoreException(StoreException.Category.UNEXPECTED_OFFSET, "cannot cut " + key + " at offset "
+                    + offset + ": the cleaner compacted it up to " + c.endOffset() + ", and a cleaned log is not cut");
+        }
+        return truncateTail(offset);
+    }
+
+    /**
      * A follower's cut (see {@link Truncation}): drops the queue's batches that end at or after {@code offset},
      * with their bytes in the size count, and moves the log end back to the offset, or to the first dropped
      * batch's base offset if that is lower (a batch is kept or dropped whole), never below the log start or the
      * cleaned end. The caller holds the append lock (or is recovery). Returns the new log end.
      */
     synchronized long truncateTail(long offset) {
+        cuts++;
         long end = queue.endIndex();
         long cut = Math.max(queue.firstEndingAtOrAfter(offset), startIndex());
         long newEnd = Math.min(offset, logEndOffset);
@@ -284,6 +305,25 @@ final class PartitionLog {
         CleanedLog c = cleaned;
         logEndOffset = Math.max(Math.max(newEnd, logStartOffset), c == null ? 0 : c.endOffset());
         return logEndOffset;
+    }
+
+    long cuts() {
+        return cuts;
+    }
+
+    boolean cutting() {
+        return cutting;
+    }
+
+    void cutting(boolean now) {
+        cutting = now;
+    }
+
+    /** As {@link #truncateHead(long)}, unless the partition was cut since {@code cutsBefore} was read. */
+    synchronized void truncateHead(long offset, long cutsBefore) {
+        if (cuts == cutsBefore) {
+            truncateHead(offset);
+        }
     }
 
     /** An empty partition's start and end both move to {@code offset}; the caller holds the append lock. */

@@ -299,6 +299,22 @@ public final class ProducerStateTable {
         rebuilding = null;
     }
 
+    /**
+     * The rebuild after a follower's cut is done: the index keeps its entries for aborts before {@code logEnd},
+     * in place, since read_committed fetches read it meanwhile (the open's reconcile rewrites the file).
+     */
+    synchronized void endRebuildAfterCut(long logEnd) {
+        rebuilding = null;
+        if (aborted != null) {
+            aborted.cutAt(logEnd);
+        }
+    }
+
+    /** A rebuild that failed: later aborts go to the index again, as before it. */
+    synchronized void abandonRebuild() {
+        rebuilding = null;
+    }
+
     /** The partition is gone: its index file too. */
     synchronized void delete() {
         if (aborted != null) {

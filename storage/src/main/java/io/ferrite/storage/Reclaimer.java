@@ -24,8 +24,8 @@ import org.apache.logging.log4j.Logger;
  * <p>An entry is dead when its partition is gone or the entry lies before the partition's first live batch
  * (at its log start, or the cleaner's end for a compacted partition). A partition's batches lie in the
  * CommitLog in offset order, so "before" is a comparison of positions. A truncation marker ({@link Truncation})
- * is judged as its partition's entries are: once it lies before the first live batch, so do the entries it cut,
- * and a rebuild no longer needs it. Each run of adjacent dead entries gets
+ * lives as long as its partition: dead entries before it that no run covered are still read by a rebuild, which
+ * needs the marker to cut them. Each run of adjacent dead entries gets
  * a skip marker over its first entry ({@link CommitLogEntry}), and the whole pages after the marker are
  * punched out of the file ({@link MappedFile#skipAndPunch}).
  *
@@ -56,6 +56,16 @@ final class Reclaimer {
         long firstLive(int id) {
             Long f = firstLive.get(id);
             return f == null ? limit : f;
+        }
+
+        /** Whether the entry of {@code kind} at {@code position} of partition {@code id} is dead. */
+        boolean dead(CommitLogEntry.Kind kind, long position, int id) {
+            return switch (kind) {
+                case SKIPPED -> true;
+                // A cut's marker goes with its partition only: dead entries before it may stay where no run fits.
+                case TRUNCATION -> !firstLive.containsKey(id) && position < limit;
+                default -> position < firstLive(id);
+            };
         }
     }
 
@@ -247,8 +257,8 @@ final class Reclaimer {
                 break; // unreadable (recovery already reported it) or unwritten: the walk cannot go on
             }
             int size = CommitLogEntry.size(bytes, at);
-            boolean dead = kind == CommitLogEntry.Kind.SKIPPED
-                    || f.fileFromOffset() + at < v.firstLive(CommitLogEntry.partitionId(bytes, at));
+            boolean dead = v.dead(kind, f.fileFromOffset() + at,
+                    kind == CommitLogEntry.Kind.SKIPPED ? -1 : CommitLogEntry.partitionId(bytes, at));
             if (dead && runStart < 0) {
                 if (fitsInSector(at)) { // else the run starts at the next dead entry; this one stays as it is
                     runStart = at;

@@ -195,15 +195,25 @@ final class Recovery {
                 p.truncateHead(start);
             }
         }
-        return rebuildProducerState(p, files, true);
+        return rebuildProducerState(p, files, false);
     }
 
     /**
      * Producer state from the partition's batches: from its snapshot where one matches the log, else from the log
-     * start. With {@code sumSizes}, the partition's size is summed from the same entries. Returns how many batch
-     * headers it read. Recovery, and a follower's truncation under the append lock (see {@link Truncation}).
+     * start. Recovery also sums the partition's size from the same entries and reconciles its aborted-transaction
+     * index; after a follower's cut ({@link Truncation}), the index is cut in place instead, while readers go on.
+     * Returns how many batch headers it read.
      */
-    static long rebuildProducerState(PartitionLog p, MappedFileQueue files, boolean sumSizes) {
+    static long rebuildProducerState(PartitionLog p, MappedFileQueue files, boolean afterCut) {
+        try {
+            return replayProducerState(p, files, afterCut);
+        } catch (RuntimeException e) {
+            p.producers().abandonRebuild();
+            throw e;
+        }
+    }
+
+    private static long replayProducerState(PartitionLog p, MappedFileQueue files, boolean afterCut) {
         ConsumeQueue q = p.queue();
         ProducerSnapshot.State snapshot = usableSnapshot(p, files);
         long replayFrom = p.logStartOffset();
@@ -216,8 +226,8 @@ final class Recovery {
         }
         long size = p.cleanedSize();
         long read = replayCleaned(p, replayFrom);
-        // Without sizes to sum, the batches before the snapshot's end need not even be looked at.
-        long from = sumSizes ? p.startIndex() : Math.max(p.startIndex(), q.indexOf(replayFrom, p.startIndex()));
+        // With no sizes to sum, the batches before the snapshot's end need not even be looked at.
+        long from = afterCut ? Math.max(p.startIndex(), q.indexOf(replayFrom, p.startIndex())) : p.startIndex();
         for (long i = from; i < q.endIndex(); i++) {
             ConsumeQueue.Entry e = q.entry(i);
             if (e == null) {
@@ -244,9 +254,13 @@ final class Recovery {
             p.producers().update(batch, e.baseOffset(), controlType);
             read++;
         }
-        p.producers().endRebuild();
+        if (afterCut) {
+            p.producers().endRebuildAfterCut(p.logEndOffset());
+        } else {
+            p.producers().endRebuild();
+        }
         p.producers().removeBefore(p.logStartOffset());
-        if (sumSizes) {
+        if (!afterCut) {
             p.addSize(size - p.sizeInBytes());
         }
         Integer crc = lastBatchCrc(p, files);

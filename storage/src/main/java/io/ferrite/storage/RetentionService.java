@@ -125,13 +125,16 @@ final class RetentionService implements Agent {
                 continue;
             }
             ProducerSnapshot.State s = log.underAppendLock(() -> {
+                if (p.cutting()) {
+                    return null; // its state is being rebuilt, under the table's lock, which would hold this one
+                }
                 ConsumeQueue q = p.queue();
                 ConsumeQueue.Entry last = q.endIndex() > p.startIndex() ? q.entry(q.endIndex() - 1) : null;
                 return last == null ? null
                         : p.producers().snapshot(p.logEndOffset(), last.position(), p.lastBatchCrc());
             });
             if (s == null) {
-                continue; // no batch left: an open has nothing to read
+                continue; // no batch left (an open has nothing to read), or a cut under way (the next pass)
             }
             try {
                 ProducerSnapshot.write(p.queue().files().dir(), s);
@@ -148,6 +151,7 @@ final class RetentionService implements Agent {
         Retention r = p.retention() != null ? p.retention() : defaultRetention;
         ConsumeQueue q = p.queue();
         CleanedLog c = p.cleaned(); // a compacted partition's batches the cleaner kept, before the queue's
+        long cuts = p.cuts(); // a follower's cut during the search makes its offsets another log's
         long target = p.logStartOffset();
         // Read before searching: a batch appended during the search must not be counted as expired.
         long end = p.logEndOffset();
@@ -190,7 +194,7 @@ final class RetentionService implements Agent {
                 target = Math.max(target, e.lastOffset() + 1);
             }
         }
-        p.truncateHead(target);
+        p.truncateHead(target, cuts);
     }
 
     /**

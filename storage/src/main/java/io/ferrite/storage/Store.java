@@ -43,6 +43,7 @@ public final class Store implements AutoCloseable {
     private final CommitLog commitLog;
     private final Partitions partitions;
     private final LogReader reader;
+    private final LeaderEpochs epochs;
     private final GroupCommitService groupCommit;
     private final Recovery.Report recovery;
     private final boolean recoveredFromCrash;
@@ -111,6 +112,7 @@ public final class Store implements AutoCloseable {
         Files.write(abort, new byte[0]);
         MappedFile.fsyncDirectory(root);
         this.reader = new LogReader(logFiles, config.readVerifyCrc());
+        this.epochs = new LeaderEpochs(logFiles);
 
         boolean sync = config.flushMode() == FlushMode.SYNC;
         ServiceRunner allocatorRunner = new ServiceRunner(allocator, 1000, this::serviceDied);
@@ -423,10 +425,13 @@ public final class Store implements AutoCloseable {
      * so a restart, or a rebuild of the indexes, makes it at the same place ({@link Truncation}). Returns the
      * new log end. An offset at or past the log end changes nothing.
      *
-     * <p>Waits for disk: in sync mode until the group commit covers the marker, then in either mode for the
-     * checkpoint, rewritten with the lower log end. In async mode the marker is flushed with what follows it; a
-     * power loss before then may bring back the batches it cut, which a follower cuts again when it next compares
-     * its log with its leader's, as Kafka's does after every restart.
+     * <p>Reads producer state back from the batches left (from a snapshot at or below the cut, or else from the
+     * log start) while the partition's appends are refused ({@link StoreException.Category#UNEXPECTED_OFFSET});
+     * other partitions' appends wait only for the cut itself. Waits for disk: in sync mode until the group commit
+     * covers the marker, then in either mode for the checkpoint, rewritten with the lower log end. In async mode
+     * the marker is flushed with what follows it; a power loss before then may bring back the batches it cut,
+     * which a follower cuts again when it next compares its log with its leader's, as Kafka's does after every
+     * restart.
      *
      * <p>Refused: an offset below the log start ({@link StoreException.Category#OFFSET_OUT_OF_RANGE}), and one
      * below a compacted partition's cleaned end ({@link StoreException.Category#UNEXPECTED_OFFSET}: the cleaned
@@ -439,6 +444,7 @@ public final class Store implements AutoCloseable {
         if (end < 0) {
             return p.logEndOffset();
         }
+        Truncation.rebuildProducerState(p, logFiles);
         if (commitRunner != null) {
             commitRunner.wakeUp();
         }
@@ -516,6 +522,22 @@ public final class Store implements AutoCloseable {
     public ReadResult batchWithMaxTimestamp(PartitionKey key) {
         checkNotClosed();
         return reader.batchWithMaxTimestamp(partitions.require(key));
+    }
+
+    /**
+     * Where {@code leaderEpoch} ended in the partition's log, as Kafka's OffsetForLeaderEpoch answers from a
+     * leader epoch cache, here read from the batches' own epochs ({@link LeaderEpochs}). An epoch whose leader
+     * wrote no batch is not in the log: the caller answers for the partition's current epoch.
+     */
+    public EpochEndOffset endOffsetForEpoch(PartitionKey key, int leaderEpoch) {
+        checkNotClosed();
+        return epochs.endOffsetFor(partitions.require(key), leaderEpoch);
+    }
+
+    /** The leader epoch of the partition's last batch, or -1 if it holds none: where a follower's check starts. */
+    public int latestEpoch(PartitionKey key) {
+        checkNotClosed();
+        return epochs.latestEpoch(partitions.require(key));
     }
 
     public long logStartOffset(PartitionKey key) {

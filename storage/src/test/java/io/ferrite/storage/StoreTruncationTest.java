@@ -200,17 +200,90 @@ class StoreTruncationTest {
             fill(store);
             store.truncate(P, 3);
         }
+        List<StoreFiles.LogEntry> seen = scan();
+        List<StoreFiles.LogEntry> cuts = seen.stream().filter(e -> e.kind() == StoreFiles.Kind.TRUNCATION).toList();
+        assertEquals(1, cuts.size());
+        assertEquals(0, cuts.get(0).partitionId());
+        assertEquals(3, cuts.get(0).cutAt());
+        assertFalse(seen.stream().anyMatch(e -> e.kind() == StoreFiles.Kind.CORRUPT));
+    }
+
+    @Test
+    void aCutBackAcrossIndexFilesLeavesNoFileAheadAndACrashCopyOpens() throws Exception {
+        Path crashed = dir.resolveSibling(dir.getFileName() + "-crashed");
+        try (Store store = TestBatches.open(dir, FlushMode.ASYNC)) {
+            store.createPartition(P);
+            for (int i = 0; i < 700; i++) { // 256 index entries a file: three files, and the fourth asked ahead
+                store.appendReplica(P, at(i, "v" + i, 1)).get();
+            }
+            assertEquals(100, store.truncate(P, 100));
+            long deadline = System.nanoTime() + 5_000_000_000L; // one made ahead goes once its making finishes
+            while (!indexFiles().equals(List.of(indexFile(0))) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertEquals(List.of(indexFile(0)), indexFiles(), "the later files and the one made ahead are gone");
+            for (int i = 100; i < 120; i++) {
+                store.appendReplica(P, at(i, "w" + i, 1)).get();
+            }
+            LiveTree.copy(dir, crashed);
+        }
+        try (Store store = Store.open(TestBatches.smallConfig(crashed, FlushMode.ASYNC), Clock.systemUTC())) {
+            assertEquals(120, store.logEndOffset(P));
+            assertEquals(List.of("99:v99-0", "100:w100-0"), values(store, P, 99).subList(0, 2));
+        }
+    }
+
+    @Test
+    void theReclaimerKeepsAMarkerWhileItsPartitionExists() throws Exception {
+        StoreConfig config = TestBatches.smallConfig(dir, FlushMode.ASYNC).toBuilder().reclaimDelayMs(0).build();
+        try (Store store = Store.open(config, Clock.systemUTC())) {
+            store.runRetention(); // the first view, which the store's own thread takes a while after it opens
+            store.createPartitions(List.of(P, OTHER));
+            store.append(OTHER, TestBatches.batch("o", 1, 1000), 0, false).get(); // keeps the first file
+            for (int i = 0; i < 20; i++) {
+                store.append(P, TestBatches.sized(1000, 1000 + i), 0, false).get();
+            }
+            store.truncate(P, 10);
+            for (int i = 0; i < 20; i++) {
+                store.append(P, TestBatches.sized(1000, 2000 + i), 0, false).get();
+            }
+            store.advanceLogStart(P, 29); // every batch before the last is dead, the marker's cut ones too
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (!store.checkpointCoversLog() && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            store.runRetention(); // finds the files where entries died
+            store.runRetention(); // marks and punches them
+        }
+        List<StoreFiles.LogEntry> seen = scan();
+        assertTrue(seen.stream().anyMatch(e -> e.kind() == StoreFiles.Kind.SKIPPED), "dead runs were reclaimed");
+        assertEquals(1, seen.stream().filter(e -> e.kind() == StoreFiles.Kind.TRUNCATION).count());
+        deleteIndexFiles(0);
+        try (Store store = Store.open(config, Clock.systemUTC())) {
+            assertEquals(List.of(P), store.recoveryReport().rebuilt());
+            assertEquals(30, store.logEndOffset(P));
+            assertEquals(1, values(store, P, 29).size());
+        }
+    }
+
+    private List<StoreFiles.LogEntry> scan() throws Exception {
         List<StoreFiles.LogEntry> seen = new ArrayList<>();
         try (Stream<Path> s = Files.list(dir.resolve("commitlog"))) {
             for (Path f : s.sorted().toList()) {
                 StoreFiles.scanCommitLog(f, seen::add);
             }
         }
-        List<StoreFiles.LogEntry> cuts = seen.stream().filter(e -> e.kind() == StoreFiles.Kind.TRUNCATION).toList();
-        assertEquals(1, cuts.size());
-        assertEquals(0, cuts.get(0).partitionId());
-        assertEquals(3, cuts.get(0).cutAt());
-        assertFalse(seen.stream().anyMatch(e -> e.kind() == StoreFiles.Kind.CORRUPT));
+        return seen;
+    }
+
+    private List<String> indexFiles() throws Exception {
+        try (Stream<Path> s = Files.list(Partitions.queueDir(dir, 0))) {
+            return s.map(f -> f.getFileName().toString()).filter(n -> n.matches("\\d{20}")).sorted().toList();
+        }
+    }
+
+    private static String indexFile(long entry) {
+        return MappedFile.fileName(entry * ConsumeQueue.ENTRY_SIZE);
     }
 
     private static ByteBuffer at(long offset, String tag, int records) {
