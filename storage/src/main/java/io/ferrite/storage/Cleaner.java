@@ -52,9 +52,11 @@ final class Cleaner {
 
     /**
      * What a partition holds to clean: queue entries [from, to), at most {@code records} records (offsets
-     * spanned, so the most keys the pass can meet), and how dirty it is.
+     * spanned, so the most keys the pass can meet), and how dirty it is; {@code cuts}, the partition's cuts when
+     * it was made (a pass planned before a follower's cut must not publish after it).
      */
-    record Plan(long fromIndex, long toIndex, long records, long dirtyBytes, long cleanedBytes, boolean overdue) {
+    record Plan(long fromIndex, long toIndex, long records, long dirtyBytes, long cleanedBytes, boolean overdue,
+                long cuts) {
         double dirtyRatio() {
             long total = dirtyBytes + cleanedBytes;
             return total == 0 ? 0 : (double) dirtyBytes / total;
@@ -79,6 +81,7 @@ final class Cleaner {
         if (cfg == null || p.isDeleted()) {
             return null;
         }
+        long cuts = p.cuts(); // read first: the limits below are of the log as it is before any later cut
         ConsumeQueue q = p.queue();
         long from = p.startIndex();
         long last = q.endIndex() - 1; // the head: never cleaned
@@ -106,7 +109,7 @@ final class Cleaner {
             records += e.lastOffset() - e.baseOffset() + 1;
             to = i + 1;
         }
-        return to == from ? null : new Plan(from, to, records, dirty, p.cleanedSize(), overdue);
+        return to == from ? null : new Plan(from, to, records, dirty, p.cleanedSize(), overdue, cuts);
     }
 
     /** The batch's own max timestamp, from its header in the CommitLog; Long.MAX_VALUE if it cannot be read. */
@@ -178,7 +181,6 @@ final class Cleaner {
     private Pass cleanHeld(PartitionLog p, Plan plan, Compaction cfg, CleanedLog old)
             throws IOException, InterruptedException {
         ConsumeQueue q = p.queue();
-        long cuts = p.cuts(); // a follower's cut during the pass drops batches the pass may have copied
         long[] counts = new long[6]; // bytes read, bytes written, batches read, written, records read, kept
         long toIndex = buildMap(p, q, plan, counts);
         if (toIndex <= plan.fromIndex()) {
@@ -224,7 +226,8 @@ final class Cleaner {
             next = w.publish();
         }
         synchronized (p) {
-            if (p.isDeleted() || p.cleaned() != old || p.cuts() != cuts) {
+            // A follower's cut since the plan dropped batches the pass may have copied.
+            if (p.isDeleted() || p.cleaned() != old || p.cuts() != plan.cuts()) {
                 next.retire();
                 return null;
             }

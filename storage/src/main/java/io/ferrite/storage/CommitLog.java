@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
@@ -114,9 +115,10 @@ final class CommitLog implements AutoCloseable {
      * two (see {@link Truncation}). The partition is left {@link PartitionLog#cutting}: appends to it are refused
      * until the caller has rebuilt its producer state. Returns the position after the marker, which the caller
      * makes durable, or -1 when the offset is at or past the log end and nothing was cut. A disk past its ratio
-     * does not refuse it: it frees more than its 24 bytes.
+     * does not refuse it: it frees more than its 24 bytes. A failure after the cut is made, which a restart
+     * would undo, is passed to {@code fatal} (the store goes offline) before it is thrown.
      */
-    long truncate(PartitionLog p, long offset) {
+    long truncate(PartitionLog p, long offset, Consumer<StoreException> fatal) {
         appendLock.lock();
         try {
             checkWritable(p, true);
@@ -135,9 +137,14 @@ final class CommitLog implements AutoCloseable {
             long position = f.fileFromOffset() + f.wrotePosition();
             try {
                 f.append(marker, EMPTY, intoMapping);
-            } catch (IOException e) {
-                // The cut is made and its marker is not: a restart would bring the batches back.
-                throw StoreException.fromIo("appending a truncation marker to the CommitLog", f.path(), e);
+            } catch (IOException | RuntimeException e) {
+                // The cut is made and its marker is not: a restart would bring the batches back. The partition
+                // stays refusing appends, and the store goes offline.
+                StoreException failure = e instanceof IOException io
+                        ? StoreException.fromIo("appending a truncation marker to the CommitLog", f.path(), io)
+                        : new StoreException(StoreException.Category.IO, "appending a truncation marker failed", e);
+                fatal.accept(failure);
+                throw failure;
             }
             confirmedPosition = position + CommitLogEntry.TRUNCATION_SIZE;
             return confirmedPosition;

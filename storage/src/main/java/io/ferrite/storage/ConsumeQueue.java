@@ -130,6 +130,7 @@ final class ConsumeQueue implements AutoCloseable {
         }
         long cut = Math.max(index, startIndex);
         cuts++;
+        VarHandle.storeStoreFence(); // the odd count is seen before any zero is
         try {
             endIndex = cut; // lowered first: a reader checking it after the zeroing began sees it lowered
             files.truncateTo(cut * ENTRY_SIZE, files.flushedPosition(), MappedFile.Zeroing.UNTIL_ZERO_ENTRY);

@@ -54,7 +54,7 @@ final class LeaderEpochs {
                     return -1;
                 }
                 int latest = b.epochAt(b.count() - 1);
-                if (latest != UNREADABLE) {
+                if (latest != UNREADABLE && b.unchanged()) {
                     return latest;
                 }
             }
@@ -62,48 +62,54 @@ final class LeaderEpochs {
         throw new StoreException(StoreException.Category.IO, "the last batch of " + p.key() + " kept moving");
     }
 
-    /** One search over the batches as they are now; null if a batch it needed went meanwhile. */
+    /** One search over the batches as they are now; null if they changed under it (and it must look again). */
     private EpochEndOffset tryEndOffsetFor(PartitionLog p, int epoch) {
         try (Batches b = new Batches(p)) {
-            long n = b.count();
-            if (n == 0) {
-                return EpochEndOffset.UNDEFINED;
-            }
-            int latest = b.epochAt(n - 1);
-            if (latest == UNREADABLE) {
-                return null;
-            }
-            if (epoch == latest) {
-                return new EpochEndOffset(latest, b.endOffset());
-            }
-            if (epoch > latest) {
-                return EpochEndOffset.UNDEFINED;
-            }
-            long lo = 0;
-            long hi = n - 1; // the last batch's epoch is higher than the one asked for
-            while (lo < hi) { // the first batch of a higher epoch
-                long mid = (lo + hi) >>> 1;
-                int e = b.epochAt(mid);
-                if (e == UNREADABLE) {
-                    return null;
-                }
-                if (e > epoch) {
-                    hi = mid;
-                } else {
-                    lo = mid + 1;
-                }
-            }
-            ConsumeQueue.Entry next = b.entry(lo);
-            if (next == null) {
-                return null;
-            }
-            long end = Math.max(next.baseOffset(), p.logStartOffset());
-            if (lo == 0) {
-                return new EpochEndOffset(epoch, end); // older than every epoch the log holds
-            }
-            int before = b.epochAt(lo - 1);
-            return before == UNREADABLE ? null : new EpochEndOffset(before, end);
+            EpochEndOffset answer = search(b, p, epoch);
+            return answer != null && b.unchanged() ? answer : null;
         }
+    }
+
+    /** The answer from the batches counted; null if one it needed went meanwhile. */
+    private static EpochEndOffset search(Batches b, PartitionLog p, int epoch) {
+        long n = b.count();
+        if (n == 0) {
+            return EpochEndOffset.UNDEFINED;
+        }
+        int latest = b.epochAt(n - 1);
+        if (latest == UNREADABLE) {
+            return null;
+        }
+        if (epoch == latest) {
+            return new EpochEndOffset(latest, b.endOffset());
+        }
+        if (epoch > latest) {
+            return EpochEndOffset.UNDEFINED;
+        }
+        long lo = 0;
+        long hi = n - 1; // the last batch's epoch is higher than the one asked for
+        while (lo < hi) { // the first batch of a higher epoch
+            long mid = (lo + hi) >>> 1;
+            int e = b.epochAt(mid);
+            if (e == UNREADABLE) {
+                return null;
+            }
+            if (e > epoch) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        ConsumeQueue.Entry next = b.entry(lo);
+        if (next == null) {
+            return null;
+        }
+        long end = Math.max(next.baseOffset(), p.logStartOffset());
+        if (lo == 0) {
+            return new EpochEndOffset(epoch, end); // older than every epoch the log holds
+        }
+        int before = b.epochAt(lo - 1);
+        return before == UNREADABLE ? null : new EpochEndOffset(before, end);
     }
 
     /**
@@ -112,6 +118,9 @@ final class LeaderEpochs {
      */
     private final class Batches implements AutoCloseable {
         private final PartitionLog p;
+        /** Read first: a cut, or a cleaner's swap, after them makes the batches below another log's. */
+        private final long cuts;
+        private final long logEnd;
         private final CleanedLog cleaned;
         private final int cleanedFrom;
         private final long cleanedCount;
@@ -121,6 +130,8 @@ final class LeaderEpochs {
 
         Batches(PartitionLog p) {
             this.p = p;
+            this.cuts = p.cuts();
+            this.logEnd = p.logEndOffset(); // before the queue's end: every batch it counts is in the queue then
             this.cleaned = LogReader.heldCleaned(p);
             this.cleanedFrom = cleaned == null ? 0 : cleaned.indexOf(p.logStartOffset());
             this.cleanedCount = cleaned == null ? 0 : cleaned.batches() - cleanedFrom;
@@ -156,13 +167,19 @@ final class LeaderEpochs {
             return epochOf(e);
         }
 
-        /** Where the last readable batch ends: the log end, unless batches after it are not readable yet. */
+        /**
+         * Where the last batch counted ends; the log end read first if that is later (an end in a gap, after a
+         * cut or a start) and every batch is counted. Never a batch appended after the batches were counted.
+         */
         long endOffset() {
-            if (wholeQueue) {
-                return p.logEndOffset();
-            }
             ConsumeQueue.Entry last = entry(count() - 1);
-            return last == null ? p.logEndOffset() : last.lastOffset() + 1;
+            long lastEnd = last == null ? logEnd : last.lastOffset() + 1;
+            return wholeQueue ? Math.max(logEnd, lastEnd) : lastEnd;
+        }
+
+        /** Whether no cut and no cleaner's swap came since the batches were counted: an answer from them holds. */
+        boolean unchanged() {
+            return p.cuts() == cuts && p.cleaned() == cleaned;
         }
 
         private boolean readable(ConsumeQueue.Entry e) {

@@ -269,9 +269,8 @@ final class LogReader {
 
     /**
      * The partition's cleaned generation, held (its data must stay mapped while read), or null: one retired
-     * under the call has already been replaced, so the newer one is taken.
+     * under the call has already been replaced, so the newer one is taken (null too after three such swaps).
      */
-    /** The partition's cleaned log, held for reading; null if it has none (or it was swapped out three times). */
     static CleanedLog heldCleaned(PartitionLog p) {
         for (int attempt = 0; attempt < 3; attempt++) {
             CleanedLog c = p.cleaned();

@@ -207,7 +207,7 @@ final class Recovery {
     static long rebuildProducerState(PartitionLog p, MappedFileQueue files, boolean afterCut) {
         try {
             return replayProducerState(p, files, afterCut);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) { // an Error too: a mapped page that cannot be read
             p.producers().abandonRebuild();
             throw e;
         }

@@ -440,11 +440,11 @@ public final class Store implements AutoCloseable {
     public long truncate(PartitionKey key, long offset) {
         checkOpen();
         PartitionLog p = partitions.require(key);
-        long end = commitLog.truncate(p, offset);
+        long end = commitLog.truncate(p, offset, this::fail);
         if (end < 0) {
             return p.logEndOffset();
         }
-        Truncation.rebuildProducerState(p, logFiles);
+        Truncation.rebuildProducerState(p, logFiles, this::fail);
         if (commitRunner != null) {
             commitRunner.wakeUp();
         }

@@ -1,5 +1,7 @@
 package io.ferrite.storage;
 
+import java.util.function.Consumer;
+
 /**
  * A follower's cut of one partition at an offset, once its log has diverged from a new leader's: the batches that
  * end at or after the offset go. Entries cannot be removed from a CommitLog every partition shares, so the cut is
@@ -29,18 +31,24 @@ final class Truncation {
 
     /**
      * After a live cut ({@link CommitLog#truncate}), outside the append lock, which other partitions' appends need:
-     * rebuilds the partition's producer state while its own appends are refused, then lets them in again.
+     * rebuilds the partition's producer state while its own appends are refused, then lets them in again. If the
+     * rebuild fails, the state is not what the log holds: the partition goes on refusing appends, and the failure
+     * goes to {@code fatal} (the store goes offline) before it is thrown.
      */
-    static void rebuildProducerState(PartitionLog p, MappedFileQueue commitLogFiles) {
+    static void rebuildProducerState(PartitionLog p, MappedFileQueue commitLogFiles, Consumer<StoreException> fatal) {
         try {
             // Held throughout, so a reader of producer state (a read_committed fetch's last stable offset) waits
             // for the rebuilt state rather than seeing it half-built.
             synchronized (p.producers()) {
                 Recovery.rebuildProducerState(p, commitLogFiles, true);
             }
-        } finally {
-            p.cutting(false);
+        } catch (RuntimeException | Error e) {
+            StoreException failure = e instanceof StoreException se ? se : new StoreException(
+                    StoreException.Category.IO, "rebuilding the producer state of " + p.key() + " after a cut", e);
+            fatal.accept(failure);
+            throw failure;
         }
+        p.cutting(false);
     }
 
     /** The cut as recovery replays it; producer state and sizes are rebuilt after the scan, and nothing refused. */
