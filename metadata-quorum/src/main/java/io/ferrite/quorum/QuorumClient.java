@@ -1,0 +1,40 @@
+package io.ferrite.quorum;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+
+/**
+ * Proposes changes to the quorum: each call is one log entry, which Ratis sends to the quorum's leader (finding
+ * it, and retrying across a change of leader) and which completes once committed and applied, with what applying
+ * it did. A change refused by the state ({@link Outcome#error}) is still an entry of the log, applied as nothing.
+ */
+public final class QuorumClient implements AutoCloseable {
+    private final RaftClient client;
+
+    public QuorumClient(List<Voter> voters, UUID clusterId) {
+        this.client = RaftClient.newBuilder().setProperties(QuorumServer.properties(QuorumServer.Settings.DEFAULT))
+                .setRaftGroup(QuorumServer.group(voters, clusterId)).build();
+    }
+
+    /** Proposes one entry: the messages of one change (see {@link ClusterState#apply}). */
+    public CompletableFuture<Outcome> propose(List<? extends ApiMessage> entry) {
+        Message m = Message.valueOf(ByteString.copyFrom(QuorumCodec.encode(entry)));
+        return client.async().send(m).thenApply(reply -> {
+            if (!reply.isSuccess()) {
+                throw new IllegalStateException("the quorum did not commit the change: " + reply.getException());
+            }
+            return QuorumCodec.decodeOutcome(reply.getMessage().getContent().asReadOnlyByteBuffer());
+        });
+    }
+
+    @Override
+    public void close() throws IOException {
+        client.close();
+    }
+}
