@@ -1,12 +1,15 @@
 package io.ferrite.quorum;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.errors.InvalidTopicException;
+import org.apache.kafka.common.internals.Topic;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
 import org.apache.kafka.common.metadata.FenceBrokerRecord;
 import org.apache.kafka.common.metadata.PartitionRecord;
@@ -48,14 +51,14 @@ public final class ClusterState {
         return EMPTY;
     }
 
-    /** Brokers by id. */
+    /** Brokers by id; read-only, since a change made through it would differ from the other members' state. */
     public Map<Integer, BrokerState> brokers() {
-        return brokers;
+        return Collections.unmodifiableMap(brokers);
     }
 
-    /** Topics by name. */
+    /** Topics by name; read-only. */
     public Map<String, TopicState> topics() {
-        return topics;
+        return Collections.unmodifiableMap(topics);
     }
 
     /** The state after an entry and what applying it did. */
@@ -92,6 +95,9 @@ public final class ClusterState {
     }
 
     private Applied register(RegisterBrokerRecord r, long index) {
+        if (r.brokerId() < 0) { // -1 means "no leader" in every partition
+            return refuse(Errors.INVALID_REQUEST, "broker id " + r.brokerId() + " is negative");
+        }
         BrokerState old = brokers.get(r.brokerId());
         if (old != null && old.incarnation().equals(r.incarnationId())) {
             return new Applied(this, Outcome.ok(old.epoch())); // a retried registration of the same process
@@ -166,6 +172,16 @@ public final class ClusterState {
         if (topics.containsKey(t.name())) {
             return refuse(Errors.TOPIC_ALREADY_EXISTS, "topic " + t.name() + " already exists");
         }
+        try {
+            Topic.validate(t.name());
+        } catch (InvalidTopicException e) {
+            return refuse(Errors.INVALID_TOPIC_EXCEPTION, e.getMessage());
+        }
+        for (String other : topics.keySet()) { // '.' and '_' collide in metric names, as Kafka refuses them
+            if (Topic.unifyCollisionChars(other).equals(Topic.unifyCollisionChars(t.name()))) {
+                return refuse(Errors.INVALID_TOPIC_EXCEPTION, "topic " + t.name() + " collides with " + other);
+            }
+        }
         if (t.topicId() == null || Uuid.ZERO_UUID.equals(t.topicId()) || topicById(t.topicId()) != null) {
             return refuse(Errors.INVALID_REQUEST, "topic id " + t.topicId() + " is not a new one");
         }
@@ -176,7 +192,8 @@ public final class ClusterState {
         for (ApiMessage m : rest) {
             if (!(m instanceof PartitionRecord p) || !t.topicId().equals(p.topicId())
                     || p.partitionId() != partitions.size()) {
-                return refuse(Errors.INVALID_REQUEST, "topic " + t.name() + "'s partitions are not numbered from 0");
+                return refuse(Errors.INVALID_REPLICA_ASSIGNMENT, "topic " + t.name()
+                        + "'s partitions are not numbered from 0");
             }
             List<Integer> replicas = p.replicas();
             int factor = ((PartitionRecord) rest.get(0)).replicas().size(); // a PartitionRecord: checked first
@@ -208,14 +225,21 @@ public final class ClusterState {
         return new Applied(new ClusterState(brokers, next), Outcome.ok(0));
     }
 
-    /** A partition leader's change of its ISR (Kafka's AlterPartition), one partition an entry. */
+    /**
+     * A partition leader's change of its ISR (Kafka's AlterPartition), one partition an entry, checked in the order
+     * and with the errors of Kafka's controller: the sender's broker epoch (exactly), the topic and partition,
+     * epochs newer than the state's (NOT_CONTROLLER), an older leader epoch, a sender that does not lead, an older
+     * partition epoch, an ISR that is not a set of replicas holding the leader, and last, members that are fenced
+     * or restarted. An ISR as it already is changes nothing.
+     */
     private Applied alterPartition(AlterPartitionRequestData a) {
         if (a.topics().size() != 1 || a.topics().get(0).partitions().size() != 1) {
             return refuse(Errors.INVALID_REQUEST, "an AlterPartition entry holds one partition");
         }
-        Applied checked = checkEpoch(a.brokerId(), a.brokerEpoch());
-        if (checked != null) {
-            return checked;
+        BrokerState sender = brokers.get(a.brokerId());
+        if (sender == null || sender.epoch() != a.brokerEpoch()) {
+            return refuse(Errors.STALE_BROKER_EPOCH, "broker " + a.brokerId() + " is not registered with epoch "
+                    + a.brokerEpoch());
         }
         AlterPartitionRequestData.TopicData td = a.topics().get(0);
         AlterPartitionRequestData.PartitionData pd = td.partitions().get(0);
@@ -227,31 +251,41 @@ public final class ClusterState {
             return refuse(Errors.UNKNOWN_TOPIC_OR_PARTITION, t.name() + " has no partition " + pd.partitionIndex());
         }
         PartitionState p = t.partitions().get(pd.partitionIndex());
+        String where = t.name() + "-" + pd.partitionIndex();
+        if (pd.leaderEpoch() > p.leaderEpoch() || pd.partitionEpoch() > p.partitionEpoch()) {
+            return refuse(Errors.NOT_CONTROLLER, where + " is at leader epoch " + p.leaderEpoch()
+                    + " and partition epoch " + p.partitionEpoch() + ", older than the request's");
+        }
+        if (pd.leaderEpoch() < p.leaderEpoch()) {
+            return refuse(Errors.FENCED_LEADER_EPOCH, where + " is at leader epoch " + p.leaderEpoch() + ", not "
+                    + pd.leaderEpoch());
+        }
         if (p.leader() != a.brokerId()) {
-            return refuse(Errors.NOT_LEADER_OR_FOLLOWER, "broker " + a.brokerId() + " does not lead " + t.name()
-                    + "-" + pd.partitionIndex());
+            return refuse(Errors.INVALID_REQUEST, "broker " + a.brokerId() + " does not lead " + where);
         }
-        if (pd.leaderEpoch() != p.leaderEpoch()) {
-            return refuse(Errors.FENCED_LEADER_EPOCH, "leader epoch " + pd.leaderEpoch() + ", not " + p.leaderEpoch());
-        }
-        if (pd.partitionEpoch() != p.partitionEpoch()) {
-            return refuse(Errors.INVALID_UPDATE_VERSION, "partition epoch " + pd.partitionEpoch() + ", not "
-                    + p.partitionEpoch());
+        if (pd.partitionEpoch() < p.partitionEpoch()) {
+            return refuse(Errors.INVALID_UPDATE_VERSION, where + " is at partition epoch " + p.partitionEpoch()
+                    + ", not " + pd.partitionEpoch());
         }
         List<Integer> isr = new ArrayList<>();
         for (AlterPartitionRequestData.BrokerState member : pd.newIsrWithEpochs()) {
-            BrokerState b = brokers.get(member.brokerId());
             if (!p.replicas().contains(member.brokerId()) || isr.contains(member.brokerId())) {
-                return refuse(Errors.INVALID_REQUEST, "the new ISR names " + member.brokerId()
+                return refuse(Errors.INVALID_REQUEST, "the new ISR of " + where + " names " + member.brokerId()
                         + ", not a replica or twice");
-            }
-            if (b == null || b.fenced() || member.brokerEpoch() != -1 && member.brokerEpoch() != b.epoch()) {
-                return refuse(Errors.INELIGIBLE_REPLICA, "broker " + member.brokerId() + " is fenced or restarted");
             }
             isr.add(member.brokerId());
         }
         if (!isr.contains(p.leader())) {
-            return refuse(Errors.INVALID_REQUEST, "the new ISR leaves out its leader " + p.leader());
+            return refuse(Errors.INVALID_REQUEST, "the new ISR of " + where + " leaves out its leader " + p.leader());
+        }
+        for (AlterPartitionRequestData.BrokerState member : pd.newIsrWithEpochs()) {
+            BrokerState b = brokers.get(member.brokerId());
+            if (b == null || b.fenced() || member.brokerEpoch() != -1 && member.brokerEpoch() != b.epoch()) {
+                return refuse(Errors.INELIGIBLE_REPLICA, "broker " + member.brokerId() + " is fenced or restarted");
+            }
+        }
+        if (isr.equals(p.isr())) {
+            return new Applied(this, Outcome.ok(p.partitionEpoch()));
         }
         PartitionState changed = new PartitionState(p.replicas(), isr, p.leader(), p.leaderEpoch(),
                 p.partitionEpoch() + 1);

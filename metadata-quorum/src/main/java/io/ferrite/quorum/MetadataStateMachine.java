@@ -3,8 +3,11 @@ package io.ferrite.quorum;
 import java.io.File;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Consumer;
@@ -26,6 +29,7 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 
 /**
@@ -34,7 +38,8 @@ import org.apache.ratis.util.MD5FileUtil;
  *
  * <p>A snapshot is one file Ratis names by the term and index it covers, holding the state as Kafka records
  * ({@link ClusterState#toRecords}, framed by {@link QuorumCodec}), with an MD5 file beside it that is checked
- * before it is read.
+ * before it is read. A member far behind (or with a new disk) is sent the leader's snapshot, and this machine is
+ * paused and reinitialized from it.
  *
  * <p>Ratis calls {@link #applyTransaction} and {@link #takeSnapshot} on its one state-machine updater thread, so
  * a snapshot is of the state at exactly the index it names; readers take {@link #state()} from any thread.
@@ -45,6 +50,7 @@ public final class MetadataStateMachine extends BaseStateMachine {
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
     private volatile ClusterState state = ClusterState.empty();
     private volatile Consumer<ClusterState> listener = s -> { };
+    private volatile long snapshotLoaded = -1;
 
     /** The state as of the last entry applied here. */
     public ClusterState state() {
@@ -58,14 +64,35 @@ public final class MetadataStateMachine extends BaseStateMachine {
 
     @Override
     public void initialize(RaftServer server, RaftGroupId groupId, RaftStorage raftStorage) throws IOException {
-        super.initialize(server, groupId, raftStorage);
-        storage.init(raftStorage);
-        load(storage.loadLatestSnapshot());
+        // The lifecycle moves as Ratis expects it to: a snapshot installed from the leader pauses the machine,
+        // then reinitializes it, and Ratis stops a member whose machine is not in the state it looks for.
+        getLifeCycle().startAndTransition(() -> {
+            super.initialize(server, groupId, raftStorage);
+            storage.init(raftStorage);
+            load(storage.loadLatestSnapshot());
+        });
     }
 
     @Override
-    public void reinitialize() throws IOException {
-        load(storage.loadLatestSnapshot()); // a snapshot installed from the leader
+    public synchronized void pause() {
+        if (getLifeCycle().getCurrentState() == LifeCycle.State.RUNNING) {
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    @Override
+    public synchronized void reinitialize() throws IOException {
+        if (getLifeCycle().getCurrentState() == LifeCycle.State.PAUSED) { // a snapshot installed from the leader
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            load(storage.loadLatestSnapshot());
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
+    }
+
+    /** The index of the snapshot this member started from or was given; -1 if none. */
+    long snapshotLoaded() {
+        return snapshotLoaded;
     }
 
     @Override
@@ -86,14 +113,23 @@ public final class MetadataStateMachine extends BaseStateMachine {
         } catch (IllegalArgumentException e) {
             // Every member reads the same bytes the same way, so every one refuses them and stays in step.
             outcome = Outcome.refused(Errors.INVALID_REQUEST, e.getMessage());
+        } catch (RuntimeException e) {
+            // A bug in a rule: thrown alike on every member, so refused alike, rather than stopping each member
+            // at this entry every time it replays the log.
+            LOG.error("entry {} of the metadata log could not be applied; it is refused", entry.getIndex(), e);
+            outcome = Outcome.refused(Errors.UNKNOWN_SERVER_ERROR, e.toString());
         }
         updateLastAppliedTermIndex(entry.getTerm(), entry.getIndex());
         if (outcome.error() == Errors.NONE) {
-            listener.accept(state);
+            tell(state);
         }
         return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(QuorumCodec.encode(outcome))));
     }
 
+    /**
+     * Writes the state as of the last entry applied. The file is complete and forced, and its MD5 saved, before it
+     * takes its name, so a crash leaves the previous snapshot the latest, never one without a checksum.
+     */
     @Override
     public long takeSnapshot() throws IOException {
         TermIndex last = getLastAppliedTermIndex();
@@ -101,10 +137,22 @@ public final class MetadataStateMachine extends BaseStateMachine {
             return -1;
         }
         File file = storage.getSnapshotFile(last.getTerm(), last.getIndex());
-        File tmp = new File(file.getPath() + ".tmp");
-        Files.write(tmp.toPath(), QuorumCodec.encode(state.toRecords()));
-        Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE);
-        MD5Hash md5 = MD5FileUtil.computeAndSaveMd5ForFile(file);
+        Path tmp = file.toPath().resolveSibling(file.getName() + ".tmp");
+        byte[] bytes = QuorumCodec.encode(state.toRecords());
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
+            ch.force(true);
+        }
+        MD5Hash md5 = MD5Hash.digest(bytes);
+        MD5FileUtil.saveMD5File(file, md5);
+        Files.move(tmp, file.toPath(), StandardCopyOption.ATOMIC_MOVE);
+        try (FileChannel dir = FileChannel.open(file.toPath().getParent(), StandardOpenOption.READ)) {
+            dir.force(true);
+        }
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
         return last.getIndex();
     }
@@ -117,8 +165,18 @@ public final class MetadataStateMachine extends BaseStateMachine {
         MD5FileUtil.verifySavedMD5(file, MD5FileUtil.computeMd5ForFile(file));
         state = ClusterState.fromRecords(QuorumCodec.decode(ByteBuffer.wrap(Files.readAllBytes(file.toPath()))));
         setLastAppliedTermIndex(snapshot.getTermIndex());
+        snapshotLoaded = snapshot.getIndex();
         LOG.info("loaded the metadata snapshot at index {}: {} brokers, {} topics", snapshot.getIndex(),
                 state.brokers().size(), state.topics().size());
-        listener.accept(state);
+        tell(state);
+    }
+
+    /** The listener hears of a new state; what it throws is its own failure, never the log's. */
+    private void tell(ClusterState now) {
+        try {
+            listener.accept(now);
+        } catch (RuntimeException e) {
+            LOG.warn("a metadata listener failed: {}", e.toString());
+        }
     }
 }

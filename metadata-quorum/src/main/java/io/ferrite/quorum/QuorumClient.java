@@ -4,10 +4,14 @@ import java.io.IOException;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.retry.RetryPolicy;
 import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
+import org.apache.ratis.util.TimeDuration;
 
 /**
  * Proposes changes to the quorum: each call is one log entry, which Ratis sends to the quorum's leader (finding
@@ -17,9 +21,17 @@ import org.apache.ratis.thirdparty.com.google.protobuf.ByteString;
 public final class QuorumClient implements AutoCloseable {
     private final RaftClient client;
 
+    /**
+     * Tries for about 30 seconds (an election takes one to two), 100 ms apart, then fails the call: Ratis's default
+     * retries forever with no pause, and a retry after its retry cache has forgotten the first attempt (60 s)
+     * would apply the change twice.
+     */
+    private static final RetryPolicy RETRIES = RetryPolicies.retryUpToMaximumCountWithFixedSleep(300,
+            TimeDuration.valueOf(100, TimeUnit.MILLISECONDS));
+
     public QuorumClient(List<Voter> voters, UUID clusterId) {
         this.client = RaftClient.newBuilder().setProperties(QuorumServer.properties(QuorumServer.Settings.DEFAULT))
-                .setRaftGroup(QuorumServer.group(voters, clusterId)).build();
+                .setRaftGroup(QuorumServer.group(voters, clusterId)).setRetryPolicy(RETRIES).build();
     }
 
     /** Proposes one entry: the messages of one change (see {@link ClusterState#apply}). */

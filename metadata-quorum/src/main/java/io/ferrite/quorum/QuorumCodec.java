@@ -67,7 +67,8 @@ final class QuorumCodec {
                 short version = b.getShort();
                 int size = b.getInt();
                 if (size < 0 || size > b.remaining()) {
-                    throw new IllegalArgumentException("a message of " + size + " bytes with " + b.remaining() + " left");
+                    throw new IllegalArgumentException("a message of " + size + " bytes with " + b.remaining()
+                            + " left");
                 }
                 ApiMessage m = type == ALTER_PARTITION ? new AlterPartitionRequestData()
                         : MetadataRecordType.fromId(type).newMetadataRecord();

@@ -17,6 +17,7 @@ import org.apache.ratis.protocol.RaftPeerId;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.util.SizeInBytes;
 import org.apache.ratis.util.TimeDuration;
 
 /**
@@ -33,13 +34,18 @@ public final class QuorumServer implements AutoCloseable {
     private final RaftGroup group;
     private final MetadataStateMachine machine;
 
-    /** Election and snapshot settings. */
-    public record Settings(Duration electionTimeoutMin, Duration electionTimeoutMax, long snapshotEveryEntries) {
+    /**
+     * Election and snapshot settings. The log is purged up to each snapshot (as KRaft deletes its log behind a
+     * snapshot), in segments of {@code logSegmentBytes}; a member behind the purged part is sent the snapshot.
+     */
+    public record Settings(Duration electionTimeoutMin, Duration electionTimeoutMax, long snapshotEveryEntries,
+                           long logSegmentBytes) {
         /**
          * One to two seconds: on two cores shared by three members, Ratis's 150-300 ms default elects new leaders
          * under nothing worse than a garbage collection.
          */
-        public static final Settings DEFAULT = new Settings(Duration.ofSeconds(1), Duration.ofSeconds(2), 10_000);
+        public static final Settings DEFAULT = new Settings(Duration.ofSeconds(1), Duration.ofSeconds(2), 10_000,
+                8L << 20);
     }
 
     /** Starts member {@code nodeId} of the voters' group for cluster {@code clusterId}. */
@@ -49,16 +55,43 @@ public final class QuorumServer implements AutoCloseable {
         Voter self = voters.stream().filter(v -> v.id() == nodeId).findFirst().orElseThrow(() ->
                 new IllegalArgumentException("node " + nodeId + " is not one of the voters " + voters));
         RaftProperties props = properties(settings);
+        GrpcConfigKeys.Server.setHost(props, self.host());
         GrpcConfigKeys.Server.setPort(props, self.port());
         RaftServerConfigKeys.setStorageDir(props, List.of(dir.toFile()));
-        boolean fresh = !Files.isDirectory(dir) || isEmpty(dir);
         Files.createDirectories(dir);
+        refuseOtherGroups(dir, group.getGroupId());
+        boolean fresh = isEmpty(dir);
         MetadataStateMachine machine = new MetadataStateMachine();
         RaftServer server = RaftServer.newBuilder().setServerId(peerId(nodeId)).setGroup(group).setProperties(props)
                 .setStateMachine(machine)
                 .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER).build();
         server.start();
         return new QuorumServer(server, group, machine);
+    }
+
+    /**
+     * Ratis starts every group whose directory it finds, each on the one state machine given: a directory of
+     * another cluster's group (a reused data directory) would apply its log to this cluster's state.
+     */
+    private static void refuseOtherGroups(Path dir, RaftGroupId ours) throws IOException {
+        try (var s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                if (Files.isDirectory(p) && !name.equals(ours.getUuid().toString()) && isUuid(name)) {
+                    throw new IllegalStateException(dir + " holds the metadata log of another cluster (" + name
+                            + "), not of this one (" + ours.getUuid() + "): move it away or give this node another"
+                            + " directory");
+                }
+            }
+        }
+    }
+
+    private static boolean isUuid(String name) {
+        try {
+            return UUID.fromString(name).toString().equals(name);
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     private QuorumServer(RaftServer server, RaftGroup group, MetadataStateMachine machine) {
@@ -75,6 +108,10 @@ public final class QuorumServer implements AutoCloseable {
                 TimeUnit.MILLISECONDS));
         RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
         RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, settings.snapshotEveryEntries());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftServerConfigKeys.Log.setPurgeGap(props, (int) Math.min(settings.snapshotEveryEntries(), 1024));
+        RaftServerConfigKeys.Log.setSegmentSizeMax(props, SizeInBytes.valueOf(settings.logSegmentBytes()));
         return props;
     }
 
@@ -90,7 +127,7 @@ public final class QuorumServer implements AutoCloseable {
         return RaftPeerId.valueOf("node-" + nodeId);
     }
 
-    private static boolean isEmpty(Path dir) throws IOException {
+    private static boolean isEmpty(Path dir) throws IOException { // a directory made before: recovered
         try (var s = Files.list(dir)) {
             return s.findAny().isEmpty();
         }
@@ -99,6 +136,11 @@ public final class QuorumServer implements AutoCloseable {
     /** The metadata as this member has applied it. */
     public ClusterState state() {
         return machine.state();
+    }
+
+    /** The index of the snapshot this member started from or was sent; -1 if none. */
+    long snapshotLoaded() {
+        return machine.snapshotLoaded();
     }
 
     /** Whether this member leads the quorum now. */

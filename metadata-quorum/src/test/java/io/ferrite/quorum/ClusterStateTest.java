@@ -71,7 +71,7 @@ class ClusterStateTest {
         // The last in-sync replica stays in the ISR, and the partition has no leader until it comes back.
         assertEquals(new PartitionState(List.of(1, 2, 3), List.of(3), PartitionState.NO_LEADER, 3, 3), partition(0));
         apply(Changes.unfence(1, epoch1));
-        assertEquals(PartitionState.NO_LEADER, partition(0).leader(), "broker 1 is not in the ISR: no unclean election");
+        assertEquals(PartitionState.NO_LEADER, partition(0).leader(), "1 is not in the ISR: no unclean election");
         apply(Changes.unfence(3, -1));
         assertEquals(new PartitionState(List.of(1, 2, 3), List.of(3), 3, 4, 4), partition(0));
     }
@@ -91,25 +91,50 @@ class ClusterStateTest {
     }
 
     @Test
-    void theLeaderChangesItsIsrOnlyWithTheEpochsItSaw() {
+    void theLeaderChangesItsIsrOnlyWithTheEpochsItSawInKafkasOrderOfChecks() {
         threeBrokersAndATopic();
         long epoch1 = state.brokers().get(1).epoch();
-        assertEquals(Errors.NOT_LEADER_OR_FOLLOWER,
-                apply(Changes.alterIsr(2, -1, TOPIC, 0, 0, 0, List.of(1, 2))).error());
-        assertEquals(Errors.FENCED_LEADER_EPOCH,
-                apply(Changes.alterIsr(1, epoch1, TOPIC, 0, 1, 0, List.of(1, 2))).error());
-        assertEquals(Errors.INVALID_UPDATE_VERSION,
-                apply(Changes.alterIsr(1, epoch1, TOPIC, 0, 0, 5, List.of(1, 2))).error());
-        assertEquals(Errors.INVALID_REQUEST, apply(Changes.alterIsr(1, epoch1, TOPIC, 0, 0, 0, List.of(2))).error());
+        long epoch2 = state.brokers().get(2).epoch();
+        assertEquals(Errors.STALE_BROKER_EPOCH,
+                apply(Changes.alterIsr(1, epoch1 - 1, TOPIC, 0, 0, 0, List.of(1, 2))).error());
         assertEquals(Errors.UNKNOWN_TOPIC_ID,
                 apply(Changes.alterIsr(1, epoch1, Uuid.randomUuid(), 0, 0, 0, List.of(1))).error());
+        assertEquals(Errors.NOT_CONTROLLER, apply(Changes.alterIsr(1, epoch1, TOPIC, 0, 1, 0, List.of(1, 2))).error(),
+                "an epoch newer than the state's");
+        assertEquals(Errors.INVALID_REQUEST, apply(Changes.alterIsr(2, epoch2, TOPIC, 0, 0, 0, List.of(1, 2))).error(),
+                "a sender that does not lead");
+        assertEquals(Errors.INVALID_REQUEST, apply(Changes.alterIsr(1, epoch1, TOPIC, 0, 0, 0, List.of(2))).error(),
+                "an ISR without its leader");
+        Outcome unchanged = apply(Changes.alterIsr(1, epoch1, TOPIC, 0, 0, 0, List.of(1, 2, 3)));
+        assertEquals(Errors.NONE, unchanged.error());
+        assertEquals(0, unchanged.value(), "an ISR as it is changes nothing");
         Outcome shrunk = apply(Changes.alterIsr(1, epoch1, TOPIC, 0, 0, 0, List.of(1, 2)));
         assertEquals(Errors.NONE, shrunk.error());
         assertEquals(1, shrunk.value());
         assertEquals(new PartitionState(List.of(1, 2, 3), List.of(1, 2), 1, 0, 1), partition(0));
-        apply(Changes.fence(3, -1));
+        assertEquals(Errors.INVALID_UPDATE_VERSION,
+                apply(Changes.alterIsr(1, epoch1, TOPIC, 0, 0, 0, List.of(1))).error(), "the partition epoch it saw");
+        apply(Changes.fence(1, epoch1)); // broker 2 leads at leader epoch 1
+        assertEquals(Errors.FENCED_LEADER_EPOCH,
+                apply(Changes.alterIsr(1, epoch1, TOPIC, 0, 0, 1, List.of(1, 2))).error(), "a deposed leader");
         assertEquals(Errors.INELIGIBLE_REPLICA,
-                apply(Changes.alterIsr(1, epoch1, TOPIC, 0, 0, 1, List.of(1, 2, 3))).error());
+                apply(Changes.alterIsr(2, epoch2, TOPIC, 0, 1, 2, List.of(2, 1))).error(), "a fenced member");
+    }
+
+    @Test
+    void namesIdsAndNumberingAreCheckedAsKafkaChecksThem() {
+        threeBrokersAndATopic();
+        assertEquals(Errors.INVALID_REQUEST, apply(Changes.register(-1, Uuid.randomUuid())).error());
+        assertEquals(Errors.INVALID_TOPIC_EXCEPTION,
+                apply(Changes.createTopic("bad/name", Uuid.randomUuid(), List.of(List.of(1)))).error());
+        assertEquals(Errors.NONE, apply(Changes.createTopic("a.b", Uuid.randomUuid(), List.of(List.of(1)))).error());
+        assertEquals(Errors.INVALID_TOPIC_EXCEPTION,
+                apply(Changes.createTopic("a_b", Uuid.randomUuid(), List.of(List.of(1)))).error(), "collides with a.b");
+        List<ApiMessage> skipping = new java.util.ArrayList<>(Changes.createTopic("c", Uuid.randomUuid(),
+                List.of(List.of(1), List.of(2))));
+        skipping.remove(1); // partition 0 left out
+        assertEquals(Errors.INVALID_REPLICA_ASSIGNMENT, apply(skipping).error());
+        assertThrows(UnsupportedOperationException.class, () -> state.topics().remove("t"));
     }
 
     @Test

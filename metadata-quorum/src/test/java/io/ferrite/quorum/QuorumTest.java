@@ -26,8 +26,9 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class QuorumTest {
     private static final UUID CLUSTER = UUID.randomUUID();
-    private static final QuorumServer.Settings FAST = new QuorumServer.Settings(Duration.ofMillis(1000),
-            Duration.ofMillis(2000), 20);
+    /** A snapshot every 20 entries, and the log in 4 KiB segments, so that it is purged behind each snapshot. */
+    private static final QuorumServer.Settings SMALL = new QuorumServer.Settings(Duration.ofMillis(1000),
+            Duration.ofMillis(2000), 20, 4096);
 
     @TempDir
     Path dir;
@@ -47,17 +48,20 @@ class QuorumTest {
     }
 
     private void start(int id) throws IOException {
-        members[id] = QuorumServer.start(id, voters, CLUSTER, dir.resolve("node-" + id), FAST);
+        members[id] = QuorumServer.start(id, voters, CLUSTER, dir.resolve("node-" + id), SMALL);
     }
 
     @AfterEach
-    void closeAll() throws IOException {
+    void closeAll() {
+        List<AutoCloseable> open = new ArrayList<>(List.of(members).stream().filter(m -> m != null).toList());
         if (client != null) {
-            client.close();
+            open.add(0, client);
         }
-        for (QuorumServer m : members) {
-            if (m != null) {
-                m.close();
+        for (AutoCloseable c : open) {
+            try {
+                c.close();
+            } catch (Exception e) { // the others are closed all the same
+                e.printStackTrace();
             }
         }
     }
@@ -100,33 +104,66 @@ class QuorumTest {
         assertEquals(p0, members[leader].state().topics().get("t").partitions().get(0));
     }
 
+    /** ISR changes of partition 0 by its leader, broker 0, each awaited on every running member. */
+    private void isrChanges(Uuid topic, long epoch0, int count, int... running) throws Exception {
+        awaitSameState(running); // a change completes once the leader applied it: the others may be behind
+        for (int i = 0; i < count; i++) {
+            PartitionState p = members[running[0]].state().topics().get("t").partitions().get(0);
+            List<Integer> isr = p.isr().size() == 3 ? List.of(0, 1) : List.of(0, 1, 2);
+            assertEquals(Errors.NONE, propose(Changes.alterIsr(0, epoch0, topic, 0, p.leaderEpoch(),
+                    p.partitionEpoch(), isr)).error());
+            awaitSameState(running); // the next change reads the partition epoch this one made
+        }
+    }
+
     @Test
-    void aMemberRestartsFromItsSnapshotAndTheLogAfterIt() throws Exception {
+    void aMemberRestartsFromItsSnapshotAndCatchesUpWithWhatItMissed() throws Exception {
         startAll();
         Uuid topic = Uuid.randomUuid();
         long[] epochs = brokersAndTopic(topic);
-        for (int i = 0; i < 30; i++) { // past the snapshot threshold of 20 entries: each member takes one
-            int isrSize = 3 - i % 2;
-            PartitionState p = members[leader()].state().topics().get("t").partitions().get(0);
-            List<Integer> isr = isrSize == 3 ? List.of(0, 1, 2) : List.of(0, 1);
-            assertEquals(Errors.NONE, propose(Changes.alterIsr(0, epochs[0], topic, 0, p.leaderEpoch(),
-                    p.partitionEpoch(), isr)).error());
-            awaitSameState(0, 1, 2); // the next change reads the partition epoch the last one made
-        }
+        isrChanges(topic, epochs[0], 30, 0, 1, 2); // past the snapshot threshold of 20 entries
         int follower = (leader() + 1) % 3;
         await(() -> hasSnapshot(follower), "member " + follower + " took a snapshot");
-        ClusterState before = members[follower].state();
         members[follower].close();
         members[follower] = null;
+        int[] running = Stream.of(0, 1, 2).filter(i -> i != follower).mapToInt(Integer::intValue).toArray();
+        isrChanges(topic, epochs[0], 10, running); // missed while it is down
         start(follower);
-        await(() -> before.equals(members[follower].state()), "member " + follower + " came back to the same state");
-        assertEquals(30, before.topics().get("t").partitions().get(0).partitionEpoch());
+        await(() -> members[follower].state().equals(members[running[0]].state()), "member " + follower
+                + " caught up");
+        assertTrue(members[follower].snapshotLoaded() > 0, "it started from its snapshot");
+        assertEquals(40, members[follower].state().topics().get("t").partitions().get(0).partitionEpoch());
+    }
+
+    @Test
+    void aMemberWithANewDiskIsSentTheLeadersSnapshot() throws Exception {
+        startAll();
+        Uuid topic = Uuid.randomUuid();
+        long[] epochs = brokersAndTopic(topic);
+        int follower = (leader() + 1) % 3;
+        members[follower].close();
+        members[follower] = null;
+        deleteTree(dir.resolve("node-" + follower)); // a replaced disk
+        int[] running = Stream.of(0, 1, 2).filter(i -> i != follower).mapToInt(Integer::intValue).toArray();
+        isrChanges(topic, epochs[0], 60, running); // the leader's log is purged behind its snapshots meanwhile
+        start(follower);
+        await(() -> members[follower].state().equals(members[running[0]].state()), "member " + follower
+                + " caught up from nothing");
+        assertTrue(members[follower].snapshotLoaded() > 0, "it was sent a snapshot: the log it needed was purged");
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 
     private boolean hasSnapshot(int id) {
         try (Stream<Path> s = Files.walk(dir.resolve("node-" + id))) {
-            return s.anyMatch(f -> f.getFileName().toString().startsWith("snapshot.")
-                    && !f.getFileName().toString().endsWith(".md5"));
+            return s.map(f -> f.getFileName().toString())
+                    .anyMatch(n -> n.startsWith("snapshot.") && !n.endsWith(".md5") && !n.endsWith(".tmp"));
         } catch (IOException e) {
             return false;
         }

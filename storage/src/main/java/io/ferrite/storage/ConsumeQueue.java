@@ -3,6 +3,7 @@ package io.ferrite.storage;
 import java.io.IOException;
 import java.lang.invoke.VarHandle;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * The index of one partition: one fixed-size entry per batch, in offset order, in files of
@@ -143,24 +144,7 @@ final class ConsumeQueue implements AutoCloseable {
 
     /** Index of the first entry whose batch ends at or after {@code offset}; the end index if none does. */
     long firstEndingAtOrAfter(long offset) {
-        long lo = startIndex;
-        long hi = endIndex - 1;
-        long found = endIndex;
-        while (lo <= hi) {
-            long mid = (lo + hi) >>> 1;
-            Entry e = entry(mid);
-            if (e == null) {
-                lo = mid + 1;
-                continue;
-            }
-            if (e.lastOffset() >= offset) {
-                found = mid;
-                hi = mid - 1;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        return found;
+        return firstWhere(startIndex, e -> e.lastOffset() >= offset, endIndex);
     }
 
     long startIndex() {
@@ -271,31 +255,23 @@ final class ConsumeQueue implements AutoCloseable {
 
     /** Index of the first entry at or after {@code fromIndex} whose running max timestamp is >= {@code ts}, or -1. */
     long firstIndexWithRunningMaxAtLeast(long ts, long fromIndex) {
-        long lo = Math.max(fromIndex, startIndex);
-        long hi = endIndex - 1;
-        long found = -1;
-        while (lo <= hi) {
-            long mid = (lo + hi) >>> 1;
-            Entry e = entry(mid);
-            if (e == null) {
-                lo = mid + 1;
-                continue;
-            }
-            if (e.runningMaxTimestamp >= ts) {
-                found = mid;
-                hi = mid - 1;
-            } else {
-                lo = mid + 1;
-            }
-        }
-        return found;
+        return firstWhere(fromIndex, e -> e.runningMaxTimestamp >= ts, -1);
     }
 
     /** Index of the first entry at or after {@code fromIndex} whose CommitLog position is >= {@code position}. */
     long firstIndexAtOrAfterPosition(long position, long fromIndex) {
+        return firstWhere(fromIndex, e -> e.position >= position, endIndex);
+    }
+
+    /**
+     * Binary search: the first entry at or after {@code fromIndex} that has {@code reached} (which, along the queue,
+     * is false up to some entry and true from it on); {@code none} if no entry has. An entry deleted under the
+     * search (by retention) counts as not reached.
+     */
+    private long firstWhere(long fromIndex, Predicate<Entry> reached, long none) {
         long lo = Math.max(fromIndex, startIndex);
         long hi = endIndex - 1;
-        long found = endIndex;
+        long found = none;
         while (lo <= hi) {
             long mid = (lo + hi) >>> 1;
             Entry e = entry(mid);
@@ -303,7 +279,7 @@ final class ConsumeQueue implements AutoCloseable {
                 lo = mid + 1;
                 continue;
             }
-            if (e.position >= position) {
+            if (reached.test(e)) {
                 found = mid;
                 hi = mid - 1;
             } else {
