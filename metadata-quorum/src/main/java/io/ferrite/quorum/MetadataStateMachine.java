@@ -10,7 +10,10 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BiFunction;
 import java.util.function.Consumer;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.apache.logging.log4j.LogManager;
@@ -55,6 +58,34 @@ public final class MetadataStateMachine extends BaseStateMachine {
     /** The state as of the last entry applied here. */
     public ClusterState state() {
         return state;
+    }
+
+    /** Answers a broker's heartbeat from the state as this member has it: the quorum's leader sets it. */
+    private volatile BiFunction<BrokerHeartbeatRequestData, ClusterState, BrokerHeartbeatResponseData> heartbeats;
+
+    void onHeartbeat(BiFunction<BrokerHeartbeatRequestData, ClusterState, BrokerHeartbeatResponseData> handler) {
+        this.heartbeats = handler;
+    }
+
+    /**
+     * A read-only query, which Ratis serves on the leader: a broker's heartbeat. It changes no replicated state;
+     * what it decides (fence, unfence) is proposed to the log.
+     */
+    @Override
+    public CompletableFuture<Message> query(Message request) {
+        try {
+            List<ApiMessage> messages = QuorumCodec.decode(request.getContent().asReadOnlyByteBuffer());
+            var handler = heartbeats;
+            if (messages.size() != 1 || !(messages.get(0) instanceof BrokerHeartbeatRequestData req)
+                    || handler == null) {
+                return CompletableFuture.failedFuture(new IllegalArgumentException("not a broker heartbeat"));
+            }
+            BrokerHeartbeatResponseData answer = handler.apply(req, state);
+            return CompletableFuture.completedFuture(Message.valueOf(ByteString.copyFrom(
+                    QuorumCodec.encode(List.of(answer)))));
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** Told of each new state, on Ratis's updater thread: it must not block. */

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.ratis.client.RaftClient;
 import org.apache.ratis.protocol.Message;
@@ -42,6 +44,21 @@ public final class QuorumClient implements AutoCloseable {
                 throw new IllegalStateException("the quorum did not commit the change: " + reply.getException());
             }
             return QuorumCodec.decodeOutcome(reply.getMessage().getContent().asReadOnlyByteBuffer());
+        });
+    }
+
+    /**
+     * A broker's heartbeat to the quorum's leader: a read-only query, never an entry of the log. The answer says
+     * whether the broker is fenced, and the leader proposes what the heartbeat decides.
+     */
+    public CompletableFuture<BrokerHeartbeatResponseData> heartbeat(BrokerHeartbeatRequestData request) {
+        Message m = Message.valueOf(ByteString.copyFrom(QuorumCodec.encode(List.of(request))));
+        return client.async().sendReadOnly(m).thenApply(reply -> {
+            if (!reply.isSuccess()) {
+                throw new IllegalStateException("the quorum did not answer the heartbeat: " + reply.getException());
+            }
+            return (BrokerHeartbeatResponseData) QuorumCodec.decode(
+                    reply.getMessage().getContent().asReadOnlyByteBuffer()).get(0);
         });
     }
 

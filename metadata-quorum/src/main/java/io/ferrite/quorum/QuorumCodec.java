@@ -6,6 +6,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.kafka.common.message.AlterPartitionRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.metadata.MetadataRecordType;
 import org.apache.kafka.common.protocol.ApiKeys;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -14,10 +16,11 @@ import org.apache.kafka.common.protocol.Errors;
 import org.apache.kafka.common.protocol.ObjectSerializationCache;
 
 /**
- * The bytes of quorum log entries, snapshots and replies. An entry (and a snapshot) is a run of Kafka messages,
- * each framed as
+ * The bytes of quorum log entries, snapshots, queries and replies. An entry (and a snapshot, and a query) is a run
+ * of Kafka messages, each framed as
  * <pre>
- *  0  int16  type: a MetadataRecordType id, or {@link #ALTER_PARTITION} for an AlterPartition request
+ *  0  int16  type: a MetadataRecordType id, {@link #ALTER_PARTITION} for an AlterPartition request, or
+ *            {@link #HEARTBEAT} and {@link #HEARTBEAT_RESPONSE} for a broker's heartbeat and its answer
  *  2  int16  version of the message
  *  4  int32  size N of the message
  *  8  N      the message, in Kafka's own serialization
@@ -28,6 +31,9 @@ import org.apache.kafka.common.protocol.ObjectSerializationCache;
 final class QuorumCodec {
     /** The type of an AlterPartition request in an entry: past every MetadataRecordType id. */
     static final short ALTER_PARTITION = (short) (1000 + ApiKeys.ALTER_PARTITION.id);
+    /** The types of a broker's heartbeat and its answer, in a read-only query to the leader (never in the log). */
+    static final short HEARTBEAT = (short) (1000 + ApiKeys.BROKER_HEARTBEAT.id);
+    static final short HEARTBEAT_RESPONSE = (short) (2000 + ApiKeys.BROKER_HEARTBEAT.id);
     private static final int FRAME = 8;
 
     private QuorumCodec() {
@@ -71,6 +77,8 @@ final class QuorumCodec {
                             + " left");
                 }
                 ApiMessage m = type == ALTER_PARTITION ? new AlterPartitionRequestData()
+                        : type == HEARTBEAT ? new BrokerHeartbeatRequestData()
+                        : type == HEARTBEAT_RESPONSE ? new BrokerHeartbeatResponseData()
                         : MetadataRecordType.fromId(type).newMetadataRecord();
                 if (version < m.lowestSupportedVersion() || version > m.highestSupportedVersion()) {
                     throw new IllegalArgumentException("version " + version + " of message type " + type);
@@ -91,7 +99,9 @@ final class QuorumCodec {
     }
 
     private static short typeOf(ApiMessage m) {
-        return m instanceof AlterPartitionRequestData ? ALTER_PARTITION : m.apiKey();
+        return m instanceof AlterPartitionRequestData ? ALTER_PARTITION
+                : m instanceof BrokerHeartbeatRequestData ? HEARTBEAT
+                : m instanceof BrokerHeartbeatResponseData ? HEARTBEAT_RESPONSE : m.apiKey();
     }
 
     static byte[] encode(Outcome o) {

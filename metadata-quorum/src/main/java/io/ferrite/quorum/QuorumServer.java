@@ -3,11 +3,21 @@ package io.ferrite.quorum;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
+import org.apache.kafka.common.metadata.FenceBrokerRecord;
+import org.apache.kafka.common.metadata.UnfenceBrokerRecord;
+import org.apache.kafka.common.protocol.ApiMessage;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
 import org.apache.ratis.conf.RaftProperties;
 import org.apache.ratis.grpc.GrpcConfigKeys;
 import org.apache.ratis.protocol.RaftGroup;
@@ -26,31 +36,41 @@ import org.apache.ratis.util.TimeDuration;
  * {@code dir}; a directory made before is recovered, an empty one formatted.
  *
  * <p>The Raft group's id is the cluster id, so two clusters' members never join each other's group. Ratis owns
- * its threads (gRPC, log worker, state-machine updater) and names them after this member's id; {@link #close}
- * stops them.
+ * its threads (gRPC, log worker, state-machine updater) and names them after this member's id; this member owns
+ * one more, which checks brokers' sessions while it leads ({@link BrokerSessions}). {@link #close} stops them.
  */
 public final class QuorumServer implements AutoCloseable {
+    private static final Logger LOG = LogManager.getLogger(QuorumServer.class);
     private final RaftServer server;
     private final RaftGroup group;
     private final MetadataStateMachine machine;
+    /** Proposes what the leader decides on its own: fencing brokers whose session ran out, unfencing caught-up ones. */
+    private final QuorumClient proposer;
+    private final BrokerSessions sessions;
+    /** Thread {@code ferrite-quorum-sessions-<id>}, owned by this member: checks brokers' sessions while it leads. */
+    private final ScheduledExecutorService sessionChecks;
 
     /**
      * Election and snapshot settings. The log is purged up to each snapshot (as KRaft deletes its log behind a
      * snapshot), in segments of {@code logSegmentBytes}; a member behind the purged part is sent the snapshot.
      */
     public record Settings(Duration electionTimeoutMin, Duration electionTimeoutMax, long snapshotEveryEntries,
-                           long logSegmentBytes) {
+                           long logSegmentBytes, Duration brokerSessionTimeout) {
         /**
-         * One to two seconds: on two cores shared by three members, Ratis's 150-300 ms default elects new leaders
-         * under nothing worse than a garbage collection.
+         * Elections after one to two seconds: on two cores shared by three members, Ratis's 150-300 ms default
+         * elects new leaders under nothing worse than a garbage collection. A broker's session, Kafka's default
+         * {@code broker.session.timeout.ms}, 9 s.
          */
         public static final Settings DEFAULT = new Settings(Duration.ofSeconds(1), Duration.ofSeconds(2), 10_000,
-                8L << 20);
+                8L << 20, Duration.ofSeconds(9));
     }
 
-    /** Starts member {@code nodeId} of the voters' group for cluster {@code clusterId}. */
-    public static QuorumServer start(int nodeId, List<Voter> voters, UUID clusterId, Path dir, Settings settings)
-            throws IOException {
+    /**
+     * Starts member {@code nodeId} of the voters' group for cluster {@code clusterId}; brokers' sessions go by
+     * {@code clock}.
+     */
+    public static QuorumServer start(int nodeId, List<Voter> voters, UUID clusterId, Path dir, Settings settings,
+                                     Clock clock) throws IOException {
         RaftGroup group = group(voters, clusterId);
         Voter self = voters.stream().filter(v -> v.id() == nodeId).findFirst().orElseThrow(() ->
                 new IllegalArgumentException("node " + nodeId + " is not one of the voters " + voters));
@@ -65,8 +85,17 @@ public final class QuorumServer implements AutoCloseable {
         RaftServer server = RaftServer.newBuilder().setServerId(peerId(nodeId)).setGroup(group).setProperties(props)
                 .setStateMachine(machine)
                 .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER).build();
+        QuorumServer member = new QuorumServer(nodeId, server, group, machine, new QuorumClient(voters, clusterId),
+                new BrokerSessions(clock, settings.brokerSessionTimeout().toMillis()));
         server.start();
-        return new QuorumServer(server, group, machine);
+        member.startSessions(settings.brokerSessionTimeout().toMillis());
+        return member;
+    }
+
+    /** As {@link #start(int, List, UUID, Path, Settings)}, with the system clock for brokers' sessions. */
+    public static QuorumServer start(int nodeId, List<Voter> voters, UUID clusterId, Path dir, Settings settings)
+            throws IOException {
+        return start(nodeId, voters, clusterId, dir, settings, Clock.systemUTC());
     }
 
     /**
@@ -94,10 +123,66 @@ public final class QuorumServer implements AutoCloseable {
         }
     }
 
-    private QuorumServer(RaftServer server, RaftGroup group, MetadataStateMachine machine) {
+    private QuorumServer(int nodeId, RaftServer server, RaftGroup group, MetadataStateMachine machine,
+                         QuorumClient proposer, BrokerSessions sessions) {
         this.server = server;
         this.group = group;
         this.machine = machine;
+        this.proposer = proposer;
+        this.sessions = sessions;
+        this.sessionChecks = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "ferrite-quorum-sessions-" + nodeId);
+            t.setDaemon(true);
+            return t;
+        });
+        machine.onHeartbeat(this::heartbeat);
+    }
+
+    /**
+     * A broker's heartbeat, answered on the leader (Ratis sends read-only queries there). An unfence or fence it
+     * decides is proposed without waiting: the broker hears of it at a later heartbeat.
+     */
+    private BrokerHeartbeatResponseData heartbeat(BrokerHeartbeatRequestData req, ClusterState state) {
+        BrokerSessions.Heartbeat h = sessions.heartbeat(req, state, term());
+        if (h.unfence()) {
+            propose(List.of(new UnfenceBrokerRecord().setId(req.brokerId()).setEpoch(req.brokerEpoch())));
+        } else if (h.fence()) {
+            propose(List.of(new FenceBrokerRecord().setId(req.brokerId()).setEpoch(req.brokerEpoch())));
+        }
+        return h.response();
+    }
+
+    /** Checks the sessions a few times a session timeout, on the leader only, and fences who missed theirs. */
+    private void startSessions(long timeoutMs) {
+        long period = Math.max(50, timeoutMs / 4);
+        sessionChecks.scheduleWithFixedDelay(() -> {
+            try {
+                if (isLeader()) {
+                    for (BrokerState b : sessions.expired(machine.state(), term())) {
+                        LOG.info("broker {} missed its session of {} ms: fencing it", b.id(), timeoutMs);
+                        propose(List.of(new FenceBrokerRecord().setId(b.id()).setEpoch(b.epoch())));
+                    }
+                }
+            } catch (RuntimeException e) { // the next check tries again; the thread must not die of one
+                LOG.warn("checking brokers' sessions failed: {}", e.toString());
+            }
+        }, period, period, TimeUnit.MILLISECONDS);
+    }
+
+    private void propose(List<ApiMessage> change) {
+        proposer.propose(change).whenComplete((o, e) -> {
+            if (e != null) {
+                LOG.warn("proposing {} failed: {}", change.get(0).getClass().getSimpleName(), e.toString());
+            }
+        });
+    }
+
+    private long term() {
+        try {
+            return server.getDivision(group.getGroupId()).getInfo().getCurrentTerm();
+        } catch (IOException e) {
+            return -1;
+        }
     }
 
     static RaftProperties properties(Settings settings) {
@@ -154,6 +239,11 @@ public final class QuorumServer implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        server.close();
+        sessionChecks.shutdownNow();
+        try {
+            proposer.close();
+        } finally {
+            server.close();
+        }
     }
 }

@@ -15,6 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
+import org.apache.kafka.common.message.BrokerHeartbeatResponseData;
 import org.apache.kafka.common.protocol.ApiMessage;
 import org.apache.kafka.common.protocol.Errors;
 import org.junit.jupiter.api.AfterEach;
@@ -26,9 +28,16 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class QuorumTest {
     private static final UUID CLUSTER = UUID.randomUUID();
-    /** A snapshot every 20 entries, and the log in 4 KiB segments, so that it is purged behind each snapshot. */
+    /**
+     * A snapshot every 20 entries, and the log in 4 KiB segments, so that it is purged behind each snapshot; brokers'
+     * sessions that outlast each test, since most send no heartbeat.
+     */
     private static final QuorumServer.Settings SMALL = new QuorumServer.Settings(Duration.ofMillis(1000),
-            Duration.ofMillis(2000), 20, 4096);
+            Duration.ofMillis(2000), 20, 4096, Duration.ofMinutes(10));
+    /** Sessions of a second and a half. */
+    private static final QuorumServer.Settings SHORT_SESSIONS = new QuorumServer.Settings(Duration.ofMillis(1000),
+            Duration.ofMillis(2000), 10_000, 1 << 20, Duration.ofMillis(1500));
+    private QuorumServer.Settings settings = SMALL;
 
     @TempDir
     Path dir;
@@ -48,7 +57,7 @@ class QuorumTest {
     }
 
     private void start(int id) throws IOException {
-        members[id] = QuorumServer.start(id, voters, CLUSTER, dir.resolve("node-" + id), SMALL);
+        members[id] = QuorumServer.start(id, voters, CLUSTER, dir.resolve("node-" + id), settings);
     }
 
     @AfterEach
@@ -150,6 +159,53 @@ class QuorumTest {
         await(() -> members[follower].state().equals(members[running[0]].state()), "member " + follower
                 + " caught up from nothing");
         assertTrue(members[follower].snapshotLoaded() > 0, "it was sent a snapshot: the log it needed was purged");
+    }
+
+    @Test
+    void aBrokerIsUnfencedByItsHeartbeatsAndFencedWhenTheyStop() throws Exception {
+        settings = SHORT_SESSIONS;
+        startAll();
+        long[] epochs = new long[2];
+        for (int id = 0; id < 2; id++) {
+            epochs[id] = propose(Changes.register(id, Uuid.randomUuid())).value();
+        }
+        BrokerHeartbeatResponseData stale = client.heartbeat(heartbeat(0, epochs[0] - 1, epochs[1])).get(30,
+                TimeUnit.SECONDS);
+        assertEquals(Errors.STALE_BROKER_EPOCH.code(), stale.errorCode());
+        BrokerHeartbeatResponseData behind = client.heartbeat(heartbeat(0, epochs[0], epochs[0] - 1)).get(30,
+                TimeUnit.SECONDS);
+        assertTrue(behind.isFenced());
+        assertTrue(!behind.isCaughtUp(), "it has not applied its own registration yet");
+        await(() -> beat(0, epochs[0]) && beat(1, epochs[1]) && !leaderState().brokers().get(0).fenced()
+                && !leaderState().brokers().get(1).fenced(), "both brokers unfenced by their heartbeats");
+        assertEquals(Errors.NONE, propose(Changes.createTopic("t", Uuid.randomUuid(), List.of(List.of(0, 1))))
+                .error());
+        // Broker 0 stops; broker 1 goes on. Within a session and a check, 0 is fenced and 1 leads.
+        await(() -> beat(1, epochs[1]) && leaderState().brokers().get(0).fenced(), "broker 0 fenced");
+        assertEquals(new PartitionState(List.of(0, 1), List.of(1), 1, 1, 1),
+                leaderState().topics().get("t").partitions().get(0));
+        assertTrue(!leaderState().brokers().get(1).fenced(), "a broker that beats keeps its session");
+    }
+
+    private static BrokerHeartbeatRequestData heartbeat(int id, long epoch, long applied) {
+        return new BrokerHeartbeatRequestData().setBrokerId(id).setBrokerEpoch(epoch).setCurrentMetadataOffset(applied);
+    }
+
+    /** One heartbeat of broker {@code id}, which has applied the log up to its registration; true once answered. */
+    private boolean beat(int id, long epoch) {
+        try {
+            return client.heartbeat(heartbeat(id, epoch, epoch)).get(30, TimeUnit.SECONDS).errorCode() == 0;
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private ClusterState leaderState() {
+        try {
+            return members[leader()].state();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     private static void deleteTree(Path root) throws IOException {
