@@ -74,16 +74,22 @@ public final class KafkaServer implements AutoCloseable {
     }
 
     /**
-     * Takes new connection quotas while it runs, their override hosts resolved by {@link #checkLimits}; the
-     * acceptor takes them.
+     * Takes new connection quotas while it runs, their override hosts resolved by {@link #checkLimits}. The
+     * acceptor applies them, and this returns once it has: the answer to the change goes out only when new
+     * connections are held to it, as a client that then connects expects.
      */
     public synchronized void reconfigure(ConnectionLimits next, java.util.Map<java.net.InetAddress, Integer> resolved) {
         if (quotas == null) { // the broker takes configs only once it listens: it starts on the running ones
             throw new IllegalStateException("connection quotas change once the server has started");
         }
         ConnectionQuotas q = quotas;
+        io.netty.channel.EventLoop loop = acceptor.next(); // its one thread
+        if (loop.inEventLoop()) {
+            q.reconfigure(next, resolved);
+            return;
+        }
         try {
-            acceptor.execute(() -> q.reconfigure(next, resolved));
+            loop.submit(() -> q.reconfigure(next, resolved)).syncUninterruptibly();
         } catch (java.util.concurrent.RejectedExecutionException e) { // closing: no connection to limit any more
         }
     }
