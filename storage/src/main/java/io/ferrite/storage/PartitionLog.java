@@ -38,7 +38,7 @@ final class PartitionLog {
      * act after it, since the offsets it planned by may now be other batches'.
      */
     private volatile long cuts;
-    /** A cut's producer state is being rebuilt: appends wait for it (see {@link Truncation}). */
+    /** A cut's producer state is being rebuilt: appends to the partition are refused meanwhile (see Truncation). */
     private volatile boolean cutting;
     /** The log end the last producer-state snapshot written covered; -1: none written by this process. */
     private volatile long snapshotEnd = -1;
