@@ -87,7 +87,16 @@ public final class QuorumServer implements AutoCloseable {
                 .setOption(fresh ? RaftStorage.StartupOption.FORMAT : RaftStorage.StartupOption.RECOVER).build();
         QuorumServer member = new QuorumServer(nodeId, server, group, machine, new QuorumClient(voters, clusterId),
                 new BrokerSessions(clock, settings.brokerSessionTimeout().toMillis()));
-        server.start();
+        try {
+            server.start();
+        } catch (IOException | RuntimeException e) { // a port taken, a directory unreadable: nothing left running
+            try {
+                member.close();
+            } catch (IOException | RuntimeException closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
         member.startSessions(settings.brokerSessionTimeout().toMillis());
         return member;
     }
