@@ -4,12 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.ferrite.storage.MutableClock;
 import java.nio.ByteBuffer;
-import java.time.Clock;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.Uuid;
 import org.apache.kafka.common.message.BrokerHeartbeatRequestData;
 import org.apache.kafka.common.protocol.ApiMessage;
@@ -18,23 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /** Brokers' sessions on the quorum's leader, by a clock the test moves. */
 class BrokerSessionsTest {
-    private final AtomicLong now = new AtomicLong(1_000_000);
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now.get());
-        }
-    };
+    private final MutableClock clock = new MutableClock(1_000_000);
     private final BrokerSessions sessions = new BrokerSessions(clock, 9_000);
     private ClusterState state = ClusterState.empty();
     private long index;
@@ -59,12 +40,12 @@ class BrokerSessionsTest {
         assertTrue(caughtUp.unfence());
         apply(Changes.unfence(1, epoch));
         assertEquals(List.of(), sessions.expired(state, 1));
-        now.addAndGet(9_000);
+        clock.advance(9_000);
         assertEquals(List.of(), sessions.expired(state, 1), "a session lasts its whole timeout");
-        now.addAndGet(1);
+        clock.advance(1);
         assertEquals(1, sessions.expired(state, 1).get(0).id());
         assertEquals(List.of(), sessions.expired(state, 2), "a new leader gives every broker a new session");
-        now.addAndGet(9_001);
+        clock.advance(9_001);
         assertEquals(1, sessions.expired(state, 2).size());
     }
 
